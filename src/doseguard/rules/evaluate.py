@@ -1,0 +1,112 @@
+"""The meaning of a resolved expression, in plain Python.
+
+This is the language's reference semantics. It renders message placeholders, and tests use it as an
+oracle: for any fact, the condition compiled into durable-rules must fire exactly when this says true.
+
+The rules of absence: a field the order does not state has no value; arithmetic on no value, a
+division by zero and a table lookup with no entry give no value; a comparison or membership test
+with no value on either side is false; ``not`` simply negates. So ``not (volume_ml > 2)`` is true for
+an order that states no volume.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from doseguard.rules.expressions import (
+    And,
+    Arithmetic,
+    Call,
+    Compare,
+    Const,
+    Expr,
+    Index,
+    Membership,
+    Name,
+    Negate,
+    Not,
+    Or,
+)
+from doseguard.vocabulary import VOCABULARY
+
+Fact = Mapping[str, Any]
+
+
+def evaluate(node: Expr, fact: Fact) -> Any:
+    """The value of ``node`` for ``fact``; ``None`` means "no value"."""
+    match node:
+        case Const(value=value):
+            return value
+        case Name(name=name):
+            return fact.get(name)
+        case Index(table=Const(value=dict() as table), key=key):
+            return table.get(evaluate(key, fact))
+        case Negate(operand=operand):
+            value = evaluate(operand, fact)
+            return None if value is None else -value
+        case Arithmetic(op=op, left=left, right=right):
+            a, b = evaluate(left, fact), evaluate(right, fact)
+            if a is None or b is None:
+                return None
+            if op == "+":
+                return a + b
+            if op == "-":
+                return a - b
+            if op == "*":
+                return a * b
+            return None if b == 0 else a / b
+        case Compare(op=op, left=left, right=right):
+            a, b = evaluate(left, fact), evaluate(right, fact)
+            if a is None or b is None:
+                return False
+            return bool(
+                {"==": a == b, "!=": a != b, "<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b}[op]
+            )
+        case Membership(op=op, left=left, right=right):
+            a, b = evaluate(left, fact), evaluate(right, fact)
+            if a is None or b is None:
+                return False
+            if op == "in":
+                return a in b
+            if op == "not in":
+                return a not in b
+            if op == "contains":
+                return b in a
+            return any(item in a for item in b)
+        case Not(operand=operand):
+            return not truth(evaluate(operand, fact))
+        case And(items=items):
+            return all(truth(evaluate(item, fact)) for item in items)
+        case Or(items=items):
+            return any(truth(evaluate(item, fact)) for item in items)
+        case Call(function=function, args=args):
+            return _call(function, args, fact)
+    raise AssertionError(node)
+
+
+def truth(value: Any) -> bool:
+    """A condition's verdict: only ``True`` is true (a missing boolean field is false)."""
+    return value is True
+
+
+def _call(function: str, args: tuple[Expr, ...], fact: Fact) -> Any:
+    if function == "exists":
+        return evaluate(args[0], fact) is not None
+    if function == "missing":
+        return evaluate(args[0], fact) is None
+    if function == "abs":
+        value = evaluate(args[0], fact)
+        return None if value is None else abs(value)
+    if function == "coalesce":
+        return next((v for v in (evaluate(a, fact) for a in args) if v is not None), None)
+    if function == "unstated":
+        return tuple(
+            VOCABULARY[a.name].label for a in args if isinstance(a, Name) and evaluate(a, fact) is None
+        )
+    if function == "common":
+        first, second = evaluate(args[0], fact), evaluate(args[1], fact)
+        if first is None or second is None:
+            return None
+        return tuple(item for item in first if item in second)
+    raise AssertionError(function)

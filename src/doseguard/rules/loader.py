@@ -1,0 +1,299 @@
+"""Load rule packs from folders: validate everything, report every problem at once, compile.
+
+A pack is a folder of YAML files; ``pack.yaml`` (optional) names it and lists the drugs its rules are
+about. A path given to :func:`load_rules` is either a pack or a folder of packs. Nothing is evaluated
+until every file of every pack is free of problems.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from doseguard.compiler.durable_json import branch_count, compile_condition
+from doseguard.compiler.limits import pack_limit_problems, rule_limit_problems
+from doseguard.errors import ExpressionError, RulePackError, RuleProblem, SourceLocation
+from doseguard.rules.conditions import ConditionError, offset_location, parse_when
+from doseguard.rules.expressions import And, Const, Membership, Name
+from doseguard.rules.messages import parse_message
+from doseguard.rules.model import Pack, PackSpec, Rule, RuleFileSpec, RuleSet, RuleSpec
+from doseguard.rules.typecheck import ParameterValue, TypeChecker, suggest
+from doseguard.rules.yaml_source import PathKey, YamlDocument, load_yaml
+from doseguard.vocabulary import VOCABULARY
+
+PACK_FILE = "pack.yaml"
+YAML_SUFFIXES = (".yaml", ".yml")
+
+
+def bundled_rules_dir() -> Path:
+    """The rule packs shipped with doseguard (the repository's ``rules/``, or the installed copy)."""
+    installed = Path(__file__).resolve().parent.parent / "bundled_rules"
+    if installed.is_dir():
+        return installed
+    return Path(__file__).resolve().parents[3] / "rules"
+
+
+def find_pack_dirs(path: Path) -> list[Path]:
+    """A folder with YAML files is a pack; otherwise each sub-folder with YAML files is one."""
+    if _yaml_files(path):
+        return [path]
+    return sorted(p for p in path.iterdir() if p.is_dir() and _yaml_files(p))
+
+
+def _yaml_files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix in YAML_SUFFIXES)
+
+
+def load_rules(paths: Sequence[Path | str] | None = None) -> RuleSet:
+    """Load, check and compile rule packs; raises :class:`RulePackError` listing every problem."""
+    loader = _Loader()
+    roots = [Path(p) for p in paths] if paths else [bundled_rules_dir()]
+    for root in roots:
+        if not root.is_dir():
+            loader.problems.append(RuleProblem(SourceLocation(str(root), 1, 1), "no such rule folder", kind="io"))
+            continue
+        pack_dirs = find_pack_dirs(root)
+        if not pack_dirs:
+            loader.problems.append(
+                RuleProblem(SourceLocation(str(root), 1, 1), "no rule files (*.yaml) here or in sub-folders", kind="io")
+            )
+        for pack_dir in pack_dirs:
+            loader.load_pack(pack_dir)
+    return loader.finish()
+
+
+class _Loader:
+    def __init__(self) -> None:
+        self.problems: list[RuleProblem] = []
+        self.rules: list[Rule] = []
+        self.packs: list[Pack] = []
+        self.digest = hashlib.sha256()
+        self.first_seen: dict[str, SourceLocation] = {}
+
+    # Packs and files --------------------------------------------------------------------------
+
+    def load_pack(self, folder: Path) -> None:
+        spec = PackSpec(name=_pack_name(folder), title=folder.name)
+        pack_file = folder / PACK_FILE
+        if pack_file.exists():
+            document = self._read(pack_file)
+            if document is not None:
+                validated = self._validate(PackSpec, document.data, document, ())
+                spec = validated if isinstance(validated, PackSpec) else spec
+        pack = Pack(spec, str(folder), _drug_names(spec))
+        self.packs.append(pack)
+        for path in _yaml_files(folder):
+            if path.name != PACK_FILE:
+                self.load_file(path, pack)
+
+    def _read(self, path: Path) -> YamlDocument | None:
+        try:
+            raw = path.read_bytes()
+        except OSError as error:
+            self.problems.append(RuleProblem(SourceLocation(str(path), 1, 1), f"cannot read: {error}", kind="io"))
+            return None
+        self.digest.update(path.name.encode() + b"\0" + raw + b"\0")
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as error:
+            self.problems.append(
+                RuleProblem(SourceLocation(str(path), 1, 1), f"not UTF-8 text ({error.reason})", kind="io")
+            )
+            return None
+        document, problems = load_yaml(path, text)
+        self.problems.extend(problems)
+        return document if not problems else None
+
+    def load_file(self, path: Path, pack: Pack) -> None:
+        document = self._read(path)
+        if document is None:
+            return
+        if not isinstance(document.data, dict):
+            self._problem(document.locate(()), "a rule file is a mapping with a 'rules:' list")
+            return
+        if self._validate(RuleFileSpec, document.data, document, ()) is None:
+            return
+        for index, raw in enumerate(document.data["rules"]):
+            self.load_rule(document, ("rules", index), raw, pack)
+
+    # One rule ---------------------------------------------------------------------------------
+
+    def load_rule(self, document: YamlDocument, where: PathKey, raw: Any, pack: Pack) -> None:
+        if not isinstance(raw, dict):
+            self._problem(document.locate(where), "a rule is a mapping of keys (id:, title:, when:, ...)")
+            return
+        rule_id = raw.get("id") if isinstance(raw.get("id"), str) else None
+        spec = self._validate(RuleSpec, raw, document, where, rule_id)
+        parameters = self._parameters(document, where, raw.get("parameters"), rule_id)
+        if not isinstance(spec, RuleSpec) or parameters is None:
+            return
+        location = document.locate(where)
+        if spec.id in self.first_seen:
+            self._problem(
+                document.locate((*where, "id")),
+                f"duplicate rule id {spec.id!r} (first defined at {self.first_seen[spec.id]})",
+                kind="duplicate-id",
+                rule_id=spec.id,
+            )
+            return
+        self.first_seen[spec.id] = document.locate((*where, "id"))
+        try:
+            when = parse_when(document, (*where, "when"), spec.id)
+        except ConditionError as error:
+            self.problems.append(error.problem)
+            return
+        checker = TypeChecker(VOCABULARY, parameters)
+        try:
+            resolved = checker.check_condition(when.expression)
+        except ExpressionError as error:
+            self._problem(when.locate(document, error.offset), error.message, kind="type", rule_id=spec.id)
+            return
+        try:
+            message, message_fields = parse_message(spec.message, VOCABULARY, parameters)
+        except ExpressionError as error:
+            location = offset_location(document, (*where, "message"), error.offset)
+            self._problem(location, f"message: {error.message}", kind="message", rule_id=spec.id)
+            return
+        if pack.drugs:
+            scope = Membership("in", Name("drug"), Const(tuple(sorted(set(pack.drugs.values())))))
+            resolved = And((scope, resolved))
+        try:
+            compiled = compile_condition(resolved)
+        except ExpressionError as error:
+            self._problem(when.locate(document, error.offset), error.message, kind="compile", rule_id=spec.id)
+            return
+        if compiled is False:
+            self._problem(document.locate((*where, "when")), "this condition can never be true", rule_id=spec.id)
+            return
+        branches = branch_count(compiled)
+        for limit in rule_limit_problems(compiled, branches):
+            self._problem(document.locate((*where, "when")), limit, kind="engine-limit", rule_id=spec.id)
+        fields = frozenset(checker.fields_read | message_fields | ({"drug"} if pack.drugs else set()))
+        self.rules.append(
+            Rule(spec, pack.spec.name, location, resolved, message, fields, compiled, branches)
+        )
+
+    def _parameters(
+        self, document: YamlDocument, where: PathKey, raw: Any, rule_id: str | None
+    ) -> dict[str, ParameterValue] | None:
+        if raw is None:
+            return {}
+        if not isinstance(raw, dict):
+            return None  # pydantic reports it
+        result: dict[str, ParameterValue] = {}
+        ok = True
+        for name, value in raw.items():
+            converted = _parameter_value(value)
+            spot = (*where, "parameters", name)
+            if converted is None:
+                self._problem(
+                    document.locate(spot),
+                    f"parameter {name!r} must be a number, text, true/false, a list of numbers or of texts, "
+                    "or a table (mapping) of numbers or of texts",
+                    rule_id=rule_id,
+                )
+                ok = False
+            elif name in VOCABULARY:
+                self._problem(
+                    document.locate(spot, at_key=True),
+                    f"parameter {name!r} has the name of a field; choose another name",
+                    rule_id=rule_id,
+                )
+                ok = False
+            else:
+                result[str(name)] = converted
+        return result if ok else None
+
+    # Validation helpers -----------------------------------------------------------------------
+
+    def _validate(
+        self, model: type[BaseModel], data: Any, document: YamlDocument, where: PathKey, rule_id: str | None = None
+    ) -> BaseModel | None:
+        try:
+            return model.model_validate(data)
+        except ValidationError as error:
+            for item in _useful_errors(error):
+                loc = tuple(item["loc"])
+                spot = (*where, *loc)
+                kind = item["type"]
+                name = ".".join(str(part) for part in loc)
+                if kind == "extra_forbidden":
+                    key = str(loc[-1])
+                    hint = suggest(key, model.model_fields)
+                    message = f"unknown key {key!r}{hint}"
+                    location = document.locate(spot, at_key=True)
+                elif kind == "missing":
+                    message = f"missing required key {name!r}"
+                    location = document.locate(spot[:-1])
+                else:
+                    got = item.get("input")
+                    shown = f" (got {got!r})" if isinstance(got, str | int | float) else ""
+                    message = f"{name}: {item['msg']}{shown}"
+                    location = document.locate(spot)
+                self._problem(location, message, kind="schema", rule_id=rule_id)
+            return None
+
+    def _problem(
+        self, location: SourceLocation, message: str, *, kind: str = "invalid", rule_id: str | None = None
+    ) -> None:
+        self.problems.append(RuleProblem(location, message, kind=kind, rule_id=rule_id))
+
+    def finish(self) -> RuleSet:
+        for rule_id, message in pack_limit_problems(self.rules):
+            rule = next(r for r in self.rules if r.id == rule_id)
+            self._problem(rule.source, message, kind="engine-limit", rule_id=rule_id)
+        if self.problems:
+            self.problems.sort(key=lambda p: (p.location.path, p.location.line, p.location.column))
+            raise RulePackError(self.problems)
+        return RuleSet(tuple(self.rules), tuple(self.packs), self.digest.hexdigest()[:12])
+
+
+def _useful_errors(error: ValidationError) -> Iterable[dict[str, Any]]:
+    """pydantic reports one error per member of a union; keep one per location."""
+    seen: set[tuple[Any, ...]] = set()
+    for item in error.errors():
+        loc = tuple(part for part in item["loc"] if not (isinstance(part, str) and "[" in part))
+        if loc in seen:
+            continue
+        seen.add(loc)
+        yield {**item, "loc": loc}
+
+
+def _parameter_value(value: Any) -> ParameterValue | None:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list):
+        if value and all(isinstance(v, str) for v in value):
+            return tuple(value)
+        if value and all(isinstance(v, int | float) and not isinstance(v, bool) for v in value):
+            return tuple(float(v) for v in value)
+        return None
+    if isinstance(value, dict) and value and all(isinstance(k, str) for k in value):
+        if all(isinstance(v, int | float) and not isinstance(v, bool) for v in value.values()):
+            return {k: float(v) for k, v in value.items()}
+        if all(isinstance(v, str) for v in value.values()):
+            return dict(value)
+    return None
+
+
+def _pack_name(folder: Path) -> str:
+    name = folder.name.lower().replace(" ", "-")
+    return name if name and name[0].isalpha() else f"pack-{name}"
+
+
+def _drug_names(spec: PackSpec) -> dict[str, str]:
+    names: dict[str, str] = {}
+    for drug in spec.drugs:
+        canonical = drug.name.strip().lower()
+        names[canonical] = canonical
+        for synonym in drug.synonyms:
+            names[synonym.strip().lower()] = canonical
+    return names

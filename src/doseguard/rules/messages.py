@@ -1,0 +1,86 @@
+"""Message templates: ``"{volume_ml} mL is more than {site_max_volume_ml[site]} mL"``.
+
+A placeholder is an expression of the rule language, type-checked at load time against the fields
+and parameters the rule can see (so a misspelt placeholder is a load error, not a broken message at
+3 a.m.), and evaluated by the reference evaluator when the rule fires. ``{{`` and ``}}`` are braces.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from doseguard.errors import ExpressionError
+from doseguard.rules.evaluate import evaluate
+from doseguard.rules.expressions import Expr, format_number, parse_expression
+from doseguard.rules.typecheck import MESSAGE_FUNCTIONS, ParameterValue, TypeChecker
+from doseguard.vocabulary import FieldSpec
+
+
+@dataclass(frozen=True)
+class Placeholder:
+    text: str
+    expression: Expr
+
+
+@dataclass(frozen=True)
+class MessageTemplate:
+    parts: tuple[str | Placeholder, ...]
+
+    def render(self, fact: Mapping[str, Any]) -> str:
+        return "".join(p if isinstance(p, str) else display(evaluate(p.expression, fact)) for p in self.parts)
+
+
+def display(value: Any) -> str:
+    """A value as a reader expects it: no trailing zeros, lists joined, absence said plainly."""
+    if value is None:
+        return "not stated"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float | int):
+        return format_number(float(value))
+    if isinstance(value, tuple | list):
+        return ", ".join(display(v) for v in value) if value else "none"
+    return str(value)
+
+
+def parse_message(
+    text: str, vocabulary: Mapping[str, FieldSpec], parameters: Mapping[str, ParameterValue]
+) -> tuple[MessageTemplate, set[str]]:
+    """Parse and check a template; returns it and the fields it reads. Errors carry the text offset."""
+    parts: list[str | Placeholder] = []
+    fields: set[str] = set()
+    literal: list[str] = []
+    index = 0
+    while index < len(text):
+        char = text[index]
+        if text.startswith("{{", index) or text.startswith("}}", index):
+            literal.append(char)
+            index += 2
+            continue
+        if char == "}":
+            raise ExpressionError("unmatched '}' in message (write '}}' for a brace)", index)
+        if char != "{":
+            literal.append(char)
+            index += 1
+            continue
+        end = text.find("}", index)
+        if end < 0:
+            raise ExpressionError("unclosed '{' in message", index)
+        source = text[index + 1 : end]
+        try:
+            expression = parse_expression(source)
+            checker = TypeChecker(vocabulary, parameters, functions=MESSAGE_FUNCTIONS)
+            resolved, _ = checker.check(expression)
+        except ExpressionError as error:
+            raise ExpressionError(f"in placeholder {{{source}}}: {error.message}", index + 1 + error.offset) from None
+        fields |= checker.fields_read
+        if literal:
+            parts.append("".join(literal))
+            literal = []
+        parts.append(Placeholder(source, resolved))
+        index = end + 1
+    if literal:
+        parts.append("".join(literal))
+    return MessageTemplate(tuple(parts)), fields

@@ -1,0 +1,139 @@
+"""The rule model: what a rule file may say (validated by pydantic) and what a loaded rule is."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from doseguard.errors import SourceLocation
+from doseguard.rules.expressions import Expr
+
+RuleId = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)*$")]
+ParameterName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
+Text = Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)]
+ParameterSpec = bool | float | str | list[float] | list[str] | dict[str, float] | dict[str, str]
+
+
+class Severity(str, Enum):
+    INFO = "info"
+    WARNING = "warning"
+    CRITICAL = "critical"
+
+    @property
+    def rank(self) -> int:
+        return _RANK[self]
+
+
+_RANK = {Severity.INFO: 1, Severity.WARNING: 2, Severity.CRITICAL: 3}
+
+
+class Status(str, Enum):
+    EXPERIMENTAL = "experimental"
+    TEST = "test"
+    STABLE = "stable"
+    DEPRECATED = "deprecated"
+
+
+class RuleSpec(BaseModel):
+    """One rule as written in YAML. Unknown keys are errors (a misspelt key must not be ignored)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: RuleId
+    title: Text
+    severity: Severity
+    status: Status = Status.EXPERIMENTAL
+    version: int = Field(default=1, ge=1)
+    description: Text
+    references: list[Text] = Field(min_length=1)
+    tags: list[Text] = Field(default_factory=list)
+    parameters: dict[ParameterName, ParameterSpec] = Field(default_factory=dict)
+    when: str | list[Any] | dict[str, Any]
+    message: Text
+
+
+class DrugSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: Text
+    synonyms: list[Text] = Field(default_factory=list)
+
+
+class PackSpec(BaseModel):
+    """``pack.yaml``: a pack's name and the drugs its rules apply to (none: every order)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_-]*$")]
+    title: Text
+    description: str = ""
+    drugs: list[DrugSpec] = Field(default_factory=list)
+
+
+class RuleFileSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    rules: list[Any] = Field(min_length=1)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A loaded rule: validated, type-checked and compiled, with where it came from."""
+
+    spec: RuleSpec
+    pack: str
+    source: SourceLocation
+    condition: Expr
+    message: MessageTemplate
+    fields_read: frozenset[str]
+    compiled: dict[str, Any] | bool
+    branches: int
+
+    @property
+    def id(self) -> str:
+        return self.spec.id
+
+    @property
+    def severity(self) -> Severity:
+        return self.spec.severity
+
+    @property
+    def title(self) -> str:
+        return self.spec.title
+
+
+@dataclass(frozen=True)
+class Pack:
+    spec: PackSpec
+    directory: str
+    drugs: dict[str, str] = field(default_factory=dict)  # every accepted spelling -> the drug's name
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    """Everything the checker needs: the rules, the packs, and a version that identifies them."""
+
+    rules: tuple[Rule, ...]
+    packs: tuple[Pack, ...]
+    version: str
+
+    def rule(self, rule_id: str) -> Rule:
+        return next(r for r in self.rules if r.id == rule_id)
+
+    @property
+    def drug_names(self) -> dict[str, str]:
+        names: dict[str, str] = {}
+        for pack in self.packs:
+            names.update(pack.drugs)
+        return names
+
+    @property
+    def covered_drugs(self) -> frozenset[str]:
+        """Drugs some pack is about; an order for any other drug is reported as not covered."""
+        return frozenset(name for pack in self.packs for name in pack.drugs.values())
+
+
+from doseguard.rules.messages import MessageTemplate  # noqa: E402  (a cycle for annotations only)

@@ -1,0 +1,317 @@
+"""Type checking: resolve names against the fact vocabulary and the rule's parameters.
+
+Checking happens before anything runs, because the engine is unforgiving: it compares a number with a
+string as strings, accepts ``$gt`` against a string literal and never matches, and divides by zero
+with a SIGFPE. The result is a *resolved* tree in which every remaining :class:`Name` is a fact field
+and every parameter has been replaced by its value (so a site override changes a value, not a rule).
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+
+from doseguard.errors import ExpressionError
+from doseguard.rules.expressions import (
+    And,
+    Arithmetic,
+    Call,
+    Compare,
+    Const,
+    Expr,
+    Index,
+    ListLiteral,
+    Membership,
+    Name,
+    Negate,
+    Not,
+    Or,
+    render,
+)
+from doseguard.vocabulary import FieldSpec, FieldType
+
+ParameterValue = float | str | bool | tuple[float | str, ...] | dict[str, float | str]
+
+
+@dataclass(frozen=True)
+class TableType:
+    """A parameter that maps strings (usually the values of an enumerated field) to values."""
+
+    value: FieldType
+
+    def __str__(self) -> str:
+        return f"table of {self.value.value}s"
+
+
+Type = FieldType | TableType
+
+CONDITION_FUNCTIONS = {
+    "exists": "exists(field): the order states the field",
+    "missing": "missing(field): the order does not state the field",
+    "abs": "abs(number): absolute value",
+    "coalesce": "coalesce(field, field, ...): the first field the order states",
+}
+MESSAGE_FUNCTIONS = {
+    **CONDITION_FUNCTIONS,
+    "unstated": "unstated(field, ...): the labels of the listed fields the order does not state",
+    "common": "common(list, list): the items of the first list that are in the second",
+}
+
+
+def suggest(word: str, candidates: object) -> str:
+    """A ``; did you mean 'x'?`` suffix, or nothing when no candidate is close."""
+    names = [str(c) for c in candidates]  # type: ignore[attr-defined]
+    close = difflib.get_close_matches(word, names, n=1, cutoff=0.6)
+    if not close:
+        lowered = {n.lower(): n for n in names}
+        if word.lower() in lowered:
+            close = [lowered[word.lower()]]
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def type_of_value(value: ParameterValue) -> Type:
+    if isinstance(value, bool):
+        return FieldType.BOOL
+    if isinstance(value, float | int):
+        return FieldType.NUMBER
+    if isinstance(value, str):
+        return FieldType.STRING
+    if isinstance(value, tuple):
+        return FieldType.NUMBER_LIST if value and isinstance(value[0], float) else FieldType.STRING_LIST
+    first = next(iter(value.values()), 0.0)
+    return TableType(FieldType.STRING if isinstance(first, str) else FieldType.NUMBER)
+
+
+class TypeChecker:
+    """Resolves and checks one expression; ``fields_read`` collects the fact fields it uses."""
+
+    def __init__(
+        self,
+        vocabulary: Mapping[str, FieldSpec],
+        parameters: Mapping[str, ParameterValue],
+        *,
+        functions: Mapping[str, str] = CONDITION_FUNCTIONS,
+    ) -> None:
+        self.vocabulary = vocabulary
+        self.parameters = parameters
+        self.functions = functions
+        self.fields_read: set[str] = set()
+
+    # The entry points --------------------------------------------------------------------------
+
+    def check_condition(self, node: Expr) -> Expr:
+        resolved, kind = self.check(node)
+        if kind is not FieldType.BOOL:
+            raise ExpressionError(f"a condition must be true or false, but {render(node)} is a {kind}", node.pos)
+        return resolved
+
+    def check(self, node: Expr) -> tuple[Expr, Type]:
+        match node:
+            case Const(value=value):
+                return node, type_of_value(value)
+            case Name():
+                return self._name(node)
+            case ListLiteral():
+                return self._list(node)
+            case Index():
+                return self._index(node)
+            case Call():
+                return self._call(node)
+            case Negate(operand=operand):
+                inner = self._expect(operand, FieldType.NUMBER, "'-' applies to numbers")
+                if isinstance(inner, Const):
+                    return Const(-float(inner.value), node.pos), FieldType.NUMBER  # type: ignore[arg-type]
+                return replace(node, operand=inner), FieldType.NUMBER
+            case Arithmetic():
+                return self._arithmetic(node)
+            case Compare():
+                return self._compare(node)
+            case Membership():
+                return self._membership(node)
+            case Not(operand=operand):
+                return replace(node, operand=self._expect(operand, FieldType.BOOL, "'not' applies to a condition")), (
+                    FieldType.BOOL
+                )
+            case And(items=items) | Or(items=items):
+                checked = tuple(self._expect(i, FieldType.BOOL, "'and'/'or' join conditions") for i in items)
+                return replace(node, items=checked), FieldType.BOOL
+        raise AssertionError(node)
+
+    # Helpers ----------------------------------------------------------------------------------
+
+    def _expect(self, node: Expr, wanted: Type, why: str) -> Expr:
+        resolved, kind = self.check(node)
+        if kind != wanted:
+            raise ExpressionError(f"{why}, but {render(node)} is a {kind}", node.pos)
+        return resolved
+
+    def _name(self, node: Name) -> tuple[Expr, Type]:
+        if node.name in self.parameters:
+            value = self.parameters[node.name]
+            return Const(value, node.pos), type_of_value(value)
+        spec = self.vocabulary.get(node.name)
+        if spec is None:
+            known = [*self.vocabulary, *self.parameters]
+            raise ExpressionError(
+                f"unknown field or parameter {node.name!r}{suggest(node.name, known)}", node.pos
+            )
+        self.fields_read.add(node.name)
+        return node, spec.type
+
+    def _list(self, node: ListLiteral) -> tuple[Expr, Type]:
+        values: list[float | str] = []
+        kinds: set[Type] = set()
+        for item in node.items:
+            resolved, kind = self.check(item)
+            if not isinstance(resolved, Const) or kind not in (FieldType.NUMBER, FieldType.STRING):
+                raise ExpressionError("a list holds numbers or strings written out, not fields", item.pos)
+            kinds.add(kind)
+            values.append(resolved.value)  # type: ignore[arg-type]
+        if len(kinds) > 1:
+            raise ExpressionError("a list cannot mix numbers and strings", node.pos)
+        kind = FieldType.NUMBER_LIST if kinds == {FieldType.NUMBER} else FieldType.STRING_LIST
+        return Const(tuple(values), node.pos), kind
+
+    def _index(self, node: Index) -> tuple[Expr, Type]:
+        table, table_type = self.check(node.table)
+        if not isinstance(table_type, TableType) or not isinstance(table, Const):
+            raise ExpressionError(f"{render(node.table)} is not a table parameter, so it cannot be indexed", node.pos)
+        key, key_type = self.check(node.key)
+        if key_type is not FieldType.STRING:
+            raise ExpressionError(f"a table is looked up with a string field, not a {key_type}", node.key.pos)
+        assert isinstance(table.value, dict)
+        if isinstance(key, Name):
+            allowed = self.vocabulary[key.name].values
+            for entry in table.value:
+                if allowed is not None and entry not in allowed:
+                    raise ExpressionError(
+                        f"table {render(node.table)} has an entry {entry!r} that {key.name} never takes"
+                        f"{suggest(entry, allowed)}",
+                        node.pos,
+                    )
+        return replace(node, table=table, key=key), table_type.value
+
+    def _call(self, node: Call) -> tuple[Expr, Type]:
+        if node.function not in self.functions:
+            raise ExpressionError(f"unknown function {node.function!r}{suggest(node.function, self.functions)}", node.pos)
+        args = node.args
+        if node.function in ("exists", "missing"):
+            self._arity(node, 1)
+            if not isinstance(args[0], Name) or args[0].name in self.parameters:
+                raise ExpressionError(f"{node.function}() takes a field name", node.pos)
+            resolved, _ = self.check(args[0])
+            return replace(node, args=(resolved,)), FieldType.BOOL
+        if node.function == "abs":
+            self._arity(node, 1)
+            return replace(node, args=(self._expect(args[0], FieldType.NUMBER, "abs() takes a number"),)), (
+                FieldType.NUMBER
+            )
+        if node.function == "coalesce":
+            if len(args) < 2:
+                raise ExpressionError("coalesce() takes two or more fields", node.pos)
+            resolved_args: list[Expr] = []
+            kinds: set[Type] = set()
+            for arg in args:
+                if not isinstance(arg, Name) or arg.name in self.parameters:
+                    raise ExpressionError("coalesce() takes field names", arg.pos)
+                resolved, kind = self.check(arg)
+                resolved_args.append(resolved)
+                kinds.add(kind)
+            if len(kinds) != 1:
+                raise ExpressionError("coalesce() takes fields of one type", node.pos)
+            return replace(node, args=tuple(resolved_args)), kinds.pop()
+        if node.function == "unstated":
+            resolved_args = []
+            for arg in args:
+                if not isinstance(arg, Name):
+                    raise ExpressionError("unstated() takes field names", arg.pos)
+                resolved_args.append(self.check(arg)[0])
+            return replace(node, args=tuple(resolved_args)), FieldType.STRING_LIST
+        if node.function == "common":
+            self._arity(node, 2)
+            first, first_type = self.check(args[0])
+            second, second_type = self.check(args[1])
+            if first_type.__class__ is TableType or first_type not in (FieldType.STRING_LIST, FieldType.NUMBER_LIST):
+                raise ExpressionError("common() takes two lists", node.pos)
+            if second_type != first_type:
+                raise ExpressionError("common() takes two lists of the same kind", node.pos)
+            return replace(node, args=(first, second)), first_type
+        raise AssertionError(node.function)
+
+    @staticmethod
+    def _arity(node: Call, count: int) -> None:
+        if len(node.args) != count:
+            raise ExpressionError(
+                f"{node.function}() takes {count} argument{'s' if count > 1 else ''}, not {len(node.args)}",
+                node.pos,
+            )
+
+    def _arithmetic(self, node: Arithmetic) -> tuple[Expr, Type]:
+        left = self._expect(node.left, FieldType.NUMBER, f"'{node.op}' applies to numbers")
+        right = self._expect(node.right, FieldType.NUMBER, f"'{node.op}' applies to numbers")
+        if node.op == "/":
+            if isinstance(right, Const) and right.value == 0:
+                raise ExpressionError("division by zero", node.right.pos)
+            if not (isinstance(right, Const | Name) or (isinstance(right, Call) and right.function == "coalesce")):
+                raise ExpressionError("divide only by a field or a number (the engine cannot guard the rest)", node.pos)
+        if isinstance(left, Const) and isinstance(right, Const):
+            a, b = float(left.value), float(right.value)  # type: ignore[arg-type]
+            value = {"+": a + b, "-": a - b, "*": a * b, "/": a / b if b else 0.0}[node.op]
+            return Const(value, node.pos), FieldType.NUMBER
+        return replace(node, left=left, right=right), FieldType.NUMBER
+
+    def _compare(self, node: Compare) -> tuple[Expr, Type]:
+        left, left_type = self.check(node.left)
+        right, right_type = self.check(node.right)
+        if node.op in ("<", "<=", ">", ">="):
+            for side, kind in ((node.left, left_type), (node.right, right_type)):
+                if kind is not FieldType.NUMBER:
+                    raise ExpressionError(f"'{node.op}' compares numbers, but {render(side)} is a {kind}", side.pos)
+        elif left_type != right_type or isinstance(left_type, TableType):
+            raise ExpressionError(
+                f"cannot compare {render(node.left)} (a {left_type}) with {render(node.right)} (a {right_type})",
+                node.pos,
+            )
+        elif left_type in (FieldType.STRING_LIST, FieldType.NUMBER_LIST):
+            raise ExpressionError("compare lists with 'contains' or 'contains_any', not '=='", node.pos)
+        self._check_enum(left, right)
+        self._check_enum(right, left)
+        if isinstance(left, Const) and isinstance(right, Const):
+            raise ExpressionError("this comparison does not read any field of the order", node.pos)
+        return replace(node, left=left, right=right), FieldType.BOOL
+
+    def _check_enum(self, field: Expr, other: Expr) -> None:
+        """``route == "IVV"`` would never match: say so, with the closest allowed value."""
+        if not isinstance(field, Name) or not isinstance(other, Const):
+            return
+        allowed = self.vocabulary[field.name].values
+        if allowed is None:
+            return
+        values = other.value if isinstance(other.value, tuple) else (other.value,)
+        for value in values:
+            if isinstance(value, str) and value not in allowed:
+                raise ExpressionError(
+                    f"{field.name} is never {value!r}{suggest(value, allowed)} (it is one of {', '.join(allowed)})",
+                    other.pos,
+                )
+
+    def _membership(self, node: Membership) -> tuple[Expr, Type]:
+        left, left_type = self.check(node.left)
+        right, right_type = self.check(node.right)
+        if node.op in ("in", "not in"):
+            if not isinstance(left_type, FieldType) or left_type.element is not None or left_type is FieldType.BOOL:
+                raise ExpressionError(f"'{node.op}' tests a number or a string, not a {left_type}", node.left.pos)
+            if not isinstance(right, Const) or not isinstance(right_type, FieldType) or right_type.element != left_type:
+                raise ExpressionError(f"'{node.op}' needs a list of {left_type}s on its right", node.right.pos)
+            self._check_enum(left, right)
+        else:
+            element = left_type.element if isinstance(left_type, FieldType) else None
+            if element is None:
+                raise ExpressionError(f"'{node.op}' applies to a list field, not a {left_type}", node.left.pos)
+            wanted: Type = element if node.op == "contains" else left_type
+            if right_type != wanted or not isinstance(right, Const):
+                raise ExpressionError(f"'{node.op}' needs a {wanted} written out on its right", node.right.pos)
+        if isinstance(right, Const) and isinstance(right.value, tuple) and len(right.value) > 500:
+            raise ExpressionError("a list of more than 500 values exceeds what the engine can match", node.right.pos)
+        return replace(node, left=left, right=right), FieldType.BOOL

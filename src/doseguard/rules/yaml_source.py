@@ -1,0 +1,123 @@
+"""Read YAML safely and remember where every value came from.
+
+PyYAML's composer gives nodes with start marks; we build the Python data from them ourselves so that
+each path (``("rules", 0, "severity")``) maps to the line and column of its key and of its value.
+Only the safe loader's scalar types are constructed (no tags, no Python objects), and duplicate keys,
+which PyYAML silently resolves to the last one, are errors.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from doseguard.errors import RuleProblem, SourceLocation
+
+PathKey = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Spot:
+    """Where a value sits: its key (for mapping entries) and its value node."""
+
+    key: yaml.Node | None
+    value: yaml.Node
+
+
+@dataclass
+class YamlDocument:
+    path: str
+    data: Any
+    spots: dict[PathKey, Spot] = field(default_factory=dict)
+    lines: list[str] = field(default_factory=list)
+
+    def locate(self, where: PathKey, *, at_key: bool = False) -> SourceLocation:
+        """The location of the value at ``where`` (or of its key), falling back to the nearest parent."""
+        probe = where
+        while probe not in self.spots and probe:
+            probe = probe[:-1]
+        spot = self.spots.get(probe)
+        if spot is None:
+            return SourceLocation(self.path, 1, 1)
+        node = spot.key if (at_key and spot.key is not None and probe == where) else spot.value
+        return _location(self.path, node)
+
+    def node(self, where: PathKey) -> yaml.Node | None:
+        spot = self.spots.get(where)
+        return spot.value if spot else None
+
+
+def _location(path: str, node: yaml.Node) -> SourceLocation:
+    return SourceLocation(path, node.start_mark.line + 1, node.start_mark.column + 1)
+
+
+class _Builder:
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.spots: dict[PathKey, Spot] = {}
+        self.problems: list[RuleProblem] = []
+        self.constructor = yaml.SafeLoader("")
+
+    def build(self, node: yaml.Node, where: PathKey, key: yaml.Node | None = None) -> Any:
+        self.spots[where] = Spot(key, node)
+        if isinstance(node, yaml.MappingNode):
+            self.constructor.flatten_mapping(node)
+            result: dict[Any, Any] = {}
+            for key_node, value_node in node.value:
+                name = self.constructor.construct_object(key_node, deep=True)
+                if not isinstance(name, str | int | float | bool) or name is None:
+                    self.problems.append(
+                        RuleProblem(_location(self.path, key_node), "keys must be plain words", kind="yaml")
+                    )
+                    continue
+                if name in result:
+                    self.problems.append(
+                        RuleProblem(_location(self.path, key_node), f"duplicate key {name!r}", kind="duplicate-key")
+                    )
+                    continue
+                result[name] = self.build(value_node, (*where, name), key_node)
+            return result
+        if isinstance(node, yaml.SequenceNode):
+            return [self.build(item, (*where, index)) for index, item in enumerate(node.value)]
+        return self.constructor.construct_object(node, deep=True)
+
+
+def _marked_problem(name: str, error: yaml.MarkedYAMLError, what: str) -> RuleProblem:
+    mark = error.problem_mark or error.context_mark
+    line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    message = " ".join(part for part in (error.context, error.problem) if part) or "invalid YAML"
+    return RuleProblem(SourceLocation(name, line, column), f"{what}: {message}", kind="yaml")
+
+
+def load_yaml(path: Path | str, text: str | None = None) -> tuple[YamlDocument | None, list[RuleProblem]]:
+    """Parse one YAML file; problems are syntax errors and duplicate keys, each located."""
+    name = str(path)
+    if text is None:
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            return None, [RuleProblem(SourceLocation(name, 1, 1), f"cannot read file: {error}", kind="io")]
+    try:
+        documents = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
+    except yaml.MarkedYAMLError as error:
+        return None, [_marked_problem(name, error, "YAML syntax")]
+    except yaml.YAMLError as error:
+        return None, [RuleProblem(SourceLocation(name, 1, 1), f"YAML: {error}", kind="yaml")]
+    if not documents:
+        return YamlDocument(name, None), []
+    if len(documents) > 1:
+        second = documents[1]
+        return None, [
+            RuleProblem(_location(name, second), "one YAML document per file (found a second '---')", kind="yaml")
+        ]
+    builder = _Builder(name)
+    try:
+        data = builder.build(documents[0], ())
+    except yaml.MarkedYAMLError as error:
+        return None, [_marked_problem(name, error, "YAML")]
+    except yaml.YAMLError as error:
+        return None, [RuleProblem(SourceLocation(name, 1, 1), f"YAML: {error}", kind="yaml")]
+    return YamlDocument(name, data, builder.spots, text.splitlines()), builder.problems

@@ -1,0 +1,109 @@
+"""The fact vocabulary: every field a rule may read, with its type, unit and allowed values.
+
+This is the contract between the order normaliser (which produces facts), the rule type checker
+(which refuses rules that name unknown fields or compare the wrong types) and the engine (which
+compares what it is given blindly: a string against a number silently compares as strings).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+
+class FieldType(str, Enum):
+    NUMBER = "number"
+    STRING = "string"
+    BOOL = "bool"
+    STRING_LIST = "list of strings"
+    NUMBER_LIST = "list of numbers"
+
+    @property
+    def element(self) -> FieldType | None:
+        """The type of one element of a list type, else None."""
+        return {FieldType.STRING_LIST: FieldType.STRING, FieldType.NUMBER_LIST: FieldType.NUMBER}.get(self)
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    name: str
+    type: FieldType
+    label: str
+    description: str
+    unit: str | None = None
+    values: tuple[str, ...] | None = None  # closed set of values for an enumerated string field
+
+
+ROUTES = ("IM", "SC", "IV", "PO", "SL", "IN", "ID", "IT", "TOP")
+SITES = ("deltoid", "vastus_lateralis", "ventrogluteal", "dorsogluteal")
+PHASES = ("repletion", "maintenance")
+
+_FIELDS = (
+    FieldSpec("drug", FieldType.STRING, "drug", "Drug name, lower case; pack synonyms mapped to the pack's name."),
+    FieldSpec("dose_mcg", FieldType.NUMBER, "dose", "Amount per administration.", unit="mcg"),
+    FieldSpec("volume_ml", FieldType.NUMBER, "volume", "Volume per administration.", unit="mL"),
+    FieldSpec(
+        "concentration_mcg_per_ml",
+        FieldType.NUMBER,
+        "ordered concentration",
+        "Concentration the order assumes.",
+        unit="mcg/mL",
+    ),
+    FieldSpec(
+        "product_concentration_mcg_per_ml",
+        FieldType.NUMBER,
+        "product concentration",
+        "Strength on the vial to be used.",
+        unit="mcg/mL",
+    ),
+    FieldSpec("route", FieldType.STRING, "route", "Route of administration, as a code.", values=ROUTES),
+    FieldSpec("site", FieldType.STRING, "site", "Injection site.", values=SITES),
+    FieldSpec(
+        "interval_days",
+        FieldType.NUMBER,
+        "frequency",
+        "Days between administrations (three times a week = 7/3).",
+        unit="days",
+    ),
+    FieldSpec(
+        "duration_days",
+        FieldType.NUMBER,
+        "duration",
+        "Length of the plan; open-ended plans count as 36500 days.",
+        unit="days",
+    ),
+    FieldSpec("duration_open_ended", FieldType.BOOL, "open-ended duration", "True for lifelong/indefinite/ongoing."),
+    FieldSpec("phase", FieldType.STRING, "phase", "Treatment phase.", values=PHASES),
+    FieldSpec(
+        "administrations_given",
+        FieldType.NUMBER,
+        "administrations given",
+        "Doses already given under this plan.",
+    ),
+    FieldSpec("red_flags", FieldType.STRING_LIST, "red flags", "Observed red flags, lower_snake_case."),
+    FieldSpec("allergies", FieldType.STRING_LIST, "allergies", "Allergies, lower case."),
+    FieldSpec("conditions", FieldType.STRING_LIST, "conditions", "Conditions, lower case."),
+    FieldSpec(
+        "notation_tokens",
+        FieldType.STRING_LIST,
+        "notation",
+        "Unit and frequency abbreviations as written, lower case (e.g. 'ug', 'cc', 'qod').",
+    ),
+    FieldSpec(
+        "trailing_zero_quantities",
+        FieldType.STRING_LIST,
+        "quantities with a trailing zero",
+        "Quantities as written whose number has a trailing zero after the point ('1.0 mL').",
+    ),
+    FieldSpec(
+        "missing_leading_zero_quantities",
+        FieldType.STRING_LIST,
+        "quantities without a leading zero",
+        "Quantities as written whose number starts with the point ('.5 mL').",
+    ),
+)
+
+OPEN_ENDED_DAYS = 36500.0
+"""How an open-ended duration (lifelong, indefinite, ongoing) is represented in ``duration_days``."""
+
+VOCABULARY: dict[str, FieldSpec] = {spec.name: spec for spec in _FIELDS}

@@ -1,0 +1,40 @@
+"""doseguard: medication-order safety rules in YAML, evaluated by durable-rules.
+
+The public API::
+
+    from doseguard import load_rules, Checker, InputRecord
+    checker = Checker(load_rules())            # the bundled packs
+    result = checker.check(InputRecord("order", {"order_id": "1", ...}))
+"""
+
+from doseguard.checker import Checker, InputRecord
+from doseguard.errors import (
+    DoseguardError,
+    EngineError,
+    InputError,
+    InvalidOrderError,
+    RulePackError,
+)
+from doseguard.results import Finding, OrderResult, Status, Summary
+from doseguard.rules.loader import load_rules
+from doseguard.rules.model import RuleSet, Severity
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Checker",
+    "DoseguardError",
+    "EngineError",
+    "Finding",
+    "InputError",
+    "InputRecord",
+    "InvalidOrderError",
+    "OrderResult",
+    "RulePackError",
+    "RuleSet",
+    "Severity",
+    "Status",
+    "Summary",
+    "__version__",
+    "load_rules",
+]

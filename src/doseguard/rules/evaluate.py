@@ -105,8 +105,6 @@ def _call(function: str, args: tuple[Expr, ...], fact: Fact) -> Any:
             VOCABULARY[a.name].label for a in args if isinstance(a, Name) and evaluate(a, fact) is None
         )
     if function == "common":
-        first, second = evaluate(args[0], fact), evaluate(args[1], fact)
-        if first is None or second is None:
-            return None
+        first, second = evaluate(args[0], fact) or (), evaluate(args[1], fact) or ()
         return tuple(item for item in first if item in second)
     raise AssertionError(function)

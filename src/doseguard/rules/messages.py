@@ -33,7 +33,7 @@ class MessageTemplate:
 
 
 def display(value: Any) -> str:
-    """A value as a reader expects it: no trailing zeros, lists joined, absence said plainly."""
+    """A value as a reader expects it: no trailing zeros, lists joined, codes with spaces, absence said plainly."""
     if value is None:
         return "not stated"
     if isinstance(value, bool):
@@ -42,7 +42,7 @@ def display(value: Any) -> str:
         return format_number(float(value))
     if isinstance(value, tuple | list):
         return ", ".join(display(v) for v in value) if value else "none"
-    return str(value)
+    return str(value).replace("_", " ")
 
 
 def parse_message(

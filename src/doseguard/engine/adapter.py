@@ -1,0 +1,201 @@
+"""The engine adapter: the only module that talks to durable-rules.
+
+durable-rules 2.0.28 kills the process (segfault, SIGFPE, endless loop) on inputs that look ordinary,
+so this adapter drives its C core directly, on a narrow path that stays clear of every hazard we know
+(see ``shared/notes/durable-rules.md`` and ``tests/engine/test_adapter.py``, one test per hazard):
+
+* no ``Host``: its two self-re-arming timer threads run actions on another thread and can segfault;
+  we call ``assert_fact`` → ``start_action_for_state`` → ``complete_and_start_action`` ourselves, so
+  nothing runs outside the caller's thread and no Python action can swallow an exception;
+* every ruleset has a catch-all rule anchored on ``kind == "order"``, so no fact is ever unhandled
+  (an unhandled fact followed by ``delete_state`` segfaults) and no rule is made of ``$nex`` alone;
+* one order per state, always deleted after use (more than 1024 live states fail and then crash);
+* facts are checked against the vocabulary and serialised here: numbers as floats in fixed notation
+  (the engine rejects exponents and truncates integer division), no ``null``s, no empty lists, and
+  strings escaped exactly like the rules (otherwise non-ASCII text never matches);
+* rules are spread over several rulesets so that one fact never matches more than 60 alpha paths
+  (error 303 past 64);
+* every engine exception becomes :class:`EngineError`: nothing of durable-rules leaks out.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterable, Mapping, Sequence
+from itertools import count
+from typing import Any, Protocol
+
+import durable_rules_engine as _engine
+
+from doseguard.compiler.limits import plan_shards
+from doseguard.errors import EngineError
+from doseguard.vocabulary import VOCABULARY, FieldSpec, FieldType
+
+ANCHOR: dict[str, Any] = {"kind": "order"}
+CATCH_ALL = "$doseguard-catch-all"
+MAX_TEXT_LENGTH = 10_000
+MAX_NUMBER = 1e12
+
+_RESULT_CODES = {1: "the fact matched no rule (the catch-all rule is missing)", 2: "the same fact was asserted twice"}
+_ruleset_names = count(1)
+
+
+class EngineRule(Protocol):
+    """What the adapter needs of a rule: a name and its compiled condition."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def compiled(self) -> dict[str, Any] | bool: ...
+    @property
+    def branches(self) -> int: ...
+
+
+def encode_fact(facts: Mapping[str, Any], vocabulary: Mapping[str, FieldSpec] = VOCABULARY) -> str:
+    """The JSON the engine can read safely; raises :class:`EngineError` for data it must not see."""
+    parts = ['{"kind":"order","sid":"0","id":"0"']
+    for name, value in facts.items():
+        if value is None or (isinstance(value, list | tuple) and not value):
+            continue
+        spec = vocabulary.get(name)
+        if spec is None:
+            raise EngineError(f"fact field {name!r} is not in the vocabulary")
+        parts.append(f",{json.dumps(name)}:{_encode_value(name, spec.type, value)}")
+    parts.append("}")
+    return "".join(parts)
+
+
+def _encode_value(name: str, kind: FieldType, value: Any) -> str:
+    if kind is FieldType.NUMBER:
+        return _number(name, value)
+    if kind is FieldType.BOOL:
+        if not isinstance(value, bool):
+            raise EngineError(f"fact field {name!r} must be true or false, got {value!r}")
+        return "true" if value else "false"
+    if kind is FieldType.STRING:
+        return _text(name, value)
+    if not isinstance(value, list | tuple):
+        raise EngineError(f"fact field {name!r} must be a list, got {type(value).__name__}")
+    encode = _number if kind is FieldType.NUMBER_LIST else _text
+    return "[" + ",".join(encode(name, item) for item in value) + "]"
+
+
+def _number(name: str, value: Any) -> str:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise EngineError(f"fact field {name!r} must be a number, got {value!r}")
+    number = float(value)
+    if number != number or abs(number) > MAX_NUMBER:
+        raise EngineError(f"fact field {name!r} is out of range: {value!r}")
+    text = repr(number)
+    if "e" in text or "E" in text:  # the engine rejects exponents, negative ones included (error 204)
+        text = f"{number:.9f}".rstrip("0")
+        text = text + "0" if text.endswith(".") else text
+    return text
+
+
+def _text(name: str, value: Any) -> str:
+    if not isinstance(value, str):
+        raise EngineError(f"fact field {name!r} must be text, got {value!r}")
+    if len(value) > MAX_TEXT_LENGTH:
+        raise EngineError(f"fact field {name!r} is longer than {MAX_TEXT_LENGTH} characters")
+    return json.dumps(value, ensure_ascii=True)
+
+
+def ruleset_json(rules: Iterable[EngineRule]) -> str:
+    """One durable-rules ruleset: the rules, anchored, plus the catch-all."""
+    definition: dict[str, Any] = {CATCH_ALL: {"all": [{"m": ANCHOR}]}}
+    for rule in rules:
+        condition = rule.compiled
+        anchored = ANCHOR if condition is True else {"$and": [ANCHOR, condition]}
+        definition[rule.id] = {"all": [{"m": anchored}]}
+    return json.dumps(definition, ensure_ascii=True)
+
+
+class DurableEngine:
+    """Evaluates one order's facts against compiled rules; returns the ids of the rules that fired.
+
+    Not for sharing between processes (build one per worker). Calls from several threads are
+    serialised: the C core keeps the GIL anyway.
+    """
+
+    def __init__(self, rules: Sequence[EngineRule]) -> None:
+        self._rule_ids = frozenset(rule.id for rule in rules)
+        if CATCH_ALL in self._rule_ids:
+            raise EngineError(f"{CATCH_ALL!r} is reserved")
+        self._definitions = [ruleset_json(shard) for shard in plan_shards(rules)] or [ruleset_json([])]
+        self._lock = threading.Lock()
+        self._handles = self._create()
+
+    def _create(self) -> list[Any]:
+        handles = []
+        for definition in self._definitions:
+            try:
+                handles.append(_engine.create_ruleset(f"doseguard-{next(_ruleset_names)}", definition))
+            except _engine.error as error:
+                raise EngineError(f"the engine refused the compiled rules: {error}") from None
+        return handles
+
+    @property
+    def ruleset_count(self) -> int:
+        return len(self._handles)
+
+    def fired(self, facts: Mapping[str, Any]) -> frozenset[str]:
+        """Ids of the rules whose conditions hold for ``facts``; raises :class:`EngineError`."""
+        return self.fired_encoded(encode_fact(facts))
+
+    def fired_encoded(self, fact_json: str) -> frozenset[str]:
+        with self._lock:
+            fired: set[str] = set()
+            for index in range(len(self._handles)):
+                fired |= self._run(index, fact_json)
+            fired.discard(CATCH_ALL)
+            return frozenset(fired)
+
+    def _run(self, index: int, fact_json: str) -> set[str]:
+        handle = self._handles[index]
+        fired: set[str] = set()
+        seen_catch_all = False
+        try:
+            code, state = _engine.assert_fact(handle, fact_json)
+            if code != 0:
+                raise EngineError(_RESULT_CODES.get(code, f"unexpected engine result {code}"))
+            result = _engine.start_action_for_state(handle, state)
+            while result:
+                message = result[1] if isinstance(result, tuple) else result
+                name = message[2 : message.index('"', 2)]  # '{"RULE-ID": {...}}'
+                fired.add(name)
+                seen_catch_all = seen_catch_all or name == CATCH_ALL
+                result = _engine.complete_and_start_action(handle, state)
+        except _engine.error as error:
+            self._reset(index)
+            raise EngineError(f"the engine failed: {error}") from None
+        except EngineError:
+            self._reset(index)
+            raise
+        except Exception as error:  # a malformed engine message must not look like "no findings"
+            self._reset(index)
+            raise EngineError(f"unexpected engine behaviour: {error!r}") from None
+        try:
+            _engine.delete_state(handle, "0")
+        except _engine.error as error:
+            self._reset(index)
+            raise EngineError(f"the engine failed to release an order: {error}") from None
+        if not seen_catch_all:
+            raise EngineError("the engine did not run the catch-all rule; the evaluation is incomplete")
+        unknown = fired - self._rule_ids - {CATCH_ALL}
+        if unknown:
+            raise EngineError(f"the engine fired unknown rules: {sorted(unknown)}")
+        return fired
+
+    def _reset(self, index: int) -> None:
+        """After a failure, release the order's state or, failing that, start the ruleset afresh."""
+        try:
+            _engine.delete_state(self._handles[index], "0")
+        except Exception:
+            try:
+                self._handles[index] = _engine.create_ruleset(
+                    f"doseguard-{next(_ruleset_names)}", self._definitions[index]
+                )
+            except Exception as error:
+                raise EngineError(f"the engine could not be restarted: {error}") from None

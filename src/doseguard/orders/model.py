@@ -1,0 +1,82 @@
+"""The order record: the public contract of an input order, and the normalised order the engine sees."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+
+QUANTITY_FIELDS = ("dose", "volume", "concentration", "product_concentration")
+LIST_FIELDS = ("red_flags", "allergies", "conditions")
+
+
+def _blank_to_none(value: Any) -> Any:
+    if isinstance(value, str) and not value.strip():
+        return None
+    return value
+
+
+def _identifier(value: Any) -> Any:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return _blank_to_none(value)
+
+
+def _text_list(value: Any) -> Any:
+    """A JSON list, or ``;``-separated text as a CSV cell holds it."""
+    value = _blank_to_none(value)
+    if isinstance(value, str):
+        return [item for item in (part.strip() for part in value.split(";")) if item]
+    return value
+
+
+def _whole_number(value: Any) -> Any:
+    value = _blank_to_none(value)
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+OptionalText = Annotated[str | None, BeforeValidator(_blank_to_none)]
+Identifier = Annotated[str, BeforeValidator(_identifier), Field(min_length=1)]
+TextList = Annotated[list[str] | None, BeforeValidator(_text_list)]
+
+
+class OrderRecord(BaseModel):
+    """One input order, as a JSON object or a CSV row with these column names.
+
+    Unknown fields are kept aside (``model_extra``) and reported as warnings, not silently used.
+    """
+
+    model_config = ConfigDict(extra="allow", str_strip_whitespace=True, frozen=True)
+
+    order_id: Identifier
+    patient_id: Identifier
+    drug: Annotated[str, BeforeValidator(_blank_to_none), Field(min_length=1)]
+    dose: OptionalText = None
+    volume: OptionalText = None
+    concentration: OptionalText = None
+    product_concentration: OptionalText = None
+    route: OptionalText = None
+    site: OptionalText = None
+    frequency: OptionalText = None
+    duration: OptionalText = None
+    phase: OptionalText = None
+    administrations_given: Annotated[Annotated[int, Field(ge=0)] | None, BeforeValidator(_whole_number)] = None
+    red_flags: TextList = None
+    allergies: TextList = None
+    conditions: TextList = None
+
+
+RECORD_FIELDS = tuple(OrderRecord.model_fields)
+
+
+@dataclass(frozen=True, slots=True)
+class Order:
+    """A normalised order: its identity, and the facts (vocabulary fields only) the rules read."""
+
+    order_id: str
+    patient_id: str
+    facts: dict[str, Any]
+    warnings: tuple[str, ...] = ()

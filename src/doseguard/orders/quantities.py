@@ -1,0 +1,189 @@
+"""Parse quantities as prescribers write them, normalise units, and note how they were written.
+
+Doses go to mcg, volumes to mL, concentrations to mcg/mL, before anything reaches the engine (which
+compares strings and numbers blindly). The text as written is kept, with the notation facts the
+notation rules read: the unit token as written ("ug", "cc"), a trailing zero ("1.0 mL"), a missing
+leading zero (".5 mL"). Parsing is cached: in a batch the same strings come back again and again.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+from doseguard.rules.expressions import format_number
+
+MASS_TO_MCG: dict[str, float] = {
+    "mcg": 1.0,
+    "microgram": 1.0,
+    "micrograms": 1.0,
+    "ug": 1.0,
+    "µg": 1.0,  # U+00B5 MICRO SIGN
+    "μg": 1.0,  # U+03BC GREEK SMALL LETTER MU
+    "mg": 1000.0,
+    "milligram": 1000.0,
+    "milligrams": 1000.0,
+    "g": 1_000_000.0,
+    "gram": 1_000_000.0,
+    "grams": 1_000_000.0,
+}
+VOLUME_TO_ML: dict[str, float] = {
+    "ml": 1.0,
+    "milliliter": 1.0,
+    "milliliters": 1.0,
+    "millilitre": 1.0,
+    "millilitres": 1.0,
+    "cc": 1.0,
+    "l": 1000.0,
+    "liter": 1000.0,
+    "liters": 1000.0,
+    "litre": 1000.0,
+    "litres": 1000.0,
+}
+UNIT_HINT = {"mass": "mcg, mg or g", "volume": "mL or L", "concentration": "mcg/mL or mg/mL"}
+
+SMALLEST = 1e-6
+LARGEST = 1e9
+"""Normalised values outside this range are refused: no real order needs them, and the engine fails
+on numbers that JSON writes with an exponent."""
+
+_NUMBER = r"(?P<number>(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d*)?|\.\d+)"
+_AMOUNT = re.compile(rf"^\s*(?P<sign>[-+])?\s*{_NUMBER}\s*(?P<unit>[^\W\d_]+\.?)?\s*$")
+_RATIO = re.compile(r"^(?P<top>.+?)\s*(?:/|\bper\b|\bin\b)\s*(?P<bottom>.+)$", re.IGNORECASE)
+
+
+class QuantityError(ValueError):
+    """A quantity that cannot be understood; the message says why, for a person."""
+
+
+@dataclass(frozen=True, slots=True)
+class Quantity:
+    value: float
+    text: str
+    notation: tuple[str, ...] = ()
+    trailing_zero: bool = False
+    missing_leading_zero: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class _Amount:
+    number: float
+    unit: str | None  # lower case, trailing period removed
+    unit_as_written: str | None  # lower case, as written
+    trailing_zero: bool
+    missing_leading_zero: bool
+
+
+def _clean(text: str) -> str:
+    # NFKC would fold U+00B5 into U+03BC; keep both as written (both are error-prone notation).
+    return unicodedata.normalize("NFC", text).strip()
+
+
+def _amount(text: str, what: str) -> _Amount:
+    match = _AMOUNT.match(text)
+    if match is None:
+        if re.search(r"\d,\d(?!\d{2})", text):
+            raise QuantityError(f"{text!r}: write decimals with a point ('0.5'), not a comma")
+        raise QuantityError(f"{text!r} is not a {what} (expected a number and a unit, e.g. {_example(what)})")
+    if match.group("sign") == "-":
+        raise QuantityError(f"{text!r}: a {what} cannot be negative")
+    written = match.group("number")
+    number = float(written.replace(",", ""))
+    unit_written = match.group("unit")
+    unit = unit_written.lower().rstrip(".") if unit_written else None
+    fraction = written.split(".", 1)[1] if "." in written else ""
+    return _Amount(
+        number=number,
+        unit=unit,
+        unit_as_written=unit_written.lower() if unit_written else None,
+        trailing_zero=bool(fraction) and fraction.endswith("0"),
+        missing_leading_zero=written.startswith("."),
+    )
+
+
+def _example(what: str) -> str:
+    return {"dose": "'1000 mcg'", "volume": "'1 mL'", "concentration": "'1000 mcg/mL'"}.get(what, "'1000 mcg'")
+
+
+def _checked(value: float, text: str, what: str) -> float:
+    if value <= 0:
+        raise QuantityError(f"{text!r}: a {what} must be greater than zero")
+    if value < SMALLEST or value > LARGEST:
+        raise QuantityError(f"{text!r}: {what} is out of any plausible range")
+    return round(value, 6)
+
+
+def _notation(*amounts: _Amount) -> tuple[str, ...]:
+    return tuple(a.unit_as_written for a in amounts if a.unit_as_written)
+
+
+@lru_cache(maxsize=4096)
+def parse_mass(text: str, what: str = "dose") -> Quantity:
+    """``"1 mg"`` → 1000 mcg."""
+    clean = _clean(text)
+    amount = _amount(clean, what)
+    factor = _unit_factor(amount, MASS_TO_MCG, clean, what, "mass")
+    return _quantity(amount.number * factor, clean, what, amount)
+
+
+@lru_cache(maxsize=4096)
+def parse_volume(text: str, what: str = "volume") -> Quantity:
+    """``"0.5 mL"`` → 0.5 mL; ``"1 cc"`` → 1 mL (and the 'cc' is noted)."""
+    clean = _clean(text)
+    amount = _amount(clean, what)
+    factor = _unit_factor(amount, VOLUME_TO_ML, clean, what, "volume")
+    return _quantity(amount.number * factor, clean, what, amount)
+
+
+@lru_cache(maxsize=4096)
+def parse_concentration(text: str, what: str = "concentration") -> Quantity:
+    """``"1 mg/mL"`` → 1000 mcg/mL; ``"5000 mcg/5 mL"`` and ``"1000 mcg per mL"`` too."""
+    clean = _clean(text)
+    match = _RATIO.match(clean)
+    if match is None:
+        raise QuantityError(f"{clean!r} is not a concentration (expected mass per volume, e.g. '1000 mcg/mL')")
+    top = _amount(match.group("top"), what)
+    bottom_text = match.group("bottom").strip()
+    if re.match(r"^[^\W\d_]+\.?$", bottom_text):
+        bottom_text = f"1 {bottom_text}"
+    bottom = _amount(bottom_text, what)
+    mass = top.number * _unit_factor(top, MASS_TO_MCG, clean, what, "mass")
+    volume = bottom.number * _unit_factor(bottom, VOLUME_TO_ML, clean, what, "volume")
+    if volume <= 0:
+        raise QuantityError(f"{clean!r}: the volume of a concentration must be greater than zero")
+    value = _checked(mass / volume, clean, what)
+    return Quantity(
+        value,
+        clean,
+        _notation(top, bottom),
+        top.trailing_zero or bottom.trailing_zero,
+        top.missing_leading_zero or bottom.missing_leading_zero,
+    )
+
+
+def _unit_factor(amount: _Amount, table: dict[str, float], text: str, what: str, kind: str) -> float:
+    if amount.unit is None:
+        raise QuantityError(
+            f"{text!r} has no unit (write the unit: {UNIT_HINT[kind]}, e.g. '{format_number(amount.number)} "
+            f"{'mcg' if kind == 'mass' else 'mL'}')"
+        )
+    factor = table.get(amount.unit)
+    if factor is None:
+        other = "volume" if kind == "mass" else "mass"
+        other_table = VOLUME_TO_ML if kind == "mass" else MASS_TO_MCG
+        if amount.unit in other_table:
+            raise QuantityError(f"{text!r}: {amount.unit!r} is a {other} unit, but a {what} needs {UNIT_HINT[kind]}")
+        raise QuantityError(f"{text!r}: unknown unit {amount.unit!r} (expected {UNIT_HINT[kind]})")
+    return factor
+
+
+def _quantity(value: float, text: str, what: str, amount: _Amount) -> Quantity:
+    return Quantity(
+        _checked(value, text, what),
+        text,
+        _notation(amount),
+        amount.trailing_zero,
+        amount.missing_leading_zero,
+    )

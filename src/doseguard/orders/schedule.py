@@ -1,0 +1,147 @@
+"""Parse how often and for how long: frequency to an interval in days, duration to days.
+
+Accepts the phrasings prescribers use ("every other day", "three times a week", "q2w", "monthly")
+and the abbreviations on the Do Not Use list (QD, QOD), which are understood *and* reported as
+notation so the notation rules can flag them. Ambiguous phrasings ("biweekly") are refused rather
+than guessed. A range ("every 2-3 months") takes its most frequent end for frequency and its longest
+end for duration.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from doseguard.vocabulary import OPEN_ENDED_DAYS
+
+
+class ScheduleError(ValueError):
+    """A frequency or duration that cannot be understood."""
+
+
+@dataclass(frozen=True, slots=True)
+class Frequency:
+    interval_days: float
+    text: str
+    notation: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Duration:
+    days: float | None  # None: given in doses, resolved against the frequency
+    text: str
+    open_ended: bool = False
+    doses: int | None = None
+
+
+WORDS = {
+    "once": 1, "one": 1, "a": 1, "an": 1, "twice": 2, "two": 2, "other": 2, "second": 2, "thrice": 3,
+    "three": 3, "third": 3, "four": 4, "fourth": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
+}  # fmt: skip
+UNIT_DAYS = {
+    "h": 1 / 24, "hr": 1 / 24, "hrs": 1 / 24, "hour": 1 / 24, "hours": 1 / 24,
+    "d": 1.0, "day": 1.0, "days": 1.0,
+    "w": 7.0, "wk": 7.0, "wks": 7.0, "week": 7.0, "weeks": 7.0,
+    "mo": 30.0, "mth": 30.0, "mths": 30.0, "month": 30.0, "months": 30.0,
+    "y": 365.0, "yr": 365.0, "yrs": 365.0, "year": 365.0, "years": 365.0,
+}  # fmt: skip
+PERIOD_DAYS = {"day": 1.0, "daily": 1.0, "week": 7.0, "weekly": 7.0, "month": 30.0, "monthly": 30.0}
+
+FIXED_FREQUENCIES: dict[str, tuple[float, str | None]] = {
+    # phrase: (interval in days, notation token or None)
+    "daily": (1, None), "once daily": (1, None), "once a day": (1, None), "every day": (1, None),
+    "each day": (1, None), "once per day": (1, None), "qd": (1, "qd"), "q.d.": (1, "q.d."),
+    "od": (1, "od"), "o.d.": (1, "o.d."), "qday": (1, None), "q24h": (1, None),
+    "every other day": (2, None), "alternate days": (2, None), "on alternate days": (2, None),
+    "every second day": (2, None), "alternate day": (2, None), "qod": (2, "qod"), "q.o.d.": (2, "q.o.d."),
+    "qad": (2, None), "q48h": (2, None),
+    "weekly": (7, None), "once a week": (7, None), "once weekly": (7, None), "every week": (7, None),
+    "once per week": (7, None), "qw": (7, None), "qwk": (7, None), "qweek": (7, None),
+    "fortnightly": (14, None),
+    "monthly": (30, None), "once a month": (30, None), "once monthly": (30, None), "every month": (30, None),
+    "once per month": (30, None), "qmonth": (30, None), "qmo": (30, None),
+    "twice daily": (0.5, None), "bid": (0.5, None), "b.i.d.": (0.5, None),
+}  # fmt: skip
+AMBIGUOUS = {
+    "biweekly": "'biweekly' is ambiguous (twice a week, or every two weeks?): write which",
+    "bimonthly": "'bimonthly' is ambiguous (twice a month, or every two months?): write which",
+    "prn": "'prn' (as needed) is not a schedule for an injection plan: write how often",
+}
+OPEN_ENDED = {
+    "lifelong", "life-long", "life long", "for life", "indefinite", "indefinitely", "ongoing", "long-term",
+    "long term", "continuous", "continuing", "permanent", "permanently",
+}  # fmt: skip
+
+_NUMBER = r"(\d+(?:\.\d+)?|\.\d+|" + "|".join(sorted(WORDS, key=len, reverse=True)) + ")"
+_RANGE = rf"{_NUMBER}(?:\s*(?:-|–|to)\s*{_NUMBER})?"
+_UNIT = r"(h|hrs?|hours?|d|days?|w|wks?|weeks?|mo|mths?|months?|y|yrs?|years?)"
+_EVERY_N = re.compile(rf"^(?:every|each|q)\s*{_RANGE}\s*{_UNIT}$")
+_TIMES_PER = re.compile(
+    rf"^{_NUMBER}\s*(?:x|times|time)?\s*(?:a|per|/|each|every)?\s*(day|daily|week|weekly|month|monthly)$"
+)
+_DURATION = re.compile(rf"^(?:for|x|over)?\s*{_RANGE}\s*{_UNIT}$")
+_DOSES = re.compile(rf"^(?:for|x)?\s*{_NUMBER}\s*(?:doses|dose|injections|injection|administrations)$")
+
+
+def _key(text: str) -> str:
+    return re.sub(r"\s+", " ", text.strip().lower())
+
+
+def _number(word: str) -> float:
+    return float(WORDS[word]) if word in WORDS else float(word)
+
+
+@lru_cache(maxsize=4096)
+def parse_frequency(text: str) -> Frequency:
+    key = _key(text)
+    if not key:
+        raise ScheduleError("empty frequency")
+    if key in AMBIGUOUS:
+        raise ScheduleError(AMBIGUOUS[key])
+    if key in FIXED_FREQUENCIES:
+        days, token = FIXED_FREQUENCIES[key]
+        return Frequency(float(days), text.strip(), (token,) if token else ())
+    if match := _EVERY_N.match(key):
+        low, _high, unit = match.groups()
+        interval = _number(low) * UNIT_DAYS[unit]
+        return Frequency(_positive(interval, text), text.strip())
+    if match := _TIMES_PER.match(key):
+        count, period = match.groups()
+        interval = PERIOD_DAYS[period] / _number(count)
+        return Frequency(_positive(interval, text), text.strip())
+    raise ScheduleError(
+        f"{text.strip()!r} is not a frequency I understand (e.g. 'daily', 'every other day', "
+        "'three times a week', 'weekly', 'every 2 weeks', 'monthly', 'every 3 months')"
+    )
+
+
+@lru_cache(maxsize=4096)
+def parse_duration(text: str) -> Duration:
+    key = _key(text)
+    if not key:
+        raise ScheduleError("empty duration")
+    if key in OPEN_ENDED or key.startswith("until "):
+        return Duration(OPEN_ENDED_DAYS, text.strip(), open_ended=True)
+    if match := _DURATION.match(key):
+        low, high, unit = match.groups()
+        if unit in ("h", "hr", "hrs", "hour", "hours"):
+            raise ScheduleError(f"{text.strip()!r}: a treatment plan lasts days, weeks or months, not hours")
+        days = _number(high or low) * UNIT_DAYS[unit]
+        return Duration(_positive(days, text), text.strip())
+    if match := _DOSES.match(key):
+        count = _number(match.group(1))
+        if count < 1 or count != int(count):
+            raise ScheduleError(f"{text.strip()!r}: a number of doses is a whole number, at least 1")
+        return Duration(None, text.strip(), doses=int(count))
+    raise ScheduleError(
+        f"{text.strip()!r} is not a duration I understand (e.g. '7 days', '2 weeks', '3 months', "
+        "'10 doses', 'lifelong')"
+    )
+
+
+def _positive(value: float, text: str) -> float:
+    if value <= 0:
+        raise ScheduleError(f"{text.strip()!r}: must be greater than zero")
+    return round(value, 6)

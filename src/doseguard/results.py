@@ -1,0 +1,99 @@
+"""What the checker says about each input record: one result per record, in input order."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+from doseguard.rules.model import Severity
+
+
+class Status(str, Enum):
+    PASS = "pass"  # checked, no finding
+    FLAGGED = "flagged"  # checked, at least one finding
+    INVALID = "invalid"  # the record could not be understood: not checked
+    ERROR = "error"  # the evaluation failed: not checked (never reported as a pass)
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    rule_id: str
+    severity: Severity
+    message: str
+    title: str
+    pack: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "rule_id": self.rule_id,
+            "severity": self.severity.value,
+            "title": self.title,
+            "message": self.message,
+            "pack": self.pack,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class OrderResult:
+    record: int  # 1-based position among all input records
+    source: str  # "file:line"
+    order_id: str | None
+    patient_id: str | None
+    status: Status
+    findings: tuple[Finding, ...] = ()
+    errors: tuple[dict[str, Any], ...] = ()
+    warnings: tuple[str, ...] = ()
+    rules_version: str = ""
+
+    @property
+    def severity(self) -> Severity | None:
+        """The severity an integration acts on: invalid and error records count as critical."""
+        if self.status in (Status.INVALID, Status.ERROR):
+            return Severity.CRITICAL
+        if not self.findings:
+            return None
+        return max((f.severity for f in self.findings), key=lambda s: s.rank)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "record": self.record,
+            "source": self.source,
+            "order_id": self.order_id,
+            "patient_id": self.patient_id,
+            "status": self.status.value,
+            "findings": [f.as_dict() for f in self.findings],
+            "errors": list(self.errors),
+            "warnings": list(self.warnings),
+            "rules_version": self.rules_version,
+        }
+
+
+@dataclass
+class Summary:
+    """Counts over a run, for the report's footer and ``--summary``."""
+
+    rules_version: str = ""
+    orders: int = 0
+    by_status: Counter[str] = field(default_factory=Counter)
+    by_severity: Counter[str] = field(default_factory=Counter)
+    by_rule: Counter[str] = field(default_factory=Counter)
+
+    def add(self, result: OrderResult) -> None:
+        self.orders += 1
+        self.by_status[result.status.value] += 1
+        severity = result.severity
+        if result.status is Status.FLAGGED and severity is not None:
+            self.by_severity[severity.value] += 1
+        for finding in result.findings:
+            self.by_rule[finding.rule_id] += 1
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "rules_version": self.rules_version,
+            "orders": self.orders,
+            "by_status": {s.value: self.by_status.get(s.value, 0) for s in Status},
+            "flagged_by_highest_severity": {s.value: self.by_severity.get(s.value, 0) for s in Severity},
+            "findings_by_rule": dict(sorted(self.by_rule.items())),
+        }

@@ -18,6 +18,9 @@ class FieldType(str, Enum):
     STRING_LIST = "list of strings"
     NUMBER_LIST = "list of numbers"
 
+    def __str__(self) -> str:
+        return self.value
+
     @property
     def element(self) -> FieldType | None:
         """The type of one element of a list type, else None."""

@@ -14,13 +14,15 @@ from doseguard.rules.expressions import Expr
 RuleId = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)*$")]
 ParameterName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
 Text = Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)]
-ParameterSpec = bool | float | str | list[float] | list[str] | dict[str, float] | dict[str, str]
 
 
 class Severity(str, Enum):
     INFO = "info"
     WARNING = "warning"
     CRITICAL = "critical"
+
+    def __str__(self) -> str:
+        return self.value
 
     @property
     def rank(self) -> int:
@@ -50,7 +52,8 @@ class RuleSpec(BaseModel):
     description: Text
     references: list[Text] = Field(min_length=1)
     tags: list[Text] = Field(default_factory=list)
-    parameters: dict[ParameterName, ParameterSpec] = Field(default_factory=dict)
+    # Values are checked by the loader, which can say what a parameter may be in one message.
+    parameters: dict[ParameterName, Any] = Field(default_factory=dict)
     when: str | list[Any] | dict[str, Any]
     message: Text
 

@@ -54,6 +54,9 @@ def _location(path: str, node: yaml.Node) -> SourceLocation:
     return SourceLocation(path, node.start_mark.line + 1, node.start_mark.column + 1)
 
 
+_PLAIN_COLLECTIONS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
+
+
 class _Builder:
     def __init__(self, path: str) -> None:
         self.path = path
@@ -63,6 +66,11 @@ class _Builder:
 
     def build(self, node: yaml.Node, where: PathKey, key: yaml.Node | None = None) -> Any:
         self.spots[where] = Spot(key, node)
+        if isinstance(node, yaml.MappingNode | yaml.SequenceNode) and node.tag not in _PLAIN_COLLECTIONS:
+            self.problems.append(
+                RuleProblem(_location(self.path, node), f"YAML tag {node.tag!r} is not allowed", kind="yaml")
+            )
+            return None
         if isinstance(node, yaml.MappingNode):
             self.constructor.flatten_mapping(node)
             result: dict[Any, Any] = {}

@@ -1,0 +1,118 @@
+"""The compiled engine conditions mean exactly what the reference evaluator says, for any facts.
+
+This is the compiler's main safety net: case splits, ``abs`` expansion, rearranging comparisons,
+pushing ``not`` down and guarding operands must never change which orders a rule fires on.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from doseguard.compiler.durable_json import branch_count, compile_condition
+from doseguard.engine.adapter import DurableEngine
+from doseguard.rules.evaluate import evaluate, truth
+from doseguard.rules.expressions import Expr, parse_expression
+from doseguard.rules.typecheck import TypeChecker
+from doseguard.vocabulary import VOCABULARY
+from tests.engine.test_adapter import StubRule
+
+PARAMETERS: dict[str, Any] = {
+    "tolerance": 0.25,
+    "limit": 2.0,
+    "table": {"deltoid": 1.0, "ventrogluteal": 2.0},
+    "bad": ("cobalt", "b12"),
+    "routes": ("IM", "SC"),
+}
+CONDITIONS = [
+    "dose_mcg > limit",
+    "not (dose_mcg > limit)",
+    "dose_mcg >= volume_ml",
+    "dose_mcg == volume_ml",
+    "dose_mcg != volume_ml",
+    "volume_ml > dose_mcg / concentration_mcg_per_ml",
+    "not (volume_ml <= dose_mcg / concentration_mcg_per_ml)",
+    "abs(volume_ml - dose_mcg / coalesce(product_concentration_mcg_per_ml, concentration_mcg_per_ml)) > tolerance",
+    "not (abs(volume_ml - dose_mcg / concentration_mcg_per_ml) > tolerance)",
+    "abs(volume_ml - dose_mcg) <= tolerance",
+    "dose_mcg / 4 >= volume_ml + 1",
+    "2 * dose_mcg - volume_ml < limit",
+    "-volume_ml + dose_mcg > 0",
+    "volume_ml > table[site]",
+    "not (volume_ml > table[site])",
+    "route == 'IM' and volume_ml > table[site]",
+    "route in routes",
+    "route not in routes",
+    "not (route in routes)",
+    "allergies contains_any bad",
+    "not (allergies contains_any bad)",
+    "allergies contains 'cobalt'",
+    "not (allergies contains 'cobalt')",
+    "exists(site) or missing(route)",
+    "not (exists(site) and missing(route))",
+    "duration_open_ended",
+    "not duration_open_ended",
+    "missing(dose_mcg) or missing(volume_ml) or missing(interval_days)",
+    "phase == 'maintenance' and interval_days < 7 or phase == 'repletion' and interval_days >= 28",
+    "not (dose_mcg > limit or (route == 'IV' and not exists(site)))",
+]
+
+NUMBERS = st.sampled_from([0.0, 0.25, 0.5, 1.0, 2.0, 4.0, 7.0, 28.0, 1000.0])
+FACT_FIELDS: dict[str, st.SearchStrategy[Any]] = {
+    "dose_mcg": NUMBERS,
+    "volume_ml": NUMBERS,
+    "concentration_mcg_per_ml": NUMBERS,
+    "product_concentration_mcg_per_ml": NUMBERS,
+    "interval_days": NUMBERS,
+    "site": st.sampled_from(["deltoid", "ventrogluteal", "dorsogluteal"]),
+    "route": st.sampled_from(["IM", "SC", "IV"]),
+    "phase": st.sampled_from(["repletion", "maintenance"]),
+    "duration_open_ended": st.booleans(),
+    "allergies": st.lists(st.sampled_from(["cobalt", "b12", "latex"]), max_size=3, unique=True),
+}
+facts_strategy = st.fixed_dictionaries({}, optional=FACT_FIELDS)
+
+
+def _resolve(text: str) -> Expr:
+    return TypeChecker(VOCABULARY, PARAMETERS).check_condition(parse_expression(text))
+
+
+RESOLVED = {f"C{index}": _resolve(text) for index, text in enumerate(CONDITIONS)}
+RULES = [
+    StubRule(rule_id, compiled, branch_count(compiled))
+    for rule_id, condition in RESOLVED.items()
+    for compiled in [compile_condition(condition)]
+]
+ENGINE = DurableEngine(RULES)
+
+
+@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(facts_strategy)
+def test_engine_agrees_with_the_reference_evaluator(facts: dict[str, Any]) -> None:
+    expected = {rule_id for rule_id, condition in RESOLVED.items() if truth(evaluate(condition, facts))}
+    assert ENGINE.fired(facts) == expected, {rule_id: CONDITIONS[int(rule_id[1:])] for rule_id in expected ^ ENGINE.fired(facts)}
+
+
+def test_every_condition_fires_for_some_facts_and_not_for_others() -> None:
+    """Guard against a vacuous differential test: each condition is exercised both ways."""
+    samples = [
+        {},
+        {"dose_mcg": 1000.0, "volume_ml": 1.0, "concentration_mcg_per_ml": 1000.0, "site": "deltoid", "route": "IM"},
+        {"dose_mcg": 0.5, "volume_ml": 2.0, "concentration_mcg_per_ml": 0.5, "site": "ventrogluteal", "route": "IV"},
+        {"allergies": ["cobalt"], "duration_open_ended": True, "site": "deltoid", "phase": "maintenance", "interval_days": 1.0},
+        {"dose_mcg": 4.0, "volume_ml": 4.0, "route": "SC", "phase": "repletion", "interval_days": 28.0, "duration_open_ended": False,
+         "product_concentration_mcg_per_ml": 1.0, "concentration_mcg_per_ml": 2.0, "allergies": ["latex"]},
+        {"volume_ml": 2.0, "site": "deltoid", "route": "IM"},
+    ]  # fmt: skip
+    seen_true: set[str] = set()
+    seen_false: set[str] = set()
+    for facts in samples:
+        fired = ENGINE.fired(facts)
+        for rule_id, condition in RESOLVED.items():
+            verdict = truth(evaluate(condition, facts))
+            assert (rule_id in fired) == verdict, (CONDITIONS[int(rule_id[1:])], facts)
+            (seen_true if verdict else seen_false).add(rule_id)
+    assert seen_true == set(RESOLVED), sorted(set(RESOLVED) - seen_true)
+    assert seen_false == set(RESOLVED), sorted(set(RESOLVED) - seen_false)

@@ -1,0 +1,203 @@
+"""Rule files: every mistake reported as path:line:col: message, all at once, before anything runs."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from doseguard.errors import RulePackError
+from doseguard.rules.loader import bundled_rules_dir, load_rules
+from doseguard.rules.model import Severity
+
+VALID_RULE = """\
+rules:
+  - id: TEST-HIGH
+    title: High dose
+    severity: warning
+    description: A test rule.
+    references: [a source]
+    parameters:
+      limit: 1000
+    when: dose_mcg > limit
+    message: "{dose_mcg} mcg is more than {limit} mcg"
+"""
+
+
+def write_pack(folder: Path, text: str, name: str = "rules.yaml") -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return path
+
+
+def problems(folder: Path) -> list[str]:
+    with pytest.raises(RulePackError) as caught:
+        load_rules([folder])
+    return [str(p) for p in caught.value.problems]
+
+
+def one_problem(tmp_path: Path, text: str) -> str:
+    path = write_pack(tmp_path / "pack", text)
+    found = problems(tmp_path / "pack")
+    assert len(found) == 1, found
+    assert found[0].startswith(f"{path}:"), found[0]
+    return found[0][len(str(path)) + 1 :]
+
+
+def test_a_valid_rule_loads_and_compiles(tmp_path: Path) -> None:
+    write_pack(tmp_path / "pack", VALID_RULE)
+    rules = load_rules([tmp_path / "pack"])
+    (rule,) = rules.rules
+    assert rule.id == "TEST-HIGH"
+    assert rule.severity is Severity.WARNING
+    assert rule.fields_read == {"dose_mcg"}
+    assert rule.message.render({"dose_mcg": 1500.0}) == "1500 mcg is more than 1000 mcg"
+    assert len(rules.version) == 12
+
+
+def test_the_version_changes_when_a_rule_file_changes(tmp_path: Path) -> None:
+    write_pack(tmp_path / "pack", VALID_RULE)
+    before = load_rules([tmp_path / "pack"]).version
+    write_pack(tmp_path / "pack", VALID_RULE.replace("limit: 1000", "limit: 900"))
+    assert load_rules([tmp_path / "pack"]).version != before
+
+
+def test_unknown_key_points_at_the_key_with_a_suggestion(tmp_path: Path) -> None:
+    text = VALID_RULE.replace("    severity: warning", "    severity: warning\n    serverity: info")
+    assert one_problem(tmp_path, text) == "5:5: unknown key 'serverity'; did you mean 'severity'?"
+
+
+def test_wrong_value_points_at_the_value(tmp_path: Path) -> None:
+    text = VALID_RULE.replace("severity: warning", "severity: warn")
+    assert one_problem(tmp_path, text) == "4:15: severity: Input should be 'info', 'warning' or 'critical' (got 'warn')"
+
+
+def test_missing_key_points_at_the_rule(tmp_path: Path) -> None:
+    text = VALID_RULE.replace("    title: High dose\n", "")
+    assert one_problem(tmp_path, text) == "2:5: missing required key 'title'"
+
+
+def test_unknown_field_in_a_condition_points_into_the_expression(tmp_path: Path) -> None:
+    text = VALID_RULE.replace("when: dose_mcg > limit", "when: dose_mg > limit")
+    assert one_problem(tmp_path, text) == "9:11: unknown field or parameter 'dose_mg'; did you mean 'dose_mcg'?"
+
+
+def test_syntax_error_in_a_condition_points_at_the_column(tmp_path: Path) -> None:
+    text = VALID_RULE.replace("when: dose_mcg > limit", "when: dose_mcg = limit")
+    assert one_problem(tmp_path, text) == "9:20: unexpected character '=' (compare with ==)"
+
+
+def test_type_error_in_a_nested_condition_points_at_its_string(tmp_path: Path) -> None:
+    text = VALID_RULE.replace(
+        "when: dose_mcg > limit", "when:\n      all:\n        - dose_mcg > limit\n        - route > 'IM'"
+    )
+    assert one_problem(tmp_path, text) == "12:11: '>' compares numbers, but route is a string"
+
+
+def test_unknown_enumerated_value_gets_a_suggestion(tmp_path: Path) -> None:
+    text = VALID_RULE.replace("when: dose_mcg > limit", "when: route == 'IMM'")
+    assert one_problem(tmp_path, text) == (
+        "9:20: route is never 'IMM'; did you mean 'IM'? (it is one of IM, SC, IV, PO, SL, IN, ID, IT, TOP)"
+    )
+
+
+def test_unknown_function_is_reported(tmp_path: Path) -> None:
+    text = VALID_RULE.replace("when: dose_mcg > limit", "when: exist(dose_mcg)")
+    assert one_problem(tmp_path, text) == "9:11: unknown function 'exist'; did you mean 'exists'?"
+
+
+def test_bad_message_placeholder_points_into_the_message(tmp_path: Path) -> None:
+    text = VALID_RULE.replace('"{dose_mcg} mcg is more than {limit} mcg"', '"{dose} mcg is more than {limit} mcg"')
+    assert one_problem(tmp_path, text) == (
+        "10:16: message: in placeholder {dose}: unknown field or parameter 'dose'; did you mean 'dose_mcg'?"
+    )
+
+
+def test_duplicate_yaml_key_is_an_error(tmp_path: Path) -> None:
+    text = VALID_RULE.replace("    title: High dose\n", "    title: High dose\n    title: Again\n")
+    assert one_problem(tmp_path, text) == "4:5: duplicate key 'title'"
+
+
+def test_duplicate_rule_id_across_files_names_the_first(tmp_path: Path) -> None:
+    first = write_pack(tmp_path / "pack", VALID_RULE, "a.yaml")
+    second = write_pack(tmp_path / "pack", VALID_RULE, "b.yaml")
+    assert problems(tmp_path / "pack") == [
+        f"{second}:2:9: duplicate rule id 'TEST-HIGH' (first defined at {first}:2:9)"
+    ]
+
+
+def test_yaml_syntax_error_is_located(tmp_path: Path) -> None:
+    assert one_problem(tmp_path, "rules: [\n  - id: X\n") == (
+        "2:3: YAML syntax: while parsing a flow node expected the node content, but found '-'"
+    )
+
+
+def test_unsafe_yaml_tags_are_refused(tmp_path: Path) -> None:
+    text = VALID_RULE.replace("title: High dose", "title: !!python/object/apply:os.system [echo pwned]")
+    assert one_problem(tmp_path, text) == "3:12: YAML tag 'tag:yaml.org,2002:python/object/apply:os.system' is not allowed"
+    scalar = VALID_RULE.replace("title: High dose", "title: !!python/name:os.system x")
+    assert "could not determine a constructor" in one_problem(tmp_path, scalar)
+
+
+def test_bad_parameter_value_is_reported(tmp_path: Path) -> None:
+    text = VALID_RULE.replace("limit: 1000", "limit: [1, two]")
+    assert one_problem(tmp_path, text).startswith("8:14: parameter 'limit' must be a number")
+
+
+def test_table_entry_for_a_value_the_field_never_takes(tmp_path: Path) -> None:
+    text = VALID_RULE.replace("limit: 1000", "limit:\n        deltiod: 2").replace(
+        "when: dose_mcg > limit", "when: volume_ml > limit[site]"
+    ).replace("{dose_mcg} mcg is more than {limit} mcg", "too much")
+    assert one_problem(tmp_path, text) == (
+        "10:23: table limit has an entry 'deltiod' that site never takes; did you mean 'deltoid'?"
+    )
+
+
+def test_a_condition_that_can_never_be_true(tmp_path: Path) -> None:
+    text = VALID_RULE.replace("when: dose_mcg > limit", "when: route in []")
+    assert one_problem(tmp_path, text).endswith("this condition can never be true")
+
+
+def test_all_problems_of_a_pack_are_reported_at_once(tmp_path: Path) -> None:
+    write_pack(tmp_path / "pack", VALID_RULE.replace("severity: warning", "severity: loud"), "a.yaml")
+    write_pack(tmp_path / "pack", VALID_RULE.replace("TEST-HIGH", "TEST-B").replace("dose_mcg >", "dose >"), "b.yaml")
+    found = problems(tmp_path / "pack")
+    assert len(found) == 2
+    assert "a.yaml:4:15:" in found[0]
+    assert "b.yaml:9:11:" in found[1]
+
+
+def test_engine_limits_are_refused_at_load_time(tmp_path: Path) -> None:
+    values = ", ".join(f"v{i}" for i in range(501))
+    text = VALID_RULE.replace("limit: 1000", f"limit: 1000\n      many: [{values}]").replace(
+        "when: dose_mcg > limit", "when: drug in many"
+    )
+    assert "more than 500 values" in one_problem(tmp_path, text)
+
+
+def test_pack_scope_restricts_rules_to_its_drugs(tmp_path: Path) -> None:
+    write_pack(tmp_path / "pack", VALID_RULE)
+    write_pack(tmp_path / "pack", "name: test\ntitle: Test\ndrugs:\n  - name: cyanocobalamin\n    synonyms: [b12]\n", "pack.yaml")
+    rules = load_rules([tmp_path / "pack"])
+    assert rules.drug_names == {"cyanocobalamin": "cyanocobalamin", "b12": "cyanocobalamin"}
+    assert "drug" in rules.rules[0].fields_read
+
+
+def test_missing_folder_is_reported(tmp_path: Path) -> None:
+    assert problems(tmp_path / "nope") == [f"{tmp_path / 'nope'}:1:1: no such rule folder"]
+
+
+def test_the_bundled_packs_load() -> None:
+    rules = load_rules()
+    assert {pack.spec.name for pack in rules.packs} == {"b12", "notation"}
+    assert bundled_rules_dir().is_dir()
+    expected = {
+        "B12-CONC-MISMATCH", "B12-DOSE-VOLUME-MISMATCH", "B12-ORDER-INCOMPLETE", "B12-DOSE-HIGH",
+        "B12-DOSE-IMPLAUSIBLE", "B12-ROUTE", "B12-SITE-VOLUME", "B12-PHASE-FREQUENCY", "B12-REASSESS",
+        "B12-CONTRAINDICATION", "NOTATION-TRAILING-ZERO", "NOTATION-LEADING-ZERO", "NOTATION-ERROR-PRONE",
+    }  # fmt: skip
+    assert {rule.id for rule in rules.rules} == expected
+    for rule in rules.rules:
+        assert rule.spec.references, rule.id

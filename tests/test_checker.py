@@ -1,0 +1,133 @@
+"""The checker: one result per record, in order; failures are reported, never passed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from doseguard import Checker, InputRecord, Status, load_rules
+from doseguard.checker import NOT_COVERED
+from doseguard.engine import adapter
+from doseguard.results import Summary
+
+STANDARD: dict[str, Any] = {
+    "order_id": "O1", "patient_id": "P1", "drug": "cyanocobalamin", "dose": "1000 mcg", "volume": "1 mL",
+    "concentration": "1000 mcg/mL", "product_concentration": "1000 mcg/mL", "route": "IM", "site": "deltoid",
+    "frequency": "daily", "duration": "7 days", "phase": "repletion",
+}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def checker() -> Checker:
+    return Checker(load_rules())
+
+
+def test_a_correct_order_passes_with_no_finding(checker: Checker) -> None:
+    result = checker.check(InputRecord("t:1", STANDARD))
+    assert result.status is Status.PASS
+    assert result.findings == ()
+    assert result.rules_version == checker.rules.version
+
+
+def test_findings_are_ordered_by_severity(checker: Checker) -> None:
+    order = {**STANDARD, "dose": "1000 ug", "volume": "1.0 mL", "route": "IV"}
+    result = checker.check(InputRecord("t:1", order))
+    assert [f.rule_id for f in result.findings] == ["B12-ROUTE", "NOTATION-TRAILING-ZERO", "NOTATION-ERROR-PRONE"]
+
+
+def test_an_engine_failure_is_an_error_result_not_a_pass(checker: Checker, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(*_: Any) -> Any:
+        raise adapter._engine.error("Could not assert fact, error code: 303")
+
+    monkeypatch.setattr(adapter._engine, "assert_fact", broken)
+    order = {**STANDARD, "dose": "999 mcg"}  # not in the cache
+    result = checker.check(InputRecord("t:1", order))
+    assert result.status is Status.ERROR
+    assert "303" in result.errors[0]["message"]
+    assert result.order_id == "O1"
+
+
+def test_a_broken_message_is_an_error_result(checker: Checker, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(*_: Any) -> str:
+        raise RuntimeError("template exploded")
+
+    rule = checker.rules.rule("B12-ROUTE")
+    monkeypatch.setattr(type(rule.message), "render", broken)
+    result = checker.check(InputRecord("t:1", {**STANDARD, "route": "PO", "dose": "998 mcg", "volume": "0.998 mL"}))
+    assert result.status is Status.ERROR
+    assert "template exploded" in result.errors[0]["message"]
+
+
+def test_unreadable_and_invalid_records_are_reported_in_place(checker: Checker) -> None:
+    records = [
+        InputRecord("f:1", STANDARD),
+        InputRecord("f:2", error="not JSON: Expecting value at column 1"),
+        InputRecord("f:3", {**STANDARD, "order_id": "O3", "dose": "lots"}),
+        InputRecord("f:4", ["not", "an", "object"]),
+        InputRecord("f:5", {**STANDARD, "order_id": "O5"}),
+    ]
+    results = list(checker.check_all(records))
+    assert [r.status for r in results] == [Status.PASS, Status.INVALID, Status.INVALID, Status.INVALID, Status.PASS]
+    assert [r.record for r in results] == [1, 2, 3, 4, 5]
+    assert results[2].errors[0]["field"] == "dose"
+    assert results[3].errors[0]["field"] == "record"
+
+
+def test_a_repeated_order_id_is_invalid(checker: Checker) -> None:
+    results = list(checker.check_all([InputRecord("f:1", STANDARD), InputRecord("f:2", STANDARD)]))
+    assert results[0].status is Status.PASS
+    assert results[1].status is Status.INVALID
+    assert results[1].errors[0] == {"field": "order_id", "message": "duplicates the order at f:1"}
+
+
+def test_a_drug_no_pack_covers_is_said_to_be_unchecked(checker: Checker) -> None:
+    result = checker.check(InputRecord("t:1", {**STANDARD, "drug": "amoxicillin"}))
+    assert result.status is Status.FLAGGED
+    assert [f.rule_id for f in result.findings] == [NOT_COVERED]
+    assert "amoxicillin" in result.findings[0].message
+
+
+def test_drug_synonyms_are_covered(checker: Checker) -> None:
+    assert checker.check(InputRecord("t:1", {**STANDARD, "drug": "Vitamin B12"})).status is Status.PASS
+
+
+def test_one_hundred_thousand_orders_complete_with_one_result_each() -> None:
+    """The adapter must survive a long batch: no crash, no lost record, states released.
+
+    Every order differs in a field the rules read, so each one really goes through the engine.
+    """
+    doses = ("1000 mcg", "500 mcg", "1 mg", "2000 mcg", "100 mcg", "12 mg")
+    volumes = ("1 mL", "0.5 mL", "2 mL", "0.1 mL", "1.0 mL")
+
+    def records() -> Any:
+        for i in range(100_000):
+            order = {**STANDARD, "order_id": f"O{i}", "dose": doses[i % 6], "volume": volumes[i % 5],
+                     "administrations_given": i}  # fmt: skip
+            if i % 7 == 0:
+                order["route"] = "IV"
+            if i % 11 == 0:
+                order["red_flags"] = ["missed_doses"]
+            yield InputRecord(f"gen:{i}", order)
+
+    checker = Checker(load_rules())
+    evaluations = 0
+    evaluate = checker.engine.fired_encoded
+
+    def counted(fact_json: str) -> frozenset[str]:
+        nonlocal evaluations
+        evaluations += 1
+        return evaluate(fact_json)
+
+    checker.engine.fired_encoded = counted  # type: ignore[method-assign]
+    summary = Summary()
+    for number, result in enumerate(checker.check_all(records()), start=1):
+        assert result.record == number
+        summary.add(result)
+    assert summary.orders == 100_000
+    assert summary.by_status["error"] == 0
+    assert summary.by_status["invalid"] == 0
+    assert summary.by_status["pass"] > 0
+    assert summary.by_rule["B12-ROUTE"] == len(range(0, 100_000, 7))
+    assert summary.by_rule["B12-REASSESS"] == len([i for i in range(0, 100_000, 11) if i >= 3])
+    assert evaluations == 100_000  # every order differs, so the engine really evaluated each one

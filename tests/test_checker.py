@@ -33,10 +33,16 @@ def test_a_correct_order_passes_with_no_finding(checker: Checker) -> None:
 def test_findings_are_ordered_by_severity(checker: Checker) -> None:
     order = {**STANDARD, "dose": "1000 ug", "volume": "1.0 mL", "route": "IV"}
     result = checker.check(InputRecord("t:1", order))
-    assert [f.rule_id for f in result.findings] == ["B12-ROUTE", "NOTATION-TRAILING-ZERO", "NOTATION-ERROR-PRONE"]
+    assert [f.rule_id for f in result.findings] == [
+        "B12-ROUTE",
+        "NOTATION-TRAILING-ZERO",
+        "NOTATION-ERROR-PRONE",
+    ]
 
 
-def test_an_engine_failure_is_an_error_result_not_a_pass(checker: Checker, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_engine_failure_is_an_error_result_not_a_pass(
+    checker: Checker, monkeypatch: pytest.MonkeyPatch
+) -> None:
     def broken(*_: Any) -> Any:
         raise adapter._engine.error("Could not assert fact, error code: 303")
 
@@ -54,7 +60,9 @@ def test_a_broken_message_is_an_error_result(checker: Checker, monkeypatch: pyte
 
     rule = checker.rules.rule("B12-ROUTE")
     monkeypatch.setattr(type(rule.message), "render", broken)
-    result = checker.check(InputRecord("t:1", {**STANDARD, "route": "PO", "dose": "998 mcg", "volume": "0.998 mL"}))
+    result = checker.check(
+        InputRecord("t:1", {**STANDARD, "route": "PO", "dose": "998 mcg", "volume": "0.998 mL"})
+    )
     assert result.status is Status.ERROR
     assert "template exploded" in result.errors[0]["message"]
 
@@ -68,7 +76,13 @@ def test_unreadable_and_invalid_records_are_reported_in_place(checker: Checker) 
         InputRecord("f:5", {**STANDARD, "order_id": "O5"}),
     ]
     results = list(checker.check_all(records))
-    assert [r.status for r in results] == [Status.PASS, Status.INVALID, Status.INVALID, Status.INVALID, Status.PASS]
+    assert [r.status for r in results] == [
+        Status.PASS,
+        Status.INVALID,
+        Status.INVALID,
+        Status.INVALID,
+        Status.PASS,
+    ]
     assert [r.record for r in results] == [1, 2, 3, 4, 5]
     assert results[2].errors[0]["field"] == "dose"
     assert results[3].errors[0]["field"] == "record"

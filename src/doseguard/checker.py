@@ -47,8 +47,9 @@ class Checker:
         seen: dict[str, str] = {}
         for number, item in enumerate(records, start=1):
             result = self.check(item, number)
-            if result.order_id is not None and result.status is not Status.INVALID:
-                first = seen.get(result.order_id)
+            order_id = result.order_id
+            if order_id is not None and result.status is not Status.INVALID:
+                first = seen.get(order_id)
                 if first is not None:
                     problem = {"field": "order_id", "message": f"duplicates the order at {first}"}
                     result = OrderResult(
@@ -56,7 +57,7 @@ class Checker:
                         errors=(problem,), rules_version=self.rules.version,
                     )  # fmt: skip
                 else:
-                    seen[result.order_id] = item.source
+                    seen[order_id] = item.source
             yield result
 
     def check(self, item: InputRecord, number: int = 1) -> OrderResult:
@@ -132,5 +133,9 @@ def _identity(data: Any) -> tuple[str | None, str | None]:
     ids = []
     for name in ("order_id", "patient_id"):
         value = data.get(name)
-        ids.append(str(value) if isinstance(value, str | int) and not isinstance(value, bool) and value != "" else None)
+        ids.append(
+            str(value)
+            if isinstance(value, str | int) and not isinstance(value, bool) and value != ""
+            else None
+        )
     return ids[0], ids[1]

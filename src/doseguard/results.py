@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 from doseguard.rules.model import Severity
 
 
-class Status(str, Enum):
+class Status(StrEnum):
     PASS = "pass"  # checked, no finding
     FLAGGED = "flagged"  # checked, at least one finding
     INVALID = "invalid"  # the record could not be understood: not checked

@@ -8,18 +8,15 @@ compares what it is given blindly: a string against a number silently compares a
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 
-class FieldType(str, Enum):
+class FieldType(StrEnum):
     NUMBER = "number"
     STRING = "string"
     BOOL = "bool"
     STRING_LIST = "list of strings"
     NUMBER_LIST = "list of numbers"
-
-    def __str__(self) -> str:
-        return self.value
 
     @property
     def element(self) -> FieldType | None:
@@ -42,7 +39,9 @@ SITES = ("deltoid", "vastus_lateralis", "ventrogluteal", "dorsogluteal")
 PHASES = ("repletion", "maintenance")
 
 _FIELDS = (
-    FieldSpec("drug", FieldType.STRING, "drug", "Drug name, lower case; pack synonyms mapped to the pack's name."),
+    FieldSpec(
+        "drug", FieldType.STRING, "drug", "Drug name, lower case; pack synonyms mapped to the pack's name."
+    ),
     FieldSpec("dose_mcg", FieldType.NUMBER, "dose", "Amount per administration.", unit="mcg"),
     FieldSpec("volume_ml", FieldType.NUMBER, "volume", "Volume per administration.", unit="mL"),
     FieldSpec(
@@ -75,7 +74,9 @@ _FIELDS = (
         "Length of the plan; open-ended plans count as 36500 days.",
         unit="days",
     ),
-    FieldSpec("duration_open_ended", FieldType.BOOL, "open-ended duration", "True for lifelong/indefinite/ongoing."),
+    FieldSpec(
+        "duration_open_ended", FieldType.BOOL, "open-ended duration", "True for lifelong/indefinite/ongoing."
+    ),
     FieldSpec("phase", FieldType.STRING, "phase", "Treatment phase.", values=PHASES),
     FieldSpec(
         "administrations_given",

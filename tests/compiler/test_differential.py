@@ -92,7 +92,9 @@ ENGINE = DurableEngine(RULES)
 @given(facts_strategy)
 def test_engine_agrees_with_the_reference_evaluator(facts: dict[str, Any]) -> None:
     expected = {rule_id for rule_id, condition in RESOLVED.items() if truth(evaluate(condition, facts))}
-    assert ENGINE.fired(facts) == expected, {rule_id: CONDITIONS[int(rule_id[1:])] for rule_id in expected ^ ENGINE.fired(facts)}
+    assert ENGINE.fired(facts) == expected, {
+        rule_id: CONDITIONS[int(rule_id[1:])] for rule_id in expected ^ ENGINE.fired(facts)
+    }
 
 
 def test_every_condition_fires_for_some_facts_and_not_for_others() -> None:

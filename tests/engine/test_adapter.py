@@ -12,10 +12,12 @@ import sys
 import textwrap
 import threading
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+import doseguard
 from doseguard.compiler.durable_json import branch_count, compile_condition
 from doseguard.compiler.limits import MAX_PATHS_PER_RULESET
 from doseguard.engine import adapter
@@ -43,7 +45,9 @@ def run_isolated(code: str, timeout: float = 60) -> subprocess.CompletedProcess[
     """Run ``code`` in a fresh interpreter; a crash or hang shows up as a failed assertion."""
     program = "import sys\nsys.path[:0] = " + repr(sys.path) + "\n" + textwrap.dedent(code)
     try:
-        return subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=timeout)
+        return subprocess.run(
+            [sys.executable, "-c", program], capture_output=True, text=True, timeout=timeout, check=False
+        )
     except subprocess.TimeoutExpired:
         pytest.fail(f"the engine hung (no answer within {timeout} s)")
 
@@ -129,7 +133,12 @@ def test_missing_operands_never_match() -> None:
             rule("NE", "route != 'IM'"),
         ]
     )
-    for facts in ({}, {"volume_ml": 1.0}, {"dose_mcg": 1.0, "concentration_mcg_per_ml": 1.0}, {"site": "deltoid"}):
+    for facts in (
+        {},
+        {"volume_ml": 1.0},
+        {"dose_mcg": 1.0, "concentration_mcg_per_ml": 1.0},
+        {"site": "deltoid"},
+    ):
         assert engine.fired(facts) == set(), facts
 
 
@@ -255,10 +264,6 @@ def test_the_vocabulary_fits_the_engine_property_limit() -> None:
 
 
 def test_only_the_adapter_imports_durable_rules() -> None:
-    from pathlib import Path
-
-    import doseguard
-
     root = Path(doseguard.__file__).parent
     importers = sorted(
         str(path.relative_to(root))

@@ -8,7 +8,18 @@ import pytest
 
 from doseguard.errors import ExpressionError
 from doseguard.rules.evaluate import evaluate, truth
-from doseguard.rules.expressions import And, Arithmetic, Compare, Const, Membership, Name, Not, Or, parse_expression, render
+from doseguard.rules.expressions import (
+    And,
+    Arithmetic,
+    Compare,
+    Const,
+    Membership,
+    Name,
+    Not,
+    Or,
+    parse_expression,
+    render,
+)
 from doseguard.rules.messages import parse_message
 from doseguard.rules.typecheck import TypeChecker
 from doseguard.vocabulary import VOCABULARY
@@ -69,9 +80,15 @@ def test_syntax_errors_say_what_and_where(text: str, message: str, offset: int) 
         ("dose_mcg > 'x'", "'>' compares numbers, but 'x' is a string"),
         ("route == 1", "cannot compare route (a string) with 1 (a number)"),
         ("dose_mcg", "a condition must be true or false, but dose_mcg is a number"),
-        ("route == 'iv'", "route is never 'iv'; did you mean 'IV'? (it is one of IM, SC, IV, PO, SL, IN, ID, IT, TOP)"),
+        (
+            "route == 'iv'",
+            "route is never 'iv'; did you mean 'IV'? (it is one of IM, SC, IV, PO, SL, IN, ID, IT, TOP)",
+        ),
         ("dose_mcg / 0 > 1", "division by zero"),
-        ("dose_mcg / (volume_ml - 1) > 1", "divide only by a field or a number (the engine cannot guard the rest)"),
+        (
+            "dose_mcg / (volume_ml - 1) > 1",
+            "divide only by a field or a number (the engine cannot guard the rest)",
+        ),
         ("allergies == bad", "compare lists with 'contains' or 'contains_any', not '=='"),
         ("route contains 'IM'", "'contains' applies to a list field, not a string"),
         ("dose_mcg in bad", "'in' needs a list of numbers on its right"),
@@ -102,7 +119,11 @@ def test_parameters_are_substituted_and_fields_collected() -> None:
         ("dose_mcg > limit", {"dose_mcg": 1001.0}, True),
         ("dose_mcg > limit", {}, False),
         ("not (dose_mcg > limit)", {}, True),  # absence: the comparison is false, its negation true
-        ("volume_ml > dose_mcg / concentration_mcg_per_ml", {"volume_ml": 1.0, "dose_mcg": 1.0, "concentration_mcg_per_ml": 0.0}, False),
+        (
+            "volume_ml > dose_mcg / concentration_mcg_per_ml",
+            {"volume_ml": 1.0, "dose_mcg": 1.0, "concentration_mcg_per_ml": 0.0},
+            False,
+        ),
         ("volume_ml > sites[site]", {"volume_ml": 3.0, "site": "deltoid"}, True),
         ("volume_ml > sites[site]", {"volume_ml": 3.0, "site": "ventrogluteal"}, False),
         ("allergies contains_any bad", {"allergies": ["latex", "cobalt"]}, True),
@@ -127,7 +148,10 @@ def test_messages_render_values_as_a_pharmacist_writes_them() -> None:
     assert template.render(facts) == (
         "2.5 mL over 2 mL at deltoid; missing dose, frequency; flags missed doses, no hematologic response; {literal}"
     )
-    assert template.render({}) == "not stated mL over not stated mL at not stated; missing dose, frequency; flags not stated; {literal}"
+    assert (
+        template.render({})
+        == "not stated mL over not stated mL at not stated; missing dose, frequency; flags not stated; {literal}"
+    )
 
 
 @pytest.mark.parametrize(

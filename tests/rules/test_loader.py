@@ -71,7 +71,10 @@ def test_unknown_key_points_at_the_key_with_a_suggestion(tmp_path: Path) -> None
 
 def test_wrong_value_points_at_the_value(tmp_path: Path) -> None:
     text = VALID_RULE.replace("severity: warning", "severity: warn")
-    assert one_problem(tmp_path, text) == "4:15: severity: Input should be 'info', 'warning' or 'critical' (got 'warn')"
+    assert (
+        one_problem(tmp_path, text)
+        == "4:15: severity: Input should be 'info', 'warning' or 'critical' (got 'warn')"
+    )
 
 
 def test_missing_key_points_at_the_rule(tmp_path: Path) -> None:
@@ -81,7 +84,9 @@ def test_missing_key_points_at_the_rule(tmp_path: Path) -> None:
 
 def test_unknown_field_in_a_condition_points_into_the_expression(tmp_path: Path) -> None:
     text = VALID_RULE.replace("when: dose_mcg > limit", "when: dose_mg > limit")
-    assert one_problem(tmp_path, text) == "9:11: unknown field or parameter 'dose_mg'; did you mean 'dose_mcg'?"
+    assert (
+        one_problem(tmp_path, text) == "9:11: unknown field or parameter 'dose_mg'; did you mean 'dose_mcg'?"
+    )
 
 
 def test_syntax_error_in_a_condition_points_at_the_column(tmp_path: Path) -> None:
@@ -109,7 +114,9 @@ def test_unknown_function_is_reported(tmp_path: Path) -> None:
 
 
 def test_bad_message_placeholder_points_into_the_message(tmp_path: Path) -> None:
-    text = VALID_RULE.replace('"{dose_mcg} mcg is more than {limit} mcg"', '"{dose} mcg is more than {limit} mcg"')
+    text = VALID_RULE.replace(
+        '"{dose_mcg} mcg is more than {limit} mcg"', '"{dose} mcg is more than {limit} mcg"'
+    )
     assert one_problem(tmp_path, text) == (
         "10:16: message: in placeholder {dose}: unknown field or parameter 'dose'; did you mean 'dose_mcg'?"
     )
@@ -136,7 +143,10 @@ def test_yaml_syntax_error_is_located(tmp_path: Path) -> None:
 
 def test_unsafe_yaml_tags_are_refused(tmp_path: Path) -> None:
     text = VALID_RULE.replace("title: High dose", "title: !!python/object/apply:os.system [echo pwned]")
-    assert one_problem(tmp_path, text) == "3:12: YAML tag 'tag:yaml.org,2002:python/object/apply:os.system' is not allowed"
+    assert (
+        one_problem(tmp_path, text)
+        == "3:12: YAML tag 'tag:yaml.org,2002:python/object/apply:os.system' is not allowed"
+    )
     scalar = VALID_RULE.replace("title: High dose", "title: !!python/name:os.system x")
     assert "could not determine a constructor" in one_problem(tmp_path, scalar)
 
@@ -147,9 +157,11 @@ def test_bad_parameter_value_is_reported(tmp_path: Path) -> None:
 
 
 def test_table_entry_for_a_value_the_field_never_takes(tmp_path: Path) -> None:
-    text = VALID_RULE.replace("limit: 1000", "limit:\n        deltiod: 2").replace(
-        "when: dose_mcg > limit", "when: volume_ml > limit[site]"
-    ).replace("{dose_mcg} mcg is more than {limit} mcg", "too much")
+    text = (
+        VALID_RULE.replace("limit: 1000", "limit:\n        deltiod: 2")
+        .replace("when: dose_mcg > limit", "when: volume_ml > limit[site]")
+        .replace("{dose_mcg} mcg is more than {limit} mcg", "too much")
+    )
     assert one_problem(tmp_path, text) == (
         "10:23: table limit has an entry 'deltiod' that site never takes; did you mean 'deltoid'?"
     )
@@ -162,7 +174,9 @@ def test_a_condition_that_can_never_be_true(tmp_path: Path) -> None:
 
 def test_all_problems_of_a_pack_are_reported_at_once(tmp_path: Path) -> None:
     write_pack(tmp_path / "pack", VALID_RULE.replace("severity: warning", "severity: loud"), "a.yaml")
-    write_pack(tmp_path / "pack", VALID_RULE.replace("TEST-HIGH", "TEST-B").replace("dose_mcg >", "dose >"), "b.yaml")
+    write_pack(
+        tmp_path / "pack", VALID_RULE.replace("TEST-HIGH", "TEST-B").replace("dose_mcg >", "dose >"), "b.yaml"
+    )
     found = problems(tmp_path / "pack")
     assert len(found) == 2
     assert "a.yaml:4:15:" in found[0]
@@ -179,7 +193,11 @@ def test_engine_limits_are_refused_at_load_time(tmp_path: Path) -> None:
 
 def test_pack_scope_restricts_rules_to_its_drugs(tmp_path: Path) -> None:
     write_pack(tmp_path / "pack", VALID_RULE)
-    write_pack(tmp_path / "pack", "name: test\ntitle: Test\ndrugs:\n  - name: cyanocobalamin\n    synonyms: [b12]\n", "pack.yaml")
+    write_pack(
+        tmp_path / "pack",
+        "name: test\ntitle: Test\ndrugs:\n  - name: cyanocobalamin\n    synonyms: [b12]\n",
+        "pack.yaml",
+    )
     rules = load_rules([tmp_path / "pack"])
     assert rules.drug_names == {"cyanocobalamin": "cyanocobalamin", "b12": "cyanocobalamin"}
     assert "drug" in rules.rules[0].fields_read

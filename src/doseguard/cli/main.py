@@ -37,7 +37,10 @@ def _load(paths: tuple[str, ...]) -> RuleSet:
         for problem in error.problems:
             click.echo(str(problem), err=True)
         count = len(error.problems)
-        click.echo(f"doseguard: {count} problem{'s' if count != 1 else ''} in rule files; nothing was checked", err=True)
+        click.echo(
+            f"doseguard: {count} problem{'s' if count != 1 else ''} in rule files; nothing was checked",
+            err=True,
+        )
         sys.exit(EXIT_USAGE)
 
 
@@ -47,7 +50,7 @@ def _output(path: str | None) -> Iterator[IO[str]]:
         yield sys.stdout
         return
     try:
-        handle = Path(path).open("w", encoding="utf-8", newline="")
+        handle = Path(path).open("w", encoding="utf-8", newline="")  # noqa: SIM115 (closed by the with below)
     except OSError as error:
         raise click.UsageError(f"cannot write {path}: {error.strerror}") from None
     with handle:
@@ -62,13 +65,45 @@ def cli() -> None:
 
 @cli.command()
 @click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
-@click.option("--rules", "rules", multiple=True, type=click.Path(), help="Rule pack folder (repeatable). Default: the bundled packs.")
-@click.option("--format", "fmt", type=click.Choice(OUTPUT_FORMATS), help="Output format. Default: table on a terminal, else jsonl.")
-@click.option("--output", "-o", type=click.Path(dir_okay=False, allow_dash=True), help="Write results here instead of stdout.")
-@click.option("--fail-on", type=click.Choice(FAIL_ON), default="critical", show_default=True, help="Exit 1 when a result reaches this severity (invalid and error records count as critical).")
-@click.option("--summary", "summary_path", type=click.Path(dir_okay=False), help="Also write counts as JSON to this file.")
+@click.option(
+    "--rules",
+    "rules",
+    multiple=True,
+    type=click.Path(),
+    help="Rule pack folder (repeatable). Default: the bundled packs.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(OUTPUT_FORMATS),
+    help="Output format. Default: table on a terminal, else jsonl.",
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, allow_dash=True),
+    help="Write results here instead of stdout.",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(FAIL_ON),
+    default="critical",
+    show_default=True,
+    help="Exit 1 when a result reaches this severity (invalid and error records count as critical).",
+)
+@click.option(
+    "--summary",
+    "summary_path",
+    type=click.Path(dir_okay=False),
+    help="Also write counts as JSON to this file.",
+)
 def check(
-    inputs: tuple[str, ...], rules: tuple[str, ...], fmt: str | None, output: str | None, fail_on: str, summary_path: str | None
+    inputs: tuple[str, ...],
+    rules: tuple[str, ...],
+    fmt: str | None,
+    output: str | None,
+    fail_on: str,
+    summary_path: str | None,
 ) -> None:
     """Check orders in INPUT files (.jsonl, .ndjson, .json, .csv; '-' for stdin)."""
     for path in inputs:
@@ -122,7 +157,9 @@ def rules() -> None:
 def validate(folders: tuple[str, ...]) -> None:
     """Check rule packs; print every problem as path:line:col: message."""
     rule_set = _load(folders)
-    click.echo(f"{len(rule_set.rules)} rules in {len(rule_set.packs)} packs are valid (version {rule_set.version})")
+    click.echo(
+        f"{len(rule_set.rules)} rules in {len(rule_set.packs)} packs are valid (version {rule_set.version})"
+    )
 
 
 def main() -> None:

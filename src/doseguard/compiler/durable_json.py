@@ -126,8 +126,10 @@ def _find_split(node: Expr) -> Expr | None:
             return node
         case Call(function="coalesce"):
             return node
-        case Compare(left=left, right=right) | Membership(left=left, right=right) | Arithmetic(
-            left=left, right=right
+        case (
+            Compare(left=left, right=right)
+            | Membership(left=left, right=right)
+            | Arithmetic(left=left, right=right)
         ):
             return _find_split(left) or _find_split(right)
         case Negate(operand=operand):
@@ -238,8 +240,9 @@ def _scaled_field(term: Expr) -> tuple[Name, float] | None:
     match term:
         case Name():
             return term, 1.0
-        case Arithmetic(op="*", left=Name() as field, right=Const(value=float() as k)) | Arithmetic(
-            op="*", left=Const(value=float() as k), right=Name() as field
+        case (
+            Arithmetic(op="*", left=Name() as field, right=Const(value=float() as k))
+            | Arithmetic(op="*", left=Const(value=float() as k), right=Name() as field)
         ) if k != 0:
             return field, k
         case Arithmetic(op="/", left=Name() as field, right=Const(value=float() as k)) if k != 0:
@@ -271,7 +274,8 @@ def _isolate(op: CompareOp, left: Expr, right: Expr, pos: int) -> tuple[str, Com
                 continue
             field, coefficient = scaled
             rest = terms[:index] + terms[index + 1 :]
-            # sign * coefficient * field + rest  op  other   =>   field op' (other - rest) / (sign * coefficient)
+            # sign * coefficient * field + rest  op  other
+            #   =>  field op' (other - rest) / (sign * coefficient)
             moved = _sum([(1.0, other), *((-s, t) for s, t in rest)], pos) if rest else other
             factor = sign * coefficient
             if factor != 1.0:
@@ -291,7 +295,9 @@ def _fold(node: Expr) -> Expr:
         if isinstance(left, Const) and isinstance(right, Const):
             a, b = float(left.value), float(right.value)  # type: ignore[arg-type]
             if node.op != "/" or b:
-                return Const({"+": a + b, "-": a - b, "*": a * b, "/": a / b if b else 0.0}[node.op], node.pos)
+                return Const(
+                    {"+": a + b, "-": a - b, "*": a * b, "/": a / b if b else 0.0}[node.op], node.pos
+                )
         return replace(node, left=left, right=right)
     if isinstance(node, Negate):
         operand = _fold(node.operand)

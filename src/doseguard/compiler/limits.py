@@ -57,7 +57,9 @@ def rule_limit_problems(condition: dict[str, Any] | bool, branches: int) -> list
         )
     width = widest_sibling_list(condition)
     if width > MAX_SIBLINGS:
-        problems.append(f"the condition has {width} alternatives side by side; the engine hangs past {MAX_SIBLINGS}")
+        problems.append(
+            f"the condition has {width} alternatives side by side; the engine hangs past {MAX_SIBLINGS}"
+        )
     return problems
 
 
@@ -72,7 +74,12 @@ def pack_limit_problems(rules: Sequence[CompiledRule]) -> list[tuple[str, str]]:
         seen.setdefault(key, []).append(rule.id)
     for ids in seen.values():
         if len(ids) > MAX_IDENTICAL_CONDITIONS:
-            problems.append((ids[MAX_IDENTICAL_CONDITIONS], f"more than {MAX_IDENTICAL_CONDITIONS} rules share one condition"))
+            problems.append(
+                (
+                    ids[MAX_IDENTICAL_CONDITIONS],
+                    f"more than {MAX_IDENTICAL_CONDITIONS} rules share one condition",
+                )
+            )
     return problems
 
 
@@ -82,7 +89,9 @@ def plan_shards(rules: Sequence[R]) -> list[list[R]]:
     current: list[R] = []
     used = 1  # the catch-all rule
     for rule in rules:
-        if current and (used + rule.branches > MAX_PATHS_PER_RULESET or len(current) >= MAX_RULES_PER_RULESET):
+        if current and (
+            used + rule.branches > MAX_PATHS_PER_RULESET or len(current) >= MAX_RULES_PER_RULESET
+        ):
             shards.append(current)
             current, used = [], 1
         current.append(rule)

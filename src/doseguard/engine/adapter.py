@@ -21,6 +21,7 @@ so this adapter drives its C core directly, on a narrow path that stays clear of
 from __future__ import annotations
 
 import json
+import math
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from itertools import count
@@ -37,7 +38,10 @@ CATCH_ALL = "$doseguard-catch-all"
 MAX_TEXT_LENGTH = 10_000
 MAX_NUMBER = 1e12
 
-_RESULT_CODES = {1: "the fact matched no rule (the catch-all rule is missing)", 2: "the same fact was asserted twice"}
+_RESULT_CODES = {
+    1: "the fact matched no rule (the catch-all rule is missing)",
+    2: "the same fact was asserted twice",
+}
 _ruleset_names = count(1)
 
 
@@ -85,7 +89,7 @@ def _number(name: str, value: Any) -> str:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise EngineError(f"fact field {name!r} must be a number, got {value!r}")
     number = float(value)
-    if number != number or abs(number) > MAX_NUMBER:
+    if math.isnan(number) or abs(number) > MAX_NUMBER:
         raise EngineError(f"fact field {name!r} is out of range: {value!r}")
     text = repr(number)
     if "e" in text or "E" in text:  # the engine rejects exponents, negative ones included (error 204)

@@ -24,7 +24,9 @@ STDIN = "-"
 def input_format(path: str) -> str:
     suffix = Path(path).suffix.lower()
     if suffix not in FORMATS:
-        raise InputError(path, f"unknown input format {suffix or '(no extension)'!r}: use .jsonl, .ndjson, .json or .csv")
+        raise InputError(
+            path, f"unknown input format {suffix or '(no extension)'!r}: use .jsonl, .ndjson, .json or .csv"
+        )
     return FORMATS[suffix]
 
 
@@ -41,7 +43,7 @@ def read_input(path: str) -> Iterator[InputRecord]:
         return
     kind = input_format(path)
     try:
-        handle = Path(path).open("rb")
+        handle = Path(path).open("rb")  # noqa: SIM115 (closed by the with below; open errors become InputError)
     except OSError as error:
         raise InputError(path, error.strerror or str(error)) from None
     with handle:
@@ -134,7 +136,7 @@ def _csv_rows(name: str, handle: IO[bytes]) -> Iterator[InputRecord]:
             yield InputRecord(f"{name}:{reader.line_num}", error=f"CSV: {error}")
             continue
         source = f"{name}:{reader.line_num}"
-        extra = row.pop(None, None)  # type: ignore[call-overload]
+        extra = row.pop(None, None)
         if extra:
             yield InputRecord(
                 source, error=f"the row has {len(header) + len(extra)} cells but the header has {len(header)}"

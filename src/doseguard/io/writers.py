@@ -79,11 +79,20 @@ class CsvWriter:
 
     def rows(self, result: OrderResult) -> Iterator[list[str]]:
         base = [str(result.record), result.source, result.order_id, result.patient_id, result.status.value]
-        errors = "; ".join(f"{e['field']}: {e['message']}" if e.get("field") else e["message"] for e in result.errors)
+        errors = "; ".join(
+            f"{e['field']}: {e['message']}" if e.get("field") else e["message"] for e in result.errors
+        )
         if not result.findings:
             yield [spreadsheet_safe(v) for v in (*base, "", "", "", errors, result.rules_version)]
         for finding in result.findings:
-            cells = (*base, finding.rule_id, finding.severity.value, finding.message, errors, result.rules_version)
+            cells = (
+                *base,
+                finding.rule_id,
+                finding.severity.value,
+                finding.message,
+                errors,
+                result.rules_version,
+            )
             yield [spreadsheet_safe(v) for v in cells]
 
     def write(self, result: OrderResult) -> None:
@@ -110,14 +119,17 @@ class TableWriter:
         status = Text(result.status.value, style=STATUS_STYLE[result.status.value])
         order = f"{result.order_id or '?'}\n{result.source}"
         if result.findings:
-            severities = Text("\n").join(Text(f.severity.value, style=SEVERITY_STYLE[f.severity.value]) for f in result.findings)
+            severities = Text("\n").join(
+                Text(f.severity.value, style=SEVERITY_STYLE[f.severity.value]) for f in result.findings
+            )
             rules = "\n".join(f.rule_id for f in result.findings)
             messages = "\n".join(f.message for f in result.findings)
         else:
             severities = Text("critical", style=SEVERITY_STYLE["critical"])
             rules = "-"
             messages = "\n".join(
-                f"{e['field']}: {e['message']}" if e.get("field") else str(e["message"]) for e in result.errors
+                f"{e['field']}: {e['message']}" if e.get("field") else str(e["message"])
+                for e in result.errors
             )
         self.table.add_row(str(result.record), order, status, severities, rules, messages)
 

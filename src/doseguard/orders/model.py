@@ -63,7 +63,9 @@ class OrderRecord(BaseModel):
     frequency: OptionalText = None
     duration: OptionalText = None
     phase: OptionalText = None
-    administrations_given: Annotated[Annotated[int, Field(ge=0)] | None, BeforeValidator(_whole_number)] = None
+    administrations_given: Annotated[Annotated[int, Field(ge=0)] | None, BeforeValidator(_whole_number)] = (
+        None
+    )
     red_flags: TextList = None
     allergies: TextList = None
     conditions: TextList = None

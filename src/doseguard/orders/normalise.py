@@ -31,7 +31,9 @@ class OrderNormaliser:
         """The normalised order; raises :class:`InvalidOrderError` naming every field that is wrong."""
         if not isinstance(raw, Mapping):
             kind = type(raw).__name__ if raw is not None else "null"
-            raise InvalidOrderError([FieldProblem("record", f"expected an object with order fields, got {kind}")])
+            raise InvalidOrderError(
+                [FieldProblem("record", f"expected an object with order fields, got {kind}")]
+            )
         try:
             record = OrderRecord.model_validate(raw)
         except ValidationError as error:
@@ -71,7 +73,9 @@ class OrderNormaliser:
                     days = round(duration.doses * frequency.interval_days, 6)
                 elif record.frequency is None:
                     problems.append(
-                        FieldProblem("duration", f"{duration.text!r} counts doses, so the order needs a frequency")
+                        FieldProblem(
+                            "duration", f"{duration.text!r} counts doses, so the order needs a frequency"
+                        )
                     )
             if days is not None:
                 facts["duration_days"] = days
@@ -135,7 +139,8 @@ def _unknown_code(name: str, text: str, allowed: tuple[str, ...]) -> str:
     spelled = {a.lower().replace("_", " "): a.replace("_", " ") for a in allowed}
     close = difflib.get_close_matches(text.strip().lower(), list(spelled), n=1, cutoff=0.6)
     hint = f"; did you mean {spelled[close[0]]!r}?" if close else ""
-    return f"unknown {name} {text.strip()!r}{hint} (expected one of: {', '.join(a.replace('_', ' ') for a in allowed)})"
+    expected = ", ".join(a.replace("_", " ") for a in allowed)
+    return f"unknown {name} {text.strip()!r}{hint} (expected one of: {expected})"
 
 
 def _unknown_fields(record: OrderRecord) -> tuple[str, ...]:

@@ -104,7 +104,9 @@ def _amount(text: str, what: str) -> _Amount:
 
 
 def _example(what: str) -> str:
-    return {"dose": "'1000 mcg'", "volume": "'1 mL'", "concentration": "'1000 mcg/mL'"}.get(what, "'1000 mcg'")
+    return {"dose": "'1000 mcg'", "volume": "'1 mL'", "concentration": "'1000 mcg/mL'"}.get(
+        what, "'1000 mcg'"
+    )
 
 
 def _checked(value: float, text: str, what: str) -> float:
@@ -143,7 +145,9 @@ def parse_concentration(text: str, what: str = "concentration") -> Quantity:
     clean = _clean(text)
     match = _RATIO.match(clean)
     if match is None:
-        raise QuantityError(f"{clean!r} is not a concentration (expected mass per volume, e.g. '1000 mcg/mL')")
+        raise QuantityError(
+            f"{clean!r} is not a concentration (expected mass per volume, e.g. '1000 mcg/mL')"
+        )
     top = _amount(match.group("top"), what)
     bottom_text = match.group("bottom").strip()
     if re.match(r"^[^\W\d_]+\.?$", bottom_text):
@@ -174,7 +178,9 @@ def _unit_factor(amount: _Amount, table: dict[str, float], text: str, what: str,
         other = "volume" if kind == "mass" else "mass"
         other_table = VOLUME_TO_ML if kind == "mass" else MASS_TO_MCG
         if amount.unit in other_table:
-            raise QuantityError(f"{text!r}: {amount.unit!r} is a {other} unit, but a {what} needs {UNIT_HINT[kind]}")
+            raise QuantityError(
+                f"{text!r}: {amount.unit!r} is a {other} unit, but a {what} needs {UNIT_HINT[kind]}"
+            )
         raise QuantityError(f"{text!r}: unknown unit {amount.unit!r} (expected {UNIT_HINT[kind]})")
     return factor
 

@@ -109,19 +109,28 @@ def _parse(
     if isinstance(value, list):
         if not value:
             raise _problem(document, where, "an empty list of conditions", rule_id)
-        return And(tuple(_parse(document, (*where, i), item, rule_id, sources) for i, item in enumerate(value)))
+        return And(
+            tuple(_parse(document, (*where, i), item, rule_id, sources) for i, item in enumerate(value))
+        )
     if isinstance(value, dict):
         if len(value) != 1 or next(iter(value)) not in COMBINATORS:
             keys = ", ".join(map(str, value)) or "nothing"
             raise _problem(
-                document, where, f"a condition block has exactly one of all:, any:, not: (found {keys})", rule_id
+                document,
+                where,
+                f"a condition block has exactly one of all:, any:, not: (found {keys})",
+                rule_id,
             )
         combinator, inner = next(iter(value.items()))
         inner_where = (*where, combinator)
         if combinator == "not":
             return Not(_parse(document, inner_where, inner, rule_id, sources))
         if not isinstance(inner, list) or not inner:
-            raise _problem(document, inner_where, f"{combinator}: takes a non-empty list of conditions", rule_id)
-        items = tuple(_parse(document, (*inner_where, i), item, rule_id, sources) for i, item in enumerate(inner))
+            raise _problem(
+                document, inner_where, f"{combinator}: takes a non-empty list of conditions", rule_id
+            )
+        items = tuple(
+            _parse(document, (*inner_where, i), item, rule_id, sources) for i, item in enumerate(inner)
+        )
         return And(items) if combinator == "all" else Or(items)
     raise _problem(document, where, "a condition is an expression string, a list, or all:/any:/not:", rule_id)

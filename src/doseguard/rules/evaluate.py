@@ -60,9 +60,7 @@ def evaluate(node: Expr, fact: Fact) -> Any:
             a, b = evaluate(left, fact), evaluate(right, fact)
             if a is None or b is None:
                 return False
-            return bool(
-                {"==": a == b, "!=": a != b, "<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b}[op]
-            )
+            return bool({"==": a == b, "!=": a != b, "<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b}[op])
         case Membership(op=op, left=left, right=right):
             a, b = evaluate(left, fact), evaluate(right, fact)
             if a is None or b is None:

@@ -126,7 +126,9 @@ class Or:
     pos: int = 0
 
 
-Expr: TypeAlias = Const | Name | ListLiteral | Index | Call | Negate | Arithmetic | Compare | Membership | Not | And | Or
+Expr: TypeAlias = (
+    Const | Name | ListLiteral | Index | Call | Negate | Arithmetic | Compare | Membership | Not | And | Or
+)
 
 FLIPPED: dict[CompareOp, CompareOp] = {"==": "==", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
 """``a op b`` is ``b FLIPPED[op] a``."""
@@ -228,8 +230,8 @@ class _Parser:
         if self.current.kind == "end":
             raise ExpressionError("empty expression", self.origin)
         node = self.condition()
-        if self.current.kind != "end":
-            token = self.current
+        token = self.tokens[self.index]
+        if token.kind != "end":
             hint = ""
             if token.text == "=":
                 hint = " (compare with ==)"

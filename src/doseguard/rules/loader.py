@@ -54,12 +54,18 @@ def load_rules(paths: Sequence[Path | str] | None = None) -> RuleSet:
     roots = [Path(p) for p in paths] if paths else [bundled_rules_dir()]
     for root in roots:
         if not root.is_dir():
-            loader.problems.append(RuleProblem(SourceLocation(str(root), 1, 1), "no such rule folder", kind="io"))
+            loader.problems.append(
+                RuleProblem(SourceLocation(str(root), 1, 1), "no such rule folder", kind="io")
+            )
             continue
         pack_dirs = find_pack_dirs(root)
         if not pack_dirs:
             loader.problems.append(
-                RuleProblem(SourceLocation(str(root), 1, 1), "no rule files (*.yaml) here or in sub-folders", kind="io")
+                RuleProblem(
+                    SourceLocation(str(root), 1, 1),
+                    "no rule files (*.yaml) here or in sub-folders",
+                    kind="io",
+                )
             )
         for pack_dir in pack_dirs:
             loader.load_pack(pack_dir)
@@ -94,7 +100,9 @@ class _Loader:
         try:
             raw = path.read_bytes()
         except OSError as error:
-            self.problems.append(RuleProblem(SourceLocation(str(path), 1, 1), f"cannot read: {error}", kind="io"))
+            self.problems.append(
+                RuleProblem(SourceLocation(str(path), 1, 1), f"cannot read: {error}", kind="io")
+            )
             return None
         self.digest.update(path.name.encode() + b"\0" + raw + b"\0")
         try:
@@ -167,15 +175,15 @@ class _Loader:
             self._problem(when.locate(document, error.offset), error.message, kind="compile", rule_id=spec.id)
             return
         if compiled is False:
-            self._problem(document.locate((*where, "when")), "this condition can never be true", rule_id=spec.id)
+            self._problem(
+                document.locate((*where, "when")), "this condition can never be true", rule_id=spec.id
+            )
             return
         branches = branch_count(compiled)
         for limit in rule_limit_problems(compiled, branches):
             self._problem(document.locate((*where, "when")), limit, kind="engine-limit", rule_id=spec.id)
         fields = frozenset(checker.fields_read | message_fields | ({"drug"} if pack.drugs else set()))
-        self.rules.append(
-            Rule(spec, pack.spec.name, location, resolved, message, fields, compiled, branches)
-        )
+        self.rules.append(Rule(spec, pack.spec.name, location, resolved, message, fields, compiled, branches))
 
     def _parameters(
         self, document: YamlDocument, where: PathKey, raw: Any, rule_id: str | None
@@ -211,7 +219,12 @@ class _Loader:
     # Validation helpers -----------------------------------------------------------------------
 
     def _validate(
-        self, model: type[BaseModel], data: Any, document: YamlDocument, where: PathKey, rule_id: str | None = None
+        self,
+        model: type[BaseModel],
+        data: Any,
+        document: YamlDocument,
+        where: PathKey,
+        rule_id: str | None = None,
     ) -> BaseModel | None:
         try:
             return model.model_validate(data)

@@ -33,7 +33,7 @@ class MessageTemplate:
 
 
 def display(value: Any) -> str:
-    """A value as a reader expects it: no trailing zeros, lists joined, codes with spaces, absence said plainly."""
+    """A value as a reader expects it: no trailing zeros, lists joined, codes with spaces, absence said."""
     if value is None:
         return "not stated"
     if isinstance(value, bool):
@@ -74,7 +74,9 @@ def parse_message(
             checker = TypeChecker(vocabulary, parameters, functions=MESSAGE_FUNCTIONS)
             resolved, _ = checker.check(expression)
         except ExpressionError as error:
-            raise ExpressionError(f"in placeholder {{{source}}}: {error.message}", index + 1 + error.offset) from None
+            raise ExpressionError(
+                f"in placeholder {{{source}}}: {error.message}", index + 1 + error.offset
+            ) from None
         fields |= checker.fields_read
         if literal:
             parts.append("".join(literal))

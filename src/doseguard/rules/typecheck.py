@@ -103,7 +103,9 @@ class TypeChecker:
     def check_condition(self, node: Expr) -> Expr:
         resolved, kind = self.check(node)
         if kind is not FieldType.BOOL:
-            raise ExpressionError(f"a condition must be true or false, but {render(node)} is a {kind}", node.pos)
+            raise ExpressionError(
+                f"a condition must be true or false, but {render(node)} is a {kind}", node.pos
+            )
         return resolved
 
     def check(self, node: Expr) -> tuple[Expr, Type]:
@@ -130,9 +132,9 @@ class TypeChecker:
             case Membership():
                 return self._membership(node)
             case Not(operand=operand):
-                return replace(node, operand=self._expect(operand, FieldType.BOOL, "'not' applies to a condition")), (
-                    FieldType.BOOL
-                )
+                return replace(
+                    node, operand=self._expect(operand, FieldType.BOOL, "'not' applies to a condition")
+                ), (FieldType.BOOL)
             case And(items=items) | Or(items=items):
                 checked = tuple(self._expect(i, FieldType.BOOL, "'and'/'or' join conditions") for i in items)
                 return replace(node, items=checked), FieldType.BOOL
@@ -176,7 +178,9 @@ class TypeChecker:
     def _index(self, node: Index) -> tuple[Expr, Type]:
         table, table_type = self.check(node.table)
         if not isinstance(table_type, TableType) or not isinstance(table, Const):
-            raise ExpressionError(f"{render(node.table)} is not a table parameter, so it cannot be indexed", node.pos)
+            raise ExpressionError(
+                f"{render(node.table)} is not a table parameter, so it cannot be indexed", node.pos
+            )
         key, key_type = self.check(node.key)
         if key_type is not FieldType.STRING:
             raise ExpressionError(f"a table is looked up with a string field, not a {key_type}", node.key.pos)
@@ -194,7 +198,9 @@ class TypeChecker:
 
     def _call(self, node: Call) -> tuple[Expr, Type]:
         if node.function not in self.functions:
-            raise ExpressionError(f"unknown function {node.function!r}{suggest(node.function, self.functions)}", node.pos)
+            raise ExpressionError(
+                f"unknown function {node.function!r}{suggest(node.function, self.functions)}", node.pos
+            )
         args = node.args
         if node.function in ("exists", "missing"):
             self._arity(node, 1)
@@ -232,7 +238,10 @@ class TypeChecker:
             self._arity(node, 2)
             first, first_type = self.check(args[0])
             second, second_type = self.check(args[1])
-            if first_type.__class__ is TableType or first_type not in (FieldType.STRING_LIST, FieldType.NUMBER_LIST):
+            if first_type.__class__ is TableType or first_type not in (
+                FieldType.STRING_LIST,
+                FieldType.NUMBER_LIST,
+            ):
                 raise ExpressionError("common() takes two lists", node.pos)
             if second_type != first_type:
                 raise ExpressionError("common() takes two lists of the same kind", node.pos)
@@ -253,8 +262,12 @@ class TypeChecker:
         if node.op == "/":
             if isinstance(right, Const) and right.value == 0:
                 raise ExpressionError("division by zero", node.right.pos)
-            if not (isinstance(right, Const | Name) or (isinstance(right, Call) and right.function == "coalesce")):
-                raise ExpressionError("divide only by a field or a number (the engine cannot guard the rest)", node.pos)
+            if not (
+                isinstance(right, Const | Name) or (isinstance(right, Call) and right.function == "coalesce")
+            ):
+                raise ExpressionError(
+                    "divide only by a field or a number (the engine cannot guard the rest)", node.pos
+                )
         if isinstance(left, Const) and isinstance(right, Const):
             a, b = float(left.value), float(right.value)  # type: ignore[arg-type]
             value = {"+": a + b, "-": a - b, "*": a * b, "/": a / b if b else 0.0}[node.op]
@@ -267,10 +280,13 @@ class TypeChecker:
         if node.op in ("<", "<=", ">", ">="):
             for side, kind in ((node.left, left_type), (node.right, right_type)):
                 if kind is not FieldType.NUMBER:
-                    raise ExpressionError(f"'{node.op}' compares numbers, but {render(side)} is a {kind}", side.pos)
+                    raise ExpressionError(
+                        f"'{node.op}' compares numbers, but {render(side)} is a {kind}", side.pos
+                    )
         elif left_type != right_type or isinstance(left_type, TableType):
             raise ExpressionError(
-                f"cannot compare {render(node.left)} (a {left_type}) with {render(node.right)} (a {right_type})",
+                f"cannot compare {render(node.left)} (a {left_type}) "
+                f"with {render(node.right)} (a {right_type})",
                 node.pos,
             )
         elif left_type in (FieldType.STRING_LIST, FieldType.NUMBER_LIST):
@@ -292,7 +308,8 @@ class TypeChecker:
         for value in values:
             if isinstance(value, str) and value not in allowed:
                 raise ExpressionError(
-                    f"{field.name} is never {value!r}{suggest(value, allowed)} (it is one of {', '.join(allowed)})",
+                    f"{field.name} is never {value!r}{suggest(value, allowed)} "
+                    f"(it is one of {', '.join(allowed)})",
                     other.pos,
                 )
 
@@ -300,18 +317,36 @@ class TypeChecker:
         left, left_type = self.check(node.left)
         right, right_type = self.check(node.right)
         if node.op in ("in", "not in"):
-            if not isinstance(left_type, FieldType) or left_type.element is not None or left_type is FieldType.BOOL:
-                raise ExpressionError(f"'{node.op}' tests a number or a string, not a {left_type}", node.left.pos)
-            if not isinstance(right, Const) or not isinstance(right_type, FieldType) or right_type.element != left_type:
-                raise ExpressionError(f"'{node.op}' needs a list of {left_type}s on its right", node.right.pos)
+            if (
+                not isinstance(left_type, FieldType)
+                or left_type.element is not None
+                or left_type is FieldType.BOOL
+            ):
+                raise ExpressionError(
+                    f"'{node.op}' tests a number or a string, not a {left_type}", node.left.pos
+                )
+            if (
+                not isinstance(right, Const)
+                or not isinstance(right_type, FieldType)
+                or right_type.element != left_type
+            ):
+                raise ExpressionError(
+                    f"'{node.op}' needs a list of {left_type}s on its right", node.right.pos
+                )
             self._check_enum(left, right)
         else:
             element = left_type.element if isinstance(left_type, FieldType) else None
             if element is None:
-                raise ExpressionError(f"'{node.op}' applies to a list field, not a {left_type}", node.left.pos)
+                raise ExpressionError(
+                    f"'{node.op}' applies to a list field, not a {left_type}", node.left.pos
+                )
             wanted: Type = element if node.op == "contains" else left_type
             if right_type != wanted or not isinstance(right, Const):
-                raise ExpressionError(f"'{node.op}' needs a {wanted} written out on its right", node.right.pos)
+                raise ExpressionError(
+                    f"'{node.op}' needs a {wanted} written out on its right", node.right.pos
+                )
         if isinstance(right, Const) and isinstance(right.value, tuple) and len(right.value) > 500:
-            raise ExpressionError("a list of more than 500 values exceeds what the engine can match", node.right.pos)
+            raise ExpressionError(
+                "a list of more than 500 values exceeds what the engine can match", node.right.pos
+            )
         return replace(node, left=left, right=right), FieldType.BOOL

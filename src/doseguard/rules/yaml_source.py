@@ -16,7 +16,7 @@ import yaml
 
 from doseguard.errors import RuleProblem, SourceLocation
 
-PathKey = tuple[str | int, ...]
+PathKey = tuple[Any, ...]
 
 
 @dataclass(frozen=True)
@@ -83,7 +83,9 @@ class _Builder:
                     continue
                 if name in result:
                     self.problems.append(
-                        RuleProblem(_location(self.path, key_node), f"duplicate key {name!r}", kind="duplicate-key")
+                        RuleProblem(
+                            _location(self.path, key_node), f"duplicate key {name!r}", kind="duplicate-key"
+                        )
                     )
                     continue
                 result[name] = self.build(value_node, (*where, name), key_node)
@@ -119,7 +121,9 @@ def load_yaml(path: Path | str, text: str | None = None) -> tuple[YamlDocument |
     if len(documents) > 1:
         second = documents[1]
         return None, [
-            RuleProblem(_location(name, second), "one YAML document per file (found a second '---')", kind="yaml")
+            RuleProblem(
+                _location(name, second), "one YAML document per file (found a second '---')", kind="yaml"
+            )
         ]
     builder = _Builder(name)
     try:

@@ -1,0 +1,531 @@
+"""From an input record to facts, or to every problem with it, each naming its field."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from doseguard.errors import FieldProblem, InvalidOrderError
+from doseguard.orders.model import Order
+from doseguard.orders.normalise import OrderNormaliser
+from doseguard.rules.loader import load_rules
+from doseguard.vocabulary import VOCABULARY
+
+DRUG_NAMES = {"vitamin b12": "cyanocobalamin", "b12": "cyanocobalamin", "cyanocobalamin": "cyanocobalamin"}
+BASE: dict[str, Any] = {"order_id": "O-1", "patient_id": "P-1", "drug": "cyanocobalamin"}
+
+
+def normalise(**fields: Any) -> Order:
+    return OrderNormaliser(DRUG_NAMES).normalise({**BASE, **fields})
+
+
+def problems(raw: Any) -> list[FieldProblem]:
+    with pytest.raises(InvalidOrderError) as info:
+        OrderNormaliser(DRUG_NAMES).normalise(raw)
+    return info.value.problems
+
+
+def problems_of(**fields: Any) -> dict[str, str]:
+    found = problems({**BASE, **fields})
+    by_field = {p.field: p.message for p in found}
+    assert len(by_field) == len(found), "one problem per field"
+    return by_field
+
+
+# --- a complete record --------------------------------------------------------------------------
+
+
+def test_a_complete_record_gives_exactly_these_facts() -> None:
+    order = OrderNormaliser(DRUG_NAMES).normalise(
+        {
+            "order_id": "ORD-1",
+            "patient_id": "PT-1",
+            "drug": "Vitamin B12",
+            "dose": "1 mg",
+            "volume": "1.0 cc",
+            "concentration": "1000 ug/mL",
+            "product_concentration": "1 mg/mL",
+            "route": "intramuscular",
+            "site": "left deltoid",
+            "frequency": "QOD",
+            "duration": "2-4 weeks",
+            "phase": "loading",
+            "administrations_given": "3",
+            "red_flags": "No reticulocyte response; Missed-doses",
+            "allergies": ["Cobalt"],
+            "conditions": "Leber\u2019s Disease",
+        }
+    )
+    assert order.order_id == "ORD-1"
+    assert order.patient_id == "PT-1"
+    assert order.warnings == ()
+    assert order.facts == {
+        "drug": "cyanocobalamin",
+        "dose_mcg": 1000.0,
+        "volume_ml": 1.0,
+        "concentration_mcg_per_ml": 1000.0,
+        "product_concentration_mcg_per_ml": 1000.0,
+        "route": "IM",
+        "site": "deltoid",
+        "interval_days": 2.0,
+        "duration_days": 28.0,
+        "phase": "repletion",
+        "administrations_given": 3.0,
+        "red_flags": ["no_reticulocyte_response", "missed_doses"],
+        "allergies": ["cobalt"],
+        "conditions": ["leber's disease"],
+        "notation_tokens": ["mg", "cc", "ug", "ml", "qod"],
+        "trailing_zero_quantities": ["1.0 cc"],
+    }
+
+
+def test_facts_use_only_vocabulary_fields_with_their_types() -> None:
+    order = normalise(
+        dose=".5 mg",
+        volume="0.5 mL",
+        frequency="weekly",
+        duration="lifelong",
+        route="SC",
+        red_flags=["x"],
+        administrations_given=2,
+    )
+    for name, value in order.facts.items():
+        assert name in VOCABULARY
+        kind = VOCABULARY[name].type.value
+        if kind == "number":
+            assert isinstance(value, float)
+        elif kind == "string":
+            assert isinstance(value, str)
+        elif kind == "bool":
+            assert value is True
+        else:
+            assert isinstance(value, list)
+            assert all(isinstance(item, str) for item in value)
+    assert order.facts["missing_leading_zero_quantities"] == [".5 mg"]
+
+
+def test_minimal_record_has_only_the_drug() -> None:
+    order = normalise()
+    assert order == Order("O-1", "P-1", {"drug": "cyanocobalamin"}, ())
+
+
+def test_numeric_identifiers_become_text() -> None:
+    order = normalise(order_id=123, patient_id=456)
+    assert (order.order_id, order.patient_id) == ("123", "456")
+
+
+def test_identifiers_are_stripped() -> None:
+    order = normalise(order_id="  O-9 ", patient_id=" P-9")
+    assert (order.order_id, order.patient_id) == ("O-9", "P-9")
+
+
+# --- every problem at once ----------------------------------------------------------------------
+
+
+def test_every_bad_field_is_reported_at_once_each_naming_its_field() -> None:
+    found = problems_of(
+        dose="garbage",
+        volume="1 mg",
+        concentration="1000 mcg",
+        product_concentration="1,5 mg/mL",
+        frequency="biweekly",
+        duration="48 hours",
+        route="rectal",
+        site="knee",
+        phase="maint",
+    )
+    assert list(found) == [
+        "dose",
+        "volume",
+        "concentration",
+        "product_concentration",
+        "frequency",
+        "duration",
+        "route",
+        "site",
+        "phase",
+    ]
+    assert "is not a dose" in found["dose"]
+    assert "is a mass unit" in found["volume"]
+    assert "is not a concentration" in found["concentration"]
+    assert "not a comma" in found["product_concentration"]
+    assert "ambiguous" in found["frequency"]
+    assert "not hours" in found["duration"]
+    assert "unknown route 'rectal'" in found["route"]
+    assert "unknown site 'knee'" in found["site"]
+    assert "did you mean 'maintenance'?" in found["phase"]
+
+
+def test_problem_keeps_the_value_as_written() -> None:
+    (problem,) = problems({**BASE, "dose": " 1000 mgs "})
+    assert problem.field == "dose"
+    assert problem.value == "1000 mgs"
+    assert problem.as_dict() == {"field": "dose", "message": problem.message}
+
+
+def test_invalid_order_error_message_lists_every_problem() -> None:
+    with pytest.raises(InvalidOrderError) as info:
+        normalise(route="rectal", site="knee")
+    text = str(info.value)
+    assert text.startswith("route: unknown route 'rectal'")
+    assert "; site: unknown site 'knee'" in text
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a type error (pydantic) stops normalisation: the unparsable frequency is not reported with it",
+)
+def test_type_problems_and_value_problems_are_reported_together() -> None:
+    assert set(problems_of(dose=1000, frequency="garbage")) == {"dose", "frequency"}
+
+
+def test_several_type_problems_are_reported_together() -> None:
+    found = problems_of(dose=1000, volume=1, concentration=1000.5, route=5, allergies=7)
+    assert set(found) == {"dose", "volume", "concentration", "route", "allergies"}
+
+
+# --- required fields ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("missing", ["order_id", "patient_id", "drug"])
+def test_a_missing_required_field_is_named(missing: str) -> None:
+    record = {k: v for k, v in BASE.items() if k != missing}
+    assert [(p.field, p.message) for p in problems(record)] == [(missing, "required")]
+
+
+def test_all_required_fields_missing_are_reported_together() -> None:
+    assert [p.field for p in problems({})] == ["order_id", "patient_id", "drug"]
+    assert {p.message for p in problems({})} == {"required"}
+
+
+@pytest.mark.parametrize("field", ["order_id", "patient_id", "drug"])
+@pytest.mark.parametrize("value", ["", "   ", None])
+def test_an_empty_required_field_is_refused(field: str, value: str | None) -> None:
+    (problem,) = problems({**BASE, field: value})
+    assert problem.field == field
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="an empty or null order_id is reported as 'must be text, not NoneType' instead of 'required'",
+)
+@pytest.mark.parametrize("value", ["", None])
+def test_an_empty_required_field_says_it_is_required(value: str | None) -> None:
+    (problem,) = problems({**BASE, "order_id": value})
+    assert "NoneType" not in problem.message
+    assert problem.message in ("required", "must not be empty")
+
+
+@pytest.mark.parametrize(("value", "kind"), [(True, "bool"), (1.5, "float"), (["O"], "list")])
+def test_an_identifier_of_the_wrong_type_is_refused(value: Any, kind: str) -> None:
+    assert problems_of(order_id=value) == {"order_id": f"must be text, not {kind}"}
+
+
+@pytest.mark.parametrize("raw", [None, [], ["a"], "text", 5])
+def test_a_record_that_is_not_an_object_is_refused(raw: Any) -> None:
+    (problem,) = problems(raw)
+    assert problem.field == "record"
+    assert "expected an object with order fields" in problem.message
+
+
+# --- numbers where text is expected -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "example"),
+    [
+        ("dose", 1000, "'1000 mcg'"),
+        ("dose", 0.5, "'0.5 mcg'"),
+        ("volume", 1, "'1 mL'"),
+        ("concentration", 1000, "'1000 mcg/mL'"),
+        ("product_concentration", 1000, "'1000 mcg/mL'"),
+    ],
+)
+def test_a_number_without_a_unit_gets_a_suggestion(field: str, value: float, example: str) -> None:
+    message = problems_of(**{field: value})[field]
+    assert "a number without a unit" in message
+    assert example in message
+
+
+@pytest.mark.parametrize(("value", "kind"), [(True, "bool"), (["1000 mcg"], "list"), ({"v": 1}, "dict")])
+def test_a_quantity_of_another_type_is_refused(value: Any, kind: str) -> None:
+    assert problems_of(dose=value) == {"dose": f"must be text, not {kind}"}
+
+
+def test_route_as_a_number_is_refused() -> None:
+    assert problems_of(route=5) == {"route": "must be text, not int"}
+
+
+# --- administrations given ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "count"), [("3", 3.0), (" 3 ", 3.0), (3, 3.0), (3.0, 3.0), (0, 0.0), ("0", 0.0)]
+)
+def test_administrations_given_from_csv_text_or_json_numbers(value: Any, count: float) -> None:
+    assert normalise(administrations_given=value).facts["administrations_given"] == count
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("-1", "must be 0 or more"),
+        (-1, "must be 0 or more"),
+        ("2.5", "must be a whole number"),
+        (2.5, "must be a whole number"),
+        ("three", "must be a whole number"),
+    ],
+)
+def test_administrations_given_must_be_a_whole_number_not_below_zero(value: Any, message: str) -> None:
+    assert problems_of(administrations_given=value) == {"administrations_given": message}
+
+
+@pytest.mark.xfail(strict=True, reason="JSON true is accepted as 1 administration given")
+def test_administrations_given_true_is_refused() -> None:
+    assert "administrations_given" in problems_of(administrations_given=True)
+
+
+# --- lists --------------------------------------------------------------------------------------
+
+
+def test_lists_from_semicolon_separated_text() -> None:
+    facts = normalise(red_flags="a;b ; ;c", allergies="Cobalt; Latex", conditions="Anaemia").facts
+    assert facts["red_flags"] == ["a", "b", "c"]
+    assert facts["allergies"] == ["cobalt", "latex"]
+    assert facts["conditions"] == ["anaemia"]
+
+
+def test_allergies_and_conditions_are_lower_cased_with_straight_apostrophes() -> None:
+    facts = normalise(
+        allergies=["  Vitamin  B12 ", "COBALT"],
+        conditions=["Leber\u2019s disease", "\u2018Other\u2019 Thing"],
+    ).facts
+    assert facts["allergies"] == ["vitamin b12", "cobalt"]
+    assert facts["conditions"] == ["leber's disease", "'other' thing"]
+
+
+def test_list_items_that_mean_the_same_are_kept_once_in_order() -> None:
+    facts = normalise(conditions=["Leber\u2019s disease", "LEBER'S DISEASE", "anaemia"]).facts
+    assert facts["conditions"] == ["leber's disease", "anaemia"]
+
+
+@pytest.mark.parametrize(
+    ("written", "flag"),
+    [
+        ("No reticulocyte response", "no_reticulocyte_response"),
+        ("missed-doses", "missed_doses"),
+        ("Worsening  Neurologic - Symptoms", "worsening_neurologic_symptoms"),
+        ("already_snake", "already_snake"),
+    ],
+)
+def test_red_flags_become_lower_snake_case(written: str, flag: str) -> None:
+    assert normalise(red_flags=[written]).facts["red_flags"] == [flag]
+
+
+def test_a_list_of_numbers_is_refused() -> None:
+    assert problems_of(allergies=[1, 2]) == {"allergies": "must be text, not int"}
+
+
+def test_a_mapping_is_not_a_list() -> None:
+    assert problems_of(allergies={"cobalt": True}) == {
+        "allergies": "must be a list of texts (or ';'-separated text)"
+    }
+
+
+# --- unknown fields -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "suggestion"),
+    [("dosage", "dose"), ("Dose", "dose"), ("frequncy", "frequency"), ("allergy", "allergies")],
+)
+def test_unknown_field_is_a_warning_with_a_did_you_mean(name: str, suggestion: str) -> None:
+    order = normalise(**{name: "1000 mcg"})
+    assert order.warnings == (f"unknown field {name!r} ignored (did you mean {suggestion!r}?)",)
+    assert name not in order.facts
+    assert "dose_mcg" not in order.facts
+
+
+def test_unknown_field_without_a_close_match_is_a_plain_warning() -> None:
+    assert normalise(comment="hello").warnings == ("unknown field 'comment' ignored",)
+
+
+def test_every_unknown_field_is_warned_about() -> None:
+    assert len(normalise(dosage="1 mg", notes="x", prescriber="y").warnings) == 3
+
+
+# --- drugs --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("drug", ["Vitamin B12", "  b12 ", "VITAMIN   B12", "cyanocobalamin"])
+def test_drug_synonyms_are_mapped(drug: str) -> None:
+    assert normalise(drug=drug).facts["drug"] == "cyanocobalamin"
+
+
+def test_a_drug_not_in_the_mapping_is_kept_lower_case() -> None:
+    assert normalise(drug="Hydroxocobalamin").facts["drug"] == "hydroxocobalamin"
+
+
+def test_without_a_mapping_names_are_only_cleaned() -> None:
+    order = OrderNormaliser().normalise({**BASE, "drug": "Vitamin  B12"})
+    assert order.facts["drug"] == "vitamin b12"
+
+
+def test_bundled_packs_map_their_synonyms() -> None:
+    normaliser = OrderNormaliser(load_rules().drug_names)
+    for drug in ("Vitamin B-12", "cobalamin", "Cyanocobalamin Injection"):
+        assert normaliser.normalise({**BASE, "drug": drug}).facts["drug"] == "cyanocobalamin"
+
+
+# --- codes --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("field", "written", "code"),
+    [
+        ("route", "I.M.", "IM"),
+        ("route", "deep SC", "SC"),
+        ("route", "subcutaneous", "SC"),
+        ("route", "intravenous", "IV"),
+        ("site", "Left Deltoid", "deltoid"),
+        ("site", "R. vastus lateralis", "vastus_lateralis"),
+        ("site", "lateral thigh", "vastus_lateralis"),
+        ("site", "ventro-gluteal", "ventrogluteal"),
+        ("phase", "Induction", "repletion"),
+        ("phase", "maintenance", "maintenance"),
+    ],
+)
+def test_coded_fields(field: str, written: str, code: str) -> None:
+    assert normalise(**{field: written}).facts[field] == code
+
+
+def test_unknown_code_lists_the_allowed_values() -> None:
+    message = problems_of(site="deltiod")["site"]
+    assert "did you mean 'deltoid'?" in message
+    assert "(expected one of: deltoid, vastus lateralis, ventrogluteal, dorsogluteal)" in message
+
+
+# --- schedule -----------------------------------------------------------------------------------
+
+
+def test_doses_are_resolved_against_the_frequency() -> None:
+    facts = normalise(frequency="every other day", duration="10 doses").facts
+    assert facts["interval_days"] == 2.0
+    assert facts["duration_days"] == 20.0
+    assert "duration_open_ended" not in facts
+
+
+def test_doses_resolved_against_three_times_a_week() -> None:
+    facts = normalise(frequency="three times a week", duration="6 doses").facts
+    assert facts["duration_days"] == pytest.approx(14.0, abs=1e-5)
+
+
+def test_doses_without_a_frequency_is_a_problem_of_the_duration() -> None:
+    message = problems_of(duration="10 doses")["duration"]
+    assert "counts doses, so the order needs a frequency" in message
+
+
+def test_doses_with_a_bad_frequency_reports_only_the_frequency() -> None:
+    assert list(problems_of(duration="10 doses", frequency="garbage")) == ["frequency"]
+
+
+def test_open_ended_duration() -> None:
+    facts = normalise(duration="Lifelong").facts
+    assert facts["duration_days"] == 36500.0
+    assert facts["duration_open_ended"] is True
+
+
+def test_frequency_notation_is_recorded() -> None:
+    assert normalise(frequency="QD").facts["notation_tokens"] == ["qd"]
+    assert "notation_tokens" not in normalise(frequency="daily").facts
+
+
+@pytest.mark.xfail(strict=True, reason="'0 times a week' raises ZeroDivisionError out of normalise()")
+def test_zero_times_a_week_is_an_invalid_frequency() -> None:
+    assert "frequency" in problems_of(frequency="0 times a week")
+
+
+# --- notation facts -----------------------------------------------------------------------------
+
+
+def test_notation_tokens_are_kept_once_in_order_of_appearance() -> None:
+    facts = normalise(dose="1000 ug", volume="1 cc", concentration="1000 ug/cc", frequency="QOD").facts
+    assert facts["notation_tokens"] == ["ug", "cc", "qod"]
+
+
+def test_trailing_and_leading_zero_quantities_as_written() -> None:
+    facts = normalise(dose="1.0 mg", volume=".5 mL", concentration="2.0 mg/mL").facts
+    assert facts["trailing_zero_quantities"] == ["1.0 mg", "2.0 mg/mL"]
+    assert facts["missing_leading_zero_quantities"] == [".5 mL"]
+
+
+# --- nothing empty ------------------------------------------------------------------------------
+
+
+def test_empty_strings_are_treated_as_absent() -> None:
+    order = normalise(
+        dose="",
+        volume="  ",
+        concentration="",
+        product_concentration="",
+        route="",
+        site=" ",
+        frequency="",
+        duration="",
+        phase="",
+        administrations_given="",
+        red_flags="",
+        allergies=" ; ; ",
+        conditions=[],
+    )
+    assert order.facts == {"drug": "cyanocobalamin"}
+
+
+def test_nulls_are_treated_as_absent() -> None:
+    fields = ("dose", "volume", "route", "frequency", "duration", "administrations_given", "allergies")
+    order = normalise(**dict.fromkeys(fields))
+    assert order.facts == {"drug": "cyanocobalamin"}
+
+
+@pytest.mark.xfail(strict=True, reason="a blank item in a JSON list reaches the facts as ''")
+def test_blank_items_in_a_json_list_are_dropped() -> None:
+    facts = normalise(allergies=["", "  "], conditions=["anaemia", ""]).facts
+    assert "allergies" not in facts
+    assert facts["conditions"] == ["anaemia"]
+
+
+OPTIONAL_TEXT = st.one_of(
+    st.none(),
+    st.just(""),
+    st.just("   "),
+    st.sampled_from(["1000 mcg", "1 mg", "1 mL", "daily", "lifelong", "IM", "deltoid", "repletion", "x;;y"]),
+)
+
+
+@given(
+    st.fixed_dictionaries(
+        {
+            "dose": OPTIONAL_TEXT,
+            "volume": OPTIONAL_TEXT,
+            "route": OPTIONAL_TEXT,
+            "frequency": OPTIONAL_TEXT,
+            "duration": OPTIONAL_TEXT,
+            "red_flags": st.one_of(OPTIONAL_TEXT, st.lists(st.sampled_from(["a", "B c"]), max_size=3)),
+            "allergies": st.one_of(OPTIONAL_TEXT, st.lists(st.sampled_from(["Cobalt", "latex"]), max_size=3)),
+        }
+    )
+)
+def test_facts_never_hold_none_or_empty_lists(fields: dict[str, Any]) -> None:
+    try:
+        order = OrderNormaliser(DRUG_NAMES).normalise({**BASE, **fields})
+    except InvalidOrderError as error:
+        assert error.problems
+        assert all(p.field in fields for p in error.problems)
+        return
+    for value in order.facts.values():
+        assert value is not None
+        assert value != []
+        assert value != ""

@@ -16,7 +16,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import pytest
 from click.testing import CliRunner, Result
 
 from doseguard.cli.main import cli
@@ -209,9 +208,6 @@ def test_version_option() -> None:
     assert done.stdout.startswith("doseguard, version ")
 
 
-@pytest.mark.xfail(
-    strict=True, reason="an unwritable --summary path ends in a traceback and exit 1, not exit 2"
-)
 def test_an_unwritable_summary_path_exits_2(tmp_path: Path) -> None:
     summary = tmp_path / "no" / "such" / "dir" / "summary.json"
     done = doseguard("check", jsonl(tmp_path, PASSING), "--summary", summary)
@@ -383,7 +379,6 @@ def test_stdin_through_the_script() -> None:
     assert results(done.stdout)[0]["order_id"] == "CRIT"
 
 
-@pytest.mark.xfail(strict=True, reason="a UTF-8 BOM on stdin makes JSON Lines read as CSV: no record, exit 0")
 def test_stdin_json_lines_with_a_bom() -> None:
     data = b"\xef\xbb\xbf" + (json.dumps(CRITICAL) + "\n").encode()
     result = invoke("check", "-", "--format", "jsonl", stdin=data)
@@ -418,19 +413,12 @@ def test_example_csv_flags_the_contraindication() -> None:
 # --- end-to-end gaps ----------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="'ug.' (with a period) is recorded as notation 'ug.', which NOTATION-ERROR-PRONE does not list",
-)
 def test_ug_with_a_period_is_still_error_prone_notation(tmp_path: Path) -> None:
     result = invoke("check", jsonl(tmp_path, order("UG", dose="1000 ug.")), "--format", "jsonl")
     (decoded,) = results(result.stdout)
     assert "NOTATION-ERROR-PRONE" in [f["rule_id"] for f in decoded["findings"]]
 
 
-@pytest.mark.xfail(
-    strict=True, reason="'0 times a week' is reported as an internal evaluation error, not invalid"
-)
 def test_zero_times_a_week_is_an_invalid_record(tmp_path: Path) -> None:
     result = invoke("check", jsonl(tmp_path, order("Z", frequency="0 times a week")), "--format", "jsonl")
     (decoded,) = results(result.stdout)

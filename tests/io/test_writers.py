@@ -321,9 +321,6 @@ def test_table_shows_a_question_mark_for_a_record_without_an_order_id() -> None:
     assert "not JSON" in text
 
 
-@pytest.mark.xfail(
-    strict=True, reason="the table renders order ids and messages as rich markup: '[/]' crashes it"
-)
 def test_table_shows_brackets_as_written() -> None:
     result = OrderResult(
         1,

@@ -327,10 +327,6 @@ def test_quantity_error_is_a_value_error() -> None:
     assert issubclass(QuantityError, ValueError)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a product concentration error gives the dose example '1000 mcg' instead of a concentration",
-)
 def test_product_concentration_error_gives_a_concentration_example() -> None:
     message = _error(lambda t: parse_concentration(t, "product concentration"), "abc mcg/mL")
     assert "1000 mcg/mL" in message

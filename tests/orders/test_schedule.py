@@ -155,7 +155,6 @@ def test_times_per_period(text: str, days: float) -> None:
     assert parse_frequency(text).interval_days == days
 
 
-@pytest.mark.xfail(strict=True, reason="'0 times a week' raises ZeroDivisionError instead of ScheduleError")
 def test_zero_times_a_week_is_refused_as_a_schedule_error() -> None:
     with pytest.raises(ScheduleError):
         parse_frequency("0 times a week")
@@ -189,7 +188,6 @@ def test_duration_range_takes_its_longest_end(text: str, days: float) -> None:
     assert duration.open_ended is False
 
 
-@pytest.mark.xfail(strict=True, reason="a reversed range uses its first number, not its most frequent end")
 def test_reversed_frequency_range_takes_its_most_frequent_end_or_is_refused() -> None:
     try:
         frequency = parse_frequency("every 3-2 months")
@@ -198,7 +196,6 @@ def test_reversed_frequency_range_takes_its_most_frequent_end_or_is_refused() ->
     assert frequency.interval_days == 60.0
 
 
-@pytest.mark.xfail(strict=True, reason="a reversed range uses its second number, not its longest end")
 def test_reversed_duration_range_takes_its_longest_end_or_is_refused() -> None:
     try:
         duration = parse_duration("8-4 weeks")
@@ -248,7 +245,6 @@ def test_schedule_error_is_a_value_error() -> None:
     assert issubclass(ScheduleError, ValueError)
 
 
-@pytest.mark.xfail(strict=True, reason="a tiny interval passes the > 0 check, then rounds to 0 days")
 def test_an_interval_that_rounds_to_zero_is_refused() -> None:
     try:
         frequency = parse_frequency("every 0.0000001 days")
@@ -318,7 +314,7 @@ def test_duration_in_doses_is_left_for_the_normaliser(text: str, doses: int) -> 
 
 @pytest.mark.parametrize("text", ["0 doses", "2.5 doses", ".5 doses"])
 def test_doses_must_be_a_whole_number_of_at_least_one(text: str) -> None:
-    with pytest.raises(ScheduleError, match="whole number, at least 1"):
+    with pytest.raises(ScheduleError, match="whole number from 1 to"):
         parse_duration(text)
 
 
@@ -355,10 +351,6 @@ def test_duration_range_is_never_shorter_than_either_end(low: int, extra: int) -
     assert parse_frequency(f"every {low}-{high} weeks").interval_days == low * 7
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="no upper bound on schedules: 3.65e16 days is accepted, then the engine fails on it (status 'error')",
-)
 @pytest.mark.parametrize(
     ("parser", "text"),
     [(parse_frequency, "every 100000000000000 years"), (parse_duration, "100000000000000 years")],

@@ -114,6 +114,7 @@ def check(
                 raise click.UsageError(str(error)) from None
             if not Path(path).is_file():
                 raise click.UsageError(f"{path}: no such file")
+    summary_file = _open_summary(summary_path)
     rule_set = _load(rules)
     checker = Checker(rule_set)
     to_terminal = output in (None, "-") and sys.stdout.isatty()
@@ -127,8 +128,9 @@ def check(
     except InputError as error:
         click.echo(f"doseguard: {error}", err=True)
         sys.exit(EXIT_USAGE)
-    if summary_path:
-        Path(summary_path).write_text(json.dumps(summary.as_dict(), indent=2) + "\n", encoding="utf-8")
+    if summary_file is not None:
+        with summary_file:
+            summary_file.write(json.dumps(summary.as_dict(), indent=2) + "\n")
     if kind != "table" and sys.stderr.isatty():
         counts = summary.as_dict()["by_status"]
         click.echo(
@@ -137,6 +139,16 @@ def check(
             err=True,
         )
     sys.exit(EXIT_FLAGGED if _reaches(summary, threshold) else EXIT_OK)
+
+
+def _open_summary(path: str | None) -> IO[str] | None:
+    """Open ``--summary`` before the run: an unwritable path is a usage error, not a lost report."""
+    if path is None:
+        return None
+    try:
+        return Path(path).open("w", encoding="utf-8")
+    except OSError as error:
+        raise click.UsageError(f"cannot write the summary to {path}: {error.strerror}") from None
 
 
 def _reaches(summary: Summary, threshold: Severity | None) -> bool:

@@ -54,7 +54,7 @@ def read_input(path: str) -> Iterator[InputRecord]:
 
 
 def _sniff(data: bytes) -> str:
-    start = data.lstrip()[:1]
+    start = data.removeprefix(b"\xef\xbb\xbf").lstrip()[:1]
     if start == b"[":
         return "json"
     if start == b"{":

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator
 from typing import IO, Any, Protocol
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
@@ -116,22 +117,25 @@ class TableWriter:
         if result.status is Status.PASS:
             return
         self.shown += 1
+        # Every cell is a Text, never markup: order ids and messages come from the input.
         status = Text(result.status.value, style=STATUS_STYLE[result.status.value])
-        order = f"{result.order_id or '?'}\n{result.source}"
+        order = Text(f"{result.order_id or '?'}\n{result.source}")
         if result.findings:
             severities = Text("\n").join(
                 Text(f.severity.value, style=SEVERITY_STYLE[f.severity.value]) for f in result.findings
             )
-            rules = "\n".join(f.rule_id for f in result.findings)
-            messages = "\n".join(f.message for f in result.findings)
+            rules = Text("\n".join(f.rule_id for f in result.findings))
+            messages = Text("\n".join(f.message for f in result.findings))
         else:
             severities = Text("critical", style=SEVERITY_STYLE["critical"])
-            rules = "-"
-            messages = "\n".join(
-                f"{e['field']}: {e['message']}" if e.get("field") else str(e["message"])
-                for e in result.errors
+            rules = Text("-")
+            messages = Text(
+                "\n".join(
+                    f"{e['field']}: {e['message']}" if e.get("field") else str(e["message"])
+                    for e in result.errors
+                )
             )
-        self.table.add_row(str(result.record), order, status, severities, rules, messages)
+        self.table.add_row(Text(str(result.record)), order, status, severities, rules, messages)
 
     def close(self, summary: Summary) -> None:
         if self.shown:
@@ -140,7 +144,7 @@ class TableWriter:
         status = counts["by_status"]
         severity = counts["flagged_by_highest_severity"]
         self.console.print(
-            f"[bold]{summary.orders}[/] orders checked with rules {summary.rules_version}: "
+            f"[bold]{summary.orders}[/] orders checked with rules {escape(summary.rules_version)}: "
             f"[green]{status['pass']} pass[/], [yellow]{status['flagged']} flagged[/] "
             f"({severity['critical']} critical, {severity['warning']} warning, {severity['info']} info), "
             f"[magenta]{status['invalid']} invalid[/], [bold red]{status['error']} error[/]"

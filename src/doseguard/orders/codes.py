@@ -51,9 +51,15 @@ def phase_code(text: str) -> str | None:
     return PHASE_SYNONYMS.get(_key(text))
 
 
+_QUALIFIER = re.compile(r"\s*\([^)]*\)")
+_LETTER_DASH_DIGIT = re.compile(r"\b([a-z])[\s-]+(\d+)\b")
+
+
 def free_text_item(text: str) -> str:
-    """An allergy or condition as rules compare it: lower case, single spaces, straight apostrophes."""
-    return _key(text.replace("\u2019", "'").replace("\u2018", "'"))
+    """An allergy or condition as rules compare it: lower case, single spaces, straight apostrophes,
+    no parenthesised qualifier ("vitamin B12 (anaphylaxis)"), "B-12" and "B 12" written "b12"."""
+    key = _key(_QUALIFIER.sub("", text.replace("\u2019", "'").replace("\u2018", "'")))
+    return _LETTER_DASH_DIGIT.sub(r"\1\2", key)
 
 
 def flag_item(text: str) -> str:

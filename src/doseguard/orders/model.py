@@ -8,6 +8,8 @@ from typing import Annotated, Any
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 QUANTITY_FIELDS = ("dose", "volume", "concentration", "product_concentration")
+REQUIRED_FIELDS = ("order_id", "patient_id", "drug")
+MAX_ADMINISTRATIONS = 100_000
 LIST_FIELDS = ("red_flags", "allergies", "conditions")
 
 
@@ -24,15 +26,19 @@ def _identifier(value: Any) -> Any:
 
 
 def _text_list(value: Any) -> Any:
-    """A JSON list, or ``;``-separated text as a CSV cell holds it."""
+    """A JSON list, or ``;``-separated text as a CSV cell holds it; blank items are dropped."""
     value = _blank_to_none(value)
     if isinstance(value, str):
         return [item for item in (part.strip() for part in value.split(";")) if item]
+    if isinstance(value, list):
+        return [item for item in value if not (isinstance(item, str) and not item.strip())]
     return value
 
 
 def _whole_number(value: Any) -> Any:
     value = _blank_to_none(value)
+    if isinstance(value, bool):
+        raise ValueError("must be a whole number, not true/false")
     if isinstance(value, float) and value.is_integer():
         return int(value)
     return value
@@ -63,9 +69,9 @@ class OrderRecord(BaseModel):
     frequency: OptionalText = None
     duration: OptionalText = None
     phase: OptionalText = None
-    administrations_given: Annotated[Annotated[int, Field(ge=0)] | None, BeforeValidator(_whole_number)] = (
-        None
-    )
+    administrations_given: Annotated[
+        Annotated[int, Field(ge=0, le=MAX_ADMINISTRATIONS)] | None, BeforeValidator(_whole_number)
+    ] = None
     red_flags: TextList = None
     allergies: TextList = None
     conditions: TextList = None

@@ -15,7 +15,7 @@ from pydantic import ValidationError
 
 from doseguard.errors import FieldProblem, InvalidOrderError
 from doseguard.orders import codes
-from doseguard.orders.model import QUANTITY_FIELDS, RECORD_FIELDS, Order, OrderRecord
+from doseguard.orders.model import QUANTITY_FIELDS, RECORD_FIELDS, REQUIRED_FIELDS, Order, OrderRecord
 from doseguard.orders.quantities import Quantity, QuantityError, parse_concentration, parse_mass, parse_volume
 from doseguard.orders.schedule import Duration, Frequency, ScheduleError, parse_duration, parse_frequency
 from doseguard.vocabulary import PHASES, ROUTES, SITES
@@ -34,11 +34,7 @@ class OrderNormaliser:
             raise InvalidOrderError(
                 [FieldProblem("record", f"expected an object with order fields, got {kind}")]
             )
-        try:
-            record = OrderRecord.model_validate(raw)
-        except ValidationError as error:
-            raise InvalidOrderError(_field_problems(error)) from None
-        problems: list[FieldProblem] = []
+        record, problems = _validate(raw)
         facts: dict[str, Any] = {"drug": self._drug(record.drug)}
 
         quantities: list[Quantity] = []
@@ -152,6 +148,22 @@ def _unknown_fields(record: OrderRecord) -> tuple[str, ...]:
     return tuple(warnings)
 
 
+def _validate(raw: Mapping[str, Any]) -> tuple[OrderRecord, list[FieldProblem]]:
+    """The record and its type problems; fields of the wrong type are set aside so that the others
+    are still parsed and every problem of the record is reported at once."""
+    try:
+        return OrderRecord.model_validate(raw), []
+    except ValidationError as error:
+        problems = _field_problems(error)
+    bad = {problem.field for problem in problems}
+    salvage = {key: value for key, value in raw.items() if key not in bad}
+    salvage.update({name: "?" for name in REQUIRED_FIELDS if name in bad})
+    try:
+        return OrderRecord.model_validate(salvage), problems
+    except ValidationError:
+        raise InvalidOrderError(problems) from None
+
+
 _MESSAGES = {
     "missing": "required",
     "string_too_short": "must not be empty",
@@ -172,9 +184,11 @@ def _field_problems(error: ValidationError) -> list[FieldProblem]:
         if field in seen:
             continue
         seen.add(field)
-        value = item.get("input")
-        message = _MESSAGES.get(item["type"], item["msg"])
-        if field in QUANTITY_FIELDS and isinstance(value, int | float) and not isinstance(value, bool):
+        value = None if item["type"] == "missing" else item.get("input")
+        message = _MESSAGES.get(item["type"], item["msg"].removeprefix("Value error, "))
+        if field in REQUIRED_FIELDS and (value is None or item["type"] == "missing"):
+            message = "required"
+        elif field in QUANTITY_FIELDS and isinstance(value, int | float) and not isinstance(value, bool):
             unit = "mL" if field == "volume" else "mcg/mL" if "concentration" in field else "mcg"
             message = f"a number without a unit; write it with its unit, e.g. '{value} {unit}'"
         elif item["type"] == "string_type":

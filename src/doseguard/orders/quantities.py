@@ -81,14 +81,18 @@ def _clean(text: str) -> str:
     return unicodedata.normalize("NFC", text).strip()
 
 
-def _amount(text: str, what: str) -> _Amount:
+def _amount(text: str, what: str, whole: str | None = None) -> _Amount:
+    """One number and unit; ``whole`` is the full text to quote in messages (for a part of a ratio)."""
+    quoted = whole if whole is not None else text
     match = _AMOUNT.match(text)
     if match is None:
         if re.search(r"\d,\d(?!\d{2})", text):
-            raise QuantityError(f"{text!r}: write decimals with a point ('0.5'), not a comma")
-        raise QuantityError(f"{text!r} is not a {what} (expected a number and a unit, e.g. {_example(what)})")
+            raise QuantityError(f"{quoted!r}: write decimals with a point ('0.5'), not a comma")
+        raise QuantityError(
+            f"{quoted!r} is not a {what} (expected a number and a unit, e.g. {_example(what)})"
+        )
     if match.group("sign") == "-":
-        raise QuantityError(f"{text!r}: a {what} cannot be negative")
+        raise QuantityError(f"{quoted!r}: a {what} cannot be negative")
     written = match.group("number")
     number = float(written.replace(",", ""))
     unit_written = match.group("unit")
@@ -104,9 +108,9 @@ def _amount(text: str, what: str) -> _Amount:
 
 
 def _example(what: str) -> str:
-    return {"dose": "'1000 mcg'", "volume": "'1 mL'", "concentration": "'1000 mcg/mL'"}.get(
-        what, "'1000 mcg'"
-    )
+    if "concentration" in what:
+        return "'1000 mcg/mL'"
+    return "'1 mL'" if what == "volume" else "'1000 mcg'"
 
 
 def _checked(value: float, text: str, what: str) -> float:
@@ -118,7 +122,14 @@ def _checked(value: float, text: str, what: str) -> float:
 
 
 def _notation(*amounts: _Amount) -> tuple[str, ...]:
-    return tuple(a.unit_as_written for a in amounts if a.unit_as_written)
+    """Unit tokens as written; a unit with a full stop ('mg.') is noted with and without it."""
+    tokens: list[str] = []
+    for amount in amounts:
+        if amount.unit:
+            tokens.append(amount.unit)
+        if amount.unit_as_written and amount.unit_as_written != amount.unit:
+            tokens.append(amount.unit_as_written)
+    return tuple(tokens)
 
 
 @lru_cache(maxsize=4096)
@@ -148,11 +159,11 @@ def parse_concentration(text: str, what: str = "concentration") -> Quantity:
         raise QuantityError(
             f"{clean!r} is not a concentration (expected mass per volume, e.g. '1000 mcg/mL')"
         )
-    top = _amount(match.group("top"), what)
+    top = _amount(match.group("top"), what, clean)
     bottom_text = match.group("bottom").strip()
     if re.match(r"^[^\W\d_]+\.?$", bottom_text):
         bottom_text = f"1 {bottom_text}"
-    bottom = _amount(bottom_text, what)
+    bottom = _amount(bottom_text, what, clean)
     mass = top.number * _unit_factor(top, MASS_TO_MCG, clean, what, "mass")
     volume = bottom.number * _unit_factor(bottom, VOLUME_TO_ML, clean, what, "volume")
     if volume <= 0:

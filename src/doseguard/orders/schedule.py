@@ -15,6 +15,12 @@ from functools import lru_cache
 
 from doseguard.vocabulary import OPEN_ENDED_DAYS
 
+MAX_INTERVAL_DAYS = 3650.0
+"""Ten years between doses: beyond it, a frequency is a typo (and would break the engine's numbers)."""
+MAX_DURATION_DAYS = OPEN_ENDED_DAYS
+"""A hundred years: the value that stands for open-ended plans is the longest."""
+MAX_DOSES = 10_000
+
 
 class ScheduleError(ValueError):
     """A frequency or duration that cannot be understood."""
@@ -104,13 +110,15 @@ def parse_frequency(text: str) -> Frequency:
         days, token = FIXED_FREQUENCIES[key]
         return Frequency(float(days), text.strip(), (token,) if token else ())
     if match := _EVERY_N.match(key):
-        low, _high, unit = match.groups()
-        interval = _number(low) * UNIT_DAYS[unit]
-        return Frequency(_positive(interval, text), text.strip())
+        low, high, unit = match.groups()
+        shortest = min(_number(low), _number(high or low))  # the most frequent end of a range
+        return Frequency(_in_range(shortest * UNIT_DAYS[unit], text, MAX_INTERVAL_DAYS), text.strip())
     if match := _TIMES_PER.match(key):
         count, period = match.groups()
-        interval = PERIOD_DAYS[period] / _number(count)
-        return Frequency(_positive(interval, text), text.strip())
+        times = _number(count)
+        if times <= 0:
+            raise ScheduleError(f"{text.strip()!r}: a frequency needs at least one administration")
+        return Frequency(_in_range(PERIOD_DAYS[period] / times, text, MAX_INTERVAL_DAYS), text.strip())
     raise ScheduleError(
         f"{text.strip()!r} is not a frequency I understand (e.g. 'daily', 'every other day', "
         "'three times a week', 'weekly', 'every 2 weeks', 'monthly', 'every 3 months')"
@@ -128,12 +136,14 @@ def parse_duration(text: str) -> Duration:
         low, high, unit = match.groups()
         if unit in ("h", "hr", "hrs", "hour", "hours"):
             raise ScheduleError(f"{text.strip()!r}: a treatment plan lasts days, weeks or months, not hours")
-        days = _number(high or low) * UNIT_DAYS[unit]
-        return Duration(_positive(days, text), text.strip())
+        longest = max(_number(low), _number(high or low))  # the longest end of a range
+        return Duration(_in_range(longest * UNIT_DAYS[unit], text, MAX_DURATION_DAYS), text.strip())
     if match := _DOSES.match(key):
         count = _number(match.group(1))
-        if count < 1 or count != int(count):
-            raise ScheduleError(f"{text.strip()!r}: a number of doses is a whole number, at least 1")
+        if count < 1 or count != int(count) or count > MAX_DOSES:
+            raise ScheduleError(
+                f"{text.strip()!r}: a number of doses is a whole number from 1 to {MAX_DOSES}"
+            )
         return Duration(None, text.strip(), doses=int(count))
     raise ScheduleError(
         f"{text.strip()!r} is not a duration I understand (e.g. '7 days', '2 weeks', '3 months', "
@@ -141,7 +151,11 @@ def parse_duration(text: str) -> Duration:
     )
 
 
-def _positive(value: float, text: str) -> float:
-    if value <= 0:
+def _in_range(value: float, text: str, largest: float) -> float:
+    """Days rounded as facts carry them; refused when that is zero or beyond any real plan."""
+    days = round(value, 6)
+    if days <= 0:
         raise ScheduleError(f"{text.strip()!r}: must be greater than zero")
-    return round(value, 6)
+    if days > largest:
+        raise ScheduleError(f"{text.strip()!r}: longer than any treatment plan (at most {largest:g} days)")
+    return days

@@ -39,7 +39,7 @@ def display(value: Any) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, float | int):
-        return format_number(float(value))
+        return format_number(round(float(value), 3))  # 7/3 days reads "2.333", not "2.333333"
     if isinstance(value, tuple | list):
         return ", ".join(display(v) for v in value) if value else "none"
     return str(value).replace("_", " ")

@@ -1,0 +1,275 @@
+"""Generic pytest-bdd steps: build an order, let the checker answer, and assert on the answer.
+
+Load with ``pytest_plugins = ["doseguard.testing.steps"]`` in a top-level ``conftest.py``.
+
+Orders are built by ``Given`` steps and checked afresh by every ``Then`` step (the checker caches
+identical orders), so no ``When`` step is needed. Field names in steps may be written with spaces
+("product concentration", "administrations given"); a name that is not an order field fails the
+step, so a typo cannot make a scenario pass by leaving a field out. ``Given an order as JSON:`` is
+the exception: it is the record exactly as a system would send it, unknown fields included.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import pytest
+from pytest_bdd import given, parsers, then
+
+from doseguard.checker import NOT_COVERED, Checker, InputRecord
+from doseguard.errors import RulePackError
+from doseguard.orders.model import RECORD_FIELDS
+from doseguard.results import OrderResult, Status
+from doseguard.rules.loader import load_rules
+from doseguard.rules.model import RuleSet, Severity
+
+RULES_INI = "doseguard_rules"
+IDENTITY = {"order_id": "O1", "patient_id": "P1"}
+STANDARD_ORDERS: dict[str, dict[str, str]] = {
+    # A correct repletion order for the 1000 mcg/mL vial: it must raise no finding at all.
+    "cyanocobalamin": {
+        **IDENTITY,
+        "drug": "cyanocobalamin",
+        "dose": "1000 mcg",
+        "volume": "1 mL",
+        "concentration": "1000 mcg/mL",
+        "product_concentration": "1000 mcg/mL",
+        "route": "IM",
+        "site": "deltoid",
+        "frequency": "daily",
+        "duration": "7 days",
+        "phase": "repletion",
+    },
+}
+
+_RULE_ID = r"(?P<rule_id>[A-Z][A-Z0-9]*(?:-[A-Z0-9]+)*)"
+_FIELD = r"(?P<field>[A-Za-z][A-Za-z_ ]*?)"
+_SEVERITIES = tuple(severity.value for severity in Severity)
+_RULES_KEY = pytest.StashKey[RuleSet]()
+
+
+# Plugin hooks -----------------------------------------------------------------------------------
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    help_text = "Rule folders the doseguard steps check against (default: the bundled packs)"
+    parser.addini(RULES_INI, help_text, "paths")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Register each rule id as a marker, so ``@B12-ROUTE`` tags work under ``--strict-markers``."""
+    try:
+        rules = load_rules(config.getini(RULES_INI) or None)
+    except RulePackError:
+        return  # the doseguard_rules fixture raises it again, with every problem, in each scenario
+    config.stash[_RULES_KEY] = rules
+    for rule in rules.rules:
+        config.addinivalue_line("markers", f"{rule.id}: {rule.title}")
+    config.addinivalue_line("markers", f"{NOT_COVERED}: the drug is not covered by any rule pack")
+
+
+# Fixtures ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def doseguard_rules(pytestconfig: pytest.Config) -> RuleSet:
+    """The rule set under test: the ``doseguard_rules`` ini option's folders, or the bundled packs."""
+    rules = pytestconfig.stash.get(_RULES_KEY, None)
+    return rules if rules is not None else load_rules(pytestconfig.getini(RULES_INI) or None)
+
+
+@pytest.fixture(scope="session")
+def doseguard_checker(doseguard_rules: RuleSet) -> Checker:
+    return Checker(doseguard_rules)
+
+
+@pytest.fixture(scope="session")
+def doseguard_standard_orders() -> Mapping[str, Mapping[str, Any]]:
+    """The orders ``Given a standard <name> order`` starts from; override to add your own."""
+    return STANDARD_ORDERS
+
+
+@pytest.fixture
+def order() -> Any:
+    start = '"Given a standard ... order", "Given an order:" or "Given an order as JSON:"'
+    pytest.fail(f"no order yet: start with {start}", pytrace=False)
+
+
+# Given: building the order ----------------------------------------------------------------------
+
+
+@given(parsers.re(r"a standard (?P<name>.+) order"), target_fixture="order")
+def standard_order(name: str, doseguard_standard_orders: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    """A copy of a named correct order."""
+    known = {key.lower(): value for key, value in doseguard_standard_orders.items()}
+    _expect(name.lower() in known, f"no standard {name!r} order (known: {', '.join(sorted(known))})")
+    return dict(known[name.lower()])
+
+
+@given("an order:", target_fixture="order")
+def order_from_table(datatable: list[list[str]]) -> dict[str, Any]:
+    """The order in a field | value table; order_id and patient_id default to O1 and P1."""
+    return {**IDENTITY, **_fields(datatable)}
+
+
+@given("an order as JSON:", target_fixture="order")
+def order_from_json(docstring: str) -> Any:
+    """The record exactly as written (not necessarily an object: bad input is worth testing too)."""
+    try:
+        return json.loads(docstring)
+    except json.JSONDecodeError as error:
+        problem = str(error)
+    pytest.fail(f"the order is not valid JSON: {problem}", pytrace=False)
+
+
+@given(parsers.re(rf"the order's {_FIELD} (?:is|are) \"(?P<value>.*)\""))
+def set_field(order: Any, field: str, value: str) -> None:
+    """Set one field; lists (allergies, ...) are written ';'-separated."""
+    _as_object(order)[_field_name(field)] = value
+
+
+@given("the order is changed to:")
+def change_fields(order: Any, datatable: list[list[str]]) -> None:
+    _as_object(order).update(_fields(datatable))
+
+
+@given(parsers.re(rf"the order has no {_FIELD}"))
+def remove_field(order: Any, field: str) -> None:
+    _as_object(order).pop(_field_name(field), None)
+
+
+# Then: what the checker answers -----------------------------------------------------------------
+
+
+@then("the order passes")
+def order_passes(order: Any, doseguard_checker: Checker) -> None:
+    """Checked, no finding, and no warning (an ignored field could hide a finding)."""
+    result = _check(doseguard_checker, order)
+    ok = result.status is Status.PASS and not result.findings and not result.warnings
+    _expect(ok, "expected the order to pass, with no finding and no warning", result)
+
+
+@then(parsers.re(rf"the order is flagged {_RULE_ID}(?: as (?P<severity>\w+))?"))
+def order_flagged(order: Any, doseguard_checker: Checker, rule_id: str, severity: str | None) -> None:
+    result = _checked(doseguard_checker, order)
+    found = [f for f in result.findings if f.rule_id == rule_id]
+    _expect(bool(found), f"expected a finding of {rule_id}", result)
+    if severity is not None:
+        _expect(severity in _SEVERITIES, f"unknown severity {severity!r} (write info, warning or critical)")
+        actual = found[0].severity.value
+        _expect(actual == severity, f"expected {rule_id} as {severity}, got {actual}", result)
+
+
+@then(parsers.re(rf"the order is not flagged {_RULE_ID}"))
+def order_not_flagged(order: Any, doseguard_checker: Checker, rule_id: str) -> None:
+    """Not flagged by that rule, and checked: an invalid order is not a near miss."""
+    result = _checked(doseguard_checker, order)
+    unexpected = any(f.rule_id == rule_id for f in result.findings)
+    _expect(not unexpected, f"expected no finding of {rule_id}", result)
+
+
+@then(parsers.re(rf"the message of {_RULE_ID} mentions \"(?P<text>.*)\""))
+def message_mentions(order: Any, doseguard_checker: Checker, rule_id: str, text: str) -> None:
+    result = _checked(doseguard_checker, order)
+    messages = [f.message for f in result.findings if f.rule_id == rule_id]
+    _expect(bool(messages), f"expected a finding of {rule_id}", result)
+    mentioned = any(text in m for m in messages)
+    _expect(mentioned, f"expected the message of {rule_id} to mention {text!r}", result)
+
+
+@then("the order has exactly these findings:")
+def exact_findings(order: Any, doseguard_checker: Checker, datatable: list[list[str]]) -> None:
+    """A table of rule ids, optionally with a second column of severities; a header row is optional."""
+    rows = [[cell.strip() for cell in row] for row in datatable]
+    if rows and not re.fullmatch(_RULE_ID, rows[0][0]):
+        rows = rows[1:]  # the header
+    width = len(rows[0]) if rows else 1
+    for row in rows:
+        ok = width <= 2 and re.fullmatch(_RULE_ID, row[0]) is not None and set(row[1:]) <= set(_SEVERITIES)
+        _expect(ok, f"each row is | rule id | or | rule id | severity |, got {row}")
+    result = _checked(doseguard_checker, order)
+    expected = sorted(tuple(row) for row in rows)
+    actual = sorted((f.rule_id, f.severity.value)[:width] for f in result.findings)
+    listed = ", ".join(" as ".join(row) for row in expected) or "none"
+    _expect(actual == expected, f"expected exactly these findings: {listed}", result)
+
+
+@then(parsers.re(rf"the order is invalid because of (?:its|the) {_FIELD}"))
+def order_invalid(order: Any, doseguard_checker: Checker, field: str) -> None:
+    result = _check(doseguard_checker, order)
+    name = _normal(field)
+    fields = [error.get("field") for error in result.errors]
+    ok = result.status is Status.INVALID and name in fields
+    _expect(ok, f"expected the order to be invalid because of its {name}", result)
+
+
+@then(parsers.re(rf"the error about (?:its|the) {_FIELD} mentions \"(?P<text>.*)\""))
+def error_mentions(order: Any, doseguard_checker: Checker, field: str, text: str) -> None:
+    result = _check(doseguard_checker, order)
+    name = _normal(field)
+    messages = [str(error.get("message")) for error in result.errors if error.get("field") == name]
+    _expect(bool(messages), f"expected an error about its {name}", result)
+    mentioned = any(text in m for m in messages)
+    _expect(mentioned, f"expected the error about its {name} to mention {text!r}", result)
+
+
+# Helpers ----------------------------------------------------------------------------------------
+
+
+def _expect(condition: bool, message: str, result: OrderResult | None = None) -> None:
+    """Fail the step with a message for a person (and what the checker said), not a Python traceback."""
+    if not condition:
+        pytest.fail(message + (_describe(result) if result is not None else ""), pytrace=False)
+
+
+def _normal(field: str) -> str:
+    return "_".join(field.strip().lower().replace("-", " ").split())
+
+
+def _field_name(field: str) -> str:
+    name = _normal(field)
+    if name not in RECORD_FIELDS:
+        close = difflib.get_close_matches(name, RECORD_FIELDS, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        fields = ", ".join(RECORD_FIELDS)
+        pytest.fail(f"{field!r} is not an order field{hint}; the fields are: {fields}", pytrace=False)
+    return name
+
+
+def _fields(datatable: list[list[str]]) -> dict[str, str]:
+    """Field | value rows (an optional ``field | value`` header row is skipped)."""
+    rows = datatable
+    if rows and [cell.strip().lower() for cell in rows[0]] == ["field", "value"]:
+        rows = rows[1:]
+    for row in rows:
+        _expect(len(row) == 2, f"each row of an order table is | field | value |, got {row}")
+    return {_field_name(name): value for name, value in rows}
+
+
+def _as_object(order: Any) -> dict[str, Any]:
+    if not isinstance(order, dict):
+        pytest.fail(f"the order is not an object of fields: {order!r}", pytrace=False)
+    return order
+
+
+def _check(checker: Checker, order: Any) -> OrderResult:
+    return checker.check(InputRecord("scenario", order))
+
+
+def _checked(checker: Checker, order: Any) -> OrderResult:
+    """The result of an order that was actually checked (pass or flagged)."""
+    result = _check(checker, order)
+    _expect(result.status in (Status.PASS, Status.FLAGGED), "expected the order to be checked", result)
+    return result
+
+
+def _describe(result: OrderResult) -> str:
+    lines = [f"; it is {result.status.value}"]
+    lines += [f"  {f.rule_id} ({f.severity.value}): {f.message}" for f in result.findings]
+    lines += [f"  error in {e.get('field')}: {e.get('message')}" for e in result.errors]
+    lines += [f"  warning: {w}" for w in result.warnings]
+    return "\n".join(lines)

@@ -15,7 +15,7 @@ $(STAMP): $(BIN)/python pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/doseguard check examples/orders.jsonl examples/orders.csv --fail-on never
+	$(BIN)/doseguard check examples/orders.jsonl examples/orders.csv --format table --fail-on never
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

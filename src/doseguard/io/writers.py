@@ -108,9 +108,13 @@ class TableWriter:
 
     def __init__(self, stream: IO[str], *, color: bool | None = None) -> None:
         self.console = Console(file=stream, force_terminal=color, no_color=color is False, highlight=False)
-        self.table = Table(title="doseguard report", show_lines=True, expand=False)
-        for column in ("#", "order", "status", "severity", "rule", "message"):
-            self.table.add_column(column, overflow="fold")
+        self.table = Table(title="doseguard report", expand=True)
+        self.table.add_column("#", justify="right", no_wrap=True)
+        self.table.add_column("order", overflow="fold", max_width=24)
+        self.table.add_column("status", no_wrap=True)
+        self.table.add_column("severity", no_wrap=True)
+        self.table.add_column("rule", no_wrap=True)
+        self.table.add_column("message", overflow="fold", ratio=1)
         self.shown = 0
 
     def write(self, result: OrderResult) -> None:
@@ -118,24 +122,29 @@ class TableWriter:
             return
         self.shown += 1
         # Every cell is a Text, never markup: order ids and messages come from the input.
-        status = Text(result.status.value, style=STATUS_STYLE[result.status.value])
+        number = Text(str(result.record))
         order = Text(f"{result.order_id or '?'}\n{result.source}")
-        if result.findings:
-            severities = Text("\n").join(
-                Text(f.severity.value, style=SEVERITY_STYLE[f.severity.value]) for f in result.findings
+        status = Text(result.status.value, style=STATUS_STYLE[result.status.value])
+        if not result.findings:
+            problems = "\n".join(
+                f"{e['field']}: {e['message']}" if e.get("field") else str(e["message"])
+                for e in result.errors
             )
-            rules = Text("\n".join(f.rule_id for f in result.findings))
-            messages = Text("\n".join(f.message for f in result.findings))
-        else:
-            severities = Text("critical", style=SEVERITY_STYLE["critical"])
-            rules = Text("-")
-            messages = Text(
-                "\n".join(
-                    f"{e['field']}: {e['message']}" if e.get("field") else str(e["message"])
-                    for e in result.errors
-                )
+            critical = Text("critical", style=SEVERITY_STYLE["critical"])
+            self.table.add_row(number, order, status, critical, Text("-"), Text(problems), end_section=True)
+            return
+        last = len(result.findings) - 1
+        for index, finding in enumerate(result.findings):
+            first = index == 0
+            self.table.add_row(
+                number if first else None,
+                order if first else None,
+                status if first else None,
+                Text(finding.severity.value, style=SEVERITY_STYLE[finding.severity.value]),
+                Text(finding.rule_id),
+                Text(finding.message),
+                end_section=index == last,
             )
-        self.table.add_row(Text(str(result.record)), order, status, severities, rules, messages)
 
     def close(self, summary: Summary) -> None:
         if self.shown:

@@ -37,6 +37,7 @@ from doseguard.rules.expressions import (
     Negate,
     Not,
     Or,
+    fold_arithmetic,
 )
 
 Json = dict[str, Any]
@@ -293,11 +294,9 @@ def _fold(node: Expr) -> Expr:
     if isinstance(node, Arithmetic):
         left, right = _fold(node.left), _fold(node.right)
         if isinstance(left, Const) and isinstance(right, Const):
-            a, b = float(left.value), float(right.value)  # type: ignore[arg-type]
-            if node.op != "/" or b:
-                return Const(
-                    {"+": a + b, "-": a - b, "*": a * b, "/": a / b if b else 0.0}[node.op], node.pos
-                )
+            value = fold_arithmetic(node.op, float(left.value), float(right.value))  # type: ignore[arg-type]
+            if value is not None:
+                return Const(value, node.pos)
         return replace(node, left=left, right=right)
     if isinstance(node, Negate):
         operand = _fold(node.operand)

@@ -26,6 +26,8 @@ MAX_RULES = 4000
 
 
 class CompiledRule(Protocol):
+    """What the engine needs of a rule: a name, its compiled condition and how many paths it has."""
+
     @property
     def id(self) -> str: ...
     @property

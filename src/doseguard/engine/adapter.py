@@ -25,11 +25,11 @@ import math
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from itertools import count
-from typing import Any, Protocol
+from typing import Any
 
 import durable_rules_engine as _engine
 
-from doseguard.compiler.limits import plan_shards
+from doseguard.compiler.limits import CompiledRule, plan_shards
 from doseguard.errors import EngineError
 from doseguard.vocabulary import VOCABULARY, FieldSpec, FieldType
 
@@ -43,17 +43,6 @@ _RESULT_CODES = {
     2: "the same fact was asserted twice",
 }
 _ruleset_names = count(1)
-
-
-class EngineRule(Protocol):
-    """What the adapter needs of a rule: a name and its compiled condition."""
-
-    @property
-    def id(self) -> str: ...
-    @property
-    def compiled(self) -> dict[str, Any] | bool: ...
-    @property
-    def branches(self) -> int: ...
 
 
 def encode_fact(facts: Mapping[str, Any], vocabulary: Mapping[str, FieldSpec] = VOCABULARY) -> str:
@@ -106,7 +95,7 @@ def _text(name: str, value: Any) -> str:
     return json.dumps(value, ensure_ascii=True)
 
 
-def ruleset_json(rules: Iterable[EngineRule]) -> str:
+def ruleset_json(rules: Iterable[CompiledRule]) -> str:
     """One durable-rules ruleset: the rules, anchored, plus the catch-all."""
     definition: dict[str, Any] = {CATCH_ALL: {"all": [{"m": ANCHOR}]}}
     for rule in rules:
@@ -123,7 +112,7 @@ class DurableEngine:
     serialised: the C core keeps the GIL anyway.
     """
 
-    def __init__(self, rules: Sequence[EngineRule]) -> None:
+    def __init__(self, rules: Sequence[CompiledRule]) -> None:
         self._rule_ids = frozenset(rule.id for rule in rules)
         if CATCH_ALL in self._rule_ids:
             raise EngineError(f"{CATCH_ALL!r} is reserved")

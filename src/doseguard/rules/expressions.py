@@ -385,6 +385,17 @@ def render(node: Expr) -> str:
     raise AssertionError(node)
 
 
+def fold_arithmetic(op: ArithmeticOp, a: float, b: float) -> float | None:
+    """``a op b`` for two constants; None for a division by zero (no value)."""
+    if op == "+":
+        return a + b
+    if op == "-":
+        return a - b
+    if op == "*":
+        return a * b
+    return a / b if b else None
+
+
 def format_number(value: float) -> str:
     """A number as a pharmacist writes it: never a trailing zero (``1``, not ``1.0``)."""
     if value == int(value) and abs(value) < 1e15:

@@ -27,6 +27,7 @@ from doseguard.rules.expressions import (
     Negate,
     Not,
     Or,
+    fold_arithmetic,
     render,
 )
 from doseguard.vocabulary import FieldSpec, FieldType
@@ -269,8 +270,8 @@ class TypeChecker:
                     "divide only by a field or a number (the engine cannot guard the rest)", node.pos
                 )
         if isinstance(left, Const) and isinstance(right, Const):
-            a, b = float(left.value), float(right.value)  # type: ignore[arg-type]
-            value = {"+": a + b, "-": a - b, "*": a * b, "/": a / b if b else 0.0}[node.op]
+            value = fold_arithmetic(node.op, float(left.value), float(right.value))  # type: ignore[arg-type]
+            assert value is not None  # a constant divisor of zero was refused above
             return Const(value, node.pos), FieldType.NUMBER
         return replace(node, left=left, right=right), FieldType.NUMBER
 

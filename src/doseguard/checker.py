@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from doseguard.engine.adapter import DurableEngine, encode_fact
-from doseguard.errors import DoseguardError, EngineError, InvalidOrderError
+from doseguard.errors import DoseguardError, EngineError, FieldProblem, InvalidOrderError
 from doseguard.orders.normalise import OrderNormaliser
 from doseguard.results import Finding, OrderResult, Status
 from doseguard.rules.model import Rule, RuleSet, Severity
@@ -25,11 +25,16 @@ CACHE_SIZE = 50_000
 
 @dataclass(frozen=True, slots=True)
 class InputRecord:
-    """One record as read: where it came from, and its data or why it could not be read."""
+    """One record as read: where it came from, and its data or why it could not be read.
+
+    ``error`` is a reason the whole record could not be read; ``problems`` name fields of a record
+    that was read but could not be mapped (a FHIR path, say). Either makes the result ``invalid``.
+    """
 
     source: str
     data: Any = None
     error: str | None = None
+    problems: tuple[FieldProblem, ...] = ()
 
 
 class Checker:
@@ -63,6 +68,11 @@ class Checker:
     def check(self, item: InputRecord, number: int = 1) -> OrderResult:
         version = self.rules.version
         order_id, patient_id = _identity(item.data)
+        if item.problems:
+            found = tuple(p.as_dict() for p in item.problems)
+            return OrderResult(
+                number, item.source, order_id, patient_id, Status.INVALID, errors=found, rules_version=version
+            )
         if item.error is not None:
             error = {"field": "record", "message": item.error}
             return OrderResult(number, item.source, order_id, patient_id, Status.INVALID, errors=(error,),

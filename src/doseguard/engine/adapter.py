@@ -9,12 +9,16 @@ so this adapter drives its C core directly, on a narrow path that stays clear of
   nothing runs outside the caller's thread and no Python action can swallow an exception;
 * every ruleset has a catch-all rule anchored on ``kind == "order"``, so no fact is ever unhandled
   (an unhandled fact followed by ``delete_state`` segfaults) and no rule is made of ``$nex`` alone;
-* one order per state, always deleted after use (more than 1024 live states fail and then crash);
+* one state at a time, always deleted after use (more than 1024 live states fail and then crash);
+  a state holds one order, or a batch of orders as facts with distinct ids (the rules read one fact
+  each, so orders in one state cannot see each other; identical facts would be refused as repeats);
 * facts are checked against the vocabulary and serialised here: numbers as floats in fixed notation
   (the engine rejects exponents and truncates integer division), no ``null``s, no empty lists, and
   strings escaped exactly like the rules (otherwise non-ASCII text never matches);
 * rules are spread over several rulesets so that one fact never matches more than 60 alpha paths
   (error 303 past 64);
+* ``delete_state`` on a state whose actions have not all run segfaults (found here, not in the
+  notes): after any failure the ruleset is replaced, never its state released;
 * every engine exception becomes :class:`EngineError`: nothing of durable-rules leaks out.
 """
 
@@ -34,6 +38,9 @@ from doseguard.errors import EngineError
 from doseguard.vocabulary import VOCABULARY, FieldSpec, FieldType
 
 ANCHOR: dict[str, Any] = {"kind": "order"}
+FACT_HEAD = '{"kind":"order","sid":"0","id":"0"'
+"""How every encoded fact starts; a batch gives each fact its own id in place of the last "0"."""
+BATCH_SIZE = 128
 CATCH_ALL = "$doseguard-catch-all"
 MAX_TEXT_LENGTH = 10_000
 MAX_NUMBER = 1e12
@@ -47,7 +54,7 @@ _ruleset_names = count(1)
 
 def encode_fact(facts: Mapping[str, Any], vocabulary: Mapping[str, FieldSpec] = VOCABULARY) -> str:
     """The JSON the engine can read safely; raises :class:`EngineError` for data it must not see."""
-    parts = ['{"kind":"order","sid":"0","id":"0"']
+    parts = [FACT_HEAD]
     for name, value in facts.items():
         if value is None or (isinstance(value, list | tuple) and not value):
             continue
@@ -92,6 +99,8 @@ def _text(name: str, value: Any) -> str:
         raise EngineError(f"fact field {name!r} must be text, got {value!r}")
     if len(value) > MAX_TEXT_LENGTH:
         raise EngineError(f"fact field {name!r} is longer than {MAX_TEXT_LENGTH} characters")
+    if value.isascii() and value.isprintable() and '"' not in value and "\\" not in value:
+        return f'"{value}"'  # what json.dumps would write, without its cost
     return json.dumps(value, ensure_ascii=True)
 
 
@@ -102,7 +111,19 @@ def ruleset_json(rules: Iterable[CompiledRule]) -> str:
         condition = rule.compiled
         anchored = ANCHOR if condition is True else {"$and": [ANCHOR, condition]}
         definition[rule.id] = {"all": [{"m": anchored}]}
-    return json.dumps(definition, ensure_ascii=True)
+    return _dumps(definition)
+
+
+def _dumps(value: Any) -> str:
+    """JSON as the engine reads it: like ``json.dumps(ensure_ascii=True)``, but numbers in fixed
+    notation (the engine refuses ``1e-05`` as it refuses ``1e+20``)."""
+    if isinstance(value, dict):
+        return "{" + ",".join(f"{json.dumps(str(k))}:{_dumps(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list | tuple):
+        return "[" + ",".join(_dumps(v) for v in value) + "]"
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return json.dumps(value, ensure_ascii=True)
+    return _number("rule", value)
 
 
 class DurableEngine:
@@ -145,21 +166,69 @@ class DurableEngine:
             fired.discard(CATCH_ALL)
             return frozenset(fired)
 
+    def fired_many(self, fact_jsons: Sequence[str]) -> list[frozenset[str] | EngineError]:
+        """``fired_encoded`` for many orders at once, in batches that share one engine state.
+
+        About twice as fast as one order at a time. If a batch fails, its orders are evaluated one
+        by one, so that only an order the engine cannot take gets an :class:`EngineError`.
+        """
+        results: list[frozenset[str] | EngineError] = []
+        for start in range(0, len(fact_jsons), BATCH_SIZE):
+            part = fact_jsons[start : start + BATCH_SIZE]
+            try:
+                results.extend(self._batch(part))
+            except EngineError:
+                for fact_json in part:
+                    try:
+                        results.append(self.fired_encoded(fact_json))
+                    except EngineError as error:
+                        results.append(error)
+        return results
+
+    def _batch(self, fact_jsons: Sequence[str]) -> list[frozenset[str]]:
+        if len(fact_jsons) == 1:
+            return [self.fired_encoded(fact_jsons[0])]
+        head = len(FACT_HEAD) - 3  # up to the id's value
+        batch = "[" + ",".join(f'{j[:head]}"{n}"{j[head + 3 :]}' for n, j in enumerate(fact_jsons)) + "]"
+        with self._lock:
+            fired: list[set[str]] = [set() for _ in fact_jsons]
+            for index in range(len(self._handles)):
+                for number, names in enumerate(self._run_batch(index, batch, len(fact_jsons))):
+                    fired[number] |= names
+        for names in fired:
+            names.discard(CATCH_ALL)
+        return [frozenset(names) for names in fired]
+
+    def _run_batch(self, index: int, batch: str, count: int) -> list[set[str]]:
+        return self._drain(index, batch, count, many=True)
+
     def _run(self, index: int, fact_json: str) -> set[str]:
+        return self._drain(index, fact_json, 1, many=False)[0]
+
+    def _drain(self, index: int, facts: str, count: int, *, many: bool) -> list[set[str]]:
+        """Assert, run every action, check each fact met the catch-all, then release the state.
+
+        On anything unexpected the state is *not* released: ``delete_state`` on a state whose actions
+        were not all run segfaults. The ruleset is replaced instead (see :meth:`_reset`).
+        """
         handle = self._handles[index]
-        fired: set[str] = set()
-        seen_catch_all = False
+        fired: list[set[str]] = [set() for _ in range(count)]
         try:
-            code, state = _engine.assert_fact(handle, fact_json)
+            code, state = (_engine.assert_facts if many else _engine.assert_fact)(handle, facts)
             if code != 0:
                 raise EngineError(_RESULT_CODES.get(code, f"unexpected engine result {code}"))
             result = _engine.start_action_for_state(handle, state)
             while result:
                 message = result[1] if isinstance(result, tuple) else result
-                name = message[2 : message.index('"', 2)]  # '{"RULE-ID": {...}}'
-                fired.add(name)
-                seen_catch_all = seen_catch_all or name == CATCH_ALL
+                name = message[2 : message.index('"', 2)]  # '{"RULE-ID": {"m": {..., "id": "N", ...}}}'
+                at = message.index('"id":"') + 6
+                fired[int(message[at : message.index('"', at)])].add(name)
                 result = _engine.complete_and_start_action(handle, state)
+            if any(CATCH_ALL not in names for names in fired):
+                raise EngineError(
+                    "the engine did not run the catch-all rule for every order; evaluation incomplete"
+                )
+            _engine.delete_state(handle, "0")
         except _engine.error as error:
             self._reset(index)
             raise EngineError(f"the engine failed: {error}") from None
@@ -169,26 +238,19 @@ class DurableEngine:
         except Exception as error:  # a malformed engine message must not look like "no findings"
             self._reset(index)
             raise EngineError(f"unexpected engine behaviour: {error!r}") from None
-        try:
-            _engine.delete_state(handle, "0")
-        except _engine.error as error:
-            self._reset(index)
-            raise EngineError(f"the engine failed to release an order: {error}") from None
-        if not seen_catch_all:
-            raise EngineError("the engine did not run the catch-all rule; the evaluation is incomplete")
-        unknown = fired - self._rule_ids - {CATCH_ALL}
+        unknown = set().union(*fired) - self._rule_ids - {CATCH_ALL}
         if unknown:
             raise EngineError(f"the engine fired unknown rules: {sorted(unknown)}")
         return fired
 
     def _reset(self, index: int) -> None:
-        """After a failure, release the order's state or, failing that, start the ruleset afresh."""
+        """After a failure, replace the ruleset: its half-used state cannot be released safely.
+
+        The old ruleset is abandoned (a small leak, on a path that should never be taken).
+        """
         try:
-            _engine.delete_state(self._handles[index], "0")
-        except Exception:
-            try:
-                self._handles[index] = _engine.create_ruleset(
-                    f"doseguard-{next(_ruleset_names)}", self._definitions[index]
-                )
-            except Exception as error:
-                raise EngineError(f"the engine could not be restarted: {error}") from None
+            self._handles[index] = _engine.create_ruleset(
+                f"doseguard-{next(_ruleset_names)}", self._definitions[index]
+            )
+        except Exception as error:
+            raise EngineError(f"the engine could not be restarted: {error}") from None

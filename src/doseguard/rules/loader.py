@@ -8,6 +8,7 @@ until every file of every pack is free of problems.
 from __future__ import annotations
 
 import hashlib
+import math
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -83,7 +84,7 @@ class _Loader:
     # Packs and files --------------------------------------------------------------------------
 
     def load_pack(self, folder: Path) -> None:
-        spec = PackSpec(name=_pack_name(folder), title=folder.name)
+        spec = PackSpec(name=_pack_name(folder), title=folder.resolve().name or "rules")
         pack_file = folder / PACK_FILE
         if pack_file.exists():
             document = self._read(pack_file)
@@ -126,7 +127,13 @@ class _Loader:
         if self._validate(RuleFileSpec, document.data, document, ()) is None:
             return
         for index, raw in enumerate(document.data["rules"]):
-            self.load_rule(document, ("rules", index), raw, pack)
+            where = ("rules", index)
+            try:
+                self.load_rule(document, where, raw, pack)
+            except RecursionError:
+                rule_id = raw.get("id") if isinstance(raw, dict) and isinstance(raw.get("id"), str) else None
+                self._problem(document.locate((*where, "when")), "the rule is nested too deeply to check",
+                              kind="too-deep", rule_id=rule_id)  # fmt: skip
 
     # One rule ---------------------------------------------------------------------------------
 
@@ -173,6 +180,16 @@ class _Loader:
             compiled = compile_condition(resolved)
         except ExpressionError as error:
             self._problem(when.locate(document, error.offset), error.message, kind="compile", rule_id=spec.id)
+            return
+        unreadable = _unreadable_number(compiled)
+        if unreadable is not None:
+            self._problem(
+                document.locate((*where, "when")),
+                f"the number {unreadable!r} is outside what the engine reads: use numbers from "
+                "0.000000001 to 1000000000000 (or 0)",
+                kind="engine-limit",
+                rule_id=spec.id,
+            )
             return
         if compiled is False:
             self._problem(
@@ -260,6 +277,7 @@ class _Loader:
             rule = next(r for r in self.rules if r.id == rule_id)
             self._problem(rule.source, message, kind="engine-limit", rule_id=rule_id)
         if self.problems:
+            self.problems = list(dict.fromkeys(self.problems))  # an alias used many times: say it once
             self.problems.sort(key=lambda p: (p.location.path, p.location.line, p.location.column))
             raise RulePackError(self.problems)
         return RuleSet(tuple(self.rules), tuple(self.packs), self.digest.hexdigest()[:12])
@@ -297,8 +315,34 @@ def _parameter_value(value: Any) -> ParameterValue | None:
     return None
 
 
+SMALLEST_NUMBER = 1e-9
+LARGEST_NUMBER = 1e12
+
+
+def _unreadable_number(condition: Any) -> float | None:
+    """A number of a compiled condition the engine cannot read (it refuses exponents, 204)."""
+    if isinstance(condition, bool):
+        return None
+    if isinstance(condition, float | int):
+        number = float(condition)
+        fine = math.isfinite(number) and (number == 0 or SMALLEST_NUMBER <= abs(number) <= LARGEST_NUMBER)
+        return None if fine else number
+    items = (
+        condition.values()
+        if isinstance(condition, dict)
+        else condition
+        if isinstance(condition, list)
+        else ()
+    )
+    for item in items:
+        found = _unreadable_number(item)
+        if found is not None:
+            return found
+    return None
+
+
 def _pack_name(folder: Path) -> str:
-    name = folder.name.lower().replace(" ", "-")
+    name = folder.resolve().name.lower().replace(" ", "-")
     return name if name and name[0].isalpha() else f"pack-{name}"
 
 

@@ -62,10 +62,19 @@ class _Builder:
         self.path = path
         self.spots: dict[PathKey, Spot] = {}
         self.problems: list[RuleProblem] = []
+        self.seen: set[int] = set()
         self.constructor = yaml.SafeLoader("")
 
     def build(self, node: yaml.Node, where: PathKey, key: yaml.Node | None = None) -> Any:
         self.spots[where] = Spot(key, node)
+        if id(node) in self.seen:
+            # An alias (*name) refers to a node already built; aliases allow self-reference and
+            # exponential expansion ("billion laughs"), and rule files have no use for them.
+            self.problems.append(
+                RuleProblem(_location(self.path, node), "YAML aliases (*name) are not allowed", kind="yaml")
+            )
+            return None
+        self.seen.add(id(node))
         if isinstance(node, yaml.MappingNode | yaml.SequenceNode) and node.tag not in _PLAIN_COLLECTIONS:
             self.problems.append(
                 RuleProblem(_location(self.path, node), f"YAML tag {node.tag!r} is not allowed", kind="yaml")

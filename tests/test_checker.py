@@ -92,7 +92,7 @@ def test_a_repeated_order_id_is_invalid(checker: Checker) -> None:
     results = list(checker.check_all([InputRecord("f:1", STANDARD), InputRecord("f:2", STANDARD)]))
     assert results[0].status is Status.PASS
     assert results[1].status is Status.INVALID
-    assert results[1].errors[0] == {"field": "order_id", "message": "duplicates the order at f:1"}
+    assert results[1].errors[0] == {"field": "order_id", "message": "duplicates the order_id of record 1"}
 
 
 def test_a_drug_no_pack_covers_is_said_to_be_unchecked(checker: Checker) -> None:

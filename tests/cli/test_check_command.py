@@ -141,10 +141,20 @@ def test_an_unknown_extension_exits_2(tmp_path: Path) -> None:
 
 def test_an_unreadable_json_file_exits_2(tmp_path: Path) -> None:
     path = tmp_path / "orders.json"
-    path.write_text("[1,", encoding="utf-8")
+    path.write_text("42", encoding="utf-8")
     done = doseguard("check", path, "--format", "jsonl")
     assert done.returncode == 2
-    assert f"doseguard: {path}: not JSON" in done.stderr
+    assert f"doseguard: {path}: expected a JSON array of orders, got a number" in done.stderr
+
+
+def test_a_truncated_json_array_is_reported_in_place_and_fails(tmp_path: Path) -> None:
+    path = tmp_path / "orders.json"
+    path.write_text("[1,", encoding="utf-8")
+    done = doseguard("check", path, "--format", "jsonl")
+    assert done.returncode == 1
+    lines = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [line["status"] for line in lines] == ["invalid", "invalid"]
+    assert lines[1]["errors"][0]["message"].startswith("the rest of the file is not valid JSON")
 
 
 def test_a_duplicate_csv_header_exits_2(tmp_path: Path) -> None:
@@ -271,7 +281,7 @@ def test_a_repeated_order_id_across_inputs_is_invalid(tmp_path: Path) -> None:
     assert result.exit_code == 1
     later = results(result.stdout)[1]
     assert later["status"] == "invalid"
-    assert later["errors"] == [{"field": "order_id", "message": f"duplicates the order at {first}:1"}]
+    assert later["errors"] == [{"field": "order_id", "message": "duplicates the order_id of record 1"}]
 
 
 def test_json_format_is_one_document(tmp_path: Path) -> None:

@@ -72,13 +72,13 @@ def results() -> list[OrderResult]:
 
 
 def run(kind: str, items: list[OrderResult] | None = None) -> tuple[str, Summary]:
-    stream = io.StringIO()
+    stream = io.BytesIO()
     summary = write_all(
         results() if items is None else items,
         make_writer(kind, stream, color=False),
         Summary(rules_version=VERSION),
     )
-    return stream.getvalue(), summary
+    return stream.getvalue().decode("utf-8"), summary
 
 
 def csv_rows(text: str) -> list[dict[str, str]]:
@@ -147,10 +147,10 @@ def test_json_with_no_results_is_valid() -> None:
 
 
 def test_json_writer_streams_results_as_they_come() -> None:
-    stream = io.StringIO()
+    stream = io.BytesIO()
     writer = JsonWriter(stream)
     writer.write(results()[0])
-    partial = stream.getvalue()
+    partial = stream.getvalue().decode()
     assert partial.startswith('{"results":[')
     assert '"ORD-1"' in partial
     writer.close(Summary())
@@ -185,6 +185,7 @@ def test_csv_header_columns() -> None:
         "severity",
         "message",
         "errors",
+        "warnings",
         "rules_version",
     )
 
@@ -214,6 +215,7 @@ def test_csv_finding_row_contents() -> None:
         "severity": "critical",
         "message": "The order assumes 100 mcg/mL.",
         "errors": "",
+        "warnings": "unknown field 'dosage' ignored (did you mean 'dose'?)",
         "rules_version": VERSION,
     }
 
@@ -270,8 +272,8 @@ def test_csv_defuses_formulas_in_errors() -> None:
 
 
 def test_csv_writer_rows_are_spreadsheet_safe_lists() -> None:
-    writer = CsvWriter(io.StringIO())
-    rows = list(writer.rows(results()[1]))
+    writer = CsvWriter(io.BytesIO())
+    rows = list(csv.reader(io.StringIO(writer.encode(results()[1]).decode(), newline="")))
     assert len(rows) == 2
     assert all(len(row) == len(CSV_COLUMNS) for row in rows)
 
@@ -340,12 +342,40 @@ def test_table_shows_brackets_as_written() -> None:
 
 @pytest.mark.parametrize(
     ("kind", "cls"),
-    [("jsonl", JsonLinesWriter), ("json", JsonWriter), ("csv", CsvWriter), ("table", TableWriter)],
+    [("jsonl", JsonLinesWriter), ("json", JsonWriter), ("csv", CsvWriter)],
 )
 def test_make_writer(kind: str, cls: type) -> None:
-    assert isinstance(make_writer(kind, io.StringIO()), cls)
+    assert isinstance(make_writer(kind, io.BytesIO()), cls)
+
+
+def test_make_writer_table_writes_text_to_the_byte_stream() -> None:
+    stream = io.BytesIO()
+    writer = make_writer("table", stream, color=False)
+    writer.write_chunk([results()[1]])
+    writer.close(Summary(rules_version=VERSION))
+    assert "ORD-2" in stream.getvalue().decode()
 
 
 def test_make_writer_refuses_an_unknown_kind() -> None:
     with pytest.raises(ValueError, match="xml"):
         make_writer("xml", io.StringIO())
+
+
+def test_csv_shows_warnings_so_an_ignored_column_is_visible() -> None:
+    result = OrderResult(
+        9, "in.csv:2", "ORD-9", "PT-9", Status.PASS, warnings=("unknown field 'allergy' ignored",)
+    )
+    text, _ = run("csv", [result])
+    (row,) = csv_rows(text)
+    assert row["warnings"] == "unknown field 'allergy' ignored"
+
+
+@pytest.mark.parametrize("width", [80, 140])
+def test_the_table_fits_its_width_and_keeps_messages_whole(width: int) -> None:
+    stream = io.StringIO()
+    write_all(results(), TableWriter(stream, color=False, width=width), Summary(rules_version=VERSION))
+    text = stream.getvalue()
+    assert max(len(line) for line in text.splitlines()) <= width
+    assert "B12-ROUTE" in text
+    assert "ORD-5" in text
+    assert "a message" in " ".join(text.split())  # the message, not folded into single letters

@@ -8,20 +8,26 @@ files). Quiet when piped, a table when a person is watching.
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import os
 import sys
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO
 
 import click
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 
 from doseguard import __version__
-from doseguard.checker import Checker
-from doseguard.errors import InputError, RulePackError
-from doseguard.io.readers import STDIN, input_format, read_inputs
-from doseguard.io.writers import OUTPUT_FORMATS, make_writer, write_all
+from doseguard.batch.chunks import STDIN, ChunkReader, input_format
+from doseguard.batch.runner import BatchOptions, run_batch
+from doseguard.engine.adapter import DurableEngine
+from doseguard.errors import EngineError, InputError, RulePackError
+from doseguard.io.html_report import HtmlReportWriter
+from doseguard.io.writers import HUMAN_FORMATS, OUTPUT_FORMATS, ResultWriter, make_sink
 from doseguard.results import Summary
 from doseguard.rules.loader import load_rules
 from doseguard.rules.model import RuleSet, Severity
@@ -31,8 +37,15 @@ FAIL_ON = ("info", "warning", "critical", "never")
 
 
 def _load(paths: tuple[str, ...]) -> RuleSet:
+    """Load, check and compile the rules, and give them to the engine once: a pack the engine refuses
+    is a usage error here, before any worker starts."""
     try:
-        return load_rules(list(paths) or None)
+        rule_set = load_rules(list(paths) or None)
+        DurableEngine(rule_set.rules)
+        return rule_set
+    except EngineError as error:
+        click.echo(f"doseguard: the rules engine refused the rules: {error}", err=True)
+        sys.exit(EXIT_USAGE)
     except RulePackError as error:
         for problem in error.problems:
             click.echo(str(problem), err=True)
@@ -45,16 +58,25 @@ def _load(paths: tuple[str, ...]) -> RuleSet:
 
 
 @contextlib.contextmanager
-def _output(path: str | None) -> Iterator[IO[str]]:
+def _output(path: str | None) -> Iterator[IO[bytes]]:
+    """stdout, or a file that appears only when the run completes (no half-written report is left
+    behind when an input turns out to be unreadable)."""
     if path is None or path == "-":
-        yield sys.stdout
+        yield sys.stdout.buffer
+        sys.stdout.buffer.flush()
         return
+    target = Path(path)
+    partial = target.with_name(f".{target.name}.partial")
     try:
-        handle = Path(path).open("w", encoding="utf-8", newline="")  # noqa: SIM115 (closed by the with below)
+        handle = partial.open("wb")
     except OSError as error:
         raise click.UsageError(f"cannot write {path}: {error.strerror}") from None
-    with handle:
-        yield handle
+    try:
+        with handle:
+            yield handle
+        partial.replace(target)
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -95,7 +117,16 @@ def cli() -> None:
     "--summary",
     "summary_path",
     type=click.Path(dir_okay=False),
-    help="Also write counts as JSON to this file.",
+    help="Also write counts and timings as JSON to this file.",
+)
+@click.option(
+    "--report",
+    "report_path",
+    type=click.Path(dir_okay=False),
+    help="Also write a self-contained HTML report to this file.",
+)
+@click.option(
+    "--jobs", "-j", type=click.IntRange(min=1), default=None, help="Worker processes. Default: one per core."
 )
 def check(
     inputs: tuple[str, ...],
@@ -104,8 +135,14 @@ def check(
     output: str | None,
     fail_on: str,
     summary_path: str | None,
+    report_path: str | None,
+    jobs: int | None,
 ) -> None:
-    """Check orders in INPUT files (.jsonl, .ndjson, .json, .csv; '-' for stdin)."""
+    """Check orders in INPUT files (.jsonl, .ndjson, .json, .csv, each optionally .gz; '-' for stdin).
+
+    JSON Lines and .ndjson may hold FHIR MedicationRequest resources (Bulk Data export); a .json file
+    may be a FHIR Bundle.
+    """
     for path in inputs:
         if path != STDIN:
             try:
@@ -114,23 +151,35 @@ def check(
                 raise click.UsageError(str(error)) from None
             if not Path(path).is_file():
                 raise click.UsageError(f"{path}: no such file")
+    if inputs.count(STDIN) > 1:
+        raise click.UsageError("'-' (stdin) can be read only once")
+    for written in (output, report_path, summary_path):
+        if written not in (None, "-") and any(_same_file(written, path) for path in inputs):
+            raise click.UsageError(f"{written} is also an input: it would be overwritten")
     summary_file = _open_summary(summary_path)
     rule_set = _load(rules)
-    checker = Checker(rule_set)
     to_terminal = output in (None, "-") and sys.stdout.isatty()
     kind = fmt or ("table" if to_terminal else "jsonl")
     summary = Summary(rules_version=rule_set.version)
     threshold = None if fail_on == "never" else Severity(fail_on)
+    reader = ChunkReader(list(inputs))
+    options = BatchOptions(
+        rule_paths=list(rules) or None,
+        output="objects" if (report_path or kind in HUMAN_FORMATS) else kind,
+        jobs=jobs or os.cpu_count() or 1,
+    )
     try:
-        with _output(output) as stream:
-            writer = make_writer(kind, stream, color=None if to_terminal else False)
-            write_all(checker.check_all(read_inputs(inputs)), writer, summary)
+        with _output(output) as stream, _report(report_path) as report, _progress(reader) as progress:
+            sink = make_sink(kind, stream, report, color=None if to_terminal else False)
+            run_batch(reader, sink, options, summary, progress=progress)
     except InputError as error:
         click.echo(f"doseguard: {error}", err=True)
         sys.exit(EXIT_USAGE)
     if summary_file is not None:
         with summary_file:
-            summary_file.write(json.dumps(summary.as_dict(), indent=2) + "\n")
+            summary_file.write(
+                json.dumps({**summary.as_dict(), "timings": summary.timings()}, indent=2) + "\n"
+            )
     if kind != "table" and sys.stderr.isatty():
         counts = summary.as_dict()["by_status"]
         click.echo(
@@ -139,6 +188,50 @@ def check(
             err=True,
         )
     sys.exit(EXIT_FLAGGED if _reaches(summary, threshold) else EXIT_OK)
+
+
+@contextlib.contextmanager
+def _report(path: str | None) -> Iterator[ResultWriter | None]:
+    if path is None:
+        yield None
+        return
+    with _output(path) as stream:
+        text = io.TextIOWrapper(stream, encoding="utf-8", newline="")
+        yield HtmlReportWriter(text)
+        text.flush()
+        text.detach()
+
+
+@contextlib.contextmanager
+def _progress(reader: ChunkReader) -> Iterator[Callable[[int, int], None] | None]:
+    """A progress bar on stderr when a person is watching; nothing otherwise."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    total = reader.total_bytes()
+    columns = [
+        TextColumn("checking"),
+        BarColumn(),
+        TaskProgressColumn(),
+        TextColumn("{task.fields[orders]:,} orders, {task.fields[rate]:,.0f}/s"),
+        TimeRemainingColumn(),
+    ]
+    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("check", total=total, orders=0, rate=0.0)
+        started = time.perf_counter()
+
+        def update(done_bytes: int, orders: int) -> None:
+            elapsed = max(time.perf_counter() - started, 1e-9)
+            bar.update(task, completed=done_bytes, orders=orders, rate=orders / elapsed)
+
+        yield update
+
+
+def _same_file(first: str, second: str) -> bool:
+    try:
+        return second != STDIN and Path(first).exists() and Path(first).samefile(second)
+    except OSError:
+        return False
 
 
 def _open_summary(path: str | None) -> IO[str] | None:
@@ -191,3 +284,8 @@ def main() -> None:
         sys.exit(EXIT_FLAGGED)
     except KeyboardInterrupt:
         sys.exit(130)
+    except Exception as error:  # a bug: say so plainly, and never exit 0 or 1 (which mean "checked")
+        click.echo(f"doseguard: internal error: {error!r} (please report it)", err=True)
+        if os.environ.get("DOSEGUARD_DEBUG"):
+            raise
+        sys.exit(EXIT_USAGE)

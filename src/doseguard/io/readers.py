@@ -1,151 +1,95 @@
-"""Read order records from CSV, JSON Lines and JSON arrays (files or stdin), lazily.
+"""Read order records from CSV, JSON Lines, JSON arrays and FHIR (files, ``.gz`` files or stdin).
 
-A line or row that cannot be read becomes an :class:`InputRecord` with an ``error``, never an
-exception that stops the batch: every record read is a record reported.
+Reading is lazy and never stops at a bad record: a line or row that cannot be read becomes an
+:class:`InputRecord` with an ``error``, reported in its place. The cutting into chunks is shared with
+the parallel batch path (:mod:`doseguard.batch.chunks`), so both read exactly the same records.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import json
-import sys
 from collections.abc import Iterable, Iterator
-from pathlib import Path
-from typing import IO
+from typing import Any
 
+import orjson
+
+from doseguard.batch.chunks import STDIN, UNREADABLE, Chunk, ChunkReader, input_format
 from doseguard.checker import InputRecord
-from doseguard.errors import InputError
 
-FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json", ".csv": "csv"}
-STDIN = "-"
-
-
-def input_format(path: str) -> str:
-    suffix = Path(path).suffix.lower()
-    if suffix not in FORMATS:
-        raise InputError(
-            path, f"unknown input format {suffix or '(no extension)'!r}: use .jsonl, .ndjson, .json or .csv"
-        )
-    return FORMATS[suffix]
+__all__ = ["STDIN", "input_format", "read_input", "read_inputs", "records_of"]
 
 
 def read_inputs(paths: Iterable[str]) -> Iterator[InputRecord]:
     """Records of every input, in order. Raises :class:`InputError` for a file that cannot be opened."""
-    for path in paths:
-        yield from read_input(path)
+    for chunk in ChunkReader(list(paths)):
+        yield from records_of(chunk)
 
 
 def read_input(path: str) -> Iterator[InputRecord]:
-    if path == STDIN:
-        data = sys.stdin.buffer.read()
-        yield from _read_bytes("<stdin>", _sniff(data), data)
-        return
-    kind = input_format(path)
-    try:
-        handle = Path(path).open("rb")  # noqa: SIM115 (closed by the with below; open errors become InputError)
-    except OSError as error:
-        raise InputError(path, error.strerror or str(error)) from None
-    with handle:
-        if kind == "json":
-            yield from _read_bytes(path, kind, handle.read())
-        else:
-            yield from _read_stream(path, kind, handle)
+    """Records of one input ('-' for stdin)."""
+    return read_inputs([path])
 
 
-def _sniff(data: bytes) -> str:
-    start = data.removeprefix(b"\xef\xbb\xbf").lstrip()[:1]
-    if start == b"[":
-        return "json"
-    if start == b"{":
-        return "jsonl"
-    return "csv"
-
-
-def _read_bytes(name: str, kind: str, data: bytes) -> Iterator[InputRecord]:
-    if kind == "json":
-        yield from _json_array(name, data)
+def records_of(chunk: Chunk) -> Iterator[InputRecord]:
+    """The input records of one chunk, in order, one per record the chunk counts."""
+    if chunk.kind == "lines":
+        for offset, raw in enumerate(chunk.items):
+            if raw.strip():
+                yield _from_json_line(f"{chunk.name}:{chunk.first_line + offset}", raw)
+    elif chunk.kind == "rows":
+        for line, row in chunk.items:
+            yield _from_row(f"{chunk.name}:{line}", chunk.header, row)
     else:
-        yield from _read_stream(name, kind, io.BytesIO(data))
+        resources = chunk.context.get("resources")
+        for source, value in chunk.items:
+            yield _from_object(source, value, resources)
 
 
-def _read_stream(name: str, kind: str, handle: IO[bytes]) -> Iterator[InputRecord]:
-    if kind == "jsonl":
-        yield from _json_lines(name, handle)
-    else:
-        yield from _csv_rows(name, handle)
-
-
-def _json_lines(name: str, handle: IO[bytes]) -> Iterator[InputRecord]:
-    for number, raw in enumerate(handle, start=1):
-        line = raw.strip()
-        if not line:
-            continue
-        source = f"{name}:{number}"
-        try:
-            text = line.decode("utf-8-sig" if number == 1 else "utf-8")
-        except UnicodeDecodeError as error:
-            yield InputRecord(source, error=f"not UTF-8 text (byte {error.start + 1})")
-            continue
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as error:
-            yield InputRecord(source, error=f"not JSON: {error.msg} at column {error.colno}")
-            continue
-        if not isinstance(data, dict):
-            yield InputRecord(source, error=f"expected a JSON object, got {_kind(data)}")
-            continue
-        yield InputRecord(source, data)
-
-
-def _json_array(name: str, data: bytes) -> Iterator[InputRecord]:
+def _from_json_line(source: str, raw: bytes) -> InputRecord:
     try:
-        parsed = json.loads(data.decode("utf-8-sig"))
+        data = orjson.loads(raw)
+    except orjson.JSONDecodeError:  # also nesting deeper than 1024 and integers beyond 64 bits
+        return InputRecord(source, error=_why_not_json(raw))
+    return _from_object(source, data, None)
+
+
+def _why_not_json(raw: bytes) -> str:
+    """A reason a person understands (the standard library's words are clearer than orjson's)."""
+    try:
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
-        raise InputError(name, f"not UTF-8 text (byte {error.start + 1})") from None
+        return f"not UTF-8 text (byte {error.start + 1})"
+    try:
+        json.loads(text)
     except json.JSONDecodeError as error:
-        raise InputError(name, f"not JSON: {error.msg} at line {error.lineno} column {error.colno}") from None
-    if isinstance(parsed, dict):
-        parsed = [parsed]
-    if not isinstance(parsed, list):
-        raise InputError(name, f"expected a JSON array of orders, got {_kind(parsed)}")
-    for index, item in enumerate(parsed, start=1):
-        source = f"{name}:[{index}]"
-        if not isinstance(item, dict):
-            yield InputRecord(source, error=f"expected a JSON object, got {_kind(item)}")
-        else:
-            yield InputRecord(source, item)
+        return f"not JSON: {error.msg} at column {error.colno}"
+    except RecursionError:
+        return "not readable: nested too deeply"
+    except ValueError as error:  # e.g. an integer with thousands of digits
+        return f"not readable: {error}"
+    return "not readable: a number or nesting beyond what doseguard accepts"
 
 
-def _csv_rows(name: str, handle: IO[bytes]) -> Iterator[InputRecord]:
-    text = io.TextIOWrapper(handle, encoding="utf-8-sig", errors="surrogateescape", newline="")
-    reader = csv.DictReader(text)
-    if reader.fieldnames is None:
-        return
-    header = [h.strip() if h else h for h in reader.fieldnames]
-    reader.fieldnames = header
-    duplicates = {h for h in header if header.count(h) > 1}
-    if duplicates:
-        raise InputError(name, f"the header repeats the column(s) {', '.join(sorted(duplicates))}")
-    while True:
-        try:
-            row = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as error:  # one malformed row; the reader goes on with the next line
-            yield InputRecord(f"{name}:{reader.line_num}", error=f"CSV: {error}")
-            continue
-        source = f"{name}:{reader.line_num}"
-        extra = row.pop(None, None)
-        if extra:
-            yield InputRecord(
-                source, error=f"the row has {len(header) + len(extra)} cells but the header has {len(header)}"
-            )
-            continue
-        if any(isinstance(v, str) and _has_surrogates(v) for v in row.values()):
-            yield InputRecord(source, error="not UTF-8 text")
-            continue
-        yield InputRecord(source, {k: v for k, v in row.items() if v is not None})
+def _from_object(source: str, value: Any, resources: dict[str, Any] | None) -> InputRecord:
+    if isinstance(value, UNREADABLE):
+        return InputRecord(source, error=value.reason)
+    if not isinstance(value, dict):
+        return InputRecord(source, error=f"expected a JSON object, got {_kind(value)}")
+    if "resourceType" in value:
+        from doseguard.io.fhir import fhir_record  # noqa: PLC0415 (FHIR mapping loads only when needed)
+
+        return fhir_record(source, value, resources)
+    return InputRecord(source, value)
+
+
+def _from_row(source: str, header: tuple[str, ...], row: list[str] | str) -> InputRecord:
+    if isinstance(row, str):
+        return InputRecord(source, error=row)
+    if len(row) > len(header):
+        return InputRecord(source, error=f"the row has {len(row)} cells but the header has {len(header)}")
+    if any(_has_surrogates(cell) for cell in row):
+        return InputRecord(source, error="not UTF-8 text")
+    return InputRecord(source, dict(zip(header, row, strict=False)))
 
 
 def _has_surrogates(text: str) -> bool:

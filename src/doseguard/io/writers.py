@@ -1,30 +1,42 @@
-"""Write results: JSON Lines, JSON, CSV (one row per finding) and a readable table.
+"""Write results: JSON Lines, JSON, CSV (one row per finding), a terminal table, an HTML report.
 
-Machine formats carry everything, one result per input record in input order. The CSV opens
-cleanly in a spreadsheet: one row per finding (passing and invalid orders get one row too), and
-cells that a spreadsheet would run as a formula are defused.
+Machine formats write bytes and accept either results or results the workers already encoded
+(:mod:`doseguard.io.encoders` decides the bytes, so output is identical whatever the number of
+workers). Human formats take the results themselves and write text.
 """
 
 from __future__ import annotations
 
-import csv
-import json
-from collections.abc import Iterable, Iterator
+import io
+from collections.abc import Iterable
 from typing import IO, Any, Protocol
 
+import orjson
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
+from doseguard.io.encoders import CSV_COLUMNS, JsonLineEncoder, csv_header, encode_csv_rows, spreadsheet_safe
 from doseguard.results import OrderResult, Status, Summary
 
-OUTPUT_FORMATS = ("table", "jsonl", "json", "csv")
-CSV_COLUMNS = (
-    "record", "source", "order_id", "patient_id", "status", "rule_id", "severity", "message", "errors",
-    "rules_version",
-)  # fmt: skip
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+__all__ = [
+    "CSV_COLUMNS",
+    "HUMAN_FORMATS",
+    "OUTPUT_FORMATS",
+    "CsvWriter",
+    "JsonLinesWriter",
+    "JsonWriter",
+    "ResultWriter",
+    "TableWriter",
+    "make_sink",
+    "make_writer",
+    "spreadsheet_safe",
+    "write_all",
+]
+
+OUTPUT_FORMATS = ("table", "jsonl", "json", "csv", "html")
+HUMAN_FORMATS = ("table", "html")
 SEVERITY_STYLE = {"critical": "bold red", "warning": "yellow", "info": "cyan"}
 STATUS_STYLE = {"pass": "green", "flagged": "yellow", "invalid": "magenta", "error": "bold red"}
 
@@ -34,88 +46,101 @@ class ResultWriter(Protocol):
     def close(self, summary: Summary) -> None: ...
 
 
-def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+class Sink(Protocol):
+    """What the batch runner writes to: a chunk of results, encoded by a worker or not."""
+
+    def write_chunk(self, outputs: list[Any]) -> None: ...
+    def close(self, summary: Summary) -> None: ...
 
 
-class JsonLinesWriter:
-    def __init__(self, stream: IO[str]) -> None:
+class _EncodedWriter:
+    """A machine format: results are encoded to bytes, one item per result, then joined."""
+
+    def __init__(self, stream: IO[bytes]) -> None:
         self.stream = stream
 
+    def encode(self, result: OrderResult) -> bytes:
+        raise NotImplementedError
+
     def write(self, result: OrderResult) -> None:
-        self.stream.write(_dumps(result.as_dict()) + "\n")
+        self.write_chunk([result])
+
+    def write_chunk(self, outputs: list[Any]) -> None:
+        if outputs:
+            self._write_encoded([o if isinstance(o, bytes) else self.encode(o) for o in outputs])
+
+    def _write_encoded(self, encoded: list[bytes]) -> None:
+        self.stream.write(b"".join(encoded))
 
     def close(self, summary: Summary) -> None:
         self.stream.flush()
 
 
-class JsonWriter:
-    """``{"results": [...], "summary": {...}}``, streamed: results are not held in memory."""
+class JsonLinesWriter(_EncodedWriter):
+    def __init__(self, stream: IO[bytes]) -> None:
+        super().__init__(stream)
+        self.encode = JsonLineEncoder()  # type: ignore[method-assign]
 
-    def __init__(self, stream: IO[str]) -> None:
-        self.stream = stream
+
+class JsonWriter(_EncodedWriter):
+    """``{"results":[...],"summary":{...}}``, streamed: results are never held in memory."""
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        super().__init__(stream)
+        self.encode = JsonLineEncoder()  # type: ignore[method-assign]
         self.first = True
-        self.stream.write('{"results":[')
+        stream.write(b'{"results":[')
 
-    def write(self, result: OrderResult) -> None:
-        self.stream.write(("\n" if self.first else ",\n") + _dumps(result.as_dict()))
+    def _write_encoded(self, encoded: list[bytes]) -> None:
+        joined = b",\n".join(line[:-1] for line in encoded)
+        self.stream.write((b"\n" if self.first else b",\n") + joined)
         self.first = False
 
     def close(self, summary: Summary) -> None:
-        self.stream.write('\n],"summary":' + _dumps(summary.as_dict()) + "}\n")
+        self.stream.write(b'\n],"summary":' + orjson.dumps(summary.as_dict()) + b"}\n")
         self.stream.flush()
 
 
-def spreadsheet_safe(value: object) -> str:
-    """Text that a spreadsheet shows as text (OWASP CSV injection): a leading ' defuses formulas."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
+class CsvWriter(_EncodedWriter):
+    """One row per finding (passing and unchecked orders get one row); opens cleanly in a spreadsheet."""
 
+    def __init__(self, stream: IO[bytes]) -> None:
+        super().__init__(stream)
+        stream.write(csv_header())
 
-class CsvWriter:
-    def __init__(self, stream: IO[str]) -> None:
-        self.writer = csv.writer(stream, lineterminator="\r\n")
-        self.stream = stream
-        self.writer.writerow(CSV_COLUMNS)
-
-    def rows(self, result: OrderResult) -> Iterator[list[str]]:
-        base = [str(result.record), result.source, result.order_id, result.patient_id, result.status.value]
-        errors = "; ".join(
-            f"{e['field']}: {e['message']}" if e.get("field") else e["message"] for e in result.errors
-        )
-        if not result.findings:
-            yield [spreadsheet_safe(v) for v in (*base, "", "", "", errors, result.rules_version)]
-        for finding in result.findings:
-            cells = (
-                *base,
-                finding.rule_id,
-                finding.severity.value,
-                finding.message,
-                errors,
-                result.rules_version,
-            )
-            yield [spreadsheet_safe(v) for v in cells]
-
-    def write(self, result: OrderResult) -> None:
-        self.writer.writerows(self.rows(result))
-
-    def close(self, summary: Summary) -> None:
-        self.stream.flush()
+    def encode(self, result: OrderResult) -> bytes:
+        return encode_csv_rows(result)
 
 
 class TableWriter:
-    """A report for people: flagged, invalid and failed orders with their findings, then totals."""
+    """A report for people: one row per finding of each flagged, invalid or failed order, then totals."""
 
-    def __init__(self, stream: IO[str], *, color: bool | None = None) -> None:
-        self.console = Console(file=stream, force_terminal=color, no_color=color is False, highlight=False)
+    WIDE = 110
+    """Below this many columns, severity, rule and message share one cell (80 columns stay readable)."""
+
+    def __init__(self, stream: IO[str], *, color: bool | None = None, width: int | None = None) -> None:
+        self.console = Console(
+            file=stream, force_terminal=color, no_color=color is False, highlight=False, width=width
+        )
+        self.wide = self.console.width >= self.WIDE
         self.table = Table(title="doseguard report", expand=True)
         self.table.add_column("#", justify="right", no_wrap=True)
-        self.table.add_column("order", overflow="fold", max_width=24)
+        self.table.add_column("order", overflow="fold", max_width=24 if self.wide else 14)
         self.table.add_column("status", no_wrap=True)
-        self.table.add_column("severity", no_wrap=True)
-        self.table.add_column("rule", no_wrap=True)
-        self.table.add_column("message", overflow="fold", ratio=1)
+        if self.wide:
+            self.table.add_column("severity", no_wrap=True)
+            self.table.add_column("rule", no_wrap=True)
+        self.table.add_column("finding" if not self.wide else "message", overflow="fold", ratio=1)
         self.shown = 0
+
+    def _row(
+        self, number: Any, order: Any, status: Any, severity: Text, rule: str, message: str, **kw: Any
+    ) -> None:
+        if self.wide:
+            self.table.add_row(number, order, status, severity, Text(rule), Text(message), **kw)
+        else:
+            cell = Text.assemble(severity, " ", (rule, "bold"), "\n", message)
+            self.table.add_row(number, order, status, cell, **kw)
 
     def write(self, result: OrderResult) -> None:
         if result.status is Status.PASS:
@@ -131,18 +156,18 @@ class TableWriter:
                 for e in result.errors
             )
             critical = Text("critical", style=SEVERITY_STYLE["critical"])
-            self.table.add_row(number, order, status, critical, Text("-"), Text(problems), end_section=True)
+            self._row(number, order, status, critical, "-", problems, end_section=True)
             return
         last = len(result.findings) - 1
         for index, finding in enumerate(result.findings):
             first = index == 0
-            self.table.add_row(
+            self._row(
                 number if first else None,
                 order if first else None,
                 status if first else None,
                 Text(finding.severity.value, style=SEVERITY_STYLE[finding.severity.value]),
-                Text(finding.rule_id),
-                Text(finding.message),
+                finding.rule_id,
+                finding.message,
                 end_section=index == last,
             )
 
@@ -160,21 +185,73 @@ class TableWriter:
         )
 
 
-def make_writer(kind: str, stream: IO[str], *, color: bool | None = None) -> ResultWriter:
+class _TextSink:
+    """A human format over a byte stream."""
+
+    def __init__(self, stream: IO[bytes], make: Any) -> None:
+        self.text = io.TextIOWrapper(stream, encoding="utf-8", newline="", write_through=True)
+        self.writer: ResultWriter = make(self.text)
+
+    def write_chunk(self, outputs: list[Any]) -> None:
+        for result in outputs:
+            self.writer.write(result)
+
+    def close(self, summary: Summary) -> None:
+        self.writer.close(summary)
+        self.text.flush()
+        self.text.detach()  # the caller owns and closes the byte stream
+
+
+class _Tee:
+    """The main output plus an HTML report, from the same results."""
+
+    def __init__(self, main: Sink, report: ResultWriter) -> None:
+        self.main = main
+        self.report = report
+
+    def write_chunk(self, outputs: list[Any]) -> None:
+        self.main.write_chunk(outputs)
+        for result in outputs:
+            self.report.write(result)
+
+    def close(self, summary: Summary) -> None:
+        self.main.close(summary)
+        self.report.close(summary)
+
+
+def make_sink(
+    kind: str, stream: IO[bytes], report: ResultWriter | None = None, *, color: bool | None = None
+) -> Sink:
+    """Where the batch runner writes ``kind`` output (and, optionally, an HTML report too)."""
+    sink: Sink
     if kind == "jsonl":
-        return JsonLinesWriter(stream)
-    if kind == "json":
-        return JsonWriter(stream)
-    if kind == "csv":
-        return CsvWriter(stream)
-    if kind == "table":
-        return TableWriter(stream, color=color)
-    raise ValueError(kind)
+        sink = JsonLinesWriter(stream)
+    elif kind == "json":
+        sink = JsonWriter(stream)
+    elif kind == "csv":
+        sink = CsvWriter(stream)
+    elif kind == "table":
+        sink = _TextSink(stream, lambda text: TableWriter(text, color=color))
+    elif kind == "html":
+        from doseguard.io.html_report import HtmlReportWriter  # noqa: PLC0415 (only for this format)
+
+        sink = _TextSink(stream, HtmlReportWriter)
+    else:
+        raise ValueError(kind)
+    return _Tee(sink, report) if report is not None else sink
 
 
-def write_all(results: Iterable[OrderResult], writer: ResultWriter, summary: Summary) -> Summary:
+def make_writer(kind: str, stream: IO[bytes], *, color: bool | None = None) -> Sink:
+    """A writer for ``kind`` on a byte stream (``write(result)`` or ``write_chunk(results)``)."""
+    return make_sink(kind, stream, color=color)
+
+
+def write_all(results: Iterable[OrderResult], writer: ResultWriter | Sink, summary: Summary) -> Summary:
     for result in results:
         summary.add(result)
-        writer.write(result)
+        if hasattr(writer, "write"):
+            writer.write(result)
+        else:
+            writer.write_chunk([result])
     writer.close(summary)
     return summary

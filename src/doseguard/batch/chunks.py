@@ -1,0 +1,357 @@
+"""Cut inputs into chunks of raw records, in the main process, with as little work as possible.
+
+The main process only reads and splits: parsing JSON, mapping FHIR and checking are the workers'
+job, so a chunk carries raw lines (JSON Lines), raw rows (CSV) or parsed objects (JSON arrays and
+FHIR Bundles, which must be parsed to be split). Every record keeps its place: a chunk knows the
+number of its first record and how to name each record's source (``file:line``).
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+import re
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any, cast
+
+import ijson
+import orjson
+
+from doseguard.errors import InputError
+
+CHUNK_RECORDS = 2000
+READ_BLOCK = 1 << 20
+FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json", ".csv": "csv"}
+STDIN = "-"
+
+
+@dataclass(frozen=True, slots=True)
+class Chunk:
+    """Records to check together.
+
+    ``kind`` says what ``items`` hold: ``"lines"`` (raw JSON Lines, blank ones included so that line
+    numbers stay right, numbered from ``first_line``), ``"rows"`` ((line, cells) pairs of a CSV with
+    ``header``) or ``"objects"`` ((source, parsed value) pairs; ``context`` holds a FHIR Bundle's other
+    resources). ``first_record`` is the 1-based number of the chunk's first record in the whole run.
+    """
+
+    kind: str
+    name: str
+    first_record: int
+    items: list[Any]
+    first_line: int = 1
+    header: tuple[str, ...] = ()
+    context: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def record_count(self) -> int:
+        if self.kind == "lines":
+            return sum(1 for line in self.items if line.strip())
+        return len(self.items)
+
+    def split(self) -> tuple[Chunk, Chunk]:
+        """Two halves, each keeping its records' numbers and sources (to isolate a record that kills
+        its worker)."""
+        middle = len(self.items) // 2
+        left = Chunk(self.kind, self.name, self.first_record, self.items[:middle], self.first_line,
+                     self.header, self.context)  # fmt: skip
+        right_first = self.first_record + left.record_count
+        right_line = self.first_line + middle if self.kind == "lines" else self.first_line
+        right = Chunk(self.kind, self.name, right_first, self.items[middle:], right_line, self.header,
+                      self.context)  # fmt: skip
+        return left, right
+
+
+def input_format(path: str) -> str:
+    """The format of a path by its extension (``.gz`` is read through)."""
+    name = path[:-3] if path.lower().endswith(".gz") else path
+    suffix = Path(name).suffix.lower()
+    if suffix not in FORMATS:
+        raise InputError(
+            path,
+            f"unknown input format {suffix or '(no extension)'!r}: "
+            "use .jsonl, .ndjson, .json or .csv (or .gz)",
+        )
+    return FORMATS[suffix]
+
+
+def _open(path: str) -> tuple[IO[bytes], Callable[[], int]]:
+    """The file's bytes (decompressed) and a function telling how much of the file was read."""
+    try:
+        raw = Path(path).open("rb")  # noqa: SIM115 (the caller closes it)
+    except OSError as error:
+        raise InputError(path, error.strerror or str(error)) from None
+    if path.lower().endswith(".gz"):
+        return cast(IO[bytes], gzip.GzipFile(fileobj=raw, mode="rb")), raw.tell
+    return raw, raw.tell
+
+
+def _sniff(head: bytes) -> str:
+    start = head.removeprefix(b"\xef\xbb\xbf").lstrip()[:1]
+    if start == b"[":
+        return "json"
+    if start == b"{":
+        return "jsonl_or_json"
+    return "csv"
+
+
+class ChunkReader:
+    """Chunks of every input, in order; ``progress`` is called with bytes read so far."""
+
+    def __init__(self, paths: list[str], *, chunk_records: int = CHUNK_RECORDS) -> None:
+        self.paths = paths
+        self.chunk_records = chunk_records
+        self.next_record = 1
+        self.bytes_read = 0
+        self._done_bytes = 0
+
+    def total_bytes(self) -> int | None:
+        if STDIN in self.paths:
+            return None
+        return sum(Path(p).stat().st_size for p in self.paths)
+
+    def __iter__(self) -> Iterator[Chunk]:
+        for path in self.paths:
+            yield from self._read(path)
+
+    def _chunk(self, kind: str, name: str, items: list[Any], **extra: Any) -> Chunk:
+        chunk = Chunk(kind, name, self.next_record, items, **extra)
+        self.next_record += chunk.record_count
+        return chunk
+
+    def _read(self, path: str) -> Iterator[Chunk]:
+        if path == STDIN:
+            data = sys.stdin.buffer.read()
+            kind = _sniff(data[:4096])
+            stream: IO[bytes] = io.BytesIO(data)
+            tell = stream.tell
+            name = "<stdin>"
+            if kind == "jsonl_or_json":
+                kind = "json" if _is_bundle(data) else "jsonl"
+        else:
+            kind = input_format(path)
+            stream, tell = _open(path)
+            name = path
+        with stream:
+            try:
+                if kind == "jsonl":
+                    yield from self._lines(name, stream, tell)
+                elif kind == "csv":
+                    yield from self._rows(name, stream, tell)
+                else:
+                    yield from self._json(name, stream, tell)
+            except (OSError, EOFError, gzip.BadGzipFile) as error:
+                raise InputError(path, f"cannot read: {error}") from None
+        self._done_bytes = self.bytes_read
+
+    def _lines(self, name: str, stream: IO[bytes], tell: Callable[[], int]) -> Iterator[Chunk]:
+        pending = b""
+        line = 1
+        first = True
+        while True:
+            block = stream.read(READ_BLOCK)
+            self.bytes_read = self._done_bytes + tell()
+            if first:
+                block = block.removeprefix(b"\xef\xbb\xbf")
+                first = False
+            if not block:
+                break
+            data = pending + block
+            cut = data.rfind(b"\n")
+            if cut < 0:
+                pending = data
+                continue
+            lines = data[:cut].split(b"\n")
+            pending = data[cut + 1 :]
+            for start in range(0, len(lines), self.chunk_records):
+                part = lines[start : start + self.chunk_records]
+                yield self._chunk("lines", name, part, first_line=line)
+                line += len(part)
+        if pending:
+            yield self._chunk("lines", name, [pending], first_line=line)
+
+    def _rows(self, name: str, stream: IO[bytes], tell: Callable[[], int]) -> Iterator[Chunk]:
+        text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="surrogateescape", newline="")
+        reader = csv.reader(text)
+        try:
+            header = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            raise InputError(name, f"CSV header: {error}") from None
+        # "Order ID", "order_id" and "ORDER_ID" all name the same column.
+        header = [re.sub(r"[\s\-]+", "_", cell.strip().lower()) for cell in header]
+        duplicates = sorted({cell for cell in header if header.count(cell) > 1})
+        if duplicates:
+            raise InputError(name, f"the header repeats the column(s) {', '.join(duplicates)}")
+        items: list[tuple[int, list[str] | str]] = []
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as error:  # one malformed row; the reader goes on with the next line
+                items.append((reader.line_num, f"CSV: {error}"))
+            else:
+                if row:
+                    items.append((reader.line_num, row))
+            if len(items) >= self.chunk_records:
+                self.bytes_read = self._done_bytes + tell()
+                yield self._chunk("rows", name, items, header=tuple(header))
+                items = []
+        self.bytes_read = self._done_bytes + tell()
+        if items:
+            yield self._chunk("rows", name, items, header=tuple(header))
+
+    def _json(self, name: str, stream: IO[bytes], tell: Callable[[], int]) -> Iterator[Chunk]:
+        """A JSON array of orders (streamed), or one object: an order or a FHIR Bundle (read whole)."""
+        head = stream.read(4096).removeprefix(b"\xef\xbb\xbf")
+        rest = io.BufferedReader(_Prefixed(head, stream)) if head else stream
+        if _sniff(head) != "json":
+            document = _load_document(name, head + stream.read())
+            self.bytes_read = self._done_bytes + tell()
+            if isinstance(document, dict) and document.get("resourceType") == "Bundle":
+                yield from self._bundle(name, document)
+            elif isinstance(document, dict):
+                yield self._chunk("objects", name, [(f"{name}:[1]", document)])
+            else:
+                raise InputError(name, f"expected a JSON array of orders, got {_kind(document)}")
+            return
+        items: list[tuple[str, Any]] = []
+        index = 0
+        try:
+            for item in _array_items(rest):
+                index += 1
+                items.append((f"{name}:[{index}]", item))
+                if len(items) >= self.chunk_records:
+                    self.bytes_read = self._done_bytes + tell()
+                    yield self._chunk("objects", name, items)
+                    items = []
+        except (ijson.JSONError, ijson.IncompleteJSONError, RecursionError, ValueError) as error:
+            # Everything before the fault was read and is reported; the rest cannot be: say so, in place.
+            items.append(
+                (f"{name}:[{index + 1}]", _Unreadable(f"the rest of the file is not valid JSON: {error}"))
+            )
+        self.bytes_read = self._done_bytes + tell()
+        if items:
+            yield self._chunk("objects", name, items)
+
+    def _bundle(self, name: str, bundle: dict[str, Any]) -> Iterator[Chunk]:
+        entries = bundle.get("entry") or []
+        resources: dict[str, Any] = {}
+        requests: list[tuple[str, Any]] = []
+        for index, entry in enumerate(entries if isinstance(entries, list) else []):
+            resource = entry.get("resource") if isinstance(entry, dict) else None
+            source = f"{name}:entry[{index}]"
+            if isinstance(resource, dict) and resource.get("resourceType") != "MedicationRequest":
+                kind, rid = resource.get("resourceType"), resource.get("id")
+                if kind and rid:
+                    resources[f"{kind}/{rid}"] = resource
+                if isinstance(entry, dict) and entry.get("fullUrl"):
+                    resources[str(entry["fullUrl"])] = resource
+                continue
+            requests.append((source, resource))
+        for start in range(0, len(requests), self.chunk_records):
+            part = requests[start : start + self.chunk_records]
+            yield self._chunk("objects", name, part, context={"resources": resources})
+
+
+MAX_DEPTH = 32
+"""Deepest nesting accepted inside one record (an order is two levels deep): deeper is refused, because
+ijson's own item builder turned a 200 kB file of nested brackets into 24 GB of memory."""
+
+
+def _array_items(stream: IO[bytes]) -> Iterator[Any]:
+    """The items of a top-level JSON array, built from streamed events with a depth limit.
+
+    ``basic_parse`` (no prefixes: ijson's prefix strings grow with the square of the depth)."""
+    builder: ijson.ObjectBuilder | None = None
+    depth = 0  # 1 inside the top-level array
+    for event, value in ijson.basic_parse(stream, use_float=True):
+        opens = event in ("start_map", "start_array")
+        closes = event in ("end_map", "end_array")
+        if opens:
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise ValueError(f"a record is nested more than {MAX_DEPTH} levels deep")
+            if depth == 1:
+                if event != "start_array":
+                    raise ValueError("expected a JSON array of orders")
+                continue
+        elif closes:
+            depth -= 1
+            if depth == 0:
+                return
+        elif depth == 1:  # a scalar item of the top-level array
+            yield value
+            continue
+        if builder is None:
+            builder = ijson.ObjectBuilder()
+        builder.event(event, value)
+        if closes and depth == 1:
+            yield builder.value
+            builder = None
+
+
+@dataclass(frozen=True, slots=True)
+class _Unreadable:
+    """A place in the input that could not be read, reported as an invalid record."""
+
+    reason: str
+
+
+class _Prefixed(io.RawIOBase):
+    """A stream that replays bytes already read, then goes on with the rest."""
+
+    def __init__(self, head: bytes, rest: IO[bytes]) -> None:
+        self._head = head
+        self._rest = rest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if self._head:
+            size = min(len(buffer), len(self._head))
+            buffer[:size] = self._head[:size]
+            self._head = self._head[size:]
+            return size
+        data = self._rest.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+
+def _load_document(name: str, data: bytes) -> Any:
+    try:
+        text = data.removeprefix(b"\xef\xbb\xbf").decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise InputError(name, f"not UTF-8 text (byte {error.start + 1})") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise InputError(name, f"not JSON: {error.msg} at line {error.lineno} column {error.colno}") from None
+    except (RecursionError, ValueError) as error:
+        raise InputError(name, f"not readable: {error}") from None
+
+
+def _is_bundle(data: bytes) -> bool:
+    """``{...}`` on stdin: a FHIR Bundle (one document), or JSON Lines?"""
+    try:
+        document = orjson.loads(data.removeprefix(b"\xef\xbb\xbf"))
+    except orjson.JSONDecodeError:
+        return False
+    return isinstance(document, dict) and document.get("resourceType") == "Bundle"
+
+
+def _kind(value: object) -> str:
+    return {list: "an array", str: "a string", int: "a number", float: "a number", bool: "true/false"}.get(
+        type(value), "null" if value is None else type(value).__name__
+    )
+
+
+UNREADABLE = _Unreadable

@@ -27,6 +27,7 @@ CACHE_SIZE = 16_384
 """Entries per cache; a full cache is emptied (orders that repeat are back in it at once)."""
 IDENTITY_FIELDS = ("order_id", "patient_id")
 _UNCACHEABLE = object()
+_TEXT = {str}
 
 Outcome = tuple[Status, tuple[Finding, ...], tuple[dict[str, Any], ...], tuple[str, ...]]
 
@@ -241,6 +242,10 @@ def _record_key(data: Any) -> tuple[Any, ...] | None:
         return None
     if _clean_id(data.get("order_id")) is None or _clean_id(data.get("patient_id")) is None:
         return None
+    rest = dict(data)
+    del rest["order_id"], rest["patient_id"]
+    if set(map(type, rest.values())) <= _TEXT:  # the common case: every field is text (a CSV row always)
+        return tuple(rest.items())
     parts = []
     for name, value in data.items():
         if name in IDENTITY_FIELDS:

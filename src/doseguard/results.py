@@ -98,6 +98,14 @@ class Summary:
         for rule_id in rule_ids:
             self.by_rule[rule_id] += 1
 
+    def merge(self, other: Summary, sign: int = 1) -> None:
+        """Add (or, with ``sign=-1``, take away) another summary's counts."""
+        self.orders += sign * other.orders
+        for mine, theirs in ((self.by_status, other.by_status), (self.by_severity, other.by_severity),
+                             (self.by_rule, other.by_rule)):  # fmt: skip
+            for key, count in theirs.items():
+                mine[key] += sign * count
+
     def timings(self) -> dict[str, Any]:
         """How long the run took: kept out of the report itself, whose bytes must not vary."""
         rate = self.orders / self.seconds if self.seconds else None

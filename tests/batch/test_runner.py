@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import io
 import json
 import os
 import signal
@@ -13,17 +14,22 @@ import time
 from pathlib import Path
 
 import pytest
-
 from benchmarks.generate import realistic, write_jsonl
+
 from doseguard.batch.chunks import ChunkReader
 from doseguard.batch.order_ids import OrderIdTable
+from doseguard.batch.runner import BatchOptions, WorkerStartError, run_batch
 from doseguard.batch.worker import KILL_ON_ORDER
+from doseguard.io.writers import make_sink
+from doseguard.results import Summary
 
 DOSEGUARD = str(Path(sys.executable).with_name("doseguard"))
 EXAMPLES = Path(__file__).parents[2] / "examples"
 
 
-def check(*args: object, env: dict[str, str] | None = None, timeout: float = 300) -> subprocess.CompletedProcess[bytes]:
+def check(
+    *args: object, env: dict[str, str] | None = None, timeout: float = 300
+) -> subprocess.CompletedProcess[bytes]:
     return subprocess.run(
         [DOSEGUARD, "check", *map(str, args)], capture_output=True, timeout=timeout, check=False,
         env={**os.environ, **(env or {})},
@@ -67,6 +73,7 @@ def test_a_record_that_kills_its_worker_is_an_error_and_nothing_else_is_lost(ord
     errors = [line for line in lines if line["status"] == "error"]
     assert [line["order_id"] for line in errors] == [poison]
     assert "crashed" in errors[0]["errors"][0]["message"]
+    assert errors[0]["rules_version"] == json.loads(done.stdout.splitlines()[0])["rules_version"]
     clean = check(orders, "--format", "jsonl", "--jobs", 1, "--fail-on", "never").stdout.splitlines()
     different = [i for i, (a, b) in enumerate(zip(clean, done.stdout.splitlines(), strict=True)) if a != b]
     assert different == [12345]
@@ -86,7 +93,9 @@ def test_a_worker_killed_from_outside_mid_run_loses_nothing(tmp_path: Path) -> N
             children = Path(f"/proc/{run.pid}/task/{run.pid}/children")
             pids = [int(p) for p in children.read_text().split()] if children.exists() else []
             # the resource tracker is a child too: workers are the ones running the initializer
-            workers = [p for p in pids if b"resource_tracker" not in Path(f"/proc/{p}/cmdline").read_bytes()][1:2]
+            workers = [p for p in pids if b"resource_tracker" not in Path(f"/proc/{p}/cmdline").read_bytes()][
+                1:2
+            ]
         assert workers, "no worker process appeared"
         time.sleep(1.0)
         os.kill(workers[0], signal.SIGKILL)
@@ -109,7 +118,9 @@ def test_gzip_input_gives_the_same_results(tmp_path: Path, orders: Path) -> None
 
 
 def test_fhir_examples_are_checked(tmp_path: Path) -> None:
-    done = check(EXAMPLES / "fhir-bundle.json", EXAMPLES / "fhir-medicationrequests.ndjson", "--format", "jsonl")
+    done = check(
+        EXAMPLES / "fhir-bundle.json", EXAMPLES / "fhir-medicationrequests.ndjson", "--format", "jsonl"
+    )
     lines = [json.loads(line) for line in done.stdout.splitlines()]
     assert len(lines) == 10
     assert {line["status"] for line in lines} >= {"pass", "flagged", "invalid"}
@@ -160,3 +171,12 @@ def test_order_id_table_finds_repeats_and_grows() -> None:
     assert [table.add(f"O{i}", i) for i in range(1, 1001)] == [None] * 1000
     assert table.add("O500", 2000) == 500
     assert len(table) == 1000
+
+
+def test_workers_that_cannot_start_stop_the_run_with_a_clear_error(tmp_path: Path) -> None:
+    """Not one 'crashed' result per order after endless restarts: a single error for the run."""
+    path = tmp_path / "o.jsonl"
+    path.write_text('{"order_id": "A", "patient_id": "P", "drug": "b12"}\n')
+    options = BatchOptions(rule_paths=[str(tmp_path / "no-such-rules")], output="jsonl", jobs=1)
+    with pytest.raises(WorkerStartError, match="cannot start"):
+        run_batch(ChunkReader([str(path)]), make_sink("jsonl", io.BytesIO()), options, Summary())

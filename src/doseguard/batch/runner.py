@@ -23,6 +23,7 @@ from doseguard.batch.chunks import Chunk, ChunkReader
 from doseguard.batch.order_ids import OrderIdTable
 from doseguard.batch.worker import ChunkResult, check_chunk, describe, make_encoder, start_worker
 from doseguard.checker import _identity, duplicate_result
+from doseguard.errors import DoseguardError
 from doseguard.io.readers import records_of
 from doseguard.io.writers import Sink
 from doseguard.results import OrderResult, Status, Summary
@@ -36,8 +37,13 @@ class BatchOptions:
     rule_paths: list[str] | None
     output: str  # jsonl, json or csv (workers encode), or "objects" (workers return the results)
     jobs: int = 1
+    rules_version: str = ""
     chunk_timeout: float = CHUNK_TIMEOUT
     in_flight_per_job: int = 4
+
+
+class WorkerStartError(DoseguardError):
+    """Worker processes cannot start: nothing can be checked."""
 
 
 class WorkerPool:
@@ -50,12 +56,22 @@ class WorkerPool:
         self._isolation: ProcessPoolExecutor | None = None
 
     def _start(self, workers: int) -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(
+        """A fresh pool, proven able to work: a pool whose workers cannot even start (an import
+        failure, say) would otherwise be restarted for every chunk, and every order reported as a
+        crash. That is an error of the run, not of the orders."""
+        executor = ProcessPoolExecutor(
             max_workers=workers,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=start_worker,
             initargs=(self.options.rule_paths, self.options.output),
         )
+        probe = Chunk("objects", "<probe>", 1, [])
+        try:
+            executor.submit(check_chunk, probe).result(timeout=self.options.chunk_timeout)
+        except Exception as error:
+            _kill(executor)
+            raise WorkerStartError(f"worker processes cannot start: {error!r}") from None
+        return executor
 
     def close(self) -> None:
         for executor in (self._executor, self._isolation):
@@ -66,7 +82,12 @@ class WorkerPool:
         window: deque[tuple[Chunk, Future[ChunkResult]]] = deque()
         limit = max(2, self.options.jobs * self.options.in_flight_per_job)
         for chunk in chunks:
-            window.append((chunk, self._executor.submit(check_chunk, chunk)))
+            try:
+                future = self._executor.submit(check_chunk, chunk)
+            except BrokenProcessPool:  # a worker died since the last result: its chunk is in the window
+                future = Future()
+                future.set_exception(BrokenProcessPool("the pool broke before this chunk was sent"))
+            window.append((chunk, future))
             if len(window) >= limit:
                 yield self._complete(window)
         while window:
@@ -99,10 +120,13 @@ class WorkerPool:
         except (BrokenProcessPool, FutureTimeout) as failure:
             self._isolation = self._restart(self._isolation, 1)
             if chunk.record_count <= 1:
-                return _failed(chunk, self.options.output, failure)
+                return _failed(chunk, self.options.output, failure, self.options.rules_version)
         left, right = chunk.split()
         first, second = self._isolate(left), self._isolate(right)
-        return ChunkResult(first.outputs + second.outputs, first.meta + second.meta)
+        counts = Summary()
+        counts.merge(first.counts)
+        counts.merge(second.counts)
+        return ChunkResult(first.outputs + second.outputs, first.meta + second.meta, counts)
 
 
 def _kill(executor: ProcessPoolExecutor) -> None:
@@ -114,19 +138,24 @@ def _kill(executor: ProcessPoolExecutor) -> None:
     executor.shutdown(wait=False, cancel_futures=True)
 
 
-def _failed(chunk: Chunk, output: str, failure: BaseException) -> ChunkResult:
+def _failed(chunk: Chunk, output: str, failure: BaseException, version: str) -> ChunkResult:
     """The result of a record whose check killed or hung its worker: an error, never a pass."""
     reason = "hung" if isinstance(failure, FutureTimeout) else "crashed"
     encode = make_encoder(output)
     outputs: list[Any] = []
     meta = []
+    counts = Summary()
     for number, item in enumerate(records_of(chunk), start=chunk.first_record):
         order_id, patient_id = _identity(item.data)
         error = {"field": None, "message": f"evaluation failed: the rules engine {reason} on this order"}
-        result = OrderResult(number, item.source, order_id, patient_id, Status.ERROR, errors=(error,))
+        result = OrderResult(
+            number, item.source, order_id, patient_id, Status.ERROR, errors=(error,), rules_version=version
+        )
         outputs.append(encode(result) if encode else result)
-        meta.append(describe(result))
-    return ChunkResult(outputs, meta)
+        described = describe(result)
+        meta.append(described)
+        counts.add_counts(*described[3:])
+    return ChunkResult(outputs, meta, counts)
 
 
 def run_batch(
@@ -145,18 +174,22 @@ def run_batch(
     try:
         for chunk, result in pool.map_ordered(reader):
             outputs = result.outputs
+            summary.merge(result.counts)
+            add, first = seen.add, chunk.first_record
             for offset, (order_id, patient_id, source, status, severity, rules) in enumerate(result.meta):
-                if order_id is not None and status != "invalid":
-                    number = chunk.first_record + offset
-                    earlier = seen.add(order_id, number)
-                    if earlier is not None:
-                        duplicate = duplicate_result(
-                            number, source, order_id, patient_id, earlier, summary.rules_version
-                        )
-                        outputs[offset] = encode(duplicate) if encode else duplicate
-                        summary.add_counts("invalid", "critical", ())
-                        continue
-                summary.add_counts(status, severity, rules)
+                number = first + offset
+                earlier = None if order_id is None or status == "invalid" else add(order_id, number)
+                if earlier is None or order_id is None:
+                    continue
+                # A repeated order_id: this record becomes invalid, whatever it was.
+                duplicate = duplicate_result(
+                    number, source, order_id, patient_id, earlier, summary.rules_version
+                )
+                outputs[offset] = encode(duplicate) if encode else duplicate
+                undo = Summary()
+                undo.add_counts(status, severity, rules)
+                summary.merge(undo, sign=-1)
+                summary.add_counts("invalid", "critical", ())
             sink.write_chunk(outputs)
             if progress is not None:
                 progress(reader.bytes_read, summary.orders)

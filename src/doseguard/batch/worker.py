@@ -15,7 +15,7 @@ from doseguard.batch.chunks import Chunk
 from doseguard.checker import Checker
 from doseguard.io.encoders import Encoder, JsonLineEncoder, encode_csv_rows
 from doseguard.io.readers import records_of
-from doseguard.results import OrderResult
+from doseguard.results import OrderResult, Summary
 from doseguard.rules.loader import load_rules
 
 KILL_ON_ORDER = "DOSEGUARD_TEST_KILL_WORKER_ON_ORDER"
@@ -31,6 +31,7 @@ class ChunkResult:
 
     outputs: list[Any]
     meta: list[RecordMeta]
+    counts: Summary  # of this chunk: the main process adds them up
 
 
 class ChunkChecker:
@@ -44,12 +45,15 @@ class ChunkChecker:
     def process(self, chunk: Chunk) -> ChunkResult:
         outputs: list[Any] = []
         meta: list[RecordMeta] = []
+        counts = Summary()
         for result in self.checker.check_many(list(records_of(chunk)), chunk.first_record):
             if self.kill_on is not None and result.order_id == self.kill_on:
                 os.kill(os.getpid(), signal.SIGKILL)
             outputs.append(self.encode(result) if self.encode else result)
-            meta.append(describe(result))
-        return ChunkResult(outputs, meta)
+            described = describe(result)
+            meta.append(described)
+            counts.add_counts(*described[3:])
+        return ChunkResult(outputs, meta, counts)
 
 
 def make_encoder(output: str) -> Encoder | None:

@@ -23,7 +23,7 @@ from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, T
 
 from doseguard import __version__
 from doseguard.batch.chunks import STDIN, ChunkReader, input_format
-from doseguard.batch.runner import BatchOptions, run_batch
+from doseguard.batch.runner import BatchOptions, WorkerStartError, run_batch
 from doseguard.engine.adapter import DurableEngine
 from doseguard.errors import EngineError, InputError, RulePackError
 from doseguard.io.html_report import HtmlReportWriter
@@ -167,12 +167,13 @@ def check(
         rule_paths=list(rules) or None,
         output="objects" if (report_path or kind in HUMAN_FORMATS) else kind,
         jobs=jobs or os.cpu_count() or 1,
+        rules_version=rule_set.version,
     )
     try:
         with _output(output) as stream, _report(report_path) as report, _progress(reader) as progress:
             sink = make_sink(kind, stream, report, color=None if to_terminal else False)
             run_batch(reader, sink, options, summary, progress=progress)
-    except InputError as error:
+    except (InputError, WorkerStartError) as error:
         click.echo(f"doseguard: {error}", err=True)
         sys.exit(EXIT_USAGE)
     if summary_file is not None:

@@ -52,6 +52,9 @@ _RESULT_CODES = {
 _ruleset_names = count(1)
 
 
+_KEYS = {name: f",{json.dumps(name)}:" for name in VOCABULARY}
+
+
 def encode_fact(facts: Mapping[str, Any], vocabulary: Mapping[str, FieldSpec] = VOCABULARY) -> str:
     """The JSON the engine can read safely; raises :class:`EngineError` for data it must not see."""
     parts = [FACT_HEAD]
@@ -61,7 +64,8 @@ def encode_fact(facts: Mapping[str, Any], vocabulary: Mapping[str, FieldSpec] = 
         spec = vocabulary.get(name)
         if spec is None:
             raise EngineError(f"fact field {name!r} is not in the vocabulary")
-        parts.append(f",{json.dumps(name)}:{_encode_value(name, spec.type, value)}")
+        key = _KEYS.get(name) or f",{json.dumps(name)}:"
+        parts.append(f"{key}{_encode_value(name, spec.type, value)}")
     parts.append("}")
     return "".join(parts)
 

@@ -2,7 +2,10 @@
 
 ``realistic``: standard B12 order sentences as an EHR emits them (a small set repeated), with about
 10% defective ones (wrong volume, mg for mcg, IV, missing duration, notation). ``worst``: every order
-differs in fields the rules read (dose, volume, administrations given), so no result can be reused.
+differs in fields the rules read (dose, volume, frequency, duration, administrations given), so no result
+can be reused, and every order is valid, so every one goes through the engine.
+
+Both are deterministic: the same count gives the same bytes (the benchmark records their sha256).
 """
 
 from __future__ import annotations
@@ -41,6 +44,8 @@ DEFECTS: list[dict[str, Any]] = [
     {"dose": "one thousand"},
 ]
 SITES = ["deltoid", "ventrogluteal", "vastus lateralis"]
+MAX_ADMINISTRATIONS = 100_000
+"""The order model's limit: above it an order is invalid (and would never reach the engine)."""
 
 
 def _base(index: int) -> dict[str, Any]:
@@ -76,7 +81,9 @@ def worst(count: int, seed: int = 12) -> Iterator[dict[str, Any]]:
             "frequency": f"every {rng.randint(1, 90)} days",
             "duration": f"{rng.randint(1, 52)} weeks",
             "phase": rng.choice(("repletion", "maintenance")),
-            "administrations_given": index,
+            # Unique up to the limit; past it, the random fields above keep orders distinct (a repeat of
+            # every field read by the rules is about one in 10^9 per pair of orders).
+            "administrations_given": index % (MAX_ADMINISTRATIONS + 1),
         }
 
 

@@ -61,6 +61,62 @@ Feature: Concentration and volume
     Then the order is flagged B12-DOSE-VOLUME-MISMATCH as critical
     And the message of B12-DOSE-VOLUME-MISMATCH mentions "500 mcg at 1000 mcg/mL"
 
+  # Cyanocobalamin injection is supplied only at 1000 mcg/mL: an order that states no strength at all
+  # is worked out at 1000 mcg/mL, and the message says so.
+  @B12-DOSE-VOLUME-MISMATCH
+  Scenario Outline: No strength stated at all: <dose> in <volume>
+    Given the order has no concentration
+    And the order has no product concentration
+    And the order is changed to:
+      | dose   | <dose>   |
+      | volume | <volume> |
+    Then the order is flagged B12-DOSE-VOLUME-MISMATCH as critical
+    And the message of B12-DOSE-VOLUME-MISMATCH mentions "does not deliver <mcg> mcg at 1000 mcg/mL: the volume should be <right volume>"
+    And the message of B12-DOSE-VOLUME-MISMATCH mentions "else the usual 1000 mcg/mL when the order states neither"
+
+    Examples:
+      | dose     | volume | mcg  | right volume |
+      | 1000 mcg | 2 mL   | 1000 | 1 mL         |
+      | 500 mcg  | 1 mL   | 500  | 0.5 mL       |
+      | 100 mcg  | 1 mL   | 100  | 0.1 mL       |
+      | 1 mg     | 0.1 mL | 1000 | 1 mL         |
+
+  @B12-DOSE-VOLUME-MISMATCH
+  Scenario: No strength stated at all, 1000 mcg in 2 mL: the only finding
+    Given the order has no concentration
+    And the order has no product concentration
+    And the order's volume is "2 mL"
+    Then the order has exactly these findings:
+      | B12-DOSE-VOLUME-MISMATCH | critical |
+
+  @B12-DOSE-VOLUME-MISMATCH
+  Scenario Outline: No strength stated, and the volume is right for 1000 mcg/mL: <dose> in <volume>
+    Given the order has no concentration
+    And the order has no product concentration
+    And the order is changed to:
+      | dose   | <dose>   |
+      | volume | <volume> |
+    Then the order is not flagged B12-DOSE-VOLUME-MISMATCH
+    And the order passes
+
+    Examples:
+      | dose     | volume  |
+      | 1000 mcg | 1 mL    |
+      | 500 mcg  | 0.5 mL  |
+      | 100 mcg  | 0.1 mL  |
+      | 1 mg     | 1 mL    |
+      | 333 mcg  | 0.33 mL |
+
+  @B12-DOSE-VOLUME-MISMATCH
+  Scenario: Only the vial's strength stated: the volume is worked out from it
+    Given the order has no concentration
+    And the order is changed to:
+      | product concentration | 1 mg/mL |
+      | dose                  | 500 mcg |
+      | volume                | 0.5 mL  |
+    Then the order is not flagged B12-DOSE-VOLUME-MISMATCH
+    And the order passes
+
   @B12-DOSE-VOLUME-MISMATCH
   Scenario: A volume that matches the ordered concentration but not the vial is flagged
     Given the order is changed to:

@@ -109,3 +109,40 @@ Feature: Correct orders raise no alert
       }
       """
     Then the order passes
+
+  Scenario Outline: A correct order that leaves out the strength: <dose> in <volume> <frequency>
+    Given an order:
+      | drug      | cyanocobalamin |
+      | dose      | <dose>         |
+      | volume    | <volume>       |
+      | route     | IM             |
+      | site      | deltoid        |
+      | frequency | <frequency>    |
+      | duration  | <duration>     |
+      | phase     | <phase>        |
+    Then the order passes
+
+    Examples:
+      | dose     | volume | frequency          | duration  | phase       |
+      | 1000 mcg | 1 mL   | daily              | 1 week    | repletion   |
+      | 1000 mcg | 1 mL   | every other day    | 7 doses   | repletion   |
+      | 1 mg     | 1 mL   | three times a week | 2 weeks   | repletion   |
+      | 1000 mcg | 1 mL   | once a fortnight   | 8 weeks   | repletion   |
+      | 100 mcg  | 0.1 mL | monthly            | lifelong  | maintenance |
+      | 1 mg     | 1 mL   | once every 3 months | lifelong | maintenance |
+
+  Scenario: A patient with nothing to report writes "none" in every list
+    Given a standard cyanocobalamin order
+    And the order is changed to:
+      | administrations given | 5    |
+      | red flags             | none |
+      | allergies             | NKDA |
+      | conditions            | N/A  |
+    Then the order passes
+
+  Scenario: A patient whose allergies and conditions share words with the contraindications
+    Given a standard cyanocobalamin order
+    And the order is changed to:
+      | allergies  | Penicillin (rash); latex; vitamin B6 tablets          |
+      | conditions | B12 deficiency; pernicious anaemia; optic neuritis   |
+    Then the order passes

@@ -115,3 +115,47 @@ Feature: Treatment phase, frequency and reassessment
   Scenario: Red flags, but no count of administrations given
     Given the order's red_flags are "no reticulocyte response"
     Then the order is not flagged B12-REASSESS
+
+  # Ordering systems fill an empty list with a word: "None", "N/A", "-". That is no red flag.
+  @B12-REASSESS
+  Scenario Outline: Red flags recorded as "<red flags>" after <given> administrations
+    Given the order is changed to:
+      | administrations given | <given>     |
+      | red flags             | <red flags> |
+    Then the order is not flagged B12-REASSESS
+    And the order passes
+
+    Examples:
+      | given | red flags       |
+      | 3     | none            |
+      | 3     | None            |
+      | 4     | nil             |
+      | 5     | N/A             |
+      | 5     | n/a             |
+      | 6     | NA              |
+      | 3     | no              |
+      | 3     | no red flags    |
+      | 3     | No red flags.   |
+      | 10    | -               |
+      | 3     | none; nil; N/A  |
+
+  @B12-REASSESS
+  Scenario: Red flags sent as a JSON list holding "nil"
+    Given an order as JSON:
+      """
+      {"order_id": "O1", "patient_id": "P1", "drug": "cyanocobalamin", "dose": "1000 mcg", "volume": "1 mL",
+       "concentration": "1000 mcg/mL", "product_concentration": "1000 mcg/mL", "route": "IM", "site": "deltoid",
+       "frequency": "daily", "duration": "7 days", "phase": "repletion", "administrations_given": 3,
+       "red_flags": ["nil"], "allergies": ["NKDA"], "conditions": ["None"]}
+      """
+    Then the order is not flagged B12-REASSESS
+    And the order passes
+
+  @B12-REASSESS
+  Scenario: A real red flag next to "none" is still a red flag
+    Given the order is changed to:
+      | administrations given | 3                               |
+      | red flags             | none; no reticulocyte response  |
+    Then the order has exactly these findings:
+      | B12-REASSESS | warning |
+    And the message of B12-REASSESS mentions "red flags present (no reticulocyte response)"

@@ -88,6 +88,20 @@ _FIELDS = (
     FieldSpec("allergies", FieldType.STRING_LIST, "allergies", "Allergies, lower case."),
     FieldSpec("conditions", FieldType.STRING_LIST, "conditions", "Conditions, lower case."),
     FieldSpec(
+        "allergy_terms",
+        FieldType.STRING_LIST,
+        "allergy terms",
+        "Every phrase of 1 to 4 words of every allergy, lower case, punctuation other than apostrophes "
+        "removed, 'b-12' written 'b12' ('allergic to cobalt' gives 'allergic', ..., 'to cobalt', "
+        "'allergic to cobalt'): a rule matches a word or phrase anywhere in an allergy by equality.",
+    ),
+    FieldSpec(
+        "condition_terms",
+        FieldType.STRING_LIST,
+        "condition terms",
+        "Every phrase of 1 to 4 words of every condition, written as allergy_terms are.",
+    ),
+    FieldSpec(
         "notation_tokens",
         FieldType.STRING_LIST,
         "notation",
@@ -106,6 +120,11 @@ _FIELDS = (
         "Quantities as written whose number starts with the point ('.5 mL').",
     ),
 )
+
+MAX_PHRASE_WORDS = 4
+"""The longest phrase (in words) in ``allergy_terms`` and ``condition_terms``."""
+MAX_TERMS = 200
+"""The most terms ``allergy_terms`` or ``condition_terms`` carries: shorter phrases are kept first."""
 
 OPEN_ENDED_DAYS = 36500.0
 """How an open-ended duration (lifelong, indefinite, ongoing) is represented in ``duration_days``."""

@@ -25,6 +25,7 @@ PARAMETERS: dict[str, Any] = {
     "table": {"deltoid": 1.0, "ventrogluteal": 2.0},
     "bad": ("cobalt", "b12"),
     "routes": ("IM", "SC"),
+    "strength": 4.0,
 }
 CONDITIONS = [
     "dose_mcg > limit",
@@ -35,6 +36,14 @@ CONDITIONS = [
     "volume_ml > dose_mcg / concentration_mcg_per_ml",
     "not (volume_ml <= dose_mcg / concentration_mcg_per_ml)",
     "abs(volume_ml - dose_mcg / coalesce(product_concentration_mcg_per_ml, concentration_mcg_per_ml)) > tolerance",
+    # coalesce with a default (a parameter or a number) as its last argument
+    "abs(volume_ml - dose_mcg / coalesce(product_concentration_mcg_per_ml, concentration_mcg_per_ml, strength)) > tolerance",
+    "not (volume_ml > dose_mcg / coalesce(concentration_mcg_per_ml, strength))",
+    "dose_mcg > coalesce(concentration_mcg_per_ml, 2)",
+    "coalesce(product_concentration_mcg_per_ml, 4) >= limit",
+    "not (coalesce(product_concentration_mcg_per_ml, concentration_mcg_per_ml, 1) > limit)",
+    "coalesce(route, 'IM') in routes",
+    "not (coalesce(route, 'IV') in routes)",
     "not (abs(volume_ml - dose_mcg / concentration_mcg_per_ml) > tolerance)",
     "abs(volume_ml - dose_mcg) <= tolerance",
     "dose_mcg / 4 >= volume_ml + 1",
@@ -107,6 +116,8 @@ def test_every_condition_fires_for_some_facts_and_not_for_others() -> None:
         {"dose_mcg": 4.0, "volume_ml": 4.0, "route": "SC", "phase": "repletion", "interval_days": 28.0, "duration_open_ended": False,
          "product_concentration_mcg_per_ml": 1.0, "concentration_mcg_per_ml": 2.0, "allergies": ["latex"]},
         {"volume_ml": 2.0, "site": "deltoid", "route": "IM"},
+        {"dose_mcg": 4.0, "volume_ml": 1.0},
+        {"dose_mcg": 1000.0, "volume_ml": 1.0, "product_concentration_mcg_per_ml": 1.0},
     ]  # fmt: skip
     seen_true: set[str] = set()
     seen_false: set[str] = set()

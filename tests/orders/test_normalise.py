@@ -12,7 +12,7 @@ from doseguard.errors import FieldProblem, InvalidOrderError
 from doseguard.orders.model import Order
 from doseguard.orders.normalise import OrderNormaliser
 from doseguard.rules.loader import load_rules
-from doseguard.vocabulary import VOCABULARY
+from doseguard.vocabulary import MAX_TERMS, VOCABULARY
 
 DRUG_NAMES = {"vitamin b12": "cyanocobalamin", "b12": "cyanocobalamin", "cyanocobalamin": "cyanocobalamin"}
 BASE: dict[str, Any] = {"order_id": "O-1", "patient_id": "P-1", "drug": "cyanocobalamin"}
@@ -77,6 +77,8 @@ def test_a_complete_record_gives_exactly_these_facts() -> None:
         "red_flags": ["no_reticulocyte_response", "missed_doses"],
         "allergies": ["cobalt"],
         "conditions": ["leber's disease"],
+        "allergy_terms": ["cobalt"],
+        "condition_terms": ["leber's", "disease", "leber's disease"],
         "notation_tokens": ["mg", "cc", "ug", "ml", "qod"],
         "trailing_zero_quantities": ["1.0 cc"],
     }
@@ -314,6 +316,76 @@ def test_list_items_that_mean_the_same_are_kept_once_in_order() -> None:
 )
 def test_red_flags_become_lower_snake_case(written: str, flag: str) -> None:
     assert normalise(red_flags=[written]).facts["red_flags"] == [flag]
+
+
+@pytest.mark.parametrize(
+    "nothing",
+    ["none", "None", "NONE.", "nil", "N/A", "n/a", "NA", "no", "No red flags", "no-red-flags", "-", "--",
+     "NKDA", "nka", "NKFA", "No known allergies", "none known", "null"],
+)  # fmt: skip
+def test_entries_that_record_nothing_are_dropped(nothing: str) -> None:
+    facts = normalise(red_flags=[nothing], allergies=[nothing], conditions=[nothing]).facts
+    assert facts == {"drug": "cyanocobalamin"}
+    facts = normalise(red_flags=f"{nothing}; Missed doses", allergies=[nothing, "Latex"]).facts
+    assert facts["red_flags"] == ["missed_doses"]
+    assert facts["allergies"] == ["latex"]
+    assert facts["allergy_terms"] == ["latex"]
+
+
+@pytest.mark.parametrize(
+    "something", ["no reticulocyte response", "nausea", "none of the above improved", "nickel", "n/a?x"]
+)
+def test_entries_that_merely_start_like_nothing_are_kept(something: str) -> None:
+    assert "red_flags" in normalise(red_flags=[something]).facts
+
+
+def test_allergy_and_condition_terms_are_every_phrase_of_up_to_four_words() -> None:
+    facts = normalise(allergies=["Allergic to cobalt"], conditions=["A b c d e"]).facts
+    assert facts["allergy_terms"] == [
+        "allergic", "to", "cobalt", "allergic to", "to cobalt", "allergic to cobalt",
+    ]  # fmt: skip
+    assert facts["condition_terms"] == [
+        "a", "b", "c", "d", "e", "a b", "b c", "c d", "d e", "a b c", "b c d", "c d e", "a b c d", "b c d e",
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("written", "terms"),
+    [
+        ("Vitamin B-12 (anaphylaxis)", ["vitamin", "b12", "anaphylaxis", "vitamin b12", "b12 anaphylaxis",
+                                         "vitamin b12 anaphylaxis"]),
+        ("B 12", ["b12"]),
+        ("vitamin B\u2081\u2082", ["vitamin", "b12", "vitamin b12"]),
+        ("Leber\u2019s hereditary optic atrophy", ["leber's", "hereditary", "optic", "atrophy",
+                                                   "leber's hereditary", "hereditary optic", "optic atrophy",
+                                                   "leber's hereditary optic", "hereditary optic atrophy",
+                                                   "leber's hereditary optic atrophy"]),
+        ("'cobalt', nickel", ["cobalt", "nickel", "cobalt nickel"]),
+        ("cyanocobalamin_inj.", ["cyanocobalamin", "inj", "cyanocobalamin inj"]),
+        ("type 2 diabetes", ["type", "2", "diabetes", "type 2", "2 diabetes", "type 2 diabetes"]),
+    ],
+)  # fmt: skip
+def test_terms_are_normalised_words(written: str, terms: list[str]) -> None:
+    assert normalise(allergies=[written]).facts["allergy_terms"] == terms
+
+
+def test_phrases_never_span_two_items_and_are_kept_once() -> None:
+    facts = normalise(allergies=["penicillin", "cobalt", "Cobalt chloride"]).facts
+    assert facts["allergy_terms"] == ["penicillin", "cobalt", "chloride", "cobalt chloride"]
+
+
+def test_terms_are_bounded_shortest_first_with_a_warning() -> None:
+    words = [f"w{i}" for i in range(150)]
+    order = normalise(conditions=[" ".join(words)])
+    terms = order.facts["condition_terms"]
+    assert len(terms) == MAX_TERMS
+    assert terms[:150] == words
+    assert terms[150] == "w0 w1"
+    assert order.warnings == (
+        "conditions: too long to compare every phrase with the rules; only the first 200 words and phrases "
+        "(shortest first) were compared",
+    )
+    assert normalise(conditions=[" ".join(words[:40])]).warnings == ()
 
 
 def test_a_list_of_numbers_is_refused() -> None:

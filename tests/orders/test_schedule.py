@@ -52,6 +52,22 @@ def test_every_fixed_phrase_is_understood_in_any_case(phrase: str, entry: tuple[
 
 
 @pytest.mark.parametrize(
+    ("text", "days"),
+    [
+        ("every year", 365.0), ("once a year", 365.0), ("yearly", 365.0), ("annually", 365.0),
+        ("once yearly", 365.0), ("twice a year", 182.5), ("once every year", 365.0),
+        ("once every 3 months", 90.0), ("once every 2 weeks", 14.0), ("once every other day", 2.0),
+        ("once a fortnight", 14.0), ("every fortnight", 14.0), ("once every fortnight", 14.0),
+        ("every 2 fortnights", 28.0), ("every hour", 0.041667), ("once an hour", 0.041667),
+        ("hourly", 0.041667), ("3 times daily", 0.333333), ("tid", 0.333333), ("QID", 0.25),
+        ("q1h", 0.041667), ("every 4 hours", 0.166667), ("q6h", 0.25), ("twice a day", 0.5),
+    ],
+)  # fmt: skip
+def test_years_fortnights_once_every_and_more_than_daily(text: str, days: float) -> None:
+    assert parse_frequency(text).interval_days == days
+
+
+@pytest.mark.parametrize(
     ("text", "days", "token"),
     [
         ("QD", 1.0, "qd"),
@@ -225,7 +241,8 @@ def test_every_ambiguous_phrase_is_refused_with_its_message(key: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["garbage", "once", "weekly x 4", "once every 2 weeks", "every fortnight", "7 days", "mcg"]
+    "text",
+    ["garbage", "once", "weekly x 4", "every blue moon", "once every", "every fortnights", "7 days", "mcg"],
 )
 def test_unknown_frequency_is_refused_with_examples(text: str) -> None:
     with pytest.raises(ScheduleError) as info:

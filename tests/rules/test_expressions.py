@@ -24,7 +24,14 @@ from doseguard.rules.messages import parse_message
 from doseguard.rules.typecheck import TypeChecker
 from doseguard.vocabulary import VOCABULARY
 
-PARAMETERS: dict[str, Any] = {"limit": 1000.0, "sites": {"deltoid": 2.0}, "bad": ("cobalt",)}
+PARAMETERS: dict[str, Any] = {
+    "limit": 1000.0,
+    "sites": {"deltoid": 2.0},
+    "bad": ("cobalt",),
+    "usual": 1000.0,
+    "nothing": 0.0,
+    "usual_route": "IM",
+}
 
 
 def check(text: str) -> Any:
@@ -97,6 +104,37 @@ def test_syntax_errors_say_what_and_where(text: str, message: str, offset: int) 
         ("volume_ml > limit[site]", "limit is not a table parameter, so it cannot be indexed"),
         ("1 > 2", "this comparison does not read any field of the order"),
         ("unstated(dose_mcg)", "unknown function 'unstated'"),
+        ("coalesce(dose_mcg) > 1", "coalesce() takes two or more fields"),
+        (
+            "coalesce(usual, dose_mcg) > 1",
+            "coalesce() takes field names; only its last argument may be a parameter or a value",
+        ),
+        (
+            "coalesce(dose_mcg, 5, volume_ml) > 1",
+            "coalesce() takes field names; only its last argument may be a parameter or a value",
+        ),
+        (
+            "coalesce(dose_mcg, dose_mcg + 1) > 1",
+            "coalesce() takes field names; only its last argument may be a parameter or a value",
+        ),
+        ("coalesce(dose_mcg, usual_route) > 1", "coalesce() takes fields (and a default) of one type"),
+        ("coalesce(dose_mcg, route) > 1", "coalesce() takes fields (and a default) of one type"),
+        (
+            "coalesce(allergies, bad) contains 'x'",
+            "the default of coalesce() is a number or a text, but bad is a list of strings",
+        ),
+        (
+            "coalesce(dose_mcg, sites) > 1",
+            "the default of coalesce() is a number or a text, but sites is a table of numbers",
+        ),
+        (
+            "volume_ml > dose_mcg / coalesce(concentration_mcg_per_ml, nothing)",
+            "division by zero (the default of coalesce() is 0)",
+        ),
+        (
+            "volume_ml > dose_mcg / coalesce(concentration_mcg_per_ml, 0)",
+            "division by zero (the default of coalesce() is 0)",
+        ),
     ],
 )
 def test_type_errors_are_specific(text: str, message: str) -> None:
@@ -130,8 +168,19 @@ def test_parameters_are_substituted_and_fields_collected() -> None:
         ("route not in ['IM']", {}, False),
         ("duration_open_ended", {}, False),
         ("abs(volume_ml - 1) <= 0.5", {"volume_ml": 0.6}, True),
+        # coalesce: the first stated field, else the default (a parameter or a value written out)
+        ("coalesce(product_concentration_mcg_per_ml, concentration_mcg_per_ml, usual) == 1000", {}, True),
+        ("coalesce(product_concentration_mcg_per_ml, concentration_mcg_per_ml, usual) == 1000",
+         {"concentration_mcg_per_ml": 100.0}, False),
+        ("coalesce(product_concentration_mcg_per_ml, concentration_mcg_per_ml, usual) == 500",
+         {"product_concentration_mcg_per_ml": 500.0, "concentration_mcg_per_ml": 100.0}, True),
+        ("volume_ml > dose_mcg / coalesce(concentration_mcg_per_ml, 1000)", {"volume_ml": 2.0, "dose_mcg": 1000.0}, True),
+        ("volume_ml > dose_mcg / coalesce(concentration_mcg_per_ml, 1000)", {"dose_mcg": 1000.0}, False),
+        ("coalesce(route, usual_route) in ['IM', 'SC']", {}, True),
+        ("coalesce(route, 'IM') in ['IM', 'SC']", {"route": "IV"}, False),
+        ("coalesce(dose_mcg, volume_ml) > 1", {}, False),
     ],
-)
+)  # fmt: skip
 def test_reference_semantics(text: str, facts: dict[str, Any], expected: bool) -> None:
     assert truth(evaluate(check(text), facts)) is expected
 
@@ -167,3 +216,23 @@ def test_message_errors(text: str, message: str, offset: int) -> None:
     with pytest.raises(ExpressionError) as caught:
         parse_message(text, VOCABULARY, PARAMETERS)
     assert (caught.value.message, caught.value.offset) == (message, offset)
+
+
+def test_coalesce_default_is_resolved_and_not_read_as_a_field() -> None:
+    checker = TypeChecker(VOCABULARY, PARAMETERS)
+    resolved = checker.check_condition(
+        parse_expression("volume_ml > dose_mcg / coalesce(concentration_mcg_per_ml, usual)")
+    )
+    assert render(resolved) == "volume_ml > (dose_mcg / coalesce(concentration_mcg_per_ml, 1000))"
+    assert checker.fields_read == {"volume_ml", "dose_mcg", "concentration_mcg_per_ml"}
+
+
+def test_messages_render_a_coalesce_default() -> None:
+    template, fields = parse_message(
+        "{coalesce(product_concentration_mcg_per_ml, concentration_mcg_per_ml, usual)} mcg/mL",
+        VOCABULARY,
+        PARAMETERS,
+    )
+    assert fields == {"product_concentration_mcg_per_ml", "concentration_mcg_per_ml"}
+    assert template.render({}) == "1000 mcg/mL"
+    assert template.render({"concentration_mcg_per_ml": 500.0}) == "500 mcg/mL"

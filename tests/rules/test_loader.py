@@ -214,7 +214,7 @@ def test_the_bundled_packs_load() -> None:
     expected = {
         "B12-CONC-MISMATCH", "B12-DOSE-VOLUME-MISMATCH", "B12-ORDER-INCOMPLETE", "B12-DOSE-HIGH",
         "B12-DOSE-IMPLAUSIBLE", "B12-ROUTE", "B12-SITE-VOLUME", "B12-PHASE-FREQUENCY", "B12-REASSESS",
-        "B12-CONTRAINDICATION", "NOTATION-TRAILING-ZERO", "NOTATION-LEADING-ZERO", "NOTATION-ERROR-PRONE",
+        "B12-CONTRAINDICATION", "B12-FREQUENCY-TOO-OFTEN", "NOTATION-TRAILING-ZERO", "NOTATION-LEADING-ZERO", "NOTATION-ERROR-PRONE",
     }  # fmt: skip
     assert {rule.id for rule in rules.rules} == expected
     for rule in rules.rules:

@@ -4,6 +4,7 @@ The engine's own language is narrow and dangerous at the edges, so the compiler 
 language into the small part of it that behaves:
 
 * table lookups and ``coalesce`` become case splits (``site == "deltoid" and volume_ml > 2 or ...``);
+  a ``coalesce`` default is the case where no field before it is stated;
 * ``abs(e) > t`` becomes ``e > t or e < -t``, and a comparison is rearranged until one side is a bare
   field (the engine compares a field with an expression, never two expressions);
 * ``not`` is pushed down to the leaves (the engine has no general negation), keeping the rules of
@@ -21,6 +22,7 @@ from dataclasses import replace
 from typing import Any
 
 from doseguard.errors import ExpressionError
+from doseguard.rules.evaluate import evaluate, truth
 from doseguard.rules.expressions import (
     FLIPPED,
     NEGATED,
@@ -72,6 +74,11 @@ def _compile(node: Expr, *, positive: bool) -> Condition:
             return any_of(parts) if positive else all_of(parts)
         case Compare() | Membership() if _find_split(node) is not None:
             return _compile(_split_cases(node), positive=positive)
+        case Compare() | Membership() if not _reads_field(node):
+            # Only a case split leaves a test of values alone (``coalesce(f, 1000) > 500`` when f is
+            # missing): decide it here, as the reference evaluator does.
+            verdict = truth(evaluate(node, {}))
+            return verdict if positive else not verdict
         case Compare():
             return _comparison(node, positive=positive)
         case Membership():
@@ -143,6 +150,26 @@ def _find_split(node: Expr) -> Expr | None:
     return None
 
 
+def _reads_field(node: Expr) -> bool:
+    """Whether an expression reads any field of the order (a resolved tree: parameters are values)."""
+    match node:
+        case Name():
+            return True
+        case (
+            Compare(left=left, right=right)
+            | Membership(left=left, right=right)
+            | Arithmetic(left=left, right=right)
+        ):
+            return _reads_field(left) or _reads_field(right)
+        case Negate(operand=operand):
+            return _reads_field(operand)
+        case Index(table=table, key=key):
+            return _reads_field(table) or _reads_field(key)
+        case Call(args=args):
+            return any(_reads_field(arg) for arg in args)
+    return False
+
+
 def _substitute(node: Expr, target: Expr, replacement: Expr) -> Expr:
     if node is target:
         return replacement
@@ -175,6 +202,9 @@ def _split_cases(leaf: Expr) -> Expr:
         case Call(function="coalesce", args=args):
             earlier: list[Expr] = []
             for arg in args:
+                if isinstance(arg, Const):  # the default (always last): when no field before it is stated
+                    cases.append(And((*earlier, _substitute(leaf, target, arg))))
+                    break
                 cases.append(And((*earlier, Call("exists", (arg,)), _substitute(leaf, target, arg))))
                 earlier.append(Call("missing", (arg,)))
         case _:

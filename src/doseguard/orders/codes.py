@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import re
+import unicodedata
+from collections.abc import Iterable
+
+from doseguard.vocabulary import MAX_PHRASE_WORDS, MAX_TERMS
 
 ROUTE_SYNONYMS: dict[str, str] = {
     "im": "IM", "i.m.": "IM", "intramuscular": "IM", "intramuscularly": "IM", "intramuscular injection": "IM",
@@ -65,3 +69,55 @@ def free_text_item(text: str) -> str:
 def flag_item(text: str) -> str:
     """A red flag as rules compare it: lower_snake_case."""
     return re.sub(r"[\s\-]+", "_", _key(text))
+
+
+NULL_ENTRIES = frozenset(
+    {
+        "", "none", "nil", "null", "nothing", "no", "na", "n a", "not applicable", "none known",
+        "nil known", "none reported", "not known", "no known", "no red flags", "no red flag",
+        "no known allergies", "no known allergy", "no known drug allergies", "no allergies",
+        "nkda", "nka", "nkfa", "nkma",
+    }
+)  # fmt: skip
+"""Entries that say "nothing here" ("None", "N/A", "-", "NKDA"), compared as :func:`_null_key` writes them."""
+
+
+def _null_key(text: str) -> str:
+    return " ".join(re.sub(r"[\W_]+", " ", text.lower()).split())
+
+
+def is_null_entry(text: str) -> bool:
+    """True for a list entry that records nothing: "none", "nil", "N/A", "-", "no red flags", "NKDA"."""
+    return _null_key(text) in NULL_ENTRIES
+
+
+_APOSTROPHES = str.maketrans(dict.fromkeys("\u2018\u2019\u02bc\u0060\u00b4\u2032", "'"))
+_NOT_WORD = re.compile(r"[^\w']+|_")
+
+
+def phrase_words(text: str) -> list[str]:
+    """The words of an allergy or condition: lower case, straight apostrophes, every other punctuation
+    mark a space, "B-12", "B 12" and "B₁₂" written "b12", quotes around a word dropped."""
+    text = unicodedata.normalize("NFKC", text).translate(_APOSTROPHES).lower()
+    text = _LETTER_DASH_DIGIT.sub(r"\1\2", _NOT_WORD.sub(" ", text))
+    return [word for word in (w.strip("'") for w in text.split()) if word]
+
+
+def phrase_terms(
+    items: Iterable[str], longest: int = MAX_PHRASE_WORDS, limit: int = MAX_TERMS
+) -> tuple[list[str], bool]:
+    """Every phrase of 1 to ``longest`` consecutive words of each item (phrases never span two items),
+    once each, single words first, then pairs, and so on; at most ``limit`` of them.
+
+    Returns the terms and whether some were left out. A rule then finds "cobalt" in "allergic to cobalt
+    chloride", or "hereditary optic" in "Leber's hereditary optic atrophy", by exact equality.
+    """
+    words = [phrase_words(item) for item in items]
+    terms: dict[str, None] = {}
+    for size in range(1, longest + 1):
+        for item_words in words:
+            for start in range(len(item_words) - size + 1):
+                terms.setdefault(" ".join(item_words[start : start + size]))
+                if len(terms) > limit:
+                    return list(terms)[:limit], True
+    return list(terms), False

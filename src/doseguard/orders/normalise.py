@@ -94,14 +94,26 @@ class OrderNormaliser:
 
         if record.administrations_given is not None:
             facts["administrations_given"] = float(record.administrations_given)
-        for name, item in (
-            ("red_flags", codes.flag_item),
-            ("allergies", codes.free_text_item),
-            ("conditions", codes.free_text_item),
+        warnings: list[str] = []
+        for name, item, terms_fact in (
+            ("red_flags", codes.flag_item, None),
+            ("allergies", codes.free_text_item, "allergy_terms"),
+            ("conditions", codes.free_text_item, "condition_terms"),
         ):
-            values = getattr(record, name)
-            if values:
-                facts[name] = list(dict.fromkeys(item(v) for v in values))
+            # "None", "N/A", "-", "no red flags", "NKDA": an entry that records nothing is no entry.
+            values = [v for v in getattr(record, name) or () if not codes.is_null_entry(v)]
+            if not values:
+                continue
+            facts[name] = list(dict.fromkeys(item(v) for v in values))
+            if terms_fact is not None:
+                terms, truncated = codes.phrase_terms(values)
+                if terms:
+                    facts[terms_fact] = terms
+                if truncated:
+                    warnings.append(
+                        f"{name}: too long to compare every phrase with the rules; only the first "
+                        f"{len(terms)} words and phrases (shortest first) were compared"
+                    )
 
         if notation:
             facts["notation_tokens"] = list(dict.fromkeys(notation))
@@ -114,7 +126,7 @@ class OrderNormaliser:
 
         if problems:
             raise InvalidOrderError(problems)
-        return Order(record.order_id, record.patient_id, facts, _unknown_fields(record))
+        return Order(record.order_id, record.patient_id, facts, (*_unknown_fields(record), *warnings))
 
     def _drug(self, text: str) -> str:
         name = codes.free_text_item(text)

@@ -51,9 +51,13 @@ UNIT_DAYS = {
     "d": 1.0, "day": 1.0, "days": 1.0,
     "w": 7.0, "wk": 7.0, "wks": 7.0, "week": 7.0, "weeks": 7.0,
     "mo": 30.0, "mth": 30.0, "mths": 30.0, "month": 30.0, "months": 30.0,
+    "fortnight": 14.0, "fortnights": 14.0,
     "y": 365.0, "yr": 365.0, "yrs": 365.0, "year": 365.0, "years": 365.0,
 }  # fmt: skip
-PERIOD_DAYS = {"day": 1.0, "daily": 1.0, "week": 7.0, "weekly": 7.0, "month": 30.0, "monthly": 30.0}
+PERIOD_DAYS = {
+    "hour": 1 / 24, "day": 1.0, "daily": 1.0, "week": 7.0, "weekly": 7.0, "fortnight": 14.0,
+    "month": 30.0, "monthly": 30.0, "year": 365.0, "yearly": 365.0, "annually": 365.0,
+}  # fmt: skip
 
 FIXED_FREQUENCIES: dict[str, tuple[float, str | None]] = {
     # phrase: (interval in days, notation token or None)
@@ -68,7 +72,10 @@ FIXED_FREQUENCIES: dict[str, tuple[float, str | None]] = {
     "fortnightly": (14, None),
     "monthly": (30, None), "once a month": (30, None), "once monthly": (30, None), "every month": (30, None),
     "once per month": (30, None), "qmonth": (30, None), "qmo": (30, None),
+    "yearly": (365, None), "annually": (365, None), "once a year": (365, None), "every year": (365, None),
     "twice daily": (0.5, None), "bid": (0.5, None), "b.i.d.": (0.5, None),
+    "tid": (0.333333, None), "t.i.d.": (0.333333, None), "qid": (0.25, None), "q.i.d.": (0.25, None),
+    "hourly": (0.041667, None),
 }  # fmt: skip
 AMBIGUOUS = {
     "biweekly": "'biweekly' is ambiguous (twice a week, or every two weeks?): write which",
@@ -82,11 +89,11 @@ OPEN_ENDED = {
 
 _NUMBER = r"(\d+(?:\.\d+)?|\.\d+|" + "|".join(sorted(WORDS, key=len, reverse=True)) + ")"
 _RANGE = rf"{_NUMBER}(?:\s*(?:-|–|to)\s*{_NUMBER})?"
-_UNIT = r"(h|hrs?|hours?|d|days?|w|wks?|weeks?|mo|mths?|months?|y|yrs?|years?)"
-_EVERY_N = re.compile(rf"^(?:every|each|q)\s*{_RANGE}\s*{_UNIT}$")
-_TIMES_PER = re.compile(
-    rf"^{_NUMBER}\s*(?:x|times|time)?\s*(?:a|per|/|each|every)?\s*(day|daily|week|weekly|month|monthly)$"
-)
+_UNIT = r"(h|hrs?|hours?|d|days?|w|wks?|weeks?|fortnights?|mo|mths?|months?|y|yrs?|years?)"
+_EVERY_N = re.compile(rf"^(?:once\s+)?(?:every|each|q)\s*{_RANGE}\s*{_UNIT}$")
+_EVERY_UNIT = re.compile(r"^(?:once\s+)?(?:every|each)\s+(hour|day|week|fortnight|month|year)$")
+_PERIODS = "hour|day|daily|week|weekly|fortnight|month|monthly|year|yearly|annually"
+_TIMES_PER = re.compile(rf"^{_NUMBER}\s*(?:x|times|time)?\s*(?:an|a|per|/|each|every)?\s*({_PERIODS})$")
 _DURATION = re.compile(rf"^(?:for|x|over)?\s*{_RANGE}\s*{_UNIT}$")
 _DOSES = re.compile(rf"^(?:for|x)?\s*{_NUMBER}\s*(?:doses|dose|injections|injection|administrations)$")
 
@@ -109,6 +116,8 @@ def parse_frequency(text: str) -> Frequency:
     if key in FIXED_FREQUENCIES:
         days, token = FIXED_FREQUENCIES[key]
         return Frequency(float(days), text.strip(), (token,) if token else ())
+    if match := _EVERY_UNIT.match(key):  # "every year", "once every fortnight"
+        return Frequency(_in_range(UNIT_DAYS[match.group(1)], text, MAX_INTERVAL_DAYS), text.strip())
     if match := _EVERY_N.match(key):
         low, high, unit = match.groups()
         shortest = min(_number(low), _number(high or low))  # the most frequent end of a range

@@ -51,7 +51,8 @@ CONDITION_FUNCTIONS = {
     "exists": "exists(field): the order states the field",
     "missing": "missing(field): the order does not state the field",
     "abs": "abs(number): absolute value",
-    "coalesce": "coalesce(field, field, ...): the first field the order states",
+    "coalesce": "coalesce(field, field, ..., default): the first field the order states, else the default "
+    "(optional: a parameter or a value)",
 }
 MESSAGE_FUNCTIONS = {
     **CONDITION_FUNCTIONS,
@@ -215,19 +216,7 @@ class TypeChecker:
                 FieldType.NUMBER
             )
         if node.function == "coalesce":
-            if len(args) < 2:
-                raise ExpressionError("coalesce() takes two or more fields", node.pos)
-            resolved_args: list[Expr] = []
-            kinds: set[Type] = set()
-            for arg in args:
-                if not isinstance(arg, Name) or arg.name in self.parameters:
-                    raise ExpressionError("coalesce() takes field names", arg.pos)
-                resolved, kind = self.check(arg)
-                resolved_args.append(resolved)
-                kinds.add(kind)
-            if len(kinds) != 1:
-                raise ExpressionError("coalesce() takes fields of one type", node.pos)
-            return replace(node, args=tuple(resolved_args)), kinds.pop()
+            return self._coalesce(node)
         if node.function == "unstated":
             resolved_args = []
             for arg in args:
@@ -249,6 +238,34 @@ class TypeChecker:
             return replace(node, args=(first, second)), first_type
         raise AssertionError(node.function)
 
+    def _coalesce(self, node: Call) -> tuple[Expr, Type]:
+        """``coalesce(f, g, ...)``: fields of one type; the last may be a default, a parameter or a
+        number or text written out (``coalesce(f, g, usual_value)``)."""
+        args = node.args
+        if len(args) < 2:
+            raise ExpressionError("coalesce() takes two or more fields", node.pos)
+        resolved_args: list[Expr] = []
+        kinds: set[Type] = set()
+        for index, arg in enumerate(args):
+            last = index == len(args) - 1
+            is_field = isinstance(arg, Name) and arg.name not in self.parameters
+            if not is_field and not (last and isinstance(arg, Name | Const)):
+                raise ExpressionError(
+                    "coalesce() takes field names; only its last argument may be a parameter or a value",
+                    arg.pos,
+                )
+            resolved, kind = self.check(arg)
+            if not is_field and kind not in (FieldType.NUMBER, FieldType.STRING):
+                raise ExpressionError(
+                    f"the default of coalesce() is a number or a text, but {render(arg)} is a {kind}",
+                    arg.pos,
+                )
+            resolved_args.append(resolved)
+            kinds.add(kind)
+        if len(kinds) != 1:
+            raise ExpressionError("coalesce() takes fields (and a default) of one type", node.pos)
+        return replace(node, args=tuple(resolved_args)), kinds.pop()
+
     @staticmethod
     def _arity(node: Call, count: int) -> None:
         if len(node.args) != count:
@@ -263,6 +280,10 @@ class TypeChecker:
         if node.op == "/":
             if isinstance(right, Const) and right.value == 0:
                 raise ExpressionError("division by zero", node.right.pos)
+            if isinstance(right, Call) and right.function == "coalesce":
+                default = right.args[-1]
+                if isinstance(default, Const) and default.value == 0:
+                    raise ExpressionError("division by zero (the default of coalesce() is 0)", default.pos)
             if not (
                 isinstance(right, Const | Name) or (isinstance(right, Call) and right.function == "coalesce")
             ):

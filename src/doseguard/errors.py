@@ -95,10 +95,6 @@ class EngineError(DoseguardError):
     """The rules engine failed while evaluating; the order it held is reported as ``error``."""
 
 
-class EngineLimitError(DoseguardError):
-    """A compiled rule pack would exceed a limit of the durable-rules C core."""
-
-
 @dataclass
 class InputError(DoseguardError):
     """An input file cannot be read at all (missing, unknown format)."""

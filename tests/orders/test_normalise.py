@@ -590,3 +590,13 @@ def test_facts_never_hold_none_or_empty_lists(fields: dict[str, Any]) -> None:
         assert value is not None
         assert value != []
         assert value != ""
+
+
+def test_over_long_text_is_invalid_and_names_its_field() -> None:
+    """Not an engine error with no field: the record is refused before evaluation."""
+    with pytest.raises(InvalidOrderError) as caught:
+        OrderNormaliser().normalise(
+            {"order_id": "A", "patient_id": "P", "drug": "x" * 1001, "allergies": ["y" * 2000]}
+        )
+    assert {p.field for p in caught.value.problems} == {"drug", "allergies"}
+    assert all("longer than 1000 characters" in p.message for p in caught.value.problems)

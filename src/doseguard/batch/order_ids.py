@@ -1,9 +1,9 @@
 """Which order ids a batch has seen, in about 16 bytes per order.
 
 A set of strings would cost over 100 bytes per order, too much for batches of millions. This table
-keeps a 64-bit fingerprint of each id and the record it came from, with open addressing in two flat
-arrays. Two different ids share a fingerprint with a probability of about n²/2⁶⁵ (under 10⁻⁶ for
-five million orders); the cost of that is one order wrongly reported as a duplicate, never a pass.
+keeps a 64-bit fingerprint of each id and the record it came from (12 bytes a slot, at most 3/4
+full), with open addressing in two flat arrays. Two different ids share a fingerprint with a
+probability of about n²/2⁶⁵ (under 10⁻⁶ for five million orders); the cost of that is one order wrongly reported as a duplicate, never a pass.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ class OrderIdTable:
     def _allocate(self, capacity: int) -> None:
         self._mask = capacity - 1
         self._keys = array("q", bytes(8 * capacity))
-        self._records = array("L", bytes(array("L").itemsize * capacity))
+        self._records = array("I", bytes(4 * capacity))  # record numbers up to 4,294,967,295
 
     def __len__(self) -> int:
         return self._size

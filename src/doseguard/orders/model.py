@@ -10,6 +10,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 QUANTITY_FIELDS = ("dose", "volume", "concentration", "product_concentration")
 REQUIRED_FIELDS = ("order_id", "patient_id", "drug")
 MAX_ADMINISTRATIONS = 100_000
+MAX_TEXT = 1000
 LIST_FIELDS = ("red_flags", "allergies", "conditions")
 
 
@@ -55,7 +56,9 @@ class OrderRecord(BaseModel):
     Unknown fields are kept aside (``model_extra``) and reported as warnings, not silently used.
     """
 
-    model_config = ConfigDict(extra="allow", str_strip_whitespace=True, frozen=True)
+    # No field of an order needs more than MAX_TEXT characters; longer text is refused as invalid
+    # (with its field named) before it could reach the engine, which has limits of its own.
+    model_config = ConfigDict(extra="allow", str_strip_whitespace=True, frozen=True, str_max_length=MAX_TEXT)
 
     order_id: Identifier
     patient_id: Identifier

@@ -15,7 +15,14 @@ from pydantic import ValidationError
 
 from doseguard.errors import FieldProblem, InvalidOrderError
 from doseguard.orders import codes
-from doseguard.orders.model import QUANTITY_FIELDS, RECORD_FIELDS, REQUIRED_FIELDS, Order, OrderRecord
+from doseguard.orders.model import (
+    MAX_TEXT,
+    QUANTITY_FIELDS,
+    RECORD_FIELDS,
+    REQUIRED_FIELDS,
+    Order,
+    OrderRecord,
+)
 from doseguard.orders.quantities import Quantity, QuantityError, parse_concentration, parse_mass, parse_volume
 from doseguard.orders.schedule import Duration, Frequency, ScheduleError, parse_duration, parse_frequency
 from doseguard.vocabulary import PHASES, ROUTES, SITES
@@ -184,6 +191,7 @@ _MESSAGES = {
     "int_from_float": "must be a whole number",
     "greater_than_equal": "must be 0 or more",
     "list_type": "must be a list of texts (or ';'-separated text)",
+    "string_too_long": f"is longer than {MAX_TEXT} characters",
 }
 
 

@@ -13,6 +13,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
+from doseguard.errors import DoseguardError
 from doseguard.rules.expressions import format_number
 
 MASS_TO_MCG: dict[str, float] = {
@@ -54,7 +55,7 @@ _AMOUNT = re.compile(rf"^\s*(?P<sign>[-+])?\s*{_NUMBER}\s*(?P<unit>[^\W\d_]+\.?)
 _RATIO = re.compile(r"^(?P<top>.+?)\s*(?:/|\bper\b|\bin\b)\s*(?P<bottom>.+)$", re.IGNORECASE)
 
 
-class QuantityError(ValueError):
+class QuantityError(DoseguardError, ValueError):
     """A quantity that cannot be understood; the message says why, for a person."""
 
 

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from doseguard.errors import DoseguardError
 from doseguard.vocabulary import OPEN_ENDED_DAYS
 
 MAX_INTERVAL_DAYS = 3650.0
@@ -22,7 +23,7 @@ MAX_DURATION_DAYS = OPEN_ENDED_DAYS
 MAX_DOSES = 10_000
 
 
-class ScheduleError(ValueError):
+class ScheduleError(DoseguardError, ValueError):
     """A frequency or duration that cannot be understood."""
 
 

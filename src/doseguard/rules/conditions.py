@@ -19,7 +19,7 @@ from typing import Any
 
 from yaml import ScalarNode
 
-from doseguard.errors import ExpressionError, RuleProblem, SourceLocation
+from doseguard.errors import DoseguardError, ExpressionError, RuleProblem, SourceLocation
 from doseguard.rules.expressions import And, Const, Expr, Not, Or, parse_expression
 from doseguard.rules.yaml_source import PathKey, YamlDocument
 
@@ -43,7 +43,7 @@ class ParsedWhen:
         return document.locate(self.sources[0] if self.sources else ())
 
 
-class ConditionError(Exception):
+class ConditionError(DoseguardError):
     def __init__(self, problem: RuleProblem) -> None:
         self.problem = problem
         super().__init__(str(problem))

@@ -3,7 +3,8 @@
 A set of strings would cost over 100 bytes per order, too much for batches of millions. This table
 keeps a 64-bit fingerprint of each id and the record it came from (12 bytes a slot, at most 3/4
 full), with open addressing in two flat arrays. Two different ids share a fingerprint with a
-probability of about n²/2⁶⁵ (under 10⁻⁶ for five million orders); the cost of that is one order wrongly reported as a duplicate, never a pass.
+probability of about n²/2⁶⁵ (under 10⁻⁶ for five million orders); the cost of that is one order
+wrongly reported as a duplicate, never a pass.
 """
 
 from __future__ import annotations

@@ -219,3 +219,24 @@ def test_the_bundled_packs_load() -> None:
     assert {rule.id for rule in rules.rules} == expected
     for rule in rules.rules:
         assert rule.spec.references, rule.id
+
+
+def test_errors_inside_folded_and_multi_line_scalars_point_at_the_right_column(tmp_path: Path) -> None:
+    """The bundled volume rule is written as a folded block (>-): errors there must land on the text."""
+    folded = VALID_RULE.replace(
+        "when: dose_mcg > limit", "when: >-\n      dose_mcg > limit\n      and volumne_ml > 1"
+    )
+    assert (
+        one_problem(tmp_path, folded)
+        == "11:11: unknown field or parameter 'volumne_ml'; did you mean 'volume_ml'?"
+    )
+    plain = VALID_RULE.replace("when: dose_mcg > limit", "when: dose_mcg > limit\n      and volumne_ml > 1")
+    assert (
+        one_problem(tmp_path, plain)
+        == "10:11: unknown field or parameter 'volumne_ml'; did you mean 'volume_ml'?"
+    )
+    message = VALID_RULE.replace(
+        'message: "{dose_mcg} mcg is more than {limit} mcg"',
+        "message: >-\n      {dose_mcg} mcg is more\n      than {limt} mcg",
+    )
+    assert one_problem(tmp_path, message).startswith("12:13: message: in placeholder {limt}")

@@ -50,23 +50,51 @@ class ConditionError(DoseguardError):
 
 
 def offset_location(document: YamlDocument, where: PathKey, offset: int) -> SourceLocation:
-    """The file location of character ``offset`` inside the string scalar at ``where``."""
+    """The file location of character ``offset`` inside the string scalar at ``where``.
+
+    Exact for one-line scalars and literal blocks (``|``). Folded blocks (``>``, ``>-``) and plain or
+    quoted scalars over several lines join their lines with a space: those are mapped line by line
+    through the source text (escapes inside quoted strings aside)."""
     base = document.locate(where)
     node = document.node(where)
     if not isinstance(node, ScalarNode) or not isinstance(node.value, str):
         return base
     value = node.value
     offset = max(0, min(offset, len(value)))
-    if node.style in ("|", ">"):
+    if node.style == "|":
         line_in_value = value.count("\n", 0, offset)
         column_in_line = offset - (value.rfind("\n", 0, offset) + 1)
         first_line = node.start_mark.line + 1
         indent = _indent_of(document, first_line)
         return SourceLocation(base.path, first_line + line_in_value + 1, indent + column_in_line + 1)
-    if "\n" in value[:offset] or node.start_mark.line != node.end_mark.line:
-        return base
     quote = 1 if node.style in ('"', "'") else 0
-    return SourceLocation(base.path, base.line, base.column + quote + offset)
+    if node.style != ">" and node.start_mark.line == node.end_mark.line:
+        return SourceLocation(base.path, base.line, base.column + quote + offset)
+    return _folded_location(document, node, offset) or base
+
+
+def _folded_location(document: YamlDocument, node: ScalarNode, offset: int) -> SourceLocation | None:
+    """Walk the source lines of a scalar whose lines were joined by single spaces."""
+    lines = document.lines
+    if node.style == ">":
+        first, first_column = node.start_mark.line + 1, None  # content starts on the next line
+    else:
+        first, first_column = node.start_mark.line, node.start_mark.column + (1 if node.style else 0)
+    position = 0
+    for index in range(first, min(node.end_mark.line + 1, len(lines))):
+        raw = lines[index]
+        start = (
+            first_column if (index == first and first_column is not None) else len(raw) - len(raw.lstrip(" "))
+        )
+        content = raw[start:].rstrip()
+        if node.style in ('"', "'") and index == node.end_mark.line and content.endswith(node.style):
+            content = content[:-1]
+        if not content:
+            continue
+        if offset <= position + len(content):
+            return SourceLocation(document.path, index + 1, start + (offset - position) + 1)
+        position += len(content) + 1  # the line break became one space
+    return None
 
 
 def _indent_of(document: YamlDocument, line_index: int) -> int:

@@ -271,3 +271,28 @@ def test_only_the_adapter_imports_durable_rules() -> None:
         if "durable_rules_engine" in path.read_text() or "import durable" in path.read_text()
     )
     assert importers == ["engine/adapter.py"]
+
+
+def test_a_ruleset_creation_that_fails_once_is_tried_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    """create_ruleset has been seen to fail (error 102) rarely on a definition it otherwise accepts."""
+    real = adapter._engine.create_ruleset
+    calls: list[str] = []
+
+    def flaky(name: str, definition: str) -> Any:
+        calls.append(name)
+        if len(calls) == 1:
+            raise adapter._engine.error("Could not create ruleset, error code: 102")
+        return real(name, definition)
+
+    monkeypatch.setattr(adapter._engine, "create_ruleset", flaky)
+    assert DurableEngine([rule("R", "dose_mcg > 1")]).fired({"dose_mcg": 2.0}) == {"R"}
+    assert len(calls) == 2
+
+
+def test_a_ruleset_the_engine_always_refuses_is_an_engine_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(name: str, definition: str) -> Any:
+        raise adapter._engine.error("Could not create ruleset, error code: 113")
+
+    monkeypatch.setattr(adapter._engine, "create_ruleset", refuse)
+    with pytest.raises(EngineError, match="113"):
+        DurableEngine([rule("R", "dose_mcg > 1")])

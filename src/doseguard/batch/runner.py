@@ -28,6 +28,7 @@ from doseguard.io.readers import records_of
 from doseguard.io.writers import Sink
 from doseguard.results import OrderResult, Status, Summary
 
+START_ATTEMPTS = 3
 CHUNK_TIMEOUT = 600.0
 """Seconds a chunk may take before its worker is taken for hung (2000 records take well under 1 s)."""
 
@@ -59,19 +60,22 @@ class WorkerPool:
         """A fresh pool, proven able to work: a pool whose workers cannot even start (an import
         failure, say) would otherwise be restarted for every chunk, and every order reported as a
         crash. That is an error of the run, not of the orders."""
-        executor = ProcessPoolExecutor(
-            max_workers=workers,
-            mp_context=multiprocessing.get_context("spawn"),
-            initializer=start_worker,
-            initargs=(self.options.rule_paths, self.options.output),
-        )
-        probe = Chunk("objects", "<probe>", 1, [])
-        try:
-            executor.submit(check_chunk, probe).result(timeout=self.options.chunk_timeout)
-        except Exception as error:
-            _kill(executor)
-            raise WorkerStartError(f"worker processes cannot start: {error!r}") from None
-        return executor
+        failure: BaseException | None = None
+        for _ in range(START_ATTEMPTS):
+            executor = ProcessPoolExecutor(
+                max_workers=workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=start_worker,
+                initargs=(self.options.rule_paths, self.options.output),
+            )
+            probe = Chunk("objects", "<probe>", 1, [])
+            try:
+                executor.submit(check_chunk, probe).result(timeout=self.options.chunk_timeout)
+                return executor
+            except Exception as error:
+                failure = error
+                _kill(executor)
+        raise WorkerStartError(f"worker processes cannot start: {failure!r}")
 
     def close(self) -> None:
         for executor in (self._executor, self._isolation):

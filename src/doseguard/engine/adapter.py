@@ -108,6 +108,25 @@ def _text(name: str, value: Any) -> str:
     return json.dumps(value, ensure_ascii=True)
 
 
+CREATE_ATTEMPTS = 3
+
+
+def _create_ruleset(definition: str) -> Any:
+    """Create a ruleset, trying again when creation fails.
+
+    Seen here (not in the notes): very rarely, in a fresh process, ``create_ruleset`` fails with error
+    102 (``ERR_UNEXPECTED_TYPE``) on a definition it accepts every other time. A definition it truly
+    refuses fails every attempt and is reported.
+    """
+    last: Exception | None = None
+    for _ in range(CREATE_ATTEMPTS):
+        try:
+            return _engine.create_ruleset(f"doseguard-{next(_ruleset_names)}", definition)
+        except _engine.error as error:
+            last = error
+    raise EngineError(f"the engine refused the compiled rules: {last}")
+
+
 def ruleset_json(rules: Iterable[CompiledRule]) -> str:
     """One durable-rules ruleset: the rules, anchored, plus the catch-all."""
     definition: dict[str, Any] = {CATCH_ALL: {"all": [{"m": ANCHOR}]}}
@@ -146,13 +165,7 @@ class DurableEngine:
         self._handles = self._create()
 
     def _create(self) -> list[Any]:
-        handles = []
-        for definition in self._definitions:
-            try:
-                handles.append(_engine.create_ruleset(f"doseguard-{next(_ruleset_names)}", definition))
-            except _engine.error as error:
-                raise EngineError(f"the engine refused the compiled rules: {error}") from None
-        return handles
+        return [_create_ruleset(definition) for definition in self._definitions]
 
     @property
     def ruleset_count(self) -> int:
@@ -253,8 +266,6 @@ class DurableEngine:
         The old ruleset is abandoned (a small leak, on a path that should never be taken).
         """
         try:
-            self._handles[index] = _engine.create_ruleset(
-                f"doseguard-{next(_ruleset_names)}", self._definitions[index]
-            )
-        except Exception as error:
+            self._handles[index] = _create_ruleset(self._definitions[index])
+        except EngineError as error:
             raise EngineError(f"the engine could not be restarted: {error}") from None

@@ -27,6 +27,7 @@ from doseguard.rules.expressions import (
     Negate,
     Not,
     Or,
+    fold_arithmetic,
 )
 from doseguard.vocabulary import VOCABULARY
 
@@ -47,15 +48,7 @@ def evaluate(node: Expr, fact: Fact) -> Any:
             return None if value is None else -value
         case Arithmetic(op=op, left=left, right=right):
             a, b = evaluate(left, fact), evaluate(right, fact)
-            if a is None or b is None:
-                return None
-            if op == "+":
-                return a + b
-            if op == "-":
-                return a - b
-            if op == "*":
-                return a * b
-            return None if b == 0 else a / b
+            return None if a is None or b is None else fold_arithmetic(op, a, b)
         case Compare(op=op, left=left, right=right):
             a, b = evaluate(left, fact), evaluate(right, fact)
             if a is None or b is None:

@@ -220,7 +220,7 @@ class ChunkReader:
             elif isinstance(document, dict):
                 yield self._chunk("objects", name, [(f"{name}:[1]", document)])
             else:
-                raise InputError(name, f"expected a JSON array of orders, got {_kind(document)}")
+                raise InputError(name, f"expected a JSON array of orders, got {kind_of(document)}")
             return
         items: list[tuple[str, Any]] = []
         index = 0
@@ -348,7 +348,8 @@ def _is_bundle(data: bytes) -> bool:
     return isinstance(document, dict) and document.get("resourceType") == "Bundle"
 
 
-def _kind(value: object) -> str:
+def kind_of(value: object) -> str:
+    """How a JSON value is named in messages ("an array", "a number", ...)."""
     return {list: "an array", str: "a string", int: "a number", float: "a number", bool: "true/false"}.get(
         type(value), "null" if value is None else type(value).__name__
     )

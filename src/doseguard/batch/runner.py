@@ -17,11 +17,10 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from typing import Any
 
 from doseguard.batch.chunks import Chunk, ChunkReader
 from doseguard.batch.order_ids import OrderIdTable
-from doseguard.batch.worker import ChunkResult, check_chunk, describe, make_encoder, start_worker
+from doseguard.batch.worker import ChunkResult, check_chunk, make_encoder, start_worker
 from doseguard.checker import _identity, duplicate_result
 from doseguard.errors import DoseguardError
 from doseguard.io.readers import records_of
@@ -126,11 +125,7 @@ class WorkerPool:
             if chunk.record_count <= 1:
                 return _failed(chunk, self.options.output, failure, self.options.rules_version)
         left, right = chunk.split()
-        first, second = self._isolate(left), self._isolate(right)
-        counts = Summary()
-        counts.merge(first.counts)
-        counts.merge(second.counts)
-        return ChunkResult(first.outputs + second.outputs, first.meta + second.meta, counts)
+        return self._isolate(left) + self._isolate(right)
 
 
 def _kill(executor: ProcessPoolExecutor) -> None:
@@ -145,21 +140,14 @@ def _kill(executor: ProcessPoolExecutor) -> None:
 def _failed(chunk: Chunk, output: str, failure: BaseException, version: str) -> ChunkResult:
     """The result of a record whose check killed or hung its worker: an error, never a pass."""
     reason = "hung" if isinstance(failure, FutureTimeout) else "crashed"
-    encode = make_encoder(output)
-    outputs: list[Any] = []
-    meta = []
-    counts = Summary()
-    for number, item in enumerate(records_of(chunk), start=chunk.first_record):
-        order_id, patient_id = _identity(item.data)
-        error = {"field": None, "message": f"evaluation failed: the rules engine {reason} on this order"}
-        result = OrderResult(
-            number, item.source, order_id, patient_id, Status.ERROR, errors=(error,), rules_version=version
+    error = {"field": None, "message": f"evaluation failed: the rules engine {reason} on this order"}
+    results = [
+        OrderResult(
+            number, item.source, *_identity(item.data), Status.ERROR, errors=(error,), rules_version=version
         )
-        outputs.append(encode(result) if encode else result)
-        described = describe(result)
-        meta.append(described)
-        counts.add_counts(*described[3:])
-    return ChunkResult(outputs, meta, counts)
+        for number, item in enumerate(records_of(chunk), start=chunk.first_record)
+    ]
+    return ChunkResult.of(results, make_encoder(output))
 
 
 def run_batch(

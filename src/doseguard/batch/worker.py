@@ -33,6 +33,24 @@ class ChunkResult:
     meta: list[RecordMeta]
     counts: Summary  # of this chunk: the main process adds them up
 
+    @classmethod
+    def of(cls, results: list[OrderResult], encode: Encoder | None) -> ChunkResult:
+        outputs: list[Any] = []
+        meta: list[RecordMeta] = []
+        counts = Summary()
+        for result in results:
+            outputs.append(encode(result) if encode else result)
+            described = describe(result)
+            meta.append(described)
+            counts.add_counts(*described[3:])
+        return cls(outputs, meta, counts)
+
+    def __add__(self, other: ChunkResult) -> ChunkResult:
+        counts = Summary()
+        counts.merge(self.counts)
+        counts.merge(other.counts)
+        return ChunkResult(self.outputs + other.outputs, self.meta + other.meta, counts)
+
 
 class ChunkChecker:
     """Checks chunks with one checker; used in workers, and in-process for the same bytes."""
@@ -43,17 +61,10 @@ class ChunkChecker:
         self.kill_on = os.environ.get(KILL_ON_ORDER)
 
     def process(self, chunk: Chunk) -> ChunkResult:
-        outputs: list[Any] = []
-        meta: list[RecordMeta] = []
-        counts = Summary()
-        for result in self.checker.check_many(list(records_of(chunk)), chunk.first_record):
-            if self.kill_on is not None and result.order_id == self.kill_on:
-                os.kill(os.getpid(), signal.SIGKILL)
-            outputs.append(self.encode(result) if self.encode else result)
-            described = describe(result)
-            meta.append(described)
-            counts.add_counts(*described[3:])
-        return ChunkResult(outputs, meta, counts)
+        results = self.checker.check_many(list(records_of(chunk)), chunk.first_record)
+        if self.kill_on is not None and any(result.order_id == self.kill_on for result in results):
+            os.kill(os.getpid(), signal.SIGKILL)
+        return ChunkResult.of(results, self.encode)
 
 
 def make_encoder(output: str) -> Encoder | None:

@@ -13,7 +13,7 @@ from typing import Any
 
 import orjson
 
-from doseguard.batch.chunks import STDIN, UNREADABLE, Chunk, ChunkReader, input_format
+from doseguard.batch.chunks import STDIN, UNREADABLE, Chunk, ChunkReader, input_format, kind_of
 from doseguard.checker import InputRecord
 
 __all__ = ["STDIN", "input_format", "read_input", "read_inputs", "records_of"]
@@ -74,7 +74,7 @@ def _from_object(source: str, value: Any, resources: dict[str, Any] | None) -> I
     if isinstance(value, UNREADABLE):
         return InputRecord(source, error=value.reason)
     if not isinstance(value, dict):
-        return InputRecord(source, error=f"expected a JSON object, got {_kind(value)}")
+        return InputRecord(source, error=f"expected a JSON object, got {kind_of(value)}")
     if "resourceType" in value:
         from doseguard.io.fhir import fhir_record  # noqa: PLC0415 (FHIR mapping loads only when needed)
 
@@ -94,9 +94,3 @@ def _from_row(source: str, header: tuple[str, ...], row: list[str] | str) -> Inp
 
 def _has_surrogates(text: str) -> bool:
     return any("\udc80" <= ch <= "\udcff" for ch in text)
-
-
-def _kind(value: object) -> str:
-    return {list: "an array", str: "a string", int: "a number", float: "a number", bool: "true/false"}.get(
-        type(value), "null" if value is None else type(value).__name__
-    )

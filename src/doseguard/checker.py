@@ -69,17 +69,17 @@ class Checker:
 
     def check_all(self, records: Iterable[InputRecord]) -> Iterator[OrderResult]:
         """Results in input order, one per record; a repeated ``order_id`` makes the later one invalid."""
-        seen = OrderIdTable()
-        for number, item in enumerate(records, start=1):
-            result = self.check(item, number)
-            order_id = result.order_id
-            if order_id is not None and result.status is not Status.INVALID:
-                earlier = seen.add(order_id, number)
-                if earlier is not None:
-                    result = duplicate_result(
-                        number, item.source, order_id, result.patient_id, earlier, self.rules.version
-                    )
-            yield result
+        with OrderIdTable() as seen:
+            for number, item in enumerate(records, start=1):
+                result = self.check(item, number)
+                order_id = result.order_id
+                if order_id is not None and result.status is not Status.INVALID:
+                    earlier = seen.add(order_id, number)
+                    if earlier is not None:
+                        result = duplicate_result(
+                            number, item.source, order_id, result.patient_id, earlier, self.rules.version
+                        )
+                yield result
 
     def check(self, item: InputRecord, number: int = 1) -> OrderResult:
         """The result of one record (``number`` is its place in the batch)."""

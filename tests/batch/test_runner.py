@@ -17,7 +17,6 @@ import pytest
 from benchmarks.generate import realistic, write_jsonl
 
 from doseguard.batch.chunks import ChunkReader
-from doseguard.batch.order_ids import OrderIdTable
 from doseguard.batch.runner import BatchOptions, WorkerStartError, run_batch
 from doseguard.batch.worker import KILL_ON_ORDER
 from doseguard.io.writers import make_sink
@@ -164,13 +163,6 @@ def test_chunks_split_keep_numbers_and_lines(tmp_path: Path) -> None:
     left, right = chunk.split()
     assert (left.first_record, left.first_line, left.record_count) == (1, 1, 1)
     assert (right.first_record, right.first_line, right.record_count) == (2, 3, 2)
-
-
-def test_order_id_table_finds_repeats_and_grows() -> None:
-    table = OrderIdTable(capacity=8)
-    assert [table.add(f"O{i}", i) for i in range(1, 1001)] == [None] * 1000
-    assert table.add("O500", 2000) == 500
-    assert len(table) == 1000
 
 
 def test_workers_that_cannot_start_stop_the_run_with_a_clear_error(tmp_path: Path) -> None:

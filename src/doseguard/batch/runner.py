@@ -161,7 +161,7 @@ def run_batch(
     """Check every record of ``reader`` and write the results to ``sink``; returns the summary."""
     started = time.perf_counter()
     encode = make_encoder(options.output)
-    seen = OrderIdTable()
+    seen = OrderIdTable()  # spills to $TMPDIR beyond about 1.5 million ids
     pool = WorkerPool(options)
     try:
         for chunk, result in pool.map_ordered(reader):
@@ -187,6 +187,7 @@ def run_batch(
                 progress(reader.bytes_read, summary.orders)
     finally:
         pool.close()
+        seen.close()
     summary.seconds = time.perf_counter() - started
     summary.worker_restarts = pool.restarts
     sink.close(summary)

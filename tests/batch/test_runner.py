@@ -21,6 +21,7 @@ from doseguard.batch.runner import BatchOptions, WorkerStartError, run_batch
 from doseguard.batch.worker import KILL_ON_ORDER
 from doseguard.io.writers import make_sink
 from doseguard.results import Summary
+from doseguard.rules.source import RuleSource
 
 DOSEGUARD = str(Path(sys.executable).with_name("doseguard"))
 EXAMPLES = Path(__file__).parents[2] / "examples"
@@ -169,6 +170,6 @@ def test_workers_that_cannot_start_stop_the_run_with_a_clear_error(tmp_path: Pat
     """Not one 'crashed' result per order after endless restarts: a single error for the run."""
     path = tmp_path / "o.jsonl"
     path.write_text('{"order_id": "A", "patient_id": "P", "drug": "b12"}\n')
-    options = BatchOptions(rule_paths=[str(tmp_path / "no-such-rules")], output="jsonl", jobs=1)
+    options = BatchOptions(RuleSource((str(tmp_path / "no-such-rules"),)), output="jsonl", jobs=1)
     with pytest.raises(WorkerStartError, match="cannot start"):
         run_batch(ChunkReader([str(path)]), make_sink("jsonl", io.BytesIO()), options, Summary())

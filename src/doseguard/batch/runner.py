@@ -26,6 +26,7 @@ from doseguard.errors import DoseguardError
 from doseguard.io.readers import records_of
 from doseguard.io.writers import Sink
 from doseguard.results import OrderResult, Status, Summary
+from doseguard.rules.source import RuleSource
 
 START_ATTEMPTS = 3
 CHUNK_TIMEOUT = 600.0
@@ -34,7 +35,7 @@ CHUNK_TIMEOUT = 600.0
 
 @dataclass
 class BatchOptions:
-    rule_paths: list[str] | None
+    rules: RuleSource
     output: str  # jsonl, json or csv (workers encode), or "objects" (workers return the results)
     jobs: int = 1
     rules_version: str = ""
@@ -65,7 +66,7 @@ class WorkerPool:
                 max_workers=workers,
                 mp_context=multiprocessing.get_context("spawn"),
                 initializer=start_worker,
-                initargs=(self.options.rule_paths, self.options.output),
+                initargs=(self.options.rules, self.options.output),
             )
             probe = Chunk("objects", "<probe>", 1, [])
             try:

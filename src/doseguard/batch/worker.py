@@ -16,7 +16,7 @@ from doseguard.checker import Checker
 from doseguard.io.encoders import Encoder, JsonLineEncoder, encode_csv_rows
 from doseguard.io.readers import records_of
 from doseguard.results import OrderResult, Summary
-from doseguard.rules.loader import load_rules
+from doseguard.rules.source import RuleSource
 
 KILL_ON_ORDER = "DOSEGUARD_TEST_KILL_WORKER_ON_ORDER"
 """Fault injection for tests: a worker that meets this order id kills itself, as a segfault would."""
@@ -90,11 +90,11 @@ def describe(result: OrderResult) -> RecordMeta:
 _worker: ChunkChecker | None = None
 
 
-def start_worker(rule_paths: list[str] | None, output: str) -> None:
+def start_worker(rules: RuleSource, output: str) -> None:
     """Process-pool initializer: load and compile the rules in this process."""
     global _worker  # noqa: PLW0603 (one checker per worker process, built once)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's to handle
-    _worker = ChunkChecker(Checker(load_rules(rule_paths)), output)
+    _worker = ChunkChecker(Checker(rules.load()), output)
 
 
 def check_chunk(chunk: Chunk) -> ChunkResult:

@@ -24,37 +24,17 @@ from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, T
 from doseguard import __version__
 from doseguard.batch.chunks import STDIN, ChunkReader, input_format
 from doseguard.batch.runner import BatchOptions, WorkerStartError, run_batch
-from doseguard.engine.adapter import DurableEngine
-from doseguard.errors import EngineError, InputError, RulePackError
+from doseguard.cli.common import EXIT_FLAGGED, EXIT_OK, EXIT_USAGE, load_or_exit
+from doseguard.cli.rules_commands import rules
+from doseguard.errors import InputError
 from doseguard.io.html_report import HtmlReportWriter
 from doseguard.io.writers import HUMAN_FORMATS, OUTPUT_FORMATS, ResultWriter, make_sink
 from doseguard.results import Summary
-from doseguard.rules.loader import load_rules
-from doseguard.rules.model import RuleSet, Severity
+from doseguard.rules.model import Severity
+from doseguard.rules.selection import Selection
+from doseguard.rules.source import RuleSource
 
-EXIT_OK, EXIT_FLAGGED, EXIT_USAGE = 0, 1, 2
 FAIL_ON = ("info", "warning", "critical", "never")
-
-
-def _load(paths: tuple[str, ...]) -> RuleSet:
-    """Load, check and compile the rules, and give them to the engine once: a pack the engine refuses
-    is a usage error here, before any worker starts."""
-    try:
-        rule_set = load_rules(list(paths) or None)
-        DurableEngine(rule_set.rules)
-        return rule_set
-    except EngineError as error:
-        click.echo(f"doseguard: the rules engine refused the rules: {error}", err=True)
-        sys.exit(EXIT_USAGE)
-    except RulePackError as error:
-        for problem in error.problems:
-            click.echo(str(problem), err=True)
-        count = len(error.problems)
-        click.echo(
-            f"doseguard: {count} problem{'s' if count != 1 else ''} in rule files; nothing was checked",
-            err=True,
-        )
-        sys.exit(EXIT_USAGE)
 
 
 @contextlib.contextmanager
@@ -85,6 +65,9 @@ def cli() -> None:
     """Check medication orders against safety rules written in YAML."""
 
 
+cli.add_command(rules)
+
+
 @cli.command()
 @click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
 @click.option(
@@ -94,6 +77,19 @@ def cli() -> None:
     type=click.Path(),
     help="Rule pack folder (repeatable). Default: the bundled packs.",
 )
+@click.option(
+    "--overrides",
+    type=click.Path(dir_okay=False),
+    help="A site's overrides file (YAML): change rules' severities or parameters without editing packs.",
+)
+@click.option(
+    "--select",
+    multiple=True,
+    metavar="ID|TAG",
+    help="Run only these rules, by id or tag (repeatable; a deprecated rule runs when named by id).",
+)
+@click.option("--ignore", multiple=True, metavar="ID|TAG", help="Do not run these rules (repeatable).")
+@click.option("--include-deprecated", is_flag=True, help="Also run deprecated rules.")
 @click.option(
     "--format",
     "fmt",
@@ -131,6 +127,10 @@ def cli() -> None:
 def check(
     inputs: tuple[str, ...],
     rules: tuple[str, ...],
+    overrides: str | None,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    include_deprecated: bool,
     fmt: str | None,
     output: str | None,
     fail_on: str,
@@ -157,14 +157,15 @@ def check(
         if written not in (None, "-") and any(_same_file(written, path) for path in inputs):
             raise click.UsageError(f"{written} is also an input: it would be overwritten")
     summary_file = _open_summary(summary_path)
-    rule_set = _load(rules)
+    source = RuleSource(tuple(rules), overrides, Selection(select, ignore, include_deprecated))
+    rule_set = load_or_exit(source)
     to_terminal = output in (None, "-") and sys.stdout.isatty()
     kind = fmt or ("table" if to_terminal else "jsonl")
     summary = Summary(rules_version=rule_set.version)
     threshold = None if fail_on == "never" else Severity(fail_on)
     reader = ChunkReader(list(inputs))
     options = BatchOptions(
-        rule_paths=list(rules) or None,
+        source,
         output="objects" if (report_path or kind in HUMAN_FORMATS) else kind,
         jobs=jobs or os.cpu_count() or 1,
         rules_version=rule_set.version,
@@ -251,21 +252,6 @@ def _reaches(summary: Summary, threshold: Severity | None) -> bool:
     if summary.by_status.get("invalid", 0) or summary.by_status.get("error", 0):
         return True
     return any(summary.by_severity.get(s.value, 0) for s in Severity if s.rank >= threshold.rank)
-
-
-@cli.group()
-def rules() -> None:
-    """Work with rule packs."""
-
-
-@rules.command("validate")
-@click.argument("folders", nargs=-1, type=click.Path())
-def validate(folders: tuple[str, ...]) -> None:
-    """Check rule packs; print every problem as path:line:col: message."""
-    rule_set = _load(folders)
-    click.echo(
-        f"{len(rule_set.rules)} rules in {len(rule_set.packs)} packs are valid (version {rule_set.version})"
-    )
 
 
 def main() -> None:

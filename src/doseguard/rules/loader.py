@@ -22,6 +22,7 @@ from doseguard.rules.conditions import ConditionError, offset_location, parse_wh
 from doseguard.rules.expressions import And, Const, Membership, Name
 from doseguard.rules.messages import parse_message
 from doseguard.rules.model import Pack, PackSpec, Rule, RuleFileSpec, RuleSet, RuleSpec
+from doseguard.rules.overrides import SiteOverrides, read_overrides
 from doseguard.rules.typecheck import ParameterValue, TypeChecker, suggest
 from doseguard.rules.yaml_source import PathKey, YamlDocument, load_yaml
 from doseguard.vocabulary import VOCABULARY
@@ -49,9 +50,12 @@ def _yaml_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix in YAML_SUFFIXES)
 
 
-def load_rules(paths: Sequence[Path | str] | None = None) -> RuleSet:
-    """Load, check and compile rule packs; raises :class:`RulePackError` listing every problem."""
+def load_rules(paths: Sequence[Path | str] | None = None, *, overrides: Path | str | None = None) -> RuleSet:
+    """Load, check and compile rule packs, with a site's ``overrides`` file (YAML) applied; raises
+    :class:`RulePackError` listing every problem of every file."""
     loader = _Loader()
+    if overrides is not None:
+        loader.load_overrides(Path(overrides))
     roots = [Path(p) for p in paths] if paths else [bundled_rules_dir()]
     for root in roots:
         if not root.is_dir():
@@ -80,6 +84,16 @@ class _Loader:
         self.packs: list[Pack] = []
         self.digest = hashlib.sha256()
         self.first_seen: dict[str, SourceLocation] = {}
+        self.site = SiteOverrides()
+
+    def load_overrides(self, path: Path) -> None:
+        if not path.is_file():
+            self._problem(SourceLocation(str(path), 1, 1), "no such overrides file", kind="io")
+            return
+        document = self._read(path)
+        if document is not None:
+            self.site, problems = read_overrides(document, self._validate)
+            self.problems.extend(problems)
 
     # Packs and files --------------------------------------------------------------------------
 
@@ -156,6 +170,10 @@ class _Loader:
             )
             return
         self.first_seen[spec.id] = document.locate((*where, "id"))
+        spec, parameters, overrides, problems = self.site.apply(spec, parameters, _parameter_value)
+        if problems:
+            self.problems.extend(problems)
+            return
         try:
             when = parse_when(document, (*where, "when"), spec.id)
         except ConditionError as error:
@@ -200,7 +218,8 @@ class _Loader:
         for limit in rule_limit_problems(compiled, branches):
             self._problem(document.locate((*where, "when")), limit, kind="engine-limit", rule_id=spec.id)
         fields = frozenset(checker.fields_read | message_fields | ({"drug"} if pack.drugs else set()))
-        self.rules.append(Rule(spec, pack.spec.name, location, resolved, message, fields, compiled, branches))
+        rule = Rule(spec, pack.spec.name, location, resolved, message, fields, compiled, branches, overrides)
+        self.rules.append(rule)
 
     def _parameters(
         self, document: YamlDocument, where: PathKey, raw: Any, rule_id: str | None
@@ -262,7 +281,8 @@ class _Loader:
                 else:
                     got = item.get("input")
                     shown = f" (got {got!r})" if isinstance(got, str | int | float) else ""
-                    message = f"{name}: {item['msg']}{shown}"
+                    text = str(item["msg"]).removeprefix("Value error, ")
+                    message = f"{name}: {text}{shown}" if name else f"{text}{shown}"
                     location = document.locate(spot)
                 self._problem(location, message, kind="schema", rule_id=rule_id)
             return None
@@ -273,6 +293,7 @@ class _Loader:
         self.problems.append(RuleProblem(location, message, kind=kind, rule_id=rule_id))
 
     def finish(self) -> RuleSet:
+        self.problems.extend(self.site.unused(set(self.first_seen)))
         for rule_id, message in pack_limit_problems(self.rules):
             rule = next(r for r in self.rules if r.id == rule_id)
             self._problem(rule.source, message, kind="engine-limit", rule_id=rule_id)

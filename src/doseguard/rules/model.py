@@ -71,6 +71,8 @@ class PackSpec(BaseModel):
     title: Text
     description: str = ""
     drugs: list[DrugSpec] = Field(default_factory=list)
+    # Correct orders that scenarios start from ("Given a standard <name> order"): field -> value.
+    standard_orders: dict[Text, dict[Text, str]] = Field(default_factory=dict)
 
 
 class RuleFileSpec(BaseModel):
@@ -80,8 +82,23 @@ class RuleFileSpec(BaseModel):
 
 
 @dataclass(frozen=True)
+class Override:
+    """One change a site's overrides file made to a rule (its severity or a parameter), kept so that
+    ``rules explain`` and an audit can tell the pack's value from the site's."""
+
+    key: str  # "severity", or the parameter's name
+    pack_value: Any
+    site_value: Any
+    source: SourceLocation
+    reason: str
+
+
+@dataclass(frozen=True)
 class Rule:
-    """A loaded rule: validated, type-checked and compiled, with where it came from."""
+    """A loaded rule: validated, type-checked and compiled, with where it came from.
+
+    ``spec`` holds the values in force: a site override has already replaced the pack's value there,
+    and ``overrides`` says what it replaced."""
 
     spec: RuleSpec
     pack: str
@@ -91,6 +108,7 @@ class Rule:
     fields_read: frozenset[str]
     compiled: dict[str, Any] | bool
     branches: int
+    overrides: tuple[Override, ...] = ()
 
     @property
     def id(self) -> str:

@@ -1,0 +1,164 @@
+"""A site's overrides file: change a rule's severity or parameters without editing its pack.
+
+Commercial dose-range checking lets each hospital edit its ranges; here a site keeps its changes in one
+YAML file, beside the packs it did not write, so a new pack version does not erase them::
+
+    site: St Elsewhere pharmacy
+    overrides:
+      - rule: B12-SITE-VOLUME
+        reason: Trust IM policy 2026-04 caps the deltoid at 1 mL
+        parameters:
+          site_max_volume_ml: {deltoid: 1}
+      - rule: B12-DOSE-HIGH
+        reason: Haematology asked for this to stop the order
+        severity: critical
+
+A table parameter is changed entry by entry (``site_max_volume_ml: {deltoid: 1}`` keeps the pack's
+other sites). Every override needs a ``reason`` (an audit asks why a rule differs from its pack). The file is checked
+like a rule file, every problem with its ``file:line:col``: unknown keys, an unknown rule or parameter
+("did you mean"), a value of another kind than the pack's, the same rule twice. An override's values
+then go through the same type check and compilation as the pack's own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from doseguard.errors import RuleProblem, SourceLocation
+from doseguard.rules.model import Override, ParameterName, RuleSpec, Severity, Text
+from doseguard.rules.typecheck import ParameterValue, suggest, type_of_value
+from doseguard.rules.yaml_source import PathKey, YamlDocument
+
+RuleRef = Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)]
+
+
+class OverrideSpec(BaseModel):
+    """One entry of ``overrides:``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    rule: RuleRef
+    reason: Text
+    severity: Severity | None = None
+    parameters: dict[ParameterName, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _changes_something(self) -> OverrideSpec:
+        if self.severity is None and not self.parameters:
+            raise ValueError("an override changes the severity, parameters, or both")
+        return self
+
+
+class OverridesFileSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    site: Text | None = None
+    overrides: list[Any] = Field(min_length=1)
+
+
+@dataclass
+class SiteOverrides:
+    """The checked entries of one overrides file, by rule id, and which of them some rule used."""
+
+    document: YamlDocument | None = None
+    entries: dict[str, tuple[OverrideSpec, PathKey]] = field(default_factory=dict)
+    used: set[str] = field(default_factory=set)
+
+    def apply(
+        self,
+        spec: RuleSpec,
+        parameters: dict[str, ParameterValue],
+        convert: Any,
+    ) -> tuple[RuleSpec, dict[str, ParameterValue], tuple[Override, ...], list[RuleProblem]]:
+        """The rule as the site wants it: ``spec`` with the site's severity and parameter values,
+        the parameters in force, what changed, and the problems (unknown parameter, wrong kind).
+        ``convert`` turns a YAML value into a parameter value (the loader's own conversion)."""
+        found = self.entries.get(spec.id)
+        if found is None or self.document is None:
+            return spec, parameters, (), []
+        self.used.add(spec.id)
+        entry, where = found
+        document = self.document
+        changes: list[Override] = []
+        problems: list[RuleProblem] = []
+        if entry.severity is not None and entry.severity != spec.severity:
+            location = document.locate((*where, "severity"))
+            changes.append(Override("severity", spec.severity, entry.severity, location, entry.reason))
+        merged = dict(parameters)
+        for name, raw in entry.parameters.items():
+            spot = (*where, "parameters", name)
+            if name not in parameters:
+                known = ", ".join(sorted(parameters)) or "none"
+                hint = suggest(name, parameters)
+                message = f"{spec.id} has no parameter {name!r} (its parameters: {known}){hint}"
+                problems.append(_problem(document.locate(spot, at_key=True), message, spec.id))
+                continue
+            pack_value = parameters[name]
+            if isinstance(pack_value, dict) and isinstance(raw, dict):
+                # A table is changed entry by entry: the site names only the entries it changes.
+                strays = [key for key in raw if key not in pack_value]
+                for key in strays:
+                    message = f"{name} has no entry {key!r}{suggest(str(key), pack_value)}"
+                    problems.append(_problem(document.locate((*spot, key), at_key=True), message, spec.id))
+                if strays:
+                    continue
+                raw = {**spec.parameters[name], **raw}
+            value = convert(raw)
+            if value is None or type_of_value(value) != type_of_value(pack_value):
+                message = (
+                    f"{name} must be a {type_of_value(parameters[name])} like the pack's value "
+                    f"{spec.parameters[name]!r} (got {raw!r})"
+                )
+                problems.append(_problem(document.locate(spot), message, spec.id))
+                continue
+            merged[name] = value
+            location = document.locate(spot)
+            changes.append(Override(name, spec.parameters[name], raw, location, entry.reason))
+        if problems:
+            return spec, parameters, (), problems
+        raw_parameters = {**spec.parameters, **{change.key: change.site_value for change in changes}}
+        severity = entry.severity or spec.severity
+        effective = spec.model_copy(update={"severity": severity, "parameters": raw_parameters})
+        return effective, merged, tuple(changes), []
+
+    def unused(self, known_ids: set[str]) -> list[RuleProblem]:
+        """Overrides of rules no loaded pack has: a misspelt id must not silently change nothing."""
+        if self.document is None:
+            return []
+        problems = []
+        for rule_id, (_, where) in self.entries.items():
+            if rule_id not in self.used and rule_id not in known_ids:
+                location = self.document.locate((*where, "rule"))
+                message = f"no loaded rule has the id {rule_id!r}{suggest(rule_id, known_ids)}"
+                problems.append(_problem(location, message, rule_id, kind="unknown-rule"))
+        return problems
+
+
+def read_overrides(document: YamlDocument, validate: Any) -> tuple[SiteOverrides, list[RuleProblem]]:
+    """The entries of an overrides file and the problems beyond its schema; ``validate(model, data,
+    document, where)`` is the loader's located pydantic validation (it records the schema problems
+    and returns None on failure)."""
+    overrides = SiteOverrides(document)
+    problems: list[RuleProblem] = []
+    if validate(OverridesFileSpec, document.data, document, ()) is None:
+        return overrides, problems
+    for index, raw in enumerate(document.data["overrides"]):
+        where: PathKey = ("overrides", index)
+        entry = validate(OverrideSpec, raw, document, where)
+        if entry is None:
+            continue
+        if entry.rule in overrides.entries:
+            first = document.locate((*overrides.entries[entry.rule][1], "rule"))
+            location = document.locate((*where, "rule"))
+            message = f"{entry.rule} is overridden twice (first at {first}): merge the two entries"
+            problems.append(_problem(location, message, entry.rule, kind="duplicate-override"))
+            continue
+        overrides.entries[entry.rule] = (entry, where)
+    return overrides, problems
+
+
+def _problem(location: SourceLocation, message: str, rule_id: str, kind: str = "override") -> RuleProblem:
+    return RuleProblem(location, message, kind=kind, rule_id=rule_id)

@@ -1,0 +1,57 @@
+"""Which loaded rules run: ``--select`` / ``--ignore`` by rule id or tag, and the deprecated rules.
+
+A deprecated rule runs only when asked for: named by id in ``select``, or with ``include_deprecated``.
+A name that is neither a rule id nor a tag is an error (a misspelt ``--ignore`` must not silently
+ignore nothing).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from doseguard.errors import DoseguardError
+from doseguard.rules.model import Rule, RuleSet, Status
+from doseguard.rules.typecheck import suggest
+
+
+class SelectionError(DoseguardError):
+    """``--select`` or ``--ignore`` named something that is neither a rule id nor a tag."""
+
+    def __init__(self, unknown: dict[str, str]) -> None:
+        self.unknown = unknown  # name -> "did you mean" hint ("" when none)
+        names = "; ".join(f"{name!r} is neither a rule id nor a tag{hint}" for name, hint in unknown.items())
+        super().__init__(names)
+
+
+@dataclass(frozen=True)
+class Selection:
+    select: tuple[str, ...] = ()  # rule ids or tags; empty: every rule
+    ignore: tuple[str, ...] = ()
+    include_deprecated: bool = False
+
+    def chooses(self, rule: Rule) -> bool:
+        names = {rule.id, *rule.spec.tags}
+        if self.ignore and names & set(self.ignore):
+            return False
+        if rule.spec.status is Status.DEPRECATED and not self.include_deprecated:
+            return rule.id in self.select
+        return not self.select or bool(names & set(self.select))
+
+
+def select_rules(rule_set: RuleSet, selection: Selection) -> RuleSet:
+    """The rules of ``rule_set`` that ``selection`` chooses. The version changes with the rules that
+    run (an audit must tell a full run from a tailored one), and stays when all of them run."""
+    known = {rule.id for rule in rule_set.rules} | {tag for rule in rule_set.rules for tag in rule.spec.tags}
+    unknown = {
+        name: suggest(name, known) for name in (*selection.select, *selection.ignore) if name not in known
+    }
+    if unknown:
+        raise SelectionError(unknown)
+    chosen = tuple(rule for rule in rule_set.rules if selection.chooses(rule))
+    if len(chosen) == len(rule_set.rules):
+        return rule_set
+    digest = hashlib.sha256(rule_set.version.encode())
+    for rule in chosen:
+        digest.update(b"\0" + rule.id.encode())
+    return RuleSet(chosen, rule_set.packs, digest.hexdigest()[:12])

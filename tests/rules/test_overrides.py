@@ -1,0 +1,171 @@
+"""A site's overrides file: severities and parameters changed without editing the pack, checked like
+rule files (every problem with file:line:col), and visible in the rule set's version."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from doseguard.checker import Checker, InputRecord
+from doseguard.errors import RulePackError
+from doseguard.rules.loader import load_rules
+from doseguard.rules.model import Severity
+
+STANDARD = {
+    "order_id": "O1",
+    "patient_id": "P1",
+    "drug": "cyanocobalamin",
+    "dose": "1500 mcg",
+    "volume": "1.5 mL",
+    "concentration": "1000 mcg/mL",
+    "product_concentration": "1000 mcg/mL",
+    "route": "IM",
+    "site": "deltoid",
+    "frequency": "daily",
+    "duration": "7 days",
+    "phase": "repletion",
+}
+
+
+def overrides_file(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "site.yaml"
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return path
+
+
+def problems(path: Path) -> list[str]:
+    with pytest.raises(RulePackError) as caught:
+        load_rules(overrides=path)
+    return [str(problem) for problem in caught.value.problems]
+
+
+def findings(rules_path: Path | None, **changes: str) -> dict[str, str]:
+    checker = Checker(load_rules(overrides=rules_path))
+    result = checker.check(InputRecord("test", {**STANDARD, **changes}))
+    return {finding.rule_id: finding.severity.value for finding in result.findings}
+
+
+SITE = """\
+    site: St Elsewhere pharmacy
+    overrides:
+      - rule: B12-SITE-VOLUME
+        reason: Trust IM policy caps the deltoid at 1 mL
+        parameters:
+          site_max_volume_ml: {deltoid: 1}
+      - rule: B12-DOSE-HIGH
+        reason: Haematology wants these stopped
+        severity: critical
+"""
+
+
+def test_a_site_changes_one_entry_of_a_table_and_a_severity(tmp_path: Path) -> None:
+    site = overrides_file(tmp_path, SITE)
+    # 1500 mcg in 1.5 mL in the deltoid: within the pack's 2 mL, over the site's 1 mL.
+    assert findings(None) == {"B12-DOSE-HIGH": "warning"}
+    assert findings(site) == {"B12-DOSE-HIGH": "critical", "B12-SITE-VOLUME": "warning"}
+    # The other sites keep the pack's limits (vastus lateralis: 3 mL).
+    assert "B12-SITE-VOLUME" not in findings(site, site="vastus lateralis")
+
+
+def test_what_changed_is_kept_with_its_location_and_reason(tmp_path: Path) -> None:
+    site = overrides_file(tmp_path, SITE)
+    rules = load_rules(overrides=site)
+    volume = rules.rule("B12-SITE-VOLUME")
+    (change,) = volume.overrides
+    assert change.key == "site_max_volume_ml"
+    assert change.pack_value == {"deltoid": 2, "vastus_lateralis": 3, "ventrogluteal": 3, "dorsogluteal": 3}
+    assert change.site_value["deltoid"] == 1
+    assert str(change.source) == f"{site}:6:27"
+    assert change.reason == "Trust IM policy caps the deltoid at 1 mL"
+    assert volume.spec.parameters["site_max_volume_ml"]["deltoid"] == 1
+    high = rules.rule("B12-DOSE-HIGH")
+    assert high.severity is Severity.CRITICAL
+    assert [(c.key, c.pack_value, c.site_value) for c in high.overrides] == [
+        ("severity", Severity.WARNING, Severity.CRITICAL)
+    ]
+    assert rules.rule("B12-ROUTE").overrides == ()
+
+
+def test_overrides_change_the_rules_version(tmp_path: Path) -> None:
+    """An audit must tell results of the pack from results of a tailored pack."""
+    site = overrides_file(tmp_path, SITE)
+    assert load_rules(overrides=site).version != load_rules().version
+
+
+def test_every_mistake_in_an_overrides_file_is_located(tmp_path: Path) -> None:
+    site = overrides_file(
+        tmp_path,
+        """\
+        overrides:
+          - rule: B12-SITE-VOLUMES
+            reason: typo in the id
+            severity: critical
+          - rule: B12-SITE-VOLUME
+            reason: typo in a table entry
+            parameters:
+              site_max_volume_ml: {detoid: 1}
+          - rule: B12-DOSE-HIGH
+            reason: a parameter it does not have, and one of the wrong kind
+            parameters:
+              max_dose: 500
+              implausible_dose_mcg: "lots"
+          - rule: B12-ROUTE
+            reason: nothing changed
+          - rule: B12-REASSESS
+            reason: unknown key and severity
+            severity: urgent
+            colour: red
+          - rule: B12-DOSE-HIGH
+            reason: twice
+            severity: info
+        """,
+    )
+    found = problems(site)
+    assert found == [
+        f"{site}:2:11: no loaded rule has the id 'B12-SITE-VOLUMES'; did you mean 'B12-SITE-VOLUME'?",
+        f"{site}:8:28: site_max_volume_ml has no entry 'detoid'; did you mean 'deltoid'?",
+        f"{site}:12:7: B12-DOSE-HIGH has no parameter 'max_dose' (its parameters: implausible_dose_mcg, "
+        "max_dose_mcg); did you mean 'max_dose_mcg'?",
+        f"{site}:13:29: implausible_dose_mcg must be a number like the pack's value 10000 (got 'lots')",
+        f"{site}:14:5: an override changes the severity, parameters, or both",
+        f"{site}:18:15: severity: Input should be 'info', 'warning' or 'critical' (got 'urgent')",
+        f"{site}:19:5: unknown key 'colour'",
+        f"{site}:20:11: B12-DOSE-HIGH is overridden twice (first at {site}:9:11): merge the two entries",
+    ]
+
+
+def test_an_override_that_makes_a_rule_impossible_is_refused(tmp_path: Path) -> None:
+    """Site values go through the same checks as the pack's: here the table loses its numbers."""
+    site = overrides_file(
+        tmp_path,
+        """\
+        overrides:
+          - rule: B12-SITE-VOLUME
+            reason: a text where a number belongs
+            parameters:
+              site_max_volume_ml: {deltoid: one}
+        """,
+    )
+    (problem,) = problems(site)
+    assert problem.startswith(f"{site}:5:")
+    assert "site_max_volume_ml must be a table of numbers" in problem
+
+
+def test_a_missing_overrides_file_is_a_problem_not_a_traceback(tmp_path: Path) -> None:
+    assert problems(tmp_path / "nowhere.yaml") == [f"{tmp_path / 'nowhere.yaml'}:1:1: no such overrides file"]
+
+
+def test_overrides_files_are_read_safely(tmp_path: Path) -> None:
+    site = overrides_file(
+        tmp_path,
+        """\
+        overrides:
+          - rule: !!python/object/apply:os.system ["echo owned"]
+            reason: x
+            severity: info
+        """,
+    )
+    (problem,) = problems(site)
+    assert problem.startswith(f"{site}:2:")

@@ -169,3 +169,10 @@ def test_overrides_files_are_read_safely(tmp_path: Path) -> None:
     )
     (problem,) = problems(site)
     assert problem.startswith(f"{site}:2:")
+
+
+def test_the_shipped_example_applies() -> None:
+    example = Path(__file__).resolve().parents[2] / "examples" / "site-overrides.yaml"
+    rules = load_rules(overrides=example)
+    assert rules.rule("B12-SITE-VOLUME").spec.parameters["site_max_volume_ml"]["deltoid"] == 1
+    assert rules.rule("NOTATION-ERROR-PRONE").severity is Severity.WARNING

@@ -1,0 +1,228 @@
+"""What ``doseguard rules list / explain / vocabulary`` print: plain text for a reviewer, JSON for tools.
+
+Pure functions of loaded rules (no I/O, no click), so the output is tested without a terminal. Plain
+aligned text rather than a rich table: it survives a pipe, ``grep`` and a review comment unchanged.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import yaml
+
+from doseguard.rules.expressions import And, Expr, Not, Or, format_number, render
+from doseguard.rules.language import SYNTAX, fields, functions, operators
+from doseguard.rules.model import Override, Pack, Rule
+
+WIDTH = 100
+
+
+# --- shared -----------------------------------------------------------------------------------------
+
+
+def aligned(header: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
+    """Columns padded to their widest cell; the last column (titles, descriptions) is left ragged."""
+    table = [list(header), *(list(row) for row in rows)]
+    widths = [max(len(row[i]) for row in table) for i in range(len(header) - 1)]
+    lines = [
+        "  ".join([*(cell.ljust(w) for cell, w in zip(row, widths, strict=False)), row[-1]]) for row in table
+    ]
+    return "\n".join(line.rstrip() for line in lines)
+
+
+def value_text(value: Any) -> str:
+    """A parameter value as an author writes it in YAML: ``2`` not ``2.0``, tables as ``{a: 1}``."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return format_number(float(value))
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(value_text(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {value_text(v)}" for k, v in value.items()) + "}"
+    return str(value)
+
+
+# --- list -------------------------------------------------------------------------------------------
+
+
+def rule_table(rules: Sequence[Rule]) -> str:
+    rows = [(r.id, r.severity.value, r.spec.status.value, r.pack, r.title) for r in rules]
+    return aligned(("ID", "SEVERITY", "STATUS", "PACK", "TITLE"), rows)
+
+
+def rule_summary(rule: Rule) -> dict[str, Any]:
+    """One rule for ``rules list --format json``: what a tool needs to pick rules, and where they are."""
+    return {
+        "id": rule.id,
+        "severity": rule.severity.value,
+        "status": rule.spec.status.value,
+        "title": rule.title,
+        "pack": rule.pack,
+        "version": rule.spec.version,
+        "tags": list(rule.spec.tags),
+        "source": str(rule.source),
+        "overridden": [o.key for o in rule.overrides],
+    }
+
+
+# --- explain ----------------------------------------------------------------------------------------
+
+
+def explain_text(rule: Rule, pack: Pack | None) -> str:
+    """Everything a reviewer needs to judge one rule, in the order they read it."""
+    sections = [
+        _heading(rule, pack),
+        _section("Description", _paragraphs(rule.spec.description)),
+        _section("When (as written)", _when_as_written(rule.spec.when)),
+        _section(
+            "Condition (as checked: with the pack's drugs and the parameter values in force)",
+            "\n".join(outline(rule.condition)),
+        ),
+    ]
+    parameters = _parameter_lines(rule)
+    if parameters:
+        sections.append(_section("Parameters", "\n".join(parameters)))
+    sections.append(_section("Message", _paragraphs(rule.spec.message)))
+    references = (
+        textwrap.fill(ref, WIDTH - 2, initial_indent="- ", subsequent_indent="  ")
+        for ref in rule.spec.references
+    )
+    sections.append(_section("References", "\n".join(references)))
+    return "\n\n".join(sections)
+
+
+def _heading(rule: Rule, pack: Pack | None) -> str:
+    pack_text = f"{rule.pack} ({pack.spec.title})" if pack is not None else rule.pack
+    facts = [
+        ("pack", pack_text),
+        ("severity", rule.severity.value + _override_note(rule, "severity")),
+        ("status", rule.spec.status.value),
+        ("version", str(rule.spec.version)),
+        ("tags", ", ".join(rule.spec.tags) or "(none)"),
+        ("source", str(rule.source)),
+    ]
+    lines = [f"{rule.id}: {rule.title}", ""]
+    lines += [f"  {name + ':':<10} {text}" for name, text in facts]
+    return "\n".join(lines)
+
+
+def _section(title: str, body: str) -> str:
+    return title + "\n" + textwrap.indent(body, "  ")
+
+
+def _paragraphs(text: str) -> str:
+    paragraphs = [p for p in text.strip().split("\n\n") if p.strip()]
+    return "\n\n".join(textwrap.fill(" ".join(p.split()), WIDTH - 2) for p in paragraphs)
+
+
+def _when_as_written(when: Any) -> str:
+    """The ``when:`` of the file (comments aside): a string as it is, a block as YAML."""
+    if isinstance(when, str):
+        return when.strip()
+    return yaml.safe_dump(when, sort_keys=False, allow_unicode=True, width=WIDTH).rstrip()
+
+
+def outline(node: Expr) -> list[str]:
+    """The resolved condition as an indented outline: ``all of:`` / ``any of:`` / ``not:`` blocks
+    around single tests, nested ``and``s flattened (the pack's drug scope wraps the rule's own)."""
+    if isinstance(node, And | Or):
+        lines = ["all of:" if isinstance(node, And) else "any of:"]
+        for item in _flatten(node):
+            sub = outline(item)
+            lines += ["  - " + sub[0], *("    " + line for line in sub[1:])]
+        return lines
+    if isinstance(node, Not) and isinstance(node.operand, And | Or):
+        return ["not:", *("  " + line for line in outline(node.operand))]
+    return [render(node)]
+
+
+def _flatten(node: And | Or) -> list[Expr]:
+    items: list[Expr] = []
+    for item in node.items:
+        items += _flatten(item) if type(item) is type(node) else [item]
+    return items
+
+
+def _parameter_lines(rule: Rule) -> list[str]:
+    """Each parameter with its value in force; a site's change says where, what it replaced and why."""
+    lines = [
+        f"{name}: {value_text(value)}{_override_note(rule, name)}"
+        for name, value in rule.spec.parameters.items()
+    ]
+    known = {*rule.spec.parameters, "severity"}
+    lines += [
+        f"{o.key}: {value_text(o.site_value)}{_override_text(o)}"
+        for o in rule.overrides
+        if o.key not in known
+    ]
+    return [_wrapped(line) for line in lines]
+
+
+def _wrapped(line: str) -> str:
+    return textwrap.fill(
+        line, WIDTH - 2, subsequent_indent="    ", break_long_words=False, break_on_hyphens=False
+    )
+
+
+def _override_note(rule: Rule, key: str) -> str:
+    return "".join(_override_text(o) for o in rule.overrides if o.key == key)
+
+
+def _override_text(override: Override) -> str:
+    reason = f": {override.reason}" if override.reason else ""
+    return f"   (site override at {override.source}, pack value {value_text(override.pack_value)}{reason})"
+
+
+# --- vocabulary -------------------------------------------------------------------------------------
+
+
+def vocabulary_data() -> dict[str, Any]:
+    return {
+        "fields": [
+            {
+                "name": spec.name,
+                "type": spec.type.value,
+                "unit": spec.unit,
+                "values": list(spec.values) if spec.values else None,
+                "label": spec.label,
+                "description": spec.description,
+            }
+            for spec in fields()
+        ],
+        "operators": [{"operator": op.symbol, "kind": op.kind, "meaning": op.meaning} for op in operators()],
+        "functions": [
+            {"name": f.name, "usage": f.usage, "in_conditions": f.in_conditions, "in_messages": True}
+            for f in functions()
+        ],
+        "syntax": list(SYNTAX),
+    }
+
+
+def vocabulary_text() -> str:
+    field_rows = [
+        (
+            spec.name,
+            spec.type.value,
+            spec.unit or "",
+            spec.description + (f" One of: {', '.join(spec.values)}." if spec.values else ""),
+        )
+        for spec in fields()
+    ]
+    operator_rows = [(op.symbol, op.kind, op.meaning) for op in operators()]
+    function_rows = [
+        (f.usage.split(":", 1)[0], "conditions, messages" if f.in_conditions else "messages only",
+         f.usage.split(":", 1)[1].strip())
+        for f in functions()
+    ]  # fmt: skip
+    return "\n\n".join(
+        [
+            "Fields of the order (a field the order does not state makes a comparison false)\n"
+            + textwrap.indent(aligned(("FIELD", "TYPE", "UNIT", "DESCRIPTION"), field_rows), "  "),
+            "Operators\n" + textwrap.indent(aligned(("OPERATOR", "KIND", "MEANING"), operator_rows), "  "),
+            "Functions\n" + textwrap.indent(aligned(("FUNCTION", "USED IN", "MEANING"), function_rows), "  "),
+            "Also\n" + "\n".join(f"  {line}" for line in SYNTAX),
+        ]
+    )

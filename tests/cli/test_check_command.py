@@ -195,7 +195,7 @@ def test_an_invalid_rule_folder_exits_2_and_locates_the_problem(tmp_path: Path) 
 def test_an_unknown_field_in_a_rule_is_located_with_a_suggestion(tmp_path: Path) -> None:
     (tmp_path / "typo.yaml").write_text(BROKEN_RULE.replace("dose_mcg >", "dosage_mcg > 5"), encoding="utf-8")
     done = doseguard("rules", "validate", tmp_path)
-    assert done.returncode == 2
+    assert done.returncode == 1
     assert f"{tmp_path / 'typo.yaml'}:7:11: unknown field or parameter 'dosage_mcg'" in done.stderr
     assert "did you mean 'dose_mcg'?" in done.stderr
 

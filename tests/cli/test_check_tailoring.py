@@ -52,7 +52,10 @@ def test_a_broken_overrides_file_stops_the_run_before_anything_is_checked(tmp_pa
     done = doseguard("check", jsonl(tmp_path, BIG), "--overrides", site)
     assert done.returncode == 2
     assert done.stdout == ""
-    assert f"{site}:2:11: no loaded rule has the id 'B12-DOSE-HIHG'; did you mean 'B12-DOSE-HIGH'?" in done.stderr
+    assert (
+        f"{site}:2:11: no loaded rule has the id 'B12-DOSE-HIHG'; did you mean 'B12-DOSE-HIGH'?"
+        in done.stderr
+    )
 
 
 def test_select_and_ignore_by_id_and_tag(tmp_path: Path) -> None:

@@ -207,7 +207,7 @@ def test_validate_json_lists_every_problem_with_its_kind_and_rule(broken: Path) 
     assert report["valid"] is False
     assert (report["version"], report["rules"], report["packs"]) == (None, None, None)
     a, b = str(broken / "a.yaml"), str(broken / "b.yaml")
-    assert [(p["path"], p["line"], p["column"], p["kind"], p["rule_id"]) for p in report["problems"]] == [
+    assert [(p["file"], p["line"], p["column"], p["kind"], p["rule_id"]) for p in report["problems"]] == [
         (a, 2, 5, "schema", "TEST-KEY"),
         (a, 4, 5, "schema", "TEST-KEY"),
         (a, 11, 15, "schema", "TEST-SEVERITY"),
@@ -216,7 +216,7 @@ def test_validate_json_lists_every_problem_with_its_kind_and_rule(broken: Path) 
         (b, 15, 16, "message", "TEST-MESSAGE"),
     ]
     assert report["problems"][1]["message"] == "unknown key 'severty'; did you mean 'severity'?"
-    assert set(report["problems"][0]) == {"path", "line", "column", "message", "kind", "rule_id"}
+    assert set(report["problems"][0]) == {"file", "line", "column", "message", "kind", "rule_id"}
 
 
 def test_validate_counts_deprecated_rules(small: Path) -> None:
@@ -264,7 +264,7 @@ def test_validate_reports_a_pack_the_engine_refuses(monkeypatch: pytest.MonkeyPa
     report = json.loads(invoke("rules", "validate", "--format", "json").stdout)
     assert report["valid"] is False
     assert report["problems"] == [
-        {"path": None, "line": None, "column": None, "kind": "engine", "rule_id": None,
+        {"file": None, "line": None, "column": None, "kind": "engine", "rule_id": None,
          "message": "the rules engine refused the rules: error code: 303"}
     ]  # fmt: skip
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import textwrap
-from pathlib import Path
 
 import pytest
 
@@ -58,7 +57,11 @@ def test_deprecated_rules_do_not_run_by_default(rules: RuleSet) -> None:
 
 
 def test_deprecated_rules_run_when_asked(rules: RuleSet) -> None:
-    assert ids(select_rules(rules, Selection(include_deprecated=True))) == ["TEST-HIGH", "TEST-LOW", "TEST-OLD"]
+    assert ids(select_rules(rules, Selection(include_deprecated=True))) == [
+        "TEST-HIGH",
+        "TEST-LOW",
+        "TEST-OLD",
+    ]
     assert ids(select_rules(rules, Selection(select=("TEST-OLD",)))) == ["TEST-OLD"]
     # Selected by a tag it shares with others, a deprecated rule still stays out.
     assert ids(select_rules(rules, Selection(select=("dose",)))) == ["TEST-HIGH", "TEST-LOW"]

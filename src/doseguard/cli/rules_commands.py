@@ -72,10 +72,10 @@ class Validation:
     def as_dict(self) -> dict[str, Any]:
         """The ``--format json`` document; version and counts are null when the packs did not load."""
         loaded = self.rule_set if self.engine_refusal is None else None
-        problems = [_problem_dict(p) for p in self.problems]
+        problems = [p.as_dict() for p in self.problems]  # the keys check's results use too
         if self.engine_refusal is not None:
             problems.append(
-                {"path": None, "line": None, "column": None, "message": self.engine_refusal,
+                {"file": None, "line": None, "column": None, "message": self.engine_refusal,
                  "kind": "engine", "rule_id": None}
             )  # fmt: skip
         return {
@@ -85,17 +85,6 @@ class Validation:
             "packs": len(loaded.packs) if loaded else None,
             "problems": problems,
         }
-
-
-def _problem_dict(problem: RuleProblem) -> dict[str, Any]:
-    return {
-        "path": problem.location.path,
-        "line": problem.location.line,
-        "column": problem.location.column,
-        "message": problem.message,
-        "kind": problem.kind,
-        "rule_id": problem.rule_id,
-    }
 
 
 def validate_packs(folders: Sequence[str], overrides: str | None) -> Validation:

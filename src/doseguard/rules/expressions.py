@@ -361,7 +361,7 @@ def render(node: Expr) -> str:
         case Const(value=tuple() as items):
             return "[" + ", ".join(format_number(i) if isinstance(i, float) else repr(i) for i in items) + "]"
         case Const(value=dict() as table):
-            return "{" + ", ".join(f"{k}: {v}" for k, v in table.items()) + "}"
+            return "{" + ", ".join(f"{k}: {_table_value(v)}" for k, v in table.items()) + "}"
         case Name(name=name):
             return name
         case ListLiteral(items=items):
@@ -402,3 +402,7 @@ def format_number(value: float) -> str:
         return str(int(value))
     text = f"{value:.6f}".rstrip("0").rstrip(".")
     return text if text not in ("", "-0") else "0"
+
+
+def _table_value(value: object) -> str:
+    return format_number(value) if isinstance(value, float) else str(value)

@@ -14,10 +14,10 @@ YAML file, beside the packs it did not write, so a new pack version does not era
         severity: critical
 
 A table parameter is changed entry by entry (``site_max_volume_ml: {deltoid: 1}`` keeps the pack's
-other sites). Every override needs a ``reason`` (an audit asks why a rule differs from its pack). The file is checked
-like a rule file, every problem with its ``file:line:col``: unknown keys, an unknown rule or parameter
-("did you mean"), a value of another kind than the pack's, the same rule twice. An override's values
-then go through the same type check and compilation as the pack's own.
+other sites). Every override needs a ``reason`` (an audit asks why a rule differs from its pack). The
+file is checked like a rule file, every problem with its ``file:line:col``: unknown keys, an unknown
+rule or parameter ("did you mean"), a value of another kind than the pack's, the same rule twice. An
+override's values then go through the same type check and compilation as the pack's own.
 """
 
 from __future__ import annotations
@@ -88,7 +88,7 @@ class SiteOverrides:
             location = document.locate((*where, "severity"))
             changes.append(Override("severity", spec.severity, entry.severity, location, entry.reason))
         merged = dict(parameters)
-        for name, raw in entry.parameters.items():
+        for name, written in entry.parameters.items():
             spot = (*where, "parameters", name)
             if name not in parameters:
                 known = ", ".join(sorted(parameters)) or "none"
@@ -97,15 +97,16 @@ class SiteOverrides:
                 problems.append(_problem(document.locate(spot, at_key=True), message, spec.id))
                 continue
             pack_value = parameters[name]
-            if isinstance(pack_value, dict) and isinstance(raw, dict):
+            raw = written
+            if isinstance(pack_value, dict) and isinstance(written, dict):
                 # A table is changed entry by entry: the site names only the entries it changes.
-                strays = [key for key in raw if key not in pack_value]
+                strays = [key for key in written if key not in pack_value]
                 for key in strays:
                     message = f"{name} has no entry {key!r}{suggest(str(key), pack_value)}"
                     problems.append(_problem(document.locate((*spot, key), at_key=True), message, spec.id))
                 if strays:
                     continue
-                raw = {**spec.parameters[name], **raw}
+                raw = {**spec.parameters[name], **written}
             value = convert(raw)
             if value is None or type_of_value(value) != type_of_value(pack_value):
                 message = (

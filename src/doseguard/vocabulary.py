@@ -68,6 +68,14 @@ _FIELDS = (
         unit="days",
     ),
     FieldSpec(
+        "interval_max_days",
+        FieldType.NUMBER,
+        "longest interval",
+        "Days between administrations at the least frequent end of a range ('every 2-3 months' = 90, "
+        "while interval_days is 60); the same as interval_days when the frequency is not a range.",
+        unit="days",
+    ),
+    FieldSpec(
         "duration_days",
         FieldType.NUMBER,
         "duration",
@@ -100,6 +108,23 @@ _FIELDS = (
         FieldType.STRING_LIST,
         "condition terms",
         "Every phrase of 1 to 4 words of every condition, written as allergy_terms are.",
+    ),
+    FieldSpec(
+        "affirmed_condition_terms",
+        FieldType.STRING_LIST,
+        "conditions stated as present",
+        "The condition_terms of the parts of conditions that are not negated: 'pernicious anaemia "
+        "without neurological involvement' gives 'pernicious anaemia' and its words, not "
+        "'neurological'.",
+    ),
+    FieldSpec(
+        "negated_condition_terms",
+        FieldType.STRING_LIST,
+        "conditions stated as absent",
+        "The condition_terms of the parts of conditions recorded as absent: after 'no', 'not', "
+        "'without', 'nil', 'denies', 'negative for', 'free of', 'absence of', 'excluding', or before "
+        "'absent', 'excluded', 'ruled out', 'negative', 'none', 'not present' ('no neurological "
+        "involvement', 'nil neuro', 'neuropathy: none'), up to a ';' or 'but', 'however', ...",
     ),
     FieldSpec(
         "notation_tokens",

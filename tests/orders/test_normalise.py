@@ -71,6 +71,7 @@ def test_a_complete_record_gives_exactly_these_facts() -> None:
         "route": "IM",
         "site": "deltoid",
         "interval_days": 2.0,
+        "interval_max_days": 2.0,
         "duration_days": 28.0,
         "phase": "repletion",
         "administrations_given": 3.0,
@@ -79,6 +80,7 @@ def test_a_complete_record_gives_exactly_these_facts() -> None:
         "conditions": ["leber's disease"],
         "allergy_terms": ["cobalt"],
         "condition_terms": ["leber's", "disease", "leber's disease"],
+        "affirmed_condition_terms": ["leber's", "disease", "leber's disease"],
         "notation_tokens": ["mg", "cc", "ug", "ml", "qod"],
         "trailing_zero_quantities": ["1.0 cc"],
     }
@@ -493,6 +495,26 @@ def test_doses_without_a_frequency_is_a_problem_of_the_duration() -> None:
 
 def test_doses_with_a_bad_frequency_reports_only_the_frequency() -> None:
     assert list(problems_of(duration="10 doses", frequency="garbage")) == ["frequency"]
+
+
+@pytest.mark.parametrize(
+    ("frequency", "interval", "longest"),
+    [
+        ("every 2-3 months", 60.0, 90.0),
+        ("every 3 months", 90.0, 90.0),
+        ("three times a week", 2.333333, 2.333333),
+    ],
+)
+def test_interval_max_days_is_the_least_frequent_end(frequency: str, interval: float, longest: float) -> None:
+    facts = normalise(frequency=frequency).facts
+    assert facts["interval_days"] == interval
+    assert facts["interval_max_days"] == longest
+
+
+def test_without_a_frequency_there_is_no_interval_at_all() -> None:
+    facts = normalise(frequency=None).facts
+    assert "interval_days" not in facts
+    assert "interval_max_days" not in facts
 
 
 def test_open_ended_duration() -> None:

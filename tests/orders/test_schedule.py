@@ -366,6 +366,39 @@ def test_duration_range_is_never_shorter_than_either_end(low: int, extra: int) -
     high = low + extra
     assert parse_duration(f"{low}-{high} weeks").days == high * 7
     assert parse_frequency(f"every {low}-{high} weeks").interval_days == low * 7
+    assert parse_frequency(f"every {low}-{high} weeks").max_interval_days == high * 7
+
+
+@pytest.mark.parametrize(
+    ("text", "shortest", "longest"),
+    [
+        ("every 2-3 months", 60.0, 90.0),
+        ("every 2\u20133 months", 60.0, 90.0),
+        ("every two to three months", 60.0, 90.0),
+        ("every 3-2 months", 60.0, 90.0),
+        ("every 8-12 weeks", 56.0, 84.0),
+        ("q2-3w", 14.0, 21.0),
+    ],
+)
+def test_frequency_range_keeps_its_least_frequent_end_too(text: str, shortest: float, longest: float) -> None:
+    frequency = parse_frequency(text)
+    assert frequency.interval_days == shortest
+    assert frequency.longest_interval_days == longest
+    assert frequency.max_interval_days == longest
+
+
+@pytest.mark.parametrize(
+    "text", ["every 3 months", "every 2-2 months", "three times a week", "alternate days", "monthly", "q2w"]
+)
+def test_a_frequency_that_is_not_a_range_has_one_interval(text: str) -> None:
+    frequency = parse_frequency(text)
+    assert frequency.longest_interval_days is None
+    assert frequency.max_interval_days == frequency.interval_days
+
+
+def test_a_range_whose_least_frequent_end_is_beyond_any_plan_is_refused() -> None:
+    with pytest.raises(ScheduleError, match="longer than any treatment plan"):
+        parse_frequency("every 1-20 years")
 
 
 @pytest.mark.parametrize(

@@ -112,7 +112,10 @@ def phrase_terms(
     Returns the terms and whether some were left out. A rule then finds "cobalt" in "allergic to cobalt
     chloride", or "hereditary optic" in "Leber's hereditary optic atrophy", by exact equality.
     """
-    words = [phrase_words(item) for item in items]
+    return _phrases([phrase_words(item) for item in items], longest, limit)
+
+
+def _phrases(words: list[list[str]], longest: int, limit: int) -> tuple[list[str], bool]:
     terms: dict[str, None] = {}
     for size in range(1, longest + 1):
         for item_words in words:
@@ -121,3 +124,88 @@ def phrase_terms(
                 if len(terms) > limit:
                     return list(terms)[:limit], True
     return list(terms), False
+
+
+# Negation ---------------------------------------------------------------------------------------
+# A condition recorded as absent ("no neurological involvement", "pernicious anaemia without
+# neuropathy", "nil neuro", "neuropathy: none", "neuropathy ruled out") is a fact too: a rule may need
+# to know that something is absent, not only that it was not mentioned. Negation is found as NegEx
+# does it (Chapman et al., J Biomed Inform 2001), on words: a cue before a phrase negates the words
+# after it, a cue after a phrase the words before it (the longer cue wins: "not present" is a cue
+# after, "negative for" a cue before), and the scope of a cue ends at a ';' or at a word that turns
+# the sentence ("but", "however", ...). "Absent" is only a cue after a phrase: "absent ankle reflexes"
+# is a sign that is present.
+
+PRE_NEGATION = tuple(
+    tuple(cue.split())
+    for cue in (
+        "no", "not", "without", "nil", "denies", "denied", "negative for", "free of", "absence of",
+        "excluding",
+    )
+)  # fmt: skip
+POST_NEGATION = tuple(
+    tuple(cue.split())
+    for cue in (
+        "absent", "excluded", "ruled out", "negative", "none", "not present", "not found", "not seen",
+        "not detected",
+    )
+)  # fmt: skip
+NEGATION_ENDS = frozenset({"but", "however", "although", "though", "yet", "except", "apart", "aside"})
+_CLAUSE = re.compile(r";")
+
+
+def _cue_at(words: list[str], start: int, cues: tuple[tuple[str, ...], ...]) -> int:
+    """The length of the longest cue at ``words[start:]``, or 0."""
+    return max((len(cue) for cue in cues if tuple(words[start : start + len(cue)]) == cue), default=0)
+
+
+def _split_negation(words: list[str]) -> tuple[list[list[str]], list[list[str]]]:
+    """The affirmed and the negated runs of one clause's words."""
+    affirmed: list[list[str]] = []
+    negated: list[list[str]] = []
+    run_start = 0
+    index = 0
+    while index < len(words):
+        if words[index] in NEGATION_ENDS:
+            affirmed.append(words[run_start:index])
+            index += 1
+            run_start = index
+            continue
+        post = _cue_at(words, index, POST_NEGATION) if index > run_start else 0
+        pre = _cue_at(words, index, PRE_NEGATION)
+        if post and post >= pre:  # "neuropathy not present": the words before the cue
+            negated.append(words[run_start:index])
+            index += post
+            run_start = index
+            continue
+        if pre:  # "no neuropathy": the words after the cue, up to a word that ends its scope
+            affirmed.append(words[run_start:index])
+            end = index + pre
+            while end < len(words) and words[end] not in NEGATION_ENDS:
+                end += 1
+            negated.append(words[index + pre : end])
+            index = end
+            run_start = end
+            continue
+        index += 1
+    affirmed.append(words[run_start:])
+    return [run for run in affirmed if run], [run for run in negated if run]
+
+
+def negation_terms(
+    items: Iterable[str], longest: int = MAX_PHRASE_WORDS, limit: int = MAX_TERMS
+) -> tuple[list[str], list[str], bool]:
+    """The phrases of ``items`` (as :func:`phrase_terms` makes them) stated as present, those stated as
+    absent, and whether some were left out: "pernicious anaemia without neurological involvement"
+    gives "pernicious anaemia" (and its words) as affirmed and "neurological involvement" (and its
+    words) as negated."""
+    affirmed: list[list[str]] = []
+    negated: list[list[str]] = []
+    for item in items:
+        for clause in _CLAUSE.split(item):
+            present, absent = _split_negation(phrase_words(clause))
+            affirmed += present
+            negated += absent
+    affirmed_terms, affirmed_cut = _phrases(affirmed, longest, limit)
+    negated_terms, negated_cut = _phrases(negated, longest, limit)
+    return affirmed_terms, negated_terms, affirmed_cut or negated_cut

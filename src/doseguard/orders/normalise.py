@@ -67,6 +67,7 @@ class OrderNormaliser:
         frequency = self._schedule(record.frequency, "frequency", parse_frequency, problems)
         if isinstance(frequency, Frequency):
             facts["interval_days"] = frequency.interval_days
+            facts["interval_max_days"] = frequency.max_interval_days
             notation.extend(frequency.notation)
         duration = self._schedule(record.duration, "duration", parse_duration, problems)
         if isinstance(duration, Duration):
@@ -116,6 +117,13 @@ class OrderNormaliser:
                 terms, truncated = codes.phrase_terms(values)
                 if terms:
                     facts[terms_fact] = terms
+                if terms_fact == "condition_terms":
+                    affirmed, negated, cut = codes.negation_terms(values)
+                    if affirmed:
+                        facts["affirmed_condition_terms"] = affirmed
+                    if negated:
+                        facts["negated_condition_terms"] = negated
+                    truncated = truncated or cut
                 if truncated:
                     warnings.append(
                         f"{name}: too long to compare every phrase with the rules; only the first "

@@ -3,8 +3,8 @@
 Accepts the phrasings prescribers use ("every other day", "three times a week", "q2w", "monthly")
 and the abbreviations on the Do Not Use list (QD, QOD), which are understood *and* reported as
 notation so the notation rules can flag them. Ambiguous phrasings ("biweekly") are refused rather
-than guessed. A range ("every 2-3 months") takes its most frequent end for frequency and its longest
-end for duration.
+than guessed. A range ("every 2-3 months") takes its most frequent end for frequency (and keeps its least
+frequent end apart, so a rule can check both ends) and its longest end for duration.
 """
 
 from __future__ import annotations
@@ -29,9 +29,15 @@ class ScheduleError(DoseguardError, ValueError):
 
 @dataclass(frozen=True, slots=True)
 class Frequency:
-    interval_days: float
+    interval_days: float  # the most frequent end of a range ("every 2-3 months": 60)
     text: str
     notation: tuple[str, ...] = ()
+    longest_interval_days: float | None = None  # the least frequent end ("every 2-3 months": 90)
+
+    @property
+    def max_interval_days(self) -> float:
+        """Days between doses at the least frequent end of a range; the interval itself otherwise."""
+        return self.interval_days if self.longest_interval_days is None else self.longest_interval_days
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,8 +127,12 @@ def parse_frequency(text: str) -> Frequency:
         return Frequency(_in_range(UNIT_DAYS[match.group(1)], text, MAX_INTERVAL_DAYS), text.strip())
     if match := _EVERY_N.match(key):
         low, high, unit = match.groups()
-        shortest = min(_number(low), _number(high or low))  # the most frequent end of a range
-        return Frequency(_in_range(shortest * UNIT_DAYS[unit], text, MAX_INTERVAL_DAYS), text.strip())
+        ends = (_number(low), _number(high or low))
+        shortest = _in_range(min(ends) * UNIT_DAYS[unit], text, MAX_INTERVAL_DAYS)  # the most frequent end
+        longest = _in_range(max(ends) * UNIT_DAYS[unit], text, MAX_INTERVAL_DAYS)  # the least frequent end
+        return Frequency(
+            shortest, text.strip(), longest_interval_days=longest if longest != shortest else None
+        )
     if match := _TIMES_PER.match(key):
         count, period = match.groups()
         times = _number(count)

@@ -1,0 +1,134 @@
+"""Conditions stated as present and as absent: affirmed_condition_terms and negated_condition_terms."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from doseguard.orders.codes import negation_terms, phrase_terms
+from doseguard.orders.model import Order
+from doseguard.orders.normalise import OrderNormaliser
+from doseguard.vocabulary import MAX_TERMS, VOCABULARY, FieldType
+
+BASE = {"order_id": "O1", "patient_id": "P1", "drug": "hydroxocobalamin"}
+
+
+def normalise(**fields: Any) -> Order:
+    return OrderNormaliser().normalise({**BASE, **fields})
+
+
+def words(terms: list[str]) -> list[str]:
+    return [term for term in terms if " " not in term]
+
+
+@pytest.mark.parametrize(
+    ("condition", "affirmed", "negated"),
+    [
+        ("subacute combined degeneration", ["subacute", "combined", "degeneration"], []),
+        ("no neurological involvement", [], ["neurological", "involvement"]),
+        ("No Neurological Involvement", [], ["neurological", "involvement"]),
+        (
+            "pernicious anaemia without neurological involvement",
+            ["pernicious", "anaemia"],
+            ["neurological", "involvement"],
+        ),
+        ("nil neuro", [], ["neuro"]),
+        ("not neuropathic", [], ["neuropathic"]),
+        ("denies paraesthesia", [], ["paraesthesia"]),
+        ("negative for neuropathy", [], ["neuropathy"]),
+        ("free of neuropathy", [], ["neuropathy"]),
+        ("absence of ataxia", [], ["ataxia"]),
+        ("neuropathy: none", [], ["neuropathy"]),
+        ("neuropathy absent", [], ["neuropathy"]),
+        ("peripheral neuropathy ruled out", [], ["peripheral", "neuropathy"]),
+        ("neuropathy excluded", [], ["neuropathy"]),
+        ("neuropathy not present", [], ["neuropathy"]),
+        ("no anaemia but peripheral neuropathy", ["peripheral", "neuropathy"], ["anaemia"]),
+        ("no ataxia, however paraesthesia", ["paraesthesia"], ["ataxia"]),
+        ("screen negative for neuropathy", ["screen"], ["neuropathy"]),
+        # A sign that is absent is a finding that is present.
+        ("absent ankle reflexes", ["absent", "ankle", "reflexes"], []),
+    ],
+)
+def test_a_condition_is_split_into_what_is_present_and_what_is_absent(
+    condition: str, affirmed: list[str], negated: list[str]
+) -> None:
+    present, absent, truncated = negation_terms([condition])
+    assert words(present) == affirmed
+    assert words(absent) == negated
+    assert truncated is False
+
+
+def test_the_scope_of_a_negation_ends_at_a_semicolon() -> None:
+    present, absent, _ = negation_terms(["no neuropathy; ataxia"])
+    assert words(present) == ["ataxia"]
+    assert words(absent) == ["neuropathy"]
+
+
+def test_negated_phrases_never_include_the_cue_or_span_two_runs() -> None:
+    present, absent, _ = negation_terms(["pernicious anaemia without neurological involvement"])
+    assert present == ["pernicious", "anaemia", "pernicious anaemia"]
+    assert absent == ["neurological", "involvement", "neurological involvement"]
+
+
+def test_words_are_normalised_as_the_other_terms_are() -> None:
+    present, absent, _ = negation_terms(["Vit. B-12 deficiency \u2013 NO neuro-logical signs"])
+    assert "b12" in present
+    assert {"neuro", "logical", "signs"} <= set(absent)
+
+
+@given(st.lists(st.text(alphabet="abc no;,:'-", max_size=40), max_size=5))
+def test_every_affirmed_or_negated_word_is_a_condition_word(items: list[str]) -> None:
+    present, absent, _ = negation_terms(items)
+    all_terms, _ = phrase_terms(items)
+    assert set(words(present)) | set(words(absent)) <= set(all_terms)
+
+
+def test_terms_are_bounded() -> None:
+    many = " ".join(f"w{i}" for i in range(150))
+    present, absent, truncated = negation_terms([f"{many} but no {many}"])
+    assert len(present) == MAX_TERMS
+    assert len(absent) == MAX_TERMS
+    assert truncated is True
+
+
+# --- the facts ----------------------------------------------------------------------------------
+
+
+def test_the_fields_are_lists_of_strings_in_the_vocabulary() -> None:
+    for name in ("affirmed_condition_terms", "negated_condition_terms"):
+        assert VOCABULARY[name].type is FieldType.STRING_LIST
+
+
+def test_facts_carry_both_and_condition_terms_still_holds_every_phrase() -> None:
+    facts = normalise(conditions=["Pernicious anaemia", "no neurological involvement"]).facts
+    assert words(facts["affirmed_condition_terms"]) == ["pernicious", "anaemia"]
+    assert words(facts["negated_condition_terms"]) == ["neurological", "involvement"]
+    # condition_terms is unchanged: a contraindication rule still sees every word (over-alerting is
+    # acceptable for a critical contraindication, missing one is not).
+    assert {"no", "neurological", "involvement", "pernicious anaemia"} <= set(facts["condition_terms"])
+
+
+def test_facts_hold_no_empty_list() -> None:
+    assert "negated_condition_terms" not in normalise(conditions=["peripheral neuropathy"]).facts
+    assert "affirmed_condition_terms" not in normalise(conditions=["nil neuro"]).facts
+    facts = normalise(conditions=["none"]).facts
+    assert "affirmed_condition_terms" not in facts
+    assert "negated_condition_terms" not in facts
+
+
+def test_allergies_are_not_split() -> None:
+    facts = normalise(allergies=["no cobalt allergy"]).facts
+    assert "affirmed_condition_terms" not in facts
+    assert "negated_condition_terms" not in facts
+    assert "cobalt" in facts["allergy_terms"]
+
+
+def test_long_negated_conditions_warn_that_terms_were_left_out() -> None:
+    many = " ".join(f"w{i}" for i in range(150))
+    order = normalise(conditions=[f"no {many}"])
+    assert len(order.facts["negated_condition_terms"]) == MAX_TERMS
+    assert any(warning.startswith("conditions: too long") for warning in order.warnings)

@@ -83,14 +83,14 @@ Feature: Orders that cannot be understood
   @DOSEGUARD-DRUG-NOT-COVERED
   Scenario: A drug no rule pack covers is not passed unchecked
     Given an order:
-      | drug      | hydroxocobalamin |
-      | dose      | 1 mg             |
-      | volume    | 1 mL             |
-      | route     | IM               |
-      | frequency | every 3 months   |
-      | duration  | lifelong         |
+      | drug      | methylcobalamin |
+      | dose      | 1 mg            |
+      | volume    | 1 mL            |
+      | route     | IM              |
+      | frequency | every 3 months  |
+      | duration  | lifelong        |
     Then the order is flagged DOSEGUARD-DRUG-NOT-COVERED as warning
-    And the message of DOSEGUARD-DRUG-NOT-COVERED mentions "No rule pack covers 'hydroxocobalamin'"
+    And the message of DOSEGUARD-DRUG-NOT-COVERED mentions "No rule pack covers 'methylcobalamin'"
 
   @DOSEGUARD-DRUG-NOT-COVERED
   Scenario Outline: The pack's synonyms name the same drug: <drug>

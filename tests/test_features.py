@@ -1,4 +1,7 @@
-"""Every scenario of features/*.feature as a test, and two checks on the feature files themselves."""
+"""Every scenario of features/**/*.feature as a test, and two checks on the feature files themselves.
+
+Feature files may sit in sub-folders (one per pack, e.g. features/hydroxocobalamin/): both checks
+search them recursively, as pytest-bdd does."""
 
 from __future__ import annotations
 
@@ -20,7 +23,7 @@ FEATURES = Path(__file__).resolve().parent.parent / "features"
 def _lines() -> dict[Path, list[str]]:
     """Each feature file's lines, stripped, without comments."""
     lines = {}
-    for path in sorted(FEATURES.glob("*.feature")):
+    for path in sorted(FEATURES.rglob("*.feature")):
         stripped = (line.strip() for line in path.read_text(encoding="utf-8").splitlines())
         lines[path] = [line for line in stripped if not line.startswith("#")]
     return lines
@@ -47,5 +50,6 @@ def test_scenario_names_are_unique_within_a_feature() -> None:
     repeated = []
     for path, lines in _lines().items():
         names = Counter(match.group(1).strip() for line in lines if (match := pattern.match(line)))
-        repeated += [f"{path.name}: {name!r} ({count} times)" for name, count in names.items() if count > 1]
+        where = path.relative_to(FEATURES).as_posix()
+        repeated += [f"{where}: {name!r} ({count} times)" for name, count in names.items() if count > 1]
     assert not repeated, "\n".join(repeated)

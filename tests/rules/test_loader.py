@@ -209,12 +209,16 @@ def test_missing_folder_is_reported(tmp_path: Path) -> None:
 
 def test_the_bundled_packs_load() -> None:
     rules = load_rules()
-    assert {pack.spec.name for pack in rules.packs} == {"b12", "notation"}
+    assert {pack.spec.name for pack in rules.packs} == {"b12", "hydroxocobalamin", "notation"}
     assert bundled_rules_dir().is_dir()
     expected = {
         "B12-CONC-MISMATCH", "B12-DOSE-VOLUME-MISMATCH", "B12-ORDER-INCOMPLETE", "B12-DOSE-HIGH",
         "B12-DOSE-IMPLAUSIBLE", "B12-ROUTE", "B12-SITE-VOLUME", "B12-PHASE-FREQUENCY", "B12-REASSESS",
         "B12-CONTRAINDICATION", "B12-FREQUENCY-TOO-OFTEN", "NOTATION-TRAILING-ZERO", "NOTATION-LEADING-ZERO", "NOTATION-ERROR-PRONE",
+        "HYDROXO-PRODUCT-STRENGTH", "HYDROXO-CONC-MISMATCH", "HYDROXO-DOSE-VOLUME-MISMATCH", "HYDROXO-DOSE",
+        "HYDROXO-DOSE-IMPLAUSIBLE", "HYDROXO-ROUTE", "HYDROXO-HYPERSENSITIVITY", "HYDROXO-ORDER-INCOMPLETE",
+        "HYDROXO-INITIAL-FREQUENCY", "HYDROXO-INITIAL-SHORT", "HYDROXO-INITIAL-LONG", "HYDROXO-NEURO-INITIAL-FIXED",
+        "HYDROXO-MAINTENANCE-INTERVAL", "HYDROXO-NEURO-MAINTENANCE-INTERVAL",
     }  # fmt: skip
     assert {rule.id for rule in rules.rules} == expected
     for rule in rules.rules:

@@ -229,3 +229,6 @@ def schema() -> None:
     structure only; 'doseguard rules validate' also type-checks the expressions.
     """
     click.echo(schema_text(), nl=False)
+
+
+import doseguard.cli.rules_test  # noqa: E402, F401  (registers "rules test" on the group above)

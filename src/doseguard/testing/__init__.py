@@ -1,13 +1,18 @@
 """Testing support for doseguard: a pytest-bdd step library for writing checks of orders in Gherkin.
 
-Load it as a pytest plugin from a top-level ``conftest.py``::
+Installing doseguard installs the pytest plugin (``doseguard.testing.plugin``, a ``pytest11`` entry point):
+every pytest run of that environment has the steps, with no ``conftest.py`` and no ``pytest_plugins``
+line. A repository of rule packs needs only YAML, ``.feature`` files and a ``pytest.ini``::
 
-    pytest_plugins = ["doseguard.testing.steps"]
+    [pytest]
+    doseguard_rules = rules
+    doseguard_collect_features = true
 
-Then feature files can build an order (``Given a standard cyanocobalamin order``, ``Given an order:``
+Feature files can build an order (``Given a standard cyanocobalamin order``, ``Given an order:``
 with a field | value table, ``Given an order as JSON:`` with a docstring), change it (``Given the
 order's dose is "500 mcg"``, ``Given the order has no dose``) and say what the checker must answer
 (``Then the order passes``, ``Then the order is flagged B12-ROUTE as warning``, ...). Every rule id of
 the rule packs is registered as a pytest marker, so scenarios can be tagged ``@B12-ROUTE`` and run
-with ``pytest -m B12-ROUTE``. The ``doseguard_rules`` ini option names other rule folders.
+with ``pytest -m B12-ROUTE``. ``doseguard rules test`` runs the same scenarios and reports rule coverage
+(:mod:`doseguard.testing.coverage`).
 """

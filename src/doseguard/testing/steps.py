@@ -1,12 +1,18 @@
 """Generic pytest-bdd steps: build an order, let the checker answer, and assert on the answer.
 
-Load with ``pytest_plugins = ["doseguard.testing.steps"]`` in a top-level ``conftest.py``.
+Loaded by the doseguard pytest plugin (``doseguard.testing.plugin``, a ``pytest11`` entry point), so
+installing doseguard is enough. Which rules run comes from the plugin's ini options.
 
 Orders are built by ``Given`` steps and checked afresh by every ``Then`` step (the checker caches
 identical orders), so no ``When`` step is needed. Field names in steps may be written with spaces
 ("product concentration", "administrations given"); a name that is not an order field fails the
 step, so a typo cannot make a scenario pass by leaving a field out. ``Given an order as JSON:`` is
 the exception: it is the record exactly as a system would send it, unknown fields included.
+
+Each Then step that names a rule records, in the test's ``user_properties``, which rule it checked and
+whether it expected a finding (``doseguard rules test`` reads them to compute rule coverage from what
+was asserted, not from the wording of the files), and fails on a rule id that is not loaded: a misspelt
+id in "is not flagged" would otherwise pass for ever.
 """
 
 from __future__ import annotations
@@ -21,13 +27,25 @@ import pytest
 from pytest_bdd import given, parsers, then
 
 from doseguard.checker import NOT_COVERED, Checker, InputRecord
-from doseguard.errors import RulePackError
 from doseguard.orders.model import RECORD_FIELDS
 from doseguard.results import OrderResult, Status
 from doseguard.rules.loader import load_rules
-from doseguard.rules.model import RuleSet, Severity
+from doseguard.rules.model import RuleSet
+from doseguard.rules.model import Status as RuleStatus
+from doseguard.rules.selection import Selection, select_rules
+from doseguard.testing.phrases import (
+    EXACT_FINDINGS,
+    EXPECTATION_PROPERTY,
+    FIELD,
+    FLAGGED,
+    MESSAGE_MENTIONS,
+    NOT_FLAGGED,
+    RULE_ID,
+    SEVERITIES,
+    findings_table_rows,
+)
+from doseguard.testing.plugin import ALL_RULES_KEY, DEPRECATED_INI, RULES_INI
 
-RULES_INI = "doseguard_rules"
 IDENTITY = {"order_id": "O1", "patient_id": "P1"}
 STANDARD_ORDERS: dict[str, dict[str, str]] = {
     # A correct repletion order for the 1000 mcg/mL vial: it must raise no finding at all.
@@ -46,40 +64,16 @@ STANDARD_ORDERS: dict[str, dict[str, str]] = {
     },
 }
 
-_RULE_ID = r"(?P<rule_id>[A-Z][A-Z0-9]*(?:-[A-Z0-9]+)*)"
-_FIELD = r"(?P<field>[A-Za-z][A-Za-z_ ]*?)"
-_SEVERITIES = tuple(severity.value for severity in Severity)
-_RULES_KEY = pytest.StashKey[RuleSet]()
-
-
-# Plugin hooks -----------------------------------------------------------------------------------
-
-
-def pytest_addoption(parser: pytest.Parser) -> None:
-    help_text = "Rule folders the doseguard steps check against (default: the bundled packs)"
-    parser.addini(RULES_INI, help_text, "paths")
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    """Register each rule id as a marker, so ``@B12-ROUTE`` tags work under ``--strict-markers``."""
-    try:
-        rules = load_rules(config.getini(RULES_INI) or None)
-    except RulePackError:
-        return  # the doseguard_rules fixture raises it again, with every problem, in each scenario
-    config.stash[_RULES_KEY] = rules
-    for rule in rules.rules:
-        config.addinivalue_line("markers", f"{rule.id}: {rule.title}")
-    config.addinivalue_line("markers", f"{NOT_COVERED}: the drug is not covered by any rule pack")
-
-
 # Fixtures ---------------------------------------------------------------------------------------
 
 
 @pytest.fixture(scope="session")
 def doseguard_rules(pytestconfig: pytest.Config) -> RuleSet:
-    """The rule set under test: the ``doseguard_rules`` ini option's folders, or the bundled packs."""
-    rules = pytestconfig.stash.get(_RULES_KEY, None)
-    return rules if rules is not None else load_rules(pytestconfig.getini(RULES_INI) or None)
+    """The rules under test: the ``doseguard_rules`` ini option's folders, or the bundled packs, less
+    the deprecated rules unless ``doseguard_include_deprecated`` is set, as ``doseguard check`` runs them."""
+    return select_rules(
+        _all_rules(pytestconfig), Selection(include_deprecated=_include_deprecated(pytestconfig))
+    )
 
 
 @pytest.fixture(scope="session")
@@ -88,9 +82,20 @@ def doseguard_checker(doseguard_rules: RuleSet) -> Checker:
 
 
 @pytest.fixture(scope="session")
-def doseguard_standard_orders() -> Mapping[str, Mapping[str, Any]]:
-    """The orders ``Given a standard <name> order`` starts from; override to add your own."""
-    return STANDARD_ORDERS
+def doseguard_standard_orders(doseguard_rules: RuleSet) -> Mapping[str, Mapping[str, Any]]:
+    """The orders ``Given a standard <name> order`` starts from: the built-in ones, and over them each
+    pack's ``standard_orders:`` (so a new drug's pack brings its own correct order, without Python)."""
+    return merged_standard_orders(doseguard_rules)
+
+
+def merged_standard_orders(rule_set: RuleSet) -> dict[str, dict[str, Any]]:
+    """STANDARD_ORDERS with each pack's standard orders over them, later packs winning; names are
+    compared ignoring case. Every order gets the O1/P1 identity unless it states its own."""
+    orders: dict[str, dict[str, Any]] = {name.lower(): dict(order) for name, order in STANDARD_ORDERS.items()}
+    for pack in rule_set.packs:
+        for name, fields in pack.spec.standard_orders.items():
+            orders[name.lower()] = {**IDENTITY, **fields}
+    return orders
 
 
 @pytest.fixture
@@ -126,7 +131,7 @@ def order_from_json(docstring: str) -> Any:
     pytest.fail(f"the order is not valid JSON: {problem}", pytrace=False)
 
 
-@given(parsers.re(rf"the order's {_FIELD} (?:is|are) \"(?P<value>.*)\""))
+@given(parsers.re(rf"the order's {FIELD} (?:is|are) \"(?P<value>.*)\""))
 def set_field(order: Any, field: str, value: str) -> None:
     """Set one field; lists (allergies, ...) are written ';'-separated."""
     _as_object(order)[_field_name(field)] = value
@@ -137,7 +142,7 @@ def change_fields(order: Any, datatable: list[list[str]]) -> None:
     _as_object(order).update(_fields(datatable))
 
 
-@given(parsers.re(rf"the order has no {_FIELD}"))
+@given(parsers.re(rf"the order has no {FIELD}"))
 def remove_field(order: Any, field: str) -> None:
     _as_object(order).pop(_field_name(field), None)
 
@@ -153,27 +158,36 @@ def order_passes(order: Any, doseguard_checker: Checker) -> None:
     _expect(ok, "expected the order to pass, with no finding and no warning", result)
 
 
-@then(parsers.re(rf"the order is flagged {_RULE_ID}(?: as (?P<severity>\w+))?"))
-def order_flagged(order: Any, doseguard_checker: Checker, rule_id: str, severity: str | None) -> None:
+@then(parsers.re(FLAGGED))
+def order_flagged(
+    order: Any, doseguard_checker: Checker, rule_id: str, severity: str | None, request: pytest.FixtureRequest
+) -> None:
+    _expects(request, rule_id, fires=True)
     result = _checked(doseguard_checker, order)
     found = [f for f in result.findings if f.rule_id == rule_id]
     _expect(bool(found), f"expected a finding of {rule_id}", result)
     if severity is not None:
-        _expect(severity in _SEVERITIES, f"unknown severity {severity!r} (write info, warning or critical)")
+        _expect(severity in SEVERITIES, f"unknown severity {severity!r} (write info, warning or critical)")
         actual = found[0].severity.value
         _expect(actual == severity, f"expected {rule_id} as {severity}, got {actual}", result)
 
 
-@then(parsers.re(rf"the order is not flagged {_RULE_ID}"))
-def order_not_flagged(order: Any, doseguard_checker: Checker, rule_id: str) -> None:
+@then(parsers.re(NOT_FLAGGED))
+def order_not_flagged(
+    order: Any, doseguard_checker: Checker, rule_id: str, request: pytest.FixtureRequest
+) -> None:
     """Not flagged by that rule, and checked: an invalid order is not a near miss."""
+    _expects(request, rule_id, fires=False)
     result = _checked(doseguard_checker, order)
     unexpected = any(f.rule_id == rule_id for f in result.findings)
     _expect(not unexpected, f"expected no finding of {rule_id}", result)
 
 
-@then(parsers.re(rf"the message of {_RULE_ID} mentions \"(?P<text>.*)\""))
-def message_mentions(order: Any, doseguard_checker: Checker, rule_id: str, text: str) -> None:
+@then(parsers.re(MESSAGE_MENTIONS))
+def message_mentions(
+    order: Any, doseguard_checker: Checker, rule_id: str, text: str, request: pytest.FixtureRequest
+) -> None:
+    _expects(request, rule_id, fires=True)
     result = _checked(doseguard_checker, order)
     messages = [f.message for f in result.findings if f.rule_id == rule_id]
     _expect(bool(messages), f"expected a finding of {rule_id}", result)
@@ -181,16 +195,18 @@ def message_mentions(order: Any, doseguard_checker: Checker, rule_id: str, text:
     _expect(mentioned, f"expected the message of {rule_id} to mention {text!r}", result)
 
 
-@then("the order has exactly these findings:")
-def exact_findings(order: Any, doseguard_checker: Checker, datatable: list[list[str]]) -> None:
+@then(EXACT_FINDINGS)
+def exact_findings(
+    order: Any, doseguard_checker: Checker, datatable: list[list[str]], request: pytest.FixtureRequest
+) -> None:
     """A table of rule ids, optionally with a second column of severities; a header row is optional."""
-    rows = [[cell.strip() for cell in row] for row in datatable]
-    if rows and not re.fullmatch(_RULE_ID, rows[0][0]):
-        rows = rows[1:]  # the header
+    rows = findings_table_rows(datatable)
     width = len(rows[0]) if rows else 1
     for row in rows:
-        ok = width <= 2 and re.fullmatch(_RULE_ID, row[0]) is not None and set(row[1:]) <= set(_SEVERITIES)
+        ok = width <= 2 and re.fullmatch(RULE_ID, row[0]) is not None and set(row[1:]) <= set(SEVERITIES)
         _expect(ok, f"each row is | rule id | or | rule id | severity |, got {row}")
+    for row in rows:
+        _expects(request, row[0], fires=True)
     result = _checked(doseguard_checker, order)
     expected = sorted(tuple(row) for row in rows)
     actual = sorted((f.rule_id, f.severity.value)[:width] for f in result.findings)
@@ -198,7 +214,7 @@ def exact_findings(order: Any, doseguard_checker: Checker, datatable: list[list[
     _expect(actual == expected, f"expected exactly these findings: {listed}", result)
 
 
-@then(parsers.re(rf"the order is invalid because of (?:its|the) {_FIELD}"))
+@then(parsers.re(rf"the order is invalid because of (?:its|the) {FIELD}"))
 def order_invalid(order: Any, doseguard_checker: Checker, field: str) -> None:
     result = _check(doseguard_checker, order)
     name = _normal(field)
@@ -207,7 +223,7 @@ def order_invalid(order: Any, doseguard_checker: Checker, field: str) -> None:
     _expect(ok, f"expected the order to be invalid because of its {name}", result)
 
 
-@then(parsers.re(rf"the error about (?:its|the) {_FIELD} mentions \"(?P<text>.*)\""))
+@then(parsers.re(rf"the error about (?:its|the) {FIELD} mentions \"(?P<text>.*)\""))
 def error_mentions(order: Any, doseguard_checker: Checker, field: str, text: str) -> None:
     result = _check(doseguard_checker, order)
     name = _normal(field)
@@ -218,6 +234,34 @@ def error_mentions(order: Any, doseguard_checker: Checker, field: str, text: str
 
 
 # Helpers ----------------------------------------------------------------------------------------
+
+
+def _all_rules(config: pytest.Config) -> RuleSet:
+    rules = config.stash.get(ALL_RULES_KEY, None)
+    return rules if rules is not None else load_rules(config.getini(RULES_INI) or None)
+
+
+def _include_deprecated(config: pytest.Config) -> bool:
+    return bool(config.getini(DEPRECATED_INI))
+
+
+def _expects(request: pytest.FixtureRequest, rule_id: str, *, fires: bool) -> None:
+    """Record what this step checks (before checking it: a failing step is attributed too), after
+    making sure the rule is one that runs."""
+    rules: RuleSet = request.getfixturevalue("doseguard_rules")
+    if rule_id != NOT_COVERED and all(rule.id != rule_id for rule in rules.rules):
+        everything = _all_rules(request.config)
+        if any(r.id == rule_id and r.spec.status is RuleStatus.DEPRECATED for r in everything.rules):
+            pytest.fail(
+                f"{rule_id} is deprecated and does not run: test it with {DEPRECATED_INI} = true"
+                " (or doseguard rules test --include-deprecated)",
+                pytrace=False,
+            )
+        known = [rule.id for rule in rules.rules] + [NOT_COVERED]
+        close = difflib.get_close_matches(rule_id, known, n=1)
+        hint = f" (did you mean {close[0]}?)" if close else ""
+        pytest.fail(f"{rule_id} is not a rule of the rules under test{hint}", pytrace=False)
+    request.node.user_properties.append((EXPECTATION_PROPERTY, (rule_id, fires)))
 
 
 def _expect(condition: bool, message: str, result: OrderResult | None = None) -> None:

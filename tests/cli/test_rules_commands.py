@@ -171,6 +171,60 @@ def test_validate_the_bundled_packs_exits_0_with_counts() -> None:
     assert done.stderr == ""
 
 
+STABLE_FEATURE = """\
+Feature: Small doses
+  Scenario: A big dose is flagged
+    Given an order:
+      | drug | cyanocobalamin |
+      | dose | 2000 mcg       |
+    Then the order is flagged SMALL-HIGH
+
+  Scenario: A usual dose is not
+    Given an order:
+      | drug | cyanocobalamin |
+      | dose | 1000 mcg       |
+    Then the order is not flagged SMALL-HIGH
+"""
+
+
+def test_validate_requires_scenarios_of_a_stable_rule(tmp_path: Path) -> None:
+    pack = write(tmp_path / "small", {"rules.yaml": SMALL_PACK.replace("status: test", "status: stable")})
+    (pack / "features").mkdir()
+    done = invoke("rules", "validate", pack)
+    assert done.exit_code == 1
+    assert done.stderr == (
+        f"{pack / 'rules.yaml'}:2:5: SMALL-HIGH is stable but no scenario in {pack / 'features'} checks it: "
+        "write a scenario that fires it and a near miss, or set its status to test\n"
+        "doseguard: 1 problem in rule files\n"
+    )
+    write(pack / "features", {"small.feature": STABLE_FEATURE})
+    done = invoke("rules", "validate", pack, "--format", "json")
+    assert done.exit_code == 0, done.stdout
+    assert json.loads(done.stdout)["features"] == [str(pack / "features")]
+
+
+def test_validate_reads_scenarios_from_the_features_option_and_locates_bad_gherkin(tmp_path: Path) -> None:
+    pack = write(tmp_path / "small", {"rules.yaml": SMALL_PACK.replace("status: test", "status: stable")})
+    features = write(tmp_path / "qa", {"small.feature": STABLE_FEATURE})
+    assert invoke("rules", "validate", pack, "--features", features).exit_code == 0
+    table = "Feature: x\n  Scenario: y\n    Given an order:\n      | drug | b12 |\n      | dose |\n"
+    (features / "broken.feature").write_text(table, encoding="utf-8")
+    done = invoke("rules", "validate", pack, "--features", features, "--format", "json")
+    assert done.exit_code == 1
+    (problem,) = json.loads(done.stdout)["problems"]
+    assert (problem["file"], problem["line"], problem["kind"]) == (
+        str(features / "broken.feature"),
+        5,
+        "feature",
+    )
+
+
+def test_validate_says_when_no_scenarios_could_be_checked(small: Path) -> None:
+    done = invoke("rules", "validate", small)
+    assert done.exit_code == 0
+    assert "no features/ folder found: scenarios of stable rules not checked" in done.stderr
+
+
 def test_validate_json_on_the_bundled_packs() -> None:
     done = invoke("rules", "validate", "--format", "json")
     assert done.exit_code == 0
@@ -180,6 +234,7 @@ def test_validate_json_on_the_bundled_packs() -> None:
         "version": rule_set.version,
         "rules": len(rule_set.rules),
         "packs": len(rule_set.packs),
+        "features": [str(REPO / "features")],  # every stable rule has scenarios there
         "problems": [],
     }
 

@@ -11,6 +11,7 @@ import json
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import click
@@ -24,11 +25,12 @@ from doseguard.cli.rules_views import (
     vocabulary_text,
 )
 from doseguard.engine.adapter import DurableEngine
-from doseguard.errors import EngineError, RulePackError, RuleProblem
+from doseguard.errors import EngineError, RulePackError, RuleProblem, SourceLocation
 from doseguard.rules.loader import load_rules
 from doseguard.rules.model import Rule, RuleSet
 from doseguard.rules.schema import schema_text
 from doseguard.rules.typecheck import suggest
+from doseguard.testing.coverage import FeatureFileError, stable_rules_without_scenarios
 
 EXIT_PROBLEMS = EXIT_FLAGGED
 """``rules validate``: the rule files have problems (each one is listed)."""
@@ -64,6 +66,7 @@ class Validation:
     rule_set: RuleSet | None = None
     problems: list[RuleProblem] = field(default_factory=list)
     engine_refusal: str | None = None
+    features: list[str] = field(default_factory=list)  # where scenarios of stable rules were looked for
 
     @property
     def valid(self) -> bool:
@@ -83,13 +86,17 @@ class Validation:
             "version": loaded.version if loaded else None,
             "rules": len(loaded.rules) if loaded else None,
             "packs": len(loaded.packs) if loaded else None,
+            "features": self.features,
             "problems": problems,
         }
 
 
-def validate_packs(folders: Sequence[str], overrides: str | None) -> Validation:
+def validate_packs(
+    folders: Sequence[str], overrides: str | None, features: Sequence[str] | None = None
+) -> Validation:
     """Load every rule of the packs (deprecated ones too: they must stay valid to be switched back
-    on), then hand them to the engine once, as ``check`` does, so a pack that validates also runs."""
+    on), hand them to the engine once, as ``check`` does, so a pack that validates also runs, and
+    require scenarios of every stable rule in ``features`` (default: found beside the packs)."""
     try:
         rule_set = load_rules(list(folders) or None, overrides=overrides)
     except RulePackError as error:
@@ -98,12 +105,58 @@ def validate_packs(folders: Sequence[str], overrides: str | None) -> Validation:
         DurableEngine(rule_set.rules)
     except EngineError as error:
         return Validation(rule_set, engine_refusal=f"the rules engine refused the rules: {error}")
-    return Validation(rule_set)
+    searched = list(features) if features else default_feature_folders(rule_set)
+    try:
+        problems = scenario_problems(rule_set, searched)
+    except ImportError:  # reading Gherkin needs pytest-bdd: the "testing" extra, not installed
+        searched, problems = [], []
+    return Validation(rule_set, problems=problems, features=searched)
+
+
+def default_feature_folders(rule_set: RuleSet) -> list[str]:
+    """Where scenarios are looked for when none are named: a ``features/`` folder in each pack, beside
+    it, or above a folder of packs (the repository layout: rules/b12 and features/)."""
+    found: list[str] = []
+    for pack in rule_set.packs:
+        folder = Path(pack.directory)
+        for candidate in (folder / "features", folder.parent / "features", folder.parent.parent / "features"):
+            if candidate.is_dir() and str(candidate) not in found:
+                found.append(str(candidate))
+                break
+    return found
+
+
+def scenario_problems(rule_set: RuleSet, folders: Sequence[str]) -> list[RuleProblem]:
+    """A stable rule must have scenarios: one problem per stable rule no scenario checks."""
+    if not folders:
+        return []
+    try:
+        missing = stable_rules_without_scenarios(rule_set, folders)
+    except FeatureFileError as error:
+        return [RuleProblem(SourceLocation(error.path, error.line, 1), error.message, kind="feature")]
+    searched = ", ".join(folders)
+    return [
+        RuleProblem(
+            rule.source,
+            f"{rule.id} is stable but no scenario in {searched} checks it: write a scenario that fires it "
+            "and a near miss, or set its status to test",
+            kind="no-scenarios",
+            rule_id=rule.id,
+        )
+        for rule in missing
+    ]
 
 
 @rules.command("validate")
 @click.argument("folders", nargs=-1, type=FOLDER)
 @overrides_option
+@click.option(
+    "--features",
+    multiple=True,
+    type=FOLDER,
+    help="Folder of .feature files where stable rules must have scenarios (repeatable). "
+    "Default: a features/ folder in, beside or above each pack; none found: not checked.",
+)
 @click.option(
     "--format",
     "fmt",
@@ -112,13 +165,13 @@ def validate_packs(folders: Sequence[str], overrides: str | None) -> Validation:
     show_default=True,
     help="text: each problem as path:line:col: message on stderr. json: one document on stdout.",
 )
-def validate(folders: tuple[str, ...], overrides: str | None, fmt: str) -> None:
+def validate(folders: tuple[str, ...], overrides: str | None, features: tuple[str, ...], fmt: str) -> None:
     """Check rule packs in FOLDERS (default: the bundled packs) and report every problem at once.
 
     Exit status: 0 the packs are valid; 1 they have problems (each one listed, with its file, line and
     column); 2 a usage error, e.g. a FOLDER or --overrides file that does not exist.
     """
-    outcome = validate_packs(folders, overrides)
+    outcome = validate_packs(folders, overrides, features)
     if fmt == "json":
         click.echo(json.dumps(outcome.as_dict(), indent=2))
     else:
@@ -131,6 +184,10 @@ def _print_validation(outcome: Validation) -> None:
         rule_set = outcome.rule_set
         counts = f"{len(rule_set.rules)} rules in {len(rule_set.packs)} packs"
         click.echo(f"{counts} are valid (version {rule_set.version})")
+        if not outcome.features:
+            click.echo(
+                "doseguard: no features/ folder found: scenarios of stable rules not checked", err=True
+            )
         return
     for problem in outcome.problems:
         click.echo(str(problem), err=True)

@@ -409,7 +409,11 @@ def test_example_jsonl_gives_one_result_per_line() -> None:
     decoded = results(result.stdout)
     assert len(decoded) == len(lines)
     assert decoded[-1]["status"] == "invalid"  # the last line is not JSON
-    assert {d["order_id"]: d["status"] for d in decoded}["ORD-1001"] == "pass"
+    by_id = {d["order_id"]: d for d in decoded}
+    assert by_id["ORD-1001"]["status"] == "pass"
+    # Hydroxocobalamin every 3 months: right without neurological involvement, too rare with it.
+    assert by_id["ORD-1015"]["status"] == "pass"
+    assert [f["rule_id"] for f in by_id["ORD-1016"]["findings"]] == ["HYDROXO-NEURO-MAINTENANCE-INTERVAL"]
 
 
 def test_example_csv_flags_the_contraindication() -> None:

@@ -68,6 +68,33 @@ def test_the_scope_of_a_negation_ends_at_a_semicolon() -> None:
     assert words(absent) == ["neuropathy"]
 
 
+@pytest.mark.parametrize(
+    ("condition", "affirmed", "negated"),
+    [
+        # A negation must not reach a condition stated later: that would hide neurological involvement.
+        ("denies numbness, has peripheral neuropathy", ["has", "peripheral", "neuropathy"], ["numbness"]),
+        ("No tingling. Peripheral neuropathy on exam", ["peripheral", "neuropathy", "on", "exam"], ["tingling"]),
+        ("no tingling numbness weakness ataxia confusion or neuropathy", ["or", "neuropathy"],
+         ["tingling", "numbness", "weakness", "ataxia", "confusion"]),  # five words at most
+        # A cue after a phrase does not reach back past "with" / "and".
+        ("pernicious anaemia with neuropathy excluded", ["pernicious", "anaemia", "with"], ["neuropathy"]),
+        ("neuropathy and ataxia ruled out", ["neuropathy", "and"], ["ataxia"]),
+    ],
+)  # fmt: skip
+def test_the_scope_of_a_negation_errs_towards_present(
+    condition: str, affirmed: list[str], negated: list[str]
+) -> None:
+    present, absent, _ = negation_terms([condition])
+    assert words(present) == affirmed
+    assert words(absent) == negated
+
+
+def test_a_negation_elsewhere_in_the_conditions_does_not_hide_neurological_involvement() -> None:
+    facts = normalise(conditions=["denies numbness, has peripheral neuropathy"]).facts
+    assert "peripheral neuropathy" in facts["affirmed_condition_terms"]
+    assert "peripheral neuropathy" not in facts.get("negated_condition_terms", [])
+
+
 def test_negated_phrases_never_include_the_cue_or_span_two_runs() -> None:
     present, absent, _ = negation_terms(["pernicious anaemia without neurological involvement"])
     assert present == ["pernicious", "anaemia", "pernicious anaemia"]
@@ -89,7 +116,8 @@ def test_every_affirmed_or_negated_word_is_a_condition_word(items: list[str]) ->
 
 def test_terms_are_bounded() -> None:
     many = " ".join(f"w{i}" for i in range(150))
-    present, absent, truncated = negation_terms([f"{many} but no {many}"])
+    negations = "; ".join(f"no x{i} y{i} z{i}" for i in range(150))  # a negation reaches five words
+    present, absent, truncated = negation_terms([f"{many}; {negations}"])
     assert len(present) == MAX_TERMS
     assert len(absent) == MAX_TERMS
     assert truncated is True
@@ -128,7 +156,6 @@ def test_allergies_are_not_split() -> None:
 
 
 def test_long_negated_conditions_warn_that_terms_were_left_out() -> None:
-    many = " ".join(f"w{i}" for i in range(150))
-    order = normalise(conditions=[f"no {many}"])
+    order = normalise(conditions=[f"no x{i} y{i} z{i}" for i in range(150)])
     assert len(order.facts["negated_condition_terms"]) == MAX_TERMS
     assert any(warning.startswith("conditions: too long") for warning in order.warnings)

@@ -132,9 +132,11 @@ def _phrases(words: list[list[str]], longest: int, limit: int) -> tuple[list[str
 # to know that something is absent, not only that it was not mentioned. Negation is found as NegEx
 # does it (Chapman et al., J Biomed Inform 2001), on words: a cue before a phrase negates the words
 # after it, a cue after a phrase the words before it (the longer cue wins: "not present" is a cue
-# after, "negative for" a cue before), and the scope of a cue ends at a ';' or at a word that turns
-# the sentence ("but", "however", ...). "Absent" is only a cue after a phrase: "absent ankle reflexes"
-# is a sign that is present.
+# after, "negative for" a cue before), and the scope of a cue is at most five words (NegEx's window)
+# and ends at a ';', ',' or '.' or at a word that turns the sentence ("but", "however", ...): a cue
+# must not reach a condition stated later ("denies numbness, has peripheral neuropathy"). Where the
+# reach is in doubt it errs towards "present", which can only add a finding, never hide one.
+# "Absent" is only a cue after a phrase: "absent ankle reflexes" is a sign that is present.
 
 PRE_NEGATION = tuple(
     tuple(cue.split())
@@ -151,7 +153,9 @@ POST_NEGATION = tuple(
     )
 )  # fmt: skip
 NEGATION_ENDS = frozenset({"but", "however", "although", "though", "yet", "except", "apart", "aside"})
-_CLAUSE = re.compile(r";")
+NEGATION_REACH = 5  # words
+POST_NEGATION_JOINS = frozenset({"with", "and"})  # a cue after a phrase does not reach back past these
+_CLAUSE = re.compile(r"[;,]|\.(?!\d)")  # not the point of "1.5"; ':' stays ("neuropathy: none")
 
 
 def _cue_at(words: list[str], start: int, cues: tuple[tuple[str, ...], ...]) -> int:
@@ -174,14 +178,18 @@ def _split_negation(words: list[str]) -> tuple[list[list[str]], list[list[str]]]
         post = _cue_at(words, index, POST_NEGATION) if index > run_start else 0
         pre = _cue_at(words, index, PRE_NEGATION)
         if post and post >= pre:  # "neuropathy not present": the words before the cue
-            negated.append(words[run_start:index])
+            reach = max(run_start, index - NEGATION_REACH)
+            joins = [at + 1 for at in range(reach, index) if words[at] in POST_NEGATION_JOINS]
+            reach = max([reach, *joins])  # "anaemia with neuropathy excluded": only the neuropathy
+            affirmed.append(words[run_start:reach])
+            negated.append(words[reach:index])
             index += post
             run_start = index
             continue
         if pre:  # "no neuropathy": the words after the cue, up to a word that ends its scope
             affirmed.append(words[run_start:index])
             end = index + pre
-            while end < len(words) and words[end] not in NEGATION_ENDS:
+            while end < min(len(words), index + pre + NEGATION_REACH) and words[end] not in NEGATION_ENDS:
                 end += 1
             negated.append(words[index + pre : end])
             index = end

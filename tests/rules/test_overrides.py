@@ -176,3 +176,17 @@ def test_the_shipped_example_applies() -> None:
     rules = load_rules(overrides=example)
     assert rules.rule("B12-SITE-VOLUME").spec.parameters["site_max_volume_ml"]["deltoid"] == 1
     assert rules.rule("NOTATION-ERROR-PRONE").severity is Severity.WARNING
+
+
+def test_an_override_of_a_rule_with_problems_is_not_called_unknown(tmp_path: Path) -> None:
+    pack = tmp_path / "pack"
+    pack.mkdir()
+    (pack / "rules.yaml").write_text(
+        "rules:\n  - id: TEST-HIGH\n    title: High\n    severity: warning\n    colour: red\n"
+        "    description: d\n    references: [r]\n    when: dose_mcg > 1000\n    message: high\n",
+        encoding="utf-8",
+    )
+    site = overrides_file(tmp_path, "overrides:\n  - rule: TEST-HIGH\n    reason: r\n    severity: info\n")
+    with pytest.raises(RulePackError) as caught:
+        load_rules([pack], overrides=site)
+    assert [str(p) for p in caught.value.problems] == [f"{pack / 'rules.yaml'}:5:5: unknown key 'colour'"]

@@ -90,3 +90,13 @@ def test_a_misspelt_name_is_an_error_not_a_silent_no_op(rules: RuleSet) -> None:
         "nothing-like-it": "",
     }
     assert "'TEST-HIHG' is neither a rule id nor a tag; did you mean 'TEST-HIGH'?" in str(caught.value)
+
+
+def test_a_selection_that_leaves_nothing_to_run_is_an_error(rules: RuleSet) -> None:
+    """A run with no rule would report every order as a pass."""
+    for selection in (
+        Selection(select=("dose",), ignore=("dose",)),
+        Selection(ignore=("TEST-HIGH", "TEST-LOW")),
+    ):
+        with pytest.raises(SelectionError, match="leaves no rule to run"):
+            select_rules(rules, selection)

@@ -109,6 +109,10 @@ def validate_packs(
     try:
         problems = scenario_problems(rule_set, searched)
     except ImportError:  # reading Gherkin needs pytest-bdd: the "testing" extra, not installed
+        if features:
+            raise click.UsageError(
+                "checking scenarios needs pytest-bdd: pip install 'doseguard[testing]'"
+            ) from None
         searched, problems = [], []
     return Validation(rule_set, problems=problems, features=searched)
 

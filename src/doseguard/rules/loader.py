@@ -85,6 +85,7 @@ class _Loader:
         self.digest = hashlib.sha256()
         self.first_seen: dict[str, SourceLocation] = {}
         self.site = SiteOverrides()
+        self.written_ids: set[str] = set()
 
     def load_overrides(self, path: Path) -> None:
         if not path.is_file():
@@ -156,6 +157,8 @@ class _Loader:
             self._problem(document.locate(where), "a rule is a mapping of keys (id:, title:, when:, ...)")
             return
         rule_id = raw.get("id") if isinstance(raw.get("id"), str) else None
+        if rule_id is not None:
+            self.written_ids.add(rule_id)  # an override of a rule with problems is not "unknown"
         spec = self._validate(RuleSpec, raw, document, where, rule_id)
         parameters = self._parameters(document, where, raw.get("parameters"), rule_id)
         if not isinstance(spec, RuleSpec) or parameters is None:
@@ -293,7 +296,7 @@ class _Loader:
         self.problems.append(RuleProblem(location, message, kind=kind, rule_id=rule_id))
 
     def finish(self) -> RuleSet:
-        self.problems.extend(self.site.unused(set(self.first_seen)))
+        self.problems.extend(self.site.unused(self.written_ids))
         for rule_id, message in pack_limit_problems(self.rules):
             rule = next(r for r in self.rules if r.id == rule_id)
             self._problem(rule.source, message, kind="engine-limit", rule_id=rule_id)

@@ -61,11 +61,10 @@ class OverridesFileSpec(BaseModel):
 
 @dataclass
 class SiteOverrides:
-    """The checked entries of one overrides file, by rule id, and which of them some rule used."""
+    """The checked entries of one overrides file, by rule id."""
 
     document: YamlDocument | None = None
     entries: dict[str, tuple[OverrideSpec, PathKey]] = field(default_factory=dict)
-    used: set[str] = field(default_factory=set)
 
     def apply(
         self,
@@ -79,7 +78,6 @@ class SiteOverrides:
         found = self.entries.get(spec.id)
         if found is None or self.document is None:
             return spec, parameters, (), []
-        self.used.add(spec.id)
         entry, where = found
         document = self.document
         changes: list[Override] = []
@@ -126,12 +124,13 @@ class SiteOverrides:
         return effective, merged, tuple(changes), []
 
     def unused(self, known_ids: set[str]) -> list[RuleProblem]:
-        """Overrides of rules no loaded pack has: a misspelt id must not silently change nothing."""
+        """Overrides of rules no pack has (``known_ids``: every id written in a rule file, valid or
+        not): a misspelt id must not silently change nothing."""
         if self.document is None:
             return []
         problems = []
         for rule_id, (_, where) in self.entries.items():
-            if rule_id not in self.used and rule_id not in known_ids:
+            if rule_id not in known_ids:
                 location = self.document.locate((*where, "rule"))
                 message = f"no loaded rule has the id {rule_id!r}{suggest(rule_id, known_ids)}"
                 problems.append(_problem(location, message, rule_id, kind="unknown-rule"))

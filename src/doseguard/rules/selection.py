@@ -16,12 +16,13 @@ from doseguard.rules.typecheck import suggest
 
 
 class SelectionError(DoseguardError):
-    """``--select`` or ``--ignore`` named something that is neither a rule id nor a tag."""
+    """``--select`` or ``--ignore`` named something that is neither a rule id nor a tag, or left no
+    rule to run."""
 
-    def __init__(self, unknown: dict[str, str]) -> None:
+    def __init__(self, unknown: dict[str, str], message: str | None = None) -> None:
         self.unknown = unknown  # name -> "did you mean" hint ("" when none)
         names = "; ".join(f"{name!r} is neither a rule id nor a tag{hint}" for name, hint in unknown.items())
-        super().__init__(names)
+        super().__init__(message or names)
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,10 @@ def select_rules(rule_set: RuleSet, selection: Selection) -> RuleSet:
     if unknown:
         raise SelectionError(unknown)
     chosen = tuple(rule for rule in rule_set.rules if selection.chooses(rule))
+    if rule_set.rules and not chosen:  # every order would "pass" a run that checks nothing
+        raise SelectionError(
+            {}, "the selection leaves no rule to run (deprecated rules run only when named by id)"
+        )
     if len(chosen) == len(rule_set.rules):
         return rule_set
     digest = hashlib.sha256(rule_set.version.encode())

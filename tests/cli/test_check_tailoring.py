@@ -9,22 +9,12 @@ from pathlib import Path
 from typing import Any
 
 from tests.cli.test_check_command import doseguard, jsonl, order, results
+from tests.rules.test_overrides import SITE  # the same site file the loader's tests use
 
 RULES = Path(__file__).resolve().parents[2] / "rules"
 # 1500 mcg in 1.5 mL in the deltoid: B12-DOSE-HIGH (warning); within the pack's 2 mL deltoid limit.
 BIG = order("BIG", dose="1500 mcg", volume="1.5 mL")
 ZERO = order("ZERO", volume="1.0 mL")  # NOTATION-TRAILING-ZERO (info)
-SITE = """\
-    site: St Elsewhere pharmacy
-    overrides:
-      - rule: B12-SITE-VOLUME
-        reason: Trust IM policy caps the deltoid at 1 mL
-        parameters:
-          site_max_volume_ml: {deltoid: 1}
-      - rule: B12-DOSE-HIGH
-        reason: Haematology wants these stopped
-        severity: critical
-"""
 
 
 def found(line: dict[str, Any]) -> dict[str, str]:

@@ -18,7 +18,7 @@ from benchmarks.generate import realistic, write_jsonl
 
 from doseguard.batch.chunks import ChunkReader
 from doseguard.batch.runner import BatchOptions, WorkerStartError, run_batch
-from doseguard.batch.worker import KILL_ON_ORDER
+from doseguard.batch.worker import KILL_MID_RESULT, KILL_ON_ORDER
 from doseguard.io.writers import make_sink
 from doseguard.results import Summary
 from doseguard.rules.source import RuleSource
@@ -61,11 +61,15 @@ def test_every_record_has_one_result_in_input_order(orders: Path) -> None:
     assert lines[0]["order_id"] == "ORD-00000000"
 
 
-def test_a_record_that_kills_its_worker_is_an_error_and_nothing_else_is_lost(orders: Path) -> None:
+@pytest.mark.parametrize("fault", [KILL_ON_ORDER, KILL_MID_RESULT], ids=["before-its-result", "mid-result"])
+def test_a_record_that_kills_its_worker_is_an_error_and_nothing_else_is_lost(
+    orders: Path, fault: str
+) -> None:
     """A segfault in the engine kills a worker: the run goes on, the chunk is checked again, and the
-    one order that kills every worker it meets is reported as an error."""
+    one order that kills every worker it meets is reported as an error. A worker that dies half-way
+    through sending its result (which hung ProcessPoolExecutor for good) is no different."""
     poison = "ORD-00012345"
-    done = check(orders, "--format", "jsonl", "--jobs", 2, "--fail-on", "never", env={KILL_ON_ORDER: poison})
+    done = check(orders, "--format", "jsonl", "--jobs", 2, "--fail-on", "never", env={fault: poison})
     assert done.returncode == 0, done.stderr
     lines = [json.loads(line) for line in done.stdout.splitlines()]
     assert len(lines) == 20_000

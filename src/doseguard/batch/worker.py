@@ -7,19 +7,27 @@ speed comes from several cores, and a crash costs a worker, not the run.
 from __future__ import annotations
 
 import os
+import pickle
 import signal
+import struct
 from dataclasses import dataclass
+from multiprocessing.connection import Connection
 from typing import Any
 
 from doseguard.batch.chunks import Chunk
-from doseguard.checker import Checker
+from doseguard.checker import Checker, _identity
 from doseguard.io.encoders import Encoder, JsonLineEncoder, encode_csv_rows
 from doseguard.io.readers import records_of
-from doseguard.results import OrderResult, Summary
+from doseguard.results import OrderResult, Status, Summary
 from doseguard.rules.source import RuleSource
 
 KILL_ON_ORDER = "DOSEGUARD_TEST_KILL_WORKER_ON_ORDER"
 """Fault injection for tests: a worker that meets this order id kills itself, as a segfault would."""
+KILL_MID_RESULT = "DOSEGUARD_TEST_KILL_WORKER_MID_RESULT"
+"""Fault injection for tests: a worker that meets this order id sends half its result, then dies."""
+
+FRAME = struct.Struct("<Q")
+"""The length in front of each chunk the main process writes to a worker."""
 
 # (order_id, patient_id, source, status, highest severity or None, rule ids of the findings)
 RecordMeta = tuple[str | None, str | None, str, str, str | None, tuple[str, ...]]
@@ -45,6 +53,24 @@ class ChunkResult:
             counts.add_counts(*described[3:])
         return cls(outputs, meta, counts)
 
+    @classmethod
+    def failed(cls, chunk: Chunk, setup: WorkerSetup, *, hung: bool) -> ChunkResult:
+        """The results of records whose check killed or hung their worker: errors, never passes."""
+        reason = "hung" if hung else "crashed"
+        error = {"field": None, "message": f"evaluation failed: the rules engine {reason} on this order"}
+        results = [
+            OrderResult(
+                number,
+                item.source,
+                *_identity(item.data),
+                Status.ERROR,
+                errors=(error,),
+                rules_version=setup.rules_version,
+            )
+            for number, item in enumerate(records_of(chunk), start=chunk.first_record)
+        ]
+        return cls.of(results, make_encoder(setup.output))
+
     def __add__(self, other: ChunkResult) -> ChunkResult:
         counts = Summary()
         counts.merge(self.counts)
@@ -58,12 +84,9 @@ class ChunkChecker:
     def __init__(self, checker: Checker, output: str) -> None:
         self.checker = checker
         self.encode: Encoder | None = make_encoder(output)
-        self.kill_on = os.environ.get(KILL_ON_ORDER)
 
     def process(self, chunk: Chunk) -> ChunkResult:
         results = self.checker.check_many(list(records_of(chunk)), chunk.first_record)
-        if self.kill_on is not None and any(result.order_id == self.kill_on for result in results):
-            os.kill(os.getpid(), signal.SIGKILL)
         return ChunkResult.of(results, self.encode)
 
 
@@ -87,16 +110,43 @@ def describe(result: OrderResult) -> RecordMeta:
     )
 
 
-_worker: ChunkChecker | None = None
+@dataclass(frozen=True)
+class WorkerSetup:
+    """What a worker needs to build its checker: the rules, the output format, and the version of the
+    rules the main process checked (a worker that reads other rules from disk refuses to start)."""
+
+    rules: RuleSource
+    output: str
+    rules_version: str = ""
 
 
-def start_worker(rules: RuleSource, output: str) -> None:
-    """Process-pool initializer: load and compile the rules in this process."""
-    global _worker  # noqa: PLW0603 (one checker per worker process, built once)
+def serve(commands: Connection, results: Connection, setup: WorkerSetup) -> None:
+    """A worker process: build the checker, say whether that worked, then answer each chunk read from
+    ``commands`` on ``results`` until the main process closes ``commands``."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's to handle
-    _worker = ChunkChecker(Checker(rules.load()), output)
-
-
-def check_chunk(chunk: Chunk) -> ChunkResult:
-    assert _worker is not None, "start_worker() runs first in each worker"
-    return _worker.process(chunk)
+    try:
+        rule_set = setup.rules.load()
+        if setup.rules_version and rule_set.version != setup.rules_version:
+            raise RuntimeError(
+                f"the rules changed on disk since the run began (version {rule_set.version}, "
+                f"not {setup.rules_version})"
+            )
+        checker = ChunkChecker(Checker(rule_set), setup.output)
+    except Exception as error:  # told to the main process, which stops the run
+        results.send_bytes(pickle.dumps(("failed", f"{type(error).__name__}: {error}")))
+        return
+    results.send_bytes(pickle.dumps(("ready", None)))
+    kill_on, kill_mid_result = os.environ.get(KILL_ON_ORDER), os.environ.get(KILL_MID_RESULT)
+    with open(commands.fileno(), "rb", buffering=1 << 20, closefd=False) as stream:
+        while len(header := stream.read(FRAME.size)) == FRAME.size:
+            (size,) = FRAME.unpack(header)
+            result = checker.process(pickle.loads(stream.read(size)))
+            payload = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
+            if kill_on or kill_mid_result:
+                order_ids = {meta[0] for meta in result.meta}
+                if kill_on in order_ids:
+                    os.kill(os.getpid(), signal.SIGKILL)
+                if kill_mid_result in order_ids:  # a header promising the whole, then half of it
+                    os.write(results.fileno(), struct.pack("!i", len(payload)) + payload[: len(payload) // 2])
+                    os.kill(os.getpid(), signal.SIGKILL)
+            results.send_bytes(payload)

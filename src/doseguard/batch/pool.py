@@ -32,6 +32,8 @@ START_ATTEMPTS = 3
 """Workers that fail to start this many times in a row stop the run: nothing could be checked."""
 PIPE_BYTES = 1 << 20
 """Pipe capacity asked of Linux: a chunk goes across in one write instead of sixteen."""
+START_TIMEOUT = 120.0
+"""Seconds a worker may take to load and compile the rules (about one on an idle machine)."""
 STOP_GRACE = 5.0
 """Seconds a worker has to leave after its command pipe closes, before it is killed."""
 
@@ -196,7 +198,7 @@ class WorkerPool:
     def _wait(self, waiting: deque[Ticket]) -> list[tuple[Ticket, ChunkResult]]:
         """Wait for workers to answer, take a pipe's room to write, die or run out of time."""
         finished: list[tuple[Ticket, ChunkResult]] = []
-        deadlines = [w.started_at + self.chunk_timeout for w in self._workers if w.held or not w.ready]
+        deadlines = [self._deadline(w) for w in self._workers if w.held or not w.ready]
         timeout = max(0.0, min(deadlines) - time.monotonic()) if deadlines else self.chunk_timeout
         events = self._selector.select(timeout)
         for key, mask in events:
@@ -216,9 +218,12 @@ class WorkerPool:
                 finished.extend(self._replace(worker, waiting, lost))
         now = time.monotonic()
         for worker in list(self._workers):
-            if (worker.held or not worker.ready) and now - worker.started_at > self.chunk_timeout:
+            if (worker.held or not worker.ready) and now > self._deadline(worker):
                 finished.extend(self._replace(worker, waiting, WorkerLost(hung=True)))
         return finished
+
+    def _deadline(self, worker: Worker) -> float:
+        return worker.started_at + (self.chunk_timeout if worker.ready else START_TIMEOUT)
 
     def _answer(self, worker: Worker, finished: list[tuple[Ticket, ChunkResult]]) -> None:
         ticket = worker.held[0] if worker.held else None
@@ -319,7 +324,7 @@ class WorkerPool:
         for _ in range(START_ATTEMPTS):
             worker = Worker.start(self.setup)
             try:
-                message = worker.receive() if worker.results.poll(self.chunk_timeout) else None
+                message = worker.receive() if worker.results.poll(START_TIMEOUT) else None
             except (EOFError, OSError):
                 message = None
             if message == ("ready", None):

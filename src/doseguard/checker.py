@@ -10,7 +10,7 @@ because in a batch the same order sentences come back again and again.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -62,6 +62,7 @@ class Checker:
         self.engine = DurableEngine(rules.rules)
         self.normaliser = OrderNormaliser(rules.drug_names)
         self._by_id: dict[str, Rule] = {rule.id: rule for rule in rules.rules}
+        self._finders = {rule.id: _finder(rule) for rule in rules.rules}
         self._order = {rule.id: index for index, rule in enumerate(rules.rules)}
         self._covered = rules.covered_drugs
         self._cache: dict[str, tuple[Finding, ...]] = {}
@@ -202,7 +203,8 @@ class Checker:
         unknown = fired - self._by_id.keys()
         if unknown:
             raise EngineError(f"unknown rules fired: {sorted(unknown)}")
-        findings = [self._finding(self._by_id[rule_id], facts) for rule_id in fired]
+        finders = self._finders
+        findings = [finders[rule_id](facts) for rule_id in fired]
         drug = facts.get("drug")
         if self._covered and drug not in self._covered:
             findings.append(
@@ -218,9 +220,12 @@ class Checker:
         findings.sort(key=lambda f: (-f.severity.rank, self._order.get(f.rule_id, -1)))
         return tuple(findings)
 
-    @staticmethod
-    def _finding(rule: Rule, facts: dict[str, Any]) -> Finding:
-        return Finding(rule.id, rule.severity, rule.message.render(facts), rule.title, rule.pack)
+
+def _finder(rule: Rule) -> Callable[[dict[str, Any]], Finding]:
+    """The finding of ``rule`` for an order's facts, its message template compiled once."""
+    rule_id, severity, title, pack = rule.id, rule.severity, rule.title, rule.pack
+    render = rule.message.compile()
+    return lambda facts: Finding(rule_id, severity, render(facts), title, pack)
 
 
 def _describe(error: BaseException) -> str:

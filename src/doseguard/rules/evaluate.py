@@ -11,7 +11,7 @@ an order that states no volume.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from doseguard.rules.expressions import (
@@ -98,4 +98,83 @@ def _call(function: str, args: tuple[Expr, ...], fact: Fact) -> Any:
     if function == "common":
         first, second = evaluate(args[0], fact) or (), evaluate(args[1], fact) or ()
         return tuple(item for item in first if item in second)
+    raise AssertionError(function)
+
+
+Compiled = Callable[[Fact], Any]
+
+
+def compile_expression(node: Expr) -> Compiled:
+    """A function of a fact with exactly the meaning of ``evaluate(node, fact)``, built once.
+
+    Message placeholders are evaluated for every finding; walking the tree each time is most of the
+    cost of rendering. Node kinds messages seldom use (comparisons, logic) keep the reference
+    evaluator itself, so their meaning cannot drift.
+    """
+    match node:
+        case Const(value=value):
+            return lambda fact: value
+        case Name(name=name):
+            return lambda fact: fact.get(name)
+        case Index(table=Const(value=dict() as table), key=key):
+            key_of = compile_expression(key)
+            return lambda fact: table.get(key_of(fact))
+        case Negate(operand=operand):
+            inner = compile_expression(operand)
+
+            def negate(fact: Fact) -> Any:
+                value = inner(fact)
+                return None if value is None else -value
+
+            return negate
+        case Arithmetic(op=op, left=left, right=right):
+            return _compile_arithmetic(op, compile_expression(left), compile_expression(right))
+        case Call(function=function, args=args) if function not in ("exists", "missing"):
+            return _compile_call(function, args)
+    return lambda fact: evaluate(node, fact)
+
+
+def _compile_arithmetic(op: str, left: Compiled, right: Compiled) -> Compiled:
+    def arithmetic(fact: Fact) -> Any:
+        a, b = left(fact), right(fact)
+        return None if a is None or b is None else fold_arithmetic(op, a, b)  # type: ignore[arg-type]
+
+    return arithmetic
+
+
+def _compile_call(function: str, args: tuple[Expr, ...]) -> Compiled:
+    parts = tuple(compile_expression(arg) for arg in args)
+    if function == "abs":
+        (inner,) = parts
+
+        def absolute(fact: Fact) -> Any:
+            value = inner(fact)
+            return None if value is None else abs(value)
+
+        return absolute
+    if function == "coalesce":
+
+        def coalesce(fact: Fact) -> Any:
+            for part in parts:
+                value = part(fact)
+                if value is not None:
+                    return value
+            return None
+
+        return coalesce
+    if function == "unstated":
+        labelled = tuple(
+            (VOCABULARY[arg.name].label, part)
+            for arg, part in zip(args, parts, strict=True)
+            if isinstance(arg, Name)
+        )
+        return lambda fact: tuple(label for label, part in labelled if part(fact) is None)
+    if function == "common":
+        first, second = parts
+
+        def common(fact: Fact) -> Any:
+            items, others = first(fact) or (), second(fact) or ()
+            return tuple(item for item in items if item in others)
+
+        return common
     raise AssertionError(function)

@@ -7,13 +7,13 @@ and parameters the rule can see (so a misspelt placeholder is a load error, not 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from doseguard.errors import ExpressionError
-from doseguard.rules.evaluate import evaluate
-from doseguard.rules.expressions import Expr, format_number, parse_expression
+from doseguard.rules.evaluate import compile_expression, evaluate
+from doseguard.rules.expressions import Const, Expr, format_number, parse_expression
 from doseguard.rules.typecheck import MESSAGE_FUNCTIONS, ParameterValue, TypeChecker
 from doseguard.vocabulary import FieldSpec
 
@@ -29,11 +29,38 @@ class MessageTemplate:
     parts: tuple[str | Placeholder, ...]
 
     def render(self, fact: Mapping[str, Any]) -> str:
+        """The message for ``fact``, through the reference evaluator (see :meth:`compile`)."""
         return "".join(p if isinstance(p, str) else display(evaluate(p.expression, fact)) for p in self.parts)
+
+    def compile(self) -> Callable[[Mapping[str, Any]], str]:
+        """A function that renders exactly as :meth:`render` does, several times faster: placeholders
+        are compiled once (:func:`compile_expression`), and those that read no field (parameters,
+        literals) are rendered once, into the text around them."""
+        pieces: list[str | Callable[[Mapping[str, Any]], Any]] = []
+        for part in self.parts:
+            if isinstance(part, Placeholder) and not isinstance(part.expression, Const):
+                pieces.append(compile_expression(part.expression))
+                continue
+            text = part if isinstance(part, str) else display(part.expression.value)  # type: ignore[union-attr]
+            if pieces and isinstance(pieces[-1], str):
+                pieces[-1] += text
+            else:
+                pieces.append(text)
+        steps = tuple(pieces)
+
+        def render(fact: Mapping[str, Any]) -> str:
+            return "".join(p if type(p) is str else display(p(fact)) for p in steps)  # type: ignore[operator]
+
+        return render
 
 
 def display(value: Any) -> str:
     """A value as a reader expects it: no trailing zeros, lists joined, codes with spaces, absence said."""
+    kind = type(value)
+    if kind is float:  # the common cases first
+        return format_number(round(value, 3))
+    if kind is str:
+        return value.replace("_", " ")  # type: ignore[no-any-return]
     if value is None:
         return "not stated"
     if isinstance(value, bool):

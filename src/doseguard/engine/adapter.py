@@ -55,19 +55,80 @@ _ruleset_names = count(1)
 _KEYS = {name: f",{json.dumps(name)}:" for name in VOCABULARY}
 
 
+_NUMBER_KEYS = {name: _KEYS[name] for name, spec in VOCABULARY.items() if spec.type is FieldType.NUMBER}
+_STRING_KEYS = {name: _KEYS[name] for name, spec in VOCABULARY.items() if spec.type is FieldType.STRING}
+_STRING_LIST_KEYS = {
+    name: _KEYS[name] for name, spec in VOCABULARY.items() if spec.type is FieldType.STRING_LIST
+}
+
+
 def encode_fact(facts: Mapping[str, Any], vocabulary: Mapping[str, FieldSpec] = VOCABULARY) -> str:
-    """The JSON the engine can read safely; raises :class:`EngineError` for data it must not see."""
+    """The JSON the engine can read safely; raises :class:`EngineError` for data it must not see.
+
+    The values facts hold nearly always (a float in range, plain ASCII text, a list of it, in a field
+    of that type) are written on a short path; any other value takes :func:`_encode_field`, the full
+    check, which is also the meaning of the short path (``tests/engine/test_encode_fact.py``).
+    """
+    if vocabulary is not VOCABULARY:
+        return encode_fact_checked(facts, vocabulary)
     parts = [FACT_HEAD]
     for name, value in facts.items():
-        if value is None or (isinstance(value, list | tuple) and not value):
-            continue
-        spec = vocabulary.get(name)
-        if spec is None:
-            raise EngineError(f"fact field {name!r} is not in the vocabulary")
-        key = _KEYS.get(name) or f",{json.dumps(name)}:"
-        parts.append(f"{key}{_encode_value(name, spec.type, value)}")
+        kind = type(value)
+        if kind is float:
+            key = _NUMBER_KEYS.get(name)
+            if key is not None and -MAX_NUMBER <= value <= MAX_NUMBER:
+                text = repr(value)
+                if "e" not in text:
+                    parts.append(key + text)
+                    continue
+        elif kind is str:
+            key = _STRING_KEYS.get(name)
+            if key is not None and _plain(value):
+                parts.append(f'{key}"{value}"')
+                continue
+        elif kind is list and value:
+            key = _STRING_LIST_KEYS.get(name)
+            if key is not None and all(type(item) is str and _plain(item) for item in value):
+                parts.append(key + '["' + '","'.join(value) + '"]')
+                continue
+        encoded = _encode_field(name, value, vocabulary)
+        if encoded is not None:
+            parts.append(encoded)
     parts.append("}")
     return "".join(parts)
+
+
+def _plain(text: str) -> bool:
+    """Text that JSON writes as it is, between quotes."""
+    return (
+        len(text) <= MAX_TEXT_LENGTH
+        and text.isascii()
+        and text.isprintable()
+        and '"' not in text
+        and "\\" not in text
+    )
+
+
+def encode_fact_checked(facts: Mapping[str, Any], vocabulary: Mapping[str, FieldSpec] = VOCABULARY) -> str:
+    """What :func:`encode_fact` writes, every field through the full check (the reference)."""
+    parts = [FACT_HEAD]
+    for name, value in facts.items():
+        encoded = _encode_field(name, value, vocabulary)
+        if encoded is not None:
+            parts.append(encoded)
+    parts.append("}")
+    return "".join(parts)
+
+
+def _encode_field(name: str, value: Any, vocabulary: Mapping[str, FieldSpec]) -> str | None:
+    """``,"name":value``, or None for a field a fact leaves out (no value, an empty list)."""
+    if value is None or (isinstance(value, list | tuple) and not value):
+        return None
+    spec = vocabulary.get(name)
+    if spec is None:
+        raise EngineError(f"fact field {name!r} is not in the vocabulary")
+    key = _KEYS.get(name) or f",{json.dumps(name)}:"
+    return f"{key}{_encode_value(name, spec.type, value)}"
 
 
 def _encode_value(name: str, kind: FieldType, value: Any) -> str:

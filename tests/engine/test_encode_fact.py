@@ -1,0 +1,75 @@
+"""encode_fact's short path writes exactly what the full check writes, and refuses the same facts."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from doseguard.engine.adapter import MAX_NUMBER, MAX_TEXT_LENGTH, encode_fact, encode_fact_checked
+from doseguard.vocabulary import VOCABULARY
+
+NAMES = st.sampled_from([*VOCABULARY, "sid", "unknown_field"])
+FLOATS = st.one_of(
+    st.floats(),
+    st.sampled_from([0.0, -0.0, 1e-5, 1e-7, 0.0001, 1e15, 1e16, MAX_NUMBER, -MAX_NUMBER, 1.5 * MAX_NUMBER]),
+)
+TEXTS = st.one_of(
+    st.text(max_size=12),
+    st.sampled_from(
+        [
+            "IM",
+            "deltoid",
+            'a"b',
+            "a\\b",
+            "µg",
+            "tab\there",
+            "x" * MAX_TEXT_LENGTH,
+            "x" * (MAX_TEXT_LENGTH + 1),
+        ]
+    ),
+)
+SCALARS = st.one_of(st.none(), FLOATS, TEXTS, st.booleans(), st.integers(-(10**13), 10**13))
+VALUES = st.one_of(SCALARS, st.lists(SCALARS, max_size=3), st.lists(TEXTS, max_size=3), st.tuples(TEXTS))
+FACTS = st.dictionaries(NAMES, VALUES, max_size=8)
+
+
+def outcome(function: Callable[[], str]) -> tuple[str, str]:
+    try:
+        return "value", function()
+    except Exception as error:
+        return type(error).__name__, str(error)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(FACTS)
+def test_the_short_path_agrees_with_the_full_check(facts: dict[str, Any]) -> None:
+    assert outcome(partial(encode_fact, facts)) == outcome(partial(encode_fact_checked, facts))
+
+
+def test_typical_facts_take_the_short_path_and_agree() -> None:
+    facts = {
+        "drug": "cyanocobalamin", "dose_mcg": 1000.0, "volume_ml": 0.00001, "route": "IM", "site": "deltoid",
+        "notation_tokens": ["mcg", "ml"], "duration_open_ended": True, "allergies": [], "phase": None,
+        "administrations_given": 3.0, "allergy_terms": ["cobalt", 'say "no"'],
+    }  # fmt: skip
+    assert encode_fact(facts) == encode_fact_checked(facts)
+    assert '"volume_ml":0.00001' in encode_fact(facts)
+
+
+TRICKY: list[Any] = [
+    None, 0.0, -0.0, 1e-5, 1e16, MAX_NUMBER, 1.5 * MAX_NUMBER, float("nan"), float("inf"), 250, True, "IM",
+    'a"b', "a\\b", "µg", "tab\there", "x" * MAX_TEXT_LENGTH, "x" * (MAX_TEXT_LENGTH + 1), [], (), ["a", 'b"'],
+    ["a\\"], ["µg"], ["ok", 1.0], [1.0, 2.0], ("a",), [None], [["nested"]],
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("name", [*VOCABULARY, "unknown_field"])
+def test_every_field_with_tricky_values_agrees(name: str) -> None:
+    for value in TRICKY:
+        facts = {"dose_mcg": 1.0, name: value}
+        assert outcome(partial(encode_fact, facts)) == outcome(partial(encode_fact_checked, facts)), value

@@ -6,18 +6,20 @@ speed comes from several cores, and a crash costs a worker, not the run.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import pickle
 import signal
 import struct
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
-from typing import Any
+from typing import Any, cast
 
 from doseguard.batch.chunks import Chunk
-from doseguard.checker import Checker, _identity
+from doseguard.batch.line_cache import LineCache
+from doseguard.checker import Checker, InputRecord, _identity
 from doseguard.io.encoders import Encoder, JsonLineEncoder, encode_csv_rows
-from doseguard.io.readers import records_of
+from doseguard.io.readers import record_of_line, records_of
 from doseguard.results import OrderResult, Status, Summary
 from doseguard.rules.source import RuleSource
 
@@ -84,10 +86,51 @@ class ChunkChecker:
     def __init__(self, checker: Checker, output: str) -> None:
         self.checker = checker
         self.encode: Encoder | None = make_encoder(output)
+        self.lines = LineCache(self.encode) if self.encode is not None else None
 
     def process(self, chunk: Chunk) -> ChunkResult:
+        if chunk.kind == "lines" and self.lines is not None and LineCache.plain_name(chunk.name):
+            return self._process_lines(chunk, self.lines)
         results = self.checker.check_many(list(records_of(chunk)), chunk.first_record)
         return ChunkResult.of(results, self.encode)
+
+    def _process_lines(self, chunk: Chunk, cache: LineCache) -> ChunkResult:
+        """JSON Lines through the line cache: a line seen before (but for its ids) is not checked
+        again; the others are checked together, as ``check_many`` does best."""
+        outputs: list[Any] = []
+        meta: list[RecordMeta | None] = []
+        counts = Summary()
+        misses: list[tuple[int, int, bytes, InputRecord]] = []
+        number = chunk.first_record
+        name, first_line = chunk.name, chunk.first_line
+        get = cache.get
+        for offset, raw in enumerate(chunk.items):
+            if not raw.strip():
+                continue
+            source = f"{name}:{first_line + offset}"
+            found = cache.key(raw)
+            template = get(found[0]) if found is not None else None
+            if template is not None and found is not None:
+                order_id, patient_id = found[1]
+                outputs.append(template.fill(b"%d" % number, source.encode(), order_id, patient_id))
+                status, severity, rules = template.outcome
+                meta.append((order_id.decode(), patient_id.decode(), source, status, severity, rules))
+                counts.add_counts(status, severity, rules)
+            else:
+                misses.append((len(outputs), number, raw, record_of_line(source, raw)))
+                outputs.append(None)
+                meta.append(None)
+            number += 1
+        if misses:
+            encode = cache.encode
+            checked = self.checker.check_many([item for _, _, _, item in misses])
+            for (position, record, raw, item), result in zip(misses, checked, strict=True):
+                numbered = dataclasses.replace(result, record=record)
+                encoded = outputs[position] = encode(numbered)
+                described = meta[position] = describe(numbered)
+                counts.add_counts(*described[3:])
+                cache.learn(raw, item.data, numbered, encoded)
+        return ChunkResult(outputs, cast(list[RecordMeta], meta), counts)
 
 
 def make_encoder(output: str) -> Encoder | None:

@@ -16,7 +16,7 @@ import orjson
 from doseguard.batch.chunks import STDIN, UNREADABLE, Chunk, ChunkReader, input_format, kind_of
 from doseguard.checker import InputRecord
 
-__all__ = ["STDIN", "input_format", "read_input", "read_inputs", "records_of"]
+__all__ = ["STDIN", "input_format", "read_input", "read_inputs", "record_of_line", "records_of"]
 
 
 def read_inputs(paths: Iterable[str]) -> Iterator[InputRecord]:
@@ -35,7 +35,7 @@ def records_of(chunk: Chunk) -> Iterator[InputRecord]:
     if chunk.kind == "lines":
         for offset, raw in enumerate(chunk.items):
             if raw.strip():
-                yield _from_json_line(f"{chunk.name}:{chunk.first_line + offset}", raw)
+                yield record_of_line(f"{chunk.name}:{chunk.first_line + offset}", raw)
     elif chunk.kind == "rows":
         for line, row in chunk.items:
             yield _from_row(f"{chunk.name}:{line}", chunk.header, row)
@@ -45,7 +45,8 @@ def records_of(chunk: Chunk) -> Iterator[InputRecord]:
             yield _from_object(source, value, resources)
 
 
-def _from_json_line(source: str, raw: bytes) -> InputRecord:
+def record_of_line(source: str, raw: bytes) -> InputRecord:
+    """One JSON line as a record (or as the reason it cannot be one)."""
     try:
         data = orjson.loads(raw)
     except orjson.JSONDecodeError:  # also nesting deeper than 1024 and integers beyond 64 bits

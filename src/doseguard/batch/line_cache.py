@@ -1,0 +1,111 @@
+"""Encoded outcomes of JSON lines, remembered by the line's bytes with its ids cut out.
+
+In a batch the same order sentences come back again and again, differing only in ``order_id`` and
+``patient_id``; rules never read the ids. So the output of a line that was checked once can be
+written for the next line with the same bytes around its ids by putting the new record number,
+source and ids into the old output: no parsing, no result objects, no encoding.
+
+The fast path is taken only where it is provably the same as checking: the ids are plain text that
+every output format writes as is (letters, digits and ``_ . : / -``, not first), each appears once
+in a line with no escapes (so the match is the top-level key: the slow path checks that, once, when
+the entry is made), and an entry is kept only if its template, filled with the values of the record
+that made it, gives the very bytes the encoder gave. Anything else is checked the ordinary way.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from doseguard.io.encoders import Encoder
+from doseguard.results import OrderResult, Status
+
+CACHE_SIZE = 16_384
+_VALUE = re.compile(rb'[ \t]*:[ \t]*"([A-Za-z0-9][A-Za-z0-9_.:/-]*)"')
+_PLAIN_NAME = re.compile(r"[A-Za-z0-9_./<>][A-Za-z0-9_./<> -]*")
+_MARKS = {b"987654321012": 0, b"DGSOURCEMARK": 1, b"DGORDERMARK": 2, b"DGPATIENTMARK": 3}
+_SPLIT = re.compile(b"(" + b"|".join(_MARKS) + b")")
+
+Key = bytes
+Ids = tuple[bytes, bytes]
+# (status, highest severity or None, rule ids of the findings): what the main process counts
+Outcome = tuple[str, str | None, tuple[str, ...]]
+
+
+class _Template:
+    """An encoded output with holes for the record number, source and ids."""
+
+    __slots__ = ("fields", "format", "outcome")
+
+    def __init__(self, pieces: list[bytes], outcome: Outcome) -> None:
+        literal = [piece.replace(b"%", b"%%") for piece in pieces[0::2]]
+        self.format = b"%b".join(literal)
+        self.fields = tuple(_MARKS[mark] for mark in pieces[1::2])  # indexes into fill's arguments
+        self.outcome = outcome
+
+    def fill(self, record: bytes, source: bytes, order_id: bytes, patient_id: bytes) -> bytes:
+        values = (record, source, order_id, patient_id)
+        return self.format % tuple(values[index] for index in self.fields)
+
+
+class LineCache:
+    """What lines already checked gave, for one encoder (one output format) and one rule set."""
+
+    def __init__(self, encode: Encoder) -> None:
+        self.encode = encode
+        self._templates: dict[Key, _Template] = {}
+
+    @staticmethod
+    def plain_name(name: str) -> bool:
+        """Whether sources ``name:line`` are written as is by every format (no quoting, escaping or
+        spreadsheet defusing)."""
+        return name.isascii() and _PLAIN_NAME.fullmatch(name) is not None
+
+    @staticmethod
+    def key(raw: bytes) -> tuple[Key, Ids] | None:
+        """The line without the values of its ids, and the ids; None if they are not plain.
+
+        A line whose key equals an entry's is that entry's line with other plain ids, so what
+        :meth:`learn` proved of the entry's line (no escapes, each id key once) holds for it too.
+        """
+        at_order, at_patient = raw.find(b'"order_id"'), raw.find(b'"patient_id"')
+        if at_order < 0 or at_patient < 0:
+            return None
+        order = _VALUE.match(raw, at_order + 10)
+        patient = _VALUE.match(raw, at_patient + 12)
+        if order is None or patient is None:
+            return None
+        (start, end), (start2, end2) = sorted((order.span(1), patient.span(1)))
+        return raw[:start] + raw[end:start2] + raw[end2:], (order.group(1), patient.group(1))
+
+    def get(self, key: Key) -> _Template | None:
+        return self._templates.get(key)
+
+    def learn(self, raw: bytes, data: Any, result: OrderResult, encoded: bytes) -> None:
+        """Remember ``result`` (just encoded as ``encoded``) for lines like ``raw`` but for their ids,
+        if that is provably right: ``data`` is what ``raw`` parsed to."""
+        if result.status is Status.ERROR or not isinstance(data, dict) or b"\\" in raw:
+            return
+        if raw.count(b'"order_id"') != 1 or raw.count(b'"patient_id"') != 1:
+            return
+        found = self.key(raw)
+        if found is None:
+            return
+        key, (order_id, patient_id) = found
+        ids = (order_id.decode(), patient_id.decode())
+        if (data.get("order_id"), data.get("patient_id")) != ids:
+            return  # the ids found are not the record's top-level ids
+        if (result.order_id, result.patient_id) != ids:
+            return
+        probe = OrderResult(int(b"987654321012"), "DGSOURCEMARK", "DGORDERMARK", "DGPATIENTMARK",
+                            result.status, result.findings, result.errors, result.warnings,
+                            result.rules_version)  # fmt: skip
+        severity = result.severity
+        outcome = (result.status.value, severity.value if severity else None,
+                   tuple(f.rule_id for f in result.findings))  # fmt: skip
+        template = _Template(_SPLIT.split(self.encode(probe)), outcome)
+        if template.fill(b"%d" % result.record, result.source.encode(), order_id, patient_id) != encoded:
+            return
+        if len(self._templates) >= CACHE_SIZE:
+            self._templates.clear()
+        self._templates[key] = template

@@ -1,0 +1,114 @@
+"""The line cache writes exactly what checking each line would write, whatever the ids look like."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import orjson
+import pytest
+from benchmarks.generate import realistic
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from doseguard.batch.chunks import Chunk
+from doseguard.batch.line_cache import LineCache
+from doseguard.batch.worker import ChunkChecker, ChunkResult
+from doseguard.checker import Checker
+from doseguard.rules.source import RuleSource
+
+SENTENCES = [
+    {k: v for k, v in order.items() if k not in ("order_id", "patient_id")} for order in realistic(40)
+]
+RISKY_IDS = st.one_of(
+    st.from_regex(r"[A-Z]{3}-[0-9]{1,8}", fullmatch=True),
+    st.text(alphabet='aZ09-=+@ ,"\\%é:/._\t', min_size=0, max_size=8),
+    st.integers(min_value=-5, max_value=10**12),
+    st.none(),
+)
+NAMES = st.sampled_from(
+    ["orders.jsonl", "/data/in put.jsonl", "<stdin>", "-flag,name.jsonl", "=x.jsonl", "é.jsonl"]
+)
+
+
+@pytest.fixture(scope="module")
+def checker() -> Checker:
+    return Checker(RuleSource().load())
+
+
+def line(sentence: dict[str, Any], order_id: Any, patient_id: Any, shape: str) -> bytes:
+    record = {"order_id": order_id, "patient_id": patient_id, **sentence}
+    if shape == "spaced":
+        return json.dumps(record).encode()
+    if shape == "patient-first":
+        record = {"patient_id": patient_id, **sentence, "order_id": order_id}
+    elif shape == "nested":  # an order_id that is not the record's
+        record = {"patient_id": patient_id, **sentence, "extra": {"order_id": order_id}}
+    elif shape == "repeated":  # a repeated key: the last one counts
+        return orjson.dumps(record)[:-1] + b',"order_id":"LATER"}'
+    return orjson.dumps(record)
+
+
+@st.composite
+def chunks(draw: st.DrawFn) -> Chunk:
+    lines = []
+    for _ in range(draw(st.integers(min_value=1, max_value=30))):
+        sentence = SENTENCES[draw(st.integers(min_value=0, max_value=5))]  # few sentences: many hits
+        shape = draw(st.sampled_from(["compact", "compact", "spaced", "patient-first", "nested", "repeated"]))
+        lines.append(line(sentence, draw(RISKY_IDS), draw(RISKY_IDS), shape))
+        if draw(st.booleans()) and draw(st.booleans()):
+            lines.append(b"   ")
+    return Chunk("lines", draw(NAMES), draw(st.integers(min_value=1, max_value=10**7)), lines, first_line=7)
+
+
+def same(left: ChunkResult, right: ChunkResult) -> None:
+    assert left.outputs == right.outputs
+    assert left.meta == right.meta
+    assert left.counts == right.counts
+
+
+@pytest.mark.parametrize("output", ["jsonl", "csv"])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(chunk=chunks())
+def test_cached_lines_read_exactly_as_checked_lines(checker: Checker, output: str, chunk: Chunk) -> None:
+    cached = ChunkChecker(checker, output)
+    plain = ChunkChecker(checker, output)
+    plain.lines = None
+    expected = plain.process(chunk)
+    same(cached.process(chunk), expected)  # learns
+    same(cached.process(chunk), expected)  # answers from what it learnt
+
+
+def test_repeated_sentences_are_answered_from_the_cache(checker: Checker) -> None:
+    sentence = SENTENCES[0]
+    chunk = Chunk(
+        "lines", "o.jsonl", 1, [line(sentence, f"ORD-{n}", f"PT-{n}", "compact") for n in range(50)]
+    )
+    cached = ChunkChecker(checker, "jsonl")
+    assert cached.lines is not None
+    cached.process(chunk)
+    key = LineCache.key(chunk.items[0])
+    assert key is not None and cached.lines.get(key[0]) is not None
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b'{"order_id":"A\\u0041","patient_id":"P","drug":"b12"}',  # an escape
+        b'{"order_id":"A","patient_id":"P","order_id":"B","drug":"b12"}',  # a repeated key
+        b'{"order_id":"A","patient_id":"P","note":"\\"order_id\\":\\"X\\""}',  # a key inside a value
+    ],
+)
+def test_lines_that_cannot_be_proven_safe_are_not_learnt(checker: Checker, raw: bytes) -> None:
+    cached = ChunkChecker(checker, "jsonl")
+    assert cached.lines is not None
+    cached.process(Chunk("lines", "o.jsonl", 1, [raw]))
+    key = LineCache.key(raw)
+    assert key is None or cached.lines.get(key[0]) is None
+
+
+def test_names_that_a_format_would_quote_or_defuse_do_not_use_the_cache() -> None:
+    assert LineCache.plain_name("/data/orders 2026.jsonl")
+    assert LineCache.plain_name("<stdin>")
+    for name in ("-orders.jsonl", "=1+1.jsonl", "a,b.jsonl", 'a"b.jsonl', "é.jsonl", "a\nb"):
+        assert not LineCache.plain_name(name)

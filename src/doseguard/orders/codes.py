@@ -1,10 +1,14 @@
-"""Coded values written many ways: routes, sites, phases, and free-text lists (allergies, ...)."""
+"""Coded values written many ways: routes, sites, phases, and free-text lists (allergies, ...).
+
+The functions of one text are cached: in a batch the same few spellings come back again and again.
+"""
 
 from __future__ import annotations
 
 import re
 import unicodedata
 from collections.abc import Iterable
+from functools import lru_cache
 
 from doseguard.vocabulary import MAX_PHRASE_WORDS, MAX_TERMS
 
@@ -43,14 +47,17 @@ def _key(text: str) -> str:
     return re.sub(r"\s+", " ", text.strip().lower())
 
 
+@lru_cache(maxsize=4096)
 def route_code(text: str) -> str | None:
     return ROUTE_SYNONYMS.get(_key(text))
 
 
+@lru_cache(maxsize=4096)
 def site_code(text: str) -> str | None:
     return SITE_SYNONYMS.get(_SIDE.sub("", _key(text)))
 
 
+@lru_cache(maxsize=4096)
 def phase_code(text: str) -> str | None:
     return PHASE_SYNONYMS.get(_key(text))
 
@@ -59,6 +66,7 @@ _QUALIFIER = re.compile(r"\s*\([^)]*\)")
 _LETTER_DASH_DIGIT = re.compile(r"\b([a-z])[\s-]+(\d+)\b")
 
 
+@lru_cache(maxsize=4096)
 def free_text_item(text: str) -> str:
     """An allergy or condition as rules compare it: lower case, single spaces, straight apostrophes,
     no parenthesised qualifier ("vitamin B12 (anaphylaxis)"), "B-12" and "B 12" written "b12"."""
@@ -66,6 +74,7 @@ def free_text_item(text: str) -> str:
     return _LETTER_DASH_DIGIT.sub(r"\1\2", key)
 
 
+@lru_cache(maxsize=4096)
 def flag_item(text: str) -> str:
     """A red flag as rules compare it: lower_snake_case."""
     return re.sub(r"[\s\-]+", "_", _key(text))
@@ -86,6 +95,7 @@ def _null_key(text: str) -> str:
     return " ".join(re.sub(r"[\W_]+", " ", text.lower()).split())
 
 
+@lru_cache(maxsize=4096)
 def is_null_entry(text: str) -> bool:
     """True for a list entry that records nothing: "none", "nil", "N/A", "-", "no red flags", "NKDA"."""
     return _null_key(text) in NULL_ENTRIES

@@ -91,3 +91,134 @@ class Order:
     patient_id: str
     facts: dict[str, Any]
     warnings: tuple[str, ...] = ()
+
+
+# The fast path --------------------------------------------------------------------------------------
+# Validating a record through pydantic is the largest single cost of checking an order. Most records
+# are plain: every field known, every value text (a CSV row always is), a whole number or a list of
+# text, ASCII, not too long. For those, plain_record below does what OrderRecord would do, by hand;
+# anything else (an unknown field, another type, non-ASCII text, an edge of a limit, anything invalid)
+# is left to OrderRecord, so that every problem is still found and worded by one validator.
+# tests/orders/test_plain_record.py holds the two equal on generated records.
+
+TEXT_FIELDS = (
+    "order_id", "patient_id", "drug", "dose", "volume", "concentration", "product_concentration", "route",
+    "site", "frequency", "duration", "phase",
+)  # fmt: skip
+_ASCII_SPACE = " \t\n\r\x0b\x0c"
+"""What pydantic's whitespace stripping removes from ASCII text (``str.strip`` also removes \\x1c-\\x1f)."""
+_FIELD_KINDS = {
+    **dict.fromkeys(TEXT_FIELDS, "text"),
+    "administrations_given": "count",
+    **dict.fromkeys(LIST_FIELDS, "list"),
+}
+
+
+@dataclass(slots=True)
+class PlainRecord:
+    """What :class:`OrderRecord` holds for a plain record (same attributes, no unknown fields)."""
+
+    order_id: str
+    patient_id: str
+    drug: str
+    dose: str | None = None
+    volume: str | None = None
+    concentration: str | None = None
+    product_concentration: str | None = None
+    route: str | None = None
+    site: str | None = None
+    frequency: str | None = None
+    duration: str | None = None
+    phase: str | None = None
+    administrations_given: int | None = None
+    red_flags: list[str] | None = None
+    allergies: list[str] | None = None
+    conditions: list[str] | None = None
+    model_extra: dict[str, Any] | None = None
+
+
+class _NotPlain(Exception):
+    """The record is left to OrderRecord."""
+
+
+def plain_record(raw: Any) -> PlainRecord | None:
+    """The validated record, as :class:`OrderRecord` would give it, or None to use OrderRecord."""
+    if type(raw) is not dict:
+        return None
+    values: dict[str, Any] = {}
+    kinds = _FIELD_KINDS
+    for name, value in raw.items():
+        kind = kinds.get(name)
+        if kind is None:  # an unknown field (or a key that is not text) is not plain
+            return None
+        if type(value) is str and kind == "text" and len(value) <= MAX_TEXT and value.isascii():
+            stripped = value.strip()
+            if stripped is value or stripped == value.strip(_ASCII_SPACE):
+                values[name] = stripped or None  # blank is None (_blank_to_none)
+                continue
+            if stripped:
+                return None  # \x1c-\x1f at an end: str.strip and pydantic's stripping disagree
+            values[name] = None
+        elif value is None:
+            values[name] = None
+        elif kind == "text":
+            return None  # not text, too long, or not ASCII
+        else:
+            try:
+                values[name] = (_plain_count if kind == "count" else _plain_list)(value)
+            except _NotPlain:
+                return None
+    if values.get("order_id") is None or values.get("patient_id") is None or values.get("drug") is None:
+        return None  # required: missing or blank is a problem OrderRecord words
+    return PlainRecord(**values)
+
+
+def _plain_text(value: Any) -> str | None:
+    """One text as OrderRecord validates it, with blank as None; raises _NotPlain for the others."""
+    if type(value) is not str or not value.isascii() or len(value) > MAX_TEXT:
+        raise _NotPlain
+    stripped = value.strip()
+    if stripped is value or stripped == value.strip(_ASCII_SPACE):
+        return stripped or None
+    if stripped:
+        raise _NotPlain
+    return None
+
+
+def _plain_count(value: Any) -> int | None:
+    kind = type(value)
+    if kind is str:
+        if not value.strip():
+            return None  # blank (_blank_to_none)
+        if not (value.isascii() and value.isdigit() and len(value) <= 6):
+            raise _NotPlain
+        number = int(value)
+    elif kind is float and value.is_integer():
+        number = int(value)
+    elif kind is int:
+        number = value
+    else:
+        raise _NotPlain
+    if not 0 <= number <= MAX_ADMINISTRATIONS:
+        raise _NotPlain
+    return number
+
+
+def _plain_list(value: Any) -> list[str] | None:
+    kind = type(value)
+    if kind is str:
+        if not value.isascii() or len(value) > MAX_TEXT:
+            raise _NotPlain
+        if not value.strip():
+            return None
+        return [item for item in (part.strip() for part in value.split(";")) if item]
+    if kind is not list:
+        raise _NotPlain
+    items = []
+    for item in value:
+        if type(item) is not str:
+            raise _NotPlain
+        text = _plain_text(item)
+        if text is not None:
+            items.append(text)
+    return items

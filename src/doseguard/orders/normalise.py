@@ -22,6 +22,8 @@ from doseguard.orders.model import (
     REQUIRED_FIELDS,
     Order,
     OrderRecord,
+    PlainRecord,
+    plain_record,
 )
 from doseguard.orders.quantities import Quantity, QuantityError, parse_concentration, parse_mass, parse_volume
 from doseguard.orders.schedule import Duration, Frequency, ScheduleError, parse_duration, parse_frequency
@@ -166,7 +168,7 @@ def _unknown_code(name: str, text: str, allowed: tuple[str, ...]) -> str:
     return f"unknown {name} {text.strip()!r}{hint} (expected one of: {expected})"
 
 
-def _unknown_fields(record: OrderRecord) -> tuple[str, ...]:
+def _unknown_fields(record: OrderRecord | PlainRecord) -> tuple[str, ...]:
     warnings = []
     for name in record.model_extra or {}:
         close = difflib.get_close_matches(str(name), RECORD_FIELDS, n=1, cutoff=0.7)
@@ -175,9 +177,12 @@ def _unknown_fields(record: OrderRecord) -> tuple[str, ...]:
     return tuple(warnings)
 
 
-def _validate(raw: Mapping[str, Any]) -> tuple[OrderRecord, list[FieldProblem]]:
+def _validate(raw: Mapping[str, Any]) -> tuple[OrderRecord | PlainRecord, list[FieldProblem]]:
     """The record and its type problems; fields of the wrong type are set aside so that the others
     are still parsed and every problem of the record is reported at once."""
+    plain = plain_record(raw)
+    if plain is not None:
+        return plain, []
     try:
         return OrderRecord.model_validate(raw), []
     except ValidationError as error:

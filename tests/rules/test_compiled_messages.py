@@ -88,7 +88,14 @@ def test_compiled_messages_of_the_bundled_rules_agree_with_render(facts: dict[st
 
 @pytest.mark.parametrize(
     "text",
-    ["{{literal}} {limit} mcg, {table[site]} mL ({dose_mcg}) {bad}", "{limit}", "", "{dose_mcg}{volume_ml}"],
+    [
+        "{{literal}} {limit} mcg, {table[site]} mL ({dose_mcg}) {bad}",
+        "{limit}",
+        "",
+        "{dose_mcg}{volume_ml}",
+        "100% of {dose_mcg} is %s, %% or %(x)s {limit}%",
+        "{{%d}} {'%s'} {missing(site)}",
+    ],
 )
 def test_constant_placeholders_are_rendered_once_and_alike(text: str) -> None:
     template, _ = parse_message(text, VOCABULARY, PARAMETERS)

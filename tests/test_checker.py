@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from doseguard import Checker, InputRecord, Status, load_rules
-from doseguard.checker import NOT_COVERED
+from doseguard.checker import _UNCACHEABLE, NOT_COVERED, _freeze, _identity, _record_key
 from doseguard.engine import adapter
 from doseguard.results import Summary
 
@@ -145,3 +147,34 @@ def test_one_hundred_thousand_orders_complete_with_one_result_each() -> None:
     assert summary.by_rule["B12-ROUTE"] == len(range(0, 100_000, 7))
     assert summary.by_rule["B12-REASSESS"] == len([i for i in range(0, 100_000, 11) if i >= 3])
     assert evaluations == 100_000  # every order differs, so the engine really evaluated each one
+
+
+def _reference_key(data: Any) -> Any:
+    """The outcome cache's key as first written: ids valid, then every other field frozen, type-exact."""
+    if not isinstance(data, dict) or None in _identity(data):
+        return None
+    parts = []
+    for name, value in data.items():
+        if name not in ("order_id", "patient_id"):
+            frozen = _freeze(value)
+            if frozen is _UNCACHEABLE:
+                return None
+            parts.append((name, frozen))
+    return tuple(parts)
+
+
+_KEY_VALUES = st.one_of(
+    st.sampled_from(["", " ", "1 mL", "O1", 0, 1, 3, True, False, 1.0, 3.0, None, -2, 10**20]),
+    st.lists(st.sampled_from(["a", 1, 1.0, True, None]), max_size=2),
+    st.just({"nested": 1}),
+)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(
+    st.dictionaries(
+        st.sampled_from(["order_id", "patient_id", "dose", "administrations_given", "x"]), _KEY_VALUES
+    )
+)
+def test_the_outcome_key_is_type_exact_whatever_path_it_takes(data: dict[str, Any]) -> None:
+    assert _record_key(data, _identity(data)) == _reference_key(data)

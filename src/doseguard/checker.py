@@ -28,6 +28,7 @@ CACHE_SIZE = 16_384
 IDENTITY_FIELDS = ("order_id", "patient_id")
 _UNCACHEABLE = object()
 _TEXT = {str}
+_TEXT_OR_INT = {str, int}
 
 Outcome = tuple[Status, tuple[Finding, ...], tuple[dict[str, Any], ...], tuple[str, ...]]
 
@@ -61,7 +62,6 @@ class Checker:
         self.rules = rules
         self.engine = DurableEngine(rules.rules)
         self.normaliser = OrderNormaliser(rules.drug_names)
-        self._by_id: dict[str, Rule] = {rule.id: rule for rule in rules.rules}
         self._finders = {rule.id: _finder(rule) for rule in rules.rules}
         self._order = {rule.id: index for index, rule in enumerate(rules.rules)}
         self._covered = rules.covered_drugs
@@ -102,7 +102,7 @@ class Checker:
                 results[index] = OrderResult(number, item.source, order_id, patient_id, Status.INVALID,
                                              errors=problems, rules_version=version)  # fmt: skip
                 continue
-            key = _record_key(item.data)
+            key = _record_key(item.data, (order_id, patient_id))
             known = self._outcomes.get(key) if key is not None else None
             if known is not None:
                 status, findings, errors, warnings = known
@@ -200,7 +200,7 @@ class Checker:
                            rules_version=self.rules.version)  # fmt: skip
 
     def _findings(self, facts: dict[str, Any], fired: frozenset[str]) -> tuple[Finding, ...]:
-        unknown = fired - self._by_id.keys()
+        unknown = fired - self._finders.keys()
         if unknown:
             raise EngineError(f"unknown rules fired: {sorted(unknown)}")
         finders = self._finders
@@ -257,17 +257,19 @@ def _clean_id(value: Any) -> str | None:
     return None
 
 
-def _record_key(data: Any) -> tuple[Any, ...] | None:
-    """The record without its ids, hashable and type-exact (``True`` is not ``1``), or None when the
-    record cannot share an outcome: its ids are not both valid, or it holds nested objects."""
-    if not isinstance(data, dict):
-        return None
-    if _clean_id(data.get("order_id")) is None or _clean_id(data.get("patient_id")) is None:
+def _record_key(data: Any, ids: tuple[str | None, str | None]) -> tuple[Any, ...] | None:
+    """The record without its ids (``ids``: what :func:`_identity` says of it), hashable and type-exact
+    (``True`` is not ``1``), or None when the record cannot share an outcome: its ids are not both
+    valid, or it holds nested objects."""
+    if ids[0] is None or ids[1] is None or not isinstance(data, dict):
         return None
     rest = dict(data)
     del rest["order_id"], rest["patient_id"]
-    if set(map(type, rest.values())) <= _TEXT:  # the common case: every field is text (a CSV row always)
+    kinds = set(map(type, rest.values()))
+    if kinds <= _TEXT:  # the common case: every field is text (a CSV row always)
         return tuple(rest.items())
+    if kinds <= _TEXT_OR_INT:  # JSON with a count: as _freeze writes it
+        return tuple((name, value if type(value) is str else (int, value)) for name, value in rest.items())
     parts = []
     for name, value in data.items():
         if name in IDENTITY_FIELDS:

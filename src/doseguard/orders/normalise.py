@@ -110,8 +110,11 @@ class OrderNormaliser:
             ("allergies", codes.free_text_item, "allergy_terms"),
             ("conditions", codes.free_text_item, "condition_terms"),
         ):
+            entries = getattr(record, name)
+            if not entries:
+                continue
             # "None", "N/A", "-", "no red flags", "NKDA": an entry that records nothing is no entry.
-            values = [v for v in getattr(record, name) or () if not codes.is_null_entry(v)]
+            values = [v for v in entries if not codes.is_null_entry(v)]
             if not values:
                 continue
             facts[name] = list(dict.fromkeys(item(v) for v in values))

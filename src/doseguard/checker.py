@@ -269,7 +269,7 @@ def _record_key(data: Any, ids: tuple[str | None, str | None]) -> tuple[Any, ...
     if kinds <= _TEXT:  # the common case: every field is text (a CSV row always)
         return tuple(rest.items())
     if kinds <= _TEXT_OR_INT:  # JSON with a count: as _freeze writes it
-        return tuple((name, value if type(value) is str else (int, value)) for name, value in rest.items())
+        return tuple([(name, value if type(value) is str else (int, value)) for name, value in rest.items()])
     parts = []
     for name, value in data.items():
         if name in IDENTITY_FIELDS:

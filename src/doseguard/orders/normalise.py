@@ -29,6 +29,17 @@ from doseguard.orders.quantities import Quantity, QuantityError, parse_concentra
 from doseguard.orders.schedule import Duration, Frequency, ScheduleError, parse_duration, parse_frequency
 from doseguard.vocabulary import PHASES, ROUTES, SITES
 
+_QUANTITIES = tuple(
+    (name, fact, parser, name.replace("_", " "))
+    for name, fact, parser in (
+        ("dose", "dose_mcg", parse_mass),
+        ("volume", "volume_ml", parse_volume),
+        ("concentration", "concentration_mcg_per_ml", parse_concentration),
+        ("product_concentration", "product_concentration_mcg_per_ml", parse_concentration),
+    )
+)
+"""Quantity fields: the record's field, the fact, the parser, and the field as messages name it."""
+
 
 class OrderNormaliser:
     """Normalises records for one rule set (whose packs say which drug names mean the same drug)."""
@@ -48,17 +59,12 @@ class OrderNormaliser:
 
         quantities: list[Quantity] = []
         notation: list[str] = []
-        for name, fact, parser in (
-            ("dose", "dose_mcg", parse_mass),
-            ("volume", "volume_ml", parse_volume),
-            ("concentration", "concentration_mcg_per_ml", parse_concentration),
-            ("product_concentration", "product_concentration_mcg_per_ml", parse_concentration),
-        ):
+        for name, fact, parser, what in _QUANTITIES:
             text = getattr(record, name)
             if text is None:
                 continue
             try:
-                quantity = parser(text, name.replace("_", " "))
+                quantity = parser(text, what)
             except QuantityError as error:
                 problems.append(FieldProblem(name, str(error), text))
                 continue

@@ -62,8 +62,9 @@ def chunks(draw: st.DrawFn) -> Chunk:
 
 
 def same(left: ChunkResult, right: ChunkResult) -> None:
-    assert left.outputs == right.outputs
-    assert left.meta == right.meta
+    assert left.outputs() == right.outputs()
+    assert left.records_meta() == right.records_meta()
+    assert left.order_ids == right.order_ids
     assert left.counts == right.counts
 
 

@@ -56,3 +56,21 @@ def test_answers_like_a_dict_of_first_occurrences(ids: list[str]) -> None:
             assert table.add(order_id, record) == first.get(order_id)
             first.setdefault(order_id, record)
         assert len(table) == len(first)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(st.one_of(st.none(), st.text(max_size=3)), max_size=40), max_size=12))
+def test_adding_a_chunk_at_once_answers_like_adding_one_by_one(chunks: list[list[str | None]]) -> None:
+    first: dict[str, int] = {}
+    record = 1
+    with OrderIdTable(capacity=4, max_capacity=16) as table:
+        for chunk in chunks:
+            expected = []
+            for offset, order_id in enumerate(chunk):
+                if order_id is not None:
+                    if order_id in first:
+                        expected.append((offset, first[order_id]))
+                    first.setdefault(order_id, record + offset)
+            assert table.add_many(chunk, record) == expected
+            record += len(chunk)
+        assert len(table) == len(first)

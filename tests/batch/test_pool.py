@@ -25,14 +25,14 @@ def orders(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def statuses(results: list[ChunkResult]) -> list[str]:
-    return [meta[3] for result in results for meta in result.meta]
+    return [meta[3] for result in results for meta in result.records_meta()]
 
 
 def run(pool: WorkerPool, orders: Path, *, after_first: object = None) -> list[ChunkResult]:
     """Every chunk's result, in order; ``after_first`` is called once the first result is back."""
     results = []
     for chunk, result in pool.map_ordered(ChunkReader([str(orders)], chunk_records=250)):
-        assert result.meta[0][2].endswith(f":{chunk.first_line}")
+        assert result.records_meta()[0][2].endswith(f":{chunk.first_line}")
         results.append(result)
         if len(results) == 1 and callable(after_first):
             after_first()
@@ -45,7 +45,7 @@ def test_results_come_back_in_input_order(orders: Path) -> None:
         results = run(pool, orders)
     finally:
         pool.close()
-    sources = [meta[2] for result in results for meta in result.meta]
+    sources = [meta[2] for result in results for meta in result.records_meta()]
     assert sources == [f"{orders}:{line}" for line in range(1, 3_001)]
     assert pool.restarts == 0
 
@@ -68,7 +68,7 @@ def test_a_worker_killed_while_it_holds_chunks_is_replaced_and_its_chunks_checke
         clean.close()
     assert pool.restarts == 1
     assert killed and killed[0] not in [worker.process.pid for worker in pool._workers]
-    assert [r.outputs for r in results] == [r.outputs for r in expected]
+    assert [r.encoded for r in results] == [r.encoded for r in expected]
     assert "error" not in statuses(results)
 
 

@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -110,6 +111,30 @@ def test_a_worker_killed_from_outside_mid_run_loses_nothing(tmp_path: Path) -> N
     lines = out.read_bytes().splitlines()
     assert len(lines) == 150_000
     assert all(json.loads(line)["status"] != "error" for line in lines[::997])
+
+
+def test_an_order_id_repeated_across_chunks_makes_the_later_record_invalid(tmp_path: Path) -> None:
+    orders = list(realistic(5_000))
+    orders[4_500]["order_id"] = orders[10]["order_id"]  # 4,490 records later, two chunks on
+    orders[4_501]["order_id"] = orders[4_500]["order_id"]  # and once more, in the same chunk
+    path = tmp_path / "repeats.jsonl"
+    write_jsonl(path, orders)
+    summary = tmp_path / "summary.json"
+    outputs = []
+    for jobs in (1, 2):
+        done = check(path, "--format", "jsonl", "--jobs", jobs, "--fail-on", "never", "--summary", summary)
+        assert done.returncode == 0, done.stderr
+        outputs.append(done.stdout)
+    assert outputs[0] == outputs[1]
+    lines = [json.loads(line) for line in outputs[0].splitlines()]
+    assert len(lines) == 5_000
+    repeats = [(line["record"], line["status"], line["errors"][0]["message"]) for line in lines[4_500:4_502]]
+    assert repeats == [
+        (4_501, "invalid", "duplicates the order_id of record 11"),
+        (4_502, "invalid", "duplicates the order_id of record 11"),
+    ]
+    counts = json.loads(summary.read_text())["by_status"]
+    assert {status: n for status, n in counts.items() if n} == Counter(line["status"] for line in lines)
 
 
 def test_gzip_input_gives_the_same_results(tmp_path: Path, orders: Path) -> None:

@@ -34,10 +34,12 @@ STDIN = "-"
 class Chunk:
     """Records to check together.
 
-    ``kind`` says what ``items`` hold: ``"lines"`` (raw JSON Lines, blank ones included so that line
-    numbers stay right, numbered from ``first_line``), ``"rows"`` ((line, cells) pairs of a CSV with
-    ``header``) or ``"objects"`` ((source, parsed value) pairs; ``context`` holds a FHIR Bundle's other
-    resources). ``first_record`` is the 1-based number of the chunk's first record in the whole run.
+    ``kind`` says what ``items`` hold: ``"text"`` (one bytes object: JSON Lines joined by newlines,
+    as read, which is all the main process does with them), ``"lines"`` (the same split into raw
+    lines, blank ones included so that line numbers stay right, numbered from ``first_line``),
+    ``"rows"`` ((line, cells) pairs of a CSV with ``header``) or ``"objects"`` ((source, parsed
+    value) pairs; ``context`` holds a FHIR Bundle's other resources). ``first_record`` is the
+    1-based number of the chunk's first record in the whole run.
     """
 
     kind: str
@@ -50,13 +52,28 @@ class Chunk:
 
     @property
     def record_count(self) -> int:
-        if self.kind == "lines":
-            return sum(1 for line in self.items if line.strip())
+        if self.kind == "text":  # every line a record unless some line does not start an object
+            text: bytes = self.items[0]
+            lines = text.count(b"\n") + 1
+            if text.count(b"\n{") + text.startswith(b"{") == lines:
+                return lines
+            return self.as_lines().record_count
+        if self.kind == "lines":  # blank lines are not records (counted in C: this runs per chunk)
+            items = self.items
+            return len(items) - items.count(b"") - sum(map(bytes.isspace, items))
         return len(self.items)
+
+    def as_lines(self) -> Chunk:
+        """A ``"text"`` chunk split into its lines (what workers read); any other chunk as it is."""
+        if self.kind != "text":
+            return self
+        return Chunk("lines", self.name, self.first_record, self.items[0].split(b"\n"), self.first_line)
 
     def split(self) -> tuple[Chunk, Chunk]:
         """Two halves, each keeping its records' numbers and sources (to isolate a record that kills
         its worker)."""
+        if self.kind == "text":
+            return self.as_lines().split()
         middle = len(self.items) // 2
         left = Chunk(self.kind, self.name, self.first_record, self.items[:middle], self.first_line,
                      self.header, self.context)  # fmt: skip
@@ -65,6 +82,21 @@ class Chunk:
         right = Chunk(self.kind, self.name, right_first, self.items[middle:], right_line, self.header,
                       self.context)  # fmt: skip
         return left, right
+
+
+def _groups_of_lines(body: bytes, size: int) -> Iterator[tuple[bytes, int]]:
+    """``body`` (lines joined by newlines) in groups of ``size`` lines, and each group's line count:
+    cut with ``find``, so that no line becomes an object of its own in the main process."""
+    start = 0
+    while True:
+        end = start
+        for _ in range(size):
+            end = body.find(b"\n", end) + 1
+            if not end:
+                yield body[start:], body.count(b"\n", start) + 1
+                return
+        yield body[start : end - 1], size
+        start = end
 
 
 def input_format(path: str) -> str:
@@ -166,14 +198,12 @@ class ChunkReader:
             if cut < 0:
                 pending = data
                 continue
-            lines = data[:cut].split(b"\n")
-            pending = data[cut + 1 :]
-            for start in range(0, len(lines), self.chunk_records):
-                part = lines[start : start + self.chunk_records]
-                yield self._chunk("lines", name, part, first_line=line)
-                line += len(part)
+            body, pending = data[:cut], data[cut + 1 :]
+            for part, count in _groups_of_lines(body, self.chunk_records):
+                yield self._chunk("text", name, [part], first_line=line)
+                line += count
         if pending:
-            yield self._chunk("lines", name, [pending], first_line=line)
+            yield self._chunk("text", name, [pending], first_line=line)
 
     def _rows(self, name: str, stream: IO[bytes], tell: Callable[[], int]) -> Iterator[Chunk]:
         text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="surrogateescape", newline="")

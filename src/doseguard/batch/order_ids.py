@@ -141,6 +141,39 @@ class OrderIdTable:
                 self._spill()
         return None
 
+    def add_many(self, order_ids: list[str | None], first_record: int) -> list[tuple[int, int]]:
+        """``add`` for consecutive records (None: a record not to check); returns (offset, earlier
+        record) for each repeat. The loop of :meth:`add`, inlined: the main process runs it for
+        every order of a batch, so it keeps everything in locals until it must resize or look on
+        disk, which :meth:`add` does."""
+        repeats: list[tuple[int, int]] = []
+        keys, records, mask, size = self._keys, self._records, self._mask, self._size
+        room = (mask + 1) * 3 // 4 if self._bloom is None else 0  # inserts before add() must act
+        for offset, order_id in enumerate(order_ids):
+            if order_id is None:
+                continue
+            fingerprint = hash(order_id) or 1
+            slot = fingerprint & mask
+            found = keys[slot]
+            while found and found != fingerprint:  # _EMPTY is 0
+                slot = (slot + 1) & mask
+                found = keys[slot]
+            if found:
+                repeats.append((offset, records[slot]))
+            elif size < room:
+                keys[slot] = fingerprint
+                records[slot] = first_record + offset
+                size += 1
+            else:
+                self._size = size
+                earlier = self.add(order_id, first_record + offset)
+                if earlier is not None:
+                    repeats.append((offset, earlier))
+                keys, records, mask, size = self._keys, self._records, self._mask, self._size
+                room = (mask + 1) * 3 // 4 if self._bloom is None else 0
+        self._size = size
+        return repeats
+
     def _find_in_runs(self, fingerprint: int) -> int | None:
         for run in self._runs:
             earlier = run.find(fingerprint)

@@ -11,12 +11,14 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from doseguard.batch.chunks import ChunkReader
 from doseguard.batch.order_ids import OrderIdTable
 from doseguard.batch.pool import WorkerPool, WorkerStartError
-from doseguard.batch.worker import WorkerSetup, make_encoder
+from doseguard.batch.worker import ChunkResult, WorkerSetup, make_encoder
 from doseguard.checker import duplicate_result
+from doseguard.io.encoders import Encoder
 from doseguard.io.writers import Sink
 from doseguard.results import Summary
 from doseguard.rules.source import RuleSource
@@ -55,24 +57,12 @@ def run_batch(
     seen = OrderIdTable()  # spills to $TMPDIR beyond about 1.5 million ids
     try:
         for chunk, result in pool.map_ordered(reader):
-            outputs = result.outputs
             summary.merge(result.counts)
-            add, first = seen.add, chunk.first_record
-            for offset, (order_id, patient_id, source, status, severity, rules) in enumerate(result.meta):
-                number = first + offset
-                earlier = None if order_id is None or status == "invalid" else add(order_id, number)
-                if earlier is None or order_id is None:
-                    continue
-                # A repeated order_id: this record becomes invalid, whatever it was.
-                duplicate = duplicate_result(
-                    number, source, order_id, patient_id, earlier, summary.rules_version
-                )
-                outputs[offset] = encode(duplicate) if encode else duplicate
-                undo = Summary()
-                undo.add_counts(status, severity, rules)
-                summary.merge(undo, sign=-1)
-                summary.add_counts("invalid", "critical", ())
-            sink.write_chunk(outputs)
+            repeats = seen.add_many(result.order_ids, chunk.first_record)
+            if not repeats:
+                sink.write_chunk([result.encoded] if result.objects is None else result.objects)
+            else:
+                sink.write_chunk(_mark_repeats(result, repeats, chunk.first_record, encode, summary))
             if progress is not None:
                 progress(reader.bytes_read, summary.orders)
     finally:
@@ -82,3 +72,26 @@ def run_batch(
     summary.worker_restarts = pool.restarts
     sink.close(summary)
     return summary
+
+
+def _mark_repeats(
+    result: ChunkResult,
+    repeats: list[tuple[int, int]],
+    first_record: int,
+    encode: Encoder | None,
+    summary: Summary,
+) -> list[Any]:
+    """The chunk's outputs with each record that repeats an earlier order_id made invalid, whatever
+    it was, and the summary's counts moved with it."""
+    outputs, meta = result.outputs(), result.records_meta()
+    for offset, earlier in repeats:
+        order_id, patient_id, source, status, severity, rules = meta[offset]
+        assert order_id is not None
+        duplicate = duplicate_result(first_record + offset, source, order_id, patient_id, earlier,
+                                     summary.rules_version)  # fmt: skip
+        outputs[offset] = encode(duplicate) if encode else duplicate
+        undo = Summary()
+        undo.add_counts(status, severity, rules)
+        summary.merge(undo, sign=-1)
+        summary.add_counts("invalid", "critical", ())
+    return outputs

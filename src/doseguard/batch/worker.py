@@ -11,7 +11,9 @@ import os
 import pickle
 import signal
 import struct
+from array import array
 from dataclasses import dataclass
+from itertools import accumulate
 from multiprocessing.connection import Connection
 from typing import Any, cast
 
@@ -37,11 +39,30 @@ RecordMeta = tuple[str | None, str | None, str, str, str | None, tuple[str, ...]
 
 @dataclass(frozen=True, slots=True)
 class ChunkResult:
-    """One output item (encoded bytes, or the result itself for human formats) and meta per record."""
+    """A chunk's results as they cross the pipe, packed so that the main process does little.
 
-    outputs: list[Any]
-    meta: list[RecordMeta]
+    ``encoded`` is the chunk's output bytes (machine formats), with ``ends`` where each record's
+    bytes end; ``objects`` are the results themselves (human formats). ``order_ids`` are what the
+    main process checks for repeats (None: no id, or an invalid record, which is never a repeat).
+    ``meta`` is the pickled per-record :data:`RecordMeta`, read only when a repeat is found.
+    """
+
+    encoded: bytes
+    ends: array[int]
+    objects: list[OrderResult] | None
+    order_ids: list[str | None]
+    meta: bytes
     counts: Summary  # of this chunk: the main process adds them up
+
+    @classmethod
+    def pack(cls, outputs: list[Any], meta: list[RecordMeta], counts: Summary) -> ChunkResult:
+        """From one output (bytes, or the result itself) and one meta per record."""
+        order_ids = [m[0] if m[3] != "invalid" else None for m in meta]
+        packed = pickle.dumps(meta, protocol=pickle.HIGHEST_PROTOCOL)
+        if outputs and not isinstance(outputs[0], bytes):
+            return cls(b"", array("I"), outputs, order_ids, packed, counts)
+        ends = array("I", accumulate(map(len, outputs)))
+        return cls(b"".join(outputs), ends, None, order_ids, packed, counts)
 
     @classmethod
     def of(cls, results: list[OrderResult], encode: Encoder | None) -> ChunkResult:
@@ -53,7 +74,7 @@ class ChunkResult:
             described = describe(result)
             meta.append(described)
             counts.add_counts(*described[3:])
-        return cls(outputs, meta, counts)
+        return cls.pack(outputs, meta, counts)
 
     @classmethod
     def failed(cls, chunk: Chunk, setup: WorkerSetup, *, hung: bool) -> ChunkResult:
@@ -73,11 +94,23 @@ class ChunkResult:
         ]
         return cls.of(results, make_encoder(setup.output))
 
+    def outputs(self) -> list[Any]:
+        """One output per record: its bytes, or the result itself."""
+        if self.objects is not None:
+            return list(self.objects)
+        starts = [0, *self.ends[:-1]]
+        return [self.encoded[start:end] for start, end in zip(starts, self.ends, strict=True)]
+
+    def records_meta(self) -> list[RecordMeta]:
+        meta: list[RecordMeta] = pickle.loads(self.meta)
+        return meta
+
     def __add__(self, other: ChunkResult) -> ChunkResult:
         counts = Summary()
         counts.merge(self.counts)
         counts.merge(other.counts)
-        return ChunkResult(self.outputs + other.outputs, self.meta + other.meta, counts)
+        meta = self.records_meta() + other.records_meta()
+        return ChunkResult.pack(self.outputs() + other.outputs(), meta, counts)
 
 
 class ChunkChecker:
@@ -89,6 +122,7 @@ class ChunkChecker:
         self.lines = LineCache(self.encode) if self.encode is not None else None
 
     def process(self, chunk: Chunk) -> ChunkResult:
+        chunk = chunk.as_lines()
         if chunk.kind == "lines" and self.lines is not None and LineCache.plain_name(chunk.name):
             return self._process_lines(chunk, self.lines)
         results = self.checker.check_many(list(records_of(chunk)), chunk.first_record)
@@ -130,7 +164,7 @@ class ChunkChecker:
                 described = meta[position] = describe(numbered)
                 counts.add_counts(*described[3:])
                 cache.learn(raw, item.data, numbered, encoded)
-        return ChunkResult(outputs, cast(list[RecordMeta], meta), counts)
+        return ChunkResult.pack(outputs, cast(list[RecordMeta], meta), counts)
 
 
 def make_encoder(output: str) -> Encoder | None:
@@ -186,7 +220,7 @@ def serve(commands: Connection, results: Connection, setup: WorkerSetup) -> None
             result = checker.process(pickle.loads(stream.read(size)))
             payload = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
             if kill_on or kill_mid_result:
-                order_ids = {meta[0] for meta in result.meta}
+                order_ids = {meta[0] for meta in result.records_meta()}
                 if kill_on in order_ids:
                     os.kill(os.getpid(), signal.SIGKILL)
                 if kill_mid_result in order_ids:  # a header promising the whole, then half of it

@@ -32,6 +32,7 @@ def read_input(path: str) -> Iterator[InputRecord]:
 
 def records_of(chunk: Chunk) -> Iterator[InputRecord]:
     """The input records of one chunk, in order, one per record the chunk counts."""
+    chunk = chunk.as_lines()
     if chunk.kind == "lines":
         for offset, raw in enumerate(chunk.items):
             if raw.strip():

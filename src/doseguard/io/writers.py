@@ -92,9 +92,12 @@ class JsonWriter(_EncodedWriter):
         stream.write(b'{"results":[')
 
     def _write_encoded(self, encoded: list[bytes]) -> None:
-        joined = b",\n".join(line[:-1] for line in encoded)
-        self.stream.write((b"\n" if self.first else b",\n") + joined)
-        self.first = False
+        """Items are JSON lines, one or many to an item (a worker's chunk); an encoded line holds no
+        newline but its last (orjson escapes them in strings), so each newline ends a result."""
+        joined = b"".join(encoded)
+        if joined:
+            self.stream.write((b"\n" if self.first else b",\n") + joined[:-1].replace(b"\n", b",\n"))
+            self.first = False
 
     def close(self, summary: Summary) -> None:
         self.stream.write(b'\n],"summary":' + orjson.dumps(summary.as_dict()) + b"}\n")

@@ -85,25 +85,20 @@ def test_a_record_that_kills_its_worker_is_an_error_and_nothing_else_is_lost(
 
 
 def test_a_worker_killed_from_outside_mid_run_loses_nothing(tmp_path: Path) -> None:
+    """SIGKILL a worker once results are being written: the run notices, goes on, loses nothing."""
     path = tmp_path / "big.jsonl"
     write_jsonl(path, realistic(150_000))
-    out = tmp_path / "out.jsonl"
+    out, summary = tmp_path / "out.jsonl", tmp_path / "summary.json"
     run = subprocess.Popen([DOSEGUARD, "check", str(path), "--format", "jsonl", "--jobs", "2", "-o", str(out),
-                            "--fail-on", "never"])  # fmt: skip
+                            "--fail-on", "never", "--summary", str(summary)])  # fmt: skip
+    partial = tmp_path / ".out.jsonl.partial"  # the output, until the run completes
     try:
-        workers: list[int] = []
         deadline = time.monotonic() + 120
-        while not workers and time.monotonic() < deadline:
-            time.sleep(0.2)
-            children = Path(f"/proc/{run.pid}/task/{run.pid}/children")
-            pids = [int(p) for p in children.read_text().split()] if children.exists() else []
-            # the resource tracker is a child too: workers are the ones running the initializer
-            workers = [p for p in pids if b"resource_tracker" not in Path(f"/proc/{p}/cmdline").read_bytes()][
-                1:2
-            ]
-        assert workers, "no worker process appeared"
-        time.sleep(1.0)
-        os.kill(workers[0], signal.SIGKILL)
+        while not (partial.exists() and partial.stat().st_size) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        children = Path(f"/proc/{run.pid}/task/{run.pid}/children").read_text().split()
+        assert children, "no worker process"
+        os.kill(int(children[-1]), signal.SIGKILL)
         assert run.wait(timeout=600) == 0
     finally:
         if run.poll() is None:
@@ -111,6 +106,7 @@ def test_a_worker_killed_from_outside_mid_run_loses_nothing(tmp_path: Path) -> N
     lines = out.read_bytes().splitlines()
     assert len(lines) == 150_000
     assert all(json.loads(line)["status"] != "error" for line in lines[::997])
+    assert json.loads(summary.read_text())["timings"]["worker_restarts"] == 1
 
 
 def test_an_order_id_repeated_across_chunks_makes_the_later_record_invalid(tmp_path: Path) -> None:

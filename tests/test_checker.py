@@ -170,11 +170,39 @@ _KEY_VALUES = st.one_of(
 )
 
 
-@settings(max_examples=1000, deadline=None)
-@given(
-    st.dictionaries(
-        st.sampled_from(["order_id", "patient_id", "dose", "administrations_given", "x"]), _KEY_VALUES
-    )
+_KEY_RECORDS = st.dictionaries(
+    st.sampled_from(["order_id", "patient_id", "dose", "administrations_given", "x"]), _KEY_VALUES
 )
-def test_the_outcome_key_is_type_exact_whatever_path_it_takes(data: dict[str, Any]) -> None:
-    assert _record_key(data, _identity(data)) == _reference_key(data)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(_KEY_RECORDS, _KEY_RECORDS)
+def test_the_outcome_key_is_type_exact_whatever_path_it_takes(
+    first: dict[str, Any], second: dict[str, Any]
+) -> None:
+    """Two records share a key exactly when the key as first written says so (and none when it has none)."""
+    for data in (first, second):
+        assert (_record_key(data, _identity(data)) is None) == (_reference_key(data) is None)
+    if _reference_key(first) is not None and _reference_key(second) is not None:
+        same = _record_key(first, _identity(first)) == _record_key(second, _identity(second))
+        assert same == (_reference_key(first) == _reference_key(second))
+        hash(_record_key(first, _identity(first)))
+
+
+def test_records_that_differ_only_in_their_ids_share_a_key() -> None:
+    first = {"order_id": "A", "patient_id": "P", "dose": "1 mg", "administrations_given": 3}
+    second = {**first, "order_id": "B", "patient_id": 7}
+    assert _record_key(first, _identity(first)) == _record_key(second, _identity(second))
+    assert _record_key(first, _identity(first)) != _record_key(
+        {**first, "administrations_given": 3.0}, _identity(first)
+    )
+    ids = {"order_id": "A", "patient_id": "P"}
+    for one, other in [
+        ({"dose": "1 mg"}, {"volume": "1 mg"}),  # the same values under other names
+        ({"dose": "1 mg", "x": 3}, {"volume": "1 mg", "x": 3}),
+        ({"dose": "1 mg", "x": [1]}, {"volume": "1 mg", "x": [1]}),
+        ({"x": 1}, {"x": True}),
+        ({"x": "1"}, {"x": 1}),
+        ({"x": [1]}, {"x": [1.0]}),
+    ]:
+        assert _record_key({**ids, **one}, ("A", "P")) != _record_key({**ids, **other}, ("A", "P"))

@@ -258,27 +258,24 @@ def _clean_id(value: Any) -> str | None:
 
 
 def _record_key(data: Any, ids: tuple[str | None, str | None]) -> tuple[Any, ...] | None:
-    """The record without its ids (``ids``: what :func:`_identity` says of it), hashable and type-exact
-    (``True`` is not ``1``), or None when the record cannot share an outcome: its ids are not both
-    valid, or it holds nested objects."""
+    """The record without its ids (``ids``: what :func:`_identity` says of it) as its field names and
+    their values, hashable and type-exact (``True`` is not ``1``), or None when the record cannot share
+    an outcome: its ids are not both valid, or it holds nested objects. (Two tuples, not a pair per
+    field: fewer objects for the garbage collector to follow.)"""
     if ids[0] is None or ids[1] is None or not isinstance(data, dict):
         return None
     rest = dict(data)
     del rest["order_id"], rest["patient_id"]
-    kinds = set(map(type, rest.values()))
+    values = rest.values()
+    kinds = set(map(type, values))
     if kinds <= _TEXT:  # the common case: every field is text (a CSV row always)
-        return tuple(rest.items())
+        return tuple(rest), tuple(values)
     if kinds <= _TEXT_OR_INT:  # JSON with a count: as _freeze writes it
-        return tuple([(name, value if type(value) is str else (int, value)) for name, value in rest.items()])
-    parts = []
-    for name, value in data.items():
-        if name in IDENTITY_FIELDS:
-            continue
-        frozen = _freeze(value)
-        if frozen is _UNCACHEABLE:
-            return None
-        parts.append((name, frozen))
-    return tuple(parts)
+        return tuple(rest), tuple([value if type(value) is str else (int, value) for value in values])
+    frozen = [_freeze(value) for value in values]
+    if _UNCACHEABLE in frozen:
+        return None
+    return tuple(rest), tuple(frozen)
 
 
 def _freeze(value: Any) -> Any:

@@ -129,9 +129,13 @@ def compile_expression(node: Expr) -> Compiled:
             return negate
         case Arithmetic(op=op, left=left, right=right):
             return _compile_arithmetic(op, compile_expression(left), compile_expression(right))
-        case Call(function=function, args=args) if function not in ("exists", "missing"):
+        case Call(function=function, args=args) if function in _COMPILED_CALLS:
             return _compile_call(function, args)
     return lambda fact: evaluate(node, fact)
+
+
+_COMPILED_CALLS = frozenset({"abs", "coalesce", "unstated", "common"})
+"""Functions compiled here; any other (exists, missing, one added later) keeps the reference evaluator."""
 
 
 def _compile_arithmetic(op: str, left: Compiled, right: Compiled) -> Compiled:

@@ -54,6 +54,7 @@ class LineCache:
     def __init__(self, encode: Encoder) -> None:
         self.encode = encode
         self._templates: dict[Key, _Template] = {}
+        self._met_once: set[Key] = set()
 
     @staticmethod
     def plain_name(name: str) -> bool:
@@ -81,17 +82,24 @@ class LineCache:
     def get(self, key: Key) -> _Template | None:
         return self._templates.get(key)
 
-    def learn(self, raw: bytes, data: Any, result: OrderResult, encoded: bytes) -> None:
+    def learn(
+        self, raw: bytes, found: tuple[Key, Ids] | None, data: Any, result: OrderResult, encoded: bytes
+    ) -> None:
         """Remember ``result`` (just encoded as ``encoded``) for lines like ``raw`` but for their ids,
-        if that is provably right: ``data`` is what ``raw`` parsed to."""
-        if result.status is Status.ERROR or not isinstance(data, dict) or b"\\" in raw:
-            return
-        if raw.count(b'"order_id"') != 1 or raw.count(b'"patient_id"') != 1:
-            return
-        found = self.key(raw)
-        if found is None:
+        if that is provably right: ``found`` is ``key(raw)``, ``data`` what ``raw`` parsed to.
+
+        A key is learnt the second time it is met, so that lines that never repeat (the worst case)
+        cost a set lookup, not a template."""
+        if found is None or result.status is Status.ERROR or not isinstance(data, dict):
             return
         key, (order_id, patient_id) = found
+        if key not in self._met_once:
+            if len(self._met_once) >= 4 * CACHE_SIZE:
+                self._met_once.clear()
+            self._met_once.add(key)
+            return
+        if b"\\" in raw or raw.count(b'"order_id"') != 1 or raw.count(b'"patient_id"') != 1:
+            return
         ids = (order_id.decode(), patient_id.decode())
         if (data.get("order_id"), data.get("patient_id")) != ids:
             return  # the ids found are not the record's top-level ids

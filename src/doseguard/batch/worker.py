@@ -134,7 +134,7 @@ class ChunkChecker:
         outputs: list[Any] = []
         meta: list[RecordMeta | None] = []
         counts = Summary()
-        misses: list[tuple[int, int, bytes, InputRecord]] = []
+        misses: list[tuple[int, int, bytes, tuple[bytes, tuple[bytes, bytes]] | None, InputRecord]] = []
         number = chunk.first_record
         name, first_line = chunk.name, chunk.first_line
         get = cache.get
@@ -151,19 +151,21 @@ class ChunkChecker:
                 meta.append((order_id.decode(), patient_id.decode(), source, status, severity, rules))
                 counts.add_counts(status, severity, rules)
             else:
-                misses.append((len(outputs), number, raw, record_of_line(source, raw)))
+                misses.append((len(outputs), number, raw, found, record_of_line(source, raw)))
                 outputs.append(None)
                 meta.append(None)
             number += 1
         if misses:
             encode = cache.encode
-            checked = self.checker.check_many([item for _, _, _, item in misses])
-            for (position, record, raw, item), result in zip(misses, checked, strict=True):
-                numbered = dataclasses.replace(result, record=record)
+            first = misses[0][1]
+            consecutive = misses[-1][1] - first == len(misses) - 1  # then numbered as they are checked
+            checked = self.checker.check_many([item for *_, item in misses], first if consecutive else 1)
+            for (position, record, raw, found, item), result in zip(misses, checked, strict=True):
+                numbered = result if consecutive else dataclasses.replace(result, record=record)
                 encoded = outputs[position] = encode(numbered)
                 described = meta[position] = describe(numbered)
                 counts.add_counts(*described[3:])
-                cache.learn(raw, item.data, numbered, encoded)
+                cache.learn(raw, found, item.data, numbered, encoded)
         return ChunkResult.pack(outputs, cast(list[RecordMeta], meta), counts)
 
 

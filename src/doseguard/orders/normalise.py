@@ -49,7 +49,7 @@ class OrderNormaliser:
 
     def normalise(self, raw: Any) -> Order:
         """The normalised order; raises :class:`InvalidOrderError` naming every field that is wrong."""
-        if not isinstance(raw, Mapping):
+        if type(raw) is not dict and not isinstance(raw, Mapping):
             kind = type(raw).__name__ if raw is not None else "null"
             raise InvalidOrderError(
                 [FieldProblem("record", f"expected an object with order fields, got {kind}")]
@@ -143,16 +143,19 @@ class OrderNormaliser:
 
         if notation:
             facts["notation_tokens"] = list(dict.fromkeys(notation))
-        trailing = [q.text for q in quantities if q.trailing_zero]
-        leading = [q.text for q in quantities if q.missing_leading_zero]
-        if trailing:
-            facts["trailing_zero_quantities"] = trailing
-        if leading:
-            facts["missing_leading_zero_quantities"] = leading
+        if any(q.trailing_zero or q.missing_leading_zero for q in quantities):
+            trailing = [q.text for q in quantities if q.trailing_zero]
+            leading = [q.text for q in quantities if q.missing_leading_zero]
+            if trailing:
+                facts["trailing_zero_quantities"] = trailing
+            if leading:
+                facts["missing_leading_zero_quantities"] = leading
 
         if problems:
             raise InvalidOrderError(problems)
-        return Order(record.order_id, record.patient_id, facts, (*_unknown_fields(record), *warnings))
+        if record.model_extra or warnings:
+            return Order(record.order_id, record.patient_id, facts, (*_unknown_fields(record), *warnings))
+        return Order(record.order_id, record.patient_id, facts)
 
     def _drug(self, text: str) -> str:
         name = codes.free_text_item(text)

@@ -101,3 +101,14 @@ def test_constant_placeholders_are_rendered_once_and_alike(text: str) -> None:
     template, _ = parse_message(text, VOCABULARY, PARAMETERS)
     for facts in ({}, {"dose_mcg": 7 / 3, "site": "deltoid", "volume_ml": 1.0}):
         assert template.compile()(facts) == template.render(facts)
+
+
+def test_a_constant_that_cannot_be_displayed_fails_when_rendered_not_when_compiled() -> None:
+    template, _ = parse_message("{huge} and {dose_mcg}", VOCABULARY, {**PARAMETERS, "huge": float("inf")})
+    compiled = template.compile()
+    facts = {"dose_mcg": 1.0}
+    assert (
+        outcome(partial(compiled, facts))
+        == outcome(partial(template.render, facts))
+        == ("raised", OverflowError)
+    )

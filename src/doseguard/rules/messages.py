@@ -41,13 +41,12 @@ class MessageTemplate:
         text: list[str] = []
         steps: list[Callable[[Mapping[str, Any]], str]] = []
         for part in self.parts:
-            if isinstance(part, str):
-                text.append(part.replace("%", "%%"))
-            elif isinstance(part.expression, Const):
-                text.append(display(part.expression.value).replace("%", "%%"))
+            constant = _constant_text(part)
+            if constant is not None:
+                text.append(constant.replace("%", "%%"))
             else:
                 text.append("%s")
-                steps.append(_step(part.expression))
+                steps.append(_step(part.expression))  # type: ignore[union-attr]
         layout = "".join(text)
         if not steps:
             message = layout % ()
@@ -56,6 +55,19 @@ class MessageTemplate:
             (only,) = steps
             return lambda fact: layout % (only(fact),)
         return lambda fact: layout % tuple([step(fact) for step in steps])
+
+
+def _constant_text(part: str | Placeholder) -> str | None:
+    """The text of a literal, or of a placeholder that reads no field; None for the others (and for a
+    constant that cannot be displayed: it fails when rendered, as :meth:`MessageTemplate.render` does)."""
+    if isinstance(part, str):
+        return part
+    if isinstance(part.expression, Const):
+        try:
+            return display(part.expression.value)
+        except Exception:
+            return None
+    return None
 
 
 def _step(expression: Expr) -> Callable[[Mapping[str, Any]], str]:

@@ -1,23 +1,128 @@
-"""What the commands share: exit statuses, and loading rules or stopping with every problem listed."""
+"""What the commands share: exit statuses, the rule-source options, and loading rules or stopping with
+every problem listed.
+
+Exit statuses, the same for every command:
+
+- 0: done, nothing to report;
+- 1: the command's finding: ``check``, an order at or above ``--fail-on``; ``rules validate``, problems
+  in the rule files; ``rules test``, a failing scenario or coverage below ``--min-coverage``;
+- 2: the command could not do its job: a usage error, a rule folder or overrides file that does not
+  exist, rules that do not load (``validate`` excepted: listing them is its job), an unreadable input.
+"""
 
 from __future__ import annotations
 
+import functools
 import sys
+from collections.abc import Callable, Sequence
+from typing import Any, NoReturn
 
 import click
 
 from doseguard.engine.adapter import DurableEngine
-from doseguard.errors import EngineError, RulePackError
+from doseguard.errors import EngineError, RulePackError, RuleProblem
 from doseguard.rules.model import RuleSet
-from doseguard.rules.selection import SelectionError
+from doseguard.rules.selection import Selection, SelectionError
 from doseguard.rules.source import RuleSource
 
-EXIT_OK, EXIT_FLAGGED, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_FINDING, EXIT_USAGE = 0, 1, 2
+EXIT_FLAGGED = EXIT_FINDING  # check: an order reached --fail-on
+
+NOT_DONE = "a usage error, a rule folder or overrides file that does not exist"
+"""What stops every command that reads rule packs with exit status 2 (each adds its own)."""
+
+Command = Callable[..., Any]
 
 
-def load_or_exit(source: RuleSource) -> RuleSet:
-    """Load, check and compile the rules, and give them to the engine once: a pack the engine refuses
-    is a usage error here, before any worker starts."""
+def exit_status_epilog(ok: str, finding: str | None, not_done: str) -> str:
+    """The ``--help`` epilog every command ends with: what its exit statuses 0, 1 and 2 mean."""
+    found = f"; 1 {finding}" if finding else ""
+    return f"Exit status: 0 {ok}{found}; 2 {not_done}."
+
+
+def rule_source_options(*, selection: bool) -> Callable[[Command], Command]:
+    """The options that say which rules a command works on, the same for every command: ``--rules``
+    (repeatable), ``--overrides``, and with ``selection`` also ``--select``, ``--ignore`` and
+    ``--include-deprecated``. The command receives one ``source: RuleSource`` argument instead; a named
+    folder or overrides file that does not exist stops it here (one line each, exit 2)."""
+
+    options = [
+        click.option(
+            "--rules",
+            "rule_dirs",
+            multiple=True,
+            type=click.Path(file_okay=False),
+            metavar="DIR",
+            help="Rule pack folder, or a folder of packs (repeatable). Default: the bundled packs.",
+        ),
+        click.option(
+            "--overrides",
+            type=click.Path(dir_okay=False),
+            metavar="FILE",
+            help="A site's overrides file (YAML): rules' severities and parameters changed without "
+            "editing the packs.",
+        ),
+    ]
+    if selection:
+        options += [
+            click.option(
+                "--select",
+                multiple=True,
+                metavar="ID|TAG",
+                help="Only these rules, by id or tag (repeatable; a deprecated rule runs when named by id).",
+            ),
+            click.option("--ignore", multiple=True, metavar="ID|TAG", help="Not these rules (repeatable)."),
+            click.option("--include-deprecated", is_flag=True, help="Also deprecated rules."),
+        ]
+
+    def decorate(command: Command) -> Command:
+        @functools.wraps(command)
+        def with_source(
+            *args: Any,
+            rule_dirs: tuple[str, ...],
+            overrides: str | None,
+            select: tuple[str, ...] = (),
+            ignore: tuple[str, ...] = (),
+            include_deprecated: bool = False,
+            **kwargs: Any,
+        ) -> Any:
+            source = RuleSource(tuple(rule_dirs), overrides, Selection(select, ignore, include_deprecated))
+            return command(*args, source=source, **kwargs)
+
+        decorated: Command = with_source
+        for option in reversed(options):
+            decorated = option(decorated)
+        return decorated
+
+    return decorate
+
+
+def stop_if_missing(source: RuleSource) -> None:
+    """Exit 2 when a named rule folder or overrides file does not exist: one located line each."""
+    missing = source.missing()
+    if missing:
+        for problem in missing:
+            click.echo(str(problem), err=True)
+        sys.exit(EXIT_USAGE)
+
+
+def report_problems(problems: Sequence[RuleProblem], consequence: str = "") -> None:
+    """Each problem as ``path:line:col: message``, then how many (``consequence`` follows the count)."""
+    for problem in problems:
+        click.echo(str(problem), err=True)
+    count = len(problems)
+    click.echo(f"doseguard: {count} problem{'s' if count != 1 else ''} in rule files{consequence}", err=True)
+
+
+def exit_with_problems(problems: Sequence[RuleProblem], consequence: str) -> NoReturn:
+    report_problems(problems, consequence)
+    sys.exit(EXIT_USAGE)
+
+
+def load_or_exit(source: RuleSource, consequence: str = "; nothing was checked") -> RuleSet:
+    """The rules that run: loaded, checked, compiled and given to the engine once (a pack the engine
+    refuses is a usage error here, before any worker starts). Exit 2 when they do not load."""
+    stop_if_missing(source)
     try:
         rule_set = source.load()
         DurableEngine(rule_set.rules)
@@ -29,11 +134,14 @@ def load_or_exit(source: RuleSource) -> RuleSet:
         click.echo(f"doseguard: {error}", err=True)
         sys.exit(EXIT_USAGE)
     except RulePackError as error:
-        for problem in error.problems:
-            click.echo(str(problem), err=True)
-        count = len(error.problems)
-        click.echo(
-            f"doseguard: {count} problem{'s' if count != 1 else ''} in rule files; nothing was checked",
-            err=True,
-        )
-        sys.exit(EXIT_USAGE)
+        exit_with_problems(error.problems, consequence)
+
+
+def load_all_or_exit(source: RuleSource) -> RuleSet:
+    """Every rule of the packs, deprecated ones included (``list`` and ``explain`` show what the packs
+    hold, not what one run selects). Exit 2 when they do not load."""
+    stop_if_missing(source)
+    try:
+        return source.load_all()
+    except RulePackError as error:
+        exit_with_problems(error.problems, " (fix them, then check with: doseguard rules validate)")

@@ -2,7 +2,8 @@
 
 Behaves like a Unix tool: results on stdout (or ``--output``), diagnostics on stderr, exit status
 0 (nothing reaches ``--fail-on``), 1 (something does), 2 (usage error, unreadable input, invalid rule
-files). Quiet when piped, a table when a person is watching.
+files; see :mod:`doseguard.cli.common` for every command's). Quiet when piped, a table when a person is
+watching.
 """
 
 from __future__ import annotations
@@ -24,14 +25,21 @@ from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, T
 from doseguard import __version__
 from doseguard.batch.chunks import STDIN, ChunkReader, input_format
 from doseguard.batch.runner import BatchOptions, WorkerStartError, run_batch
-from doseguard.cli.common import EXIT_FLAGGED, EXIT_OK, EXIT_USAGE, load_or_exit
+from doseguard.cli.common import (
+    EXIT_FLAGGED,
+    EXIT_OK,
+    EXIT_USAGE,
+    NOT_DONE,
+    exit_status_epilog,
+    load_or_exit,
+    rule_source_options,
+)
 from doseguard.cli.rules_commands import rules
 from doseguard.errors import InputError
 from doseguard.io.html_report import HtmlReportWriter
 from doseguard.io.writers import HUMAN_FORMATS, OUTPUT_FORMATS, ResultWriter, make_sink
 from doseguard.results import Summary
 from doseguard.rules.model import Severity
-from doseguard.rules.selection import Selection
 from doseguard.rules.source import RuleSource
 
 FAIL_ON = ("info", "warning", "critical", "never")
@@ -68,28 +76,16 @@ def cli() -> None:
 cli.add_command(rules)
 
 
-@cli.command()
+@cli.command(
+    epilog=exit_status_epilog(
+        "no result reaches --fail-on",
+        "one does",
+        f"nothing was checked: {NOT_DONE}, rules that do not load, a --select/--ignore naming no rule, "
+        "an input that cannot be read",
+    )
+)
 @click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
-@click.option(
-    "--rules",
-    "rules",
-    multiple=True,
-    type=click.Path(),
-    help="Rule pack folder (repeatable). Default: the bundled packs.",
-)
-@click.option(
-    "--overrides",
-    type=click.Path(dir_okay=False),
-    help="A site's overrides file (YAML): change rules' severities or parameters without editing packs.",
-)
-@click.option(
-    "--select",
-    multiple=True,
-    metavar="ID|TAG",
-    help="Run only these rules, by id or tag (repeatable; a deprecated rule runs when named by id).",
-)
-@click.option("--ignore", multiple=True, metavar="ID|TAG", help="Do not run these rules (repeatable).")
-@click.option("--include-deprecated", is_flag=True, help="Also run deprecated rules.")
+@rule_source_options(selection=True)
 @click.option(
     "--format",
     "fmt",
@@ -126,11 +122,7 @@ cli.add_command(rules)
 )
 def check(
     inputs: tuple[str, ...],
-    rules: tuple[str, ...],
-    overrides: str | None,
-    select: tuple[str, ...],
-    ignore: tuple[str, ...],
-    include_deprecated: bool,
+    source: RuleSource,
     fmt: str | None,
     output: str | None,
     fail_on: str,
@@ -157,7 +149,6 @@ def check(
         if written not in (None, "-") and any(_same_file(written, path) for path in inputs):
             raise click.UsageError(f"{written} is also an input: it would be overwritten")
     summary_file = _open_summary(summary_path)
-    source = RuleSource(tuple(rules), overrides, Selection(select, ignore, include_deprecated))
     rule_set = load_or_exit(source)
     to_terminal = output in (None, "-") and sys.stdout.isatty()
     kind = fmt or ("table" if to_terminal else "jsonl")

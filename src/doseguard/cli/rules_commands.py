@@ -1,8 +1,11 @@
 """``doseguard rules ...``: commands for the people who write and review rule packs.
 
-Exit statuses: 0 done; 1 ``validate`` found problems in rule files; 2 a usage error (a folder or file
-that does not exist, an unknown rule id, an unknown option) or, for ``list`` and ``explain``, rule
-files that do not load (``validate`` lists every problem).
+Every command that reads packs takes the same ``--rules`` / ``--overrides`` options as ``check``
+(:func:`doseguard.cli.common.rule_source_options`). Exit statuses (:mod:`doseguard.cli.common`): 0 done;
+1 ``validate`` found problems in rule files, ``test`` a failing scenario or coverage short of
+``--min-coverage``; 2 a usage error (a folder or file that does not exist, an unknown rule id, an
+unknown option) or, for ``list``, ``explain`` and ``test``, rule files that do not load (``validate``
+lists every problem, exit 1).
 """
 
 from __future__ import annotations
@@ -10,13 +13,23 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import click
 
-from doseguard.cli.common import EXIT_FLAGGED, EXIT_OK, EXIT_USAGE
+from doseguard.cli.common import (
+    EXIT_FINDING,
+    EXIT_OK,
+    EXIT_USAGE,
+    NOT_DONE,
+    exit_status_epilog,
+    load_all_or_exit,
+    report_problems,
+    rule_source_options,
+    stop_if_missing,
+)
 from doseguard.cli.rules_views import (
     explain_text,
     rule_summary,
@@ -26,34 +39,25 @@ from doseguard.cli.rules_views import (
 )
 from doseguard.engine.adapter import DurableEngine
 from doseguard.errors import EngineError, RulePackError, RuleProblem, SourceLocation
-from doseguard.rules.loader import load_rules
 from doseguard.rules.model import Rule, RuleSet
 from doseguard.rules.schema import schema_text
+from doseguard.rules.source import RuleSource
 from doseguard.rules.typecheck import suggest
 from doseguard.testing.coverage import FeatureFileError, stable_rules_without_scenarios
 
-EXIT_PROBLEMS = EXIT_FLAGGED
+EXIT_PROBLEMS = EXIT_FINDING
 """``rules validate``: the rule files have problems (each one is listed)."""
 
 FOLDER = click.Path(exists=True, file_okay=False)
 
-rules_option = click.option(
-    "--rules",
-    "rule_dirs",
-    multiple=True,
-    type=FOLDER,
-    help="Rule pack folder, or a folder of packs (repeatable). Default: the bundled packs.",
-)
-overrides_option = click.option(
-    "--overrides",
-    type=click.Path(exists=True, dir_okay=False),
-    help="A site's overrides file (YAML), applied as 'check' applies it.",
-)
 
-
-@click.group()
+@click.group(
+    epilog="Exit status: 0 ok; 1 the command's finding (validate: problems in the rule files; test: a "
+    "failing scenario or coverage below --min-coverage); 2 the command could not do its job (a usage "
+    "error, a rule folder or file that does not exist, rules that do not load)."
+)
 def rules() -> None:
-    """Work with rule packs: validate, list, explain, and the language they are written in."""
+    """Work with rule packs: validate, list, explain, test, and the language they are written in."""
 
 
 # --- validate ---------------------------------------------------------------------------------------
@@ -91,14 +95,12 @@ class Validation:
         }
 
 
-def validate_packs(
-    folders: Sequence[str], overrides: str | None, features: Sequence[str] | None = None
-) -> Validation:
+def validate_packs(source: RuleSource, features: Sequence[str] | None = None) -> Validation:
     """Load every rule of the packs (deprecated ones too: they must stay valid to be switched back
     on), hand them to the engine once, as ``check`` does, so a pack that validates also runs, and
     require scenarios of every stable rule in ``features`` (default: found beside the packs)."""
     try:
-        rule_set = load_rules(list(folders) or None, overrides=overrides)
+        rule_set = source.load_all()
     except RulePackError as error:
         return Validation(problems=list(error.problems))
     try:
@@ -151,9 +153,16 @@ def scenario_problems(rule_set: RuleSet, folders: Sequence[str]) -> list[RulePro
     ]
 
 
-@rules.command("validate")
+@rules.command(
+    "validate",
+    epilog=exit_status_epilog(
+        "the packs are valid",
+        "they have problems (each listed as path:line:col: message)",
+        f"{NOT_DONE}, --features without pytest-bdd installed",
+    ),
+)
 @click.argument("folders", nargs=-1, type=FOLDER)
-@overrides_option
+@rule_source_options(selection=False)
 @click.option(
     "--features",
     multiple=True,
@@ -169,13 +178,12 @@ def scenario_problems(rule_set: RuleSet, folders: Sequence[str]) -> list[RulePro
     show_default=True,
     help="text: each problem as path:line:col: message on stderr. json: one document on stdout.",
 )
-def validate(folders: tuple[str, ...], overrides: str | None, features: tuple[str, ...], fmt: str) -> None:
-    """Check rule packs in FOLDERS (default: the bundled packs) and report every problem at once.
-
-    Exit status: 0 the packs are valid; 1 they have problems (each one listed, with its file, line and
-    column); 2 a usage error, e.g. a FOLDER or --overrides file that does not exist.
-    """
-    outcome = validate_packs(folders, overrides, features)
+def validate(folders: tuple[str, ...], source: RuleSource, features: tuple[str, ...], fmt: str) -> None:
+    """Check rule packs in FOLDERS and --rules folders (default: the bundled packs) and report every
+    problem at once."""
+    source = replace(source, paths=(*folders, *source.paths))
+    stop_if_missing(source)
+    outcome = validate_packs(source, features)
     if fmt == "json":
         click.echo(json.dumps(outcome.as_dict(), indent=2))
     else:
@@ -193,62 +201,45 @@ def _print_validation(outcome: Validation) -> None:
                 "doseguard: no features/ folder found: scenarios of stable rules not checked", err=True
             )
         return
-    for problem in outcome.problems:
-        click.echo(str(problem), err=True)
     if outcome.engine_refusal is not None:
+        for problem in outcome.problems:
+            click.echo(str(problem), err=True)
         click.echo(f"doseguard: {outcome.engine_refusal}", err=True)
         return
-    count = len(outcome.problems)
-    click.echo(f"doseguard: {count} problem{'s' if count != 1 else ''} in rule files", err=True)
+    report_problems(outcome.problems)
 
 
 # --- list and explain -------------------------------------------------------------------------------
 
 
-def load_all(rule_dirs: Sequence[str], overrides: str | None) -> RuleSet:
-    """Every rule of the packs, deprecated ones included: ``list`` and ``explain`` show what the packs
-    hold, not what one run selects. Rule files that do not load stop the command (exit 2)."""
-    try:
-        return load_rules(list(rule_dirs) or None, overrides=overrides)
-    except RulePackError as error:
-        for problem in error.problems:
-            click.echo(str(problem), err=True)
-        count = len(error.problems)
-        click.echo(
-            f"doseguard: {count} problem{'s' if count != 1 else ''} in rule files "
-            "(fix them, then check with: doseguard rules validate)",
-            err=True,
-        )
-        sys.exit(EXIT_USAGE)
-
-
-@rules.command("list")
-@rules_option
-@overrides_option
+@rules.command("list", epilog=exit_status_epilog("listed", None, f"{NOT_DONE}, rules that do not load"))
+@rule_source_options(selection=False)
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
-def list_rules(rule_dirs: tuple[str, ...], overrides: str | None, fmt: str) -> None:
+def list_rules(source: RuleSource, fmt: str) -> None:
     """List every rule of the packs (deprecated ones too): id, severity, status, pack and title.
 
     Severities are the ones in force, after --overrides.
     """
-    rule_set = load_all(rule_dirs, overrides)
+    rule_set = load_all_or_exit(source)
     if fmt == "json":
         click.echo(json.dumps([rule_summary(rule) for rule in rule_set.rules], indent=2))
     else:
         click.echo(rule_table(rule_set.rules))
 
 
-@rules.command("explain")
+@rules.command(
+    "explain",
+    epilog=exit_status_epilog("explained", None, f"{NOT_DONE}, rules that do not load, no rule ID in them"),
+)
 @click.argument("rule_id", metavar="ID")
-@rules_option
-@overrides_option
+@rule_source_options(selection=False)
 @click.option(
     "--compiled", is_flag=True, help="Print only the durable-rules condition the rule becomes (JSON)."
 )
-def explain(rule_id: str, rule_dirs: tuple[str, ...], overrides: str | None, compiled: bool) -> None:
+def explain(rule_id: str, source: RuleSource, compiled: bool) -> None:
     """Explain rule ID: what it checks and why, its condition, parameters (with a site's overrides)
-    and references. Exit status 2 when no loaded pack has rule ID."""
-    rule_set = load_all(rule_dirs, overrides)
+    and references."""
+    rule_set = load_all_or_exit(source)
     rule = find_rule(rule_set, rule_id)
     if compiled:
         click.echo(json.dumps(rule.compiled, indent=2))

@@ -29,6 +29,8 @@ from doseguard.vocabulary import VOCABULARY
 
 PACK_FILE = "pack.yaml"
 YAML_SUFFIXES = (".yaml", ".yml")
+NO_SUCH_FOLDER = "no such rule folder"
+NO_SUCH_OVERRIDES = "no such overrides file"
 
 
 def bundled_rules_dir() -> Path:
@@ -59,9 +61,7 @@ def load_rules(paths: Sequence[Path | str] | None = None, *, overrides: Path | s
     roots = [Path(p) for p in paths] if paths else [bundled_rules_dir()]
     for root in roots:
         if not root.is_dir():
-            loader.problems.append(
-                RuleProblem(SourceLocation(str(root), 1, 1), "no such rule folder", kind="io")
-            )
+            loader.problems.append(RuleProblem(SourceLocation(str(root), 1, 1), NO_SUCH_FOLDER, kind="io"))
             continue
         pack_dirs = find_pack_dirs(root)
         if not pack_dirs:
@@ -89,7 +89,7 @@ class _Loader:
 
     def load_overrides(self, path: Path) -> None:
         if not path.is_file():
-            self._problem(SourceLocation(str(path), 1, 1), "no such overrides file", kind="io")
+            self._problem(SourceLocation(str(path), 1, 1), NO_SUCH_OVERRIDES, kind="io")
             return
         document = self._read(path)
         if document is not None:

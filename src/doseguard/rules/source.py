@@ -4,8 +4,10 @@ value, so that every worker process loads exactly the rules the main process che
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
-from doseguard.rules.loader import load_rules
+from doseguard.errors import RuleProblem, SourceLocation
+from doseguard.rules.loader import NO_SUCH_FOLDER, NO_SUCH_OVERRIDES, load_rules
 from doseguard.rules.model import RuleSet
 from doseguard.rules.selection import Selection, select_rules
 
@@ -18,4 +20,21 @@ class RuleSource:
 
     def load(self) -> RuleSet:
         """The rules that run; raises RulePackError (files) or SelectionError (--select/--ignore)."""
-        return select_rules(load_rules(self.paths or None, overrides=self.overrides), self.selection)
+        return select_rules(self.load_all(), self.selection)
+
+    def load_all(self) -> RuleSet:
+        """Every rule of the packs, deprecated and unselected ones too, with the overrides applied (what
+        the packs hold, not what one run selects); raises RulePackError."""
+        return load_rules(self.paths or None, overrides=self.overrides)
+
+    def missing(self) -> list[RuleProblem]:
+        """The named folders and overrides file that do not exist, worded as the loader words them: a
+        command stops on these before loading anything (exit 2, one line each)."""
+        found = [
+            RuleProblem(SourceLocation(path, 1, 1), NO_SUCH_FOLDER, kind="io")
+            for path in self.paths
+            if not Path(path).is_dir()
+        ]
+        if self.overrides is not None and not Path(self.overrides).is_file():
+            found.append(RuleProblem(SourceLocation(self.overrides, 1, 1), NO_SUCH_OVERRIDES, kind="io"))
+        return found

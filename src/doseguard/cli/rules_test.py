@@ -1,6 +1,9 @@
 """``doseguard rules test [RULES] [FEATURES]``: run a pack's Gherkin scenarios and measure rule coverage.
 
-The rule files are loaded and checked first (a broken pack must not ship with a green test run), then
+The rules are named as ``check`` names them (``--rules`` repeatable, ``--overrides``, ``--select``,
+``--ignore``, ``--include-deprecated``), so a site tests its severities and parameters as it runs them;
+the older positional RULES still works (see :func:`rules_and_features`). The rule files
+are loaded and checked first (a broken pack must not ship with a green test run), then
 every scenario under FEATURES runs in this process with the step library, and the report says, per
 rule, which scenarios prove it fires, which prove it stays quiet on a near miss, and which failed; then
 the rule coverage (see :mod:`doseguard.testing.coverage` for exactly what counts).
@@ -15,15 +18,23 @@ import importlib.util
 import json
 import sys
 import textwrap
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
-from doseguard.cli.common import EXIT_FLAGGED, EXIT_OK, EXIT_USAGE, load_or_exit
+from doseguard.cli.common import (
+    EXIT_FINDING,
+    EXIT_OK,
+    EXIT_USAGE,
+    NOT_DONE,
+    exit_status_epilog,
+    load_or_exit,
+    rule_source_options,
+)
 from doseguard.cli.rules_commands import rules
 from doseguard.rules.model import RuleSet
-from doseguard.rules.selection import Selection
 from doseguard.rules.source import RuleSource
 
 if TYPE_CHECKING:  # the runner imports pytest: only `rules test` pays for it
@@ -38,9 +49,17 @@ COUNTING = (
 )
 
 
-@rules.command("test")
-@click.argument("rules_dir", metavar="[RULES]", required=False, type=click.Path(exists=True, file_okay=False))
-@click.argument("features", metavar="[FEATURES]", required=False, type=click.Path(exists=True))
+@rules.command(
+    "test",
+    epilog=exit_status_epilog(
+        "every scenario passed and coverage reached --min-coverage",
+        "a scenario failed or coverage fell short",
+        f"nothing was tested: {NOT_DONE}, rules that do not load, a --select/--ignore naming no rule, "
+        "no scenarios or feature files that are not Gherkin, pytest-bdd not installed",
+    ),
+)
+@click.argument("folders", nargs=-1, metavar="[RULES] [FEATURES]", type=click.Path(exists=True))
+@rule_source_options(selection=True)
 @click.option(
     "--min-coverage",
     type=click.FloatRange(0, 100),
@@ -49,18 +68,14 @@ COUNTING = (
     help="Exit 1 when rule coverage is below PCT percent.",
 )
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-@click.option(
-    "--include-deprecated", is_flag=True, help="Test deprecated rules too (they do not run by default)."
-)
-def rules_test(
-    rules_dir: str | None,
-    features: str | None,
-    min_coverage: float | None,
-    fmt: str,
-    include_deprecated: bool,
-) -> None:
+def rules_test(folders: tuple[str, ...], source: RuleSource, min_coverage: float | None, fmt: str) -> None:
     """Run the Gherkin scenarios of FEATURES (a folder, searched recursively; default: features/)
-    against the packs in RULES (default: the bundled packs), and report per rule and rule coverage."""
+    against the packs in RULES and --rules folders (default: the bundled packs), with --overrides
+    and --select/--ignore applied as 'check' applies them, and report per rule and rule coverage.
+
+    A single folder is FEATURES with --rules ('rules test --rules mtx mtx/features') or when it holds
+    only .feature files ('rules test features --overrides site.yaml'); else it is RULES."""
+    source, features = rules_and_features(folders, source)
     if features is None:
         if not Path(DEFAULT_FEATURES).is_dir():
             raise click.UsageError(f"no {DEFAULT_FEATURES}/ folder here: name the folder of .feature files")
@@ -68,14 +83,12 @@ def rules_test(
     if importlib.util.find_spec("pytest_bdd") is None:
         click.echo("doseguard: 'rules test' needs pytest-bdd: pip install 'doseguard[testing]'", err=True)
         sys.exit(EXIT_USAGE)
-    selection = Selection(include_deprecated=include_deprecated)
-    rule_paths = (rules_dir,) if rules_dir else ()
-    rule_set = load_or_exit(RuleSource(rule_paths, selection=selection))
+    rule_set = load_or_exit(source, "; nothing was tested")
 
     from doseguard.testing.coverage import measure  # noqa: PLC0415  (imports pytest: only here)
     from doseguard.testing.runner import run_scenarios  # noqa: PLC0415
 
-    run = run_scenarios(rule_paths, Path(features), include_deprecated=include_deprecated)
+    run = run_scenarios(source, Path(features))
     if run.collection_errors or run.exit_code in (3, 4):
         for problem in run.collection_errors or [run.output]:
             click.echo(f"doseguard: {problem}", err=True)
@@ -91,7 +104,28 @@ def rules_test(
         click.echo(json.dumps(document, indent=2, ensure_ascii=False))
     else:
         click.echo(report_text(report, rule_set, features, min_coverage))
-    sys.exit(EXIT_FLAGGED if report.failures or short else EXIT_OK)
+    sys.exit(EXIT_FINDING if report.failures or short else EXIT_OK)
+
+
+def rules_and_features(folders: tuple[str, ...], source: RuleSource) -> tuple[RuleSource, str | None]:
+    """Read the positional folders: ``RULES FEATURES`` as before ``--rules`` existed (RULES joins the
+    ``--rules`` folders); a single folder is FEATURES when ``--rules`` is given or when it holds
+    ``.feature`` files and no rule files (as RULES it would be an error), else RULES."""
+    if len(folders) > 2:
+        raise click.UsageError(f"at most two folders, [RULES] [FEATURES]; got {len(folders)}")
+    if not folders:
+        return source, None
+    if len(folders) == 1 and (source.paths or _holds_features_only(Path(folders[0]))):
+        return source, folders[0]
+    source = replace(source, paths=(folders[0], *source.paths))
+    return source, folders[1] if len(folders) == 2 else None
+
+
+def _holds_features_only(folder: Path) -> bool:
+    if not folder.is_dir():
+        return folder.suffix == ".feature"
+    has_yaml = any(folder.rglob("*.yaml")) or any(folder.rglob("*.yml"))
+    return not has_yaml and any(folder.rglob("*.feature"))
 
 
 # JSON -------------------------------------------------------------------------------------------

@@ -12,17 +12,16 @@ from __future__ import annotations
 import contextlib
 import io
 import os
-import shlex
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from doseguard.rules.source import RuleSource
 from doseguard.testing.coverage import ScenarioOutcome, ScenarioRef
 from doseguard.testing.phrases import EXPECTATION_PROPERTY, Expectation
-from doseguard.testing.plugin import COLLECT_INI, DEPRECATED_INI, RULES_INI
+from doseguard.testing.plugin import COLLECT_INI, SOURCE_KEY
 
 _EXAMPLE_PARAM = "_pytest_bdd_example"  # the parameter pytest-bdd gives an outline's Examples row
 
@@ -38,11 +37,9 @@ class ScenarioRun:
     output: str
 
 
-def run_scenarios(
-    rule_paths: Sequence[str], features: Path, *, include_deprecated: bool = False
-) -> ScenarioRun:
+def run_scenarios(source: RuleSource, features: Path) -> ScenarioRun:
     """Run every scenario of the ``*.feature`` files under ``features`` (recursively) against the rules
-    in ``rule_paths`` (empty: the bundled packs)."""
+    of ``source`` (packs, overrides and selection, exactly as ``check`` would run them)."""
     features = features.resolve()
     args = [
         str(features),
@@ -59,16 +56,29 @@ def run_scenarios(
         "ignore::pytest.PytestAssertRewriteWarning",
         "-o",
         f"{COLLECT_INI}=true",
-        "-o",
-        f"{DEPRECATED_INI}={'true' if include_deprecated else 'false'}",
     ]
-    if rule_paths:
-        args += ["-o", f"{RULES_INI}={shlex.join(str(Path(p).resolve()) for p in rule_paths)}"]
     recorder = _Recorder(features)
     output = io.StringIO()
     with contextlib.redirect_stdout(output):
-        exit_code = pytest.main(args, plugins=[recorder])
+        exit_code = pytest.main(args, plugins=[_Source(source), recorder])
     return ScenarioRun(recorder.outcomes(), recorder.collection_errors, int(exit_code), output.getvalue())
+
+
+class _Source:
+    """A pytest plugin object that hands the rule source to the doseguard plugin (rather than through
+    ini options: a selection has no ini option, and no path needs quoting)."""
+
+    def __init__(self, source: RuleSource) -> None:
+        self.source = source
+
+    @pytest.hookimpl(tryfirst=True)  # before the doseguard plugin's, which loads the rules
+    def pytest_configure(self, config: pytest.Config) -> None:
+        self.source = RuleSource(
+            tuple(str(Path(p).resolve()) for p in self.source.paths),
+            str(Path(self.source.overrides).resolve()) if self.source.overrides else None,
+            self.source.selection,
+        )
+        config.stash[SOURCE_KEY] = self.source
 
 
 @dataclass

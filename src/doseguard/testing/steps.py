@@ -29,10 +29,9 @@ from pytest_bdd import given, parsers, then
 from doseguard.checker import NOT_COVERED, Checker, InputRecord
 from doseguard.orders.model import RECORD_FIELDS
 from doseguard.results import OrderResult, Status
-from doseguard.rules.loader import load_rules
 from doseguard.rules.model import RuleSet
 from doseguard.rules.model import Status as RuleStatus
-from doseguard.rules.selection import Selection, select_rules
+from doseguard.rules.selection import select_rules
 from doseguard.testing.phrases import (
     EXACT_FINDINGS,
     EXPECTATION_PROPERTY,
@@ -44,7 +43,7 @@ from doseguard.testing.phrases import (
     SEVERITIES,
     findings_table_rows,
 )
-from doseguard.testing.plugin import ALL_RULES_KEY, DEPRECATED_INI, RULES_INI
+from doseguard.testing.plugin import DEPRECATED_INI, all_rules, rule_source
 
 IDENTITY = {"order_id": "O1", "patient_id": "P1"}
 STANDARD_ORDERS: dict[str, dict[str, str]] = {
@@ -69,11 +68,11 @@ STANDARD_ORDERS: dict[str, dict[str, str]] = {
 
 @pytest.fixture(scope="session")
 def doseguard_rules(pytestconfig: pytest.Config) -> RuleSet:
-    """The rules under test: the ``doseguard_rules`` ini option's folders, or the bundled packs, less
-    the deprecated rules unless ``doseguard_include_deprecated`` is set, as ``doseguard check`` runs them."""
-    return select_rules(
-        _all_rules(pytestconfig), Selection(include_deprecated=_include_deprecated(pytestconfig))
-    )
+    """The rules under test: the ``doseguard_rules`` ini option's folders, or the bundled packs, with
+    the ``doseguard_overrides`` file applied, less the deprecated rules unless
+    ``doseguard_include_deprecated`` is set, as ``doseguard check`` runs them (``doseguard rules test``
+    gives its own options instead)."""
+    return select_rules(all_rules(pytestconfig), rule_source(pytestconfig).selection)
 
 
 @pytest.fixture(scope="session")
@@ -236,27 +235,21 @@ def error_mentions(order: Any, doseguard_checker: Checker, field: str, text: str
 # Helpers ----------------------------------------------------------------------------------------
 
 
-def _all_rules(config: pytest.Config) -> RuleSet:
-    rules = config.stash.get(ALL_RULES_KEY, None)
-    return rules if rules is not None else load_rules(config.getini(RULES_INI) or None)
-
-
-def _include_deprecated(config: pytest.Config) -> bool:
-    return bool(config.getini(DEPRECATED_INI))
-
-
 def _expects(request: pytest.FixtureRequest, rule_id: str, *, fires: bool) -> None:
     """Record what this step checks (before checking it: a failing step is attributed too), after
     making sure the rule is one that runs."""
     rules: RuleSet = request.getfixturevalue("doseguard_rules")
     if rule_id != NOT_COVERED and all(rule.id != rule_id for rule in rules.rules):
-        everything = _all_rules(request.config)
-        if any(r.id == rule_id and r.spec.status is RuleStatus.DEPRECATED for r in everything.rules):
+        loaded = [r for r in all_rules(request.config).rules if r.id == rule_id]
+        selection = rule_source(request.config).selection
+        if loaded and loaded[0].spec.status is RuleStatus.DEPRECATED and not selection.include_deprecated:
             pytest.fail(
                 f"{rule_id} is deprecated and does not run: test it with {DEPRECATED_INI} = true"
                 " (or doseguard rules test --include-deprecated)",
                 pytrace=False,
             )
+        if loaded:
+            pytest.fail(f"{rule_id} does not run: --select / --ignore leave it out", pytrace=False)
         known = [rule.id for rule in rules.rules] + [NOT_COVERED]
         close = difflib.get_close_matches(rule_id, known, n=1)
         hint = f" (did you mean {close[0]}?)" if close else ""

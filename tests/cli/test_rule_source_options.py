@@ -6,6 +6,7 @@ that a named folder or file does not exist, and the same exit statuses: 0 ok, 1 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from click.testing import CliRunner, Result
 from doseguard.cli.main import check, cli
 from doseguard.cli.rules_commands import explain, list_rules, validate
 from doseguard.cli.rules_test import rules_test
-from tests.cli.test_check_command import PASSING, doseguard, jsonl
+from tests.cli.test_check_command import DOSEGUARD, PASSING, doseguard, jsonl
 from tests.testing.packs import DOSE_FEATURE, write_features, write_pack
 
 DEMO_SITE = """\
@@ -276,3 +277,27 @@ def test_check_exit_statuses(tmp_path: Path) -> None:
     assert isinstance(done, subprocess.CompletedProcess)
     assert done.returncode == 2
     assert done.stdout == ""
+
+
+@pytest.mark.parametrize("command", [["rules", "schema"], ["rules", "list"], ["check", "--format", "jsonl"]])
+def test_a_reader_that_went_away_is_exit_2_not_the_finding_status_1(
+    tmp_path: Path, command: list[str]
+) -> None:
+    """``doseguard check ... | head``: not every result was delivered. The pipe's read end is closed
+    before the command starts, so its first write fails, whatever the machine's speed."""
+    args = [*command, jsonl(tmp_path, PASSING)] if command[0] == "check" else command
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        done = subprocess.run(
+            [str(DOSEGUARD), *map(str, args)],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    finally:
+        os.close(write_end)
+    assert done.returncode == 2
+    assert done.stderr == ""

@@ -16,7 +16,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, Any, NoReturn
 
 import click
 from rich.console import Console
@@ -67,7 +67,24 @@ def _output(path: str | None) -> Iterator[IO[bytes]]:
         partial.unlink(missing_ok=True)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def _quiet_broken_pipe() -> NoReturn:
+    """The reader went away (``doseguard ... | head``): not every result was delivered, so not 0, and
+    not 1 either, which says an order reached --fail-on (or validate found problems)."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    sys.exit(EXIT_USAGE)
+
+
+class _Group(click.Group):
+    def invoke(self, ctx: click.Context) -> Any:
+        # click turns a broken pipe into exit status 1 (its default), even outside standalone mode.
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError:
+            _quiet_broken_pipe()
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="doseguard")
 def cli() -> None:
     """Check medication orders against safety rules written in YAML."""
@@ -256,10 +273,8 @@ def main() -> None:
         sys.exit(EXIT_USAGE)
     except click.exceptions.Abort:
         sys.exit(130)
-    except BrokenPipeError:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        sys.exit(EXIT_FLAGGED)
+    except BrokenPipeError:  # outside a command (click catches it inside: see _Group.invoke)
+        _quiet_broken_pipe()
     except KeyboardInterrupt:
         sys.exit(130)
     except Exception as error:  # a bug: say so plainly, and never exit 0 or 1 (which mean "checked")

@@ -206,3 +206,15 @@ def test_records_that_differ_only_in_their_ids_share_a_key() -> None:
         ({"x": [1]}, {"x": [1.0]}),
     ]:
         assert _record_key({**ids, **one}, ("A", "P")) != _record_key({**ids, **other}, ("A", "P"))
+
+
+def test_an_outcome_is_kept_the_second_time_it_is_met_and_reads_alike(checker: Checker) -> None:
+    fresh = Checker(checker.rules)
+    order = {**STANDARD, "route": "PO", "dose": "997 mcg", "volume": "0.997 mL"}
+    first, second, third = (
+        fresh.check(InputRecord("t:1", {**order, "order_id": f"O{n}"}), n) for n in (1, 2, 3)
+    )
+    assert len(fresh._outcomes) == 1 and len(fresh._cache) == 1  # kept at the second sighting
+    assert first.findings == second.findings == third.findings
+    assert [r.order_id for r in (first, second, third)] == ["O1", "O2", "O3"]
+    assert {r.status for r in (first, second, third)} == {Status.FLAGGED}

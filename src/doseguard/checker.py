@@ -25,6 +25,9 @@ from doseguard.rules.model import Rule, RuleSet, Severity
 NOT_COVERED = "DOSEGUARD-DRUG-NOT-COVERED"
 CACHE_SIZE = 16_384
 """Entries per cache; a full cache is emptied (orders that repeat are back in it at once)."""
+SEEN_SIZE = 4 * CACHE_SIZE
+"""How many first sightings a cache remembers: an entry is kept the second time it is met, so orders
+that never repeat (the worst case) leave no objects behind for the garbage collector to follow."""
 IDENTITY_FIELDS = ("order_id", "patient_id")
 _UNCACHEABLE = object()
 _TEXT = {str}
@@ -67,6 +70,8 @@ class Checker:
         self._covered = rules.covered_drugs
         self._cache: dict[str, tuple[Finding, ...]] = {}
         self._outcomes: dict[tuple[Any, ...], Outcome] = {}
+        self._seen_facts: set[int] = set()  # hashes of fact_json met once
+        self._seen_records: set[int] = set()  # hashes of record keys met once
 
     def check_all(self, records: Iterable[InputRecord]) -> Iterator[OrderResult]:
         """Results in input order, one per record; a repeated ``order_id`` makes the later one invalid."""
@@ -162,9 +167,10 @@ class Checker:
                     if isinstance(fired, Exception):
                         raise fired
                     findings = self._findings(order.facts, fired)
-                    if len(self._cache) >= CACHE_SIZE:
-                        self._cache.clear()
-                    self._cache[fact_json] = findings
+                    if _second_sight(self._seen_facts, hash(fact_json)):
+                        if len(self._cache) >= CACHE_SIZE:
+                            self._cache.clear()
+                        self._cache[fact_json] = findings
             except Exception as error:  # fail closed: this order was not checked
                 results[index] = self._error(number, item, order.order_id, order.patient_id, _describe(error))
                 continue
@@ -186,7 +192,11 @@ class Checker:
 
     def _remember(self, key: tuple[Any, ...] | None, result: OrderResult) -> OrderResult:
         """Keep the outcome for records that differ only in their ids (never a failed evaluation)."""
-        if key is not None and result.status is not Status.ERROR:
+        if (
+            key is not None
+            and result.status is not Status.ERROR
+            and _second_sight(self._seen_records, hash(key))
+        ):
             if len(self._outcomes) >= CACHE_SIZE:
                 self._outcomes.clear()
             self._outcomes[key] = (result.status, result.findings, result.errors, result.warnings)
@@ -226,6 +236,16 @@ def _finder(rule: Rule) -> Callable[[dict[str, Any]], Finding]:
     rule_id, severity, title, pack = rule.id, rule.severity, rule.title, rule.pack
     render = rule.message.compile()
     return lambda facts: Finding(rule_id, severity, render(facts), title, pack)
+
+
+def _second_sight(seen: set[int], fingerprint: int) -> bool:
+    """Whether ``fingerprint`` was met before (and note it if not). A collision only caches early."""
+    if fingerprint in seen:
+        return True
+    if len(seen) >= SEEN_SIZE:
+        seen.clear()
+    seen.add(fingerprint)
+    return False
 
 
 def _describe(error: BaseException) -> str:

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from doseguard import Checker, InputRecord, Status, load_rules
 from doseguard.checker import _UNCACHEABLE, NOT_COVERED, _freeze, _identity, _record_key
 from doseguard.engine import adapter
+from doseguard.orders.model import MAX_TEXT, OrderRecord
 from doseguard.results import Summary
 
 STANDARD: dict[str, Any] = {
@@ -153,6 +154,8 @@ def _reference_key(data: Any) -> Any:
     """The outcome cache's key as first written: ids valid, then every other field frozen, type-exact."""
     if not isinstance(data, dict) or None in _identity(data):
         return None
+    if any(len(str(data[name])) > MAX_TEXT for name in ("order_id", "patient_id")):
+        return None  # found after it was first written: an id too long is invalid
     parts = []
     for name, value in data.items():
         if name not in ("order_id", "patient_id"):
@@ -164,7 +167,9 @@ def _reference_key(data: Any) -> Any:
 
 
 _KEY_VALUES = st.one_of(
-    st.sampled_from(["", " ", "1 mL", "O1", 0, 1, 3, True, False, 1.0, 3.0, None, -2, 10**20]),
+    st.sampled_from(
+        ["", " ", "1 mL", "O1", 0, 1, 3, True, False, 1.0, 3.0, None, -2, 10**20, "x" * 1001, 10**1000]
+    ),
     st.lists(st.sampled_from(["a", 1, 1.0, True, None]), max_size=2),
     st.just({"nested": 1}),
 )
@@ -218,3 +223,43 @@ def test_an_outcome_is_kept_the_second_time_it_is_met_and_reads_alike(checker: C
     assert first.findings == second.findings == third.findings
     assert [r.order_id for r in (first, second, third)] == ["O1", "O2", "O3"]
     assert {r.status for r in (first, second, third)} == {Status.FLAGGED}
+
+
+IDS = st.one_of(
+    st.text(max_size=4),
+    st.builds(
+        lambda pad, size: pad + "x" * size + pad,
+        st.sampled_from(["", " ", "\x1c", "\u2003"]),
+        st.integers(998, 1001),
+    ),
+    st.sampled_from([0, 7, -3, 10**999, 10**1000, True, 1.5, None, [], "O1"]),
+)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(IDS, IDS)
+def test_a_record_with_a_key_has_ids_the_order_model_accepts(order_id: Any, patient_id: Any) -> None:
+    """Records differing only in their ids share an outcome, so the key must exist only for valid ids."""
+    data = {"order_id": order_id, "patient_id": patient_id, "drug": "cyanocobalamin"}
+    if _record_key(data, _identity(data)) is not None:
+        OrderRecord.model_validate(data)
+
+
+def test_an_order_with_an_overlong_id_is_invalid_even_after_the_same_order_passed(checker: Checker) -> None:
+    fresh = Checker(checker.rules)
+    records = [
+        STANDARD,
+        {**STANDARD, "order_id": "O2"},
+        {**STANDARD, "order_id": "O2"},
+    ]  # the outcome is kept
+    records += [
+        {**STANDARD, "order_id": "O3", "patient_id": "P" * 1001},
+        {**STANDARD, "order_id": "O" * 1001},
+    ]
+    one_by_one = [fresh.check(InputRecord(f"t:{n}", data), n) for n, data in enumerate(records, start=1)]
+    together = Checker(checker.rules).check_many(
+        [InputRecord(f"t:{n}", d) for n, d in enumerate(records, start=1)]
+    )
+    for results in (one_by_one, together):
+        assert [r.status for r in results] == [Status.PASS] * 3 + [Status.INVALID] * 2
+        assert [r.errors[0]["field"] for r in results[3:]] == ["patient_id", "order_id"]

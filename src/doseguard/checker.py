@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 from doseguard.batch.order_ids import OrderIdTable
 from doseguard.engine.adapter import DurableEngine, encode_fact
 from doseguard.errors import DoseguardError, EngineError, FieldProblem, InvalidOrderError
-from doseguard.orders.model import Order
+from doseguard.orders.model import MAX_TEXT, Order
 from doseguard.orders.normalise import OrderNormaliser
 from doseguard.results import Finding, OrderResult, Status
 from doseguard.rules.model import Rule, RuleSet, Severity
@@ -284,6 +284,12 @@ def _record_key(data: Any, ids: tuple[str | None, str | None]) -> tuple[Any, ...
     field: fewer objects for the garbage collector to follow.)"""
     if ids[0] is None or ids[1] is None or not isinstance(data, dict):
         return None
+    order_id, patient_id = data["order_id"], data["patient_id"]
+    if (
+        len(order_id if type(order_id) is str else ids[0]) > MAX_TEXT
+        or len(patient_id if type(patient_id) is str else ids[1]) > MAX_TEXT
+    ):
+        return None  # an id too long is invalid: this record cannot share the outcome of one without it
     rest = dict(data)
     del rest["order_id"], rest["patient_id"]
     values = rest.values()

@@ -22,6 +22,7 @@ SENTENCES = [
 ]
 RISKY_IDS = st.one_of(
     st.from_regex(r"[A-Z]{3}-[0-9]{1,8}", fullmatch=True),
+    st.integers(min_value=998, max_value=1002).map(lambda n: "X" * n),  # the model refuses over 1000
     st.text(alphabet='aZ09-=+@ ,"\\%é:/._\t', min_size=0, max_size=8),
     st.integers(min_value=-5, max_value=10**12),
     st.none(),
@@ -110,6 +111,18 @@ def test_lines_that_cannot_be_proven_safe_are_not_learnt(checker: Checker, raw: 
     cached.process(Chunk("lines", "o.jsonl", 1, [raw, raw, raw]))  # met more than once: would be learnt
     key = LineCache.key(raw)
     assert key is None or cached.lines.get(key[0]) is None
+
+
+def test_an_id_the_order_model_refuses_is_checked_not_looked_up(checker: Checker) -> None:
+    """Found in review: a 1001-character patient_id passed when the same sentence had passed before."""
+    sentence = SENTENCES[0]
+    good = [line(sentence, f"ORD-{n}", f"PT-{n}", "compact") for n in range(3)]
+    too_long = line(sentence, "ORD-X", "P" * 1001, "compact")
+    cached = ChunkChecker(checker, "jsonl")
+    learnt = cached.process(Chunk("lines", "o.jsonl", 1, good))
+    assert [meta[3] for meta in learnt.records_meta()] == ["pass", "pass", "pass"]
+    result = cached.process(Chunk("lines", "o.jsonl", 4, [good[0], too_long]))
+    assert [meta[3] for meta in result.records_meta()] == ["pass", "invalid"]
 
 
 def test_names_that_a_format_would_quote_or_defuse_do_not_use_the_cache() -> None:

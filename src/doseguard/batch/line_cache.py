@@ -6,7 +6,8 @@ written for the next line with the same bytes around its ids by putting the new 
 source and ids into the old output: no parsing, no result objects, no encoding.
 
 The fast path is taken only where it is provably the same as checking: the ids are plain text that
-every output format writes as is (letters, digits and ``_ . : / -``, not first), each appears once
+the order model accepts as it is and every output format writes as is (letters, digits and
+``_ . : / -``, not first; at most ``MAX_TEXT`` characters), each appears once
 in a line with no escapes (so the match is the top-level key: the slow path checks that, once, when
 the entry is made), and an entry is kept only if its template, filled with the values of the record
 that made it, gives the very bytes the encoder gave. Anything else is checked the ordinary way.
@@ -18,10 +19,13 @@ import re
 from typing import Any
 
 from doseguard.io.encoders import Encoder
+from doseguard.orders.model import MAX_TEXT
 from doseguard.results import OrderResult, Status
 
 CACHE_SIZE = 16_384
-_VALUE = re.compile(rb'[ \t]*:[ \t]*"([A-Za-z0-9][A-Za-z0-9_.:/-]*)"')
+# An id the order model accepts as it is (no whitespace to strip, not too long): rules never read ids,
+# but the model refuses ids over MAX_TEXT characters, so a longer one must be checked, not looked up.
+_VALUE = re.compile(rb'[ \t]*:[ \t]*"([A-Za-z0-9][A-Za-z0-9_.:/-]{0,%d})"' % (MAX_TEXT - 1))
 _PLAIN_NAME = re.compile(r"[A-Za-z0-9_./<>][A-Za-z0-9_./<> -]*")
 _MARKS = {b"987654321012": 0, b"DGSOURCEMARK": 1, b"DGORDERMARK": 2, b"DGPATIENTMARK": 3}
 _SPLIT = re.compile(b"(" + b"|".join(_MARKS) + b")")

@@ -38,6 +38,7 @@ import sys
 import tempfile
 import threading
 import time
+import types
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -98,7 +99,8 @@ def stock_host(source: Path, sample: int) -> None:
     from doseguard.orders.normalise import OrderNormaliser  # noqa: PLC0415
 
     rules = load_rules()
-    definition: dict[str, dict[str, Any]] = json.loads(ruleset_json(rules.rules))
+    compiled = ruleset_json(rules.rules)
+    definition: dict[str, dict[str, Any]] = json.loads(compiled)
     # Host resolves each rule's "run" name with get_action(name). Each rule runs an action named after
     # itself, so that the action can record which rule fired (one shared name could not tell them apart).
     for rule_name, rule in definition.items():
@@ -112,6 +114,16 @@ def stock_host(source: Path, sample: int) -> None:
 
             return action
 
+    # The one departure from stock: durable.engine writes its JSON with ensure_ascii=False and Python's
+    # float notation, and the engine refuses raw UTF-8 in a ruleset and floats such as 1e+16 (error
+    # 204, durable-rules.md). So the ruleset goes to the engine as doseguard compiled it (the Host has
+    # taken the "run" names out, leaving exactly that), and facts ASCII-escaped, as the adapter does.
+    import durable.engine  # noqa: PLC0415
+
+    def dumps(value: Any, ensure_ascii: bool = True, **options: Any) -> str:
+        return compiled if value is definition else json.dumps(value, **options)
+
+    durable.engine.json = types.SimpleNamespace(dumps=dumps, loads=json.loads)
     normaliser = OrderNormaliser(rules.drug_names)
     host = RecordingHost({HOST_RULESET: definition})
     invalid = engine_errors = orders = 0

@@ -27,7 +27,10 @@ CACHE_SIZE = 16_384
 # but the model refuses ids over MAX_TEXT characters, so a longer one must be checked, not looked up.
 _VALUE = re.compile(rb'[ \t]*:[ \t]*"([A-Za-z0-9][A-Za-z0-9_.:/-]{0,%d})"' % (MAX_TEXT - 1))
 _PLAIN_NAME = re.compile(r"[A-Za-z0-9_./<>][A-Za-z0-9_./<> -]*")
-_MARKS = {b"987654321012": 0, b"DGSOURCEMARK": 1, b"DGORDERMARK": 2, b"DGPATIENTMARK": 3}
+# What a probe result holds in place of the record number, source and ids; a template is its output
+# cut at these marks, each mark standing for that argument of _Template.fill.
+_PROBE = (987654321012, "DGSOURCEMARK", "DGORDERMARK", "DGPATIENTMARK")
+_MARKS = {str(mark).encode(): index for index, mark in enumerate(_PROBE)}
 _SPLIT = re.compile(b"(" + b"|".join(_MARKS) + b")")
 
 Key = bytes
@@ -87,10 +90,17 @@ class LineCache:
         return self._templates.get(key)
 
     def learn(
-        self, raw: bytes, found: tuple[Key, Ids] | None, data: Any, result: OrderResult, encoded: bytes
+        self,
+        raw: bytes,
+        found: tuple[Key, Ids] | None,
+        data: Any,
+        result: OrderResult,
+        encoded: bytes,
+        outcome: Outcome,
     ) -> None:
-        """Remember ``result`` (just encoded as ``encoded``) for lines like ``raw`` but for their ids,
-        if that is provably right: ``found`` is ``key(raw)``, ``data`` what ``raw`` parsed to.
+        """Remember ``result`` (just encoded as ``encoded``, counted as ``outcome``) for lines like
+        ``raw`` but for their ids, if that is provably right: ``found`` is ``key(raw)``, ``data``
+        what ``raw`` parsed to.
 
         A key is learnt the second time it is met, so that lines that never repeat (the worst case)
         cost a set lookup, not a template."""
@@ -109,12 +119,8 @@ class LineCache:
             return  # the ids found are not the record's top-level ids
         if (result.order_id, result.patient_id) != ids:
             return
-        probe = OrderResult(int(b"987654321012"), "DGSOURCEMARK", "DGORDERMARK", "DGPATIENTMARK",
-                            result.status, result.findings, result.errors, result.warnings,
+        probe = OrderResult(*_PROBE, result.status, result.findings, result.errors, result.warnings,
                             result.rules_version)  # fmt: skip
-        severity = result.severity
-        outcome = (result.status.value, severity.value if severity else None,
-                   tuple(f.rule_id for f in result.findings))  # fmt: skip
         template = _Template(_SPLIT.split(self.encode(probe)), outcome)
         if template.fill(b"%d" % result.record, result.source.encode(), order_id, patient_id) != encoded:
             return

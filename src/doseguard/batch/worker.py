@@ -165,7 +165,7 @@ class ChunkChecker:
                 encoded = outputs[position] = encode(numbered)
                 described = meta[position] = describe(numbered)
                 counts.add_counts(*described[3:])
-                cache.learn(raw, found, item.data, numbered, encoded)
+                cache.learn(raw, found, item.data, numbered, encoded, described[3:])
         return ChunkResult.pack(outputs, cast(list[RecordMeta], meta), counts)
 
 

@@ -167,7 +167,7 @@ class Checker:
                     if isinstance(fired, Exception):
                         raise fired
                     findings = self._findings(order.facts, fired)
-                    if _second_sight(self._seen_facts, hash(fact_json)):
+                    if second_sight(self._seen_facts, hash(fact_json)):
                         if len(self._cache) >= CACHE_SIZE:
                             self._cache.clear()
                         self._cache[fact_json] = findings
@@ -195,7 +195,7 @@ class Checker:
         if (
             key is not None
             and result.status is not Status.ERROR
-            and _second_sight(self._seen_records, hash(key))
+            and second_sight(self._seen_records, hash(key))
         ):
             if len(self._outcomes) >= CACHE_SIZE:
                 self._outcomes.clear()
@@ -238,8 +238,9 @@ def _finder(rule: Rule) -> Callable[[dict[str, Any]], Finding]:
     return lambda facts: Finding(rule_id, severity, render(facts), title, pack)
 
 
-def _second_sight(seen: set[int], fingerprint: int) -> bool:
-    """Whether ``fingerprint`` was met before (and note it if not). A collision only caches early."""
+def second_sight(seen: set[int], fingerprint: int) -> bool:
+    """Whether ``fingerprint`` was met before (and note it if not): caches keep an entry the second
+    time it is met. A collision only caches early."""
     if fingerprint in seen:
         return True
     if len(seen) >= SEEN_SIZE:

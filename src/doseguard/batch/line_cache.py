@@ -18,11 +18,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from doseguard.checker import CACHE_SIZE, second_sight
 from doseguard.io.encoders import Encoder
 from doseguard.orders.model import MAX_TEXT
 from doseguard.results import OrderResult, Status
 
-CACHE_SIZE = 16_384
 # An id the order model accepts as it is (no whitespace to strip, not too long): rules never read ids,
 # but the model refuses ids over MAX_TEXT characters, so a longer one must be checked, not looked up.
 _VALUE = re.compile(rb'[ \t]*:[ \t]*"([A-Za-z0-9][A-Za-z0-9_.:/-]{0,%d})"' % (MAX_TEXT - 1))
@@ -61,7 +61,7 @@ class LineCache:
     def __init__(self, encode: Encoder) -> None:
         self.encode = encode
         self._templates: dict[Key, _Template] = {}
-        self._met_once: set[Key] = set()
+        self._met_once: set[int] = set()  # hashes of keys met once
 
     @staticmethod
     def plain_name(name: str) -> bool:
@@ -107,10 +107,7 @@ class LineCache:
         if found is None or result.status is Status.ERROR or not isinstance(data, dict):
             return
         key, (order_id, patient_id) = found
-        if key not in self._met_once:
-            if len(self._met_once) >= 4 * CACHE_SIZE:
-                self._met_once.clear()
-            self._met_once.add(key)
+        if not second_sight(self._met_once, hash(key)):
             return
         if b"\\" in raw or raw.count(b'"order_id"') != 1 or raw.count(b'"patient_id"') != 1:
             return

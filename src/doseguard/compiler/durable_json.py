@@ -398,11 +398,26 @@ def _membership(node: Membership, *, positive: bool) -> Condition:
         return all_of([exists, wanted]) if positive else any_of([absent, all_of([exists, wanted])])
     # contains / contains_any: some item of the list field equals one of the values
     if positive:
-        return all_of([exists, {"$iany": {field: any_of([{"$i": v} for v in values])}}]) if values else False
+        return all_of([exists, {"$iany": {field: _item_in(values)}}]) if values else False
     if not values:
         return True
     none_match: Json = {"$iall": {field: all_of([{"$neq": {"$i": v}} for v in values])}}
     return any_of([absent, all_of([exists, none_match])])
+
+
+def _item_in(values: tuple[Any, ...]) -> Json:
+    """The test "this item is one of ``values``" for use under ``$iany``.
+
+    Never an ``$or`` directly under ``$iany``/``$iall``: the engine then reads the type of an operand
+    it never wrote (``createForwardAlpha`` in rete.c leaves it uninitialised) and ``create_ruleset``
+    fails with error 102 whenever the heap holds 0x09 or 0x0C there (issue 8, case 25). Ending the
+    test with ``item != s`` for a string ``s`` that is none of the values means the same thing and
+    leaves a fully written node last.
+    """
+    if len(values) == 1:
+        return {"$i": values[0]}
+    outsider = next(s for s in ("", *("~" * n for n in range(1, len(values) + 2))) if s not in values)
+    return {"$and": [{"$or": [{"$i": v} for v in values]}, {"$neq": {"$i": outsider}}]}
 
 
 def branch_count(condition: Condition) -> int:

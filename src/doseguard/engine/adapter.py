@@ -169,23 +169,63 @@ def _text(name: str, value: Any) -> str:
     return json.dumps(value, ensure_ascii=True)
 
 
-CREATE_ATTEMPTS = 3
+ARRAY_OPERATORS = ("$iany", "$iall")
+_CREATE_ERRORS = {
+    "102": "ERR_UNEXPECTED_TYPE",
+    "113": "ERR_EXPRESSION_LIMIT_EXCEEDED",
+    "202": "ERR_PARSE_STRING",
+    "204": "ERR_PARSE_OBJECT",
+    "507": "ERR_REGEX_CONFLICT",
+}
 
 
 def _create_ruleset(definition: str) -> Any:
-    """Create a ruleset, trying again when creation fails.
+    """Create a ruleset, once: a refusal is reported with the engine's name for its code.
 
-    Seen here (not in the notes): very rarely, in a fresh process, ``create_ruleset`` fails with error
-    102 (``ERR_UNEXPECTED_TYPE``) on a definition it accepts every other time. A definition it truly
-    refuses fails every attempt and is reported.
+    There is no retry. The one "rare" failure ever seen (error 102, ``ERR_UNEXPECTED_TYPE``, for a few
+    minutes of runs, then gone) had a cause, now avoided: an ``$or`` directly under ``$iany`` makes
+    ``createRuleset`` check the type of an operand it never initialised (``createForwardAlpha`` in
+    rete.c), so the outcome depended on what the heap of the fresh process happened to hold
+    (environment size, hash seed, what was imported first); see ``docs/engine-hazards.md``. The
+    compiler never writes that shape and :func:`ruleset_json` refuses it, so a 102 now is a real,
+    repeatable refusal of the definition.
     """
-    last: Exception | None = None
-    for _ in range(CREATE_ATTEMPTS):
-        try:
-            return _engine.create_ruleset(f"doseguard-{next(_ruleset_names)}", definition)
-        except _engine.error as error:
-            last = error
-    raise EngineError(f"the engine refused the compiled rules: {last}")
+    try:
+        return _engine.create_ruleset(f"doseguard-{next(_ruleset_names)}", definition)
+    except _engine.error as error:
+        text = str(error)
+        code = text.rsplit(" ", 1)[-1]
+        name = _CREATE_ERRORS.get(code)
+        meaning = f" ({name})" if name else ""
+        raise EngineError(
+            f"the engine refused the compiled rules: {text}{meaning}; tried once (a refusal is not retried: "
+            "the one intermittent cause known, an $or directly under $iany/$iall, is never compiled)"
+        ) from None
+
+
+def _check_shape(condition: Any) -> None:
+    """Refuse the condition shapes that make the engine read memory it never wrote."""
+    if isinstance(condition, dict):
+        for key, value in condition.items():
+            if key in ARRAY_OPERATORS and isinstance(value, dict):
+                for inner in value.values():
+                    if isinstance(inner, dict) and _ends_in_or(inner):
+                        raise EngineError(
+                            f"refusing a condition with an $or directly under {key} (the engine reads "
+                            "uninitialised memory for it and fails at random with error 102)"
+                        )
+            _check_shape(value)
+    elif isinstance(condition, list):
+        for item in condition:
+            _check_shape(item)
+
+
+def _ends_in_or(inner: dict[str, Any]) -> bool:
+    """Whether the engine's last node for an array test is an ``$or`` (its ``$and`` ends in its last item)."""
+    if "$or" in inner:
+        return True
+    items = inner.get("$and")
+    return isinstance(items, list) and bool(items) and isinstance(items[-1], dict) and _ends_in_or(items[-1])
 
 
 def ruleset_json(rules: Iterable[CompiledRule]) -> str:
@@ -193,6 +233,7 @@ def ruleset_json(rules: Iterable[CompiledRule]) -> str:
     definition: dict[str, Any] = {CATCH_ALL: {"all": [{"m": ANCHOR}]}}
     for rule in rules:
         condition = rule.compiled
+        _check_shape(condition)
         anchored = ANCHOR if condition is True else {"$and": [ANCHOR, condition]}
         definition[rule.id] = {"all": [{"m": anchored}]}
     return _dumps(definition)

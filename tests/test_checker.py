@@ -263,3 +263,71 @@ def test_an_order_with_an_overlong_id_is_invalid_even_after_the_same_order_passe
     for results in (one_by_one, together):
         assert [r.status for r in results] == [Status.PASS] * 3 + [Status.INVALID] * 2
         assert [r.errors[0]["field"] for r in results[3:]] == ["patient_id", "order_id"]
+
+
+DIVIDING_RULES = """
+rules:
+  - id: T-PER-DOSE
+    title: Average dose given so far
+    severity: warning
+    description: d
+    references: [r]
+    when: volume_ml < dose_mcg / administrations_given
+    message: "{dose_mcg / administrations_given} mcg a dose"
+  - id: T-PER-DOSE-GUARDED
+    title: The same, guarded
+    severity: info
+    description: d
+    references: [r]
+    when: administrations_given > 0 and volume_ml < dose_mcg / administrations_given
+    message: guarded
+  - id: T-NOT-PER-DOSE
+    title: The same, written the other way round
+    severity: info
+    description: d
+    references: [r]
+    when: not (volume_ml >= dose_mcg / administrations_given)
+    message: negated
+"""
+
+
+@pytest.fixture(scope="module")
+def dividing_checker(tmp_path_factory: pytest.TempPathFactory) -> Checker:
+    folder = tmp_path_factory.mktemp("packs") / "dividing"
+    folder.mkdir()
+    (folder / "pack.yaml").write_text("name: dividing\ntitle: t\n")
+    (folder / "rules.yaml").write_text(DIVIDING_RULES)
+    return Checker(load_rules([folder]))
+
+
+def test_a_rule_that_divides_by_zero_makes_the_order_an_error_not_a_pass(dividing_checker: Checker) -> None:
+    """Issue 8, case 8: with 0 given, the comparison was false and the order passed (or, written with
+    ``not``, was flagged on a value that was never computed)."""
+    order = {**STANDARD, "administrations_given": 0}
+    result = dividing_checker.check(InputRecord("t:1", order))
+    assert result.status is Status.ERROR, result
+    assert result.findings == ()
+    messages = [error["message"] for error in result.errors]
+    assert any(
+        "T-PER-DOSE" in m and "administrations_given" in m and "division by zero" in m for m in messages
+    )
+    assert any("T-NOT-PER-DOSE" in m for m in messages)
+    assert not any("T-PER-DOSE-GUARDED" in m for m in messages)  # its guard decides: not an error
+    assert {error["field"] for error in result.errors} == {"administrations_given"}
+
+
+def test_the_same_rules_are_evaluated_when_the_divisor_is_not_zero(dividing_checker: Checker) -> None:
+    order = {**STANDARD, "administrations_given": 2}
+    result = dividing_checker.check(InputRecord("t:1", order))
+    assert result.status is Status.FLAGGED
+    assert {f.rule_id for f in result.findings} == {"T-PER-DOSE", "T-PER-DOSE-GUARDED", "T-NOT-PER-DOSE"}
+    assert dividing_checker.check(InputRecord("t:2", STANDARD)).status is Status.FLAGGED  # not stated:
+    # the two plain comparisons are false and "not (... >= ...)" is true, as before
+
+
+def test_an_order_that_divides_by_zero_is_an_error_every_time_in_a_batch(dividing_checker: Checker) -> None:
+    """Errors are never remembered as outcomes: the second and later sightings are errors too."""
+    orders = [InputRecord(f"t:{n}", {**STANDARD, "order_id": f"O{n}", "administrations_given": 0})
+              for n in range(1, 6)]  # fmt: skip
+    results = dividing_checker.check_many(orders)
+    assert [r.status for r in results] == [Status.ERROR] * 5

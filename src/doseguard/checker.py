@@ -16,10 +16,18 @@ from typing import Any, NamedTuple
 
 from doseguard.batch.order_ids import OrderIdTable
 from doseguard.engine.adapter import DurableEngine, encode_fact
-from doseguard.errors import DoseguardError, EngineError, FieldProblem, InvalidOrderError
+from doseguard.errors import (
+    DoseguardError,
+    EngineError,
+    FieldProblem,
+    InvalidOrderError,
+    UnevaluableRulesError,
+)
 from doseguard.orders.model import MAX_TEXT, Order
 from doseguard.orders.normalise import OrderNormaliser
 from doseguard.results import Finding, OrderResult, Status
+from doseguard.rules.evaluate import ZeroDivisorCheck, divisor_fields, zero_divisor_check
+from doseguard.rules.expressions import render
 from doseguard.rules.model import Rule, RuleSet, Severity
 
 NOT_COVERED = "DOSEGUARD-DRUG-NOT-COVERED"
@@ -66,6 +74,10 @@ class Checker:
         self.engine = DurableEngine(rules.rules)
         self.normaliser = OrderNormaliser(rules.drug_names)
         self._finders = {rule.id: _finder(rule) for rule in rules.rules}
+        self._zero_checks: tuple[tuple[Rule, ZeroDivisorCheck], ...] = tuple(
+            (rule, check) for rule in rules.rules if (check := zero_divisor_check(rule.condition)) is not None
+        )
+        self._divisor_fields = tuple(sorted(set().union(*(divisor_fields(r.condition) for r in rules.rules))))
         self._order = {rule.id: index for index, rule in enumerate(rules.rules)}
         self._covered = rules.covered_drugs
         self._cache: dict[str, tuple[Finding, ...]] = {}
@@ -153,6 +165,7 @@ class Checker:
         waiting: list[_Pending],
         results: list[OrderResult | None],
     ) -> None:
+        version = self.rules.version
         distinct = list(dict.fromkeys(pending.fact_json for pending in waiting))
         try:
             verdicts = dict(zip(distinct, self.engine.fired_many(distinct), strict=True))
@@ -171,6 +184,15 @@ class Checker:
                         if len(self._cache) >= CACHE_SIZE:
                             self._cache.clear()
                         self._cache[fact_json] = findings
+            except UnevaluableRulesError as error:  # fail closed: some rule could not say
+                problems = tuple(
+                    {"field": p.field, "message": f"evaluation failed: {p.message}"} for p in error.problems
+                )
+                results[index] = OrderResult(
+                    number, item.source, order.order_id, order.patient_id, Status.ERROR,
+                    errors=problems, rules_version=version,
+                )  # fmt: skip
+                continue
             except Exception as error:  # fail closed: this order was not checked
                 results[index] = self._error(number, item, order.order_id, order.patient_id, _describe(error))
                 continue
@@ -209,10 +231,23 @@ class Checker:
         return OrderResult(number, item.source, order_id, patient_id, Status.ERROR, errors=(error,),
                            rules_version=self.rules.version)  # fmt: skip
 
+    def _check_divisors(self, facts: dict[str, Any]) -> None:
+        """Raise :class:`UnevaluableRulesError` for the rules a zero divisor left undecided."""
+        unevaluable = [
+            (rule, divisors) for rule, check in self._zero_checks if (divisors := check(facts)) is not None
+        ]
+        if unevaluable:
+            raise UnevaluableRulesError([_unevaluable(rule, divisors) for rule, divisors in unevaluable])
+
     def _findings(self, facts: dict[str, Any], fired: frozenset[str]) -> tuple[Finding, ...]:
         unknown = fired - self._finders.keys()
         if unknown:
             raise EngineError(f"unknown rules fired: {sorted(unknown)}")
+        get = facts.get
+        for name in self._divisor_fields:  # the cheap test: is any divisor 0 in this order?
+            if get(name) == 0:
+                self._check_divisors(facts)
+                break
         finders = self._finders
         findings = [finders[rule_id](facts) for rule_id in fired]
         drug = facts.get("drug")
@@ -229,6 +264,16 @@ class Checker:
             )
         findings.sort(key=lambda f: (-f.severity.rank, self._order.get(f.rule_id, -1)))
         return tuple(findings)
+
+
+def _unevaluable(rule: Rule, divisors: tuple[str, ...]) -> FieldProblem:
+    """What could not be evaluated: the rule, its condition and the divisor that is zero."""
+    zero = " and ".join(divisors)
+    return FieldProblem(
+        divisors[0],
+        f"rule {rule.id} could not be evaluated: division by zero ({zero} is 0) in "
+        f"'{render(rule.condition)}'",
+    )
 
 
 def _finder(rule: Rule) -> Callable[[dict[str, Any]], Finding]:

@@ -95,6 +95,15 @@ class EngineError(DoseguardError):
     """The rules engine failed while evaluating; the order it held is reported as ``error``."""
 
 
+class UnevaluableRulesError(DoseguardError):
+    """Rules that could not be evaluated for an order (a division by a stated zero): the order is
+    reported as ``error``, one problem per rule. ``problems`` name the field (the divisor) and say why."""
+
+    def __init__(self, problems: list[FieldProblem]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(p.message for p in problems))
+
+
 @dataclass
 class InputError(DoseguardError):
     """An input file cannot be read at all (missing, unknown format)."""

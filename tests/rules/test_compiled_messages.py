@@ -112,3 +112,13 @@ def test_a_constant_that_cannot_be_displayed_fails_when_rendered_not_when_compil
         == outcome(partial(template.render, facts))
         == ("raised", OverflowError)
     )
+
+
+def test_a_placeholder_that_divides_by_zero_says_so_and_not_not_stated() -> None:
+    """It read "not stated" for a value the order did state (0), as if the field were missing."""
+    template, _ = parse_message("{dose_mcg / administrations_given} mcg a dose", VOCABULARY, {})
+    facts = {"dose_mcg": 1000.0, "administrations_given": 0.0}
+    expected = "cannot be computed (division by zero) mcg a dose"
+    assert template.render(facts) == expected
+    assert template.compile()(facts) == expected
+    assert template.render({"dose_mcg": 1000.0}) == "not stated mcg a dose"

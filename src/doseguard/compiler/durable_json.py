@@ -10,7 +10,9 @@ language into the small part of it that behaves:
 * ``not`` is pushed down to the leaves (the engine has no general negation), keeping the rules of
   absence of :mod:`doseguard.rules.evaluate`: ``not (a > b)`` is true when ``a`` or ``b`` is missing;
 * every operand is guarded by ``$ex`` (the engine reads uninitialised memory for a missing field) and
-  every divisor by ``!= 0`` (integer division by zero kills the process).
+  every divisor by ``!= 0`` (integer division by zero kills the process), in both polarities: a
+  comparison that divides by zero cannot be evaluated, so neither it nor its negation fires (the
+  checker reports the order as an error, see ``zero_divisor_check``).
 
 The output of :func:`compile_condition` is a JSON-ready dict, or ``True``/``False`` for a condition that
 the compiler could decide alone.
@@ -231,8 +233,9 @@ def _comparison(node: Compare, *, positive: bool) -> Condition:
     guards += [{"$neq": {d: 0.0}} for d in dict.fromkeys(divisors)]
     if positive:
         return all_of([*guards, _leaf(field, op, rhs)])
+    # Negated: true when a field is not stated; a zero divisor is neither (the rule cannot be
+    # evaluated, and the checker says so), so it fires neither way.
     absent: list[Condition] = [{"$nex": {f: 1}} for f in dict.fromkeys(fields)]
-    absent += [{d: 0.0} for d in dict.fromkeys(divisors)]
     return any_of([*absent, all_of([*guards, _leaf(field, NEGATED[op], rhs)])])
 
 
@@ -325,7 +328,7 @@ def _fold(node: Expr) -> Expr:
         left, right = _fold(node.left), _fold(node.right)
         if isinstance(left, Const) and isinstance(right, Const):
             value = fold_arithmetic(node.op, float(left.value), float(right.value))  # type: ignore[arg-type]
-            if value is not None:
+            if isinstance(value, float):
                 return Const(value, node.pos)
         return replace(node, left=left, right=right)
     if isinstance(node, Negate):

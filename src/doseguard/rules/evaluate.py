@@ -3,10 +3,18 @@
 This is the language's reference semantics. It renders message placeholders, and tests use it as an
 oracle: for any fact, the condition compiled into durable-rules must fire exactly when this says true.
 
-The rules of absence: a field the order does not state has no value; arithmetic on no value, a
-division by zero and a table lookup with no entry give no value; a comparison or membership test
-with no value on either side is false; ``not`` simply negates. So ``not (volume_ml > 2)`` is true for
-an order that states no volume.
+The rules of absence: a field the order does not state has no value (``None``); arithmetic on no
+value and a table lookup with no entry give no value; a comparison or membership test with no value
+on either side is false; ``not`` simply negates. So ``not (volume_ml > 2)`` is true for an order that
+states no volume. Rules handle absence themselves (``exists``, ``missing``, ``coalesce``).
+
+Values that cannot be computed are another matter: a division by a stated zero (or a result that is
+not a finite number) is :data:`UNEVALUABLE`. It spreads through arithmetic and comparisons (but a
+value not stated comes first: a comparison reading a field the order leaves out is false, as
+above); ``not`` keeps it; ``and`` and ``or`` are three-valued, so a part that settles the answer
+settles it (``given > 0 and dose / given > 100`` is false for 0 given). A condition that is
+UNEVALUABLE is not true (the engine does not fire it: its divisors are guarded ``!= 0``) and not
+false: the checker reports the order as an error naming the rule (:func:`zero_divisor_check`).
 """
 
 from __future__ import annotations
@@ -15,6 +23,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from doseguard.rules.expressions import (
+    UNEVALUABLE,
     And,
     Arithmetic,
     Call,
@@ -27,11 +36,22 @@ from doseguard.rules.expressions import (
     Negate,
     Not,
     Or,
+    Unevaluable,
     fold_arithmetic,
+    render,
 )
 from doseguard.vocabulary import VOCABULARY
 
 Fact = Mapping[str, Any]
+__all__ = [
+    "UNEVALUABLE",
+    "Unevaluable",
+    "compile_expression",
+    "divisor_fields",
+    "evaluate",
+    "truth",
+    "zero_divisor_check",
+]
 
 
 def evaluate(node: Expr, fact: Fact) -> Any:
@@ -42,22 +62,25 @@ def evaluate(node: Expr, fact: Fact) -> Any:
         case Name(name=name):
             return fact.get(name)
         case Index(table=Const(value=dict() as table), key=key):
-            return table.get(evaluate(key, fact))
+            return table.get(evaluate(key, fact))  # keys are text: never computed
         case Negate(operand=operand):
             value = evaluate(operand, fact)
-            return None if value is None else -value
+            return value if value is None or value is UNEVALUABLE else -value
         case Arithmetic(op=op, left=left, right=right):
-            a, b = evaluate(left, fact), evaluate(right, fact)
-            return None if a is None or b is None else fold_arithmetic(op, a, b)
+            return _arithmetic(op, evaluate(left, fact), evaluate(right, fact))
         case Compare(op=op, left=left, right=right):
             a, b = evaluate(left, fact), evaluate(right, fact)
             if a is None or b is None:
                 return False
+            if a is UNEVALUABLE or b is UNEVALUABLE:
+                return UNEVALUABLE
             return bool({"==": a == b, "!=": a != b, "<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b}[op])
         case Membership(op=op, left=left, right=right):
             a, b = evaluate(left, fact), evaluate(right, fact)
             if a is None or b is None:
                 return False
+            if a is UNEVALUABLE or b is UNEVALUABLE:
+                return UNEVALUABLE
             if op == "in":
                 return a in b
             if op == "not in":
@@ -66,18 +89,42 @@ def evaluate(node: Expr, fact: Fact) -> Any:
                 return b in a
             return any(item in a for item in b)
         case Not(operand=operand):
-            return not truth(evaluate(operand, fact))
+            value = evaluate(operand, fact)
+            return value if value is UNEVALUABLE else not truth(value)
         case And(items=items):
-            return all(truth(evaluate(item, fact)) for item in items)
+            unknown = False
+            for item in items:
+                value = evaluate(item, fact)
+                if value is UNEVALUABLE:
+                    unknown = True
+                elif value is not True:
+                    return False
+            return UNEVALUABLE if unknown else True
         case Or(items=items):
-            return any(truth(evaluate(item, fact)) for item in items)
+            unknown = False
+            for item in items:
+                value = evaluate(item, fact)
+                if value is True:
+                    return True
+                unknown = unknown or value is UNEVALUABLE
+            return UNEVALUABLE if unknown else False
         case Call(function=function, args=args):
             return _call(function, args, fact)
     raise AssertionError(node)
 
 
+def _arithmetic(op: str, a: Any, b: Any) -> Any:
+    """No value wins (a field not stated), then a value that could not be computed."""
+    if a is None or b is None:
+        return None
+    if a is UNEVALUABLE or b is UNEVALUABLE:
+        return UNEVALUABLE
+    return fold_arithmetic(op, a, b)  # type: ignore[arg-type]
+
+
 def truth(value: Any) -> bool:
-    """A condition's verdict: only ``True`` is true (a missing boolean field is false)."""
+    """A condition's verdict: only ``True`` is true (a missing boolean field is false, and so is a
+    condition that cannot be evaluated, which the checker reports separately)."""
     return value is True
 
 
@@ -88,7 +135,7 @@ def _call(function: str, args: tuple[Expr, ...], fact: Fact) -> Any:
         return evaluate(args[0], fact) is None
     if function == "abs":
         value = evaluate(args[0], fact)
-        return None if value is None else abs(value)
+        return value if value is None or value is UNEVALUABLE else abs(value)
     if function == "coalesce":
         return next((v for v in (evaluate(a, fact) for a in args) if v is not None), None)
     if function == "unstated":
@@ -124,7 +171,7 @@ def compile_expression(node: Expr) -> Compiled:
 
             def negate(fact: Fact) -> Any:
                 value = inner(fact)
-                return None if value is None else -value
+                return value if value is None or value is UNEVALUABLE else -value
 
             return negate
         case Arithmetic(op=op, left=left, right=right):
@@ -140,8 +187,7 @@ _COMPILED_CALLS = frozenset({"abs", "coalesce", "unstated", "common"})
 
 def _compile_arithmetic(op: str, left: Compiled, right: Compiled) -> Compiled:
     def arithmetic(fact: Fact) -> Any:
-        a, b = left(fact), right(fact)
-        return None if a is None or b is None else fold_arithmetic(op, a, b)  # type: ignore[arg-type]
+        return _arithmetic(op, left(fact), right(fact))
 
     return arithmetic
 
@@ -153,7 +199,7 @@ def _compile_call(function: str, args: tuple[Expr, ...]) -> Compiled:
 
         def absolute(fact: Fact) -> Any:
             value = inner(fact)
-            return None if value is None else abs(value)
+            return value if value is None or value is UNEVALUABLE else abs(value)
 
         return absolute
     if function == "coalesce":
@@ -182,3 +228,77 @@ def _compile_call(function: str, args: tuple[Expr, ...]) -> Compiled:
 
         return common
     raise AssertionError(function)
+
+
+ZeroDivisorCheck = Callable[[Fact], tuple[str, ...] | None]
+
+
+def zero_divisor_check(condition: Expr) -> ZeroDivisorCheck | None:
+    """For a rule's condition, a function saying which of its divisors made it unevaluable for a fact
+    (their text, e.g. ``("administrations_given",)``), or None when it could be evaluated; None
+    instead of a function when the condition divides by no field at all.
+
+    The engine stays quiet where a divisor is zero (its divisors are guarded ``!= 0``), so this is how
+    the checker learns that a rule could not be evaluated. It is on the hot path: the cheap test (is a
+    divisor 0?) comes first, and only then the reference evaluator decides whether a guard settled the
+    answer anyway.
+    """
+    divisors = tuple(dict.fromkeys(_divisors(condition)))
+    if not divisors:
+        return None
+    named = tuple((render(divisor), compile_expression(divisor)) for divisor in divisors)
+
+    def check(fact: Fact) -> tuple[str, ...] | None:
+        for _, value_of in named:
+            if value_of(fact) == 0:
+                break
+        else:
+            return None
+        if evaluate(condition, fact) is not UNEVALUABLE:
+            return None
+        return tuple(text for text, value_of in named if value_of(fact) == 0)
+
+    return check
+
+
+def divisor_fields(condition: Expr) -> frozenset[str]:
+    """The fields a condition divides by (directly or through ``coalesce``): while none of them is 0
+    in an order, no :func:`zero_divisor_check` can find anything (the checker's cheap first test)."""
+    names: set[str] = set()
+
+    def walk(node: Expr) -> None:
+        match node:
+            case Name(name=name):
+                names.add(name)
+            case Call(args=args):
+                for arg in args:
+                    walk(arg)
+            case Arithmetic(left=left, right=right):
+                walk(left)
+                walk(right)
+            case Negate(operand=operand):
+                walk(operand)
+
+    for divisor in _divisors(condition):
+        walk(divisor)
+    return frozenset(names)
+
+
+def _divisors(node: Expr) -> list[Expr]:
+    """The divisors that read a field (the type checker refuses a constant zero)."""
+    found: list[Expr] = []
+    match node:
+        case Arithmetic(op=op, left=left, right=right):
+            found += _divisors(left) + _divisors(right)
+            if op == "/" and not isinstance(right, Const):
+                found.append(right)
+        case Compare(left=left, right=right) | Membership(left=left, right=right):
+            found += _divisors(left) + _divisors(right)
+        case Negate(operand=operand) | Not(operand=operand):
+            found += _divisors(operand)
+        case And(items=items) | Or(items=items) | Call(args=items):
+            for item in items:
+                found += _divisors(item)
+        case Index(key=key):
+            found += _divisors(key)
+    return found

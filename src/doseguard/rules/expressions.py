@@ -385,15 +385,41 @@ def render(node: Expr) -> str:
     raise AssertionError(node)
 
 
-def fold_arithmetic(op: ArithmeticOp, a: float, b: float) -> float | None:
-    """``a op b`` for two constants; None for a division by zero (no value)."""
+class Unevaluable:
+    """The value of an expression that could not be computed for an order: a division by a stated
+    zero, or a result out of the range of numbers. Not "not stated" (``None``): the order stated every
+    value, and the rule cannot say anything with them, so neither true nor false (see
+    :mod:`doseguard.rules.evaluate`). One instance, :data:`UNEVALUABLE`."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "UNEVALUABLE"
+
+    def __bool__(self) -> bool:
+        raise TypeError("UNEVALUABLE has no truth value: test it with 'is UNEVALUABLE'")
+
+
+UNEVALUABLE = Unevaluable()
+
+
+def fold_arithmetic(op: ArithmeticOp, a: float, b: float) -> float | Unevaluable:
+    """``a op b``; :data:`UNEVALUABLE` for a division by zero or a result that is not a finite number."""
     if op == "+":
-        return a + b
-    if op == "-":
-        return a - b
-    if op == "*":
-        return a * b
-    return a / b if b else None
+        result = a + b
+    elif op == "-":
+        result = a - b
+    elif op == "*":
+        result = a * b
+    elif b:
+        result = a / b
+    else:
+        return UNEVALUABLE
+    return result if -_HUGE < result < _HUGE else UNEVALUABLE
+
+
+_HUGE = float("inf")
+"""Comparing with infinity is the cheapest finiteness test (NaN fails both comparisons too)."""
 
 
 def format_number(value: float) -> str:

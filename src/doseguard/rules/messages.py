@@ -13,7 +13,7 @@ from functools import lru_cache
 from typing import Any
 
 from doseguard.errors import ExpressionError
-from doseguard.rules.evaluate import compile_expression, evaluate
+from doseguard.rules.evaluate import UNEVALUABLE, compile_expression, evaluate
 from doseguard.rules.expressions import Const, Expr, Name, format_number, parse_expression
 from doseguard.rules.typecheck import MESSAGE_FUNCTIONS, ParameterValue, TypeChecker
 from doseguard.vocabulary import FieldSpec
@@ -99,6 +99,8 @@ def display(value: Any) -> str:
         return value.replace("_", " ")  # type: ignore[no-any-return]
     if value is None:
         return "not stated"
+    if value is UNEVALUABLE:  # a stated value it could not be computed from: not "not stated"
+        return "cannot be computed (division by zero)"
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, float | int):

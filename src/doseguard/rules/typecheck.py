@@ -292,7 +292,8 @@ class TypeChecker:
                 )
         if isinstance(left, Const) and isinstance(right, Const):
             value = fold_arithmetic(node.op, float(left.value), float(right.value))  # type: ignore[arg-type]
-            assert value is not None  # a constant divisor of zero was refused above
+            if not isinstance(value, float):  # a constant divisor of zero was refused above
+                raise ExpressionError("this arithmetic on numbers is out of range", node.pos)
             return Const(value, node.pos), FieldType.NUMBER
         return replace(node, left=left, right=right), FieldType.NUMBER
 

@@ -10,8 +10,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from doseguard.engine.adapter import MAX_NUMBER, MAX_TEXT_LENGTH, encode_fact, encode_fact_checked
+from doseguard.engine.adapter import (
+    MAX_NUMBER,
+    MAX_TEXT_LENGTH,
+    DurableEngine,
+    encode_fact,
+    encode_fact_checked,
+)
 from doseguard.vocabulary import VOCABULARY
+from tests.engine.test_adapter import StubRule
 
 NAMES = st.sampled_from([*VOCABULARY, "sid", "unknown_field"])
 FLOATS = st.one_of(
@@ -73,3 +80,16 @@ def test_every_field_with_tricky_values_agrees(name: str) -> None:
     for value in TRICKY:
         facts = {"dose_mcg": 1.0, name: value}
         assert outcome(partial(encode_fact, facts)) == outcome(partial(encode_fact_checked, facts)), value
+
+
+@pytest.mark.parametrize("value", [1e-10, 4e-10, 1.2345678901e-7, 5e-324])
+def test_a_tiny_number_reaches_the_engine_as_itself_not_as_zero(value: float) -> None:
+    """Fixed notation with nine decimals wrote 1e-10 as 0.000000000: the engine read a stated, non-zero
+    divisor as 0 and its != 0 guard kept the rule quiet, while the order's own value was not 0 (so the
+    checker saw nothing to report either). Every number is written exactly."""
+    text = encode_fact({"volume_ml": value})
+    written = text.split('"volume_ml":')[1].rstrip("}")
+    assert "e" not in written.lower()
+    assert float(written) == value
+    engine = DurableEngine([StubRule("R", {"$gt": {"volume_ml": 0.0}})])
+    assert engine.fired({"volume_ml": value}) == {"R"}

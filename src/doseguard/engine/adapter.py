@@ -28,6 +28,7 @@ import json
 import math
 import threading
 from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
 from itertools import count
 from typing import Any
 
@@ -154,8 +155,10 @@ def _number(name: str, value: Any) -> str:
         raise EngineError(f"fact field {name!r} is out of range: {value!r}")
     text = repr(number)
     if "e" in text or "E" in text:  # the engine rejects exponents, negative ones included (error 204)
-        text = f"{number:.9f}".rstrip("0")
-        text = text + "0" if text.endswith(".") else text
+        # Every digit of the shortest repr, positionally: nine decimals wrote 1e-10 as 0.000000000, a
+        # stated divisor the engine then read as 0.
+        text = format(Decimal(text), "f")
+        text = text if "." in text else text + ".0"
     return text
 
 

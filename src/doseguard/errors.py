@@ -34,12 +34,16 @@ class RuleProblem:
     message: str
     kind: str = "invalid"
     rule_id: str | None = None
+    severity: str = "error"  # "warning": reported by ``rules validate``, never a reason to refuse a pack
 
     def __str__(self) -> str:
+        if self.severity == "warning":
+            return f"{self.location}: warning: {self.message}"
         return f"{self.location}: {self.message}"
 
     def as_dict(self) -> dict[str, object]:
-        return {
+        """The problem as JSON; a warning says so (``"severity": "warning"``), an error as it always was."""
+        data: dict[str, object] = {
             "file": self.location.path,
             "line": self.location.line,
             "column": self.location.column,
@@ -47,6 +51,9 @@ class RuleProblem:
             "rule_id": self.rule_id,
             "message": self.message,
         }
+        if self.severity != "error":
+            data["severity"] = self.severity
+        return data
 
 
 class RulePackError(DoseguardError):

@@ -32,6 +32,7 @@ class FieldSpec:
     description: str
     unit: str | None = None
     values: tuple[str, ...] | None = None  # closed set of values for an enumerated string field
+    may_be_zero: bool = False  # a number the order model lets be 0 (quantities and schedules never are)
 
 
 ROUTES = ("IM", "SC", "IV", "PO", "SL", "IN", "ID", "IT", "TOP")
@@ -91,6 +92,7 @@ _FIELDS = (
         FieldType.NUMBER,
         "administrations given",
         "Doses already given under this plan.",
+        may_be_zero=True,
     ),
     FieldSpec("red_flags", FieldType.STRING_LIST, "red flags", "Observed red flags, lower_snake_case."),
     FieldSpec("allergies", FieldType.STRING_LIST, "allergies", "Allergies, lower case."),

@@ -236,6 +236,7 @@ def test_validate_json_on_the_bundled_packs() -> None:
         "packs": len(rule_set.packs),
         "features": [str(REPO / "features")],  # every stable rule has scenarios there
         "problems": [],
+        "warnings": [],
     }
 
 
@@ -609,3 +610,36 @@ def test_the_schema_names_the_fields_for_editors() -> None:
     description = schema["$defs"]["Expression"]["description"]
     assert all(name in description for name in VOCABULARY)
     assert all(f"{name}()" in description for name in CONDITION_FUNCTIONS)
+
+
+DIVIDING_PACK = """\
+rules:
+  - id: DIV-PER-DOSE
+    title: Average dose given so far
+    severity: warning
+    description: d
+    references: [r]
+    when: volume_ml < dose_mcg / administrations_given
+    message: m
+"""
+
+
+def test_validate_warns_at_a_divisor_that_can_be_zero_and_still_passes(tmp_path: Path) -> None:
+    """Issue 8, case 8: with 0 given such a rule cannot be evaluated (the order is an error)."""
+    pack = write(
+        tmp_path / "dividing", {"pack.yaml": "name: dividing\ntitle: t\n", "rules.yaml": DIVIDING_PACK}
+    )
+    done = invoke("rules", "validate", pack)
+    assert done.exit_code == 0, done.stderr
+    assert "1 rules in 1 packs are valid" in done.stdout
+    column = DIVIDING_PACK.splitlines()[6].index("administrations_given") + 1
+    assert done.stderr.startswith(
+        f"{pack / 'rules.yaml'}:7:{column}: warning: administrations_given can be 0"
+    )
+    document = json.loads(invoke("rules", "validate", pack, "--format", "json").stdout)
+    assert document["valid"] is True
+    assert document["problems"] == []
+    (warning,) = document["warnings"]
+    assert (warning["line"], warning["column"], warning["severity"], warning["rule_id"]) == (
+        7, column, "warning", "DIV-PER-DOSE",
+    )  # fmt: skip

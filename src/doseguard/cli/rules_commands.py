@@ -76,6 +76,11 @@ class Validation:
     def valid(self) -> bool:
         return self.rule_set is not None and not self.problems and self.engine_refusal is None
 
+    @property
+    def warnings(self) -> list[RuleProblem]:
+        """What the rules that loaded warn about (never a reason to refuse them)."""
+        return [w for rule in self.rule_set.rules for w in rule.warnings] if self.rule_set else []
+
     def as_dict(self) -> dict[str, Any]:
         """The ``--format json`` document; version and counts are null when the packs did not load."""
         loaded = self.rule_set if self.engine_refusal is None else None
@@ -92,6 +97,7 @@ class Validation:
             "packs": len(loaded.packs) if loaded else None,
             "features": self.features,
             "problems": problems,
+            "warnings": [w.as_dict() for w in self.warnings],
         }
 
 
@@ -192,6 +198,8 @@ def validate(folders: tuple[str, ...], source: RuleSource, features: tuple[str, 
 
 
 def _print_validation(outcome: Validation) -> None:
+    for warning in outcome.warnings:
+        click.echo(str(warning), err=True)
     if outcome.valid and outcome.rule_set is not None:
         rule_set = outcome.rule_set
         counts = f"{len(rule_set.rules)} rules in {len(rule_set.packs)} packs"

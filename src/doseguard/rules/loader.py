@@ -23,7 +23,7 @@ from doseguard.rules.expressions import And, Const, Membership, Name
 from doseguard.rules.messages import parse_message
 from doseguard.rules.model import Pack, PackSpec, Rule, RuleFileSpec, RuleSet, RuleSpec
 from doseguard.rules.overrides import SiteOverrides, read_overrides
-from doseguard.rules.typecheck import ParameterValue, TypeChecker, suggest
+from doseguard.rules.typecheck import ParameterValue, TypeChecker, suggest, unguarded_divisors
 from doseguard.rules.yaml_source import PathKey, YamlDocument, load_yaml
 from doseguard.vocabulary import VOCABULARY
 
@@ -221,7 +221,15 @@ class _Loader:
         for limit in rule_limit_problems(compiled, branches):
             self._problem(document.locate((*where, "when")), limit, kind="engine-limit", rule_id=spec.id)
         fields = frozenset(checker.fields_read | message_fields | ({"drug"} if pack.drugs else set()))
-        rule = Rule(spec, pack.spec.name, location, resolved, message, fields, compiled, branches, overrides)
+        warnings = tuple(
+            RuleProblem(
+                when.locate(document, at), text, kind="zero-divisor", rule_id=spec.id, severity="warning"
+            )
+            for at, _, text in unguarded_divisors(resolved, VOCABULARY)
+        )
+        rule = Rule(
+            spec, pack.spec.name, location, resolved, message, fields, compiled, branches, overrides, warnings
+        )
         self.rules.append(rule)
 
     def _parameters(

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from doseguard.errors import SourceLocation
+from doseguard.errors import RuleProblem, SourceLocation
 from doseguard.rules.expressions import Expr
 
 RuleId = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)*$")]
@@ -109,6 +109,7 @@ class Rule:
     compiled: dict[str, Any] | bool
     branches: int
     overrides: tuple[Override, ...] = ()
+    warnings: tuple[RuleProblem, ...] = ()  # what ``rules validate`` warns about (a divisor that can be 0)
 
     @property
     def id(self) -> str:

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 from doseguard.errors import ExpressionError
+from doseguard.rules.evaluate import evaluate
 from doseguard.rules.expressions import (
     And,
     Arithmetic,
@@ -373,3 +374,83 @@ class TypeChecker:
                 "a list of more than 500 values exceeds what the engine can match", node.right.pos
             )
         return replace(node, left=left, right=right), FieldType.BOOL
+
+
+def unguarded_divisors(condition: Expr, vocabulary: Mapping[str, FieldSpec]) -> list[tuple[int, str, str]]:
+    """(position, field, message) for each divisor of a resolved condition that can be 0 (a field the
+    vocabulary says ``may_be_zero``) and that no part of the same ``and``/``or`` settles first.
+
+    With such a divisor at 0 the rule cannot be evaluated and the order is reported as an error
+    (:mod:`doseguard.rules.evaluate`): ``rules validate`` warns, it does not refuse. A guard is a part
+    of an enclosing ``and`` that reads only that field and is false when it is 0
+    (``administrations_given > 0 and ...``), or a part of an enclosing ``or`` that is true then
+    (``administrations_given == 0 or ...``).
+    """
+    zero_able = {name for name, spec in vocabulary.items() if spec.may_be_zero}
+    found: list[tuple[int, str, str]] = []
+
+    def settles(part: Expr, name: str, verdict: bool) -> bool:
+        reads: set[str] = set()
+        _names(part, reads)
+        return reads == {name} and evaluate(part, {name: 0.0}) is verdict
+
+    def walk(node: Expr, guarded: frozenset[str]) -> None:
+        match node:
+            case And(items=items) | Or(items=items):
+                verdict = isinstance(node, Or)
+                inner = guarded | {n for n in zero_able for part in items if settles(part, n, verdict)}
+                for part in items:
+                    walk(part, inner)
+            case Not(operand=operand) | Negate(operand=operand):
+                walk(operand, guarded)
+            case Arithmetic(op=op, left=left, right=right):
+                walk(left, guarded)
+                walk(right, guarded)
+                if op == "/":
+                    names: list[Name] = []
+                    _name_nodes(right, names)
+                    for divisor in names:
+                        if divisor.name in zero_able and divisor.name not in guarded:
+                            found.append((divisor.pos, divisor.name, _zero_message(divisor.name)))
+            case Compare(left=left, right=right) | Membership(left=left, right=right):
+                walk(left, guarded)
+                walk(right, guarded)
+            case Call(args=args):
+                for arg in args:
+                    walk(arg, guarded)
+
+    walk(condition, frozenset())
+    return found
+
+
+def _zero_message(name: str) -> str:
+    return (
+        f"{name} can be 0 and this divides by it: an order with {name} 0 cannot be evaluated by this rule "
+        f"and is reported as an error (guard it in the same condition: '{name} > 0 and ...')"
+    )
+
+
+def _names(node: Expr, into: set[str]) -> None:
+    found: list[Name] = []
+    _name_nodes(node, found)
+    into.update(n.name for n in found)
+
+
+def _name_nodes(node: Expr, into: list[Name]) -> None:
+    match node:
+        case Name():
+            into.append(node)
+        case (
+            Arithmetic(left=left, right=right)
+            | Compare(left=left, right=right)
+            | Membership(left=left, right=right)
+        ):
+            _name_nodes(left, into)
+            _name_nodes(right, into)
+        case Negate(operand=operand) | Not(operand=operand):
+            _name_nodes(operand, into)
+        case And(items=items) | Or(items=items) | Call(args=items) | ListLiteral(items=items):
+            for item in items:
+                _name_nodes(item, into)
+        case Index(key=key):
+            _name_nodes(key, into)

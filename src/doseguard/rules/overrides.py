@@ -148,8 +148,8 @@ def read_overrides(document: YamlDocument, validate: Any) -> tuple[SiteOverrides
     for index, raw in enumerate(document.data["overrides"]):
         where: PathKey = ("overrides", index)
         entry = validate(OverrideSpec, raw, document, where)
-        if entry is None:
-            continue
+        if entry is None or document.has_refused(where):
+            continue  # a refused YAML value (an alias, a tag) is reported already, and changes nothing
         if entry.rule in overrides.entries:
             first = document.locate((*overrides.entries[entry.rule][1], "rule"))
             location = document.locate((*where, "rule"))

@@ -335,3 +335,35 @@ def test_a_pack_file_that_is_not_a_mapping_says_so(tmp_path: Path) -> None:
 def test_rules_pointed_at_a_file_is_located(tmp_path: Path) -> None:
     path = write_pack(tmp_path / "pack", VALID_RULE)
     assert problems(path) == [f"{path}:1:1: not a folder: --rules takes a pack folder or a folder of packs"]
+
+
+def test_the_problems_of_one_rule_do_not_hide_each_other(tmp_path: Path) -> None:
+    """A schema problem, a condition problem and a message problem of one rule: three problems."""
+    text = (
+        VALID_RULE.replace("severity: warning", "severity: loud")
+        .replace("when: dose_mcg > limit", "when: dose_mg > limit")
+        .replace("{limit} mcg", "{limt} mcg")
+    )
+    path = write_pack(tmp_path / "pack", text)
+    assert problems(tmp_path / "pack") == [
+        f"{path}:4:15: severity: Input should be 'info', 'warning' or 'critical' (got 'loud')",
+        f"{path}:9:11: unknown field or parameter 'dose_mg'; did you mean 'dose_mcg'?",
+        f"{path}:10:44: message: in placeholder {{limt}}: unknown field or parameter 'limt'; "
+        "did you mean 'limit'?",
+    ]
+
+
+def test_a_duplicate_rule_id_does_not_hide_the_second_rules_other_problems(tmp_path: Path) -> None:
+    first = write_pack(tmp_path / "pack", VALID_RULE, "a.yaml")
+    second = write_pack(tmp_path / "pack", VALID_RULE.replace("dose_mcg >", "dose >"), "b.yaml")
+    assert problems(tmp_path / "pack") == [
+        f"{second}:2:9: duplicate rule id 'TEST-HIGH' (first defined at {first}:2:9)",
+        f"{second}:9:11: unknown field or parameter 'dose'; did you mean 'dose_mcg'?",
+    ]
+
+
+def test_a_bad_parameter_hides_no_problem_that_does_not_depend_on_it(tmp_path: Path) -> None:
+    text = VALID_RULE.replace("limit: 1000", "limit: [1, two]").replace("severity: warning", "severity: x")
+    path = write_pack(tmp_path / "pack", text)
+    found = problems(tmp_path / "pack")
+    assert [line.split(": ")[0] for line in found] == [f"{path}:4:15", f"{path}:8:14"], found

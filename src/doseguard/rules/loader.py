@@ -18,11 +18,11 @@ from pydantic import BaseModel, ValidationError
 from doseguard.compiler.durable_json import branch_count, compile_condition
 from doseguard.compiler.limits import pack_limit_problems, rule_limit_problems
 from doseguard.errors import ExpressionError, RulePackError, RuleProblem, SourceLocation
-from doseguard.rules.conditions import ConditionError, offset_location, parse_when
-from doseguard.rules.expressions import And, Const, Membership, Name
+from doseguard.rules.conditions import ConditionError, ParsedWhen, offset_location, parse_when
+from doseguard.rules.expressions import And, Const, Expr, Membership, Name
 from doseguard.rules.files import NO_SUCH_OVERRIDES, PackFiles, discover, read_file
-from doseguard.rules.messages import parse_message
-from doseguard.rules.model import Pack, PackSpec, Rule, RuleFileSpec, RuleSet, RuleSpec
+from doseguard.rules.messages import MessageTemplate, parse_message
+from doseguard.rules.model import Override, Pack, PackSpec, Rule, RuleFileSpec, RuleSet, RuleSpec
 from doseguard.rules.overrides import SiteOverrides, read_overrides
 from doseguard.rules.typecheck import ParameterValue, TypeChecker, suggest
 from doseguard.rules.yaml_source import PathKey, YamlDocument, load_yaml
@@ -141,39 +141,29 @@ class _Loader:
             self.written_ids.add(rule_id)  # an override of a rule with problems is not "unknown"
         spec = self._validate(RuleSpec, raw, document, where, rule_id)
         parameters = self._parameters(document, where, raw.get("parameters"), rule_id)
-        if not isinstance(spec, RuleSpec) or parameters is None:
-            return
-        location = document.locate(where)
-        if spec.id in self.first_seen:
+        if parameters is None:
+            return  # its condition and message would be checked against parameters that are not there
+        usable = isinstance(spec, RuleSpec)
+        overrides: tuple[Override, ...] = ()
+        if isinstance(spec, RuleSpec) and spec.id in self.first_seen:
             self._problem(
                 document.locate((*where, "id")),
                 f"duplicate rule id {spec.id!r} (first defined at {self.first_seen[spec.id]})",
                 kind="duplicate-id",
                 rule_id=spec.id,
             )
+            usable = False
+        elif isinstance(spec, RuleSpec):
+            self.first_seen[spec.id] = document.locate((*where, "id"))
+            spec, parameters, overrides, problems = self.site.apply(spec, parameters, _parameter_value)
+            if problems:  # the pack's own parameters are still checked below
+                self.problems.extend(problems)
+                usable = False
+        checked = self._check_texts(document, where, raw, parameters, rule_id)
+        if not usable or not isinstance(spec, RuleSpec) or checked is None:
             return
-        self.first_seen[spec.id] = document.locate((*where, "id"))
-        spec, parameters, overrides, problems = self.site.apply(spec, parameters, _parameter_value)
-        if problems:
-            self.problems.extend(problems)
-            return
-        try:
-            when = parse_when(document, (*where, "when"), spec.id)
-        except ConditionError as error:
-            self.problems.append(error.problem)
-            return
-        checker = TypeChecker(VOCABULARY, parameters)
-        try:
-            resolved = checker.check_condition(when.expression)
-        except ExpressionError as error:
-            self._problem(when.locate(document, error.offset), error.message, kind="type", rule_id=spec.id)
-            return
-        try:
-            message, message_fields = parse_message(spec.message, VOCABULARY, parameters)
-        except ExpressionError as error:
-            location = offset_location(document, (*where, "message"), error.offset)
-            self._problem(location, f"message: {error.message}", kind="message", rule_id=spec.id)
-            return
+        when, checker, resolved, message, message_fields = checked
+        location = document.locate(where)
         if pack.drugs:
             scope = Membership("in", Name("drug"), Const(tuple(sorted(set(pack.drugs.values())))))
             resolved = And((scope, resolved))
@@ -203,6 +193,43 @@ class _Loader:
         fields = frozenset(checker.fields_read | message_fields | ({"drug"} if pack.drugs else set()))
         rule = Rule(spec, pack.spec.name, location, resolved, message, fields, compiled, branches, overrides)
         self.rules.append(rule)
+
+    def _check_texts(
+        self,
+        document: YamlDocument,
+        where: PathKey,
+        raw: dict[Any, Any],
+        parameters: dict[str, ParameterValue],
+        rule_id: str | None,
+    ) -> tuple[ParsedWhen, TypeChecker, Expr, MessageTemplate, set[str]] | None:
+        """The rule's condition and message, parsed and type-checked, each on its own: a problem in
+        one (or in the rule's other keys) does not hide a problem in the other. None if either has
+        one, or is not there to check (the schema check says so)."""
+        checker = TypeChecker(VOCABULARY, parameters)
+        resolved: Expr | None = None
+        when: ParsedWhen | None = None
+        if isinstance(raw.get("when"), str | list | dict):
+            try:
+                when = parse_when(document, (*where, "when"), rule_id)
+            except ConditionError as error:
+                self.problems.append(error.problem)
+        if when is not None:
+            try:
+                resolved = checker.check_condition(when.expression)
+            except ExpressionError as error:
+                location = when.locate(document, error.offset)
+                self._problem(location, error.message, kind="type", rule_id=rule_id)
+        text = raw.get("message")
+        parsed: tuple[MessageTemplate, set[str]] | None = None
+        if isinstance(text, str) and text.strip():
+            try:
+                parsed = parse_message(text.strip(), VOCABULARY, parameters)
+            except ExpressionError as error:
+                location = offset_location(document, (*where, "message"), error.offset)
+                self._problem(location, f"message: {error.message}", kind="message", rule_id=rule_id)
+        if when is None or resolved is None or parsed is None:
+            return None
+        return when, checker, resolved, *parsed
 
     def _parameters(
         self, document: YamlDocument, where: PathKey, raw: Any, rule_id: str | None

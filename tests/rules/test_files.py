@@ -193,3 +193,21 @@ def test_a_copied_bundled_pack_with_an_upper_case_file_keeps_its_rules(tmp_path:
     shutil.copytree(bundled_rules_dir() / "b12", tmp_path / "b12")
     (tmp_path / "b12" / "dose.yaml").rename(tmp_path / "b12" / "DOSE.YAML")
     assert "B12-DOSE-HIGH" in {rule.id for rule in load_rules([tmp_path / "b12"]).rules}
+
+
+def test_a_pack_with_a_pack_file_and_no_rule_files_is_refused(tmp_path: Path) -> None:
+    """Its drugs would count as covered, and their orders pass with nothing checked."""
+    write_pack(tmp_path / "packs" / "b12", VALID_RULE)
+    empty = write_pack(
+        tmp_path / "packs" / "hydroxo", "name: hydroxo\ntitle: H\ndrugs: [{name: x}]\n", "pack.yaml"
+    )
+    assert problems(tmp_path / "packs") == [
+        f"{empty}:1:1: a pack without rule files: its drugs would count as covered with nothing checked"
+    ]
+
+
+def test_paths_the_system_cannot_take_are_problems_not_tracebacks(tmp_path: Path) -> None:
+    assert problems(tmp_path / "a\0b") == [f"{tmp_path / 'a'}\0b:1:1: cannot read: embedded null byte"]
+    with pytest.raises(RulePackError) as caught:
+        load_rules([tmp_path], overrides=tmp_path / "a\0b.yaml")
+    assert "cannot read: embedded null byte" in str(caught.value)

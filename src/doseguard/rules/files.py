@@ -123,7 +123,12 @@ def _pack(folder: Path, entries: list[_Entry], found: Discovery) -> None:
             rule_files.append(entry.path)  # a folder or a broken link too: reading it says what it is
         elif looks_like_rule_file(name) and not entry.is_dir:
             found.refuse(entry.path, _refusal(name))
-    found.packs.append(PackFiles(folder, pack_file, tuple(rule_files)))
+    if rule_files or pack_file is None:
+        found.packs.append(PackFiles(folder, pack_file, tuple(rule_files)))
+    else:
+        found.refuse(
+            pack_file, "a pack without rule files: its drugs would count as covered with nothing checked"
+        )
     why = f"{NOT_LOADED}: a pack's rule files sit directly in its folder ({folder}), not in a sub-folder"
     _strays(entries, found, why, STRAY_DEPTH, {_identity(folder)})
 
@@ -191,8 +196,8 @@ def folder_problem(path: Path) -> str | None:
         info = path.stat()
     except FileNotFoundError:
         return NO_SUCH_FOLDER
-    except OSError as error:
-        return f"cannot read: {error.strerror or error}"
+    except (OSError, ValueError) as error:  # ValueError: a NUL in the name
+        return _system_problem(error)
     if not stat.S_ISDIR(info.st_mode):
         return "not a folder: --rules takes a pack folder or a folder of packs"
     return None
@@ -205,6 +210,8 @@ def file_problem(path: Path, missing: str) -> str | None:
         info = path.stat()
     except OSError as error:
         return _open_problem(path, error, missing)
+    except ValueError as error:
+        return _system_problem(error)
     return _kind_problem(info.st_mode)
 
 
@@ -216,6 +223,8 @@ def read_file(path: Path, missing: str = "no such file") -> tuple[bytes | None, 
         handle = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
     except OSError as error:
         return None, _open_problem(path, error, missing)
+    except ValueError as error:
+        return None, _system_problem(error)
     try:
         problem = _kind_problem(os.fstat(handle).st_mode)
         if problem is not None:
@@ -245,7 +254,12 @@ def _open_problem(path: Path, error: OSError, missing: str) -> str:
                 target = "?"
             return f"a broken symbolic link (to {target!r}): {NOT_LOADED}"
         return missing
-    return f"cannot read: {error.strerror or error}"
+    return _system_problem(error)
+
+
+def _system_problem(error: OSError | ValueError) -> str:
+    text = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+    return f"cannot read: {text}"
 
 
 def _kind_problem(mode: int) -> str | None:

@@ -70,24 +70,25 @@ def test_a_pack_one_folder_too_deep_in_a_folder_of_packs_is_refused(tmp_path: Pa
     ]
 
 
-@pytest.mark.parametrize(
-    ("name", "why"),
-    [
-        (".dose.yaml", "a hidden file (its name starts with '.')"),
-        (".dose.yaml.swp", "a hidden file (its name starts with '.')"),
-        ("dose.yaml~", "not named *.yaml or *.yml"),
-        ("dose.yaml.txt", "not named *.yaml or *.yml"),
-        ("#dose.yaml#", "not named *.yaml or *.yml"),
-    ],
-)
-def test_a_file_named_like_a_rule_file_that_is_not_loaded_is_refused(
-    tmp_path: Path, name: str, why: str
-) -> None:
+@pytest.mark.parametrize("name", ["dose.yaml~", "dose.yaml.txt", "dose.YML.orig", "#dose.yaml#"])
+def test_a_file_named_like_a_rule_file_that_is_not_loaded_is_refused(tmp_path: Path, name: str) -> None:
     write_pack(tmp_path / "pack", VALID_RULE)
     odd = write_pack(tmp_path / "pack", OTHER_RULE, name)
     assert problems(tmp_path / "pack") == [
-        f"{odd}:1:1: {why}: not loaded; rename it to load its rules, or move it out of the pack"
+        f"{odd}:1:1: not named *.yaml or *.yml: not loaded; rename it to load its rules, or move it out "
+        "of the pack"
     ]
+
+
+@pytest.mark.parametrize(
+    "name", [".dose.yaml", ".dose.yaml.swp", ".gitlab-ci.yml", ".pre-commit-config.yaml"]
+)
+def test_hidden_files_are_not_part_of_a_pack(tmp_path: Path, name: str) -> None:
+    """What ``ls`` and ``*.yaml`` show is what loads: an editor's swap file or a repository's CI
+    configuration beside the rules neither loads nor stops the pack."""
+    write_pack(tmp_path / "pack", VALID_RULE)
+    write_pack(tmp_path / "pack", OTHER_RULE, name)
+    assert [rule.id for rule in load_rules([tmp_path / "pack"]).rules] == ["TEST-HIGH"]
 
 
 def test_other_files_and_hidden_folders_are_not_rule_files(tmp_path: Path) -> None:

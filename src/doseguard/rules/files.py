@@ -1,9 +1,10 @@
 """Which files of a rule folder are rule files, and reading one without surprises.
 
 A rule file present on disk must take effect or be refused: every file whose name has ``.yaml`` or
-``.yml`` in it is loaded, or refused with a located problem (a hidden ``.x.yaml``, a backup
-``x.yaml~``, a ``x.yaml.txt``, a broken link, a file in a sub-folder of a pack, a pipe named like one).
-The decisions are in ``docs/rule-files.md``.
+``.yml`` in it is loaded, or refused with a located problem (a backup ``x.yaml~``, a ``x.yaml.txt``,
+a broken link, a file in a sub-folder of a pack, a pipe named like one). Hidden files and folders
+(``.git``, ``.gitlab-ci.yml``, an editor's ``.x.yaml.swp``) are not part of a pack, as ``ls`` and
+``*.yaml`` do not show them. The decisions are in ``docs/rule-files.md``.
 """
 
 from __future__ import annotations
@@ -30,9 +31,10 @@ NO_SUCH_OVERRIDES = "no such overrides file"
 
 
 def looks_like_rule_file(name: str) -> bool:
-    """A name a person would take for a rule file: ``.yaml`` or ``.yml`` anywhere in it."""
+    """A name a person would take for a rule file: ``.yaml`` or ``.yml`` anywhere in it, and not a
+    hidden file's."""
     lower = name.lower()
-    return ".yaml" in lower or ".yml" in lower
+    return (".yaml" in lower or ".yml" in lower) and not name.startswith(".")
 
 
 def loads(name: str) -> bool:
@@ -40,10 +42,9 @@ def loads(name: str) -> bool:
     return name.lower().endswith(RULE_SUFFIXES) and not name.startswith(".")
 
 
-def _refusal(name: str) -> str:
-    """Why a file named like a rule file is not loaded (``loads(name)`` is false)."""
-    why = "a hidden file (its name starts with '.')" if name.startswith(".") else "not named *.yaml or *.yml"
-    return f"{why}: {NOT_LOADED}; rename it to load its rules, or move it out of the pack"
+REFUSED_NAME = (
+    f"not named *.yaml or *.yml: {NOT_LOADED}; rename it to load its rules, or move it out of the pack"
+)
 
 
 @dataclass(frozen=True)
@@ -122,7 +123,7 @@ def _pack(folder: Path, entries: list[_Entry], found: Discovery) -> None:
         elif loads(name):
             rule_files.append(entry.path)  # a folder or a broken link too: reading it says what it is
         elif looks_like_rule_file(name) and not entry.is_dir:
-            found.refuse(entry.path, _refusal(name))
+            found.refuse(entry.path, REFUSED_NAME)
     if rule_files or pack_file is None:
         found.packs.append(PackFiles(folder, pack_file, tuple(rule_files)))
     else:
@@ -138,7 +139,7 @@ def _loose_files(entries: list[_Entry], found: Discovery) -> None:
     those): none loads there."""
     for entry in entries:
         if looks_like_rule_file(entry.path.name) and not entry.is_dir:
-            found.refuse(entry.path, _refusal(entry.path.name))
+            found.refuse(entry.path, REFUSED_NAME)
 
 
 def _strays(

@@ -243,3 +243,20 @@ def test_a_deeply_nested_overrides_file_is_a_located_problem(tmp_path: Path) -> 
     path = overrides_file(tmp_path, "overrides: " + "[" * 5000 + "]" * 5000 + "\n")
     (found,) = problems(path)
     assert found.startswith(f"{path}:1:") and found.endswith("YAML nested more than 50 levels deep"), found
+
+
+def test_an_override_of_a_rule_in_a_file_that_does_not_parse_says_where_the_id_may_be(tmp_path: Path) -> None:
+    """The file's ids are unknown: 'no loaded rule has the id' alone would send the site looking for a
+    misspelling that is not there."""
+    pack = tmp_path / "pack"
+    pack.mkdir()
+    broken = pack / "rules.yaml"
+    broken.write_text("rules: [\n  - id: TEST-HIGH\n", encoding="utf-8")
+    site = overrides_file(tmp_path, "overrides:\n  - rule: TEST-HIGH\n    reason: r\n    severity: info\n")
+    with pytest.raises(RulePackError) as caught:
+        load_rules([pack], overrides=site)
+    found = [str(problem) for problem in caught.value.problems]
+    assert found[1] == (
+        f"{site}:2:11: no loaded rule has the id 'TEST-HIGH' (unless it is in {broken}, which could not be "
+        "read: fix that first)"
+    )

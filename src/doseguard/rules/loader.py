@@ -47,6 +47,7 @@ def load_rules(paths: Sequence[Path | str] | None = None, *, overrides: Path | s
     for root in roots:
         found = discover(root)
         loader.problems.extend(found.problems)
+        loader.unread.extend(problem.location.path for problem in found.problems)
         for pack in found.packs:
             loader.load_pack(pack)
     return loader.finish()
@@ -61,6 +62,7 @@ class _Loader:
         self.first_seen: dict[str, SourceLocation] = {}
         self.site = SiteOverrides()
         self.written_ids: set[str] = set()
+        self.unread: list[str] = []  # rule files (and folders) whose rule ids are not known
 
     def load_overrides(self, path: Path) -> None:
         document = self._read(path, NO_SUCH_OVERRIDES)
@@ -114,7 +116,10 @@ class _Loader:
 
     def load_file(self, path: Path, pack: Pack) -> None:
         document = self._read(path)
-        if document is None or not self._is_mapping(document, RULE_FILE_IS):
+        if document is None:
+            self.unread.append(str(path))
+            return
+        if not self._is_mapping(document, RULE_FILE_IS):
             return
         if self._validate(RuleFileSpec, document.data, document, ()) is None:
             return
@@ -305,7 +310,7 @@ class _Loader:
         self.problems.append(RuleProblem(location, message, kind=kind, rule_id=rule_id))
 
     def finish(self) -> RuleSet:
-        self.problems.extend(self.site.unused(self.written_ids))
+        self.problems.extend(self.site.unused(self.written_ids, list(dict.fromkeys(self.unread))))
         for rule_id, message in pack_limit_problems(self.rules):
             rule = next(r for r in self.rules if r.id == rule_id)
             self._problem(rule.source, message, kind="engine-limit", rule_id=rule_id)

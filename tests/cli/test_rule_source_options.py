@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from click.testing import CliRunner, Result
 from doseguard.cli.main import check, cli
 from doseguard.cli.rules_commands import explain, list_rules, validate
 from doseguard.cli.rules_test import rules_test
+from doseguard.rules.loader import bundled_rules_dir
 from tests.cli.test_check_command import DOSEGUARD, PASSING, doseguard, jsonl
 from tests.testing.packs import DOSE_FEATURE, write_features, write_pack
 
@@ -301,3 +303,64 @@ def test_a_reader_that_went_away_is_exit_2_not_the_finding_status_1(
         os.close(write_end)
     assert done.returncode == 2
     assert done.stderr == ""
+
+
+# --- paths that exist but are not what the option takes -------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["check", "validate", "list", "explain", "test"])
+def test_a_file_as_rules_and_a_folder_as_overrides_are_one_located_line_and_exit_2(
+    tmp_path: Path, name: str
+) -> None:
+    command = commands(tmp_path)[name]
+    a_file = jsonl(tmp_path, PASSING, name="not-a-folder.jsonl")
+    done = invoke(*command, "--rules", a_file)
+    assert (done.exit_code, done.stdout) == (2, ""), done.output
+    assert done.stderr == f"{a_file}:1:1: not a folder: --rules takes a pack folder or a folder of packs\n"
+    folder = tmp_path / "site"
+    folder.mkdir()
+    done = invoke(*command, "--overrides", folder)
+    assert (done.exit_code, done.stdout) == (2, ""), done.output
+    assert done.stderr == f"{folder}:1:1: not a regular file (a folder): not loaded\n"
+
+
+@pytest.mark.parametrize("name", ["check", "validate"])
+def test_a_device_or_a_pipe_as_overrides_is_named_for_what_it_is_exit_2(tmp_path: Path, name: str) -> None:
+    os.mkfifo(tmp_path / "pipe")
+    command = commands(tmp_path)[name]
+    for path, kind in ((Path("/dev/zero"), "a device"), (tmp_path / "pipe", "a named pipe")):
+        done = invoke(*command, "--overrides", path)
+        assert (done.exit_code, done.stderr) == (2, f"{path}:1:1: not a regular file ({kind}): not loaded\n")
+
+
+def test_validate_a_pack_with_a_file_that_does_not_load_is_a_problem_exit_1(tmp_path: Path) -> None:
+    rules = write_pack(tmp_path)
+    (rules / "demo" / "extra.yaml").symlink_to("gone.yaml")
+    done = invoke("rules", "validate", rules)
+    assert done.exit_code == 1, done.output
+    assert f"{rules / 'demo' / 'extra.yaml'}:1:1: a broken symbolic link (to 'gone.yaml'): not loaded" in (
+        done.stderr
+    )
+
+
+def test_check_a_10_mg_dose_with_a_pack_whose_file_is_named_in_capitals(tmp_path: Path) -> None:
+    """The report of issue 8: dose.YAML was skipped, and a 10 mg dose lost its critical finding."""
+    shutil.copytree(bundled_rules_dir() / "b12", tmp_path / "b12")
+    (tmp_path / "b12" / "dose.yaml").rename(tmp_path / "b12" / "dose.YAML")
+    orders = jsonl(tmp_path, {**PASSING, "dose": "10 mg", "volume": "10 mL"})
+    done = invoke("check", orders, "--rules", tmp_path / "b12", "--format", "jsonl")
+    findings = {f["rule_id"]: f["severity"] for f in json.loads(done.stdout)["findings"]}
+    assert "critical" in findings.values(), findings
+    assert done.exit_code == 1
+
+
+def test_validate_reports_the_problems_of_every_file_beside_a_yaml_problem(tmp_path: Path) -> None:
+    rules = write_pack(tmp_path)
+    text = (rules / "demo" / "rules.yaml").read_text()
+    doubled = text.replace("    severity: warning\n", "    severity: warning\n    severity: info\n")
+    (rules / "demo" / "rules.yaml").write_text(doubled.replace('"IM"', '"IMM"'))
+    (rules / "demo" / "more.yaml").write_text(EXTRA_RULE.replace("volume_ml > 4", "volume > 4"))
+    done = invoke("rules", "validate", rules, "--format", "json")
+    assert done.exit_code == 1
+    found = [(Path(p["file"]).name, p["line"], p["kind"]) for p in json.loads(done.stdout)["problems"]]
+    assert found == [("more.yaml", 8, "type"), ("rules.yaml", 5, "duplicate-key"), ("rules.yaml", 9, "type")]

@@ -293,7 +293,7 @@ def test_validate_an_empty_folder_is_a_problem_exit_1(tmp_path: Path) -> None:
 def test_validate_a_folder_that_does_not_exist_is_a_usage_error_exit_2(tmp_path: Path) -> None:
     done = doseguard("rules", "validate", tmp_path / "nope")
     assert done.returncode == 2
-    assert f"Directory '{tmp_path / 'nope'}' does not exist" in done.stderr
+    assert done.stderr == f"{tmp_path / 'nope'}:1:1: no such rule folder\n"  # as for --rules
     assert done.stdout == ""
 
 

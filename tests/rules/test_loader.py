@@ -244,3 +244,126 @@ def test_errors_inside_folded_and_multi_line_scalars_point_at_the_right_column(t
         "message: >-\n      {dose_mcg} mcg is more\n      than {limt} mcg",
     )
     assert one_problem(tmp_path, message).startswith("12:13: message: in placeholder {limt}")
+
+
+def test_yaml_level_problems_hide_no_other_problem_of_the_file_or_of_other_files(tmp_path: Path) -> None:
+    """Four planted mistakes in three files, four problems reported."""
+    pack = tmp_path / "pack"
+    doubled = VALID_RULE.replace("    title: High dose\n", "    title: High dose\n    title: Again\n")
+    a = write_pack(pack, doubled.replace("severity: warning", "severity: loud"), "a.yaml")
+    b = write_pack(pack, "rules: [\n  - id: X\n", "b.yaml")
+    c = write_pack(pack, VALID_RULE.replace("TEST-HIGH", "TEST-C").replace("dose_mcg >", "dose >"), "c.yaml")
+    assert problems(pack) == [
+        f"{a}:4:5: duplicate key 'title'",
+        f"{a}:5:15: severity: Input should be 'info', 'warning' or 'critical' (got 'loud')",
+        f"{b}:2:3: YAML syntax: while parsing a flow node expected the node content, but found '-'",
+        f"{c}:9:11: unknown field or parameter 'dose'; did you mean 'dose_mcg'?",
+    ]
+
+
+def test_a_file_with_a_yaml_problem_still_takes_part_in_the_duplicate_id_check(tmp_path: Path) -> None:
+    doubled = VALID_RULE.replace("    title: High dose\n", "    title: High dose\n    title: Again\n")
+    a = write_pack(tmp_path / "pack", doubled, "a.yaml")
+    b = write_pack(tmp_path / "pack", VALID_RULE, "b.yaml")
+    assert problems(tmp_path / "pack") == [
+        f"{a}:4:5: duplicate key 'title'",
+        f"{b}:2:9: duplicate rule id 'TEST-HIGH' (first defined at {a}:2:9)",
+    ]
+
+
+def test_a_refused_yaml_value_is_reported_once_and_the_rest_of_the_file_is_checked(tmp_path: Path) -> None:
+    text = VALID_RULE.replace("title: High dose", "title: &t High dose").replace(
+        "description: A test rule.", "description: *t"
+    )
+    second = VALID_RULE.replace("TEST-HIGH", "TEST-B").replace("severity: warning", "severity: loud")
+    path = write_pack(tmp_path / "pack", text + second.removeprefix("rules:\n"))
+    assert problems(tmp_path / "pack") == [
+        f"{path}:3:12: YAML aliases (*name) are not allowed",  # PyYAML marks the anchor, not the alias
+        f"{path}:13:15: severity: Input should be 'info', 'warning' or 'critical' (got 'loud')",
+    ]
+
+
+def test_a_second_yaml_document_does_not_hide_the_first_ones_problems(tmp_path: Path) -> None:
+    text = VALID_RULE.replace("severity: warning", "severity: loud") + "---\nrules: []\n"
+    path = write_pack(tmp_path / "pack", text)
+    assert problems(tmp_path / "pack") == [
+        f"{path}:4:15: severity: Input should be 'info', 'warning' or 'critical' (got 'loud')",
+        f"{path}:12:1: one YAML document per file (found a second '---')",
+    ]
+
+
+@pytest.mark.parametrize("nesting", ["[" * 5000 + "]" * 5000, "{a: " * 5000 + "1" + "}" * 5000])
+def test_deeply_nested_yaml_is_a_located_problem(tmp_path: Path, nesting: str) -> None:
+    path = write_pack(tmp_path / "pack", f"rules:\n  - id: X\n    when: {nesting}\n")
+    found = problems(tmp_path / "pack")
+    assert len(found) == 1, found
+    assert found[0].startswith(f"{path}:3:"), found[0]
+    assert found[0].endswith("YAML nested more than 50 levels deep"), found[0]
+
+
+@pytest.mark.parametrize(
+    ("text", "what"),
+    [
+        ("", "the file is empty"),
+        ("# only a comment\n", "the file is empty"),
+        ("A note about these rules, with a secret - hunter2\n", "this one holds text"),
+        ("- a\n- b\n", "this one holds a list"),
+        ("42\n", "this one holds a number"),
+    ],
+)
+def test_a_rule_file_that_is_not_a_mapping_says_what_it_holds_without_echoing_it(
+    tmp_path: Path, text: str, what: str
+) -> None:
+    assert one_problem(tmp_path, text) == f"1:1: {what}: a rule file is a mapping with a 'rules:' list"
+
+
+def test_a_rule_file_that_is_not_utf8_is_located(tmp_path: Path) -> None:
+    path = tmp_path / "pack" / "rules.yaml"
+    path.parent.mkdir()
+    path.write_bytes(b"rules:\n  - id: \xff\xfe\n")
+    assert problems(tmp_path / "pack") == [f"{path}:2:9: not UTF-8 text (invalid start byte)"]
+
+
+def test_a_pack_file_that_is_not_a_mapping_says_so(tmp_path: Path) -> None:
+    write_pack(tmp_path / "pack", VALID_RULE)
+    pack_file = write_pack(tmp_path / "pack", "just some words\n", "pack.yaml")
+    assert problems(tmp_path / "pack") == [
+        f"{pack_file}:1:1: this one holds text: a pack file is a mapping (name:, title:, drugs:, ...)"
+    ]
+
+
+def test_rules_pointed_at_a_file_is_located(tmp_path: Path) -> None:
+    path = write_pack(tmp_path / "pack", VALID_RULE)
+    assert problems(path) == [f"{path}:1:1: not a folder: --rules takes a pack folder or a folder of packs"]
+
+
+def test_the_problems_of_one_rule_do_not_hide_each_other(tmp_path: Path) -> None:
+    """A schema problem, a condition problem and a message problem of one rule: three problems."""
+    text = (
+        VALID_RULE.replace("severity: warning", "severity: loud")
+        .replace("when: dose_mcg > limit", "when: dose_mg > limit")
+        .replace("{limit} mcg", "{limt} mcg")
+    )
+    path = write_pack(tmp_path / "pack", text)
+    assert problems(tmp_path / "pack") == [
+        f"{path}:4:15: severity: Input should be 'info', 'warning' or 'critical' (got 'loud')",
+        f"{path}:9:11: unknown field or parameter 'dose_mg'; did you mean 'dose_mcg'?",
+        f"{path}:10:44: message: in placeholder {{limt}}: unknown field or parameter 'limt'; "
+        "did you mean 'limit'?",
+    ]
+
+
+def test_a_duplicate_rule_id_does_not_hide_the_second_rules_other_problems(tmp_path: Path) -> None:
+    first = write_pack(tmp_path / "pack", VALID_RULE, "a.yaml")
+    second = write_pack(tmp_path / "pack", VALID_RULE.replace("dose_mcg >", "dose >"), "b.yaml")
+    assert problems(tmp_path / "pack") == [
+        f"{second}:2:9: duplicate rule id 'TEST-HIGH' (first defined at {first}:2:9)",
+        f"{second}:9:11: unknown field or parameter 'dose'; did you mean 'dose_mcg'?",
+    ]
+
+
+def test_a_bad_parameter_hides_no_problem_that_does_not_depend_on_it(tmp_path: Path) -> None:
+    text = VALID_RULE.replace("limit: 1000", "limit: [1, two]").replace("severity: warning", "severity: x")
+    path = write_pack(tmp_path / "pack", text)
+    found = problems(tmp_path / "pack")
+    assert [line.split(": ")[0] for line in found] == [f"{path}:4:15", f"{path}:8:14"], found

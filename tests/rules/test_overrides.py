@@ -3,6 +3,7 @@ rule files (every problem with file:line:col), and visible in the rule set's ver
 
 from __future__ import annotations
 
+import os
 import textwrap
 from pathlib import Path
 
@@ -190,3 +191,72 @@ def test_an_override_of_a_rule_with_problems_is_not_called_unknown(tmp_path: Pat
     with pytest.raises(RulePackError) as caught:
         load_rules([pack], overrides=site)
     assert [str(p) for p in caught.value.problems] == [f"{pack / 'rules.yaml'}:5:5: unknown key 'colour'"]
+
+
+def test_overrides_yaml_and_schema_problems_are_reported_together(tmp_path: Path) -> None:
+    path = overrides_file(
+        tmp_path,
+        """\
+        overrides:
+          - rule: B12-DOSE-HIGH
+            reason: x
+            reason: y
+            severity: loud
+        """,
+    )
+    assert problems(path) == [
+        f"{path}:4:5: duplicate key 'reason'",
+        f"{path}:5:15: severity: Input should be 'info', 'warning' or 'critical' (got 'loud')",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "the file is empty: an overrides file is a mapping with an 'overrides:' list"),
+        (b"Our site notes - call 1234\n", "this one holds text: an overrides file is a mapping with an "
+         "'overrides:' list"),
+        (b"\x00\xff\xfe binary", "not UTF-8 text (invalid start byte)"),
+    ],
+)  # fmt: skip
+def test_an_overrides_file_that_is_not_overrides_says_what_it_holds_without_echoing_it(
+    tmp_path: Path, content: bytes, message: str
+) -> None:
+    path = tmp_path / "site.yaml"
+    path.write_bytes(content)
+    (found,) = problems(path)
+    assert found.endswith(f": {message}"), found
+    assert found.startswith(f"{path}:1:"), found
+
+
+def test_devices_folders_and_pipes_as_overrides_are_named_for_what_they_are(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "pipe")
+    assert problems(Path("/dev/zero")) == ["/dev/zero:1:1: not a regular file (a device): not loaded"]
+    assert problems(tmp_path) == [f"{tmp_path}:1:1: not a regular file (a folder): not loaded"]
+    assert problems(tmp_path / "pipe") == [
+        f"{tmp_path / 'pipe'}:1:1: not a regular file (a named pipe): not loaded"
+    ]
+    assert problems(tmp_path / "none.yaml") == [f"{tmp_path / 'none.yaml'}:1:1: no such overrides file"]
+
+
+def test_a_deeply_nested_overrides_file_is_a_located_problem(tmp_path: Path) -> None:
+    path = overrides_file(tmp_path, "overrides: " + "[" * 5000 + "]" * 5000 + "\n")
+    (found,) = problems(path)
+    assert found.startswith(f"{path}:1:") and found.endswith("YAML nested more than 50 levels deep"), found
+
+
+def test_an_override_of_a_rule_in_a_file_that_does_not_parse_says_where_the_id_may_be(tmp_path: Path) -> None:
+    """The file's ids are unknown: 'no loaded rule has the id' alone would send the site looking for a
+    misspelling that is not there."""
+    pack = tmp_path / "pack"
+    pack.mkdir()
+    broken = pack / "rules.yaml"
+    broken.write_text("rules: [\n  - id: TEST-HIGH\n", encoding="utf-8")
+    site = overrides_file(tmp_path, "overrides:\n  - rule: TEST-HIGH\n    reason: r\n    severity: info\n")
+    with pytest.raises(RulePackError) as caught:
+        load_rules([pack], overrides=site)
+    found = [str(problem) for problem in caught.value.problems]
+    assert found[1] == (
+        f"{site}:2:11: no loaded rule has the id 'TEST-HIGH' (unless it is in {broken}, which could not be "
+        "read: fix that first)"
+    )

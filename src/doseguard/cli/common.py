@@ -44,20 +44,21 @@ def rule_source_options(*, selection: bool) -> Callable[[Command], Command]:
     """The options that say which rules a command works on, the same for every command: ``--rules``
     (repeatable), ``--overrides``, and with ``selection`` also ``--select``, ``--ignore`` and
     ``--include-deprecated``. The command receives one ``source: RuleSource`` argument instead; a named
-    folder or overrides file that does not exist stops it here (one line each, exit 2)."""
+    folder or overrides file that does not exist, or is not what the option takes, stops it before any
+    rule is read (:func:`stop_if_missing`: one located line each, exit 2)."""
 
     options = [
         click.option(
             "--rules",
             "rule_dirs",
             multiple=True,
-            type=click.Path(file_okay=False),
+            type=click.Path(),  # checked by stop_if_missing, in the loader's words (path:1:1: ...)
             metavar="DIR",
             help="Rule pack folder, or a folder of packs (repeatable). Default: the bundled packs.",
         ),
         click.option(
             "--overrides",
-            type=click.Path(dir_okay=False),
+            type=click.Path(),
             metavar="FILE",
             help="A site's overrides file (YAML): rules' severities and parameters changed without "
             "editing the packs.",
@@ -98,7 +99,8 @@ def rule_source_options(*, selection: bool) -> Callable[[Command], Command]:
 
 
 def stop_if_missing(source: RuleSource) -> None:
-    """Exit 2 when a named rule folder or overrides file does not exist: one located line each."""
+    """Exit 2 when a named rule folder or overrides file does not exist or is not what the option takes
+    (a file as --rules, a folder or a device as --overrides): one located line each."""
     missing = source.missing()
     if missing:
         for problem in missing:

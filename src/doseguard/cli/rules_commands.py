@@ -167,7 +167,7 @@ def scenario_problems(rule_set: RuleSet, folders: Sequence[str]) -> list[RulePro
         f"{NOT_DONE}, --features without pytest-bdd installed",
     ),
 )
-@click.argument("folders", nargs=-1, type=FOLDER)
+@click.argument("folders", nargs=-1, type=click.Path())  # checked as --rules folders are
 @rule_source_options(selection=False)
 @click.option(
     "--features",

@@ -18,19 +18,15 @@ from pydantic import BaseModel, ValidationError
 from doseguard.compiler.durable_json import branch_count, compile_condition
 from doseguard.compiler.limits import pack_limit_problems, rule_limit_problems
 from doseguard.errors import ExpressionError, RulePackError, RuleProblem, SourceLocation
-from doseguard.rules.conditions import ConditionError, offset_location, parse_when
-from doseguard.rules.expressions import And, Const, Membership, Name
-from doseguard.rules.messages import parse_message
-from doseguard.rules.model import Pack, PackSpec, Rule, RuleFileSpec, RuleSet, RuleSpec
+from doseguard.rules.conditions import ConditionError, ParsedWhen, offset_location, parse_when
+from doseguard.rules.expressions import And, Const, Expr, Membership, Name
+from doseguard.rules.files import NO_SUCH_OVERRIDES, PackFiles, discover, read_file
+from doseguard.rules.messages import MessageTemplate, parse_message
+from doseguard.rules.model import Override, Pack, PackSpec, Rule, RuleFileSpec, RuleSet, RuleSpec
 from doseguard.rules.overrides import SiteOverrides, read_overrides
 from doseguard.rules.typecheck import ParameterValue, TypeChecker, suggest, unguarded_divisors
 from doseguard.rules.yaml_source import PathKey, YamlDocument, load_yaml
 from doseguard.vocabulary import VOCABULARY
-
-PACK_FILE = "pack.yaml"
-YAML_SUFFIXES = (".yaml", ".yml")
-NO_SUCH_FOLDER = "no such rule folder"
-NO_SUCH_OVERRIDES = "no such overrides file"
 
 
 def bundled_rules_dir() -> Path:
@@ -41,17 +37,6 @@ def bundled_rules_dir() -> Path:
     return Path(__file__).resolve().parents[3] / "rules"
 
 
-def find_pack_dirs(path: Path) -> list[Path]:
-    """A folder with YAML files is a pack; otherwise each sub-folder with YAML files is one."""
-    if _yaml_files(path):
-        return [path]
-    return sorted(p for p in path.iterdir() if p.is_dir() and _yaml_files(p))
-
-
-def _yaml_files(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix in YAML_SUFFIXES)
-
-
 def load_rules(paths: Sequence[Path | str] | None = None, *, overrides: Path | str | None = None) -> RuleSet:
     """Load, check and compile rule packs, with a site's ``overrides`` file (YAML) applied; raises
     :class:`RulePackError` listing every problem of every file."""
@@ -60,20 +45,11 @@ def load_rules(paths: Sequence[Path | str] | None = None, *, overrides: Path | s
         loader.load_overrides(Path(overrides))
     roots = [Path(p) for p in paths] if paths else [bundled_rules_dir()]
     for root in roots:
-        if not root.is_dir():
-            loader.problems.append(RuleProblem(SourceLocation(str(root), 1, 1), NO_SUCH_FOLDER, kind="io"))
-            continue
-        pack_dirs = find_pack_dirs(root)
-        if not pack_dirs:
-            loader.problems.append(
-                RuleProblem(
-                    SourceLocation(str(root), 1, 1),
-                    "no rule files (*.yaml) here or in sub-folders",
-                    kind="io",
-                )
-            )
-        for pack_dir in pack_dirs:
-            loader.load_pack(pack_dir)
+        found = discover(root)
+        loader.problems.extend(found.problems)
+        loader.unread.extend(problem.location.path for problem in found.problems)
+        for pack in found.packs:
+            loader.load_pack(pack)
     return loader.finish()
 
 
@@ -86,63 +62,72 @@ class _Loader:
         self.first_seen: dict[str, SourceLocation] = {}
         self.site = SiteOverrides()
         self.written_ids: set[str] = set()
+        self.unread: list[str] = []  # rule files (and folders) whose rule ids are not known
 
     def load_overrides(self, path: Path) -> None:
-        if not path.is_file():
-            self._problem(SourceLocation(str(path), 1, 1), NO_SUCH_OVERRIDES, kind="io")
+        document = self._read(path, NO_SUCH_OVERRIDES)
+        if document is None or not self._is_mapping(document, OVERRIDES_FILE_IS):
             return
-        document = self._read(path)
-        if document is not None:
-            self.site, problems = read_overrides(document, self._validate)
-            self.problems.extend(problems)
+        self.site, problems = read_overrides(document, self._validate)
+        self.problems.extend(problems)
 
     # Packs and files --------------------------------------------------------------------------
 
-    def load_pack(self, folder: Path) -> None:
+    def load_pack(self, files: PackFiles) -> None:
+        folder = files.folder
         spec = PackSpec(name=_pack_name(folder), title=folder.resolve().name or "rules")
-        pack_file = folder / PACK_FILE
-        if pack_file.exists():
-            document = self._read(pack_file)
-            if document is not None:
+        if files.pack_file is not None:
+            document = self._read(files.pack_file)
+            if document is not None and self._is_mapping(document, PACK_FILE_IS):
                 validated = self._validate(PackSpec, document.data, document, ())
                 spec = validated if isinstance(validated, PackSpec) else spec
         pack = Pack(spec, str(folder), _drug_names(spec))
         self.packs.append(pack)
-        for path in _yaml_files(folder):
-            if path.name != PACK_FILE:
-                self.load_file(path, pack)
+        for path in files.rule_files:
+            self.load_file(path, pack)
 
-    def _read(self, path: Path) -> YamlDocument | None:
-        try:
-            raw = path.read_bytes()
-        except OSError as error:
-            self.problems.append(
-                RuleProblem(SourceLocation(str(path), 1, 1), f"cannot read: {error}", kind="io")
-            )
+    def _read(self, path: Path, missing: str = "no such file") -> YamlDocument | None:
+        """The file's YAML, with its problems recorded; None when it cannot be read or composed. Every
+        file read counts in the rules version."""
+        raw, problem = read_file(path, missing)
+        if raw is None:
+            self._problem(SourceLocation(str(path), 1, 1), problem or "cannot read", kind="io")
             return None
-        self.digest.update(path.name.encode() + b"\0" + raw + b"\0")
+        self.digest.update(path.name.encode("utf-8", "surrogateescape") + b"\0" + raw + b"\0")
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as error:
-            self.problems.append(
-                RuleProblem(SourceLocation(str(path), 1, 1), f"not UTF-8 text ({error.reason})", kind="io")
+            self._problem(
+                _byte_location(path, raw, error.start), f"not UTF-8 text ({error.reason})", kind="io"
             )
             return None
         document, problems = load_yaml(path, text)
         self.problems.extend(problems)
-        return document if not problems else None
+        return document
+
+    def _is_mapping(self, document: YamlDocument, what: str) -> bool:
+        """Whether the file's top level is a mapping; if not, say so (and what it holds, not its text:
+        a file given by mistake may hold anything)."""
+        if isinstance(document.data, dict):
+            return True
+        if () not in document.refused:  # a refused top level is reported already
+            self._problem(document.locate(()), f"{_holds(document.data)}: {what}")
+        return False
 
     def load_file(self, path: Path, pack: Pack) -> None:
         document = self._read(path)
         if document is None:
+            self.unread.append(str(path))
             return
-        if not isinstance(document.data, dict):
-            self._problem(document.locate(()), "a rule file is a mapping with a 'rules:' list")
+        if not self._is_mapping(document, RULE_FILE_IS):
             return
         if self._validate(RuleFileSpec, document.data, document, ()) is None:
             return
         for index, raw in enumerate(document.data["rules"]):
             where = ("rules", index)
+            if document.has_refused(where):  # its schema only: a refused value would echo further on
+                self._validate(RuleSpec, raw, document, where)
+                continue
             try:
                 self.load_rule(document, where, raw, pack)
             except RecursionError:
@@ -161,39 +146,29 @@ class _Loader:
             self.written_ids.add(rule_id)  # an override of a rule with problems is not "unknown"
         spec = self._validate(RuleSpec, raw, document, where, rule_id)
         parameters = self._parameters(document, where, raw.get("parameters"), rule_id)
-        if not isinstance(spec, RuleSpec) or parameters is None:
-            return
-        location = document.locate(where)
-        if spec.id in self.first_seen:
+        if parameters is None:
+            return  # its condition and message would be checked against parameters that are not there
+        usable = isinstance(spec, RuleSpec)
+        overrides: tuple[Override, ...] = ()
+        if isinstance(spec, RuleSpec) and spec.id in self.first_seen:
             self._problem(
                 document.locate((*where, "id")),
                 f"duplicate rule id {spec.id!r} (first defined at {self.first_seen[spec.id]})",
                 kind="duplicate-id",
                 rule_id=spec.id,
             )
+            usable = False
+        elif isinstance(spec, RuleSpec):
+            self.first_seen[spec.id] = document.locate((*where, "id"))
+            spec, parameters, overrides, problems = self.site.apply(spec, parameters, _parameter_value)
+            if problems:  # the pack's own parameters are still checked below
+                self.problems.extend(problems)
+                usable = False
+        checked = self._check_texts(document, where, raw, parameters, rule_id)
+        if not usable or not isinstance(spec, RuleSpec) or checked is None:
             return
-        self.first_seen[spec.id] = document.locate((*where, "id"))
-        spec, parameters, overrides, problems = self.site.apply(spec, parameters, _parameter_value)
-        if problems:
-            self.problems.extend(problems)
-            return
-        try:
-            when = parse_when(document, (*where, "when"), spec.id)
-        except ConditionError as error:
-            self.problems.append(error.problem)
-            return
-        checker = TypeChecker(VOCABULARY, parameters)
-        try:
-            resolved = checker.check_condition(when.expression)
-        except ExpressionError as error:
-            self._problem(when.locate(document, error.offset), error.message, kind="type", rule_id=spec.id)
-            return
-        try:
-            message, message_fields = parse_message(spec.message, VOCABULARY, parameters)
-        except ExpressionError as error:
-            location = offset_location(document, (*where, "message"), error.offset)
-            self._problem(location, f"message: {error.message}", kind="message", rule_id=spec.id)
-            return
+        when, checker, resolved, message, message_fields = checked
+        location = document.locate(where)
         if pack.drugs:
             scope = Membership("in", Name("drug"), Const(tuple(sorted(set(pack.drugs.values())))))
             resolved = And((scope, resolved))
@@ -231,6 +206,43 @@ class _Loader:
             spec, pack.spec.name, location, resolved, message, fields, compiled, branches, overrides, warnings
         )
         self.rules.append(rule)
+
+    def _check_texts(
+        self,
+        document: YamlDocument,
+        where: PathKey,
+        raw: dict[Any, Any],
+        parameters: dict[str, ParameterValue],
+        rule_id: str | None,
+    ) -> tuple[ParsedWhen, TypeChecker, Expr, MessageTemplate, set[str]] | None:
+        """The rule's condition and message, parsed and type-checked, each on its own: a problem in
+        one (or in the rule's other keys) does not hide a problem in the other. None if either has
+        one, or is not there to check (the schema check says so)."""
+        checker = TypeChecker(VOCABULARY, parameters)
+        resolved: Expr | None = None
+        when: ParsedWhen | None = None
+        if isinstance(raw.get("when"), str | list | dict):
+            try:
+                when = parse_when(document, (*where, "when"), rule_id)
+            except ConditionError as error:
+                self.problems.append(error.problem)
+        if when is not None:
+            try:
+                resolved = checker.check_condition(when.expression)
+            except ExpressionError as error:
+                location = when.locate(document, error.offset)
+                self._problem(location, error.message, kind="type", rule_id=rule_id)
+        text = raw.get("message")
+        parsed: tuple[MessageTemplate, set[str]] | None = None
+        if isinstance(text, str) and text.strip():
+            try:
+                parsed = parse_message(text.strip(), VOCABULARY, parameters)
+            except ExpressionError as error:
+                location = offset_location(document, (*where, "message"), error.offset)
+                self._problem(location, f"message: {error.message}", kind="message", rule_id=rule_id)
+        if when is None or resolved is None or parsed is None:
+            return None
+        return when, checker, resolved, *parsed
 
     def _parameters(
         self, document: YamlDocument, where: PathKey, raw: Any, rule_id: str | None
@@ -279,6 +291,8 @@ class _Loader:
             for item in _useful_errors(error):
                 loc = tuple(item["loc"])
                 spot = (*where, *loc)
+                if document.is_refused(spot):
+                    continue  # its YAML problem says it already
                 kind = item["type"]
                 name = ".".join(str(part) for part in loc)
                 if kind == "extra_forbidden":
@@ -304,7 +318,7 @@ class _Loader:
         self.problems.append(RuleProblem(location, message, kind=kind, rule_id=rule_id))
 
     def finish(self) -> RuleSet:
-        self.problems.extend(self.site.unused(self.written_ids))
+        self.problems.extend(self.site.unused(self.written_ids, list(dict.fromkeys(self.unread))))
         for rule_id, message in pack_limit_problems(self.rules):
             rule = next(r for r in self.rules if r.id == rule_id)
             self._problem(rule.source, message, kind="engine-limit", rule_id=rule_id)
@@ -313,6 +327,31 @@ class _Loader:
             self.problems.sort(key=lambda p: (p.location.path, p.location.line, p.location.column))
             raise RulePackError(self.problems)
         return RuleSet(tuple(self.rules), tuple(self.packs), self.digest.hexdigest()[:12])
+
+
+RULE_FILE_IS = "a rule file is a mapping with a 'rules:' list"
+PACK_FILE_IS = "a pack file is a mapping (name:, title:, drugs:, ...)"
+OVERRIDES_FILE_IS = "an overrides file is a mapping with an 'overrides:' list"
+
+
+def _holds(data: Any) -> str:
+    if data is None:
+        return "the file is empty"
+    kind = (
+        "text" if isinstance(data, str)
+        else "a list" if isinstance(data, list)
+        else "true or false" if isinstance(data, bool)
+        else "a number" if isinstance(data, int | float)
+        else "a single value"
+    )  # fmt: skip
+    return f"this one holds {kind}"
+
+
+def _byte_location(path: Path, raw: bytes, offset: int) -> SourceLocation:
+    """Line and column (in characters) of a byte offset."""
+    start = raw.rfind(b"\n", 0, offset) + 1
+    column = len(raw[start:offset].decode("utf-8", "replace")) + 1
+    return SourceLocation(str(path), raw.count(b"\n", 0, offset) + 1, column)
 
 
 def _useful_errors(error: ValidationError) -> Iterable[dict[str, Any]]:

@@ -22,6 +22,7 @@ override's values then go through the same type check and compilation as the pac
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
@@ -123,16 +124,27 @@ class SiteOverrides:
         effective = spec.model_copy(update={"severity": severity, "parameters": raw_parameters})
         return effective, merged, tuple(changes), []
 
-    def unused(self, known_ids: set[str]) -> list[RuleProblem]:
+    def unused(self, known_ids: set[str], unread: Sequence[str] = ()) -> list[RuleProblem]:
         """Overrides of rules no pack has (``known_ids``: every id written in a rule file, valid or
-        not): a misspelt id must not silently change nothing."""
+        not): a misspelt id must not silently change nothing. ``unread``: rule files whose ids are not
+        known (they could not be read or parsed), where the id may be."""
         if self.document is None:
             return []
         problems = []
+        if len(unread) == 1:
+            maybe = f" (unless it is in {unread[0]}, which could not be read: fix that first)"
+        elif unread:
+            maybe = (
+                f" (unless it is in one of the {len(unread)} rule files that could not be read: "
+                "fix those first)"
+            )
+        else:
+            maybe = ""
         for rule_id, (_, where) in self.entries.items():
             if rule_id not in known_ids:
                 location = self.document.locate((*where, "rule"))
-                message = f"no loaded rule has the id {rule_id!r}{suggest(rule_id, known_ids)}"
+                hint = suggest(rule_id, known_ids) or maybe
+                message = f"no loaded rule has the id {rule_id!r}{hint}"
                 problems.append(_problem(location, message, rule_id, kind="unknown-rule"))
         return problems
 
@@ -148,8 +160,8 @@ def read_overrides(document: YamlDocument, validate: Any) -> tuple[SiteOverrides
     for index, raw in enumerate(document.data["overrides"]):
         where: PathKey = ("overrides", index)
         entry = validate(OverrideSpec, raw, document, where)
-        if entry is None:
-            continue
+        if entry is None or document.has_refused(where):
+            continue  # a refused YAML value (an alias, a tag) is reported already, and changes nothing
         if entry.rule in overrides.entries:
             first = document.locate((*overrides.entries[entry.rule][1], "rule"))
             location = document.locate((*where, "rule"))

@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from doseguard.errors import RuleProblem, SourceLocation
-from doseguard.rules.loader import NO_SUCH_FOLDER, NO_SUCH_OVERRIDES, load_rules
+from doseguard.rules.files import NO_SUCH_OVERRIDES, file_problem, folder_problem
+from doseguard.rules.loader import load_rules
 from doseguard.rules.model import RuleSet
 from doseguard.rules.selection import Selection, select_rules
 
@@ -28,13 +29,16 @@ class RuleSource:
         return load_rules(self.paths or None, overrides=self.overrides)
 
     def missing(self) -> list[RuleProblem]:
-        """The named folders and overrides file that do not exist, worded as the loader words them: a
-        command stops on these before loading anything (exit 2, one line each)."""
-        found = [
-            RuleProblem(SourceLocation(path, 1, 1), NO_SUCH_FOLDER, kind="io")
-            for path in self.paths
-            if not Path(path).is_dir()
-        ]
-        if self.overrides is not None and not Path(self.overrides).is_file():
-            found.append(RuleProblem(SourceLocation(self.overrides, 1, 1), NO_SUCH_OVERRIDES, kind="io"))
+        """The named folders and overrides file that do not exist or are not what the option takes (a
+        file as --rules, a folder or a pipe as --overrides), worded as the loader words them: a command
+        stops on these before loading anything (exit 2, one line each)."""
+        found = []
+        for path in self.paths:
+            problem = folder_problem(Path(path))
+            if problem is not None:
+                found.append(RuleProblem(SourceLocation(path, 1, 1), problem, kind="io"))
+        if self.overrides is not None:
+            problem = file_problem(Path(self.overrides), NO_SUCH_OVERRIDES)
+            if problem is not None:
+                found.append(RuleProblem(SourceLocation(self.overrides, 1, 1), problem, kind="io"))
         return found

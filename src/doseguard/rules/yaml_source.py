@@ -3,7 +3,10 @@
 PyYAML's composer gives nodes with start marks; we build the Python data from them ourselves so that
 each path (``("rules", 0, "severity")``) maps to the line and column of its key and of its value.
 Only the safe loader's scalar types are constructed (no tags, no Python objects), and duplicate keys,
-which PyYAML silently resolves to the last one, are errors.
+which PyYAML silently resolves to the last one, are errors. Nesting is limited (PyYAML composes
+recursively: 5000 brackets end in RecursionError). A problem of this level does not end the reading
+where the file still composes: the document comes back with its problems, so that the rest of the file
+is checked too; a refused value reads as None and its path is in ``refused``.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from yaml.composer import ComposerError
 
 from doseguard.errors import RuleProblem, SourceLocation
 
@@ -33,6 +37,16 @@ class YamlDocument:
     data: Any
     spots: dict[PathKey, Spot] = field(default_factory=dict)
     lines: list[str] = field(default_factory=list)
+    refused: frozenset[PathKey] = frozenset()  # where a value was refused (read as None)
+
+    def has_refused(self, where: PathKey) -> bool:
+        """Whether a value at or below ``where`` was refused (its other problems would be echoes)."""
+        size = len(where)
+        return any(path[:size] == where for path in self.refused)
+
+    def is_refused(self, where: PathKey) -> bool:
+        """Whether the value at ``where``, or one holding it, was refused."""
+        return any(where[: len(path)] == path for path in self.refused)
 
     def locate(self, where: PathKey, *, at_key: bool = False) -> SourceLocation:
         """The location of the value at ``where`` (or of its key), falling back to the nearest parent."""
@@ -63,22 +77,23 @@ class _Builder:
         self.spots: dict[PathKey, Spot] = {}
         self.problems: list[RuleProblem] = []
         self.seen: set[int] = set()
+        self.refused: set[PathKey] = set()
         self.constructor = yaml.SafeLoader("")
+
+    def refuse(self, node: yaml.Node, where: PathKey, message: str) -> None:
+        self.problems.append(RuleProblem(_location(self.path, node), message, kind="yaml"))
+        self.refused.add(where)
 
     def build(self, node: yaml.Node, where: PathKey, key: yaml.Node | None = None) -> Any:
         self.spots[where] = Spot(key, node)
         if id(node) in self.seen:
             # An alias (*name) refers to a node already built; aliases allow self-reference and
             # exponential expansion ("billion laughs"), and rule files have no use for them.
-            self.problems.append(
-                RuleProblem(_location(self.path, node), "YAML aliases (*name) are not allowed", kind="yaml")
-            )
+            self.refuse(node, where, "YAML aliases (*name) are not allowed")
             return None
         self.seen.add(id(node))
         if isinstance(node, yaml.MappingNode | yaml.SequenceNode) and node.tag not in _PLAIN_COLLECTIONS:
-            self.problems.append(
-                RuleProblem(_location(self.path, node), f"YAML tag {node.tag!r} is not allowed", kind="yaml")
-            )
+            self.refuse(node, where, f"YAML tag {node.tag!r} is not allowed")
             return None
         if isinstance(node, yaml.MappingNode):
             self.constructor.flatten_mapping(node)
@@ -86,9 +101,7 @@ class _Builder:
             for key_node, value_node in node.value:
                 name = self.constructor.construct_object(key_node, deep=True)
                 if not isinstance(name, str | int | float | bool) or name is None:
-                    self.problems.append(
-                        RuleProblem(_location(self.path, key_node), "keys must be plain words", kind="yaml")
-                    )
+                    self.refuse(key_node, where, "keys must be plain words")
                     continue
                 if name in result:
                     self.problems.append(
@@ -111,34 +124,52 @@ def _marked_problem(name: str, error: yaml.MarkedYAMLError, what: str) -> RulePr
     return RuleProblem(SourceLocation(name, line, column), f"{what}: {message}", kind="yaml")
 
 
-def load_yaml(path: Path | str, text: str | None = None) -> tuple[YamlDocument | None, list[RuleProblem]]:
-    """Parse one YAML file; problems are syntax errors and duplicate keys, each located."""
-    name = str(path)
-    if text is None:
+MAX_DEPTH = 50
+"""Levels of nesting a YAML file may have; the bundled packs use 8, the engine's conditions far fewer."""
+
+
+class _Loader(yaml.SafeLoader):
+    """The safe loader, refusing nesting deeper than :data:`MAX_DEPTH` before Python's stack does."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        self.depth += 1
         try:
-            text = Path(path).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as error:
-            return None, [RuleProblem(SourceLocation(name, 1, 1), f"cannot read file: {error}", kind="io")]
+            if self.depth > MAX_DEPTH:
+                event = self.peek_event()  # type: ignore[no-untyped-call]
+                raise ComposerError(
+                    None, None, f"YAML nested more than {MAX_DEPTH} levels deep", event.start_mark
+                )
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+
+def load_yaml(path: Path | str, text: str) -> tuple[YamlDocument | None, list[RuleProblem]]:
+    """Parse one YAML file; problems are syntax errors, duplicate keys and refused values, each
+    located. The document is None only when the text does not compose at all."""
+    name = str(path)
     try:
-        documents = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
+        documents = list(yaml.compose_all(text, Loader=_Loader))
     except yaml.MarkedYAMLError as error:
         return None, [_marked_problem(name, error, "YAML syntax")]
     except yaml.YAMLError as error:
         return None, [RuleProblem(SourceLocation(name, 1, 1), f"YAML: {error}", kind="yaml")]
     if not documents:
         return YamlDocument(name, None), []
+    problems: list[RuleProblem] = []
     if len(documents) > 1:
-        second = documents[1]
-        return None, [
-            RuleProblem(
-                _location(name, second), "one YAML document per file (found a second '---')", kind="yaml"
-            )
-        ]
+        message = "one YAML document per file (found a second '---')"
+        problems.append(RuleProblem(_location(name, documents[1]), message, kind="yaml"))
     builder = _Builder(name)
     try:
         data = builder.build(documents[0], ())
     except yaml.MarkedYAMLError as error:
-        return None, [_marked_problem(name, error, "YAML")]
+        return None, [*problems, _marked_problem(name, error, "YAML")]
     except yaml.YAMLError as error:
-        return None, [RuleProblem(SourceLocation(name, 1, 1), f"YAML: {error}", kind="yaml")]
-    return YamlDocument(name, data, builder.spots, text.splitlines()), builder.problems
+        return None, [*problems, RuleProblem(SourceLocation(name, 1, 1), f"YAML: {error}", kind="yaml")]
+    document = YamlDocument(name, data, builder.spots, text.splitlines(), frozenset(builder.refused))
+    return document, [*builder.problems, *problems]

@@ -128,13 +128,14 @@ class OrderNormaliser:
                 terms, truncated = codes.phrase_terms(values)
                 if terms:
                     facts[terms_fact] = terms
-                if terms_fact == "condition_terms":
-                    affirmed, negated, cut = codes.negation_terms(values)
-                    if affirmed:
-                        facts["affirmed_condition_terms"] = affirmed
-                    if negated:
-                        facts["negated_condition_terms"] = negated
-                    truncated = truncated or cut
+                # A contraindication recorded as absent ("denies cobalt allergy", "no Leber's disease")
+                # is not one: rules read what is stated as present (and, for conditions, as absent).
+                affirmed, negated, cut = codes.negation_terms(values)
+                if affirmed:
+                    facts[f"affirmed_{terms_fact}"] = affirmed
+                if negated and terms_fact == "condition_terms":
+                    facts["negated_condition_terms"] = negated
+                truncated = truncated or cut
                 if truncated:
                     warnings.append(
                         f"{name}: too long to compare every phrase with the rules; only the first "

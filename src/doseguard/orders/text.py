@@ -1,23 +1,12 @@
 """Text of an order as a person reads it: what the screen shows, not the code points behind it.
 
-A drug name with a zero-width space, a full-width letter or a Cyrillic "с" looks like
-"cyanocobalamin" to the nurse who gives it, but compared code point by code point it is another drug,
-and an order for another drug is not dose-checked. So every text field is read here first:
-
-- compatibility forms are folded (NFKC: full-width "ｃｙａｎｏ", "㎎", "Ⅳ", ligatures), except in
-  quantities and schedules a superscript, subscript or fraction digit ("10³", "1000¹", "½"), which
-  would run into the number: that is refused;
-- invisible characters (Unicode category Cf: zero-width space and joiners, BOM, soft hyphen, bidi
-  controls) are removed, and the order says so in a warning;
-- every kind of space (no-break, thin, ideographic, tab, new line) is one space;
-- a control character (NUL, DEL, C0 and C1 controls other than spacing) means the data is corrupt
-  (a truncated C string, a binary field): the field is refused, never guessed at;
-- a word that mixes Latin letters with Cyrillic or Greek look-alikes ("сyanocobalamin") is read
-  with the Latin letters it shows, with a warning; a drug name whose words still mix scripts is
-  refused. The look-alikes are mapped only inside such a word (or a word made of look-alikes
-  only, such as a Cyrillic "ІМ"), so "μg", "β-thalassaemia" or "κ light chain" are left as written.
-
-Plain ASCII text, nearly every record, returns at the first test.
+A drug name with a zero-width space or a Cyrillic "с" shows as "cyanocobalamin", but compared code
+point by code point it is another drug, and an order for another drug is not dose-checked. So every
+text field is read here first: compatibility forms folded (NFKC), invisible characters (Cf) removed,
+spaces made one space, look-alike letters inside a Latin word read as Latin; what cannot be read
+safely (a control character, a superscript digit in a number, a drug name that still mixes scripts)
+is refused. What is done and why, case by case: docs/reading-text.md. Printable ASCII, nearly every
+record, returns at the first test.
 """
 
 from __future__ import annotations

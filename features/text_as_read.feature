@@ -126,3 +126,11 @@ Feature: An order's text is read as the nurse reads it
     And the order's drug is "cyanocobalmin"
     Then the order has exactly these findings:
       | DOSEGUARD-DRUG-NOT-COVERED | warning |
+
+  Scenario: A drug name that carries its strength and form is not guessed at
+    The strength and the form have fields of their own; "cyanocobalamin 1000 mcg/mL injection" is
+    reported as not covered, and the result's warnings say which covered name it holds.
+    Given a standard cyanocobalamin order
+    And the order's drug is "Cyanocobalamin 1000 mcg/mL injection"
+    Then the order has exactly these findings:
+      | DOSEGUARD-DRUG-NOT-COVERED | warning |

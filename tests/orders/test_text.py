@@ -247,3 +247,21 @@ def test_pack_spellings_are_read_as_an_order_is() -> None:
         {"Vitamin B-12 (injection)": "cyanocobalamin", "cyanocobalamin": "cyanocobalamin"}
     )
     assert normaliser.normalise({**BASE, "drug": "vitamin b12"}).facts["drug"] == "cyanocobalamin"
+
+
+@pytest.mark.parametrize(
+    ("drug", "named"),
+    [
+        ("Cyanocobalamin 1000 mcg/mL injection", "cyanocobalamin"),
+        ("cyanocobalamin injection, 1 mL vial", "cyanocobalamin injection"),
+        ("cyanocobalamin inj USP", "cyanocobalamin"),
+        ("Vitamin B12 1 mg/1 mL ampoule", "vitamin b12"),
+        ("Neo-Cytamen 1000 micrograms/1ml", "neo-cytamen"),
+    ],
+)
+def test_a_drug_name_that_holds_a_covered_name_says_so(drug: str, named: str) -> None:
+    order = normalise(drug=drug)
+    assert order.facts["drug"] not in {"cyanocobalamin", "hydroxocobalamin"}  # not guessed
+    assert len(order.warnings) == 1
+    assert f"it names {named!r}" in order.warnings[0]
+    assert "not checked" in order.warnings[0]

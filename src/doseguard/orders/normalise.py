@@ -8,6 +8,7 @@ the engine treats ``null`` as present and an empty list as something to match.
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -42,6 +43,10 @@ _QUANTITIES = tuple(
     )
 )
 """Quantity fields: the record's field, the fact, the parser, and the field as messages name it."""
+
+
+_NAME_BREAK = re.compile(r"[^\w'-]+")
+"""What separates the words of a drug name ("cyanocobalamin 1000 mcg/ml"); hyphens stay ("neo-cytamen")."""
 
 
 class OrderNormaliser:
@@ -182,15 +187,20 @@ class OrderNormaliser:
         """
         if drug in self._hints:
             return self._hints[drug]
+        unchecked = f"drug: {drug!r} is not a name any rule pack covers, so the order was not checked "
+        words = f" {' '.join(_NAME_BREAK.split(drug))} "
+        named = [name for name in self.drug_names if f" {name} " in words]
         digits = [ch for ch in drug if ch.isdigit()]  # "vitamin b6" is another vitamin, not a typo
         names = [name for name in self.drug_names if [ch for ch in name if ch.isdigit()] == digits]
         close = difflib.get_close_matches(drug, names, n=1, cutoff=0.92)
-        hint = (
-            f"drug: {drug!r} is not a name any rule pack covers, so the order was not checked for "
-            f"dose, route or schedule; did you mean {close[0]!r}?"
-            if close
-            else None
-        )
+        hint = None
+        if named:  # "cyanocobalamin 1000 mcg/mL inj": the strength and form have fields of their own
+            hint = (
+                f"{unchecked}for dose, route or schedule; it names {max(named, key=len)!r}: send the "
+                "drug's name alone, or add this spelling to the pack's synonyms"
+            )
+        elif close:
+            hint = f"{unchecked}for dose, route or schedule; did you mean {close[0]!r}?"
         if len(self._hints) >= 4096:
             self._hints.clear()
         self._hints[drug] = hint

@@ -1,6 +1,7 @@
 Feature: A complete order
-  A dose is a plan: how much, how often, for how long. A safe order states the dose in mcg and the
-  volume in mL (so the arithmetic can be checked against the vial), the frequency and the duration.
+  A dose is a plan: how much, how often, for how long, and by which route. A safe order states the dose
+  in mcg and the volume in mL (so the arithmetic can be checked against the vial), the frequency, the
+  duration and the route (an order without one cannot be checked against IM or deep SC).
   Orders that state only a volume ("one mL") or only a dose are the commonest source of real errors.
 
   Background:
@@ -18,6 +19,33 @@ Feature: A complete order
       | volume    |
       | frequency |
       | duration  |
+      | route     |
+
+  @B12-ORDER-INCOMPLETE
+  Scenario: A blank route is not a stated route
+    Given the order's route is ""
+    Then the order has exactly these findings:
+      | B12-ORDER-INCOMPLETE | warning |
+    And the message of B12-ORDER-INCOMPLETE mentions "The order does not state its route."
+
+  @B12-ORDER-INCOMPLETE
+  Scenario: A route of spaces only is not a stated route
+    Given the order's route is "   "
+    Then the order has exactly these findings:
+      | B12-ORDER-INCOMPLETE | warning |
+    And the message of B12-ORDER-INCOMPLETE mentions "The order does not state its route."
+
+  @B12-ORDER-INCOMPLETE
+  Scenario: A route sent as null is not a stated route
+    Given an order as JSON:
+      """
+      {"order_id": "O1", "patient_id": "P1", "drug": "cyanocobalamin", "dose": "1000 mcg", "volume": "1 mL",
+       "concentration": "1000 mcg/mL", "product_concentration": "1000 mcg/mL", "route": null,
+       "site": "deltoid", "frequency": "daily", "duration": "7 days", "phase": "repletion"}
+      """
+    Then the order has exactly these findings:
+      | B12-ORDER-INCOMPLETE | warning |
+    And the message of B12-ORDER-INCOMPLETE mentions "The order does not state its route."
 
   @B12-ORDER-INCOMPLETE
   Scenario: "Give one mL": only a volume
@@ -35,7 +63,7 @@ Feature: A complete order
     And the message of B12-ORDER-INCOMPLETE mentions "does not state its volume"
 
   @B12-ORDER-INCOMPLETE
-  Scenario: The standard order states dose, volume, frequency and duration
+  Scenario: The standard order states dose, volume, frequency, duration and route
     Then the order is not flagged B12-ORDER-INCOMPLETE
 
   @B12-ORDER-INCOMPLETE

@@ -120,3 +120,107 @@ Feature: Contraindications on the label
       | sulfa drugs (rash)       | folate deficiency; optic disc oedema |
       | NKDA                     | none                                 |
       | None                     | N/A                                  |
+
+  # --- negation: a contraindication recorded as absent is not one ---------------------------------
+  # Allergies and conditions are read as NegEx reads them: "no", "denies", "negative for", "free of"
+  # before, "excluded", "ruled out", "negative", "absent" after, within the clause (up to a ";", a ","
+  # or "but", "however", "except"). A record that says the contraindication is absent raises no alert:
+  # alert fatigue makes the real one easier to override. When the reach of a negation is in doubt the
+  # contraindication counts as present.
+
+  @B12-CONTRAINDICATION
+  Scenario Outline: Leber's disease recorded as absent: "<condition>"
+    Given the order's conditions are "<condition>"
+    Then the order is not flagged B12-CONTRAINDICATION
+    And the order passes
+
+    Examples:
+      | condition                                 |
+      | no Leber's disease                        |
+      | No LHON                                   |
+      | Leber's disease excluded                  |
+      | LHON ruled out                            |
+      | negative for Leber hereditary optic neuropathy |
+      | pernicious anaemia without Leber's disease |
+      | Leber's: none                             |
+      | no family history of Leber's disease      |
+
+  @B12-CONTRAINDICATION
+  Scenario Outline: A cobalt or B12 allergy recorded as absent: "<allergies>"
+    Given the order's allergies are "<allergies>"
+    Then the order is not flagged B12-CONTRAINDICATION
+    And the order passes
+
+    Examples:
+      | allergies                       |
+      | denies cobalt allergy           |
+      | cobalt allergy ruled out        |
+      | no cobalt allergy               |
+      | No allergy to vitamin B12       |
+      | cobalt patch test negative      |
+      | penicillin; not allergic to B12 |
+      | No known allergies              |
+      | no known drug allergies         |
+
+  @B12-CONTRAINDICATION
+  Scenario Outline: Leber's disease stated beside a negation that does not reach it: "<condition>"
+    Given the order's conditions are "<condition>"
+    Then the order is flagged B12-CONTRAINDICATION as critical
+
+    Examples:
+      | condition                                      |
+      | no diabetes; Leber's disease                   |
+      | no optic neuritis but Leber's disease          |
+      | denies headache, has LHON                      |
+      | diabetes not present; Leber's disease          |
+      | suspected Leber's disease                      |
+      | ?LHON                                          |
+      | Leber's disease not excluded                   |
+
+  @B12-CONTRAINDICATION
+  Scenario Outline: A cobalt or B12 allergy stated beside a negation that does not reach it: "<allergies>"
+    Given the order's allergies are "<allergies>"
+    Then the order is flagged B12-CONTRAINDICATION as critical
+
+    Examples:
+      | allergies                              |
+      | no known drug allergies except cobalt  |
+      | NKDA; cobalt                           |
+      | no penicillin allergy, cobalt allergy  |
+      | cobalt allergy, not anaphylaxis        |
+      | allergy to B12 not confirmed           |
+
+  # A family history of Leber's hereditary optic neuropathy (LHON): LHON is mitochondrial, passed on by
+  # the mother, and most carriers of the mutation have not (yet) lost sight. Cyanocobalamin's cyanide is
+  # the suspected trigger of its optic atrophy, so a possible carrier is reviewed as a patient with it
+  # is (hydroxocobalamin is the alternative).
+  @B12-CONTRAINDICATION
+  Scenario: A family history of Leber's disease is reviewed as Leber's disease
+    Given the order's conditions are "family history of Leber's disease"
+    Then the order is flagged B12-CONTRAINDICATION as critical
+
+  # Leber congenital amaurosis (LCA) is another disease named after Theodor Leber: a retinal dystrophy
+  # of infancy, not the optic neuropathy of the label's warning. It is not a contraindication.
+  @B12-CONTRAINDICATION
+  Scenario Outline: Leber congenital amaurosis is not Leber's disease: "<condition>"
+    Given the order's conditions are "<condition>"
+    Then the order is not flagged B12-CONTRAINDICATION
+    And the order passes
+
+    Examples:
+      | condition                           |
+      | Leber congenital amaurosis          |
+      | Leber's congenital amaurosis        |
+      | LCA (Leber congenital amaurosis)    |
+      | Lebers congenital amaurosis type 10 |
+
+  @B12-CONTRAINDICATION
+  Scenario Outline: Leber's hereditary optic neuropathy beside Leber congenital amaurosis: "<condition>"
+    Given the order's conditions are "<condition>"
+    Then the order is flagged B12-CONTRAINDICATION as critical
+
+    Examples:
+      | condition                                        |
+      | Leber congenital amaurosis; Leber's disease      |
+      | Leber's congenital amaurosis; LHON               |
+      | Leber congenital amaurosis; hereditary optic atrophy |

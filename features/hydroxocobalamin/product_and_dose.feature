@@ -228,3 +228,26 @@ Feature: Hydroxocobalamin: the product, the arithmetic, the dose and the route
       | penicillin        | pernicious anaemia               |
       | vitamin B6; latex | Leber's hereditary optic atrophy |
       | NKDA              | none                             |
+
+  @HYDROXO-HYPERSENSITIVITY
+  Scenario Outline: An allergy recorded as absent is not a contraindication: <allergies>
+    Given the order's allergies are "<allergies>"
+    Then the order is not flagged HYDROXO-HYPERSENSITIVITY
+    And the order passes
+
+    Examples:
+      | allergies                          |
+      | denies cobalt allergy              |
+      | hydroxocobalamin allergy ruled out |
+      | no allergy to Neo-Cytamen          |
+      | negative for B12 hypersensitivity  |
+
+  @HYDROXO-HYPERSENSITIVITY
+  Scenario Outline: An allergy beside a negation that does not reach it: <allergies>
+    Given the order's allergies are "<allergies>"
+    Then the order is flagged HYDROXO-HYPERSENSITIVITY as critical
+
+    Examples:
+      | allergies                              |
+      | no known drug allergies except cobalt  |
+      | no latex allergy; hydroxocobalamin     |

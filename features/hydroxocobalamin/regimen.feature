@@ -32,6 +32,7 @@ Feature: Hydroxocobalamin: the BNF's regimen, phase by phase
       | field     | missing   |
       | frequency | frequency |
       | duration  | duration  |
+      | route     | route     |
 
   @HYDROXO-ORDER-INCOMPLETE
   Scenario: Only a volume ("one mL")

@@ -106,6 +106,15 @@ _FIELDS = (
         "'allergic to cobalt'): a rule matches a word or phrase anywhere in an allergy by equality.",
     ),
     FieldSpec(
+        "affirmed_allergy_terms",
+        FieldType.STRING_LIST,
+        "allergies stated as present",
+        "The allergy_terms of the parts of allergies that are not negated, as "
+        "affirmed_condition_terms are found: 'denies cobalt allergy', 'no allergy to vitamin B12', "
+        "'cobalt allergy ruled out' give none of their words; 'no known drug allergies except cobalt' "
+        "gives 'cobalt'. allergy_terms holds every phrase, negated or not.",
+    ),
+    FieldSpec(
         "condition_terms",
         FieldType.STRING_LIST,
         "condition terms",

@@ -159,3 +159,47 @@ def test_long_negated_conditions_warn_that_terms_were_left_out() -> None:
     order = normalise(conditions=[f"no x{i} y{i} z{i}" for i in range(150)])
     assert len(order.facts["negated_condition_terms"]) == MAX_TERMS
     assert any(warning.startswith("conditions: too long") for warning in order.warnings)
+
+
+# --- allergies ----------------------------------------------------------------------------------
+
+
+def test_affirmed_allergy_terms_is_a_list_of_strings_in_the_vocabulary() -> None:
+    assert VOCABULARY["affirmed_allergy_terms"].type is FieldType.STRING_LIST
+    assert "negated_allergy_terms" not in VOCABULARY  # no rule needs it: not carried
+
+
+@pytest.mark.parametrize(
+    "allergy",
+    ["denies cobalt allergy", "cobalt allergy ruled out", "no cobalt allergy", "No allergy to vitamin B12",
+     "cobalt patch test negative", "not allergic to B12", "negative for cobalt", "cobalt: none"],
+)  # fmt: skip
+def test_an_allergy_recorded_as_absent_is_not_affirmed(allergy: str) -> None:
+    facts = normalise(allergies=[allergy]).facts
+    assert not {"cobalt", "b12"} & set(facts.get("affirmed_allergy_terms", []))
+    assert {"cobalt", "b12"} & set(facts["allergy_terms"])  # every phrase is still there
+
+
+@pytest.mark.parametrize(
+    ("allergies", "named"),
+    [
+        (["no known drug allergies except cobalt"], "cobalt"),
+        (["NKDA", "cobalt"], "cobalt"),
+        (["no penicillin allergy, cobalt allergy"], "cobalt"),
+        (["cobalt allergy, not anaphylaxis"], "cobalt"),
+        (["allergy to B12 not confirmed"], "b12"),  # "not confirmed" is no cue: the allergy counts
+        (["penicillin", "denies latex allergy", "vitamin B-12"], "vitamin b12"),
+    ],
+)
+def test_an_allergy_beside_a_negation_that_does_not_reach_it_is_affirmed(
+    allergies: list[str], named: str
+) -> None:
+    assert named in normalise(allergies=allergies).facts["affirmed_allergy_terms"]
+
+
+def test_allergies_give_no_negated_terms_and_conditions_no_affirmed_allergy_terms() -> None:
+    facts = normalise(allergies=["denies cobalt allergy"], conditions=["no Leber's disease"]).facts
+    assert "affirmed_allergy_terms" not in facts  # nothing affirmed: no empty list
+    assert "negated_allergy_terms" not in facts
+    assert "leber's" in facts["negated_condition_terms"]
+    assert "leber's" not in facts.get("affirmed_condition_terms", [])

@@ -79,6 +79,7 @@ def test_a_complete_record_gives_exactly_these_facts() -> None:
         "allergies": ["cobalt"],
         "conditions": ["leber's disease"],
         "allergy_terms": ["cobalt"],
+        "affirmed_allergy_terms": ["cobalt"],
         "condition_terms": ["leber's", "disease", "leber's disease"],
         "affirmed_condition_terms": ["leber's", "disease", "leber's disease"],
         "notation_tokens": ["mg", "cc", "ug", "ml", "qod"],

@@ -35,6 +35,9 @@ WORDS = [
     "maintenance", "loading", "cobalt", "none", "N/A", "Leber's disease", "no neurological involvement",
     "a;b", "cobalt; latex", ";", " ; ", "3", "007", "+3", "1_000", "3.0", "-1", "100000", "100001", "",
     "x" * MAX_TEXT, "x" * (MAX_TEXT + 1), "\ud800",
+    # Text the slow path reads (doseguard.orders.text): controls, tabs inside, invisible, look-alikes.
+    "cyanocobalamin\x00", "1000\x7f mcg", "I\tM", "cobalt\x00; latex", "cyano\u200bcobalamin",
+    "\u0441yanocobalamin", "\uff49\uff4d", "1000\u00b9 mcg", "\u200b",
 ]  # fmt: skip
 TEXT = st.builds(
     lambda before, word, after: before + word + after,
@@ -108,6 +111,7 @@ def test_normalising_with_and_without_the_fast_path_agrees(raw: dict[str, Any]) 
         {"order_id": "O", "patient_id": "P", "drug": "b12", "red_flags": "a; ;b", "allergies": [" x ", ""]},
         {"order_id": "O", "patient_id": "P", "drug": "b12", "administrations_given": "007", "site": "  "},
         {"order_id": "O", "patient_id": "P", "drug": "b12", "administrations_given": 4.0, "conditions": None},
+        {"order_id": "O", "patient_id": "P", "drug": "b12", "route": "IM\n", "site": "\tdeltoid"},
     ],
 )
 def test_typical_records_take_the_fast_path(raw: dict[str, Any]) -> None:
@@ -134,6 +138,11 @@ def test_typical_records_take_the_fast_path(raw: dict[str, Any]) -> None:
         {"order_id": "O", "patient_id": "P", "drug": "b12", "route": "x" * (MAX_TEXT + 1)},
         {"order_id": "O", "patient_id": "P", "drug": "b12", "allergies": ["cobalt", 3]},
         {"order_id": "O", "patient_id": "P", "drug": "b12", "allergies": ("cobalt",)},
+        # Not printable: the normaliser reads it (and refuses a control character) on the slow path.
+        {"order_id": "O", "patient_id": "P", "drug": "b12\x00"},
+        {"order_id": "O", "patient_id": "P", "drug": "b12", "route": "I\tM"},
+        {"order_id": "O", "patient_id": "P", "drug": "b12", "allergies": "cobalt\x00; latex"},
+        {"order_id": "O", "patient_id": "P", "drug": "b12", "allergies": ["cobalt\x7f"]},
     ],
 )
 def test_other_records_are_left_to_order_record(raw: dict[str, Any]) -> None:

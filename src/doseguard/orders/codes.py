@@ -227,3 +227,13 @@ def negation_terms(
     affirmed_terms, affirmed_cut = _phrases(affirmed, longest, limit)
     negated_terms, negated_cut = _phrases(negated, longest, limit)
     return affirmed_terms, negated_terms, affirmed_cut or negated_cut
+
+
+@lru_cache(maxsize=4096)
+def list_terms(items: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], bool]:
+    """The :func:`phrase_terms` of a list's items, its affirmed and negated terms
+    (:func:`negation_terms`), and whether some were left out: cached, as the same allergy and
+    condition lists come back again and again in a batch (tuples: a cached value is never changed)."""
+    terms, truncated = phrase_terms(items)
+    affirmed, negated, cut = negation_terms(items)
+    return tuple(terms), tuple(affirmed), tuple(negated), truncated or cut

@@ -96,9 +96,11 @@ class Order:
 # The fast path --------------------------------------------------------------------------------------
 # Validating a record through pydantic is the largest single cost of checking an order. Most records
 # are plain: every field known, every value text (a CSV row always is), a whole number or a list of
-# text, ASCII, not too long. For those, plain_record below does what OrderRecord would do, by hand;
-# anything else (an unknown field, another type, non-ASCII text, an edge of a limit, anything invalid)
-# is left to OrderRecord, so that every problem is still found and worded by one validator.
+# text, printable ASCII (spaces at the ends aside), not too long: text that needs no reading
+# (doseguard.orders.text), which the normaliser does only for records OrderRecord validated. For
+# those, plain_record below does what OrderRecord would do, by hand; anything else (an unknown field,
+# another type, non-ASCII text, an edge of a limit, anything invalid) is left to OrderRecord, so that
+# every problem is still found and worded by one validator.
 # tests/orders/test_plain_record.py holds the two equal on generated records.
 
 TEXT_FIELDS = (
@@ -151,7 +153,13 @@ def plain_record(raw: Any) -> PlainRecord | None:
         kind = kinds.get(name)
         if kind is None:  # an unknown field (or a key that is not text) is not plain
             return None
-        if type(value) is str and kind == "text" and len(value) <= MAX_TEXT and value.isascii():
+        if (
+            type(value) is str
+            and kind == "text"
+            and len(value) <= MAX_TEXT
+            and value.isascii()
+            and (value.isprintable() or _ascii_spaced(value))
+        ):
             stripped = value.strip()
             if stripped is value or stripped == value.strip(_ASCII_SPACE):
                 values[name] = stripped or None  # blank is None (_blank_to_none)
@@ -173,9 +181,19 @@ def plain_record(raw: Any) -> PlainRecord | None:
     return PlainRecord(**values)
 
 
+def _ascii_spaced(value: str) -> bool:
+    """True for ASCII text whose only characters that are not printable are spaces at its ends
+    ("IM\n"): control characters, and tabs or new lines inside, are left to the order's reading of
+    text (:mod:`doseguard.orders.text`), which the fast path does not repeat."""
+    stripped = value.strip(_ASCII_SPACE)
+    return stripped.isprintable()
+
+
 def _plain_text(value: Any) -> str | None:
     """One text as OrderRecord validates it, with blank as None; raises _NotPlain for the others."""
     if type(value) is not str or not value.isascii() or len(value) > MAX_TEXT:
+        raise _NotPlain
+    if not (value.isprintable() or _ascii_spaced(value)):
         raise _NotPlain
     stripped = value.strip()
     if stripped is value or stripped == value.strip(_ASCII_SPACE):
@@ -211,7 +229,10 @@ def _plain_list(value: Any) -> list[str] | None:
             raise _NotPlain
         if not value.strip():
             return None
-        return [item for item in (part.strip() for part in value.split(";")) if item]
+        items = [item for item in (part.strip() for part in value.split(";")) if item]
+        if not all(item.isprintable() for item in items):
+            raise _NotPlain
+        return items
     if kind is not list:
         raise _NotPlain
     items = []

@@ -8,6 +8,7 @@ the engine treats ``null`` as present and an empty list as something to match.
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -16,10 +17,12 @@ from pydantic import ValidationError
 from doseguard.errors import FieldProblem, InvalidOrderError
 from doseguard.orders import codes
 from doseguard.orders.model import (
+    LIST_FIELDS,
     MAX_TEXT,
     QUANTITY_FIELDS,
     RECORD_FIELDS,
     REQUIRED_FIELDS,
+    TEXT_FIELDS,
     Order,
     OrderRecord,
     PlainRecord,
@@ -27,6 +30,7 @@ from doseguard.orders.model import (
 )
 from doseguard.orders.quantities import Quantity, QuantityError, parse_concentration, parse_mass, parse_volume
 from doseguard.orders.schedule import Duration, Frequency, ScheduleError, parse_duration, parse_frequency
+from doseguard.orders.text import TextProblem, read_text
 from doseguard.vocabulary import PHASES, ROUTES, SITES
 
 _QUANTITIES = tuple(
@@ -41,11 +45,19 @@ _QUANTITIES = tuple(
 """Quantity fields: the record's field, the fact, the parser, and the field as messages name it."""
 
 
+_NAME_BREAK = re.compile(r"[^\w'-]+")
+"""What separates the words of a drug name ("cyanocobalamin 1000 mcg/ml"); hyphens stay ("neo-cytamen")."""
+
+
 class OrderNormaliser:
     """Normalises records for one rule set (whose packs say which drug names mean the same drug)."""
 
     def __init__(self, drug_names: Mapping[str, str] | None = None) -> None:
-        self.drug_names = dict(drug_names or {})
+        # Every spelling as an order's drug is read ("Vitamin B-12" and "vitamin b12" alike).
+        names = dict(drug_names or {})
+        self.drug_names = {**names, **{codes.free_text_item(k): v for k, v in names.items()}}
+        self._covered = frozenset(self.drug_names.values())
+        self._hints: dict[str, str | None] = {}
 
     def normalise(self, raw: Any) -> Order:
         """The normalised order; raises :class:`InvalidOrderError` naming every field that is wrong."""
@@ -55,7 +67,15 @@ class OrderNormaliser:
                 [FieldProblem("record", f"expected an object with order fields, got {kind}")]
             )
         record, problems = _validate(raw)
-        facts: dict[str, Any] = {"drug": self._drug(record.drug)}
+        warnings: list[str] = []
+        if isinstance(record, OrderRecord):  # a plain record is printable ASCII: nothing to read
+            record = _read_record(record, problems, warnings)
+        drug = self._drug(record.drug)
+        facts: dict[str, Any] = {"drug": drug}
+        if self._covered and drug not in self._covered:
+            hint = self._hint(drug)
+            if hint is not None:
+                warnings.append(hint)
 
         quantities: list[Quantity] = []
         notation: list[str] = []
@@ -110,7 +130,6 @@ class OrderNormaliser:
 
         if record.administrations_given is not None:
             facts["administrations_given"] = float(record.administrations_given)
-        warnings: list[str] = []
         for name, item, terms_fact in (
             ("red_flags", codes.flag_item, None),
             ("allergies", codes.free_text_item, "allergy_terms"),
@@ -125,16 +144,15 @@ class OrderNormaliser:
                 continue
             facts[name] = list(dict.fromkeys(item(v) for v in values))
             if terms_fact is not None:
-                terms, truncated = codes.phrase_terms(values)
+                # A contraindication recorded as absent ("denies cobalt allergy", "no Leber's disease")
+                # is not one: rules read what is stated as present (and, for conditions, as absent).
+                terms, affirmed, negated, truncated = codes.list_terms(tuple(values))
                 if terms:
-                    facts[terms_fact] = terms
-                if terms_fact == "condition_terms":
-                    affirmed, negated, cut = codes.negation_terms(values)
-                    if affirmed:
-                        facts["affirmed_condition_terms"] = affirmed
-                    if negated:
-                        facts["negated_condition_terms"] = negated
-                    truncated = truncated or cut
+                    facts[terms_fact] = list(terms)
+                if affirmed:
+                    facts[f"affirmed_{terms_fact}"] = list(affirmed)
+                if negated and terms_fact == "condition_terms":
+                    facts["negated_condition_terms"] = list(negated)
                 if truncated:
                     warnings.append(
                         f"{name}: too long to compare every phrase with the rules; only the first "
@@ -161,6 +179,33 @@ class OrderNormaliser:
         name = codes.free_text_item(text)
         return self.drug_names.get(name, name)
 
+    def _hint(self, drug: str) -> str | None:
+        """A warning for a drug name close to one a pack covers ("cyanocobalmin"), else None.
+
+        A near name is not taken for the drug: "hydroxocobalamin" is close to "cyanocobalamin" and is
+        another product with other rules. The order stays not covered, and says which name was meant.
+        """
+        if drug in self._hints:
+            return self._hints[drug]
+        unchecked = f"drug: {drug!r} is not a name any rule pack covers, so the order was not checked "
+        words = f" {' '.join(_NAME_BREAK.split(drug))} "
+        named = [name for name in self.drug_names if f" {name} " in words]
+        digits = [ch for ch in drug if ch.isdigit()]  # "vitamin b6" is another vitamin, not a typo
+        names = [name for name in self.drug_names if [ch for ch in name if ch.isdigit()] == digits]
+        close = difflib.get_close_matches(drug, names, n=1, cutoff=0.92)
+        hint = None
+        if named:  # "cyanocobalamin 1000 mcg/mL inj": the strength and form have fields of their own
+            hint = (
+                f"{unchecked}for dose, route or schedule; it names {max(named, key=len)!r}: send the "
+                "drug's name alone, or add this spelling to the pack's synonyms"
+            )
+        elif close:
+            hint = f"{unchecked}for dose, route or schedule; did you mean {close[0]!r}?"
+        if len(self._hints) >= 4096:
+            self._hints.clear()
+        self._hints[drug] = hint
+        return hint
+
     @staticmethod
     def _schedule(text: str | None, name: str, parser: Any, problems: list[FieldProblem]) -> Any:
         if text is None:
@@ -170,6 +215,49 @@ class OrderNormaliser:
         except ScheduleError as error:
             problems.append(FieldProblem(name, str(error), text))
             return None
+
+
+READ_FIELDS = tuple(name for name in TEXT_FIELDS if name not in ("order_id", "patient_id"))
+"""Text fields read as a person reads them; the ids are reported back as sent, not compared."""
+
+
+def _read_record(record: OrderRecord, problems: list[FieldProblem], warnings: list[str]) -> PlainRecord:
+    """The record with every text read as a person reads it (:func:`read_text`); what cannot be read
+    safely is a problem of its field, what reading changed a warning."""
+    values: dict[str, Any] = {name: getattr(record, name) for name in RECORD_FIELDS}
+    notes: dict[str, None] = {}
+    bad = {problem.field for problem in problems}
+    for name in (*READ_FIELDS, *LIST_FIELDS):
+        value = values[name]
+        if value is None or name in bad:
+            continue
+        if isinstance(value, list):
+            items = [_read(name, item, problems, notes) for item in value]
+            values[name] = [item for item in items if item] or None
+        else:
+            values[name] = _read(name, value, problems, notes)
+    read_bad = {problem.field for problem in problems} - bad
+    for name in REQUIRED_FIELDS:
+        if values[name] is None:
+            if name not in read_bad:
+                problems.append(FieldProblem(name, "has no visible text", getattr(record, name)))
+            values[name] = "?"
+    warnings.extend(notes)
+    return PlainRecord(**values, model_extra=record.model_extra)
+
+
+def _read(name: str, value: str, problems: list[FieldProblem], notes: dict[str, None]) -> str | None:
+    try:
+        reading = read_text(value, name)
+    except TextProblem as error:
+        problems.append(FieldProblem(name, str(error), value))
+        return None
+    for note in reading.notes:
+        notes.setdefault(f"{name}: {note}")
+    if len(reading.text) > MAX_TEXT:
+        problems.append(FieldProblem(name, f"is longer than {MAX_TEXT} characters", value))
+        return None
+    return reading.text or None
 
 
 def _unknown_code(name: str, text: str, allowed: tuple[str, ...]) -> str:

@@ -22,7 +22,7 @@ from typing import IO, Any, cast
 import orjson
 
 from doseguard.errors import InputError
-from doseguard.io.json_text import Unreadable, checked_document, load_document
+from doseguard.io.json_text import Unreadable, checked_document, load_clean
 
 CHUNK_RECORDS = 2000
 READ_BLOCK = 1 << 20
@@ -243,12 +243,14 @@ class ChunkReader:
         head = stream.read(4096).removeprefix(b"\xef\xbb\xbf")
         rest = io.BufferedReader(_Prefixed(head, stream)) if head else stream
         if _sniff(head) != "json":
-            document = _load_document(name, head + stream.read())
+            document, clean = _load_document(name, head + stream.read())
             self.bytes_read = self._done_bytes + tell()
             if isinstance(document, dict) and document.get("resourceType") == "Bundle":
-                yield from self._bundle(name, document)
+                yield from self._bundle(name, document, clean)
             elif isinstance(document, dict):
-                yield self._chunk("objects", name, [(f"{name}:[1]", checked_document(document))])
+                yield self._chunk(
+                    "objects", name, [(f"{name}:[1]", document if clean else checked_document(document))]
+                )
             else:
                 raise InputError(name, f"expected a JSON array of orders, got {kind_of(document)}")
             return
@@ -263,12 +265,12 @@ class ChunkReader:
         if items:
             yield self._chunk("objects", name, items)
 
-    def _bundle(self, name: str, bundle: dict[str, Any]) -> Iterator[Chunk]:
+    def _bundle(self, name: str, bundle: dict[str, Any], clean: bool) -> Iterator[Chunk]:
         """The Bundle's entries as :func:`doseguard.io.fhir.bundle_items` splits them (the splitter
         ``read_fhir_bundle`` and its tests use), mapped in the workers."""
         from doseguard.io.fhir import bundle_items  # noqa: PLC0415 (FHIR loads only when needed)
 
-        requests, resources = bundle_items(name, bundle)
+        requests, resources = bundle_items(name, bundle, clean=clean)
         for start in range(0, len(requests), self.chunk_records):
             part = requests[start : start + self.chunk_records]
             yield self._chunk("objects", name, part, context={"resources": resources})
@@ -385,15 +387,13 @@ class _Prefixed(io.RawIOBase):
         return len(data)
 
 
-def _load_document(name: str, data: bytes) -> Any:
-    """A whole JSON document, read strictly (repeated keys and bad numbers kept for the record's
-    result to name: see :func:`doseguard.io.json_text.load_document`)."""
+def _load_document(name: str, data: bytes) -> tuple[Any, bool]:
+    """A whole JSON document, and whether it is clean; read strictly where it may not be (repeated
+    keys and bad numbers kept for the record's result to name: see :mod:`doseguard.io.json_text`)."""
     try:
-        text = data.removeprefix(b"\xef\xbb\xbf").decode("utf-8")
+        return load_clean(data.removeprefix(b"\xef\xbb\xbf"))
     except UnicodeDecodeError as error:
         raise InputError(name, f"not UTF-8 text (byte {error.start + 1})") from None
-    try:
-        return load_document(text)
     except json.JSONDecodeError as error:
         raise InputError(name, f"not JSON: {error.msg} at line {error.lineno} column {error.colno}") from None
     except (RecursionError, ValueError) as error:

@@ -92,6 +92,8 @@ from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 
+import orjson
+
 from doseguard.checker import InputRecord
 from doseguard.errors import FieldProblem, InvalidOrderError
 from doseguard.io.json_text import Unreadable, checked_document, problems_in, unreadable
@@ -264,20 +266,24 @@ def read_fhir_bundle(name: str, data: Any) -> Iterator[InputRecord]:
         yield object_record(source, value, index)
 
 
-def bundle_items(name: str, data: Any) -> tuple[list[tuple[str, Any]], dict[str, Mapping[str, Any]]]:
+def bundle_items(
+    name: str, data: Any, *, clean: bool = False
+) -> tuple[list[tuple[str, Any]], dict[str, Mapping[str, Any]]]:
     """What a Bundle gives to check: (source, resource or :class:`Unreadable`) for every entry that
     is not context, in entry order, and the resources references may name (:func:`index_resources`).
 
     ``data`` is read strictly (:func:`doseguard.io.json_text.load_document`): an entry with a repeated
-    key or a bad number is refused in its place, and is not indexed. A problem of the Bundle itself
-    (outside its entries), or entries that are not a list, is one invalid record for the whole file.
+    key or a bad number is refused in its place, and is not indexed (``clean``: ``data`` is known to
+    hold neither, see :func:`doseguard.io.json_text.load_clean`, and is not looked through). A problem
+    of the Bundle itself (outside its entries), or entries that are not a list, is one invalid record
+    for the whole file.
     """
     if not isinstance(data, _OBJECT):
         return [(name, Unreadable(f"expected a FHIR Bundle (a JSON object), got {_kind(data)}"))], {}
     if data.get("resourceType") != "Bundle":
         kind = data.get("resourceType")
         return [(name, Unreadable(f"expected a FHIR Bundle, got resourceType {kind!r}"))], {}
-    outside = problems_in(data, "Bundle", skip="entry")
+    outside = [] if clean else problems_in(data, "Bundle", skip="entry")
     if outside:
         return [(name, unreadable(None, outside))], {}
     entries = data.get("entry")
@@ -287,20 +293,20 @@ def bundle_items(name: str, data: Any) -> tuple[list[tuple[str, Any]], dict[str,
         problem = FieldProblem("Bundle.entry", f"must be a list of entries, got {_kind(entries)}", None)
         return [(name, unreadable(None, [problem]))], {}
     items: list[tuple[str, Any]] = []
-    clean: list[Any] = []
+    readable: list[Any] = []
     for number, entry in enumerate(entries):
         source, path = f"{name}:entry[{number}]", f"Bundle.entry[{number}]"
-        refused = _refused_entry(entry, path)
+        refused = _refused_entry(entry, path, clean)
         if refused is not None:
             items.append((source, refused))
             continue
-        clean.append(entry)
+        readable.append(entry)
         if entry["resource"].get("resourceType") not in CONTEXT_TYPES:
             items.append((source, entry["resource"]))
-    return items, index_resources(clean)
+    return items, index_resources(readable)
 
 
-def _refused_entry(entry: Any, path: str) -> Unreadable | None:
+def _refused_entry(entry: Any, path: str, clean: bool) -> Unreadable | None:
     """Why a Bundle entry cannot be read as a resource (None if it can)."""
     if not isinstance(entry, _OBJECT):
         return unreadable(None, [FieldProblem(path, f"must be an entry object, got {_kind(entry)}", entry)])
@@ -311,7 +317,7 @@ def _refused_entry(entry: Any, path: str) -> Unreadable | None:
     if not isinstance(resource, _OBJECT):
         message = f"must be a FHIR resource (a JSON object), got {_kind(resource)}"
         return unreadable(None, [FieldProblem(f"{path}.resource", message, resource)])
-    problems = problems_in(entry, path)
+    problems = [] if clean else problems_in(entry, path)
     if problems:
         return unreadable(resource, problems)
     return None
@@ -373,7 +379,8 @@ class _Mapper:
             raise FhirMappingError([FieldProblem("resourceType", _not_an_order(kind), kind)], self._ids())
         ids = self._ids(report=True)
         record: dict[str, Any] = dict(ids)
-        self._modifiers(resource, MEDICATION_REQUEST)
+        if _has_modifier(resource):
+            self._modifiers(resource, MEDICATION_REQUEST)
         self._contained_ids()
         self._status()
         drug, strength = self._medication()
@@ -561,8 +568,8 @@ class _Mapper:
         if medication.get("resourceType") != "Medication":
             self.problem(f"{path}.reference", _not_a("Medication", medication), reference.get("reference"))
             return None, None
-        if not medication_path.startswith(f"{MEDICATION_REQUEST}.contained"):  # contained: already seen
-            self._modifiers(medication, medication_path)
+        if not medication_path.startswith(f"{MEDICATION_REQUEST}.contained") and _has_modifier(medication):
+            self._modifiers(medication, medication_path)  # (a contained one was seen with the request)
         return self._from_medication(medication, medication_path)
 
     def _from_medication(
@@ -1245,6 +1252,16 @@ def _when(value: Any) -> date | datetime | None:
     except ValueError:
         return None
     return None
+
+
+def _has_modifier(value: Any) -> bool:
+    """Whether an object in ``value`` may hold a ``modifierExtension`` or ``implicitRules`` (cheap,
+    necessary: orjson writes those keys as they are; ``_Mapper._modifiers`` then finds them, located)."""
+    try:
+        written = orjson.dumps(value)
+    except TypeError:  # not plain JSON values (a Mapping that is not a dict): look
+        return True
+    return b'"modifierExtension"' in written or b'"implicitRules"' in written
 
 
 def _not_an_order(kind: Any) -> str:

@@ -9,7 +9,7 @@ when orjson has refused the record or when a cheap necessary condition for a rep
 The cheap test (exact, see :func:`may_repeat_keys`): outside strings every key, and nothing else, is
 followed by a colon, so if the bytes hold no more colons outside strings than the parsed objects hold
 keys, no key was repeated. A plain order (no colon in any value) passes with two ``bytes.count``
-calls; one with colons in values (times, URLs) or nested objects with one walk of the parsed value.
+calls; one with colons in values (times, URLs) or nested objects with orjson writing it back.
 """
 
 from __future__ import annotations
@@ -56,37 +56,34 @@ def load_record(raw: bytes) -> Any:
 def may_repeat_keys(raw: bytes, data: Any) -> bool:
     """False only if no object in ``raw`` (whose value is ``data``) repeats a key.
 
-    Outside strings a colon follows each key and nothing else, and the parsed objects hold each
-    distinct key once: if the bytes' colons, less those inside strings, are as many as the parsed
-    keys, no key was repeated. Without ``\\u`` escapes a string's colons are its text's colons.
+    Outside strings a colon follows each key and nothing else. So the bytes hold as many colons as
+    key occurrences plus colons inside strings, and orjson's own writing of ``data`` as many as the
+    distinct keys plus the colons of the strings it kept (orjson never escapes one). Without ``\\u``
+    escapes (which could write a colon) a repeat is exactly a difference: it adds a key occurrence,
+    and the value it drops can only take colons away from the writing.
     """
     colons = raw.count(b":")
-    if colons == len(data) and raw.count(b"{") == 1:
+    if type(data) is dict and colons == len(data) and raw.count(b"{") == 1:
         return False  # one object (a nested one needs a brace of its own), one colon per key
     if b"\\u" in raw:
         return True  # an escape may write a colon, or a key that another spells plainly
-    keys, inside = _tally(data)
-    return colons - inside != keys
+    try:
+        return orjson.dumps(data).count(b":") != colons
+    except orjson.JSONEncodeError:  # nested deeper than orjson writes
+        return True
 
 
-def _tally(value: Any) -> tuple[int, int]:
-    """The keys of every object in ``value``, and the colons in every key and string."""
-    keys = inside = 0
-    if type(value) is dict:
-        keys = len(value)
-        inside = "".join(value).count(":")
-        items: Any = value.values()
-    else:
-        items = value
-    for item in items:
-        kind = type(item)
-        if kind is str:
-            inside += item.count(":")
-        elif kind is dict or kind is list:
-            more_keys, more_inside = _tally(item)
-            keys += more_keys
-            inside += more_inside
-    return keys, inside
+def load_clean(raw: bytes) -> tuple[Any, bool]:
+    """A whole JSON document, and whether it is known to hold no repeated key and no bad number (then
+    it is orjson's plain value, and :func:`problems_in` need not look); else :func:`load_document`'s.
+    Raises what ``json.loads`` raises, and UnicodeDecodeError."""
+    try:
+        value = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return load_document(raw.decode("utf-8")), False
+    if (type(value) is dict or type(value) is list) and may_repeat_keys(raw, value):
+        return load_document(raw.decode("utf-8")), False
+    return value, True
 
 
 def load_document(text: str) -> Any:

@@ -35,6 +35,8 @@ def text(value: Any, escape: bool) -> str:
         return "{" + ", ".join(f"{key_text(k, escape)}: {text(v, escape)}" for k, v in value[1]) + "}"
     if isinstance(value, list):
         return "[" + ",".join(text(v, escape) for v in value) + "]"
+    if isinstance(value, str) and escape:  # every character escaped, colons too
+        return key_text(value, escape)
     return json.dumps(value, ensure_ascii=False)
 
 

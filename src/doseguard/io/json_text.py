@@ -58,15 +58,16 @@ def may_repeat_keys(raw: bytes, data: Any) -> bool:
 
     Outside strings a colon follows each key and nothing else. So the bytes hold as many colons as
     key occurrences plus colons inside strings, and orjson's own writing of ``data`` as many as the
-    distinct keys plus the colons of the strings it kept (orjson never escapes one). Without ``\\u``
-    escapes (which could write a colon) a repeat is exactly a difference: it adds a key occurrence,
-    and the value it drops can only take colons away from the writing.
+    distinct keys plus the colons of the strings it kept (orjson never escapes one). Unless a colon is
+    written ``\\u003a``, a repeat is exactly a difference: it adds a key occurrence, and the value it
+    drops can only take colons away from the writing. (How a key is spelt, escaped or not, does not
+    matter: only colons are counted.)
     """
     colons = raw.count(b":")
     if type(data) is dict and colons == len(data) and raw.count(b"{") == 1:
         return False  # one object (a nested one needs a brace of its own), one colon per key
-    if b"\\u" in raw:
-        return True  # an escape may write a colon, or a key that another spells plainly
+    if b"\\u003a" in raw or b"\\u003A" in raw:
+        return True  # an escaped colon: the bytes hold fewer colons than the strings
     try:
         return orjson.dumps(data).count(b":") != colons
     except orjson.JSONEncodeError:  # nested deeper than orjson writes

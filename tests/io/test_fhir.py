@@ -1525,3 +1525,32 @@ def test_two_contained_resources_with_one_id_are_refused() -> None:
     other = medication()
     resource = order(contained=[medication(), other])
     assert list(problems(resource)) == [f"{MEDICATION_REQUEST}.contained[1].id"]
+
+
+@pytest.mark.parametrize("reference", ["Medication/vial", "urn:uuid:vial"])
+def test_two_bundle_resources_with_one_id_or_full_url_are_not_resolved_to_either(reference: str) -> None:
+    """Sibling of the contained case: the reference resolved to the first entry."""
+    weak = medication(numerator=quantity(100, "ug"))
+    entries = [
+        {"fullUrl": "urn:uuid:vial", "resource": {**medication(), "id": "vial"}},
+        {"fullUrl": "urn:uuid:vial", "resource": {**weak, "id": "vial"}},
+    ]
+    resource = order(contained=[], medicationReference={"reference": reference})
+    found = problems(resource, index_resources(entries))
+    assert list(found) == [f"{MEDICATION_REQUEST}.medicationReference.reference"]
+    assert "more than one resource" in found[f"{MEDICATION_REQUEST}.medicationReference.reference"]
+
+
+def test_two_bundle_patients_behind_one_urn_are_not_resolved_to_either() -> None:
+    entries = [
+        {"fullUrl": "urn:uuid:pt", "resource": {"resourceType": "Patient", "id": "PT-1"}},
+        {"fullUrl": "urn:uuid:pt", "resource": {"resourceType": "Patient", "id": "PT-2"}},
+    ]
+    found = problems(order(subject={"reference": "urn:uuid:pt"}), index_resources(entries))
+    assert "more than one resource" in found[f"{MEDICATION_REQUEST}.subject.reference"]
+
+
+def test_the_same_resource_indexed_twice_is_not_ambiguous() -> None:
+    patient = {"resourceType": "Patient", "id": "PT-1"}
+    index = index_resources([{"fullUrl": "urn:uuid:pt", "resource": patient}, patient])
+    assert index["Patient/PT-1"] is patient

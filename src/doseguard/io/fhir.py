@@ -340,9 +340,23 @@ def read_fhir_ndjson(name: str, lines: Iterable[str | bytes]) -> Iterator[InputR
             yield record_of_line(f"{name}:{number}", data)
 
 
+AMBIGUOUS = "(more than one resource)"
+"""The resourceType of what :func:`index_resources` keeps for a "Type/id" or ``fullUrl`` that two
+entries share: a reference to it names either, so it resolves to neither."""
+
+
 def index_resources(entries: Iterable[Any]) -> dict[str, Mapping[str, Any]]:
-    """Bundle entries (or bare resources) by "Type/id" and by ``fullUrl``, for resolving references."""
+    """Bundle entries (or bare resources) by "Type/id" and by ``fullUrl``, for resolving references.
+
+    A key that two different resources share is kept as ``{"resourceType": AMBIGUOUS}``: the
+    reference was resolved to the first entry, so which vial a "Medication/vial" meant was a guess."""
     index: dict[str, Mapping[str, Any]] = {}
+
+    def add(key: str, resource: Mapping[str, Any]) -> None:
+        known = index.setdefault(key, resource)
+        if known is not resource and known != resource:
+            index[key] = {"resourceType": AMBIGUOUS}
+
     for entry in entries:
         if not isinstance(entry, _OBJECT):
             continue
@@ -351,10 +365,10 @@ def index_resources(entries: Iterable[Any]) -> dict[str, Mapping[str, Any]]:
             continue
         kind, ident = resource.get("resourceType"), resource.get("id")
         if isinstance(kind, str) and isinstance(ident, str) and ident:
-            index.setdefault(f"{kind}/{ident}", resource)
+            add(f"{kind}/{ident}", resource)
         url = entry.get("fullUrl")
         if isinstance(url, str) and url:
-            index.setdefault(url, resource)
+            add(url, resource)
     return index
 
 
@@ -471,6 +485,10 @@ class _Mapper:
             if local and "/" not in local:
                 return local  # the common case, "Patient/<id>"
             target = self._lookup(reference)
+            if target is not None and target.get("resourceType") == AMBIGUOUS:
+                if report:
+                    self.problem(f"{path}.reference", _ambiguous(reference), reference)
+                return None
             if target is not None and isinstance(target.get("id"), str) and target.get("id"):
                 if target.get("resourceType") != "Patient":
                     if report:
@@ -551,6 +569,10 @@ class _Mapper:
             self.problem(path, f"must be a Reference object, got {_kind(reference)}", reference)
             return None, None
         medication, medication_path = self._resolve(reference, path)
+        if medication is not None and medication.get("resourceType") == AMBIGUOUS:
+            target = reference.get("reference")
+            self.problem(f"{path}.reference", _ambiguous(target), target)
+            return None, None
         if medication is None:
             display = _text(reference.get("display"))
             if display is not None:
@@ -1262,6 +1284,10 @@ def _has_modifier(value: Any) -> bool:
     except TypeError:  # not plain JSON values (a Mapping that is not a dict): look
         return True
     return b'"modifierExtension"' in written or b'"implicitRules"' in written
+
+
+def _ambiguous(reference: Any) -> str:
+    return f"{reference!r} names more than one resource in this Bundle: which is meant cannot be known"
 
 
 def _not_an_order(kind: Any) -> str:

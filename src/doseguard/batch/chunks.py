@@ -38,7 +38,8 @@ class Chunk:
     as read, which is all the main process does with them), ``"lines"`` (the same split into raw
     lines, blank ones included so that line numbers stay right, numbered from ``first_line``),
     ``"rows"`` ((line, cells) pairs of a CSV with ``header``) or ``"objects"`` ((source, parsed
-    value) pairs; ``context`` holds a FHIR Bundle's other resources). ``first_record`` is the
+    value) pairs, or (source, bytes) for a JSON array's element, read by the worker as a JSON line is;
+    ``context`` holds a FHIR Bundle's other resources). ``first_record`` is the
     1-based number of the chunk's first record in the whole run.
     """
 

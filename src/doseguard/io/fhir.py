@@ -54,7 +54,16 @@ in the Bundle as ``MedicationRequest.medicationReference.resolve()...``). Refuse
   neither mass nor volume; a ``unit`` and ``code`` that disagree ("mcg" displayed, "mg" coded is the
   1000-fold error this tool exists to catch);
 - a coded route or site, or a timing code, that is not understood; a period in seconds or minutes;
-- a Medication reference that cannot be resolved and has no display.
+- a Medication reference that cannot be resolved and has no display, or that names more than one
+  resource (two Bundle entries with one "Type/id" or ``fullUrl``); two contained resources with one id;
+- a ``modifierExtension`` anywhere in the resource or the Medication it names, and ``implicitRules``:
+  FHIR requires a reader that does not understand one to refuse the element, and doseguard
+  understands none;
+- a repeated JSON key or a number JSON input must not hold (NaN, 1e400), at its path
+  (:mod:`doseguard.io.json_text`).
+
+In a Bundle only entries of :data:`CONTEXT_TYPES` (Patient, Medication, ...) are skipped; every other
+entry gets a result in its place (see :func:`bundle_items`, the one splitter ``doseguard check`` runs).
 
 Using a FHIR model library (measured)
 -------------------------------------

@@ -130,3 +130,22 @@ def test_names_that_a_format_would_quote_or_defuse_do_not_use_the_cache() -> Non
     assert LineCache.plain_name("<stdin>")
     for name in ("-orders.jsonl", "=1+1.jsonl", "a,b.jsonl", 'a"b.jsonl', "é.jsonl", "a\nb"):
         assert not LineCache.plain_name(name)
+
+
+def test_a_line_with_a_repeated_key_is_never_answered_as_passing(checker: Checker) -> None:
+    """Issue 8: a repeated key was read last-wins; a cached answer must not bring that back. A line with
+    a repeated key is invalid when checked, and a line that matches it but for its ids repeats it too."""
+    sentence = SENTENCES[0]
+    good = [line(sentence, f"ORD-{n}", f"PT-{n}", "compact") for n in range(3)]
+    repeated = [
+        raw.replace(b'"dose":', b'"dose":"100000 mcg","dose":', 1)
+        for raw in (line(sentence, f"ORD-R{n}", f"PT-{n}", "compact") for n in range(4))
+    ]
+    assert all(raw.count(b'"dose":') == 2 for raw in repeated)
+    cached = ChunkChecker(checker, "jsonl")
+    assert cached.lines is not None
+    cached.process(Chunk("lines", "o.jsonl", 1, good + good))  # the good sentence is learnt
+    result = cached.process(Chunk("lines", "o.jsonl", 7, repeated + good[:1] + repeated))
+    statuses = [meta[3] for meta in result.records_meta()]
+    assert statuses == ["invalid"] * 4 + ["pass"] + ["invalid"] * 4
+    assert [json.loads(out)["errors"][0]["field"] for out in result.outputs()[:4]] == ["dose"] * 4

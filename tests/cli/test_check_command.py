@@ -154,7 +154,7 @@ def test_a_truncated_json_array_is_reported_in_place_and_fails(tmp_path: Path) -
     assert done.returncode == 1
     lines = [json.loads(line) for line in done.stdout.splitlines()]
     assert [line["status"] for line in lines] == ["invalid", "invalid"]
-    assert lines[1]["errors"][0]["message"].startswith("the rest of the file is not valid JSON")
+    assert lines[1]["errors"][0]["message"] == "the file ends before the array is closed (truncated?)"
 
 
 def test_a_duplicate_csv_header_exits_2(tmp_path: Path) -> None:
@@ -438,3 +438,36 @@ def test_zero_times_a_week_is_an_invalid_record(tmp_path: Path) -> None:
     (decoded,) = results(result.stdout)
     assert decoded["status"] == "invalid"
     assert decoded["errors"][0]["field"] == "frequency"
+
+
+def test_bundle_entries_that_are_not_context_are_reported_and_fail_even_at_fail_on_info(
+    tmp_path: Path,
+) -> None:
+    """Issue 8: these entries were skipped without a word: zero results, exit 0 even with --fail-on info."""
+    entries = [
+        {"resource": {"resourceType": "Patient", "id": "PT-1"}},
+        {"resource": {"id": "MR-1"}},
+        {"resource": {"resourceType": "MedicationOrder", "id": "MR-2"}},
+        {"resource": {"resourceType": "medicationRequest", "id": "MR-3"}},
+        {"resource": {"resourceType": "Bundle", "entry": []}},
+    ]
+    for bundle in (
+        {"resourceType": "Bundle", "entry": entries},
+        {"resourceType": "Bundle", "entry": entries[1]},
+    ):
+        path = tmp_path / "bundle.json"
+        path.write_text(json.dumps(bundle), encoding="utf-8")
+        done = doseguard("check", path, "--format", "jsonl", "--fail-on", "info")
+        assert done.returncode == 1, done.stderr
+        lines = results(done.stdout)
+        assert lines and all(line["status"] == "invalid" for line in lines)
+        assert len(lines) == (4 if isinstance(bundle["entry"], list) else 1)
+
+
+def test_a_json_array_with_a_bad_number_reports_every_later_record(tmp_path: Path) -> None:
+    path = tmp_path / "orders.json"
+    text = json.dumps([PASSING, order("X"), order("Y")])
+    path.write_text(text.replace('"order_id": "X"', '"order_id": "X", "n": NaN'), encoding="utf-8")
+    lines = results(doseguard("check", path, "--format", "jsonl").stdout)
+    assert [line["status"] for line in lines] == ["pass", "invalid", "pass"]
+    assert lines[1]["order_id"] == "X" and lines[1]["errors"][0]["field"] == "n"

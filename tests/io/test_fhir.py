@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -1141,16 +1142,18 @@ def test_a_lone_medication_request_is_read_as_a_bundle_of_one() -> None:
     [
         ({"resourceType": "Patient", "id": "p"}, "expected a FHIR Bundle"),
         ({"entry": []}, "expected a FHIR Bundle"),
-        ({"resourceType": "Bundle", "entry": {"resource": {}}}, "Bundle.entry must be a list"),
+        ({"resourceType": "Bundle", "entry": {"resource": {}}}, "Bundle.entry: must be a list of entries"),
         ([order()], "expected a FHIR Bundle"),
     ],
 )
 def test_something_that_is_not_a_bundle_is_one_error(data: Any, words: str) -> None:
     (item,) = read_fhir_bundle("x.json", data)
-    assert item.error is not None and words in item.error
+    assert words in (item.error or "; ".join(str(problem) for problem in item.problems))
 
 
-def test_bundle_entries_that_are_not_orders_are_skipped_and_bad_ones_reported() -> None:
+def test_only_context_entries_are_skipped_and_every_other_entry_gets_a_record_in_place() -> None:
+    """Issue 8: an entry without a resource, or whose resource has no, a misspelt or the DSTU2
+    resourceType, or a nested Bundle, was skipped without a word (zero results, exit 0)."""
     bundle = {
         "resourceType": "Bundle",
         "type": "collection",
@@ -1160,13 +1163,31 @@ def test_bundle_entries_that_are_not_orders_are_skipped_and_bad_ones_reported() 
             {"resource": "MedicationRequest/1"},
             {"resource": order(id="MR-2")},
             {"resource": {"id": "no-type"}},
+            {"resource": {**order(id="MR-3"), "resourceType": "Medicationrequest"}},
+            {"resource": {**order(id="MR-4"), "resourceType": "MedicationOrder"}},
+            {"resource": {"resourceType": "Bundle", "entry": [{"resource": order(id="MR-5")}]}},
+            {"resource": {"resourceType": "ServiceRequest", "id": "SR-1"}},
+            "not an entry",
+            {"resource": medication()},
         ],
     }
     items = list(read_fhir_bundle("b", bundle))
-    assert [item.source for item in items] == ["b:entry[2]", "b:entry[3]", "b:entry[4]"]
-    assert items[0].error is not None
-    assert items[1].data["order_id"] == "MR-2"
-    assert [problem.field for problem in items[2].problems] == ["resourceType"]
+    assert [item.source for item in items] == [f"b:entry[{n}]" for n in range(1, 10)]
+    fields = [[problem.field for problem in item.problems] for item in items]
+    assert fields == [
+        ["Bundle.entry[1].resource"],
+        ["Bundle.entry[2].resource"],
+        [],
+        ["resourceType"],
+        ["resourceType"],
+        ["resourceType"],
+        ["resourceType"],
+        ["resourceType"],
+        ["Bundle.entry[9]"],
+    ]
+    assert items[2].data["order_id"] == "MR-2"
+    messages = [item.problems[0].message for item in items if item.problems]
+    assert "case matters" in messages[3] and "DSTU2" in messages[4] and "inside a Bundle" in messages[5]
     assert list(read_fhir_bundle("b", {"resourceType": "Bundle"})) == []
 
 
@@ -1363,3 +1384,173 @@ def test_a_medication_reference_with_only_a_display_names_the_drug() -> None:
 
 def test_index_resources_skips_what_is_not_a_resource() -> None:
     assert index_resources(["x", {"resource": "y"}, {"resource": {"resourceType": "Patient"}}, None]) == {}
+
+
+# --- one Bundle splitter, the one doseguard check runs (issue 8, cases 6, 7 and 13) ---------------
+
+
+def read_as_check_does(tmp_path: Path, data: bytes, name: str = "b.json") -> list[InputRecord]:
+    """The records ``doseguard check`` reads from a file: ChunkReader splits, records_of maps."""
+    from doseguard.io.readers import read_input  # noqa: PLC0415
+
+    path = tmp_path / name
+    path.write_bytes(data)
+    return [
+        dataclasses.replace(item, source=item.source.removeprefix(f"{path}:"))
+        for item in read_input(str(path))
+    ]
+
+
+ODD_BUNDLE = {
+    "resourceType": "Bundle",
+    "type": "collection",
+    "entry": [
+        {"fullUrl": "urn:uuid:pt", "resource": {"resourceType": "Patient", "id": "PT-9"}},
+        {"resource": order(id="MR-1", subject={"reference": "urn:uuid:pt"})},
+        {"request": {"method": "DELETE", "url": "MedicationRequest/old"}},
+        {"resource": {"id": "no-type"}},
+        {"resource": {**order(id="MR-4"), "resourceType": "MedicationOrder"}},
+        {"resource": {"resourceType": "Bundle", "entry": [{"resource": order(id="MR-5")}]}},
+        7,
+    ],
+}
+
+
+@pytest.mark.parametrize("bundle", [ODD_BUNDLE, "example"])
+def test_doseguard_check_reads_a_bundle_exactly_as_read_fhir_bundle_does(tmp_path: Path, bundle: Any) -> None:
+    data = load_bundle() if bundle == "example" else bundle
+    expected = [
+        dataclasses.replace(item, source=item.source.removeprefix("b.json:"))
+        for item in read_fhir_bundle("b.json", data)
+    ]
+    assert read_as_check_does(tmp_path, json.dumps(data).encode()) == expected
+    assert len(expected) == (5 if bundle == "example" else 6)
+
+
+def test_bundle_entry_given_as_an_object_is_one_invalid_record_in_production(tmp_path: Path) -> None:
+    """It was read as no entries at all: zero results, exit 0."""
+    data = json.dumps({"resourceType": "Bundle", "entry": {"resource": order()}}).encode()
+    (item,) = read_as_check_does(tmp_path, data)
+    assert [problem.field for problem in item.problems] == ["Bundle.entry"]
+
+
+def test_a_bundle_entry_with_a_repeated_key_is_refused_in_its_place(tmp_path: Path) -> None:
+    first_order = with_dose({"value": "MARK", "unit": "ug", "system": UCUM, "code": "ug"})
+    entries = [{"resource": first_order}, {"resource": order(id="MR-2")}]
+    text = json.dumps({"resourceType": "Bundle", "entry": entries})
+    text = text.replace('"value": "MARK"', '"value": 100000, "value": 1000')
+    first, second = read_as_check_does(tmp_path, text.encode())
+    assert [problem.field for problem in first.problems] == [
+        "Bundle.entry[0].resource.dosageInstruction[0].doseAndRate[0].doseQuantity.value"
+    ]
+    assert "100000, then 1000" in first.problems[0].message
+    assert second.data["order_id"] == "MR-2" and not second.problems
+
+
+def test_a_bundle_with_a_repeated_key_outside_its_entries_is_one_invalid_record(tmp_path: Path) -> None:
+    entries = json.dumps([{"resource": order(id="MR-1")}])
+    text = '{"resourceType": "Bundle", "entry": ' + entries + ', "entry": []}'
+    (item,) = read_as_check_does(tmp_path, text.encode())
+    assert item.source.endswith("b.json") and [problem.field for problem in item.problems] == ["Bundle.entry"]
+
+
+def test_a_context_resource_with_a_bad_number_is_reported_and_not_resolved(tmp_path: Path) -> None:
+    vial = medication()
+    vial["id"] = "vial"
+    text = json.dumps(
+        {"resourceType": "Bundle", "entry": [
+            {"resource": vial},
+            {"resource": order(contained=[], medicationReference={"reference": "Medication/vial"})},
+        ]}
+    ).replace('"value": 1000', '"value": NaN', 1)  # fmt: skip
+    bad_vial, request = read_as_check_does(tmp_path, text.encode())
+    assert bad_vial.problems and bad_vial.problems[0].field.startswith("Bundle.entry[0].resource.")
+    assert [problem.field for problem in request.problems] == [
+        f"{MEDICATION_REQUEST}.medicationReference.reference"
+    ]
+
+
+def test_a_fhir_json_line_with_a_repeated_key_names_its_fhir_path(tmp_path: Path) -> None:
+    line = json.dumps(with_dose({"value": 1000, "unit": "ug", "system": UCUM, "code": "MARK"}))
+    line = line.replace('"code": "MARK"', '"code": "mg", "code": "ug"')
+    (item,) = read_as_check_does(tmp_path, line.encode() + b"\n", "bulk.ndjson")
+    assert [problem.field for problem in item.problems] == [f"{DOSE}.code"]
+    (again,) = read_fhir_ndjson("n", [line])
+    assert again.problems == item.problems
+
+
+def test_a_fhir_json_line_with_a_number_out_of_range_names_its_fhir_path(tmp_path: Path) -> None:
+    line = json.dumps(with_dose({"value": "MARK", "unit": "ug", "system": UCUM, "code": "ug"}))
+    line = line.replace('"value": "MARK"', '"value": 1e400')
+    (item,) = read_as_check_does(tmp_path, line.encode() + b"\n", "bulk.ndjson")
+    assert [problem.field for problem in item.problems] == [f"{DOSE}.value"]
+
+
+MEDICATION_REQUEST = "MedicationRequest"
+MODIFIER = [{"url": "http://example.org/do-not-give", "valueBoolean": True}]
+
+
+@pytest.mark.parametrize(
+    ("change", "path"),
+    [
+        (lambda r: r.update(modifierExtension=MODIFIER), f"{MEDICATION_REQUEST}.modifierExtension"),
+        (lambda r: dosage(r).update(modifierExtension=MODIFIER), f"{D}.modifierExtension"),
+        (lambda r: dosage(r)["timing"].update(modifierExtension=MODIFIER), f"{D}.timing.modifierExtension"),
+        (
+            lambda r: r["contained"][0].update(modifierExtension=MODIFIER),
+            f"{MEDICATION_REQUEST}.contained[0].modifierExtension",
+        ),
+        (lambda r: r.update(implicitRules="http://example.org/rules"), f"{MEDICATION_REQUEST}.implicitRules"),
+    ],
+)
+def test_a_modifier_extension_doseguard_does_not_understand_refuses_the_order(change: Any, path: str) -> None:
+    """FHIR: a reader that does not understand a modifier extension must refuse the element."""
+    resource = order()
+    change(resource)
+    found = problems(resource)
+    assert list(found) == [path]
+    assert "not checked" in found[path]
+
+
+def test_a_modifier_extension_on_a_medication_found_in_the_bundle_refuses_the_order() -> None:
+    vial = {**medication(), "id": "vial", "modifierExtension": MODIFIER}
+    resource = order(contained=[], medicationReference={"reference": "Medication/vial"})
+    assert list(problems(resource, index_resources([vial]))) == [
+        f"{MEDICATION_REQUEST}.medicationReference.resolve().modifierExtension"
+    ]
+
+
+def test_two_contained_resources_with_one_id_are_refused() -> None:
+    """The reference resolved to the first: which vial is meant cannot be known."""
+    other = medication()
+    resource = order(contained=[medication(), other])
+    assert list(problems(resource)) == [f"{MEDICATION_REQUEST}.contained[1].id"]
+
+
+@pytest.mark.parametrize("reference", ["Medication/vial", "urn:uuid:vial"])
+def test_two_bundle_resources_with_one_id_or_full_url_are_not_resolved_to_either(reference: str) -> None:
+    """Sibling of the contained case: the reference resolved to the first entry."""
+    weak = medication(numerator=quantity(100, "ug"))
+    entries = [
+        {"fullUrl": "urn:uuid:vial", "resource": {**medication(), "id": "vial"}},
+        {"fullUrl": "urn:uuid:vial", "resource": {**weak, "id": "vial"}},
+    ]
+    resource = order(contained=[], medicationReference={"reference": reference})
+    found = problems(resource, index_resources(entries))
+    assert list(found) == [f"{MEDICATION_REQUEST}.medicationReference.reference"]
+    assert "more than one resource" in found[f"{MEDICATION_REQUEST}.medicationReference.reference"]
+
+
+def test_two_bundle_patients_behind_one_urn_are_not_resolved_to_either() -> None:
+    entries = [
+        {"fullUrl": "urn:uuid:pt", "resource": {"resourceType": "Patient", "id": "PT-1"}},
+        {"fullUrl": "urn:uuid:pt", "resource": {"resourceType": "Patient", "id": "PT-2"}},
+    ]
+    found = problems(order(subject={"reference": "urn:uuid:pt"}), index_resources(entries))
+    assert "more than one resource" in found[f"{MEDICATION_REQUEST}.subject.reference"]
+
+
+def test_the_same_resource_indexed_twice_is_not_ambiguous() -> None:
+    patient = {"resourceType": "Patient", "id": "PT-1"}
+    index = index_resources([{"fullUrl": "urn:uuid:pt", "resource": patient}, patient])
+    assert index["Patient/PT-1"] is patient

@@ -250,7 +250,7 @@ def test_a_truncated_json_array_reports_what_it_read_and_where_it_broke(tmp_path
     assert records[1].error == "expected a JSON object, got a number"
     assert records[2].data == {"order_id": "B"}
     assert records[3].error is not None
-    assert records[3].error.startswith("the rest of the file is not valid JSON")
+    assert records[3].error.startswith("the file ends inside this record, before the array is closed")
 
 
 # --- CSV ----------------------------------------------------------------------------------------
@@ -429,10 +429,10 @@ def test_hostile_json_lines_become_invalid_records_and_the_batch_goes_on(tmp_pat
         + b'{"order_id": "A"}\n'
     )
     records = read(write(tmp_path, "o.jsonl", data))
-    assert [r.error is not None for r in records] == [True, True, False]
+    assert [r.error is not None or bool(r.problems) for r in records] == [True, True, False]
     assert records[0].error == "not readable: nested too deeply"
-    assert records[1].error is not None
-    assert records[1].error.startswith("not readable:")
+    assert [(p.field, p.value) for p in records[1].problems] == [("order_id", "9" * 5000)]
+    assert "not one JSON input may hold" in records[1].problems[0].message
     assert records[2].data == {"order_id": "A"}
 
 
@@ -442,3 +442,126 @@ def test_a_deeply_nested_json_array_is_refused_without_exhausting_memory(tmp_pat
     (record,) = read(path)
     assert record.error is not None
     assert "nested more than 32 levels" in record.error
+
+
+# --- repeated keys and numbers out of range (issue 8, cases 5, 7 and 24) --------------------------
+
+
+def only(records: list[InputRecord]) -> InputRecord:
+    (record,) = records
+    return record
+
+
+def test_jsonl_a_repeated_key_makes_the_record_invalid_naming_the_key(tmp_path: Path) -> None:
+    """orjson keeps the last value: 100000 mcg then 1000 mcg read as a 1000 mcg order that passes."""
+    data = b'{"order_id": "A", "patient_id": "P", "dose": "100000 mcg", "route": "IM", "dose": "1000 mcg"}\n'
+    record = only(read(write(tmp_path, "o.jsonl", data)))
+    assert [p.field for p in record.problems] == ["dose"]
+    assert '"100000 mcg", then "1000 mcg"' in record.problems[0].message
+    assert record.data == {"order_id": "A", "patient_id": "P"}  # the ids are sure: the result names them
+
+
+@pytest.mark.parametrize(
+    ("line", "field"),
+    [
+        (b'{"order_id": "A", "dose": "1 mg", "\\u0064ose": "1000 mg"}', "dose"),  # the same key, escaped
+        (b'{"order_id": "A", "note": {"x": 1, "x": 2}}', "note.x"),  # in a nested object
+        (b'{"order_id": "A", "list": [{"y": 1}, {"y": 1, "y": 2}]}', "list[1].y"),
+        (b'{"order_id": "A", "t": "08:00", "u": "http://x", "dose": "1 mg", "dose": "2 mg"}', "dose"),
+        (b'{"order_id":"A","order_id":"B"}', "order_id"),
+    ],
+)
+def test_jsonl_repeated_keys_are_found_wherever_they_are(tmp_path: Path, line: bytes, field: str) -> None:
+    record = only(read(write(tmp_path, "o.jsonl", line + b"\n")))
+    assert [p.field for p in record.problems] == [field]
+    assert record.data is None or "order_id" not in record.data or field != "order_id"
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        b'{"order_id": "A", "t": "08:00", "u": "http://x/y:z", "dose": "1 mg"}',  # colons in values
+        b'{"order_id": "A", "a": {"dose": 1}, "b": {"dose": 2}, "dose": "dose"}',  # one key, three objects
+        b'{"order_id": "A\\u0041", "note": "\\"dose\\": 1", "dose": "1 mg"}',  # escapes, key text in a value
+    ],
+)
+def test_jsonl_keys_that_are_not_repeated_are_read(tmp_path: Path, line: bytes) -> None:
+    record = only(read(write(tmp_path, "o.jsonl", line + b"\n")))
+    assert record.error is None and record.problems == ()
+    assert record.data is not None and "order_id" in record.data
+
+
+@pytest.mark.parametrize(
+    ("number", "shown"),
+    [(b"1e400", "1e400"), (b"-1e400", "-1e400"), (b"NaN", "NaN"), (b"Infinity", "Infinity")],
+)
+def test_jsonl_a_number_out_of_range_names_its_field(tmp_path: Path, number: bytes, shown: str) -> None:
+    data = b'{"order_id": "A", "patient_id": "P", "volume_ml": ' + number + b'}\n{"order_id": "B"}\n'
+    bad, good = read(write(tmp_path, "o.jsonl", data))
+    assert [(p.field, p.value) for p in bad.problems] == [("volume_ml", shown)]
+    assert bad.data == {"order_id": "A", "patient_id": "P"}
+    assert good.data == {"order_id": "B"}
+
+
+def test_a_json_array_element_with_a_bad_number_spoils_only_itself(tmp_path: Path) -> None:
+    """ijson stopped at NaN or 1e400: that record and every later one became one invalid result."""
+    data = b'[{"order_id": "A"}, {"order_id": "B", "dose": NaN}, {"order_id": "C", "v": 1e400}, {"order_id": "D"}]'
+    path = write(tmp_path, "o.json", data)
+    a, b, c, d = read(path)
+    assert [r.source for r in (a, b, c, d)] == [f"{path}:[{i}]" for i in (1, 2, 3, 4)]
+    assert a.data == {"order_id": "A"} and d.data == {"order_id": "D"}
+    assert [p.field for p in b.problems] == ["dose"] and b.data == {"order_id": "B"}
+    assert [p.field for p in c.problems] == ["v"] and c.data == {"order_id": "C"}
+
+
+def test_a_json_array_element_nested_too_deeply_spoils_only_itself(tmp_path: Path) -> None:
+    deep = b'{"a": ' * 40 + b"1" + b"}" * 40
+    path = write(tmp_path, "o.json", b'[{"order_id": "A"}, ' + deep + b', {"order_id": "B"}]')
+    a, bad, b = read(path)
+    assert bad.error is not None and "nested more than 32 levels" in bad.error
+    assert (a.data, b.data) == ({"order_id": "A"}, {"order_id": "B"})
+
+
+def test_a_json_array_element_with_a_repeated_key_is_invalid(tmp_path: Path) -> None:
+    data = b'[{"order_id": "A", "dose": "100000 mcg", "dose": "1000 mcg"}, {"order_id": "B"}]'
+    bad, good = read(write(tmp_path, "o.json", data))
+    assert [p.field for p in bad.problems] == ["dose"]
+    assert good.data == {"order_id": "B"}
+
+
+@pytest.mark.parametrize(
+    ("data", "errors"),
+    [
+        (b'[{"a": "x, ]}"}, {"b": "\\" ]"}]', [False, False]),  # brackets and quotes inside strings
+        (b'[{"order_id": "A"} x, {"order_id": "B"}]', [True, False]),  # a syntax error spoils its element
+        (b'[{"order_id": "A"}}, {"order_id": "B"}]', [True, False]),  # a stray brace
+        (b"[1,,2]", [True, True, True]),
+        (b'[{"a": 1},]', [False, True]),  # a trailing comma
+        (b'[{"a": 1}] {"b": 2}', [False, True]),  # more after the array
+        (b'[{"a": 1}, {"b": "cut', [False, True]),  # the file ends inside a string
+        (b'[{"a": 1},', [False, True]),
+        (b"[ ]", []),
+    ],
+)
+def test_json_array_elements_are_cut_exactly(tmp_path: Path, data: bytes, errors: list[bool]) -> None:
+    records = read(write(tmp_path, "o.json", data))
+    assert [r.error is not None or bool(r.problems) for r in records] == errors
+
+
+def test_json_array_elements_spanning_read_blocks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Elements and strings cut by the end of a read block are read whole."""
+    from doseguard.batch import chunks  # noqa: PLC0415
+
+    monkeypatch.setattr(chunks, "READ_BLOCK", 7)
+    items = [
+        {"order_id": f"O-{n}", "note": 'a "q" ] } , \\ ' * (n % 3), "n": [n, {"k": n}]} for n in range(40)
+    ]
+    import json  # noqa: PLC0415
+
+    path = write(tmp_path, "o.json", json.dumps(items, indent=2).encode())
+    assert [r.data for r in read(path)] == items
+
+
+def test_a_single_json_object_with_a_repeated_key_is_invalid(tmp_path: Path) -> None:
+    record = only(read(write(tmp_path, "o.json", b'{"order_id": "A", "dose": "1 mg", "dose": "1 mcg"}')))
+    assert [p.field for p in record.problems] == ["dose"]

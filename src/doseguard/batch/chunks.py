@@ -19,10 +19,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, cast
 
-import ijson
 import orjson
 
 from doseguard.errors import InputError
+from doseguard.io.json_text import Unreadable, checked_document, load_clean
 
 CHUNK_RECORDS = 2000
 READ_BLOCK = 1 << 20
@@ -38,7 +38,8 @@ class Chunk:
     as read, which is all the main process does with them), ``"lines"`` (the same split into raw
     lines, blank ones included so that line numbers stay right, numbered from ``first_line``),
     ``"rows"`` ((line, cells) pairs of a CSV with ``header``) or ``"objects"`` ((source, parsed
-    value) pairs; ``context`` holds a FHIR Bundle's other resources). ``first_record`` is the
+    value) pairs, or (source, bytes) for a JSON array's element, read by the worker as a JSON line is;
+    ``context`` holds a FHIR Bundle's other resources). ``first_record`` is the
     1-based number of the chunk's first record in the whole run.
     """
 
@@ -243,49 +244,34 @@ class ChunkReader:
         head = stream.read(4096).removeprefix(b"\xef\xbb\xbf")
         rest = io.BufferedReader(_Prefixed(head, stream)) if head else stream
         if _sniff(head) != "json":
-            document = _load_document(name, head + stream.read())
+            document, clean = _load_document(name, head + stream.read())
             self.bytes_read = self._done_bytes + tell()
             if isinstance(document, dict) and document.get("resourceType") == "Bundle":
-                yield from self._bundle(name, document)
+                yield from self._bundle(name, document, clean)
             elif isinstance(document, dict):
-                yield self._chunk("objects", name, [(f"{name}:[1]", document)])
+                yield self._chunk(
+                    "objects", name, [(f"{name}:[1]", document if clean else checked_document(document))]
+                )
             else:
                 raise InputError(name, f"expected a JSON array of orders, got {kind_of(document)}")
             return
         items: list[tuple[str, Any]] = []
-        index = 0
-        try:
-            for item in _array_items(rest):
-                index += 1
-                items.append((f"{name}:[{index}]", item))
-                if len(items) >= self.chunk_records:
-                    self.bytes_read = self._done_bytes + tell()
-                    yield self._chunk("objects", name, items)
-                    items = []
-        except (ijson.JSONError, ijson.IncompleteJSONError, RecursionError, ValueError) as error:
-            # Everything before the fault was read and is reported; the rest cannot be: say so, in place.
-            items.append(
-                (f"{name}:[{index + 1}]", _Unreadable(f"the rest of the file is not valid JSON: {error}"))
-            )
+        for index, item in enumerate(_array_items(rest), start=1):
+            items.append((f"{name}:[{index}]", item))
+            if len(items) >= self.chunk_records:
+                self.bytes_read = self._done_bytes + tell()
+                yield self._chunk("objects", name, items)
+                items = []
         self.bytes_read = self._done_bytes + tell()
         if items:
             yield self._chunk("objects", name, items)
 
-    def _bundle(self, name: str, bundle: dict[str, Any]) -> Iterator[Chunk]:
-        entries = bundle.get("entry") or []
-        resources: dict[str, Any] = {}
-        requests: list[tuple[str, Any]] = []
-        for index, entry in enumerate(entries if isinstance(entries, list) else []):
-            resource = entry.get("resource") if isinstance(entry, dict) else None
-            source = f"{name}:entry[{index}]"
-            if isinstance(resource, dict) and resource.get("resourceType") != "MedicationRequest":
-                kind, rid = resource.get("resourceType"), resource.get("id")
-                if kind and rid:
-                    resources[f"{kind}/{rid}"] = resource
-                if isinstance(entry, dict) and entry.get("fullUrl"):
-                    resources[str(entry["fullUrl"])] = resource
-                continue
-            requests.append((source, resource))
+    def _bundle(self, name: str, bundle: dict[str, Any], clean: bool) -> Iterator[Chunk]:
+        """The Bundle's entries as :func:`doseguard.io.fhir.bundle_items` splits them (the splitter
+        ``read_fhir_bundle`` and its tests use), mapped in the workers."""
+        from doseguard.io.fhir import bundle_items  # noqa: PLC0415 (FHIR loads only when needed)
+
+        requests, resources = bundle_items(name, bundle, clean=clean)
         for start in range(0, len(requests), self.chunk_records):
             part = requests[start : start + self.chunk_records]
             yield self._chunk("objects", name, part, context={"resources": resources})
@@ -295,44 +281,90 @@ MAX_DEPTH = 32
 """Deepest nesting accepted inside one record (an order is two levels deep): deeper is refused, because
 ijson's own item builder turned a 200 kB file of nested brackets into 24 GB of memory."""
 
+_STRING = rb'"[^"\\]*+(?:\\.[^"\\]*+)*+"'
+# What may be passed over inside an element (strings whole) up to the next bracket, and at the top
+# level of the array up to the next bracket or comma; a string cut by the end of a block stops it.
+_SKIP_INSIDE = re.compile(rb'(?:[^"\[\]{}]++|%b)*+' % _STRING, re.S)
+_SKIP_TOP = re.compile(rb'(?:[^"\[\]{},]++|%b)*+' % _STRING, re.S)
+_OPEN, _COMMA, _QUOTE, _BRACE = frozenset(b"[{"), ord(","), ord('"'), ord("}")
 
-def _array_items(stream: IO[bytes]) -> Iterator[Any]:
-    """The items of a top-level JSON array, built from streamed events with a depth limit.
 
-    ``basic_parse`` (no prefixes: ijson's prefix strings grow with the square of the depth)."""
-    builder: ijson.ObjectBuilder | None = None
+def _array_items(stream: IO[bytes]) -> Iterator[bytes | _Unreadable]:
+    """The elements of a top-level JSON array, each as its own bytes (parsed by the worker, as a JSON
+    line is), or the reason it cannot be one.
+
+    Elements are cut by counting brackets outside strings, so a bad element (a number orjson
+    refuses, a repeated key, nesting deeper than :data:`MAX_DEPTH`, a syntax error) spoils only
+    itself: the next one starts after its comma. Nothing is built here, so nesting costs no memory
+    beyond its bytes. A file that ends before the array is closed ends with an invalid record.
+    """
+    buffer = bytearray()
+    pos = start = 0  # where scanning goes on; where the current element began
     depth = 0  # 1 inside the top-level array
-    for event, value in ijson.basic_parse(stream, use_float=True):
-        opens = event in ("start_map", "start_array")
-        closes = event in ("end_map", "end_array")
-        if opens:
-            depth += 1
-            if depth > MAX_DEPTH:
-                raise ValueError(f"a record is nested more than {MAX_DEPTH} levels deep")
-            if depth == 1:
-                if event != "start_array":
-                    raise ValueError("expected a JSON array of orders")
+    deepest = 1  # of the current element
+    commas = 0
+    for block in iter(lambda: stream.read(READ_BLOCK), b""):
+        del buffer[:start]
+        pos, start = pos - start, 0
+        buffer += block
+        if depth == 0:  # before the opening bracket
+            stripped = buffer.lstrip()
+            if not stripped:
+                buffer.clear()
                 continue
-        elif closes:
-            depth -= 1
-            if depth == 0:
+            if stripped[:1] != b"[":
+                raise ValueError("expected a JSON array of orders")
+            pos = start = len(buffer) - len(stripped) + 1
+            depth = 1
+        while True:
+            pos = (_SKIP_TOP if depth == 1 else _SKIP_INSIDE).match(buffer, pos).end()  # type: ignore[union-attr]
+            if pos >= len(buffer) or buffer[pos] == _QUOTE:
+                break  # the block ended, or ended inside a string: read on
+            char = buffer[pos]
+            pos += 1
+            if char in _OPEN:
+                depth += 1
+                deepest = max(deepest, depth)
+            elif depth > 1:
+                depth -= 1
+            elif char == _BRACE:
+                continue  # a stray '}' belongs to its element, which will not parse
+            else:  # a comma or the closing bracket of the array: the element ends
+                element = bytes(buffer[start : pos - 1]).strip()
+                if char == _COMMA or element or commas:
+                    yield _element(element, deepest, "a comma" if char == _COMMA else "the closing bracket")
+                start, deepest = pos, 1
+                if char == _COMMA:
+                    commas += 1
+                    continue
+                if not _only_space(bytes(buffer[pos:]), stream):
+                    yield _Unreadable("not JSON: there is more text after the array's closing bracket")
                 return
-        elif depth == 1:  # a scalar item of the top-level array
-            yield value
-            continue
-        if builder is None:
-            builder = ijson.ObjectBuilder()
-        builder.event(event, value)
-        if closes and depth == 1:
-            yield builder.value
-            builder = None
+    if depth:
+        yield _Unreadable(
+            "the file ends inside this record, before the array is closed (truncated?)"
+            if buffer[start:].strip()
+            else "the file ends before the array is closed (truncated?)"
+        )
 
 
-@dataclass(frozen=True, slots=True)
-class _Unreadable:
-    """A place in the input that could not be read, reported as an invalid record."""
+def _only_space(rest: bytes, stream: IO[bytes]) -> bool:
+    while not rest.strip():
+        rest = stream.read(READ_BLOCK)
+        if not rest:
+            return True
+    return False
 
-    reason: str
+
+def _element(element: bytes, deepest: int, before: str) -> bytes | _Unreadable:
+    if not element:
+        return _Unreadable(f"not JSON: no value before {before}")
+    if deepest > MAX_DEPTH:
+        return _Unreadable(f"not readable: the record is nested more than {MAX_DEPTH} levels deep")
+    return element
+
+
+_Unreadable = Unreadable
 
 
 class _Prefixed(io.RawIOBase):
@@ -356,13 +388,13 @@ class _Prefixed(io.RawIOBase):
         return len(data)
 
 
-def _load_document(name: str, data: bytes) -> Any:
+def _load_document(name: str, data: bytes) -> tuple[Any, bool]:
+    """A whole JSON document, and whether it is clean; read strictly where it may not be (repeated
+    keys and bad numbers kept for the record's result to name: see :mod:`doseguard.io.json_text`)."""
     try:
-        text = data.removeprefix(b"\xef\xbb\xbf").decode("utf-8")
+        return load_clean(data.removeprefix(b"\xef\xbb\xbf"))
     except UnicodeDecodeError as error:
         raise InputError(name, f"not UTF-8 text (byte {error.start + 1})") from None
-    try:
-        return json.loads(text)
     except json.JSONDecodeError as error:
         raise InputError(name, f"not JSON: {error.msg} at line {error.lineno} column {error.colno}") from None
     except (RecursionError, ValueError) as error:

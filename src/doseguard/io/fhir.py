@@ -54,7 +54,16 @@ in the Bundle as ``MedicationRequest.medicationReference.resolve()...``). Refuse
   neither mass nor volume; a ``unit`` and ``code`` that disagree ("mcg" displayed, "mg" coded is the
   1000-fold error this tool exists to catch);
 - a coded route or site, or a timing code, that is not understood; a period in seconds or minutes;
-- a Medication reference that cannot be resolved and has no display.
+- a Medication reference that cannot be resolved and has no display, or that names more than one
+  resource (two Bundle entries with one "Type/id" or ``fullUrl``); two contained resources with one id;
+- a ``modifierExtension`` anywhere in the resource or the Medication it names, and ``implicitRules``:
+  FHIR requires a reader that does not understand one to refuse the element, and doseguard
+  understands none;
+- a repeated JSON key or a number JSON input must not hold (NaN, 1e400), at its path
+  (:mod:`doseguard.io.json_text`).
+
+In a Bundle only entries of :data:`CONTEXT_TYPES` (Patient, Medication, ...) are skipped; every other
+entry gets a result in its place (see :func:`bundle_items`, the one splitter ``doseguard check`` runs).
 
 Using a FHIR model library (measured)
 -------------------------------------
@@ -85,7 +94,6 @@ before the checker's own work): only the flat CSV/JSON Lines records can meet it
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from collections.abc import Iterable, Iterator, Mapping
@@ -93,8 +101,11 @@ from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 
+import orjson
+
 from doseguard.checker import InputRecord
 from doseguard.errors import FieldProblem, InvalidOrderError
+from doseguard.io.json_text import Unreadable, checked_document, problems_in, unreadable
 from doseguard.orders import codes
 from doseguard.orders.quantities import QuantityError, parse_concentration, parse_mass, parse_volume
 from doseguard.rules.expressions import format_number
@@ -228,69 +239,133 @@ def fhir_record(
         return InputRecord(source, data=error.record, problems=tuple(error.problems))
 
 
-def read_fhir_bundle(name: str, data: Mapping[str, Any]) -> Iterator[InputRecord]:
-    """One record per MedicationRequest entry of a Bundle, in entry order (source ``name:entry[i]``).
+CONTEXT_TYPES = frozenset(
+    {
+        "Patient", "Medication", "Substance", "Practitioner", "PractitionerRole", "Organization",
+        "Location", "Encounter", "RelatedPerson", "Device", "Group", "Condition", "Observation",
+        "AllergyIntolerance", "Coverage", "Provenance",
+    }
+)  # fmt: skip
+"""Resource types a Bundle holds as context for its orders (what references name): the only entries
+skipped without a result. Any other entry (an unknown or misspelt type, DSTU2's MedicationOrder, a
+nested Bundle, an entry without a resource) gets a result in its place."""
 
-    Other entries (Medication, Patient, ...) are not orders: they are skipped, but references resolve
-    to them. A lone MedicationRequest is read as a Bundle of one.
+
+def read_fhir_bundle(name: str, data: Any) -> Iterator[InputRecord]:
+    """One record per entry of a Bundle that is not context (see :data:`CONTEXT_TYPES`), in entry
+    order (source ``name:entry[i]``); a lone MedicationRequest is read as a Bundle of one.
+
+    This is how ``doseguard check`` reads a Bundle: its main process splits it with
+    :func:`bundle_items` and its workers map each item with :func:`doseguard.io.readers.records_of`'s
+    mapping, which is what this does in one place.
     """
-    if not isinstance(data, _OBJECT):
-        yield InputRecord(name, error=f"expected a FHIR Bundle (a JSON object), got {_kind(data)}")
+    from doseguard.io.readers import object_record  # noqa: PLC0415 (readers imports this module lazily)
+
+    if isinstance(data, _OBJECT) and data.get("resourceType") == MEDICATION_REQUEST:
+        yield object_record(name, checked_document(data), None)
         return
-    kind = data.get("resourceType")
-    if kind == MEDICATION_REQUEST:
-        yield fhir_record(name, data)
-        return
-    if kind != "Bundle":
+    if isinstance(data, _OBJECT) and data.get("resourceType") not in (None, "Bundle"):
+        kind = data.get("resourceType")
         yield InputRecord(
             name, error=f"expected a FHIR Bundle of MedicationRequests, got resourceType {kind!r}"
         )
         return
+    items, index = bundle_items(name, data)
+    for source, value in items:
+        yield object_record(source, value, index)
+
+
+def bundle_items(
+    name: str, data: Any, *, clean: bool = False
+) -> tuple[list[tuple[str, Any]], dict[str, Mapping[str, Any]]]:
+    """What a Bundle gives to check: (source, resource or :class:`Unreadable`) for every entry that
+    is not context, in entry order, and the resources references may name (:func:`index_resources`).
+
+    ``data`` is read strictly (:func:`doseguard.io.json_text.load_document`): an entry with a repeated
+    key or a bad number is refused in its place, and is not indexed (``clean``: ``data`` is known to
+    hold neither, see :func:`doseguard.io.json_text.load_clean`, and is not looked through). A problem
+    of the Bundle itself (outside its entries), or entries that are not a list, is one invalid record
+    for the whole file.
+    """
+    if not isinstance(data, _OBJECT):
+        return [(name, Unreadable(f"expected a FHIR Bundle (a JSON object), got {_kind(data)}"))], {}
+    if data.get("resourceType") != "Bundle":
+        kind = data.get("resourceType")
+        return [(name, Unreadable(f"expected a FHIR Bundle, got resourceType {kind!r}"))], {}
+    outside = [] if clean else problems_in(data, "Bundle", skip="entry")
+    if outside:
+        return [(name, unreadable(None, outside))], {}
     entries = data.get("entry")
     if entries is None:
-        return
+        return [], {}
     if not isinstance(entries, list):
-        yield InputRecord(name, error=f"Bundle.entry must be a list, got {_kind(entries)}")
-        return
-    index = index_resources(entries)
+        problem = FieldProblem("Bundle.entry", f"must be a list of entries, got {_kind(entries)}", None)
+        return [(name, unreadable(None, [problem]))], {}
+    items: list[tuple[str, Any]] = []
+    readable: list[Any] = []
     for number, entry in enumerate(entries):
-        source = f"{name}:entry[{number}]"
-        resource = entry.get("resource") if isinstance(entry, _OBJECT) else entry
-        if resource is None:
-            continue  # an entry without a resource (a transaction's DELETE, say) is not an order
-        if isinstance(resource, _OBJECT):
-            kind = resource.get("resourceType")
-            if isinstance(kind, str) and kind and kind != MEDICATION_REQUEST:
-                continue
-        yield fhir_record(source, resource, index)
+        source, path = f"{name}:entry[{number}]", f"Bundle.entry[{number}]"
+        refused = _refused_entry(entry, path, clean)
+        if refused is not None:
+            items.append((source, refused))
+            continue
+        readable.append(entry)
+        if entry["resource"].get("resourceType") not in CONTEXT_TYPES:
+            items.append((source, entry["resource"]))
+    return items, index_resources(readable)
+
+
+def _refused_entry(entry: Any, path: str, clean: bool) -> Unreadable | None:
+    """Why a Bundle entry cannot be read as a resource (None if it can)."""
+    if not isinstance(entry, _OBJECT):
+        return unreadable(None, [FieldProblem(path, f"must be an entry object, got {_kind(entry)}", entry)])
+    resource = entry.get("resource")
+    if resource is None:
+        message = "missing: an entry without a resource (a transaction's DELETE, say) is not an order"
+        return unreadable(None, [FieldProblem(f"{path}.resource", message)])
+    if not isinstance(resource, _OBJECT):
+        message = f"must be a FHIR resource (a JSON object), got {_kind(resource)}"
+        return unreadable(None, [FieldProblem(f"{path}.resource", message, resource)])
+    problems = [] if clean else problems_in(entry, path)
+    if problems:
+        return unreadable(resource, problems)
+    return None
 
 
 def read_fhir_ndjson(name: str, lines: Iterable[str | bytes]) -> Iterator[InputRecord]:
-    """FHIR Bulk Data NDJSON: one MedicationRequest per line (source ``name:line``); blank lines skipped.
+    """FHIR Bulk Data NDJSON: one resource per line (source ``name:line``); blank lines skipped.
 
-    Each line stands alone (references resolve to its contained resources only); a line that is not
-    a MedicationRequest is reported, not skipped: a Bulk Data file holds one resource type.
+    Each line is read as ``doseguard check`` reads a JSON line (:func:`doseguard.io.readers.record_of_line`):
+    references resolve to its contained resources only, and a line that is not a MedicationRequest is
+    reported, not skipped.
     """
+    from doseguard.io.readers import record_of_line  # noqa: PLC0415 (readers imports this module lazily)
+
     for number, raw in enumerate(lines, start=1):
-        source = f"{name}:{number}"
-        try:
-            text = raw.decode("utf-8-sig" if number == 1 else "utf-8") if isinstance(raw, bytes) else raw
-        except UnicodeDecodeError as error:
-            yield InputRecord(source, error=f"not UTF-8 text (byte {error.start + 1})")
-            continue
-        if not text.strip():
-            continue
-        try:
-            resource = json.loads(text)
-        except json.JSONDecodeError as error:
-            yield InputRecord(source, error=f"not JSON: {error.msg} at column {error.colno}")
-            continue
-        yield fhir_record(source, resource)
+        data = raw.encode("utf-8", "surrogateescape") if isinstance(raw, str) else raw
+        if number == 1:
+            data = data.removeprefix(b"\xef\xbb\xbf")
+        if data.strip():
+            yield record_of_line(f"{name}:{number}", data)
+
+
+AMBIGUOUS = "(more than one resource)"
+"""The resourceType of what :func:`index_resources` keeps for a "Type/id" or ``fullUrl`` that two
+entries share: a reference to it names either, so it resolves to neither."""
 
 
 def index_resources(entries: Iterable[Any]) -> dict[str, Mapping[str, Any]]:
-    """Bundle entries (or bare resources) by "Type/id" and by ``fullUrl``, for resolving references."""
+    """Bundle entries (or bare resources) by "Type/id" and by ``fullUrl``, for resolving references.
+
+    A key that two different resources share is kept as ``{"resourceType": AMBIGUOUS}``: the
+    reference was resolved to the first entry, so which vial a "Medication/vial" meant was a guess."""
     index: dict[str, Mapping[str, Any]] = {}
+
+    def add(key: str, resource: Mapping[str, Any]) -> None:
+        known = index.setdefault(key, resource)
+        if known is not resource and known != resource:
+            index[key] = {"resourceType": AMBIGUOUS}
+
     for entry in entries:
         if not isinstance(entry, _OBJECT):
             continue
@@ -299,10 +374,10 @@ def index_resources(entries: Iterable[Any]) -> dict[str, Mapping[str, Any]]:
             continue
         kind, ident = resource.get("resourceType"), resource.get("id")
         if isinstance(kind, str) and isinstance(ident, str) and ident:
-            index.setdefault(f"{kind}/{ident}", resource)
+            add(f"{kind}/{ident}", resource)
         url = entry.get("fullUrl")
         if isinstance(url, str) and url:
-            index.setdefault(url, resource)
+            add(url, resource)
     return index
 
 
@@ -324,14 +399,12 @@ class _Mapper:
         resource = self.resource
         kind = resource.get("resourceType")
         if kind != MEDICATION_REQUEST:
-            message = (
-                "missing: expected a MedicationRequest"
-                if kind is None
-                else f"a {kind} is not an order: expected a MedicationRequest"
-            )
-            raise FhirMappingError([FieldProblem("resourceType", message, kind)], self._ids())
+            raise FhirMappingError([FieldProblem("resourceType", _not_an_order(kind), kind)], self._ids())
         ids = self._ids(report=True)
         record: dict[str, Any] = dict(ids)
+        if _has_modifier(resource):
+            self._modifiers(resource, MEDICATION_REQUEST)
+        self._contained_ids()
         self._status()
         drug, strength = self._medication()
         if drug is not None:
@@ -344,6 +417,52 @@ class _Mapper:
         if self.problems:
             raise FhirMappingError(self.problems, ids)
         return record
+
+    def _modifiers(self, value: Any, path: str) -> None:
+        """Refuse what FHIR says a reader must refuse unless it understands it: a ``modifierExtension``
+        (it may turn the element's meaning around, "do not give", say) and a resource's
+        ``implicitRules``. doseguard understands none, wherever they are."""
+        if isinstance(value, _OBJECT):
+            for key, item in value.items():
+                if not isinstance(item, dict | list) and key != "implicitRules":
+                    continue
+                here = f"{path}.{key}"
+                if key == "modifierExtension" and item not in (None, []):
+                    urls = (
+                        [e.get("url") for e in item if isinstance(e, _OBJECT)]
+                        if isinstance(item, list)
+                        else []
+                    )
+                    message = (
+                        "a modifier extension doseguard does not understand may change what the element means"
+                    )
+                    self.problem(here, f"{urls or item!r}: {message}; not checked", item)
+                elif key == "implicitRules" and item is not None and "resourceType" in value:
+                    self.problem(here, f"{item!r}: rules doseguard does not know; not checked", item)
+                elif isinstance(item, dict | list):
+                    self._modifiers(item, here)
+        elif isinstance(value, list):
+            for number, item in enumerate(value):
+                if isinstance(item, dict | list):
+                    self._modifiers(item, f"{path}[{number}]")
+
+    def _contained_ids(self) -> None:
+        """Two contained resources with one id: a reference "#id" would name either."""
+        contained = self.resource.get("contained")
+        first: dict[str, int] = {}
+        for number, item in enumerate(contained if isinstance(contained, list) else ()):
+            ident = item.get("id") if isinstance(item, _OBJECT) else None
+            if not isinstance(ident, str):
+                continue
+            if ident in first:
+                self.problem(
+                    f"{MEDICATION_REQUEST}.contained[{number}].id",
+                    f"{ident!r} is also the id of contained[{first[ident]}]: a reference '#{ident}' "
+                    "would name either",
+                    ident,
+                )
+            else:
+                first[ident] = number
 
     def _ids(self, report: bool = False) -> dict[str, str]:
         """order_id and patient_id, as far as they can be read; problems reported only if ``report``."""
@@ -375,6 +494,10 @@ class _Mapper:
             if local and "/" not in local:
                 return local  # the common case, "Patient/<id>"
             target = self._lookup(reference)
+            if target is not None and target.get("resourceType") == AMBIGUOUS:
+                if report:
+                    self.problem(f"{path}.reference", _ambiguous(reference), reference)
+                return None
             if target is not None and isinstance(target.get("id"), str) and target.get("id"):
                 if target.get("resourceType") != "Patient":
                     if report:
@@ -455,6 +578,10 @@ class _Mapper:
             self.problem(path, f"must be a Reference object, got {_kind(reference)}", reference)
             return None, None
         medication, medication_path = self._resolve(reference, path)
+        if medication is not None and medication.get("resourceType") == AMBIGUOUS:
+            target = reference.get("reference")
+            self.problem(f"{path}.reference", _ambiguous(target), target)
+            return None, None
         if medication is None:
             display = _text(reference.get("display"))
             if display is not None:
@@ -472,6 +599,8 @@ class _Mapper:
         if medication.get("resourceType") != "Medication":
             self.problem(f"{path}.reference", _not_a("Medication", medication), reference.get("reference"))
             return None, None
+        if not medication_path.startswith(f"{MEDICATION_REQUEST}.contained") and _has_modifier(medication):
+            self._modifiers(medication, medication_path)  # (a contained one was seen with the request)
         return self._from_medication(medication, medication_path)
 
     def _from_medication(
@@ -1154,6 +1283,32 @@ def _when(value: Any) -> date | datetime | None:
     except ValueError:
         return None
     return None
+
+
+def _has_modifier(value: Any) -> bool:
+    """Whether an object in ``value`` may hold a ``modifierExtension`` or ``implicitRules`` (cheap,
+    necessary: orjson writes those keys as they are; ``_Mapper._modifiers`` then finds them, located)."""
+    try:
+        written = orjson.dumps(value)
+    except TypeError:  # not plain JSON values (a Mapping that is not a dict): look
+        return True
+    return b'"modifierExtension"' in written or b'"implicitRules"' in written
+
+
+def _ambiguous(reference: Any) -> str:
+    return f"{reference!r} names more than one resource in this Bundle: which is meant cannot be known"
+
+
+def _not_an_order(kind: Any) -> str:
+    if kind is None:
+        return "missing: expected a MedicationRequest"
+    if kind == "MedicationOrder":
+        return "a MedicationOrder (FHIR DSTU2) is not read: doseguard reads FHIR R4 MedicationRequest"
+    if kind == "Bundle":
+        return "a Bundle inside a Bundle is not read: give its entries in the outer Bundle"
+    if isinstance(kind, str) and kind.lower() == MEDICATION_REQUEST.lower():
+        return f"{kind!r} is not a FHIR resource type: MedicationRequest is meant? (case matters)"
+    return f"a {kind} is not an order: expected a MedicationRequest"
 
 
 def _not_a(expected: str, resource: Resource) -> str:

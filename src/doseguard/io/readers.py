@@ -7,14 +7,14 @@ the parallel batch path (:mod:`doseguard.batch.chunks`), so both read exactly th
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 import orjson
 
-from doseguard.batch.chunks import STDIN, UNREADABLE, Chunk, ChunkReader, input_format, kind_of
+from doseguard.batch.chunks import STDIN, Chunk, ChunkReader, input_format, kind_of
 from doseguard.checker import InputRecord
+from doseguard.io.json_text import Unreadable, explain, may_repeat_keys, refuse_repeats
 
 __all__ = ["STDIN", "input_format", "read_input", "read_inputs", "record_of_line", "records_of"]
 
@@ -43,41 +43,40 @@ def records_of(chunk: Chunk) -> Iterator[InputRecord]:
     else:
         resources = chunk.context.get("resources")
         for source, value in chunk.items:
-            yield _from_object(source, value, resources)
+            yield object_record(source, value, resources)
 
 
 def record_of_line(source: str, raw: bytes) -> InputRecord:
-    """One JSON line as a record (or as the reason it cannot be one)."""
+    """One JSON line (or JSON array element) as a record, or as the reason it cannot be one.
+
+    orjson keeps the last of two values under one key: a line that may repeat a key (the cheap
+    test inlined here holds for any plain order without a colon in a value) is read again strictly.
+    """
     try:
         data = orjson.loads(raw)
-    except orjson.JSONDecodeError:  # also nesting deeper than 1024 and integers beyond 64 bits
-        return InputRecord(source, error=_why_not_json(raw))
-    return _from_object(source, data, None)
+    except orjson.JSONDecodeError:  # also nesting deeper than 1024 and numbers out of range
+        return object_record(source, explain(raw), None)
+    if (
+        type(data) is dict
+        and (raw.count(b":") != len(data) or raw.count(b"{") != 1)
+        and may_repeat_keys(raw, data)
+    ):
+        data = refuse_repeats(raw) or data
+    return object_record(source, data, None)
 
 
-def _why_not_json(raw: bytes) -> str:
-    """A reason a person understands (the standard library's words are clearer than orjson's)."""
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as error:
-        return f"not UTF-8 text (byte {error.start + 1})"
-    try:
-        json.loads(text)
-    except json.JSONDecodeError as error:
-        return f"not JSON: {error.msg} at column {error.colno}"
-    except RecursionError:
-        return "not readable: nested too deeply"
-    except ValueError as error:  # e.g. an integer with thousands of digits
-        return f"not readable: {error}"
-    return "not readable: a number or nesting beyond what doseguard accepts"
-
-
-def _from_object(source: str, value: Any, resources: dict[str, Any] | None) -> InputRecord:
-    if isinstance(value, UNREADABLE):
-        return InputRecord(source, error=value.reason)
+def object_record(source: str, value: Any, resources: Mapping[str, Any] | None) -> InputRecord:
+    """One parsed value as a record; ``resources`` (a Bundle's, for its references) is None unless
+    the value is a Bundle's entry."""
+    if isinstance(value, Unreadable):
+        if value.problems:
+            return InputRecord(source, data=value.data, problems=value.problems)
+        return InputRecord(source, data=value.data, error=value.reason)
+    if isinstance(value, bytes):  # a JSON array's element, as cut by the main process
+        return record_of_line(source, value)
     if not isinstance(value, dict):
         return InputRecord(source, error=f"expected a JSON object, got {kind_of(value)}")
-    if "resourceType" in value:
+    if "resourceType" in value or resources is not None:  # a Bundle's entries are all resources
         from doseguard.io.fhir import fhir_record  # noqa: PLC0415 (FHIR mapping loads only when needed)
 
         return fhir_record(source, value, resources)

@@ -1,0 +1,84 @@
+"""Reading one JSON record exactly: a repeated key is found whenever there is one, and only then."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import orjson
+from hypothesis import given
+from hypothesis import strategies as st
+
+from doseguard.io.json_text import Unreadable, load_record, may_repeat_keys
+
+KEYS = st.sampled_from(["dose", "d", "order_id", "x:y", "é", 'q"', "a\\b", "dose "])
+SCALARS = st.one_of(
+    st.integers(-(10**6), 10**6),
+    st.sampled_from(["dose", "08:00", "http://x", '"dose":', "{", "\\", "é"]),
+    st.booleans(),
+    st.none(),
+)
+
+
+def objects(depth: int = 2) -> st.SearchStrategy[Any]:
+    """Objects as lists of pairs (so that a key may come twice), written by hand below."""
+    values = (
+        SCALARS
+        if depth == 0
+        else st.one_of(SCALARS, objects(depth - 1), st.lists(objects(depth - 1), max_size=2))
+    )
+    return st.lists(st.tuples(KEYS, values), max_size=5).map(lambda pairs: ("object", pairs))
+
+
+def text(value: Any, escape: bool) -> str:
+    if isinstance(value, tuple) and value[0] == "object":
+        return "{" + ", ".join(f"{key_text(k, escape)}: {text(v, escape)}" for k, v in value[1]) + "}"
+    if isinstance(value, list):
+        return "[" + ",".join(text(v, escape) for v in value) + "]"
+    if isinstance(value, str) and escape:  # every character escaped, colons too
+        return key_text(value, escape)
+    return json.dumps(value, ensure_ascii=False)
+
+
+def key_text(key: str, escape: bool) -> str:
+    return (
+        json.dumps(key, ensure_ascii=escape)
+        if not escape
+        else "".join(f"\\u{ord(c):04x}" for c in key).join('""')
+    )
+
+
+def has_repeat(value: Any) -> bool:
+    if isinstance(value, tuple) and value[0] == "object":
+        keys = [k for k, _ in value[1]]
+        return len(keys) != len(set(keys)) or any(has_repeat(v) for _, v in value[1])
+    if isinstance(value, list):
+        return any(has_repeat(v) for v in value)
+    return False
+
+
+@given(objects(), st.booleans())
+def test_a_repeated_key_is_refused_exactly_when_there_is_one(value: Any, escape: bool) -> None:
+    raw = text(value, escape).encode()
+    loaded = load_record(raw)
+    assert isinstance(loaded, Unreadable) == has_repeat(value)
+    if not has_repeat(value):
+        assert loaded == orjson.loads(raw)
+
+
+def test_a_plain_order_takes_the_cheap_path() -> None:
+    raw = b'{"order_id": "A", "patient_id": "P", "dose": "1000 mcg", "route": "IM"}'
+    assert not may_repeat_keys(raw, orjson.loads(raw))
+
+
+def test_an_unreadable_line_says_why_in_words() -> None:
+    assert load_record(b'{"a": 1') == Unreadable("not JSON: Expecting ',' delimiter at column 8")
+    assert load_record(b"\xff") == Unreadable("not UTF-8 text (byte 1)")
+    found = load_record(b'{"a": {"b": [1, NaN]}}')
+    assert isinstance(found, Unreadable) and [p.field for p in found.problems] == ["a.b[1]"]
+    resource = b'{"resourceType": "MedicationRequest", "dosageInstruction": [{"doseAndRate": [{"doseQuantity": {"value": 1e999}}]}]}'
+    found = load_record(resource)
+    assert isinstance(found, Unreadable)
+    assert [p.field for p in found.problems] == [
+        "MedicationRequest.dosageInstruction[0].doseAndRate[0].doseQuantity.value"
+    ]

@@ -535,6 +535,10 @@ def test_a_json_array_element_with_a_repeated_key_is_invalid(tmp_path: Path) -> 
         (b'[{"a": "x, ]}"}, {"b": "\\" ]"}]', [False, False]),  # brackets and quotes inside strings
         (b'[{"order_id": "A"} x, {"order_id": "B"}]', [True, False]),  # a syntax error spoils its element
         (b'[{"order_id": "A"}}, {"order_id": "B"}]', [True, False]),  # a stray brace
+        (b'[{"a": [1}, {"order_id": "B"}, {"c": 3}]', [True, False, False]),  # '}' closes an open '['
+        (b'[{"a": {"b": 1]}, {"order_id": "B"}]', [True, False]),  # ']' closes an open '{'
+        (b'[{"a": 1]}, {"order_id": "B"}]', [True, False]),  # ']' would close the array itself
+        (b'[{"a": [[1}}, {"order_id": "B"}]', [True, False]),  # several left open
         (b"[1,,2]", [True, True, True]),
         (b'[{"a": 1},]', [False, True]),  # a trailing comma
         (b'[{"a": 1}] {"b": 2}', [False, True]),  # more after the array

@@ -300,14 +300,15 @@ def _array_items(stream: IO[bytes]) -> Iterator[bytes | _Unreadable]:
     """
     buffer = bytearray()
     pos = start = 0  # where scanning goes on; where the current element began
-    depth = 0  # 1 inside the top-level array
+    opened = False  # past the array's opening bracket
+    inside = bytearray()  # the brackets open inside the current element, innermost last
     deepest = 1  # of the current element
     commas = 0
     for block in iter(lambda: stream.read(READ_BLOCK), b""):
         del buffer[:start]
         pos, start = pos - start, 0
         buffer += block
-        if depth == 0:  # before the opening bracket
+        if not opened:  # before the opening bracket
             stripped = buffer.lstrip()
             if not stripped:
                 buffer.clear()
@@ -315,18 +316,18 @@ def _array_items(stream: IO[bytes]) -> Iterator[bytes | _Unreadable]:
             if stripped[:1] != b"[":
                 raise ValueError("expected a JSON array of orders")
             pos = start = len(buffer) - len(stripped) + 1
-            depth = 1
+            opened = True
         while True:
-            pos = (_SKIP_TOP if depth == 1 else _SKIP_INSIDE).match(buffer, pos).end()  # type: ignore[union-attr]
+            pos = (_SKIP_INSIDE if inside else _SKIP_TOP).match(buffer, pos).end()  # type: ignore[union-attr]
             if pos >= len(buffer) or buffer[pos] == _QUOTE:
                 break  # the block ended, or ended inside a string: read on
             char = buffer[pos]
             pos += 1
             if char in _OPEN:
-                depth += 1
-                deepest = max(deepest, depth)
-            elif depth > 1:
-                depth -= 1
+                inside.append(char)
+                deepest = max(deepest, len(inside) + 1)
+            elif inside:
+                _close(inside, char)
             elif char == _BRACE:
                 continue  # a stray '}' belongs to its element, which will not parse
             else:  # a comma or the closing bracket of the array: the element ends
@@ -340,12 +341,23 @@ def _array_items(stream: IO[bytes]) -> Iterator[bytes | _Unreadable]:
                 if not _only_space(bytes(buffer[pos:]), stream):
                     yield _Unreadable("not JSON: there is more text after the array's closing bracket")
                 return
-    if depth:
+    if opened:
         yield _Unreadable(
             "the file ends inside this record, before the array is closed (truncated?)"
             if buffer[start:].strip()
             else "the file ends before the array is closed (truncated?)"
         )
+
+
+def _close(inside: bytearray, closer: int) -> None:
+    """Close the innermost open bracket of the closer's kind, and those left open inside it.
+
+    A closer of the wrong kind (``}`` for an open ``[``) spoils its element, which will not parse,
+    but must not carry the count past the element's end and so merge the next elements into it.
+    A closer with no opener of its kind inside the element closes the innermost bracket.
+    """
+    at = inside.rfind(closer - 2)  # '[' is ']' - 2, '{' is '}' - 2
+    del inside[at if at >= 0 else -1 :]
 
 
 def _only_space(rest: bytes, stream: IO[bytes]) -> bool:

@@ -278,8 +278,9 @@ class ChunkReader:
 
 
 MAX_DEPTH = 32
-"""Deepest nesting accepted inside one record (an order is two levels deep): deeper is refused, because
-ijson's own item builder turned a 200 kB file of nested brackets into 24 GB of memory."""
+"""Deepest nesting accepted inside one element of a JSON array (an order is two levels deep): deeper is
+refused before any parser sees it (a streaming item builder once turned a 200 kB file of nested brackets
+into 24 GB of memory)."""
 
 _STRING = rb'"[^"\\]*+(?:\\.[^"\\]*+)*+"'
 # What may be passed over inside an element (strings whole) up to the next bracket, and at the top

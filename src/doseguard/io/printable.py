@@ -38,9 +38,13 @@ def _escape(match: re.Match[str]) -> str:
 
 def printable(text: str) -> str:
     """``text`` with every control character shown as an escape (line breaks too)."""
+    if text.isprintable():  # nearly always: a scan in C, no copy
+        return text
     return _ESCAPED.sub(_escape, text)
 
 
 def printable_lines(text: str) -> str:
     """A message of several lines: its line breaks kept, every other control character escaped."""
-    return "\n".join(printable(line) for line in text.split("\n"))
+    if text.isprintable() or _ESCAPED.search(text) is None:  # nearly always: a scan in C, no copy
+        return text
+    return "\n".join(_ESCAPED.sub(_escape, line) for line in text.split("\n"))

@@ -271,3 +271,10 @@ def test_jobs_beyond_the_cores_are_capped_with_a_note(tmp_path: Path) -> None:
     cores = len(os.sched_getaffinity(0))
     assert f"--jobs 1000 is more than the {cores} usable cores".encode() in done.stderr
     assert [r["order_id"] for r in results(done.stdout.decode())] == ["PASS"]
+
+
+def test_reading_a_closed_stdin_is_refused_not_an_empty_batch(tmp_path: Path) -> None:
+    """``doseguard check - <&-`` read nothing and exited 0: no orders checked looked like a pass."""
+    done = doseguard("check", "-", stdin=None, preexec_fn=lambda: os.close(0))
+    assert done.returncode == 2
+    assert b"stdin is closed" in done.stderr

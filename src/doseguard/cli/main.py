@@ -25,6 +25,7 @@ from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, T
 from doseguard import __version__
 from doseguard.batch.chunks import STDIN, ChunkReader, input_format
 from doseguard.batch.runner import BatchOptions, WorkerStartError, run_batch, usable_cores
+from doseguard.cli import stdio
 from doseguard.cli.common import (
     EXIT_FLAGGED,
     EXIT_OK,
@@ -36,7 +37,6 @@ from doseguard.cli.common import (
 )
 from doseguard.cli.rules_commands import rules
 from doseguard.cli.signals import Stopped, stop_on_signals
-from doseguard.cli.stdio import guard_stdio
 from doseguard.errors import InputError, OutputError
 from doseguard.io.html_report import HtmlReportWriter
 from doseguard.io.outputs import STDOUT, Outputs
@@ -170,6 +170,8 @@ def check(
                 raise click.UsageError(f"{path}: no such file")
     if inputs.count(STDIN) > 1:
         raise click.UsageError("'-' (stdin) can be read only once")
+    if STDIN in inputs and "stdin" in stdio.CLOSED:
+        raise click.UsageError("'-': stdin is closed, there is nothing to read")
     for written in (output, report_path, summary_path):
         if written not in (None, "-") and any(_same_file(written, path) for path in inputs):
             raise click.UsageError(f"{written} is also an input: it would be overwritten")
@@ -299,7 +301,7 @@ def _reaches(summary: Summary, threshold: Severity | None) -> bool:
 
 def main() -> None:
     """Entry point: translate broken pipes, signals and interrupts into quiet Unix exits."""
-    guard_stdio()
+    stdio.guard_stdio()
     try:
         cli.main(standalone_mode=False)
     except click.exceptions.Exit as done:

@@ -3,7 +3,8 @@
 Their descriptors are taken by /dev/null at once: otherwise the next file opened would get
 descriptor 1 or 2, and whatever writes "to stdout" would write into it. A closed stderr then drops
 messages (the exit status still tells); a closed stdout refuses to take output (EBADF), so a result
-that cannot be delivered is an error, not a silent success.
+that cannot be delivered is an error, not a silent success; a closed stdin is not read as an empty
+batch (:data:`CLOSED` says which were closed).
 """
 
 from __future__ import annotations
@@ -12,6 +13,9 @@ import os
 import sys
 
 from doseguard.io.outputs import ClosedStdout
+
+CLOSED: set[str] = set()
+"""The names of the standard streams that were closed at start ("stdin", "stdout", "stderr")."""
 
 
 def guard_stdio() -> None:
@@ -23,6 +27,7 @@ def guard_stdio() -> None:
             if null != fd:
                 os.dup2(null, fd)
                 os.close(null)
+            CLOSED.add(("stdin", "stdout", "stderr")[fd])
             if fd == 1:
                 sys.stdout = ClosedStdout()
             elif fd == 2:

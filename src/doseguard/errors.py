@@ -121,3 +121,16 @@ class InputError(DoseguardError):
 
     def __str__(self) -> str:
         return f"{self.path}: {self.message}"
+
+
+@dataclass
+class OutputError(DoseguardError):
+    """An output cannot be written: ``what`` (results, report, summary) to ``path`` (or stdout), and
+    why (the system's words: "No space left on device")."""
+
+    what: str
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"cannot write the {self.what} to {self.path}: {self.message}"

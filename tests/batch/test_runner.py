@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import gzip
 import hashlib
 import io
@@ -13,16 +14,20 @@ import sys
 import time
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pytest
 from benchmarks.generate import realistic, write_jsonl
 
+from doseguard.batch import runner
 from doseguard.batch.chunks import ChunkReader
+from doseguard.batch.pool import WorkerPool
 from doseguard.batch.runner import BatchOptions, WorkerStartError, run_batch
-from doseguard.batch.worker import KILL_MID_RESULT, KILL_ON_ORDER
+from doseguard.batch.worker import WorkerSetup
 from doseguard.io.writers import make_sink
 from doseguard.results import Summary
 from doseguard.rules.source import RuleSource
+from tests.batch.faults import HangOn, KillMidResult, KillOn
 
 DOSEGUARD = str(Path(sys.executable).with_name("doseguard"))
 EXAMPLES = Path(__file__).parents[2] / "examples"
@@ -62,26 +67,98 @@ def test_every_record_has_one_result_in_input_order(orders: Path) -> None:
     assert lines[0]["order_id"] == "ORD-00000000"
 
 
-@pytest.mark.parametrize("fault", [KILL_ON_ORDER, KILL_MID_RESULT], ids=["before-its-result", "mid-result"])
+@functools.cache
+def rules_version() -> str:
+    return RuleSource().load().version
+
+
+def run_in_process(
+    path: Path, *, jobs: int = 2, chunk_records: int = 2000, **options: Any
+) -> tuple[bytes, Summary]:
+    stream = io.BytesIO()
+    summary = Summary()
+    batch = BatchOptions(RuleSource(), output="jsonl", jobs=jobs, rules_version=rules_version(), **options)
+    reader = ChunkReader([str(path)], chunk_records=chunk_records)
+    run_batch(reader, make_sink("jsonl", stream), batch, summary)
+    return stream.getvalue(), summary
+
+
+@pytest.mark.parametrize("fault", [KillOn, KillMidResult], ids=["before-its-result", "mid-result"])
 def test_a_record_that_kills_its_worker_is_an_error_and_nothing_else_is_lost(
-    orders: Path, fault: str
+    orders: Path, fault: type[KillOn] | type[KillMidResult]
 ) -> None:
     """A segfault in the engine kills a worker: the run goes on, the chunk is checked again, and the
     one order that kills every worker it meets is reported as an error. A worker that dies half-way
     through sending its result (which hung ProcessPoolExecutor for good) is no different."""
     poison = "ORD-00012345"
-    done = check(orders, "--format", "jsonl", "--jobs", 2, "--fail-on", "never", env={fault: poison})
-    assert done.returncode == 0, done.stderr
-    lines = [json.loads(line) for line in done.stdout.splitlines()]
+    notices: list[str] = []
+    output, _ = run_in_process(orders, before_send=fault(poison), notify=notices.append)
+    lines = [json.loads(line) for line in output.splitlines()]
     assert len(lines) == 20_000
     assert [line["record"] for line in lines] == list(range(1, 20_001))
     errors = [line for line in lines if line["status"] == "error"]
     assert [line["order_id"] for line in errors] == [poison]
     assert "crashed" in errors[0]["errors"][0]["message"]
-    assert errors[0]["rules_version"] == json.loads(done.stdout.splitlines()[0])["rules_version"]
-    clean = check(orders, "--format", "jsonl", "--jobs", 1, "--fail-on", "never").stdout.splitlines()
-    different = [i for i, (a, b) in enumerate(zip(clean, done.stdout.splitlines(), strict=True)) if a != b]
+    assert errors[0]["rules_version"] == lines[0]["rules_version"]
+    clean, _ = run_in_process(orders, jobs=1)
+    different = [
+        i for i, (a, b) in enumerate(zip(clean.splitlines(), output.splitlines(), strict=True)) if a != b
+    ]
     assert different == [12345]
+    died = "a worker died (killed by SIGKILL) while checking records "
+    assert any(notice.startswith(died) and f"({orders}:" in notice for notice in notices), notices
+    assert any(f"{orders}:12346" in notice and "reported as an error" in notice for notice in notices), (
+        notices
+    )
+
+
+def test_a_hung_worker_is_said_on_stderr_and_its_record_is_an_error(tmp_path: Path) -> None:
+    path = tmp_path / "orders.jsonl"
+    write_jsonl(path, realistic(120))
+    notices: list[str] = []
+    hang = HangOn("ORD-00000077")
+    output, _ = run_in_process(
+        path, before_send=hang, notify=notices.append, chunk_timeout=3, chunk_records=40
+    )
+    lines = [json.loads(line) for line in output.splitlines()]
+    assert len(lines) == 120
+    assert [line["order_id"] for line in lines if line["status"] == "error"] == ["ORD-00000077"]
+    assert "hung" in next(line for line in lines if line["status"] == "error")["errors"][0]["message"]
+    hung = "a worker hung for 3 s while checking records "
+    assert any(notice.startswith(hung) and f"({path}:" in notice for notice in notices), notices
+    assert any(f"record 78 ({path}:78) hung every worker" in notice for notice in notices), notices
+
+
+def test_no_environment_variable_can_make_a_worker_fail(
+    orders: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The old fault-injection variables are read by nothing any more."""
+    for name in ("DOSEGUARD_TEST_KILL_WORKER_ON_ORDER", "DOSEGUARD_TEST_KILL_WORKER_MID_RESULT"):
+        monkeypatch.setenv(name, "ORD-00000001")
+    output, summary = run_in_process(orders, jobs=1)
+    assert summary.worker_restarts == 0
+    assert b'"status":"error"' not in output
+
+
+def test_jobs_are_capped_by_the_cores_and_by_the_work(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--jobs 1000 started 1,000 workers (about 27 GB) for a 3-order file."""
+    started: list[int] = []
+    real = runner.WorkerPool
+
+    def counting(setup: WorkerSetup, jobs: int, **kw: Any) -> WorkerPool:
+        started.append(jobs)
+        return real(setup, jobs, **kw)
+
+    monkeypatch.setattr(runner, "WorkerPool", counting)
+    small = tmp_path / "small.jsonl"
+    write_jsonl(small, realistic(3))
+    run_in_process(small, jobs=1000)
+    big = tmp_path / "big.jsonl"
+    write_jsonl(big, realistic(5 * 2000))
+    run_in_process(big, jobs=1000)
+    assert started == [1, min(5, runner.usable_cores())]
 
 
 def test_a_worker_killed_from_outside_mid_run_loses_nothing(tmp_path: Path) -> None:
@@ -91,10 +168,11 @@ def test_a_worker_killed_from_outside_mid_run_loses_nothing(tmp_path: Path) -> N
     out, summary = tmp_path / "out.jsonl", tmp_path / "summary.json"
     run = subprocess.Popen([DOSEGUARD, "check", str(path), "--format", "jsonl", "--jobs", "2", "-o", str(out),
                             "--fail-on", "never", "--summary", str(summary)])  # fmt: skip
-    partial = tmp_path / ".out.jsonl.partial"  # the output, until the run completes
     try:
         deadline = time.monotonic() + 120
-        while not (partial.exists() and partial.stat().st_size) and time.monotonic() < deadline:
+        while time.monotonic() < deadline:  # until the output's temporary file is being written
+            if [p for p in tmp_path.iterdir() if p.name.startswith(".out.jsonl") and p.stat().st_size]:
+                break
             time.sleep(0.02)
         children = Path(f"/proc/{run.pid}/task/{run.pid}/children").read_text().split()
         # multiprocessing's resource tracker is a child too

@@ -545,3 +545,25 @@ def test_close_flushes_the_stream() -> None:
         summary.add(item)
     writer.close(summary)
     assert stream.getvalue() == render()
+
+
+def test_control_characters_and_bidi_overrides_from_the_input_are_shown_escaped() -> None:
+    """A right-to-left override in an order id makes a browser show other text than the data; an ESC
+    or a NUL reaches whoever greps or cats the report."""
+    result = OrderResult(
+        1,
+        "x.jsonl:1\x1b[2J",
+        "ORD-\u202e1-DRO",
+        "PT\x00",
+        Status.FLAGGED,
+        (Finding("R-1", Severity.CRITICAL, "dose\u2066 hidden\u2069\x7f", "a title\x9b", "p"),),
+        warnings=("note\x07",),
+    )
+    text = render([result])
+    for raw in ("\u202e", "\u2066", "\u2069", "\x1b", "\x00", "\x7f", "\x9b", "\x07"):
+        assert raw not in text
+    cells = rows(parse(text))[0].find_all("td")
+    assert cells[1].text() == "ORD-\\u202e1-DRO"
+    assert cells[2].text() == "PT\\x00"
+    assert cells[3].text() == "x.jsonl:1\\x1b[2J"
+    assert "dose\\u2066 hidden\\u2069\\x7f" in cells[7].text()

@@ -379,3 +379,54 @@ def test_the_table_fits_its_width_and_keeps_messages_whole(width: int) -> None:
     assert "B12-ROUTE" in text
     assert "ORD-5" in text
     assert "a message" in " ".join(text.split())  # the message, not folded into single letters
+
+
+# --- control characters from the data ------------------------------------------------------------
+
+HOSTILE_ID = "ORD-9\x1b[2A\x1b[2K\r\u202eLACITIRC"
+"""Moves the cursor up two rows and erases them (a critical finding's row), then reverses the text."""
+
+
+def hostile_result() -> OrderResult:
+    return OrderResult(
+        9,
+        "x.jsonl:9\x1b]0;title\x07",
+        HOSTILE_ID,
+        "PT\x9b1m",
+        Status.FLAGGED,
+        (finding("B12-ROUTE", Severity.WARNING, "bad \x1b[8mhidden\x1b[0m\x7f"),),
+        errors=(),
+        warnings=("note\x00",),
+        rules_version=VERSION,
+    )
+
+
+@pytest.mark.parametrize("width", [80, 140])
+def test_table_escapes_every_control_character_of_the_data(width: int) -> None:
+    stream = io.StringIO()
+    write_all([hostile_result()], TableWriter(stream, color=False, width=width), Summary(VERSION))
+    text = stream.getvalue()
+    for raw in ("\x1b", "\x07", "\x9b", "\x7f", "\x00", "\r", "\u202e"):
+        assert raw not in text
+    assert "bad \\x1b[8mhidden\\x1b[0m\\x7f" in text
+    assert "ORD-9\\x1b[2A" in text  # the order cell folds at 14 or 24 columns
+
+
+def test_table_escapes_control_characters_in_errors() -> None:
+    result = OrderResult(
+        3, "x:3", "O\x1b", None, Status.INVALID, errors=({"field": "dose\x1b", "message": "bad\x1b[1A"},)
+    )
+    text = table([result])
+    assert "\x1b" not in text
+    assert "dose\\x1b: bad\\x1b[1A" in text
+
+
+def test_machine_outputs_keep_control_characters_exact() -> None:
+    result = hostile_result()
+    line = json.loads(run("jsonl", [result])[0])
+    assert line["order_id"] == HOSTILE_ID
+    assert line["findings"][0]["message"] == "bad \x1b[8mhidden\x1b[0m\x7f"
+    (row,) = csv_rows(run("csv", [result])[0])
+    assert row["order_id"] == HOSTILE_ID
+    assert row["source"] == "x.jsonl:9\x1b]0;title\x07"
+    assert row["message"] == "bad \x1b[8mhidden\x1b[0m\x7f"

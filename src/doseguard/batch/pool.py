@@ -17,9 +17,10 @@ import multiprocessing
 import os
 import pickle
 import selectors
+import signal
 import time
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
@@ -135,8 +136,17 @@ class WorkerPool:
     halves until the record that kills the engine is alone; that record's result says so.
     """
 
-    def __init__(self, setup: WorkerSetup, jobs: int, *, chunk_timeout: float, in_flight_per_job: int = 3):
+    def __init__(
+        self,
+        setup: WorkerSetup,
+        jobs: int,
+        *,
+        chunk_timeout: float,
+        in_flight_per_job: int = 3,
+        notify: Callable[[str], None] | None = None,
+    ):
         self.setup = setup
+        self.notify = notify  # told, in a sentence, of every worker that died or hung
         self.chunk_timeout = chunk_timeout
         self.per_worker = max(2, in_flight_per_job)
         self.restarts = 0
@@ -274,8 +284,13 @@ class WorkerPool:
             self._failed_starts += 1
             if self._failed_starts >= START_ATTEMPTS:
                 raise WorkerStartError(f"worker processes cannot start: {lost}")
+            self._say(f"a worker failed to start ({self._why(worker, lost)}); starting another")
         elif held:
             suspect = held.pop(0)
+            self._say(
+                f"a worker {self._why(worker, lost)} while checking {_where(suspect.chunk)}; "
+                "checking them again in a worker of their own"
+            )
             finished.append((suspect, self._isolate(suspect.chunk)))
             now = time.monotonic()  # the others waited for the isolation, not for their chunks
             for other in self._workers:
@@ -291,9 +306,26 @@ class WorkerPool:
         except (EOFError, OSError, WorkerLost) as lost:
             hung = isinstance(lost, WorkerLost) and lost.hung
             if chunk.record_count <= 1:
+                self._say(
+                    f"{_where(chunk)} {'hung' if hung else 'crashed'} every worker that checked it: "
+                    "reported as an error"
+                )
                 return ChunkResult.failed(chunk, self.setup, hung=hung)
         left, right = chunk.split()
         return self._isolate(left) + self._isolate(right)
+
+    def _say(self, message: str) -> None:
+        if self.notify is not None:
+            self.notify(message)
+
+    def _why(self, worker: Worker, lost: BaseException) -> str:
+        if isinstance(lost, WorkerLost) and lost.hung:
+            return f"hung for {self.chunk_timeout:g} s"
+        code = worker.process.exitcode
+        if code is not None and code < 0:
+            with contextlib.suppress(ValueError):
+                return f"died (killed by {signal.Signals(-code).name})"
+        return f"died (exit status {code})" if code is not None else f"died ({lost})"
 
     def _check_alone(self, chunk: Chunk) -> ChunkResult:
         worker = self._isolation
@@ -334,6 +366,14 @@ class WorkerPool:
             if isinstance(message, tuple) and message[0] == "failed":
                 why = str(message[1])
         raise WorkerStartError(f"worker processes cannot start: {why}")
+
+
+def _where(chunk: Chunk) -> str:
+    """``record 7 (orders.jsonl:9)`` or ``records 2001-4000 (orders.jsonl:2001...)``."""
+    count, first = chunk.record_count, chunk.first_record
+    if count <= 1:
+        return f"record {first} ({chunk.name}:{chunk.first_line})"
+    return f"records {first}-{first + count - 1} ({chunk.name}:{chunk.first_line}...)"
 
 
 def _widen(fd: int) -> None:

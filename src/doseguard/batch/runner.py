@@ -8,6 +8,8 @@ record. Here the results are written, counted, and checked for repeated order id
 
 from __future__ import annotations
 
+import itertools
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,14 +18,14 @@ from typing import Any
 from doseguard.batch.chunks import ChunkReader
 from doseguard.batch.order_ids import OrderIdTable
 from doseguard.batch.pool import WorkerPool, WorkerStartError
-from doseguard.batch.worker import ChunkResult, WorkerSetup, make_encoder
+from doseguard.batch.worker import BeforeSend, ChunkResult, WorkerSetup, make_encoder
 from doseguard.checker import duplicate_result
 from doseguard.io.encoders import Encoder
 from doseguard.io.writers import Sink
 from doseguard.results import Summary
 from doseguard.rules.source import RuleSource
 
-__all__ = ["BatchOptions", "WorkerStartError", "run_batch"]
+__all__ = ["BatchOptions", "WorkerStartError", "run_batch", "usable_cores"]
 
 CHUNK_TIMEOUT = 600.0
 """Seconds a chunk may take before its worker is taken for hung (2000 records take well under 1 s)."""
@@ -37,6 +39,16 @@ class BatchOptions:
     rules_version: str = ""
     chunk_timeout: float = CHUNK_TIMEOUT
     in_flight_per_job: int = 3
+    notify: Callable[[str], None] | None = None  # told when a worker dies or hangs
+    before_send: BeforeSend | None = None  # tests only: faults injected in the workers
+
+
+def usable_cores() -> int:
+    """The cores this process may run on (a container's or taskset's share, not the machine's)."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
 
 
 def run_batch(
@@ -50,13 +62,21 @@ def run_batch(
     """Check every record of ``reader`` and write the results to ``sink``; returns the summary."""
     started = time.perf_counter()
     encode = make_encoder(options.output)
-    setup = WorkerSetup(options.rules, options.output, options.rules_version)
+    setup = WorkerSetup(options.rules, options.output, options.rules_version, options.before_send)
+    # No more workers than cores (each holds an engine: about 27 MB) nor than chunks to check.
+    jobs = max(1, min(options.jobs, usable_cores()))
+    chunks = iter(reader)
+    ahead = list(itertools.islice(chunks, jobs))
     pool = WorkerPool(
-        setup, options.jobs, chunk_timeout=options.chunk_timeout, in_flight_per_job=options.in_flight_per_job
+        setup,
+        max(1, min(jobs, len(ahead))),
+        chunk_timeout=options.chunk_timeout,
+        in_flight_per_job=options.in_flight_per_job,
+        notify=options.notify,
     )
     seen = OrderIdTable()  # spills to $TMPDIR beyond about 1.5 million ids
     try:
-        for chunk, result in pool.map_ordered(reader):
+        for chunk, result in pool.map_ordered(itertools.chain(ahead, chunks)):
             summary.merge(result.counts)
             repeats = seen.add_many(result.order_ids, chunk.first_record)
             if not repeats:

@@ -7,11 +7,11 @@ speed comes from several cores, and a crash costs a worker, not the run.
 from __future__ import annotations
 
 import dataclasses
-import os
 import pickle
 import signal
 import struct
 from array import array
+from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import accumulate
 from multiprocessing.connection import Connection
@@ -24,11 +24,6 @@ from doseguard.io.encoders import Encoder, JsonLineEncoder, encode_csv_rows
 from doseguard.io.readers import record_of_line, records_of
 from doseguard.results import OrderResult, Status, Summary
 from doseguard.rules.source import RuleSource
-
-KILL_ON_ORDER = "DOSEGUARD_TEST_KILL_WORKER_ON_ORDER"
-"""Fault injection for tests: a worker that meets this order id kills itself, as a segfault would."""
-KILL_MID_RESULT = "DOSEGUARD_TEST_KILL_WORKER_MID_RESULT"
-"""Fault injection for tests: a worker that meets this order id sends half its result, then dies."""
 
 FRAME = struct.Struct("<Q")
 """The length in front of each chunk the main process writes to a worker."""
@@ -189,14 +184,21 @@ def describe(result: OrderResult) -> RecordMeta:
     )
 
 
+BeforeSend = Callable[[ChunkResult, bytes, Connection], None]
+"""Called in the worker with a chunk's result, its pickled bytes and the result pipe, before it is
+sent: the tests' way of injecting faults (``tests/batch/faults.py``). Nothing shipped sets one."""
+
+
 @dataclass(frozen=True)
 class WorkerSetup:
     """What a worker needs to build its checker: the rules, the output format, and the version of the
-    rules the main process checked (a worker that reads other rules from disk refuses to start)."""
+    rules the main process checked (a worker that reads other rules from disk refuses to start).
+    ``before_send`` is for tests only (:data:`BeforeSend`); it must pickle (a module-level callable)."""
 
     rules: RuleSource
     output: str
     rules_version: str = ""
+    before_send: BeforeSend | None = None
 
 
 def serve(commands: Connection, results: Connection, setup: WorkerSetup) -> None:
@@ -215,17 +217,12 @@ def serve(commands: Connection, results: Connection, setup: WorkerSetup) -> None
         results.send_bytes(pickle.dumps(("failed", f"{type(error).__name__}: {error}")))
         return
     results.send_bytes(pickle.dumps(("ready", None)))
-    kill_on, kill_mid_result = os.environ.get(KILL_ON_ORDER), os.environ.get(KILL_MID_RESULT)
+    before_send = setup.before_send
     with open(commands.fileno(), "rb", buffering=1 << 20, closefd=False) as stream:
         while len(header := stream.read(FRAME.size)) == FRAME.size:
             (size,) = FRAME.unpack(header)
             result = checker.process(pickle.loads(stream.read(size)))
             payload = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
-            if kill_on or kill_mid_result:
-                order_ids = {meta[0] for meta in result.records_meta()}
-                if kill_on in order_ids:
-                    os.kill(os.getpid(), signal.SIGKILL)
-                if kill_mid_result in order_ids:  # a header promising the whole, then half of it
-                    os.write(results.fileno(), struct.pack("!i", len(payload)) + payload[: len(payload) // 2])
-                    os.kill(os.getpid(), signal.SIGKILL)
+            if before_send is not None:
+                before_send(result, payload, results)
             results.send_bytes(payload)

@@ -24,7 +24,8 @@ from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, T
 
 from doseguard import __version__
 from doseguard.batch.chunks import STDIN, ChunkReader, input_format
-from doseguard.batch.runner import BatchOptions, WorkerStartError, run_batch
+from doseguard.batch.runner import BatchOptions, WorkerStartError, run_batch, usable_cores
+from doseguard.cli import stdio
 from doseguard.cli.common import (
     EXIT_FLAGGED,
     EXIT_OK,
@@ -35,8 +36,11 @@ from doseguard.cli.common import (
     rule_source_options,
 )
 from doseguard.cli.rules_commands import rules
-from doseguard.errors import InputError
+from doseguard.cli.signals import Stopped, stop_on_signals
+from doseguard.errors import InputError, OutputError
 from doseguard.io.html_report import HtmlReportWriter
+from doseguard.io.outputs import STDOUT, Outputs
+from doseguard.io.printable import printable, printable_lines
 from doseguard.io.writers import HUMAN_FORMATS, OUTPUT_FORMATS, ResultWriter, make_sink
 from doseguard.results import Summary
 from doseguard.rules.model import Severity
@@ -45,34 +49,34 @@ from doseguard.rules.source import RuleSource
 FAIL_ON = ("info", "warning", "critical", "never")
 
 
-@contextlib.contextmanager
-def _output(path: str | None) -> Iterator[IO[bytes]]:
-    """stdout, or a file that appears only when the run completes (no half-written report is left
-    behind when an input turns out to be unreadable)."""
-    if path is None or path == "-":
-        yield sys.stdout.buffer
-        sys.stdout.buffer.flush()
-        return
-    target = Path(path)
-    partial = target.with_name(f".{target.name}.partial")
-    try:
-        handle = partial.open("wb")
-    except OSError as error:
-        raise click.UsageError(f"cannot write {path}: {error.strerror}") from None
-    try:
-        with handle:
-            yield handle
-        partial.replace(target)
-    finally:
-        partial.unlink(missing_ok=True)
-
-
 def _quiet_broken_pipe() -> NoReturn:
     """The reader went away (``doseguard ... | head``): not every result was delivered, so not 0, and
     not 1 either, which says an order reached --fail-on (or validate found problems)."""
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, sys.stdout.fileno())
+    _silence_stdout()
     sys.exit(EXIT_USAGE)
+
+
+def _silence_stdout() -> None:
+    """Point descriptor 1 at /dev/null, so that what is left in stdout's buffer is not written (and
+    failed again) at exit."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    os.close(devnull)
+
+
+def _say(message: str) -> None:
+    """One line on stderr, its control characters escaped (it may hold file names and data); a
+    stderr that cannot be written (a hung-up terminal) loses it, and the exit status still tells."""
+    with contextlib.suppress(OSError, ValueError):
+        click.echo(f"doseguard: {printable(message)}", err=True)
+
+
+class _Verbatim(io.StringIO):
+    """Takes click's error text as it is (click strips ANSI codes from a non-terminal, and only those):
+    the caller escapes every control character."""
+
+    def isatty(self) -> bool:
+        return True
 
 
 class _Group(click.Group):
@@ -113,7 +117,7 @@ cli.add_command(rules)
     "--output",
     "-o",
     type=click.Path(dir_okay=False, allow_dash=True),
-    help="Write results here instead of stdout.",
+    help="Write results here instead of stdout (a file appears only when the run completes).",
 )
 @click.option(
     "--fail-on",
@@ -135,7 +139,11 @@ cli.add_command(rules)
     help="Also write a self-contained HTML report to this file.",
 )
 @click.option(
-    "--jobs", "-j", type=click.IntRange(min=1), default=None, help="Worker processes. Default: one per core."
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Worker processes. Default and most: one per usable core (never more than chunks to check).",
 )
 def check(
     inputs: tuple[str, ...],
@@ -162,34 +170,31 @@ def check(
                 raise click.UsageError(f"{path}: no such file")
     if inputs.count(STDIN) > 1:
         raise click.UsageError("'-' (stdin) can be read only once")
+    if STDIN in inputs and "stdin" in stdio.CLOSED:
+        raise click.UsageError("'-': stdin is closed, there is nothing to read")
     for written in (output, report_path, summary_path):
         if written not in (None, "-") and any(_same_file(written, path) for path in inputs):
             raise click.UsageError(f"{written} is also an input: it would be overwritten")
-    summary_file = _open_summary(summary_path)
-    rule_set = load_or_exit(source)
-    to_terminal = output in (None, "-") and sys.stdout.isatty()
-    kind = fmt or ("table" if to_terminal else "jsonl")
-    summary = Summary(rules_version=rule_set.version)
-    threshold = None if fail_on == "never" else Severity(fail_on)
-    reader = ChunkReader(list(inputs))
-    options = BatchOptions(
-        source,
-        output="objects" if (report_path or kind in HUMAN_FORMATS) else kind,
-        jobs=jobs or os.cpu_count() or 1,
-        rules_version=rule_set.version,
-    )
-    try:
-        with _output(output) as stream, _report(report_path) as report, _progress(reader) as progress:
-            sink = make_sink(kind, stream, report, color=None if to_terminal else False)
-            run_batch(reader, sink, options, summary, progress=progress)
-    except (InputError, WorkerStartError) as error:
-        click.echo(f"doseguard: {error}", err=True)
-        sys.exit(EXIT_USAGE)
-    if summary_file is not None:
-        with summary_file:
-            summary_file.write(
-                json.dumps({**summary.as_dict(), "timings": summary.timings()}, indent=2) + "\n"
-            )
+    cores = usable_cores()
+    if jobs is not None and jobs > cores:
+        _say(f"--jobs {jobs} is more than the {cores} usable cores: starting {cores} workers at most")
+    with stop_on_signals(), Outputs() as outputs:
+        try:
+            results = outputs.open(output or STDOUT, "results")
+            report = outputs.open(report_path, "report") if report_path else None
+            summary_file = outputs.open(summary_path, "summary") if summary_path else None
+        except OutputError as error:
+            _say(str(error))
+            sys.exit(EXIT_USAGE)
+        summary = _run(inputs, source, fmt, output, results, report, jobs or cores)
+        try:
+            if summary_file is not None:
+                document = {**summary.as_dict(), "timings": summary.timings()}
+                summary_file.write(json.dumps(document, indent=2).encode() + b"\n")
+            outputs.commit()
+        except OutputError as error:
+            _fail_output(error)
+    kind = fmt or ("table" if output in (None, "-") and sys.stdout.isatty() else "jsonl")
     if kind != "table" and sys.stderr.isatty():
         counts = summary.as_dict()["by_status"]
         click.echo(
@@ -197,19 +202,61 @@ def check(
             f"{counts['invalid']} invalid, {counts['error']} error",
             err=True,
         )
+    threshold = None if fail_on == "never" else Severity(fail_on)
     sys.exit(EXIT_FLAGGED if _reaches(summary, threshold) else EXIT_OK)
 
 
+def _run(
+    inputs: tuple[str, ...],
+    source: RuleSource,
+    fmt: str | None,
+    output: str | None,
+    results: IO[bytes],
+    report_stream: IO[bytes] | None,
+    jobs: int,
+) -> Summary:
+    """Load the rules and check every input, writing to the opened outputs (committed by the caller)."""
+    rule_set = load_or_exit(source)
+    to_terminal = output in (None, "-") and sys.stdout.isatty()
+    kind = fmt or ("table" if to_terminal else "jsonl")
+    summary = Summary(rules_version=rule_set.version)
+    reader = ChunkReader(list(inputs))
+    options = BatchOptions(
+        source,
+        output="objects" if (report_stream or kind in HUMAN_FORMATS) else kind,
+        jobs=jobs,
+        rules_version=rule_set.version,
+        notify=_say,
+    )
+    try:
+        with _report(report_stream) as report, _progress(reader) as progress:
+            sink = make_sink(kind, results, report, color=None if to_terminal else False)
+            run_batch(reader, sink, options, summary, progress=progress)
+    except (InputError, WorkerStartError) as error:
+        _say(str(error))
+        sys.exit(EXIT_USAGE)
+    except OutputError as error:
+        _fail_output(error)
+    return summary
+
+
+def _fail_output(error: OutputError) -> NoReturn:
+    """An output could not be written (a full disk, a closed stdout): one line, exit 2."""
+    if error.path == "stdout":
+        _silence_stdout()
+    _say(str(error))
+    sys.exit(EXIT_USAGE)
+
+
 @contextlib.contextmanager
-def _report(path: str | None) -> Iterator[ResultWriter | None]:
-    if path is None:
+def _report(stream: IO[bytes] | None) -> Iterator[ResultWriter | None]:
+    if stream is None:
         yield None
         return
-    with _output(path) as stream:
-        text = io.TextIOWrapper(stream, encoding="utf-8", newline="")
-        yield HtmlReportWriter(text)
-        text.flush()
-        text.detach()
+    text = io.TextIOWrapper(stream, encoding="utf-8", newline="")
+    yield HtmlReportWriter(text)
+    text.flush()
+    text.detach()
 
 
 @contextlib.contextmanager
@@ -244,16 +291,6 @@ def _same_file(first: str, second: str) -> bool:
         return False
 
 
-def _open_summary(path: str | None) -> IO[str] | None:
-    """Open ``--summary`` before the run: an unwritable path is a usage error, not a lost report."""
-    if path is None:
-        return None
-    try:
-        return Path(path).open("w", encoding="utf-8")
-    except OSError as error:
-        raise click.UsageError(f"cannot write the summary to {path}: {error.strerror}") from None
-
-
 def _reaches(summary: Summary, threshold: Severity | None) -> bool:
     if threshold is None:
         return False
@@ -263,22 +300,37 @@ def _reaches(summary: Summary, threshold: Severity | None) -> bool:
 
 
 def main() -> None:
-    """Entry point: translate broken pipes and interrupts into quiet Unix exits."""
+    """Entry point: translate broken pipes, signals and interrupts into quiet Unix exits."""
+    stdio.guard_stdio()
     try:
         cli.main(standalone_mode=False)
     except click.exceptions.Exit as done:
         sys.exit(done.exit_code)
     except click.ClickException as error:
-        error.show()
+        shown = _Verbatim()
+        error.show(file=shown)
+        with contextlib.suppress(OSError, ValueError):
+            sys.stderr.write(printable_lines(shown.getvalue()))
         sys.exit(EXIT_USAGE)
+    except Stopped as stop:
+        _say(f"stopped by {stop.name}: the run did not complete, and no output file was written")
+        sys.exit(stop.exit_status)
     except click.exceptions.Abort:
         sys.exit(130)
     except BrokenPipeError:  # outside a command (click catches it inside: see _Group.invoke)
         _quiet_broken_pipe()
     except KeyboardInterrupt:
         sys.exit(130)
+    except OSError as error:  # writing stdout or stderr outside ``check`` (EBADF, ENOSPC, EIO)
+        if error.errno is not None:
+            _silence_stdout()
+            where = f" ({error.filename})" if error.filename else ""
+            _say(f"cannot write the output{where}: {error.strerror or error}")
+            sys.exit(EXIT_USAGE)
+        _say(f"internal error: {error!r} (please report it)")
+        sys.exit(EXIT_USAGE)
     except Exception as error:  # a bug: say so plainly, and never exit 0 or 1 (which mean "checked")
-        click.echo(f"doseguard: internal error: {error!r} (please report it)", err=True)
+        _say(f"internal error: {error!r} (please report it)")
         if os.environ.get("DOSEGUARD_DEBUG"):
             raise
         sys.exit(EXIT_USAGE)

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from html import escape
 from typing import IO, Any
 
+from doseguard.io.printable import printable_lines
 from doseguard.results import OrderResult, Status, Summary
 from doseguard.rules.model import Severity
 
@@ -45,8 +46,9 @@ _STATUS_MIN_PX = 680  # the status bar's width on an A4 page
 
 
 def _e(value: object) -> str:
-    """Text from anywhere, safe in element content and in double- or single-quoted attributes."""
-    return escape("" if value is None else str(value), quote=True)
+    """Text from anywhere, safe in element content and in double- or single-quoted attributes, its
+    control characters and bidi overrides shown as escapes (line breaks are only white space here)."""
+    return escape(printable_lines("" if value is None else str(value)), quote=True)
 
 
 def _clip(text: str, limit: int) -> str:

@@ -18,6 +18,7 @@ from rich.table import Table
 from rich.text import Text
 
 from doseguard.io.encoders import CSV_COLUMNS, JsonLineEncoder, csv_header, encode_csv_rows, spreadsheet_safe
+from doseguard.io.printable import printable, printable_lines
 from doseguard.results import OrderResult, Status, Summary
 
 __all__ = [
@@ -149,13 +150,14 @@ class TableWriter:
         if result.status is Status.PASS:
             return
         self.shown += 1
-        # Every cell is a Text, never markup: order ids and messages come from the input.
+        # Every cell is a Text, never markup, and its control characters are escapes: order ids and
+        # messages come from the input (an ESC sequence in an order id erased the rows above it).
         number = Text(str(result.record))
-        order = Text(f"{result.order_id or '?'}\n{result.source}")
+        order = Text(f"{printable_lines(result.order_id or '?')}\n{printable_lines(result.source)}")
         status = Text(result.status.value, style=STATUS_STYLE[result.status.value])
         if not result.findings:
             problems = "\n".join(
-                f"{e['field']}: {e['message']}" if e.get("field") else str(e["message"])
+                printable_lines(f"{e['field']}: {e['message']}" if e.get("field") else str(e["message"]))
                 for e in result.errors
             )
             critical = Text("critical", style=SEVERITY_STYLE["critical"])
@@ -169,8 +171,8 @@ class TableWriter:
                 order if first else None,
                 status if first else None,
                 Text(finding.severity.value, style=SEVERITY_STYLE[finding.severity.value]),
-                finding.rule_id,
-                finding.message,
+                printable_lines(finding.rule_id),
+                printable_lines(finding.message),
                 end_section=index == last,
             )
 
@@ -180,8 +182,9 @@ class TableWriter:
         counts = summary.as_dict()
         status = counts["by_status"]
         severity = counts["flagged_by_highest_severity"]
+        version = escape(printable(summary.rules_version))
         self.console.print(
-            f"[bold]{summary.orders}[/] orders checked with rules {escape(summary.rules_version)}: "
+            f"[bold]{summary.orders}[/] orders checked with rules {version}: "
             f"[green]{status['pass']} pass[/], [yellow]{status['flagged']} flagged[/] "
             f"({severity['critical']} critical, {severity['warning']} warning, {severity['info']} info), "
             f"[magenta]{status['invalid']} invalid[/], [bold red]{status['error']} error[/]"

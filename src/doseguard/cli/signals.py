@@ -1,0 +1,42 @@
+"""Stop a run cleanly on SIGTERM, SIGHUP and SIGINT (timeout(1), systemd and container stops, a
+closed terminal, Ctrl-C): the signal becomes an exception, so that every ``with`` and ``finally``
+on the way out runs (temporary output files removed, workers stopped), then the process exits with
+status 128 + the signal's number, as a shell reports a process killed by it."""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+from collections.abc import Iterator
+from types import FrameType
+
+STOPPING = (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)
+
+
+class Stopped(BaseException):
+    """A stopping signal arrived. A BaseException, as KeyboardInterrupt is: ``except Exception``
+    must not swallow it."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+        self.name = signal.Signals(signum).name
+        self.exit_status = 128 + signum
+
+
+@contextlib.contextmanager
+def stop_on_signals() -> Iterator[None]:
+    """Within this block a stopping signal raises :class:`Stopped` once; further ones are ignored
+    while the run cleans up (a second Ctrl-C must not leave a temporary file behind)."""
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        for each in STOPPING:
+            signal.signal(each, signal.SIG_IGN)
+        raise Stopped(signum)
+
+    previous = {each: signal.signal(each, stop) for each in STOPPING}
+    try:
+        yield
+    finally:
+        for each, handler in previous.items():
+            signal.signal(each, handler)

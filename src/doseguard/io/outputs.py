@@ -1,0 +1,256 @@
+"""Open output paths: a file appears whole or not at all, and nothing a path points at is replaced.
+
+- A regular file (or a path that does not exist yet) is written to a private temporary file, created
+  exclusively (``mkstemp``: an unpredictable name, ``O_EXCL``, never through a planted link) beside
+  the target, and renamed over it on :meth:`Outputs.commit`, after every output is flushed and
+  synced: a run that fails or is stopped leaves each target as it was, and of two runs writing the
+  same target the last to finish wins, whole (never a mix of the two).
+- A symlink is followed to its target, which is replaced; the link stays a link.
+- Anything else (a device such as ``/dev/null``, a FIFO, ``-``, ``/dev/stdout``, ``/dev/fd/N``) is
+  written through as a stream: it is never replaced, and what was written cannot be taken back.
+- Two outputs naming one file (``x`` and ``./x``, a link, a hard link, a FIFO) are refused; a
+  character device (``/dev/null``) may take several.
+- Every OS error (ENOSPC, EPIPE aside, EBADF, EACCES, EROFS) is an :class:`OutputError` that names the
+  output and the path.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import re
+import signal
+import stat
+import sys
+import tempfile
+from pathlib import Path
+from types import TracebackType
+from typing import IO, Any
+
+from doseguard.errors import OutputError
+
+__all__ = ["STDOUT", "ClosedStdout", "OutputError", "Outputs"]
+
+STDOUT = "-"
+_FD_ALIAS = re.compile(r"/dev/(?:(stdout)|(stderr)|fd/(\d+))|/proc/self/fd/(\d+)")
+_STOPS = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
+
+
+class ClosedStdout(io.TextIOBase):
+    """``sys.stdout`` when the process was started with it closed (``>&-``): writing fails with
+    EBADF, and an output to stdout is refused before the run."""
+
+    def write(self, text: str) -> int:
+        raise OSError(9, "stdout is closed")
+
+    @property
+    def buffer(self) -> Any:
+        return self
+
+    def isatty(self) -> bool:
+        return False
+
+
+def _fd_of(path: str) -> int | None:
+    """The descriptor a path names (``-``, ``/dev/stdout``, ``/dev/fd/N``), or None for a real path."""
+    if path == STDOUT:
+        return 1
+    match = _FD_ALIAS.fullmatch(os.path.normpath(path))
+    if match is None:
+        return None
+    stdout, stderr, fd, proc_fd = match.groups()
+    return 1 if stdout else 2 if stderr else int(fd or proc_fd)
+
+
+def _identity(path: str) -> tuple[Any, ...]:
+    """What two names of one file have in common: its inode (and whether it is a character device),
+    or for a new file, its real path."""
+    fd = _fd_of(path)
+    try:
+        st = os.fstat(fd) if fd is not None else Path(path).stat()
+    except FileNotFoundError:
+        return ("new", os.path.realpath(path))
+    except OSError:
+        return ("path", path)
+    return ("inode", st.st_dev, st.st_ino, stat.S_ISCHR(st.st_mode))
+
+
+def _stdio_of(st: os.stat_result) -> int | None:
+    """1 or 2 when this regular file is our stdout or stderr (``/dev/stdout`` or a link to
+    ``/proc/self/fd/1`` when stdout is redirected to a file): written through, never replaced."""
+    for fd in (1, 2):
+        with contextlib.suppress(OSError):
+            mine = os.fstat(fd)
+            if (mine.st_dev, mine.st_ino) == (st.st_dev, st.st_ino):
+                return fd
+    return None
+
+
+class _Guarded(io.RawIOBase):
+    """A byte stream whose OS errors are :class:`OutputError` naming the output (a broken pipe stays
+    a BrokenPipeError: the reader went away, which the CLI handles quietly)."""
+
+    def __init__(self, inner: IO[bytes], what: str, name: str) -> None:
+        super().__init__()
+        self.inner, self.what, self.name = inner, what, name
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        try:
+            self.inner.write(data)
+        except BrokenPipeError:
+            raise
+        except OSError as error:
+            raise OutputError(self.what, self.name, error.strerror or str(error)) from None
+        return len(data)
+
+    def flush(self) -> None:
+        if self.inner.closed:
+            return
+        try:
+            self.inner.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as error:
+            raise OutputError(self.what, self.name, error.strerror or str(error)) from None
+
+
+class _Output:
+    """One opened output: a temporary file to rename over ``target``, or a stream."""
+
+    def __init__(self, what: str, path: str, identity: tuple[Any, ...]) -> None:
+        self.what, self.path, self.identity = what, path, identity
+        self.target: str | None = None  # the real path a temporary file is renamed to
+        self.temporary: str | None = None
+        self.owned: IO[bytes] | None = None  # a file we opened, and close
+        self.stream: _Guarded
+
+    def open(self) -> None:
+        fd = _fd_of(self.path)
+        try:
+            if fd is None:
+                fd = self._open_path()
+            if fd == 1:
+                if isinstance(sys.stdout, ClosedStdout):
+                    raise OutputError(self.what, "stdout", "it is closed")
+                self.stream = _Guarded(sys.stdout.buffer, self.what, "stdout")
+                return
+            if fd is not None:
+                self.owned = os.fdopen(os.dup(fd), "wb")  # closed by close()
+        except OSError as error:
+            raise OutputError(self.what, self.path, error.strerror or str(error)) from None
+        assert self.owned is not None
+        self.stream = _Guarded(self.owned, self.what, self.path)
+
+    def _open_path(self) -> int | None:
+        """Open a path; returns 1 or 2 instead when it is our stdout or stderr."""
+        try:
+            st = Path(self.path).stat()
+        except FileNotFoundError:
+            st = None
+        if st is not None and stat.S_ISDIR(st.st_mode):
+            raise IsADirectoryError(21, "it is a directory")
+        if st is not None and not stat.S_ISREG(st.st_mode):  # a device, a FIFO: write through it
+            flags = os.O_WRONLY | os.O_NOCTTY | os.O_CLOEXEC
+            self.owned = os.fdopen(os.open(self.path, flags), "wb")
+            return None
+        if st is not None and (fd := _stdio_of(st)) is not None:
+            return fd
+        target = os.path.realpath(self.path)  # a symlink's target is replaced, not the link
+        folder, name = os.path.split(target)
+        temporary, self.temporary = tempfile.mkstemp(prefix=f".{name}.", suffix=".partial", dir=folder)
+        self.target = target
+        self.owned = os.fdopen(temporary, "wb")
+        return None
+
+    def finish(self) -> None:
+        """Flush, and for a temporary file give it the target's mode and sync it to disk."""
+        self.stream.flush()
+        if self.temporary is None or self.owned is None:
+            return
+        try:
+            fd = self.owned.fileno()
+            try:
+                st: os.stat_result | None = Path(self.target or "").stat()
+            except FileNotFoundError:
+                st = None
+            if st is not None:
+                os.fchmod(fd, stat.S_IMODE(st.st_mode))
+                with contextlib.suppress(OSError):  # only root may give a file away
+                    os.fchown(fd, st.st_uid, st.st_gid)
+            else:
+                os.fchmod(fd, 0o666 & ~_umask())
+            os.fsync(fd)
+        except OSError as error:
+            raise OutputError(self.what, self.path, error.strerror or str(error)) from None
+
+    def publish(self) -> None:
+        if self.temporary is not None and self.target is not None:
+            try:
+                Path(self.temporary).replace(self.target)
+            except OSError as error:
+                raise OutputError(self.what, self.path, error.strerror or str(error)) from None
+            self.temporary = None
+
+    def close(self) -> None:
+        """Close what we opened and remove a temporary file that was not published."""
+        if self.owned is not None:
+            with contextlib.suppress(OSError, ValueError):
+                self.owned.close()
+        if self.temporary is not None:
+            with contextlib.suppress(OSError):
+                Path(self.temporary).unlink()
+            self.temporary = None
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+class Outputs:
+    """The outputs of one run: opened together before it, committed together after it, and removed
+    (temporary files) when it fails or is stopped.
+
+    ``with Outputs() as outputs: stream = outputs.open(path, "results"); ...; outputs.commit()``
+    """
+
+    def __init__(self) -> None:
+        self._opened: list[_Output] = []
+
+    def __enter__(self) -> Outputs:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        for output in self._opened:
+            output.close()
+
+    def open(self, path: str, what: str) -> IO[bytes]:
+        """A byte stream for ``what`` (results, report, summary) written to ``path`` (``-``: stdout)."""
+        identity = _identity(path)
+        for other in self._opened:
+            device = identity[0] == "inode" and identity[3]  # /dev/null may take several outputs
+            if other.identity == identity and not device:
+                raise OutputError(what, path, f"the {other.what} and the {what} are the same file")
+        output = _Output(what, path, identity)
+        output.open()
+        self._opened.append(output)
+        return output.stream  # type: ignore[return-value]
+
+    def commit(self) -> None:
+        """Make every output whole: all flushed and synced first (where a full disk shows), then each
+        temporary file renamed over its target. Stopping signals wait until this is done."""
+        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, _STOPS)
+        try:
+            for output in self._opened:
+                output.finish()
+            for output in self._opened:
+                output.publish()
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)

@@ -1,0 +1,73 @@
+"""A run stopped by a signal (timeout(1), systemd, a container stop, Ctrl-C, a closed terminal)
+leaves every output as it was before the run: no temporary file, no half-written target, the earlier
+summary intact, and no worker process behind."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+from benchmarks.generate import realistic, write_jsonl
+
+from tests.cli.test_check_command import DOSEGUARD
+
+OUTPUTS = ("out.jsonl", "report.html", "summary.json")
+
+
+@pytest.fixture(scope="module")
+def big(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("signals") / "big.jsonl"
+    write_jsonl(path, realistic(150_000))
+    return path
+
+
+def children(pid: int) -> list[int]:
+    return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+
+def gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] == "Z"
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP], ids=lambda s: s.name)
+def test_a_signal_mid_run_leaves_every_output_as_it_was(tmp_path: Path, big: Path, signum: int) -> None:
+    earlier = {name: f"earlier {name}\n" for name in OUTPUTS}
+    for name, text in earlier.items():
+        (tmp_path / name).write_text(text)
+    run = subprocess.Popen(
+        [str(DOSEGUARD), "check", str(big), "--jobs", "2", "--fail-on", "never",
+         "-o", str(tmp_path / "out.jsonl"), "--report", str(tmp_path / "report.html"),
+         "--summary", str(tmp_path / "summary.json")],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 120
+        temporary: list[Path] = []
+        while time.monotonic() < deadline and run.poll() is None:  # until results are being written
+            temporary = [p for p in tmp_path.iterdir() if p.name not in OUTPUTS and p.stat().st_size]
+            if temporary:
+                break
+            time.sleep(0.01)
+        assert temporary, "the run wrote nothing to a temporary file before it ended"
+        workers = children(run.pid)
+        os.kill(run.pid, signum)
+        _, stderr = run.communicate(timeout=120)
+    finally:
+        if run.poll() is None:
+            run.kill()
+    assert run.returncode == 128 + signum, stderr
+    assert f"stopped by {signal.Signals(signum).name}".encode() in stderr
+    assert {name: (tmp_path / name).read_text() for name in OUTPUTS} == earlier
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(OUTPUTS)
+    deadline = time.monotonic() + 30
+    while not all(map(gone, workers)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert all(map(gone, workers))

@@ -8,7 +8,6 @@ number of its first record and how to name each record's source (``file:line``).
 
 from __future__ import annotations
 
-import csv
 import gzip
 import io
 import json
@@ -22,6 +21,7 @@ from typing import IO, Any, cast
 import ijson
 import orjson
 
+from doseguard.batch.csv_rows import CsvRecords, physical_lines
 from doseguard.errors import InputError
 
 CHUNK_RECORDS = 2000
@@ -123,6 +123,25 @@ def _open(path: str) -> tuple[IO[bytes], Callable[[], int]]:
     return raw, raw.tell
 
 
+def _csv_header(name: str, cells: list[str]) -> tuple[str, ...]:
+    """The column names ("Order ID", "order_id" and "ORDER_ID" are one). A header naming no order
+    field is refused: it is most likely the first order of a file without a header line."""
+    from doseguard.orders.model import RECORD_FIELDS  # noqa: PLC0415 (the model loads only for CSV)
+
+    header = tuple(re.sub(r"[\s\-]+", "_", cell.strip().lower()) for cell in cells)
+    if not set(header) & set(RECORD_FIELDS):
+        shown = ",".join(cells)
+        raise InputError(
+            name,
+            "the first line names no order field (order_id, patient_id, drug, dose, ...): "
+            f"a CSV needs a header line; it reads {shown[:80]!r}",
+        )
+    duplicates = sorted({cell for cell in header if header.count(cell) > 1})
+    if duplicates:
+        raise InputError(name, f"the header repeats the column(s) {', '.join(duplicates)}")
+    return header
+
+
 def _sniff(head: bytes) -> str:
     start = head.removeprefix(b"\xef\xbb\xbf").lstrip()[:1]
     if start == b"[":
@@ -206,37 +225,26 @@ class ChunkReader:
             yield self._chunk("text", name, [pending], first_line=line)
 
     def _rows(self, name: str, stream: IO[bytes], tell: Callable[[], int]) -> Iterator[Chunk]:
-        text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="surrogateescape", newline="")
-        reader = csv.reader(text)
-        try:
-            header = next(reader)
-        except StopIteration:
+        reader = CsvRecords()
+        rows = reader.rows(physical_lines(stream))
+        first = next(rows, None)
+        if first is None:
             return
-        except csv.Error as error:
-            raise InputError(name, f"CSV header: {error}") from None
-        # "Order ID", "order_id" and "ORDER_ID" all name the same column.
-        header = [re.sub(r"[\s\-]+", "_", cell.strip().lower()) for cell in header]
-        duplicates = sorted({cell for cell in header if header.count(cell) > 1})
-        if duplicates:
-            raise InputError(name, f"the header repeats the column(s) {', '.join(duplicates)}")
+        line, cells = first
+        if isinstance(cells, str):
+            raise InputError(name, f"CSV header (line {line}): {cells}")
+        header = _csv_header(name, cells)
+        reader.width, reader.header = len(header), header
         items: list[tuple[int, list[str] | str]] = []
-        while True:
-            try:
-                row = next(reader)
-            except StopIteration:
-                break
-            except csv.Error as error:  # one malformed row; the reader goes on with the next line
-                items.append((reader.line_num, f"CSV: {error}"))
-            else:
-                if row:
-                    items.append((reader.line_num, row))
+        for item in rows:
+            items.append(item)
             if len(items) >= self.chunk_records:
                 self.bytes_read = self._done_bytes + tell()
-                yield self._chunk("rows", name, items, header=tuple(header))
+                yield self._chunk("rows", name, items, header=header)
                 items = []
         self.bytes_read = self._done_bytes + tell()
         if items:
-            yield self._chunk("rows", name, items, header=tuple(header))
+            yield self._chunk("rows", name, items, header=header)
 
     def _json(self, name: str, stream: IO[bytes], tell: Callable[[], int]) -> Iterator[Chunk]:
         """A JSON array of orders (streamed), or one object: an order or a FHIR Bundle (read whole)."""

@@ -1,0 +1,204 @@
+"""Cut CSV into records line by line, so that one bad quote spoils only its own line.
+
+Python's ``csv.reader`` on a stream trusts every quote: one unclosed quote swallowed every row after it,
+and a cell over its field limit made it restart mid-cell, turning the cell's text into phantom orders.
+Here a record is a physical line unless a quoted cell really spans lines: a record that opens a quote
+is followed line by line, and if it never closes, or what it swallowed is not one well-formed row, its
+first line is reported as invalid and the lines after it are read again as records of their own.
+"""
+
+from __future__ import annotations
+
+import csv
+import tempfile
+from collections.abc import Generator, Iterable, Iterator
+from itertools import chain
+from typing import IO
+
+CELL_LIMIT = 131_072
+"""Longest cell accepted, in characters (the csv module's default limit)."""
+
+KEPT = 4 * CELL_LIMIT
+"""Bytes of a record spanning lines kept in memory; beyond, its lines go to a temporary file."""
+
+SPOOLED_CELL_LIMIT = 64 << 20
+"""Longest cell the csv module may build while a spooled record is parsed (memory bound)."""
+
+READ_BLOCK = 1 << 20
+UNCLOSED = "unexpected end of data"  # csv's words (strict mode) for a line ending inside a quote
+
+Row = tuple[int, list[str] | str]
+"""A record: its first line's number, and its cells, or why it cannot be read."""
+
+
+def physical_lines(stream: IO[bytes]) -> Iterator[bytes]:
+    """The stream's lines with their ends (LF, CRLF or CR), a leading BOM dropped. A line longer than a
+    block is gathered in a list, not by repeated concatenation (which is quadratic)."""
+    pending: list[bytes] = []
+    first = True
+    while block := stream.read(READ_BLOCK):
+        if first:
+            block = block.removeprefix(b"\xef\xbb\xbf")
+            first = False
+        if b"\n" not in block and b"\r" not in block:
+            pending.append(block)
+            continue
+        if pending:
+            pending.append(block)
+            block = b"".join(pending)
+        lines = block.splitlines(keepends=True)
+        pending = [lines.pop()]  # maybe a part line, or a CR whose LF is in the next block
+        yield from lines
+    if pending and pending[0]:
+        yield b"".join(pending)
+
+
+def _text(line: bytes) -> str:
+    return line.decode("utf-8", "surrogateescape")
+
+
+def _parse(lines: Iterable[str]) -> list[list[str]] | str:
+    """Rows of ``lines`` read strictly (a quote must close before a delimiter), or csv's complaint.
+
+    csv's own field limit is lifted (to a bound on memory): a cell over ``CELL_LIMIT`` is refused by
+    :meth:`CsvRecords._checked`, naming its column, once the record is known to end where it ends."""
+    old = csv.field_size_limit(SPOOLED_CELL_LIMIT)
+    try:
+        return list(csv.reader(lines, strict=True))
+    except csv.Error as error:
+        return str(error)
+    finally:
+        csv.field_size_limit(old)
+
+
+class CsvRecords:
+    """(line, cells or error) of each record of a CSV, in order; ``width`` (the header's) is set by the
+    caller once it has the header, and only a record of that width may span lines."""
+
+    def __init__(self) -> None:
+        self.width: int | None = None
+        self.header: tuple[str, ...] = ()
+        self._start = 0  # first line of an open record spanning lines (0: none)
+        self._lines: list[bytes] = []
+        self._kept = 0
+        self._quotes = 0
+        self._spool: IO[bytes] | None = None
+
+    def rows(self, lines: Iterable[bytes]) -> Iterator[Row]:
+        for number, line in enumerate(lines, 1):
+            if not self._start and b'"' not in line and len(line) <= CELL_LIMIT:  # the usual line
+                body = line.rstrip(b"\r\n")
+                if body and not body.isspace():
+                    yield number, _text(body).split(",")
+            else:
+                yield from self._work(iter(((number, line),)))
+        if self._start:
+            yield from self._unclosed()
+
+    def _work(self, todo: Iterator[tuple[int, bytes]]) -> Iterator[Row]:
+        """Lines to read with care; a record that turns out bad puts the lines it took back."""
+        stack = [todo]
+        while stack:
+            item = next(stack[-1], None)
+            if item is None:
+                stack.pop()
+                continue
+            number, line = item
+            if self._start:
+                again = yield from self._extend(line)
+                if again is not None:
+                    stack.append(again)
+            else:
+                yield from self._single(number, line, may_open=True)
+
+    def _single(self, number: int, line: bytes, *, may_open: bool) -> Iterator[Row]:
+        if not line.strip():
+            return
+        parsed = _parse((_text(line),))
+        if parsed == UNCLOSED and may_open:
+            self._start, self._lines, self._kept, self._quotes = number, [line], len(line), 0
+            return
+        if parsed == UNCLOSED:
+            yield number, "a quote opened on this line is never closed"
+        elif isinstance(parsed, str):
+            yield number, f"CSV: {parsed}"
+        else:
+            yield number, self._checked(parsed[0])
+
+    def _extend(self, line: bytes) -> Generator[Row, None, Iterator[tuple[int, bytes]] | None]:
+        """One more line of an open record: the record, once closed, and the lines after its first to
+        read again if it is not one well-formed row."""
+        self._keep(line)
+        self._quotes += line.count(b'"')
+        if not self._quotes % 2:  # the quote is still open (a doubled quote counts twice)
+            return None
+        rows = _parse(_text(part) for part in self._kept_lines())
+        if isinstance(rows, str) and rows.startswith("field larger"):
+            rows = "oversized"
+        if rows == UNCLOSED:  # a quote was closed, and another opened
+            self._quotes = 0
+            return None
+        start, lines = self._start, self._taken()
+        if isinstance(rows, list) and len(rows) == 1 and (self.width is None or len(rows[0]) == self.width):
+            yield start, self._checked(rows[0])
+            return None
+        if rows == "oversized":
+            yield start, f"a quoted cell is over {SPOOLED_CELL_LIMIT} characters long"
+            return None
+        why = rows if isinstance(rows, str) else "what follows is not one row of the header's width"
+        yield start, f"a quote opened on this line is not closed on it ({why}); the next lines are read alone"
+        return lines
+
+    def _keep(self, line: bytes) -> None:
+        if self._spool is None and self._kept + len(line) > KEPT:
+            self._spool = tempfile.TemporaryFile()  # noqa: SIM115 (closed by _taken)
+        if self._spool is not None:
+            self._spool.write(line)
+        else:
+            self._lines.append(line)
+            self._kept += len(line)
+
+    def _kept_lines(self) -> Iterator[bytes]:
+        """The open record's lines."""
+        if self._spool is None:
+            return iter(self._lines)
+        self._spool.seek(0)
+        return chain(self._lines, physical_lines(self._spool))
+
+    def _taken(self) -> Iterator[tuple[int, bytes]]:
+        """The closed record's lines after its first, numbered, to be read again if it is bad."""
+        start, lines, spool = self._start, self._lines, self._spool
+        self._start, self._lines, self._kept, self._spool = 0, [], 0, None
+
+        def numbered() -> Iterator[tuple[int, bytes]]:
+            rest = chain(lines[1:], physical_lines(spool) if spool is not None else ())
+            if spool is not None:
+                spool.seek(0)
+            try:
+                yield from enumerate(rest, start + 1)
+            finally:
+                if spool is not None:
+                    spool.close()
+
+        return numbered()
+
+    def _unclosed(self) -> Iterator[Row]:
+        """The input ended inside a quote: its first line is invalid, and every line after it is a record
+        of its own (it may be an order: a dangerous one must not vanish into a cell)."""
+        start, rest = self._start, self._taken()
+        yield start, "a quote opened on this line is never closed"
+        for number, line in rest:
+            if b'"' not in line and len(line) <= CELL_LIMIT:
+                body = line.rstrip(b"\r\n")
+                if body and not body.isspace():
+                    yield number, _text(body).split(",")
+            else:
+                yield from self._single(number, line, may_open=False)
+
+    def _checked(self, cells: list[str]) -> list[str] | str:
+        """The cells, or why not: one over the cell limit."""
+        for index, cell in enumerate(cells):
+            if len(cell) > CELL_LIMIT:
+                name = self.header[index] if index < len(self.header) else f"#{index + 1}"
+                return f"the {name} cell is {len(cell)} characters long, over the limit of {CELL_LIMIT}"
+        return cells

@@ -437,6 +437,23 @@ def test_stdin_json_lines_with_a_bom() -> None:
     assert result.exit_code == 1
 
 
+def test_process_substitution_is_an_input(tmp_path: Path) -> None:
+    # A named FIFO or <(...) was refused as "no such file".
+    first, second = jsonl(tmp_path, CRITICAL), jsonl(tmp_path, PASSING, name="more.jsonl")
+    done = subprocess.run(
+        ["bash", "-c", f'"{DOSEGUARD}" check <(cat "{first}") <(gzip -c "{second}") --format jsonl'],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert [(line["order_id"], line["status"]) for line in results(done.stdout)] == [
+        ("CRIT", "flagged"),
+        ("PASS", "pass"),
+    ]
+    assert done.returncode == 1
+
+
 # --- the example inputs -------------------------------------------------------------------------
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"

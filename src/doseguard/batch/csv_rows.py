@@ -32,24 +32,37 @@ Row = tuple[int, list[str] | str]
 
 
 def physical_lines(stream: IO[bytes]) -> Iterator[bytes]:
-    """The stream's lines with their ends (LF, CRLF or CR), a leading BOM dropped. A line longer than a
-    block is gathered in a list, not by repeated concatenation (which is quadratic)."""
-    pending: list[bytes] = []
-    first = True
+    """The stream's lines with their ends (LF, CRLF or CR), a leading BOM dropped."""
+    lines = _lines(stream)
+    first = next(lines, None)
+    if first is not None:
+        yield first.removeprefix(b"\xef\xbb\xbf")
+        yield from lines
+
+
+def _lines(stream: IO[bytes]) -> Iterator[bytes]:
+    """A line longer than a block is gathered in a list, not by repeated concatenation (quadratic)."""
+    pending: list[bytes] = []  # the pieces of a part line, or one line ending in CR (LF may follow)
     while block := stream.read(READ_BLOCK):
-        if first:
-            block = block.removeprefix(b"\xef\xbb\xbf")
-            first = False
+        if pending and pending[-1].endswith(b"\r"):
+            if block.startswith(b"\n"):
+                pending.append(b"\n")
+                block = block[1:]
+            yield b"".join(pending)
+            pending = []
         if b"\n" not in block and b"\r" not in block:
-            pending.append(block)
+            if block:
+                pending.append(block)
             continue
         if pending:
             pending.append(block)
             block = b"".join(pending)
+            pending = []
         lines = block.splitlines(keepends=True)
-        pending = [lines.pop()]  # maybe a part line, or a CR whose LF is in the next block
+        if not lines[-1].endswith(b"\n"):
+            pending.append(lines.pop())
         yield from lines
-    if pending and pending[0]:
+    if pending:
         yield b"".join(pending)
 
 
@@ -163,7 +176,7 @@ class CsvRecords:
         if self._spool is None:
             return iter(self._lines)
         self._spool.seek(0)
-        return chain(self._lines, physical_lines(self._spool))
+        return chain(self._lines, _lines(self._spool))
 
     def _taken(self) -> Iterator[tuple[int, bytes]]:
         """The closed record's lines after its first, numbered, to be read again if it is bad."""
@@ -171,7 +184,7 @@ class CsvRecords:
         self._start, self._lines, self._kept, self._spool = 0, [], 0, None
 
         def numbered() -> Iterator[tuple[int, bytes]]:
-            rest = chain(lines[1:], physical_lines(spool) if spool is not None else ())
+            rest = chain(lines[1:], _lines(spool) if spool is not None else ())
             if spool is not None:
                 spool.seek(0)
             try:

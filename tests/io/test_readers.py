@@ -323,14 +323,27 @@ def test_csv_utf8_text_is_read(tmp_path: Path) -> None:
 
 
 def test_csv_quoted_cells_with_commas_and_newlines(tmp_path: Path) -> None:
-    path = write(tmp_path, "o.csv", b'order_id,allergies\nA,"cobalt, latex"\nB,"a\nb"\nC,z\n')
+    path = write(tmp_path, "o.csv", b'order_id,allergies,notes\nA,"cobalt, latex",\nB,x,"a\nb"\nC,z,\n')
     records = read(path)
     assert [r.data for r in records] == [
-        {"order_id": "A", "allergies": "cobalt, latex"},
-        {"order_id": "B", "allergies": "a\nb"},
-        {"order_id": "C", "allergies": "z"},
+        {"order_id": "A", "allergies": "cobalt, latex", "notes": ""},
+        {"order_id": "B", "allergies": "x", "notes": "a\nb"},
+        {"order_id": "C", "allergies": "z", "notes": ""},
     ]
     assert records[2].source == f"{path}:5"
+
+
+def test_csv_line_break_in_an_order_field_is_an_error_and_the_lines_it_took_are_read(tmp_path: Path) -> None:
+    # An unclosed quote closed by a later one, right before a delimiter, is a legal CSV record of the
+    # header's width: it swallowed the 100 mg order silently. No order field holds a line break.
+    data = b'order_id,dose,allergies,notes\nA,1000 mcg,"latex\nB,100 mg,none,n\nC,1 mg,",x\n'
+    path = write(tmp_path, "o.csv", data)
+    records = read(path)
+    assert [r.source for r in records] == [f"{path}:{n}" for n in (2, 3, 4)]
+    assert records[0].error is not None
+    assert "line break in the allergies cell" in records[0].error
+    assert records[1].data == {"order_id": "B", "dose": "100 mg", "allergies": "none", "notes": "n"}
+    assert records[2].error is not None
 
 
 def test_csv_blank_lines_are_skipped(tmp_path: Path) -> None:
@@ -366,7 +379,8 @@ def test_csv_oversized_cell_with_newlines_is_one_error_and_reading_resumes_after
     path = write(tmp_path, "o.csv", data)
     records = read(path)
     assert [r.source for r in records] == [f"{path}:2", f"{path}:3", f"{path}:6004"]
-    assert records[1].error == "the notes cell is 144000 characters long, over the limit of 131072"
+    message = "the notes cell is 144000 characters long, over the limit of 131072 (lines 3-6003)"
+    assert records[1].error == message
     assert records[2].data == {"order_id": "C", "drug": "z", "notes": "w"}
 
 
@@ -388,13 +402,13 @@ def test_csv_unclosed_quote_does_not_swallow_the_rows_after_it(tmp_path: Path) -
 
 
 def test_csv_stray_quote_closed_by_a_later_one_spoils_only_its_own_line(tmp_path: Path) -> None:
-    data = b'order_id,dose,allergies\nB,1000 mcg,"latex\nC,100 mg,none\nD,1000 mcg,"cobalt\nE,1 mg,"x\ny"\n'
+    data = b'order_id,dose,allergies,notes\nB,1,"latex,\nC,100 mg,none,\nD,1,"cobalt,\nE,1 mg,x,"a\nb"\n'
     path = write(tmp_path, "o.csv", data)
     records = read(path)
     assert [r.source for r in records] == [f"{path}:{n}" for n in (2, 3, 4, 5)]
     assert [r.error is None for r in records] == [False, True, False, True]
-    assert records[1].data == {"order_id": "C", "dose": "100 mg", "allergies": "none"}
-    assert records[3].data == {"order_id": "E", "dose": "1 mg", "allergies": "x\ny"}
+    assert records[1].data == {"order_id": "C", "dose": "100 mg", "allergies": "none", "notes": ""}
+    assert records[3].data == {"order_id": "E", "dose": "1 mg", "allergies": "x", "notes": "a\nb"}
 
 
 def test_csv_quote_in_the_middle_of_a_cell_is_an_error(tmp_path: Path) -> None:

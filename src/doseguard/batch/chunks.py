@@ -25,6 +25,7 @@ import orjson
 
 from doseguard.batch.csv_rows import CsvRecords, physical_lines
 from doseguard.errors import InputError
+from doseguard.orders.model import RECORD_FIELDS
 
 CHUNK_RECORDS = 2000
 READ_BLOCK = 1 << 20
@@ -260,8 +261,6 @@ class _Counted(io.RawIOBase):
 def _csv_header(name: str, cells: list[str]) -> tuple[str, ...]:
     """The column names ("Order ID", "order_id" and "ORDER_ID" are one). A header naming no order
     field is refused: it is most likely the first order of a file without a header line."""
-    from doseguard.orders.model import RECORD_FIELDS  # noqa: PLC0415 (the model loads only for CSV)
-
     header = tuple(re.sub(r"[\s\-]+", "_", cell.strip().lower()) for cell in cells)
     if not set(header) & set(RECORD_FIELDS):
         shown = ",".join(cells)
@@ -370,6 +369,7 @@ class ChunkReader:
             raise InputError(name, f"CSV header (line {line}): {cells}")
         header = _csv_header(name, cells)
         reader.width, reader.header = len(header), header
+        reader.single_line = frozenset(i for i, cell in enumerate(header) if cell in RECORD_FIELDS)
         items: list[tuple[int, list[str] | str]] = []
         for item in rows:
             items.append(item)

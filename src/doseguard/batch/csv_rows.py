@@ -89,9 +89,11 @@ class CsvRecords:
     caller once it has the header, and only a record of that width may span lines."""
 
     def __init__(self) -> None:
-        self.width: int | None = None
+        self.width: int | None = None  # None: any (the header)
         self.header: tuple[str, ...] = ()
+        self.single_line: frozenset[int] = frozenset()  # columns that never hold a line break
         self._start = 0  # first line of an open record spanning lines (0: none)
+        self._end = 0  # its last line so far
         self._lines: list[bytes] = []
         self._kept = 0
         self._quotes = 0
@@ -118,6 +120,7 @@ class CsvRecords:
                 continue
             number, line = item
             if self._start:
+                self._end = number
                 again = yield from self._extend(line)
                 if again is not None:
                     stack.append(again)
@@ -152,13 +155,24 @@ class CsvRecords:
             self._quotes = 0
             return None
         start, lines = self._start, self._taken()
-        if isinstance(rows, list) and len(rows) == 1 and (self.width is None or len(rows[0]) == self.width):
-            yield start, self._checked(rows[0])
-            return None
         if rows == "oversized":
             yield start, f"a quoted cell is over {SPOOLED_CELL_LIMIT} characters long"
             return None
-        why = rows if isinstance(rows, str) else "what follows is not one row of the header's width"
+        if isinstance(rows, list) and len(rows) == 1:
+            checked = self._checked(rows[0])
+            if isinstance(checked, str):  # a cell over the limit: one record, reading resumes after it
+                yield start, f"{checked} (lines {start}-{self._end})"
+                return None
+            broken = self._broken_field(checked)
+            if broken is None and (self.width is None or len(checked) == self.width):
+                yield start, checked
+                return None
+        else:
+            broken = None
+        if broken is not None:
+            why = f"a line break in the {broken} cell"
+        else:
+            why = rows if isinstance(rows, str) else "what follows is not one row of the header's width"
         yield start, f"a quote opened on this line is not closed on it ({why}); the next lines are read alone"
         return lines
 
@@ -207,6 +221,14 @@ class CsvRecords:
                     yield number, _text(body).split(",")
             else:
                 yield from self._single(number, line, may_open=False)
+
+    def _broken_field(self, cells: list[str]) -> str | None:
+        """An order field holding a line break: no order field has one, so the quote before it was most
+        likely left open, and closed by a later one (which reads as a legal record: lost orders)."""
+        for index in self.single_line:
+            if index < len(cells) and ("\n" in cells[index] or "\r" in cells[index]):
+                return self.header[index]
+        return None
 
     def _checked(self, cells: list[str]) -> list[str] | str:
         """The cells, or why not: one over the cell limit."""

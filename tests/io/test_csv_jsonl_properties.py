@@ -158,7 +158,7 @@ def lines_of(name: str, results: list[OrderResult]) -> list[int]:
     return [int(r.source.rsplit(":", 1)[1]) for r in results]
 
 
-SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @SETTINGS
@@ -189,7 +189,14 @@ def test_every_csv_record_has_one_result_at_its_line_in_order(made: Input, data:
         if record.damage is None and record.end <= cut:
             assert result.order_id == record.order_id
             assert result.status in (Status.PASS, Status.FLAGGED), result
-        elif record.damage in ("unclosed", "short", "long", "mid-quote", "huge", "not-utf8"):
+        elif record.end <= cut and record.damage in (
+            "unclosed",
+            "short",
+            "long",
+            "mid-quote",
+            "huge",
+            "not-utf8",
+        ):
             assert result.status is Status.INVALID, result
     for line, result in by_line.items():  # a line of a cell cut short is read alone: never a pass
         assert line in starts or result.status is not Status.PASS, result
@@ -214,5 +221,5 @@ def test_every_json_line_has_one_result_at_its_line_in_order(made: Input, data: 
                 record.order_id,
                 True,
             )
-        elif record.damage is not None and record.damage != "huge":
+        elif record.end <= cut and record.damage is not None and record.damage != "huge":
             assert result.status is Status.INVALID, result

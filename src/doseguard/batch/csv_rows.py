@@ -73,15 +73,13 @@ def _text(line: bytes) -> str:
 def _parse(lines: Iterable[str]) -> list[list[str]] | str:
     """Rows of ``lines`` read strictly (a quote must close before a delimiter), or csv's complaint.
 
-    csv's own field limit is lifted (to a bound on memory): a cell over ``CELL_LIMIT`` is refused by
-    :meth:`CsvRecords._checked`, naming its column, once the record is known to end where it ends."""
-    old = csv.field_size_limit(SPOOLED_CELL_LIMIT)
+    csv's own field limit is lifted (to a bound on memory) while :meth:`CsvRecords.rows` runs: a cell
+    over ``CELL_LIMIT`` is refused by :meth:`CsvRecords._checked`, naming its column, once the record is
+    known to end where it ends."""
     try:
         return list(csv.reader(lines, strict=True))
     except csv.Error as error:
         return str(error)
-    finally:
-        csv.field_size_limit(old)
 
 
 class CsvRecords:
@@ -100,15 +98,21 @@ class CsvRecords:
         self._spool: IO[bytes] | None = None
 
     def rows(self, lines: Iterable[bytes]) -> Iterator[Row]:
-        for number, line in enumerate(lines, 1):
-            if not self._start and b'"' not in line and len(line) <= CELL_LIMIT:  # the usual line
-                body = line.rstrip(b"\r\n")
-                if body and not body.isspace():
-                    yield number, _text(body).split(",")
-            else:
-                yield from self._work(iter(((number, line),)))
-        if self._start:
-            yield from self._unclosed()
+        old = csv.field_size_limit(SPOOLED_CELL_LIMIT)  # once, not per line: it costs
+        try:
+            for number, line in enumerate(lines, 1):
+                if self._start:
+                    yield from self._work(iter(((number, line),)))
+                elif b'"' not in line and len(line) <= CELL_LIMIT:  # the usual line
+                    body = line.rstrip(b"\r\n")
+                    if body and not body.isspace():
+                        yield number, _text(body).split(",")
+                elif (row := self._single(number, line, may_open=True)) is not None:
+                    yield row
+            if self._start:
+                yield from self._unclosed()
+        finally:
+            csv.field_size_limit(old)
 
     def _work(self, todo: Iterator[tuple[int, bytes]]) -> Iterator[Row]:
         """Lines to read with care; a record that turns out bad puts the lines it took back."""
@@ -124,22 +128,22 @@ class CsvRecords:
                 again = yield from self._extend(line)
                 if again is not None:
                     stack.append(again)
-            else:
-                yield from self._single(number, line, may_open=True)
+            elif (row := self._single(number, line, may_open=True)) is not None:
+                yield row
 
-    def _single(self, number: int, line: bytes, *, may_open: bool) -> Iterator[Row]:
+    def _single(self, number: int, line: bytes, *, may_open: bool) -> Row | None:
+        """One line read alone: its record, or None (blank, or it opens a record spanning lines)."""
         if not line.strip():
-            return
+            return None
         parsed = _parse((_text(line),))
         if parsed == UNCLOSED and may_open:
             self._start, self._lines, self._kept, self._quotes = number, [line], len(line), 0
-            return
+            return None
         if parsed == UNCLOSED:
-            yield number, "a quote opened on this line is never closed"
-        elif isinstance(parsed, str):
-            yield number, f"CSV: {parsed}"
-        else:
-            yield number, self._checked(parsed[0])
+            return number, "a quote opened on this line is never closed"
+        if isinstance(parsed, str):
+            return number, f"CSV: {parsed}"
+        return number, self._checked(parsed[0])
 
     def _extend(self, line: bytes) -> Generator[Row, None, Iterator[tuple[int, bytes]] | None]:
         """One more line of an open record: the record, once closed, and the lines after its first to
@@ -219,8 +223,8 @@ class CsvRecords:
                 body = line.rstrip(b"\r\n")
                 if body and not body.isspace():
                     yield number, _text(body).split(",")
-            else:
-                yield from self._single(number, line, may_open=False)
+            elif (row := self._single(number, line, may_open=False)) is not None:
+                yield row
 
     def _broken_field(self, cells: list[str]) -> str | None:
         """An order field holding a line break: no order field has one, so the quote before it was most

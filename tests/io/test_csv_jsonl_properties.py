@@ -4,7 +4,7 @@ a damaged record is reported, never lost, and never makes the records after it v
 
 The inputs: random orders (some dangerous), a notes column of random text (commas, quotes, line breaks,
 non-ASCII), damaged records (an unclosed quote, short and long rows, a quote in mid-cell, a cell over the
-limit, bytes that are not UTF-8, NUL bytes, JSON cut short), CR, LF and CRLF line ends mixed, a BOM, and
+limit, bytes that are not UTF-8, NUL bytes, a stray quote that closes one left open, JSON cut short), CR, LF and CRLF line ends mixed, a BOM, and
 the whole file cut at a random byte.
 """
 
@@ -29,7 +29,7 @@ from doseguard.results import OrderResult, Status
 COLUMNS = ("order_id", "patient_id", "drug", "dose", "volume", "concentration", "route", "frequency")
 COLUMNS += ("duration", "allergies", "notes")  # notes: not an order field, so it may hold line breaks
 CELL_LIMIT = 131_072
-DAMAGES = ("unclosed", "short", "long", "mid-quote", "huge", "not-utf8", "nul")
+DAMAGES = ("unclosed", "stray-close", "short", "long", "mid-quote", "huge", "not-utf8", "nul")
 JSON_DAMAGES = ("cut", "not-utf8", "nul", "not-object", "huge")
 
 
@@ -75,6 +75,8 @@ def csv_line(row: list[str]) -> bytes:
 def damaged_csv(row: list[str], damage: str | None) -> bytes:
     if damage == "unclosed":
         return csv_line(row[:-1]) + b',"' + row[-1].replace('"', "").replace("\n", " ").encode()
+    if damage == "stray-close":  # closes a quote left open earlier, right before the line end
+        return csv_line(row[:-1]) + b',x"'
     if damage == "short":
         return csv_line(row[:-1])
     if damage == "long":

@@ -411,6 +411,36 @@ def test_csv_stray_quote_closed_by_a_later_one_spoils_only_its_own_line(tmp_path
     assert records[3].data == {"order_id": "E", "dose": "1 mg", "allergies": "x", "notes": "a\nb"}
 
 
+def test_csv_free_text_cell_holding_whole_rows_is_an_error_and_they_are_read(tmp_path: Path) -> None:
+    # An unclosed quote in a column doseguard does not read (notes), closed by a stray quote at the end
+    # of a later line, is a legal record: the 100 mg order between them vanished into the notes.
+    data = b'order_id,dose,allergies,notes\nA,1000 mcg,none,"call me\nB,100 mg,none,x\nC,1 mg,none,x"\n'
+    path = write(tmp_path, "o.csv", data)
+    records = read(path)
+    assert [r.source for r in records] == [f"{path}:{n}" for n in (2, 3, 4)]
+    assert records[0].error is not None
+    assert "line 3 reads as a row of its own" in records[0].error
+    assert records[1].data == {"order_id": "B", "dose": "100 mg", "allergies": "none", "notes": "x"}
+    assert records[2].data == {"order_id": "C", "dose": "1 mg", "allergies": "none", "notes": 'x"'}
+
+
+def test_csv_free_text_cell_closed_by_a_stray_quote_on_an_order_line(tmp_path: Path) -> None:
+    data = b'order_id,dose,allergies,notes\nA,1000 mcg,none,"call me\nB,100 mg,none,x"\n'
+    records = read(write(tmp_path, "o.csv", data))
+    assert records[0].error is not None
+    assert records[1].data == {"order_id": "B", "dose": "100 mg", "allergies": "none", "notes": 'x"'}
+
+
+def test_csv_free_text_cell_over_several_lines_is_one_record(tmp_path: Path) -> None:
+    data = b'order_id,dose,notes\nA,1 mg,"first line, second part\nand, the last"\nB,1 mg,x\n'
+    path = write(tmp_path, "o.csv", data)
+    records = read(path)
+    assert [r.data for r in records] == [
+        {"order_id": "A", "dose": "1 mg", "notes": "first line, second part\nand, the last"},
+        {"order_id": "B", "dose": "1 mg", "notes": "x"},
+    ]
+
+
 def test_csv_quote_in_the_middle_of_a_cell_is_an_error(tmp_path: Path) -> None:
     path = write(tmp_path, "o.csv", b'order_id,dose\nA,"100"0 mcg\nB,1 mg\n')
     records = read(path)

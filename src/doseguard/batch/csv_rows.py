@@ -158,23 +158,27 @@ class CsvRecords:
         if rows == UNCLOSED:  # a quote was closed, and another opened
             self._quotes = 0
             return None
+        kept = self._lines if self._spool is None else []
         start, lines = self._start, self._taken()
         if rows == "oversized":
-            yield start, f"a quoted cell is over {SPOOLED_CELL_LIMIT} characters long"
+            yield (
+                start,
+                f"a quoted cell is over {SPOOLED_CELL_LIMIT} characters long (lines {start}-{self._end})",
+            )
             return None
         if isinstance(rows, list) and len(rows) == 1:
             checked = self._checked(rows[0])
             if isinstance(checked, str):  # a cell over the limit: one record, reading resumes after it
                 yield start, f"{checked} (lines {start}-{self._end})"
                 return None
-            broken = self._broken_field(checked)
+            broken = self._broken_field(checked) or self._row_inside(start, kept)
             if broken is None and (self.width is None or len(checked) == self.width):
                 yield start, checked
                 return None
         else:
             broken = None
         if broken is not None:
-            why = f"a line break in the {broken} cell"
+            why = broken
         else:
             why = rows if isinstance(rows, str) else "what follows is not one row of the header's width"
         yield start, f"a quote opened on this line is not closed on it ({why}); the next lines are read alone"
@@ -231,7 +235,19 @@ class CsvRecords:
         likely left open, and closed by a later one (which reads as a legal record: lost orders)."""
         for index in self.single_line:
             if index < len(cells) and ("\n" in cells[index] or "\r" in cells[index]):
-                return self.header[index]
+                return f"a line break in the {self.header[index]} cell"
+        return None
+
+    def _row_inside(self, start: int, lines: list[bytes]) -> str | None:
+        """A line inside a cell that reads as a whole row of the header's width: most likely an order
+        swallowed by a quote left open (in a free-text column doseguard does not read)."""
+        if self.width is None:
+            return None
+        for offset, line in enumerate(lines[1:], 1):
+            if line.count(b",") >= self.width - 1:
+                rows = _parse((_text(line),))
+                if isinstance(rows, list) and len(rows) == 1 and len(rows[0]) == self.width:
+                    return f"line {start + offset} reads as a row of its own"
         return None
 
     def _checked(self, cells: list[str]) -> list[str] | str:

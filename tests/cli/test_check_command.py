@@ -165,6 +165,47 @@ def test_a_duplicate_csv_header_exits_2(tmp_path: Path) -> None:
     assert "repeats the column(s) order_id" in done.stderr
 
 
+def csv_orders(tmp_path: Path, *rows: dict[str, Any] | str, name: str = "orders.csv") -> Path:
+    """A CSV of orders with the columns of STANDARD; a row given as text is written as it is."""
+    columns = ["order_id", *STANDARD, "allergies"]
+    lines = [",".join(columns)]
+    for row in rows:
+        lines.append(row if isinstance(row, str) else ",".join(str(row.get(c, "")) for c in columns))
+    path = tmp_path / name
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_a_csv_unclosed_quote_leaves_no_order_after_it_unchecked(tmp_path: Path) -> None:
+    # One unclosed quote swallowed every following row: 7 orders in, 3 results out, all pass, exit 0.
+    broken = ",".join(str(v) for v in order("Q4").values()) + ',"latex'
+    rows: list[dict[str, Any] | str] = [order("Q1"), order("Q2"), order("Q3"), broken]
+    rows += [order("Q5", dose="100 mg"), order("Q6", allergies="cobalt"), order("Q7")]
+    done = doseguard("check", csv_orders(tmp_path, *rows), "--format", "jsonl")
+    lines = results(done.stdout)
+    assert [line["source"].rsplit(":", 1)[1] for line in lines] == ["2", "3", "4", "5", "6", "7", "8"]
+    assert [line["status"] for line in lines] == [
+        "pass",
+        "pass",
+        "pass",
+        "invalid",
+        "flagged",
+        "flagged",
+        "pass",
+    ]
+    assert done.returncode == 1
+
+
+def test_a_csv_without_a_header_line_exits_2(tmp_path: Path) -> None:
+    # The one order was taken for the header: nothing checked, exit 0.
+    path = tmp_path / "orders.csv"
+    path.write_text(",".join(str(v) for v in order("A", dose="100 mg").values()) + "\n", encoding="utf-8")
+    done = doseguard("check", path)
+    assert done.returncode == 2
+    assert "the first line names no order field" in done.stderr
+    assert done.stdout == ""
+
+
 def test_an_unknown_option_value_exits_2(tmp_path: Path) -> None:
     assert doseguard("check", jsonl(tmp_path, PASSING), "--fail-on", "sometimes").returncode == 2
 
@@ -394,6 +435,23 @@ def test_stdin_json_lines_with_a_bom() -> None:
     result = invoke("check", "-", "--format", "jsonl", stdin=data)
     assert [d["order_id"] for d in results(result.stdout)] == ["CRIT"]
     assert result.exit_code == 1
+
+
+def test_process_substitution_is_an_input(tmp_path: Path) -> None:
+    # A named FIFO or <(...) was refused as "no such file".
+    first, second = jsonl(tmp_path, CRITICAL), jsonl(tmp_path, PASSING, name="more.jsonl")
+    done = subprocess.run(
+        ["bash", "-c", f'"{DOSEGUARD}" check <(cat "{first}") <(gzip -c "{second}") --format jsonl'],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert [(line["order_id"], line["status"]) for line in results(done.stdout)] == [
+        ("CRIT", "flagged"),
+        ("PASS", "pass"),
+    ]
+    assert done.returncode == 1
 
 
 # --- the example inputs -------------------------------------------------------------------------

@@ -282,11 +282,12 @@ def test_csv_empty_cells_are_kept_as_empty_text(tmp_path: Path) -> None:
     assert record.data == {"order_id": "A", "dose": "", "allergies": ""}
 
 
-def test_csv_short_row_leaves_the_missing_cells_out(tmp_path: Path) -> None:
-    path = write(tmp_path, "o.csv", b"order_id,patient_id,drug\nA,P1\n")
-    (record,) = read(path)
-    assert record.error is None
-    assert record.data == {"order_id": "A", "patient_id": "P1"}
+def test_csv_short_row_is_an_error_like_a_long_row(tmp_path: Path) -> None:
+    # A truncated line must not read its lost cells (here the cobalt allergy) as "not stated".
+    path = write(tmp_path, "o.csv", b"order_id,patient_id,allergies\nA,P1\nB,P2,cobalt\n")
+    records = read(path)
+    assert records[0] == InputRecord(f"{path}:2", None, "the row has 2 cells but the header has 3")
+    assert records[1].data == {"order_id": "B", "patient_id": "P2", "allergies": "cobalt"}
 
 
 def test_csv_row_with_too_many_cells_is_an_error_and_the_next_rows_are_read(tmp_path: Path) -> None:
@@ -322,14 +323,27 @@ def test_csv_utf8_text_is_read(tmp_path: Path) -> None:
 
 
 def test_csv_quoted_cells_with_commas_and_newlines(tmp_path: Path) -> None:
-    path = write(tmp_path, "o.csv", b'order_id,allergies\nA,"cobalt, latex"\nB,"a\nb"\nC,z\n')
+    path = write(tmp_path, "o.csv", b'order_id,allergies,notes\nA,"cobalt, latex",\nB,x,"a\nb"\nC,z,\n')
     records = read(path)
     assert [r.data for r in records] == [
-        {"order_id": "A", "allergies": "cobalt, latex"},
-        {"order_id": "B", "allergies": "a\nb"},
-        {"order_id": "C", "allergies": "z"},
+        {"order_id": "A", "allergies": "cobalt, latex", "notes": ""},
+        {"order_id": "B", "allergies": "x", "notes": "a\nb"},
+        {"order_id": "C", "allergies": "z", "notes": ""},
     ]
     assert records[2].source == f"{path}:5"
+
+
+def test_csv_line_break_in_an_order_field_is_an_error_and_the_lines_it_took_are_read(tmp_path: Path) -> None:
+    # An unclosed quote closed by a later one, right before a delimiter, is a legal CSV record of the
+    # header's width: it swallowed the 100 mg order silently. No order field holds a line break.
+    data = b'order_id,dose,allergies,notes\nA,1000 mcg,"latex\nB,100 mg,none,n\nC,1 mg,",x\n'
+    path = write(tmp_path, "o.csv", data)
+    records = read(path)
+    assert [r.source for r in records] == [f"{path}:{n}" for n in (2, 3, 4)]
+    assert records[0].error is not None
+    assert "line break in the allergies cell" in records[0].error
+    assert records[1].data == {"order_id": "B", "dose": "100 mg", "allergies": "none", "notes": "n"}
+    assert records[2].error is not None
 
 
 def test_csv_blank_lines_are_skipped(tmp_path: Path) -> None:
@@ -346,8 +360,7 @@ def test_csv_oversized_cell_is_an_error_record_and_reading_goes_on(tmp_path: Pat
     data = b'order_id,drug\nA,x\nB,"' + b"a" * 200_000 + b'"\nC,z\n'
     records = read(write(tmp_path, "o.csv", data))
     assert len(records) == 3
-    assert records[1].error is not None
-    assert records[1].error.startswith("CSV: field larger than field limit")
+    assert records[1].error == "the drug cell is 200000 characters long, over the limit of 131072"
     assert records[2].data == {"order_id": "C", "drug": "z"}
 
 
@@ -356,6 +369,101 @@ def test_csv_error_record_names_its_own_line(tmp_path: Path) -> None:
     path = write(tmp_path, "o.csv", data)
     sources = [r.source for r in read(path)]
     assert sources == [f"{path}:2", f"{path}:3", f"{path}:4"]
+
+
+def test_csv_oversized_cell_with_newlines_is_one_error_and_reading_resumes_after_it(tmp_path: Path) -> None:
+    # Python's csv field limit fired mid-cell and reading restarted inside it: its text became
+    # ~1,760 phantom orders, and the real next order got no result.
+    cell = b"note line, with a comma\n" * 6000  # 144,000 characters over 6,000 lines
+    data = b'order_id,drug,notes\nA,x,y\nB,x,"' + cell + b'"\nC,z,w\n'
+    path = write(tmp_path, "o.csv", data)
+    records = read(path)
+    assert [r.source for r in records] == [f"{path}:2", f"{path}:3", f"{path}:6004"]
+    message = "the notes cell is 144000 characters long, over the limit of 131072 (lines 3-6003)"
+    assert records[1].error == message
+    assert records[2].data == {"order_id": "C", "drug": "z", "notes": "w"}
+
+
+def test_csv_multiline_cell_is_named_by_its_first_line(tmp_path: Path) -> None:
+    path = write(tmp_path, "o.csv", b'order_id,notes\nA,"a\nb"\nC,z\n')
+    assert [r.source for r in read(path)] == [f"{path}:2", f"{path}:4"]
+
+
+def test_csv_unclosed_quote_does_not_swallow_the_rows_after_it(tmp_path: Path) -> None:
+    # One unclosed quote swallowed every following row: they got no result.
+    data = b'order_id,dose,allergies\nA,1000 mcg,none\nB,1000 mcg,"latex\nC,100 mg,none\nD,1000 mcg,cobalt\n'
+    path = write(tmp_path, "o.csv", data)
+    records = read(path)
+    assert [r.source for r in records] == [f"{path}:{n}" for n in (2, 3, 4, 5)]
+    assert records[1].error is not None
+    assert "quote" in records[1].error and "never closed" in records[1].error
+    assert records[2].data == {"order_id": "C", "dose": "100 mg", "allergies": "none"}
+    assert records[3].data == {"order_id": "D", "dose": "1000 mcg", "allergies": "cobalt"}
+
+
+def test_csv_stray_quote_closed_by_a_later_one_spoils_only_its_own_line(tmp_path: Path) -> None:
+    data = b'order_id,dose,allergies,notes\nB,1,"latex,\nC,100 mg,none,\nD,1,"cobalt,\nE,1 mg,x,"a\nb"\n'
+    path = write(tmp_path, "o.csv", data)
+    records = read(path)
+    assert [r.source for r in records] == [f"{path}:{n}" for n in (2, 3, 4, 5)]
+    assert [r.error is None for r in records] == [False, True, False, True]
+    assert records[1].data == {"order_id": "C", "dose": "100 mg", "allergies": "none", "notes": ""}
+    assert records[3].data == {"order_id": "E", "dose": "1 mg", "allergies": "x", "notes": "a\nb"}
+
+
+def test_csv_free_text_cell_holding_whole_rows_is_an_error_and_they_are_read(tmp_path: Path) -> None:
+    # An unclosed quote in a column doseguard does not read (notes), closed by a stray quote at the end
+    # of a later line, is a legal record: the 100 mg order between them vanished into the notes.
+    data = b'order_id,dose,allergies,notes\nA,1000 mcg,none,"call me\nB,100 mg,none,x\nC,1 mg,none,x"\n'
+    path = write(tmp_path, "o.csv", data)
+    records = read(path)
+    assert [r.source for r in records] == [f"{path}:{n}" for n in (2, 3, 4)]
+    assert records[0].error is not None
+    assert "line 3 reads as a row of its own" in records[0].error
+    assert records[1].data == {"order_id": "B", "dose": "100 mg", "allergies": "none", "notes": "x"}
+    assert records[2].data == {"order_id": "C", "dose": "1 mg", "allergies": "none", "notes": 'x"'}
+
+
+def test_csv_free_text_cell_closed_by_a_stray_quote_on_an_order_line(tmp_path: Path) -> None:
+    data = b'order_id,dose,allergies,notes\nA,1000 mcg,none,"call me\nB,100 mg,none,x"\n'
+    records = read(write(tmp_path, "o.csv", data))
+    assert records[0].error is not None
+    assert records[1].data == {"order_id": "B", "dose": "100 mg", "allergies": "none", "notes": 'x"'}
+
+
+def test_csv_free_text_cell_over_several_lines_is_one_record(tmp_path: Path) -> None:
+    data = b'order_id,dose,notes\nA,1 mg,"first line, second part\nand, the last"\nB,1 mg,x\n'
+    path = write(tmp_path, "o.csv", data)
+    records = read(path)
+    assert [r.data for r in records] == [
+        {"order_id": "A", "dose": "1 mg", "notes": "first line, second part\nand, the last"},
+        {"order_id": "B", "dose": "1 mg", "notes": "x"},
+    ]
+
+
+def test_csv_quote_in_the_middle_of_a_cell_is_an_error(tmp_path: Path) -> None:
+    path = write(tmp_path, "o.csv", b'order_id,dose\nA,"100"0 mcg\nB,1 mg\n')
+    records = read(path)
+    assert records[0].error == "CSV: ',' expected after '\"'"
+    assert records[1].data == {"order_id": "B", "dose": "1 mg"}
+
+
+def test_csv_cr_only_line_ends(tmp_path: Path) -> None:
+    path = write(tmp_path, "o.csv", b'order_id,notes\rA,x\rB,"a\rb"\rC,y')
+    records = read(path)
+    assert [(r.source, r.data) for r in records] == [
+        (f"{path}:2", {"order_id": "A", "notes": "x"}),
+        (f"{path}:3", {"order_id": "B", "notes": "a\rb"}),
+        (f"{path}:5", {"order_id": "C", "notes": "y"}),
+    ]
+
+
+def test_csv_without_a_header_line_is_an_input_error(tmp_path: Path) -> None:
+    # The only order was taken for the header and vanished: nothing checked, exit 0.
+    path = write(tmp_path, "o.csv", b"ORD-1,PT-1,cyanocobalamin,100 mg\n")
+    with pytest.raises(InputError) as info:
+        read(path)
+    assert info.value.message.startswith("the first line names no order field")
 
 
 # --- several inputs -----------------------------------------------------------------------------

@@ -8,11 +8,12 @@ number of its first record and how to name each record's source (``file:line``).
 
 from __future__ import annotations
 
-import csv
 import gzip
 import io
 import json
+import os
 import re
+import stat
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -21,8 +22,10 @@ from typing import IO, Any, cast
 
 import orjson
 
+from doseguard.batch.csv_rows import CsvRecords, physical_lines
 from doseguard.errors import InputError
 from doseguard.io.json_text import Unreadable, checked_document, load_clean
+from doseguard.orders.model import RECORD_FIELDS
 
 CHUNK_RECORDS = 2000
 READ_BLOCK = 1 << 20
@@ -102,26 +105,175 @@ def _groups_of_lines(body: bytes, size: int) -> Iterator[tuple[bytes, int]]:
 
 def input_format(path: str) -> str:
     """The format of a path by its extension (``.gz`` is read through)."""
-    name = path[:-3] if path.lower().endswith(".gz") else path
-    suffix = Path(name).suffix.lower()
-    if suffix not in FORMATS:
+    kind = _format_of(path)
+    if kind is None:
+        name = path[:-3] if path.lower().endswith(".gz") else path
+        suffix = Path(name).suffix.lower()
         raise InputError(
             path,
             f"unknown input format {suffix or '(no extension)'!r}: "
             "use .jsonl, .ndjson, .json or .csv (or .gz)",
         )
-    return FORMATS[suffix]
+    return kind
 
 
-def _open(path: str) -> tuple[IO[bytes], Callable[[], int]]:
-    """The file's bytes (decompressed) and a function telling how much of the file was read."""
+def _format_of(path: str) -> str | None:
+    name = path[:-3] if path.lower().endswith(".gz") else path
+    return FORMATS.get(Path(name).suffix.lower())
+
+
+def is_stream(path: str) -> bool:
+    """A FIFO, ``<(...)`` or a device: read as it comes, its format sniffed unless its name says it."""
+    try:
+        mode = Path(path).stat().st_mode
+    except OSError:
+        return False
+    return not stat.S_ISREG(mode) and not stat.S_ISDIR(mode)
+
+
+@dataclass
+class _Input:
+    """An opened input: its bytes (decompressed), how much of it was read, and, for a regular file,
+    what it was when opened (to tell that it changed while it was read)."""
+
+    name: str
+    kind: str
+    stream: IO[bytes]
+    tell: Callable[[], int]
+    raw: IO[bytes] | None = None
+    opened: os.stat_result | None = None
+
+    def check_unchanged(self) -> None:
+        """A file truncated, grown or rewritten while it was read gave some of its records, or records of
+        two versions: the run must not end as if it were checked whole."""
+        if self.raw is None or self.opened is None:
+            return
+        now = os.fstat(self.raw.fileno())
+        if (now.st_size, now.st_mtime_ns) != (self.opened.st_size, self.opened.st_mtime_ns):
+            raise InputError(
+                self.name,
+                f"the file changed while it was read ({self.opened.st_size} bytes when opened, "
+                f"{now.st_size} when reading ended, {self.raw.tell()} read): its results are incomplete",
+            )
+
+
+def _open(path: str) -> _Input:
+    """The input's bytes (decompressed), its format, and a function telling how much of it was read."""
+    if path == STDIN:
+        return _sniffed("<stdin>", sys.stdin.buffer)
+    stream = is_stream(path)
+    kind = "" if stream and _format_of(path) is None else input_format(path)
     try:
         raw = Path(path).open("rb")  # noqa: SIM115 (the caller closes it)
     except OSError as error:
         raise InputError(path, error.strerror or str(error)) from None
+    if not kind:
+        return _sniffed(path, raw)
+    if stream:
+        counted = _Counted(raw)
+        raw_stream: IO[bytes] = cast(IO[bytes], counted)
+        if path.lower().endswith(".gz"):
+            raw_stream = cast(IO[bytes], gzip.GzipFile(fileobj=counted, mode="rb"))
+        return _Input(path, kind, raw_stream, counted.tell)
+    opened = os.fstat(raw.fileno())
     if path.lower().endswith(".gz"):
-        return cast(IO[bytes], gzip.GzipFile(fileobj=raw, mode="rb")), raw.tell
-    return raw, raw.tell
+        unzipped = cast(IO[bytes], gzip.GzipFile(fileobj=raw, mode="rb"))
+        return _Input(path, kind, unzipped, raw.tell, raw, opened)
+    return _Input(path, kind, raw, raw.tell, raw, opened)
+
+
+def _sniffed(name: str, raw: IO[bytes]) -> _Input:
+    """stdin or a FIFO, streamed (not read whole: that held 1.36 GB for a 690 MB input and checked
+    nothing until the producer closed), gzip recognised by its magic, the format by the first byte."""
+    counted = _Counted(raw)
+    head = _head(counted)
+    stream: IO[bytes] = cast(IO[bytes], _Counted(counted, head))
+    if head.startswith(b"\x1f\x8b"):
+        unzipped = gzip.GzipFile(fileobj=cast(IO[bytes], _Counted(counted, head)), mode="rb")
+        head = _head(unzipped)
+        stream = cast(IO[bytes], _Counted(unzipped, head))
+    kind = _sniff(head)
+    if kind == "jsonl_or_json":
+        start = _first_line(stream)
+        stream = cast(IO[bytes], _Counted(stream, start))
+        line = start[: start.find(b"\n") + 1 or len(start)]
+        try:
+            first = orjson.loads(line.removeprefix(b"\xef\xbb\xbf"))
+        except orjson.JSONDecodeError:  # a document on several lines (or a bad first line): read whole
+            data = stream.read()
+            stream = io.BytesIO(data)
+            kind = "json" if _is_bundle(data) else "jsonl"
+        else:
+            bundle = isinstance(first, dict) and first.get("resourceType") == "Bundle"
+            kind = "json" if bundle else "jsonl"
+    return _Input(name, kind, stream, counted.tell)
+
+
+_Readable = IO[bytes] | io.RawIOBase | gzip.GzipFile
+
+
+def _head(stream: _Readable) -> bytes:
+    """Enough of a stream's start to sniff: its first byte that is not a BOM or blank, or all of it."""
+    head = b""
+    while len(head) < 2 or not head.removeprefix(b"\xef\xbb\xbf").strip():
+        part = stream.read(READ_BLOCK)
+        if not part:
+            break
+        head += part
+    return head
+
+
+def _first_line(stream: IO[bytes]) -> bytes:
+    parts: list[bytes] = []
+    while part := stream.read(READ_BLOCK):
+        parts.append(part)
+        if b"\n" in part:
+            break
+    return b"".join(parts)
+
+
+class _Counted(io.RawIOBase):
+    """A stream read as it comes (one read of the source per read: a pipe's data is handed on when it
+    arrives, not when a block fills), replaying ``head`` first and counting the bytes it hands on."""
+
+    def __init__(self, source: _Readable, head: bytes = b"") -> None:
+        self._source = source
+        self._read = getattr(source, "read1", source.read)
+        self._head = memoryview(head)
+        self._count = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._count
+
+    def readinto(self, buffer: Any) -> int:
+        data: bytes | memoryview
+        if self._head:  # a memoryview: a long first line is not copied again at every read
+            data, self._head = self._head[: len(buffer)], self._head[len(buffer) :]
+        else:
+            data = self._read(len(buffer))
+        buffer[: len(data)] = data
+        self._count += len(data)
+        return len(data)
+
+
+def _csv_header(name: str, cells: list[str]) -> tuple[str, ...]:
+    """The column names ("Order ID", "order_id" and "ORDER_ID" are one). A header naming no order
+    field is refused: it is most likely the first order of a file without a header line."""
+    header = tuple(re.sub(r"[\s\-]+", "_", cell.strip().lower()) for cell in cells)
+    if not set(header) & set(RECORD_FIELDS):
+        shown = ",".join(cells)
+        raise InputError(
+            name,
+            "the first line names no order field (order_id, patient_id, drug, dose, ...): "
+            f"a CSV needs a header line; it reads {shown[:80]!r}",
+        )
+    duplicates = sorted({cell for cell in header if header.count(cell) > 1})
+    if duplicates:
+        raise InputError(name, f"the header repeats the column(s) {', '.join(duplicates)}")
+    return header
 
 
 def _sniff(head: bytes) -> str:
@@ -144,7 +296,7 @@ class ChunkReader:
         self._done_bytes = 0
 
     def total_bytes(self) -> int | None:
-        if STDIN in self.paths:
+        if STDIN in self.paths or any(map(is_stream, self.paths)):
             return None
         return sum(Path(p).stat().st_size for p in self.paths)
 
@@ -158,32 +310,28 @@ class ChunkReader:
         return chunk
 
     def _read(self, path: str) -> Iterator[Chunk]:
-        if path == STDIN:
-            data = sys.stdin.buffer.read()
-            kind = _sniff(data[:4096])
-            stream: IO[bytes] = io.BytesIO(data)
-            tell = stream.tell
-            name = "<stdin>"
-            if kind == "jsonl_or_json":
-                kind = "json" if _is_bundle(data) else "jsonl"
-        else:
-            kind = input_format(path)
-            stream, tell = _open(path)
-            name = path
+        source = _open(path)
+        name, stream, tell = source.name, source.stream, source.tell
         with stream:
             try:
-                if kind == "jsonl":
+                if source.kind == "jsonl":
                     yield from self._lines(name, stream, tell)
-                elif kind == "csv":
+                elif source.kind == "csv":
                     yield from self._rows(name, stream, tell)
                 else:
                     yield from self._json(name, stream, tell)
+                source.check_unchanged()
             except (OSError, EOFError, gzip.BadGzipFile) as error:
+                source.check_unchanged()  # a file cut short while read is unreadable for that reason
                 raise InputError(path, f"cannot read: {error}") from None
+            finally:
+                if source.raw is not None and source.raw is not stream:
+                    source.raw.close()
         self._done_bytes = self.bytes_read
 
     def _lines(self, name: str, stream: IO[bytes], tell: Callable[[], int]) -> Iterator[Chunk]:
         pending = b""
+        parts: list[bytes] = []  # a line longer than a block, gathered (concatenation is quadratic)
         line = 1
         first = True
         while True:
@@ -194,50 +342,45 @@ class ChunkReader:
                 first = False
             if not block:
                 break
-            data = pending + block
-            cut = data.rfind(b"\n")
+            cut = block.rfind(b"\n")
             if cut < 0:
-                pending = data
+                parts.append(block)
                 continue
+            if parts:
+                data, cut = b"".join((pending, *parts, block)), cut + len(pending) + sum(map(len, parts))
+                parts = []
+            else:
+                data, cut = pending + block, cut + len(pending)
             body, pending = data[:cut], data[cut + 1 :]
             for part, count in _groups_of_lines(body, self.chunk_records):
                 yield self._chunk("text", name, [part], first_line=line)
                 line += count
+        pending = b"".join((pending, *parts))
         if pending:
             yield self._chunk("text", name, [pending], first_line=line)
 
     def _rows(self, name: str, stream: IO[bytes], tell: Callable[[], int]) -> Iterator[Chunk]:
-        text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="surrogateescape", newline="")
-        reader = csv.reader(text)
-        try:
-            header = next(reader)
-        except StopIteration:
+        reader = CsvRecords()
+        rows = reader.rows(physical_lines(stream))
+        first = next(rows, None)
+        if first is None:
             return
-        except csv.Error as error:
-            raise InputError(name, f"CSV header: {error}") from None
-        # "Order ID", "order_id" and "ORDER_ID" all name the same column.
-        header = [re.sub(r"[\s\-]+", "_", cell.strip().lower()) for cell in header]
-        duplicates = sorted({cell for cell in header if header.count(cell) > 1})
-        if duplicates:
-            raise InputError(name, f"the header repeats the column(s) {', '.join(duplicates)}")
+        line, cells = first
+        if isinstance(cells, str):
+            raise InputError(name, f"CSV header (line {line}): {cells}")
+        header = _csv_header(name, cells)
+        reader.width, reader.header = len(header), header
+        reader.single_line = frozenset(i for i, cell in enumerate(header) if cell in RECORD_FIELDS)
         items: list[tuple[int, list[str] | str]] = []
-        while True:
-            try:
-                row = next(reader)
-            except StopIteration:
-                break
-            except csv.Error as error:  # one malformed row; the reader goes on with the next line
-                items.append((reader.line_num, f"CSV: {error}"))
-            else:
-                if row:
-                    items.append((reader.line_num, row))
+        for item in rows:
+            items.append(item)
             if len(items) >= self.chunk_records:
                 self.bytes_read = self._done_bytes + tell()
-                yield self._chunk("rows", name, items, header=tuple(header))
+                yield self._chunk("rows", name, items, header=header)
                 items = []
         self.bytes_read = self._done_bytes + tell()
         if items:
-            yield self._chunk("rows", name, items, header=tuple(header))
+            yield self._chunk("rows", name, items, header=header)
 
     def _json(self, name: str, stream: IO[bytes], tell: Callable[[], int]) -> Iterator[Chunk]:
         """A JSON array of orders (streamed), or one object: an order or a FHIR Bundle (read whole)."""

@@ -23,7 +23,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 
 from doseguard import __version__
-from doseguard.batch.chunks import STDIN, ChunkReader, input_format
+from doseguard.batch.chunks import STDIN, ChunkReader, input_format, is_stream
 from doseguard.batch.runner import BatchOptions, WorkerStartError, run_batch, usable_cores
 from doseguard.cli import stdio
 from doseguard.cli.common import (
@@ -161,7 +161,7 @@ def check(
     may be a FHIR Bundle.
     """
     for path in inputs:
-        if path != STDIN:
+        if path != STDIN and not is_stream(path):  # a FIFO or <(...) is read as it comes, sniffed
             try:
                 input_format(path)
             except InputError as error:

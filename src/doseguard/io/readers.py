@@ -86,12 +86,20 @@ def object_record(source: str, value: Any, resources: Mapping[str, Any] | None) 
 def _from_row(source: str, header: tuple[str, ...], row: list[str] | str) -> InputRecord:
     if isinstance(row, str):
         return InputRecord(source, error=row)
-    if len(row) > len(header):
+    if len(row) != len(header):  # a short row is a truncated line, not cells "not stated"
         return InputRecord(source, error=f"the row has {len(row)} cells but the header has {len(header)}")
-    if any(_has_surrogates(cell) for cell in row):
+    if _has_surrogates(row):
         return InputRecord(source, error="not UTF-8 text")
-    return InputRecord(source, dict(zip(header, row, strict=False)))
+    return InputRecord(source, dict(zip(header, row, strict=True)))
 
 
-def _has_surrogates(text: str) -> bool:
-    return any("\udc80" <= ch <= "\udcff" for ch in text)
+def _has_surrogates(cells: list[str]) -> bool:
+    """Bytes that were not UTF-8 (decoded as lone surrogates), tested in C, not character by character."""
+    text = "".join(cells)
+    if text.isascii():
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False

@@ -594,3 +594,21 @@ def test_json_array_elements_spanning_read_blocks(tmp_path: Path, monkeypatch: p
 def test_a_single_json_object_with_a_repeated_key_is_invalid(tmp_path: Path) -> None:
     record = only(read(write(tmp_path, "o.json", b'{"order_id": "A", "dose": "1 mg", "dose": "1 mcg"}')))
     assert [p.field for p in record.problems] == ["dose"]
+
+
+@pytest.mark.parametrize("depth", [995, 1010, 1020])
+def test_a_json_line_nested_as_deep_as_orjson_reads_spoils_only_itself(tmp_path: Path, depth: int) -> None:
+    """orjson reads up to 1024 levels, the standard library (asked to look for repeated keys) fewer:
+    its RecursionError escaped, killed every worker that read the line and then the whole run."""
+    deep = b'{"a": ' * depth + b"1" + b"}" * depth
+    lines = [
+        b'{"order_id": "A", "patient_id": "P", "drug": "x", "dose": "1 mg", "dose": "2 mg", "x": '
+        + deep
+        + b"}",
+        b'{"order_id": "B", "patient_id": "P", "drug": "x", "x": ' + deep + b"}",
+        b'{"order_id": "C"}',
+    ]
+    a, b, c = read(write(tmp_path, "o.jsonl", b"\n".join(lines)))
+    assert a.error is not None and "nested too deeply" in a.error
+    assert b.error is None or "nested too deeply" in b.error
+    assert c.data == {"order_id": "C"}

@@ -1029,6 +1029,96 @@ def test_an_order_not_to_give_the_drug_is_not_checked() -> None:
     assert mapped(order(doNotPerform=False))["order_id"] == "MR-1"
 
 
+@pytest.mark.parametrize("value", ["true", 1, "yes", [True], {"value": True}])
+def test_a_do_not_perform_that_is_not_a_boolean_is_not_read_as_false(value: Any) -> None:
+    """doNotPerform is a modifier: "true" (a string, as some exporters write it) was read as not true,
+    and an order NOT to give the drug was checked (and passed) as an order to give it."""
+    assert "true or false" in problems(order(doNotPerform=value))["MedicationRequest.doNotPerform"]
+
+
+@pytest.mark.parametrize("value", ["Entered-In-Error", "entered_in_error", "void", "", 7, ["active"], None])
+def test_a_status_that_is_not_an_r4_status_is_refused(value: Any) -> None:
+    """status is a modifier (entered-in-error says the resource is a mistake): a status that is not one
+    of R4's codes, or none, could be that, so the order is not checked as if it were active."""
+    resource = order(status=value)
+    if value is None:
+        del resource["status"]
+    assert "MedicationRequest.status" in problems(resource)
+
+
+@pytest.mark.parametrize("value", ["Order", "prescription", 3, ""])
+def test_an_intent_that_is_not_an_r4_intent_is_refused(value: Any) -> None:
+    assert "MedicationRequest.intent" in problems(order(intent=value))
+
+
+@pytest.mark.parametrize(
+    "intent",
+    [
+        "proposal",
+        "plan",
+        "order",
+        "original-order",
+        "reflex-order",
+        "filler-order",
+        "instance-order",
+        "option",
+    ],
+)
+def test_orders_of_every_r4_intent_are_checked(intent: str) -> None:
+    assert mapped(order(intent=intent))["order_id"] == "MR-1"
+
+
+def test_a_second_dose_in_dose_and_rate_is_not_dropped() -> None:
+    """Only doseAndRate[0] was read: an ordered 10 mg in doseAndRate[1] was never checked."""
+    resource = order()
+    dosage(resource)["doseAndRate"] = [
+        {"type": {"text": "calculated"}, "doseQuantity": quantity(1000, "ug")},
+        {"type": {"text": "ordered"}, "doseQuantity": quantity(10, "mg")},
+    ]
+    assert f"{D}.doseAndRate" in problems(resource)
+
+
+def test_a_second_dose_and_rate_with_only_a_rate_is_read() -> None:
+    resource = order()
+    dosage(resource)["doseAndRate"] = [
+        {"doseQuantity": quantity(1000, "ug")},
+        {"rateQuantity": quantity(1, "mL")},
+    ]
+    assert mapped(resource)["dose"] == "1000 mcg"
+
+
+@pytest.mark.parametrize(
+    "codings",
+    [
+        [{"system": RXNORM, "code": "11248"}, {"system": RXNORM, "code": "5493"}],
+        [
+            {"system": RXNORM, "code": "309594"},
+            {"system": SNOMED, "code": "1", "display": "Hydroxocobalamin 1mg/1mL"},
+        ],
+    ],
+)
+def test_codings_that_name_different_drugs_are_refused(codings: list[dict[str, Any]]) -> None:
+    """The first known RxNorm coding won: a concept coded cyanocobalamin and hydroxocobalamin (other
+    products, other regimens) was checked as cyanocobalamin."""
+    assert "MedicationRequest.medicationCodeableConcept" in problems(with_concept({"coding": codings}))
+
+
+def test_codings_and_text_that_name_different_drugs_are_refused() -> None:
+    concept = {"text": "Hydroxocobalamin 1 mg/mL injection", "coding": [{"system": RXNORM, "code": "309594"}]}
+    assert "MedicationRequest.medicationCodeableConcept" in problems(with_concept(concept))
+
+
+def test_codings_that_agree_are_read() -> None:
+    concept = {
+        "text": "Cyanocobalamin 1000 mcg/mL injection",
+        "coding": [
+            {"system": RXNORM, "code": "309594"},
+            {"system": SNOMED, "code": "1", "display": "Cyanocobalamin"},
+        ],
+    }
+    assert mapped(with_concept(concept))["drug"] == "cyanocobalamin"
+
+
 @pytest.mark.parametrize("kind", ["Patient", "MedicationStatement", None])
 def test_a_resource_that_is_not_a_medication_request_is_a_problem(kind: str | None) -> None:
     resource = order(resourceType=kind)

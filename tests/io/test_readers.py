@@ -660,6 +660,31 @@ def test_json_array_elements_are_cut_exactly(tmp_path: Path, data: bytes, errors
     assert [r.error is not None or bool(r.problems) for r in records] == errors
 
 
+@pytest.mark.parametrize(
+    "data",
+    [
+        # a string left open: JSON strings hold no raw new line, so it ends at the line's end
+        b'[\n{"order_id": "A", "dose": "1 mg},\n{"order_id": "B"},\n{"order_id": "C"}\n]',
+        b'[\n{"order_id": "A", "dose: "1 mg"},\n{"order_id": "B"},\n{"order_id": "C"}\n]',
+        b'[\r\n{"order_id": "A", "dose": "1 mg},\r\n{"order_id": "B"},\r\n{"order_id": "C"}\r\n]',
+        b'[\n {\n  "order_id": "A",\n  "dose": "1 mg,\n  "route": "IM"\n },\n {"order_id": "B"},\n {"order_id": "C"}\n]',
+        # a closing brace left out: an object cannot start where a key or a comma must come
+        b'[\n{"order_id": "A", "dose": "1 mg",\n{"order_id": "B"},\n{"order_id": "C"}\n]',
+        b'[\n{"order_id": "A", "dose": "1 mg"\n{"order_id": "B"},\n{"order_id": "C"}\n]',
+        b'[\n {\n  "order_id": "A",\n  "dose": "1 mg"\n ,\n {\n  "order_id": "B"\n },\n {"order_id": "C"}\n]',
+        # a comma left out between two elements
+        b'[{"order_id": "A"} {"order_id": "B"}, {"order_id": "C"}]',
+    ],
+)
+def test_a_broken_json_array_element_does_not_swallow_the_next_ones(tmp_path: Path, data: bytes) -> None:
+    """An element with an unclosed string or a missing brace was merged with every later element into
+    one invalid record: those orders were never checked, and the count of results was wrong."""
+    bad, b, c = read(write(tmp_path, "o.json", data))
+    assert bad.error is not None or bad.problems
+    assert (b.data, c.data) == ({"order_id": "B"}, {"order_id": "C"})
+    assert (b.source.endswith(":[2]"), c.source.endswith(":[3]")) == (True, True)
+
+
 def test_json_array_elements_spanning_read_blocks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Elements and strings cut by the end of a read block are read whole."""
     from doseguard.batch import chunks  # noqa: PLC0415
@@ -677,3 +702,21 @@ def test_json_array_elements_spanning_read_blocks(tmp_path: Path, monkeypatch: p
 def test_a_single_json_object_with_a_repeated_key_is_invalid(tmp_path: Path) -> None:
     record = only(read(write(tmp_path, "o.json", b'{"order_id": "A", "dose": "1 mg", "dose": "1 mcg"}')))
     assert [p.field for p in record.problems] == ["dose"]
+
+
+@pytest.mark.parametrize("depth", [995, 1010, 1020])
+def test_a_json_line_nested_as_deep_as_orjson_reads_spoils_only_itself(tmp_path: Path, depth: int) -> None:
+    """orjson reads up to 1024 levels, the standard library (asked to look for repeated keys) fewer:
+    its RecursionError escaped, killed every worker that read the line and then the whole run."""
+    deep = b'{"a": ' * depth + b"1" + b"}" * depth
+    lines = [
+        b'{"order_id": "A", "patient_id": "P", "drug": "x", "dose": "1 mg", "dose": "2 mg", "x": '
+        + deep
+        + b"}",
+        b'{"order_id": "B", "patient_id": "P", "drug": "x", "x": ' + deep + b"}",
+        b'{"order_id": "C"}',
+    ]
+    a, b, c = read(write(tmp_path, "o.jsonl", b"\n".join(lines)))
+    assert a.error is not None and "nested too deeply" in a.error
+    assert b.error is None or "nested too deeply" in b.error
+    assert c.data == {"order_id": "C"}

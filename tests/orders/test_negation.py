@@ -203,3 +203,33 @@ def test_allergies_give_no_negated_terms_and_conditions_no_affirmed_allergy_term
     assert "negated_allergy_terms" not in facts
     assert "leber's" in facts["negated_condition_terms"]
     assert "leber's" not in facts.get("affirmed_condition_terms", [])
+
+
+@pytest.mark.parametrize(
+    ("items", "field", "named"),
+    [
+        # a cue inside a phrase that says the thing may be present (NegEx's pseudo-negations)
+        (["LHON cannot be excluded"], "conditions", "lhon"),
+        (["LHON cannot be ruled out"], "conditions", "lhon"),
+        (["LHON can not be ruled out"], "conditions", "lhon"),
+        (["LHON can't be excluded"], "conditions", "lhon"),
+        (["LHON could not be ruled out"], "conditions", "lhon"),
+        (["not excluded: LHON"], "conditions", "lhon"),
+        (["not ruled out: Leber's hereditary optic neuropathy"], "conditions", "leber's"),
+        (["LHON has not been excluded"], "conditions", "lhon"),
+        (["no improvement despite treatment of Leber's"], "conditions", "leber's"),
+        (["no change in LHON"], "conditions", "lhon"),
+        (["cobalt allergy cannot be excluded"], "allergies", "cobalt"),
+        (["not only nickel but cobalt"], "allergies", "cobalt"),
+        (["not excluded cobalt allergy"], "allergies", "cobalt"),
+    ],
+)
+def test_a_phrase_that_leaves_the_term_possible_does_not_negate_it(
+    items: list[str], field: str, named: str
+) -> None:
+    """ "LHON cannot be excluded" read "excluded" as a negation of LHON, and "not excluded: LHON" read
+    "not" as one: a possible Leber's disease was taken as absent and cyanocobalamin passed."""
+    facts = normalise(**{field: items}).facts
+    kind = "allergy" if field == "allergies" else "condition"
+    assert named in facts[f"affirmed_{kind}_terms"]
+    assert named not in facts.get(f"negated_{kind}_terms", [])

@@ -405,14 +405,45 @@ def test_a_mapping_is_not_a_list() -> None:
 
 
 @pytest.mark.parametrize(
-    ("name", "suggestion"),
-    [("dosage", "dose"), ("Dose", "dose"), ("frequncy", "frequency"), ("allergy", "allergies")],
+    ("name", "field"),
+    [
+        ("Allergies", "allergies"),
+        ("ALLERGIES", "allergies"),
+        ("allergy", "allergies"),
+        ("Red Flags", "red_flags"),
+        ("conditions\u200b", "conditions"),
+        ("\uff41llergies", "allergies"),  # full-width a
+        ("product-concentration", "product_concentration"),
+        ("Dose", "dose"),
+        ("dose ", "dose"),
+        ("alergies", "allergies"),  # misspelt, and the record states no allergies
+        ("frequncy", "frequency"),
+    ],
 )
-def test_unknown_field_is_a_warning_with_a_did_you_mean(name: str, suggestion: str) -> None:
-    order = normalise(**{name: "1000 mcg"})
-    assert order.warnings == (f"unknown field {name!r} ignored (did you mean {suggestion!r}?)",)
-    assert name not in order.facts
-    assert "dose_mcg" not in order.facts
+def test_a_field_written_another_way_is_refused_not_ignored(name: str, field: str) -> None:
+    """ "Allergies": ["cobalt"] was ignored with a warning and the order passed: the cobalt allergy, a
+    contraindication, was never checked. A key that reads as a field (case, width, invisible
+    characters, separators, singular), or a misspelling of a field the record does not state, makes
+    the order invalid, naming the key."""
+    with pytest.raises(InvalidOrderError) as caught:
+        normalise(**{name: ["cobalt"] if field in ("allergies", "red_flags", "conditions") else "1 mg"})
+    (problem,) = caught.value.problems
+    assert problem.field == name and repr(field) in problem.message
+
+
+@pytest.mark.parametrize(("name", "stated"), [("Dose", "dose"), ("Allergies", "allergies")])
+def test_a_field_written_twice_in_two_ways_is_refused(name: str, stated: str) -> None:
+    value = ["latex"] if stated == "allergies" else "1000 mcg"
+    other = ["cobalt"] if stated == "allergies" else "100000 mcg"
+    with pytest.raises(InvalidOrderError) as caught:
+        normalise(**{stated: value, name: other})
+    assert [p.field for p in caught.value.problems] == [name]
+
+
+def test_a_close_name_beside_the_field_itself_is_a_warning() -> None:
+    order = normalise(dose="1000 mcg", dosage="1000 mcg")
+    assert order.warnings == ("unknown field 'dosage' ignored (did you mean 'dose'?)",)
+    assert order.facts["dose_mcg"] == 1000
 
 
 def test_unknown_field_without_a_close_match_is_a_plain_warning() -> None:
@@ -420,7 +451,7 @@ def test_unknown_field_without_a_close_match_is_a_plain_warning() -> None:
 
 
 def test_every_unknown_field_is_warned_about() -> None:
-    assert len(normalise(dosage="1 mg", notes="x", prescriber="y").warnings) == 3
+    assert len(normalise(dose="1 mg", dosage="1 mg", notes="x", prescriber="y").warnings) == 3
 
 
 # --- drugs --------------------------------------------------------------------------------------

@@ -425,12 +425,18 @@ MAX_DEPTH = 32
 refused before any parser sees it (a streaming item builder once turned a 200 kB file of nested brackets
 into 24 GB of memory)."""
 
-_STRING = rb'"[^"\\]*+(?:\\.[^"\\]*+)*+"'
+_BODY = rb'[^"\\\n]*+(?:\\[^\n][^"\\\n]*+)*+'
+_STRING = rb'"%b"' % _BODY
 # What may be passed over inside an element (strings whole) up to the next bracket, and at the top
-# level of the array up to the next bracket or comma; a string cut by the end of a block stops it.
+# level of the array up to the next bracket or comma; a string cut by the end of a block stops it,
+# and so does a string that meets a raw new line (JSON strings hold none: the string was left open).
 _SKIP_INSIDE = re.compile(rb'(?:[^"\[\]{}]++|%b)*+' % _STRING, re.S)
 _SKIP_TOP = re.compile(rb'(?:[^"\[\]{},]++|%b)*+' % _STRING, re.S)
+_STRING_BODY = re.compile(_BODY)
 _OPEN, _COMMA, _QUOTE, _BRACE = frozenset(b"[{"), ord(","), ord('"'), ord("}")
+_LEFT_BRACE, _COLON, _BACKSLASH, _NEW_LINE = (ord(c) for c in "{:\\\n")
+_SPACE = frozenset(b" \t\r\n")
+_SPACE_BYTE = ord(" ")
 
 
 def _array_items(stream: IO[bytes]) -> Iterator[bytes | _Unreadable]:
@@ -463,11 +469,25 @@ def _array_items(stream: IO[bytes]) -> Iterator[bytes | _Unreadable]:
             opened = True
         while True:
             pos = (_SKIP_INSIDE if inside else _SKIP_TOP).match(buffer, pos).end()  # type: ignore[union-attr]
-            if pos >= len(buffer) or buffer[pos] == _QUOTE:
-                break  # the block ended, or ended inside a string: read on
+            if pos >= len(buffer):
+                break  # the block ended: read on
             char = buffer[pos]
+            if char == _QUOTE:
+                end = _STRING_BODY.match(buffer, pos + 1).end()  # type: ignore[union-attr]
+                if end >= len(buffer) or (buffer[end] == _BACKSLASH and end + 1 >= len(buffer)):
+                    break  # the block ended inside a string: read on
+                pos += 1  # a raw new line ends an unclosed string: read on after its quote
+                continue
             pos += 1
             if char in _OPEN:
+                after = buffer[pos - 2] if pos - 2 >= start else -1  # '"dose": {' nearly always
+                colon = after == _COLON or (after == _SPACE_BYTE and buffer[pos - 3] == _COLON)
+                cut = None if colon else _starts_another(buffer, start, pos - 1, inside)
+                if cut is not None:  # the element was left unclosed, or a comma left out
+                    yield cut
+                    start, deepest = pos - 1, 1
+                    inside.clear()
+                    commas += 1
                 inside.append(char)
                 deepest = max(deepest, len(inside) + 1)
             elif inside:
@@ -491,6 +511,37 @@ def _array_items(stream: IO[bytes]) -> Iterator[bytes | _Unreadable]:
             if buffer[start:].strip()
             else "the file ends before the array is closed (truncated?)"
         )
+
+
+def _starts_another(buffer: bytearray, start: int, at: int, inside: bytearray) -> Unreadable | None:
+    """The element that began at ``start`` refused, if the bracket at ``at`` cannot belong to it
+    and so starts the next element; else None.
+
+    At the array's level a bracket after a closed element starts another (a comma left out). Inside
+    an object a bracket may only follow a colon: one at the start of a line where a key or a comma
+    must come (``"dose": "1 mg",`` then ``{"order_id": ...`` on the next line) is the next element,
+    and the element before it was left unclosed, or it would merge every later element into itself.
+    (Elsewhere inside an element a misplaced bracket spoils only that element, as before.)
+    """
+    index, line_start = at - 1, False
+    while index >= start and buffer[index] in _SPACE:
+        line_start = line_start or buffer[index] == _NEW_LINE
+        index -= 1
+    if index < start:
+        return None  # the element's first bracket
+    if not inside:
+        return Unreadable("not JSON: no comma between this element and the next")
+    if line_start and inside[-1] == _LEFT_BRACE and buffer[index] != _COLON:
+        element = bytes(buffer[start:at]).strip()
+        return Unreadable(
+            f"not JSON: the element is not closed before the next one starts (after {_shown_end(element)})"
+        )
+    return None
+
+
+def _shown_end(element: bytes) -> str:
+    text = element.decode("utf-8", "replace").splitlines()[-1].strip()
+    return repr(text if len(text) <= 40 else f"...{text[-37:]}")
 
 
 def _close(inside: bytearray, closer: int) -> None:

@@ -46,8 +46,12 @@ in the Bundle as ``MedicationRequest.medicationReference.resolve()...``). Refuse
 - a resource that is not a MedicationRequest; no ``id``; no ``subject`` Patient; no medication;
 - ``status`` ``entered-in-error`` (the resource records a mistake, not an order) and
   ``doNotPerform: true`` (an order *not* to give the drug). Other statuses (draft, active, on-hold,
-  completed, stopped, cancelled, unknown) are checked: an audit wants to see errors in any order that
-  was written;
+  completed, stopped, cancelled, unknown) and every R4 intent (plan, proposal, option, ...) are
+  checked: an audit wants to see errors in any order that was written. These are modifier elements,
+  so a value that is not exactly R4's (no status, "Entered-In-Error", an intent not in R4, a
+  doNotPerform that is not a JSON boolean) is refused too;
+- more than one dose in ``doseAndRate`` (only one can be checked); a medication concept whose codes,
+  text and displays name different known ingredients (cyanocobalamin and hydroxocobalamin);
 - more than one ``dosageInstruction`` (a plan in phases: each phase must be checked on its own, and
   checking only the first would pass the rest unseen);
 - a ``doseRange`` or a quantity with a ``comparator`` (not a dose that can be checked); a unit that is
@@ -202,6 +206,21 @@ _DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
 MEDICATION_REQUEST = "MedicationRequest"
 DOSAGE = f"{MEDICATION_REQUEST}.dosageInstruction[0]"
 NOT_CHECKED_STATUSES = {"entered-in-error": "the resource records a mistake, not an order"}
+R4_STATUSES = (
+    "active",
+    "on-hold",
+    "cancelled",
+    "completed",
+    "entered-in-error",
+    "stopped",
+    "draft",
+    "unknown",
+)
+"""MedicationRequest.status (required, a modifier): any other value, or none, could mean entered-in-error."""
+R4_INTENTS = (
+    "proposal", "plan", "order", "original-order", "reflex-order", "filler-order", "instance-order", "option",
+)  # fmt: skip
+"""MedicationRequest.intent (a modifier): every one of them is a request worth checking."""
 
 
 class FhirMappingError(InvalidOrderError):
@@ -532,18 +551,35 @@ class _Mapper:
         return None
 
     def _status(self) -> None:
-        status = self.resource.get("status")
-        if isinstance(status, str) and status in NOT_CHECKED_STATUSES:
+        """The modifier elements of a MedicationRequest: what is not exactly understood is refused
+        (a status "Entered-In-Error" or none could be a mistake, a doNotPerform "true" an order not
+        to give the drug: either checked as an order to give it would be a pass for the wrong order)."""
+        get = self.resource.get
+        status, intent, not_perform = get("status"), get("intent"), get("doNotPerform")
+        path = f"{MEDICATION_REQUEST}.status"
+        if status is None:
+            self.problem(path, "required: it says whether the resource is an order or a mistake; not checked")
+        elif not isinstance(status, str) or status not in R4_STATUSES:
+            expected = ", ".join(R4_STATUSES)
+            self.problem(path, f"{status!r} is not a status of FHIR R4 ({expected}); not checked", status)
+        elif status in NOT_CHECKED_STATUSES:
+            self.problem(path, f"{status!r}: {NOT_CHECKED_STATUSES[status]}; not checked", status)
+        if intent is not None and (not isinstance(intent, str) or intent not in R4_INTENTS):
+            expected = ", ".join(R4_INTENTS)
             self.problem(
-                f"{MEDICATION_REQUEST}.status",
-                f"{status!r}: {NOT_CHECKED_STATUSES[status]}; not checked",
-                status,
+                f"{MEDICATION_REQUEST}.intent",
+                f"{intent!r} is not an intent of FHIR R4 ({expected}); not checked",
+                intent,
             )
-        if self.resource.get("doNotPerform") is True:
+        path = f"{MEDICATION_REQUEST}.doNotPerform"
+        if not_perform is True:
+            self.problem(path, "true: an order *not* to give the drug is not checked", True)
+        elif not_perform is not None and not_perform is not False:
             self.problem(
-                f"{MEDICATION_REQUEST}.doNotPerform",
-                "true: an order *not* to give the drug is not checked",
-                True,
+                path,
+                f"{not_perform!r} must be true or false (JSON booleans): it may say the drug is *not* "
+                "to be given; not checked",
+                not_perform,
             )
 
     # --- medication -----------------------------------------------------------------------------
@@ -563,7 +599,7 @@ class _Mapper:
             if not isinstance(concept, _OBJECT):
                 self.problem(path, f"must be a CodeableConcept object, got {_kind(concept)}", concept)
                 return None, None
-            drug = _concept_name(concept)
+            drug = self._concept_name(concept, path)
             if drug is None:
                 self.problem(path, "names no drug: give text, a coding display or an RxNorm code")
             return drug, _implied_strength(concept)
@@ -629,7 +665,11 @@ class _Mapper:
                     strengths.append(strength)
         code = medication.get("code")
         code = code if isinstance(code, _OBJECT) else None
-        drug = " + ".join(names) if names else (_concept_name(code) if code is not None else None)
+        drug = (
+            " + ".join(names)
+            if names
+            else (self._concept_name(code, f"{path}.code") if code is not None else None)
+        )
         if drug is None:
             self.problem(
                 f"{path}.code",
@@ -642,10 +682,19 @@ class _Mapper:
             return drug, None  # a combination product has no single strength
         return drug, _implied_strength(code) if code is not None else None
 
+    def _concept_name(self, concept: Resource, path: str) -> str | None:
+        """:func:`_concept_name`, refusing a concept whose codings and text name different known
+        ingredients (coded cyanocobalamin, displayed hydroxocobalamin: other products and regimens,
+        and the first known coding would have won)."""
+        named = _known_ingredients(concept)
+        if len(named) > 1:
+            self.problem(path, f"names different drugs ({', '.join(named)}): which is ordered?", None)
+        return _concept_name(concept)
+
     def _ingredient_item(self, ingredient: Resource, path: str) -> str | None:
         item = ingredient.get("itemCodeableConcept")
         if isinstance(item, _OBJECT):
-            return _concept_name(item)
+            return self._concept_name(item, f"{path}.itemCodeableConcept")
         reference = ingredient.get("itemReference")
         if isinstance(reference, _OBJECT):
             target, _ = self._resolve(reference, f"{path}.itemReference")
@@ -745,6 +794,15 @@ class _Mapper:
         path = f"{path}[0]"
         if not isinstance(first, _OBJECT):
             self.problem(path, f"must be an object, got {_kind(first)}", first)
+            return None
+        doses = [n for n, rate in enumerate(rates) if isinstance(rate, _OBJECT) and _states_dose(rate)]
+        if len(doses) > 1:
+            self.problem(
+                f"{DOSAGE}.doseAndRate",
+                f"a dose in doseAndRate{doses}: only one can be checked "
+                "(one dose, or one MedicationRequest each)",
+                len(doses),
+            )
             return None
         if first.get("doseRange") is not None:
             self.problem(
@@ -1168,6 +1226,10 @@ def _implied_strength(concept: Resource) -> tuple[str, float] | None:
     return None
 
 
+def _states_dose(rate: Resource) -> bool:
+    return rate.get("doseQuantity") is not None or rate.get("doseRange") is not None
+
+
 def _states_frequency(repeat: Resource) -> bool:
     get = repeat.get
     return (
@@ -1245,6 +1307,27 @@ def _concept_name(concept: Resource) -> str | None:
         if isinstance(text, str) and text.strip():
             return _ingredient_name(text)
     return None
+
+
+_KNOWN_INGREDIENTS = frozenset(name for name, _ in RXNORM.values())
+
+
+def _known_ingredients(concept: Resource) -> list[str]:
+    """The known ingredients (:data:`RXNORM`'s) a concept names, by its RxNorm codes, text and
+    displays, in order; more than one means its codings disagree."""
+    named: list[str] = []
+    codings = _codings(concept)
+    for coding in codings:
+        if coding.get("system") == RXNORM_SYSTEM:
+            known = RXNORM.get(_text(coding.get("code")) or "")
+            if known is not None and known[0] not in named:
+                named.append(known[0])
+    for text in [concept.get("text")] + [coding.get("display") for coding in codings]:
+        if isinstance(text, str) and text.strip():
+            name = _ingredient_name(text).casefold()
+            if name in _KNOWN_INGREDIENTS and name not in named:
+                named.append(name)
+    return named
 
 
 @lru_cache(maxsize=1024)

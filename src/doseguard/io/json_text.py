@@ -105,10 +105,13 @@ def problems_in(value: Any, root: str, skip: str | None = None) -> list[FieldPro
     (``root`` names the value itself: a FHIR resource type, or "" for a plain record); the value
     under the top-level key ``skip`` is not looked into (a Bundle's entries, checked one by one)."""
     found: list[FieldProblem] = []
-    for problem in _walk(value, root, skip):
-        found.append(problem)
-        if len(found) >= MAX_REPORTED:
-            break
+    try:
+        for problem in _walk(value, root, skip):
+            found.append(problem)
+            if len(found) >= MAX_REPORTED:
+                break
+    except RecursionError:  # nested about as deep as the standard library reads: not an order
+        return [FieldProblem(root or "record", f"nested too deeply: {NESTED_TOO_DEEPLY}")]
     return found
 
 
@@ -167,9 +170,16 @@ def _int(text: str) -> int | float | _BadNumber:
     return int(text)
 
 
+NESTED_TOO_DEEPLY = "more levels than doseguard reads (an order is two levels deep)"
+
+
 def refuse_repeats(raw: bytes) -> Unreadable | None:
-    """The record refused if it repeats a key (orjson has read it: the standard library can too)."""
-    value = load_document(raw.decode("utf-8"))
+    """The record refused if it repeats a key (orjson has read it: the standard library reads fewer
+    levels of nesting, and a record nested that deep is refused as such, not left to crash)."""
+    try:
+        value = load_document(raw.decode("utf-8"))
+    except RecursionError:
+        return Unreadable(f"not readable: nested too deeply, {NESTED_TOO_DEEPLY}")
     problems = problems_in(value, root_of(value))
     return unreadable(value, problems) if problems else None
 

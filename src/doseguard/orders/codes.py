@@ -162,7 +162,22 @@ POST_NEGATION = tuple(
         "not detected",
     )
 )  # fmt: skip
+PSEUDO_NEGATION = tuple(
+    tuple(cue.split())
+    for doubt in (
+        "cannot", "can not", "can't", "could not", "couldn't", "not", "not been", "not yet", "has not been",
+    )
+    for cue in (f"{doubt} be excluded", f"{doubt} be ruled out", f"{doubt} excluded", f"{doubt} ruled out",
+                f"{doubt} exclude", f"{doubt} rule out")
+) + tuple(
+    tuple(cue.split())
+    for cue in ("no improvement", "no change", "no increase", "no worsening", "not only", "not necessarily")
+)  # fmt: skip
+"""Phrases holding a cue that negate nothing (NegEx's pseudo-negations): "LHON cannot be excluded"
+and "not ruled out: LHON" leave LHON possible, "no improvement in Leber's" states Leber's. They are
+passed over as words of the phrase, so the cue inside them negates nothing."""
 NEGATION_ENDS = frozenset({"but", "however", "although", "though", "yet", "except", "apart", "aside"})
+_PSEUDO_STARTS = frozenset(cue[0] for cue in PSEUDO_NEGATION)
 NEGATION_REACH = 5  # words
 POST_NEGATION_JOINS = frozenset({"with", "and"})  # a cue after a phrase does not reach back past these
 _CLAUSE = re.compile(r"[;,]|\.(?!\d)")  # not the point of "1.5"; ':' stays ("neuropathy: none")
@@ -187,6 +202,10 @@ def _split_negation(words: list[str]) -> tuple[list[list[str]], list[list[str]]]
             continue
         post = _cue_at(words, index, POST_NEGATION) if index > run_start else 0
         pre = _cue_at(words, index, PRE_NEGATION)
+        pseudo = _cue_at(words, index, PSEUDO_NEGATION) if words[index] in _PSEUDO_STARTS else 0
+        if pseudo and pseudo >= max(post, pre):
+            index += pseudo  # "cannot be excluded": the words stay affirmed, the cue negates nothing
+            continue
         if post and post >= pre:  # "neuropathy not present": the words before the cue
             reach = max(run_start, index - NEGATION_REACH)
             joins = [at + 1 for at in range(reach, index) if words[at] in POST_NEGATION_JOINS]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
@@ -169,6 +170,8 @@ class OrderNormaliser:
             if leading:
                 facts["missing_leading_zero_quantities"] = leading
 
+        if record.model_extra:
+            problems.extend(_misnamed_fields(record.model_extra, raw))
         if problems:
             raise InvalidOrderError(problems)
         if record.model_extra or warnings:
@@ -266,6 +269,46 @@ def _unknown_code(name: str, text: str, allowed: tuple[str, ...]) -> str:
     hint = f"; did you mean {spelled[close[0]]!r}?" if close else ""
     expected = ", ".join(a.replace("_", " ") for a in allowed)
     return f"unknown {name} {text.strip()!r}{hint} (expected one of: {expected})"
+
+
+def _spelling(name: str) -> str:
+    """A key as a person reads it, for comparing with field names: width, case, invisible
+    characters and separators do not count ("Red Flags", "red-flags" and "red_flags" are one)."""
+    return "".join(ch for ch in unicodedata.normalize("NFKC", name).casefold() if ch.isalnum())
+
+
+_SPELLINGS = {
+    **{_spelling(field): field for field in RECORD_FIELDS},
+    **{_spelling(field[:-1]): field for field in ("red_flags", "conditions")},
+    "allergy": "allergies",
+}
+"""Each field by its spelling, and the list fields also in the singular ("allergy")."""
+
+
+def _misnamed_fields(extra: Mapping[str, Any], raw: Mapping[str, Any]) -> list[FieldProblem]:
+    """Unknown keys that are a field written another way ("Allergies", "allergy", "ｄｏｓｅ"), or a
+    misspelling of a field the record does not state ("alergies"): ignoring them would check the
+    order as if it stated nothing there (a cobalt allergy under "Allergies" passed), so each is a
+    problem. A close name beside the field itself ("dosage" next to "dose") stays a warning."""
+    problems = []
+    for name, value in extra.items():
+        key = str(name)
+        field = _SPELLINGS.get(_spelling(key))
+        if field is None:
+            close = difflib.get_close_matches(key, RECORD_FIELDS, n=1, cutoff=0.7)
+            field = close[0] if close and close[0] not in raw else None
+            if field is None:
+                continue
+        said = "also stated as" if field in raw else "not stated as"
+        problems.append(
+            FieldProblem(
+                key,
+                f"is not a field doseguard reads, but reads like {field!r} ({said} {field!r}): "
+                f"ignoring it could miss what it says; name the field {field!r}",
+                value if isinstance(value, str) else None,
+            )
+        )
+    return problems
 
 
 def _unknown_fields(record: OrderRecord | PlainRecord) -> tuple[str, ...]:

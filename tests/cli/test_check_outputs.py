@@ -278,3 +278,42 @@ def test_reading_a_closed_stdin_is_refused_not_an_empty_batch(tmp_path: Path) ->
     done = doseguard("check", "-", stdin=None, preexec_fn=lambda: os.close(0))
     assert done.returncode == 2
     assert b"stdin is closed" in done.stderr
+
+
+@pytest.mark.parametrize("name", ["same file", "/dev/stdin", "/proc/self/fd/0"])
+@pytest.mark.parametrize("option", ["-o", "--report", "--summary"])
+def test_an_output_that_is_the_stdin_read_as_input_is_refused(tmp_path: Path, name: str, option: str) -> None:
+    """``doseguard check - -o orders.jsonl < orders.jsonl`` (or ``-o /dev/stdin``) replaced the orders
+    with the results: the check for an output that is also an input skipped ``-``."""
+    orders = jsonl(tmp_path, PASSING)
+    before = orders.read_bytes()
+    target = str(orders) if name == "same file" else name
+    with orders.open("rb") as stdin:
+        done = doseguard("check", "-", option, target, stdin=stdin)
+    assert done.returncode == 2, done.stderr
+    assert b"is also an input" in done.stderr
+    assert orders.read_bytes() == before
+    assert leftovers(tmp_path, orders) == []
+
+
+def test_an_output_that_is_the_stdin_pipe_is_refused_not_a_hang(tmp_path: Path) -> None:
+    """``cat orders | doseguard check - -o /dev/stdin`` opened the pipe it reads for writing: it
+    never saw the end of its input and hung."""
+    orders = jsonl(tmp_path, PASSING)
+    done = doseguard("check", "-", "-o", "/dev/stdin", input=orders.read_bytes())
+    assert done.returncode == 2, done.stderr
+    assert b"is also an input" in done.stderr
+
+
+def test_rule_problems_are_escaped_on_stderr(tmp_path: Path) -> None:
+    """A rule file's name (and what a problem quotes from it) went to stderr raw from
+    ``load_or_exit`` and ``rules validate``: a right-to-left override or a BEL reached the terminal."""
+    pack = tmp_path / "pack"
+    pack.mkdir()
+    (pack / "dose\u202e\x07.yaml").write_text("rules: 3\n")
+    for command in (["check", jsonl(tmp_path, PASSING), "--rules", pack], ["rules", "validate", pack]):
+        done = doseguard(*command)
+        assert done.returncode in (1, 2), done.stderr
+        assert "\u202e".encode() not in done.stderr
+        assert b"\x07" not in done.stderr
+        assert b"dose\\u202e\\x07.yaml:1:" in done.stderr

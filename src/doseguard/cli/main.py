@@ -12,6 +12,7 @@ import contextlib
 import io
 import json
 import os
+import stat
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -175,6 +176,8 @@ def check(
     for written in (output, report_path, summary_path):
         if written not in (None, "-") and any(_same_file(written, path) for path in inputs):
             raise click.UsageError(f"{written} is also an input: it would be overwritten")
+        if written not in (None, "-") and _is_stdin(written):
+            raise click.UsageError(f"{written} is also an input (stdin): it would be overwritten")
     cores = usable_cores()
     if jobs is not None and jobs > cores:
         _say(f"--jobs {jobs} is more than the {cores} usable cores: starting {cores} workers at most")
@@ -289,6 +292,17 @@ def _same_file(first: str, second: str) -> bool:
         return second != STDIN and Path(first).exists() and Path(first).samefile(second)
     except OSError:
         return False
+
+
+def _is_stdin(path: str) -> bool:
+    """Whether ``path`` is the file or pipe on stdin (``- < orders.jsonl -o orders.jsonl``, ``-o
+    /dev/stdin``): replaced, it loses the orders; a pipe opened for writing never ends the input,
+    and the run hangs. A device (a terminal, /dev/null) is not: writing to it loses nothing."""
+    try:
+        mine, theirs = os.fstat(0), Path(path).stat()
+    except OSError:
+        return False
+    return (mine.st_dev, mine.st_ino) == (theirs.st_dev, theirs.st_ino) and not stat.S_ISCHR(mine.st_mode)
 
 
 def _reaches(summary: Summary, threshold: Severity | None) -> bool:

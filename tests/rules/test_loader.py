@@ -367,3 +367,11 @@ def test_a_bad_parameter_hides_no_problem_that_does_not_depend_on_it(tmp_path: P
     path = write_pack(tmp_path / "pack", text)
     found = problems(tmp_path / "pack")
     assert [line.split(": ")[0] for line in found] == [f"{path}:4:15", f"{path}:8:14"], found
+
+
+def test_a_control_character_in_a_rule_file_is_located_on_one_line(tmp_path: Path) -> None:
+    """PyYAML's reader refuses an ESC or a NUL in the text; that was located at 1:1, with PyYAML's
+    two-line message (its second line a fake location, ``in "<unicode string>", position 28``)."""
+    assert one_problem(tmp_path, "rules:\n  - id: TEST-HIGH\n    title: a\x1bb\n") == (
+        "3:13: YAML: character \\x1b is not allowed in YAML text (special characters are not allowed)"
+    )

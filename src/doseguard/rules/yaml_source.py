@@ -19,6 +19,7 @@ import yaml
 from yaml.composer import ComposerError
 
 from doseguard.errors import RuleProblem, SourceLocation
+from doseguard.io.printable import printable
 
 PathKey = tuple[Any, ...]
 
@@ -124,6 +125,20 @@ def _marked_problem(name: str, error: yaml.MarkedYAMLError, what: str) -> RulePr
     return RuleProblem(SourceLocation(name, line, column), f"{what}: {message}", kind="yaml")
 
 
+def _reader_problem(name: str, text: str, error: yaml.reader.ReaderError) -> RuleProblem:
+    """A character YAML does not take (an ESC, a NUL, U+FFFE), located where it is: PyYAML says only
+    its offset, in a message of two lines."""
+    position = max(0, min(error.position, len(text)))
+    line = text.count("\n", 0, position) + 1
+    column = position - (text.rfind("\n", 0, position) + 1) + 1
+    character = error.character if isinstance(error.character, str) else chr(error.character)
+    shown = printable(character)
+    if shown == character:
+        shown = f"U+{ord(character):04X}"
+    message = f"YAML: character {shown} is not allowed in YAML text ({error.reason})"
+    return RuleProblem(SourceLocation(name, line, column), message, kind="yaml")
+
+
 MAX_DEPTH = 50
 """Levels of nesting a YAML file may have; the bundled packs use 8, the engine's conditions far fewer."""
 
@@ -156,6 +171,8 @@ def load_yaml(path: Path | str, text: str) -> tuple[YamlDocument | None, list[Ru
         documents = list(yaml.compose_all(text, Loader=_Loader))
     except yaml.MarkedYAMLError as error:
         return None, [_marked_problem(name, error, "YAML syntax")]
+    except yaml.reader.ReaderError as error:
+        return None, [_reader_problem(name, text, error)]
     except yaml.YAMLError as error:
         return None, [RuleProblem(SourceLocation(name, 1, 1), f"YAML: {error}", kind="yaml")]
     if not documents:

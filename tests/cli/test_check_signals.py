@@ -71,3 +71,34 @@ def test_a_signal_mid_run_leaves_every_output_as_it_was(tmp_path: Path, big: Pat
     while not all(map(gone, workers)) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert all(map(gone, workers))
+
+
+def test_workers_of_a_killed_run_leave_quietly(tmp_path: Path, big: Path) -> None:
+    """``kill -9`` of the main process: its workers, finding their pipes gone, left with a
+    ``BrokenPipeError`` traceback each on the run's stderr. They leave without a word; the temporary
+    file (which nothing can remove) is a hidden ``.NAME.XXXXXXXX.partial`` beside the target."""
+    run = subprocess.Popen(
+        [str(DOSEGUARD), "check", str(big), "--jobs", "2", "--fail-on", "never", "-o", str(tmp_path / "out.jsonl")],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and run.poll() is None:
+            if any(p.stat().st_size for p in tmp_path.iterdir()):
+                break
+            time.sleep(0.01)
+        workers = children(run.pid)
+        assert workers
+        os.kill(run.pid, signal.SIGKILL)
+        _, stderr = run.communicate(timeout=120)  # until every worker has let go of stderr
+    finally:
+        if run.poll() is None:
+            run.kill()
+    assert b"Traceback" not in stderr, stderr.decode()
+    deadline = time.monotonic() + 30  # the resource tracker leaves when the last worker has
+    while not all(map(gone, workers)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert all(map(gone, workers))
+    assert [p.name.startswith(".out.jsonl.") and p.name.endswith(".partial") for p in tmp_path.iterdir()] == [
+        True
+    ]

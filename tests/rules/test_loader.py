@@ -375,3 +375,35 @@ def test_a_control_character_in_a_rule_file_is_located_on_one_line(tmp_path: Pat
     assert one_problem(tmp_path, "rules:\n  - id: TEST-HIGH\n    title: a\x1bb\n") == (
         "3:13: YAML: character \\x1b is not allowed in YAML text (special characters are not allowed)"
     )
+
+
+@pytest.mark.parametrize(
+    ("written", "message"),
+    [
+        ("010", "010 reads as 8 in YAML (octal: a leading zero)"),
+        ("-0750", "-0750 reads as -488 in YAML (octal: a leading zero)"),
+        ("1:30", "1:30 reads as 90 in YAML (base 60)"),
+        ("1:30.5", "1:30.5 reads as 90.5 in YAML (base 60)"),
+    ],
+)
+def test_a_number_yaml_reads_otherwise_than_a_person_is_refused(
+    tmp_path: Path, written: str, message: str
+) -> None:
+    """``limit: 010`` ran as ``dose_mcg > 8``, ``limit: 1:30`` as ``dose_mcg > 90``, silently."""
+    text = VALID_RULE.replace("limit: 1000", f"limit: {written}")
+    assert one_problem(tmp_path, text) == (
+        f"8:14: {message}: write the number without it, or quote it if it is text"
+    )
+
+
+@pytest.mark.parametrize("written", ["1_000", "0x3e8", "1000.0", "+1000"])
+def test_numbers_a_person_reads_as_yaml_does_are_taken(tmp_path: Path, written: str) -> None:
+    write_pack(tmp_path / "pack", VALID_RULE.replace("limit: 1000", f"limit: {written}"))
+    assert load_rules([tmp_path / "pack"]).rules
+
+
+@pytest.mark.parametrize(("tagged", "tag"), [("!!binary aGVsbG8=", "binary"), ("!!float 1000", "float")])
+def test_an_explicit_tag_on_a_scalar_is_refused(tmp_path: Path, tagged: str, tag: str) -> None:
+    """``title: !!binary aGVsbG8=`` loaded as the title 'hello': a tag hides what a rule says."""
+    text = VALID_RULE.replace("title: High dose", f"title: {tagged}")
+    assert one_problem(tmp_path, text) == f"3:12: YAML tag 'tag:yaml.org,2002:{tag}' is not allowed"

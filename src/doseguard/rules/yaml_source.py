@@ -11,6 +11,7 @@ is checked too; a refused value reads as None and its path is in ``refused``.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -115,7 +116,31 @@ class _Builder:
             return result
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, (*where, index)) for index, item in enumerate(node.value)]
+        if isinstance(node, yaml.ScalarNode) and (problem := _scalar_problem(self.constructor, node)):
+            self.refuse(node, where, problem)
+            return None
         return self.constructor.construct_object(node, deep=True)
+
+
+_INT, _FLOAT = "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"
+_OCTAL = re.compile(r"[-+]?0[0-7_]+")
+
+
+def _scalar_problem(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> str | None:
+    """A scalar that YAML 1.1 reads as another value than a person does: ``010`` is 8 (octal),
+    ``1:30`` is 90 (base 60), and an explicit tag (``!!binary aGVsbG8=`` is the title 'hello')
+    hides from a reviewer what the rule says."""
+    implicit = loader.resolve(yaml.ScalarNode, node.value, (node.style is None, node.style is not None))
+    if node.tag != implicit:
+        return f"YAML tag {node.tag!r} is not allowed"
+    if node.tag in (_INT, _FLOAT) and (":" in node.value or _OCTAL.fullmatch(node.value)):
+        read = loader.construct_object(node, deep=True)
+        why = "base 60" if ":" in node.value else "octal: a leading zero"
+        return (
+            f"{node.value} reads as {read:g} in YAML ({why}): write the number without it, "
+            "or quote it if it is text"
+        )
+    return None
 
 
 def _marked_problem(name: str, error: yaml.MarkedYAMLError, what: str) -> RuleProblem:

@@ -130,7 +130,7 @@ def _scalar_problem(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> str | Non
     """A scalar that YAML 1.1 reads as another value than a person does: ``010`` is 8 (octal),
     ``1:30`` is 90 (base 60), and an explicit tag (``!!binary aGVsbG8=`` is the title 'hello')
     hides from a reviewer what the rule says."""
-    implicit = loader.resolve(yaml.ScalarNode, node.value, (node.style is None, node.style is not None))
+    implicit = loader.resolve(yaml.ScalarNode, node.value, (node.style is None, node.style is not None))  # type: ignore[no-untyped-call]
     if node.tag != implicit:
         return f"YAML tag {node.tag!r} is not allowed"
     if node.tag in (_INT, _FLOAT) and (":" in node.value or _OCTAL.fullmatch(node.value)):

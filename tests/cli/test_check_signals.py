@@ -102,3 +102,29 @@ def test_workers_of_a_killed_run_leave_quietly(tmp_path: Path, big: Path) -> Non
     assert [p.name.startswith(".out.jsonl.") and p.name.endswith(".partial") for p in tmp_path.iterdir()] == [
         True
     ]
+
+
+@pytest.mark.parametrize("signum", [signal.SIGHUP, signal.SIGINT], ids=lambda s: s.name)
+def test_a_signal_ignored_at_start_stays_ignored(tmp_path: Path, big: Path, signum: int) -> None:
+    """``nohup doseguard check ...`` (SIGHUP ignored), or a background job of a script (SIGINT
+    ignored): doseguard caught the signal anyway, so closing the terminal stopped a nohup'ed run."""
+    out = tmp_path / "out.jsonl"
+    run = subprocess.Popen(
+        [str(DOSEGUARD), "check", str(big), "--jobs", "2", "--fail-on", "never", "-o", str(out)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        preexec_fn=lambda: signal.signal(signum, signal.SIG_IGN),  # noqa: PLW1509
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and run.poll() is None:
+            if any(p.stat().st_size for p in tmp_path.iterdir()):
+                break
+            time.sleep(0.01)
+        assert run.poll() is None, "the run ended before the signal could be sent"
+        os.kill(run.pid, signum)
+        _, stderr = run.communicate(timeout=300)
+    finally:
+        if run.poll() is None:
+            run.kill()
+    assert run.returncode == 0, stderr
+    assert len(out.read_bytes().splitlines()) == 150_000

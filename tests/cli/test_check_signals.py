@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 from benchmarks.generate import realistic, write_jsonl
 
+import doseguard.io.outputs as outputs_module
+from doseguard.cli.main import main
 from tests.cli.test_check_command import DOSEGUARD
 
 OUTPUTS = ("out.jsonl", "report.html", "summary.json")
@@ -128,3 +130,32 @@ def test_a_signal_ignored_at_start_stays_ignored(tmp_path: Path, big: Path, sign
             run.kill()
     assert run.returncode == 0, stderr
     assert len(out.read_bytes().splitlines()) == 150_000
+
+
+def test_a_signal_during_the_commit_does_not_claim_nothing_was_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A SIGTERM that arrives while the outputs are renamed waits until they are; the run then
+    stopped with 'no output file was written' while every output had been replaced, whole."""
+    orders = tmp_path / "orders.jsonl"
+    write_jsonl(orders, realistic(3))
+    out, summary = tmp_path / "out.jsonl", tmp_path / "summary.json"
+    publish = outputs_module._Output.publish
+
+    def publish_then_signal(self: outputs_module._Output) -> None:
+        publish(self)
+        os.kill(os.getpid(), signal.SIGTERM)  # blocked until the commit is done
+
+    monkeypatch.setattr(outputs_module._Output, "publish", publish_then_signal)
+    monkeypatch.setattr(
+        "sys.argv", ["doseguard", "check", str(orders), "-o", str(out), "--summary", str(summary)]
+    )
+    with pytest.raises(SystemExit) as stopped:
+        main()
+    assert stopped.value.code == 128 + signal.SIGTERM
+    assert len(out.read_bytes().splitlines()) == 3
+    assert summary.exists()
+    said = capsys.readouterr().err
+    assert "stopped by SIGTERM" in said
+    assert "no output file was written" not in said
+    assert "every output was written" in said

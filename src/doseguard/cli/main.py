@@ -181,22 +181,27 @@ def check(
     cores = usable_cores()
     if jobs is not None and jobs > cores:
         _say(f"--jobs {jobs} is more than the {cores} usable cores: starting {cores} workers at most")
-    with stop_on_signals(), Outputs() as outputs:
-        try:
-            results = outputs.open(output or STDOUT, "results")
-            report = outputs.open(report_path, "report") if report_path else None
-            summary_file = outputs.open(summary_path, "summary") if summary_path else None
-        except OutputError as error:
-            _say(str(error))
-            sys.exit(EXIT_USAGE)
-        summary = _run(inputs, source, fmt, output, results, report, jobs or cores)
-        try:
-            if summary_file is not None:
-                document = {**summary.as_dict(), "timings": summary.timings()}
-                summary_file.write(json.dumps(document, indent=2).encode() + b"\n")
-            outputs.commit()
-        except OutputError as error:
-            _fail_output(error)
+    outputs = Outputs()
+    try:
+        with stop_on_signals(), outputs:
+            try:
+                results = outputs.open(output or STDOUT, "results")
+                report = outputs.open(report_path, "report") if report_path else None
+                summary_file = outputs.open(summary_path, "summary") if summary_path else None
+            except OutputError as error:
+                _say(str(error))
+                sys.exit(EXIT_USAGE)
+            summary = _run(inputs, source, fmt, output, results, report, jobs or cores)
+            try:
+                if summary_file is not None:
+                    document = {**summary.as_dict(), "timings": summary.timings()}
+                    summary_file.write(json.dumps(document, indent=2).encode() + b"\n")
+                outputs.commit()
+            except OutputError as error:
+                _fail_output(error)
+    except Stopped as stop:  # a signal that waited for the commit comes after it
+        stop.outputs_written = outputs.committed
+        raise
     kind = fmt or ("table" if output in (None, "-") and sys.stdout.isatty() else "jsonl")
     if kind != "table" and sys.stderr.isatty():
         counts = summary.as_dict()["by_status"]
@@ -327,7 +332,10 @@ def main() -> None:
             sys.stderr.write(printable_lines(shown.getvalue()))
         sys.exit(EXIT_USAGE)
     except Stopped as stop:
-        _say(f"stopped by {stop.name}: the run did not complete, and no output file was written")
+        if stop.outputs_written:
+            _say(f"stopped by {stop.name} as the run completed: every output was written")
+        else:
+            _say(f"stopped by {stop.name}: the run did not complete, and no output file was written")
         sys.exit(stop.exit_status)
     except click.exceptions.Abort:
         sys.exit(130)

@@ -22,6 +22,7 @@ class Stopped(BaseException):
         self.signum = signum
         self.name = signal.Signals(signum).name
         self.exit_status = 128 + signum
+        self.outputs_written = False  # it came as the outputs were committed: they are whole
 
 
 @contextlib.contextmanager

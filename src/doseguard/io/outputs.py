@@ -221,6 +221,7 @@ class Outputs:
 
     def __init__(self) -> None:
         self._opened: list[_Output] = []
+        self.committed = False  # every output renamed into place (or streamed) whole
 
     def __enter__(self) -> Outputs:
         return self
@@ -252,5 +253,6 @@ class Outputs:
                 output.finish()
             for output in self._opened:
                 output.publish()
+            self.committed = True
         finally:
             signal.pthread_sigmask(signal.SIG_SETMASK, blocked)

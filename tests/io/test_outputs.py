@@ -191,3 +191,47 @@ def test_a_null_device_may_take_several_outputs(tmp_path: Path) -> None:
 )  # fmt: skip
 def test_names_of_a_descriptor_are_streams(path: str, fd: int | None) -> None:
     assert _fd_of(path) == fd
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="giving a link to another user needs root")
+@pytest.mark.parametrize("victim_exists", [True, False], ids=["existing", "dangling"])
+def test_a_link_planted_by_another_user_in_a_shared_folder_is_not_followed(
+    tmp_path: Path, victim_exists: bool
+) -> None:
+    """``-o /tmp/report.html``, where another user planted ``/tmp/report.html -> /etc/passwd``: the
+    link was resolved with realpath() and the victim replaced (or, dangling, created). Linux's
+    fs.protected_symlinks refuses to follow such a link for ``>`` in a shell; resolving it ourselves
+    bypassed that. A link in a sticky, world-writable folder owned by neither us nor the folder's
+    owner is refused, as the kernel would."""
+    shared = tmp_path / "tmp"
+    shared.mkdir()
+    shared.chmod(0o1777)
+    victim = tmp_path / "etc" / "passwd"
+    victim.parent.mkdir()
+    if victim_exists:
+        victim.write_bytes(b"root:x:0:0\n")
+    planted = shared / "report.html"
+    planted.symlink_to(victim)
+    os.lchown(planted, 12345, 12345)
+    with (
+        pytest.raises(OutputError, match="another user's symbolic link in a shared folder"),
+        Outputs() as outputs,
+    ):
+        outputs.open(str(planted), "report").write(b"<html>")
+        outputs.commit()
+    assert victim.read_bytes() == b"root:x:0:0\n" if victim_exists else not victim.exists()
+    assert sorted(p.name for p in victim.parent.iterdir()) == (["passwd"] if victim_exists else [])
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="giving a link to another user needs root")
+def test_ones_own_link_in_a_shared_folder_is_followed(tmp_path: Path) -> None:
+    shared = tmp_path / "tmp"
+    shared.mkdir()
+    shared.chmod(0o1777)
+    real = tmp_path / "real.jsonl"
+    real.write_bytes(b"earlier\n")
+    (shared / "latest.jsonl").symlink_to(real)
+    with Outputs() as outputs:
+        outputs.open(str(shared / "latest.jsonl"), "results").write(b"new\n")
+        outputs.commit()
+    assert real.read_bytes() == b"new\n"

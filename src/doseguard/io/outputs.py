@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import io
 import os
 import re
@@ -147,6 +148,7 @@ class _Output:
 
     def _open_path(self) -> int | None:
         """Open a path; returns 1 or 2 instead when it is our stdout or stderr."""
+        _refuse_planted_links(self.path)
         try:
             st = Path(self.path).stat()
         except FileNotFoundError:
@@ -204,6 +206,32 @@ class _Output:
             with contextlib.suppress(OSError):
                 Path(self.temporary).unlink()
             self.temporary = None
+
+
+def _refuse_planted_links(path: str) -> None:
+    """Refuse a symbolic link (of the chain ``path`` starts) that another user planted in a shared
+    folder, as Linux's fs.protected_symlinks does for ``open``: we resolve links ourselves (to
+    rename over the target), which bypasses the kernel's check, and ``-o /tmp/report.html`` would
+    replace whatever ``/tmp/report.html -> /etc/passwd`` names, or write through to a disk's device.
+    A shared folder is sticky and world-writable (``/tmp``); a link there is followed only when we
+    or the folder's owner own it."""
+    current = Path(path)
+    for _ in range(40):  # the kernel's limit; a loop fails later, as ELOOP
+        try:
+            link = current.lstat()
+            if not stat.S_ISLNK(link.st_mode):
+                return
+            parent = current.parent.stat()
+            following = current.readlink()
+        except OSError:
+            return  # what cannot be seen is refused by the open that follows, with its own error
+        shared = parent.st_mode & stat.S_ISVTX and parent.st_mode & stat.S_IWOTH
+        if shared and link.st_uid not in (os.geteuid(), parent.st_uid):
+            raise PermissionError(
+                errno.EACCES,
+                f"it is another user's symbolic link in a shared folder ({current.parent}): not followed",
+            )
+        current = current.parent / following
 
 
 def _umask() -> int:

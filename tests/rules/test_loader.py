@@ -148,7 +148,10 @@ def test_unsafe_yaml_tags_are_refused(tmp_path: Path) -> None:
         == "3:12: YAML tag 'tag:yaml.org,2002:python/object/apply:os.system' is not allowed"
     )
     scalar = VALID_RULE.replace("title: High dose", "title: !!python/name:os.system x")
-    assert "could not determine a constructor" in one_problem(tmp_path, scalar)
+    assert (
+        one_problem(tmp_path, scalar)
+        == "3:12: YAML tag 'tag:yaml.org,2002:python/name:os.system' is not allowed"
+    )
 
 
 def test_bad_parameter_value_is_reported(tmp_path: Path) -> None:

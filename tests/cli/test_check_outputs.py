@@ -317,3 +317,22 @@ def test_rule_problems_are_escaped_on_stderr(tmp_path: Path) -> None:
         assert "\u202e".encode() not in done.stderr
         assert b"\x07" not in done.stderr
         assert b"dose\\u202e\\x07.yaml:1:" in done.stderr
+
+
+@pytest.mark.parametrize("option", ["-o", "--report", "--summary"])
+def test_an_empty_output_path_is_refused(tmp_path: Path, option: str) -> None:
+    """``--summary "$SUMMARY"`` with the variable unset: '' was taken as no option at all, so the
+    results went to stdout or no summary was written, exit 0, and the job believed it had one."""
+    done = doseguard("check", jsonl(tmp_path, PASSING), option, "")
+    assert done.returncode == 2, done.stderr
+    assert b"an empty path" in done.stderr
+    assert done.stdout == b""
+
+
+@pytest.mark.parametrize("option", ["-o", "--report", "--summary"])
+def test_an_output_path_naming_a_folder_is_refused(tmp_path: Path, option: str) -> None:
+    """``-o results/`` where results/ does not exist wrote a file named ``results``."""
+    done = doseguard("check", jsonl(tmp_path, PASSING), option, f"{tmp_path}/results/")
+    assert done.returncode == 2, done.stderr
+    assert b"a folder" in done.stderr
+    assert not (tmp_path / "results").exists()

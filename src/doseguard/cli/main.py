@@ -173,6 +173,9 @@ def check(
         raise click.UsageError("'-' (stdin) can be read only once")
     if STDIN in inputs and "stdin" in stdio.CLOSED:
         raise click.UsageError("'-': stdin is closed, there is nothing to read")
+    for option, named in (("--output", output), ("--report", report_path), ("--summary", summary_path)):
+        if named == "":  # --summary "$SUMMARY" with it unset: not the same as no --summary at all
+            raise click.UsageError(f"{option} '': an empty path names no file")
     for written in (output, report_path, summary_path):
         if written not in (None, "-") and any(_same_file(written, path) for path in inputs):
             raise click.UsageError(f"{written} is also an input: it would be overwritten")

@@ -148,6 +148,8 @@ class _Output:
 
     def _open_path(self) -> int | None:
         """Open a path; returns 1 or 2 instead when it is our stdout or stderr."""
+        if self.path.endswith("/") or Path(self.path).name in ("", ".", ".."):
+            raise IsADirectoryError(21, "it names a folder, not a file")  # not a file named 'results'
         _refuse_planted_links(self.path)
         try:
             st = Path(self.path).stat()

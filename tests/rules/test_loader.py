@@ -410,3 +410,13 @@ def test_an_explicit_tag_on_a_scalar_is_refused(tmp_path: Path, tagged: str, tag
     """``title: !!binary aGVsbG8=`` loaded as the title 'hello': a tag hides what a rule says."""
     text = VALID_RULE.replace("title: High dose", f"title: {tagged}")
     assert one_problem(tmp_path, text) == f"3:12: YAML tag 'tag:yaml.org,2002:{tag}' is not allowed"
+
+
+@pytest.mark.parametrize(
+    ("folder", "name"), [("rules.v2", "rules-v2"), ("café", "caf-"), ("2026", "pack-2026")]
+)
+def test_a_pack_folder_named_unlike_a_pack_name_loads(tmp_path: Path, folder: str, name: str) -> None:
+    """A pack without pack.yaml is named after its folder; 'rules.v2' stopped every command with
+    'internal error: 1 validation error for PackSpec' (the name did not match the pattern)."""
+    write_pack(tmp_path / folder, VALID_RULE)
+    assert [pack.spec.name for pack in load_rules([tmp_path / folder]).packs] == [name]

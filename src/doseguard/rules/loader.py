@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -413,8 +414,10 @@ def _unreadable_number(condition: Any) -> float | None:
 
 
 def _pack_name(folder: Path) -> str:
-    name = folder.resolve().name.lower().replace(" ", "-")
-    return name if name and name[0].isalpha() else f"pack-{name}"
+    """A pack without a pack file is named after its folder, made to fit a pack name (``rules.v2``
+    is ``rules-v2``): a folder may be called anything, and its name is not a problem in a file."""
+    name = re.sub(r"[^a-z0-9_-]", "-", folder.resolve().name.lower())
+    return name if re.match(r"[a-z]", name) else f"pack-{name}"
 
 
 def _drug_names(spec: PackSpec) -> dict[str, str]:

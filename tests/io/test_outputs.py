@@ -235,3 +235,15 @@ def test_ones_own_link_in_a_shared_folder_is_followed(tmp_path: Path) -> None:
         outputs.open(str(shared / "latest.jsonl"), "results").write(b"new\n")
         outputs.commit()
     assert real.read_bytes() == b"new\n"
+
+
+def test_a_long_file_name_that_the_folder_takes_is_written(tmp_path: Path) -> None:
+    """A 250-byte name is a valid file name (255 at most), but the temporary file's name
+    ``.NAME.XXXXXXXX.partial`` was 18 bytes longer: 'File name too long' for a target that can be
+    written. The temporary name holds as much of the target's name as fits."""
+    target = tmp_path / ("r" * 250)
+    with Outputs() as outputs:
+        outputs.open(str(target), "results").write(b"new\n")
+        outputs.commit()
+    assert target.read_bytes() == b"new\n"
+    assert [p.name for p in tmp_path.iterdir()] == [target.name]

@@ -36,6 +36,7 @@ __all__ = ["STDOUT", "ClosedStdout", "OutputError", "Outputs"]
 STDOUT = "-"
 _FD_ALIAS = re.compile(r"/dev/(?:(stdout)|(stderr)|fd/(\d+))|/proc/self/fd/(\d+)")
 _STOPS = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
+_NAME_ROOM = 200
 
 
 class ClosedStdout(io.TextIOBase):
@@ -165,7 +166,9 @@ class _Output:
             return fd
         target = os.path.realpath(self.path)  # a symlink's target is replaced, not the link
         folder, name = os.path.split(target)
-        temporary, self.temporary = tempfile.mkstemp(prefix=f".{name}.", suffix=".partial", dir=folder)
+        # as much of the name as leaves room for the 18 bytes around it (names are 255 bytes at most)
+        short = os.fsencode(name)[:_NAME_ROOM].decode("utf-8", "ignore")
+        temporary, self.temporary = tempfile.mkstemp(prefix=f".{short}.", suffix=".partial", dir=folder)
         self.target = target
         self.owned = os.fdopen(temporary, "wb")
         return None

@@ -336,3 +336,23 @@ def test_an_output_path_naming_a_folder_is_refused(tmp_path: Path, option: str) 
     assert done.returncode == 2, done.stderr
     assert b"a folder" in done.stderr
     assert not (tmp_path / "results").exists()
+
+
+@pytest.mark.parametrize(
+    ("closed", "name"),
+    [(2, "/dev/stderr"), (2, "/dev/fd/2"), (0, "/dev/fd/0"), (0, "/proc/self/fd/0"), (1, "/dev/fd/1")],
+)
+@pytest.mark.parametrize("option", ["-o", "--summary"])
+def test_an_output_to_a_stream_closed_at_start_is_refused(
+    tmp_path: Path, closed: int, name: str, option: str
+) -> None:
+    """``-o /dev/stderr 2>&-``: the closed descriptor had been given /dev/null (so that no file opened
+    later takes it), and the results went there, exit 0; only stdout was refused when closed."""
+    done = doseguard(
+        "check", jsonl(tmp_path, PASSING), option, name,
+        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE if closed != 1 else None,
+        preexec_fn=lambda: os.close(closed),
+    )  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    if closed != 2:
+        assert b"it is closed" in done.stderr

@@ -37,6 +37,10 @@ STDOUT = "-"
 _FD_ALIAS = re.compile(r"/dev/(?:(stdout)|(stderr)|fd/(\d+))|/proc/self/fd/(\d+)")
 _STOPS = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
 _NAME_ROOM = 200
+CLOSED_AT_START: set[int] = set()
+"""Descriptors 0-2 that were closed when the process started (now /dev/null, see
+:mod:`doseguard.cli.stdio`): an output naming one (``-o /dev/stderr 2>&-``) is refused, as a closed
+stdout is, instead of writing the results to /dev/null and exiting 0."""
 
 
 class ClosedStdout(io.TextIOBase):
@@ -140,6 +144,8 @@ class _Output:
                     raise OutputError(self.what, "stdout", "it is closed")
                 self.stream = _Guarded(sys.stdout.buffer, self.what, "stdout")
                 return
+            if fd in CLOSED_AT_START:
+                raise OutputError(self.what, self.path, "it is closed")
             if fd is not None:
                 self.owned = os.fdopen(os.dup(fd), "wb")  # closed by close()
         except OSError as error:

@@ -356,3 +356,24 @@ def test_an_output_to_a_stream_closed_at_start_is_refused(
     assert done.returncode == 2, done.stderr
     if closed != 2:
         assert b"it is closed" in done.stderr
+
+
+def test_an_internal_error_exits_2_even_with_doseguard_debug(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """DOSEGUARD_DEBUG re-raised a bug's exception, so the process exited 1, which says 'an order
+    reached --fail-on': an environment variable changed what the exit status means. The traceback
+    is shown, and the status stays 2."""
+    from doseguard.cli import main as main_module  # noqa: PLC0415
+
+    def broken(**_: object) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(main_module.cli, "main", broken)
+    monkeypatch.setenv("DOSEGUARD_DEBUG", "1")
+    with pytest.raises(SystemExit) as stopped:
+        main_module.main()
+    assert stopped.value.code == 2
+    said = capsys.readouterr().err
+    assert "internal error: RuntimeError('a bug')" in said
+    assert "Traceback" in said

@@ -420,3 +420,21 @@ def test_a_pack_folder_named_unlike_a_pack_name_loads(tmp_path: Path, folder: st
     'internal error: 1 validation error for PackSpec' (the name did not match the pattern)."""
     write_pack(tmp_path / folder, VALID_RULE)
     assert [pack.spec.name for pack in load_rules([tmp_path / folder]).packs] == [name]
+
+
+def test_the_rules_version_tells_which_pack_each_rule_is_in(tmp_path: Path) -> None:
+    """The version hashed each file's name and bytes, not the pack it is in: moving r2.yaml from
+    pack a to pack b, or renaming a pack's folder (its name, in every finding), kept the version."""
+
+    def rule(number: int) -> str:
+        return VALID_RULE.replace("TEST-HIGH", f"TEST-{number}")
+
+    for arrangement, packs in {
+        "one": ("a", "a", "b"),
+        "two": ("a", "b", "b"),
+        "three": ("aa", "aa", "b"),
+    }.items():
+        for number, pack in enumerate(packs, start=1):
+            write_pack(tmp_path / arrangement / pack, rule(number), f"r{number}.yaml")
+    versions = {name: load_rules([tmp_path / name]).version for name in ("one", "two", "three")}
+    assert len(set(versions.values())) == 3, versions

@@ -83,6 +83,8 @@ class _Loader:
                 validated = self._validate(PackSpec, document.data, document, ())
                 spec = validated if isinstance(validated, PackSpec) else spec
         pack = Pack(spec, str(folder), _drug_names(spec))
+        # which pack the files that follow are in (findings name it, its drugs decide coverage)
+        self.digest.update(b"pack\0" + spec.name.encode() + b"\0")
         self.packs.append(pack)
         for path in files.rule_files:
             self.load_file(path, pack)

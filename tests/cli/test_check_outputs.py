@@ -4,6 +4,7 @@ appears whole or not at all, nothing a path points at is replaced, and each fail
 from __future__ import annotations
 
 import os
+import shutil
 import stat
 import subprocess
 import threading
@@ -11,7 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from doseguard.rules.loader import bundled_rules_dir
 from tests.cli.test_check_command import CRITICAL, DOSEGUARD, PASSING, WARNING, jsonl, results
+
+BUNDLED = bundled_rules_dir()
 
 
 def doseguard(
@@ -377,3 +381,22 @@ def test_an_internal_error_exits_2_even_with_doseguard_debug(
     said = capsys.readouterr().err
     assert "internal error: RuntimeError('a bug')" in said
     assert "Traceback" in said
+
+
+@pytest.mark.parametrize("which", ["rule file", "pack file", "overrides"])
+def test_an_output_that_is_a_rule_or_overrides_file_is_refused(tmp_path: Path, which: str) -> None:
+    """``--summary rules/b12/dose.yaml`` (a slip of the tab key) replaced the rule file with JSON: the
+    output-is-an-input check looked only at the orders. The next run then had one rule file fewer to
+    trust."""
+    pack = tmp_path / "pack"
+    shutil.copytree(BUNDLED / "b12", pack)
+    site = tmp_path / "site.yaml"
+    site.write_text("overrides:\n  - rule: B12-DOSE-HIGH\n    reason: local policy\n    severity: critical\n")
+    target = {"rule file": pack / "dose.yaml", "pack file": pack / "pack.yaml", "overrides": site}[which]
+    before = target.read_bytes()
+    done = doseguard(
+        "check", jsonl(tmp_path, PASSING), "--rules", pack, "--overrides", site, "--summary", target
+    )
+    assert done.returncode == 2, done.stderr
+    assert b"rule file" in done.stderr or b"overrides file" in done.stderr
+    assert target.read_bytes() == before

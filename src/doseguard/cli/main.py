@@ -45,6 +45,8 @@ from doseguard.io.outputs import STDOUT, Outputs
 from doseguard.io.printable import printable, printable_lines
 from doseguard.io.writers import HUMAN_FORMATS, OUTPUT_FORMATS, ResultWriter, make_sink
 from doseguard.results import Summary
+from doseguard.rules.files import discover
+from doseguard.rules.loader import bundled_rules_dir
 from doseguard.rules.model import Severity
 from doseguard.rules.source import RuleSource
 
@@ -177,7 +179,13 @@ def check(
     for option, named in (("--output", output), ("--report", report_path), ("--summary", summary_path)):
         if named == "":  # --summary "$SUMMARY" with it unset: not the same as no --summary at all
             raise click.UsageError(f"{option} '': an empty path names no file")
+    rule_files = _rule_files(source)
     for written in (output, report_path, summary_path):
+        if written not in (None, "-") and (
+            read := next((f for f in rule_files if _same_file(written, f)), None)
+        ):
+            what = "the overrides file" if read == source.overrides else f"a rule file ({read})"
+            raise click.UsageError(f"{written} is {what}: it would be overwritten")
         if written not in (None, "-") and any(_same_file(written, path) for path in inputs):
             raise click.UsageError(f"{written} is also an input: it would be overwritten")
         if written not in (None, "-") and _is_stdin(written):
@@ -301,6 +309,16 @@ def _same_file(first: str, second: str) -> bool:
         return second != STDIN and Path(first).exists() and Path(first).samefile(second)
     except OSError:
         return False
+
+
+def _rule_files(source: RuleSource) -> list[str]:
+    """The files the rules are read from (the overrides file, each pack's pack and rule files): an
+    output must not replace one (``--summary rules/b12/dose.yaml``, a slip of the tab key)."""
+    files = [source.overrides] if source.overrides else []
+    for folder in source.paths or (str(bundled_rules_dir()),):
+        for pack in discover(Path(folder)).packs:
+            files += [str(f) for f in (pack.pack_file, *pack.rule_files) if f is not None]
+    return files
 
 
 def _is_stdin(path: str) -> bool:

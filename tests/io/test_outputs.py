@@ -247,3 +247,27 @@ def test_a_long_file_name_that_the_folder_takes_is_written(tmp_path: Path) -> No
         outputs.commit()
     assert target.read_bytes() == b"new\n"
     assert [p.name for p in tmp_path.iterdir()] == [target.name]
+
+
+def test_a_signal_as_the_temporary_file_is_made_leaves_nothing_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A SIGTERM between mkstemp() making the file and the output recording its name: the exception
+    left a .NAME.XXXXXXXX.partial no one removes. Stopping signals wait until it is recorded."""
+    import signal  # noqa: PLC0415
+    import tempfile  # noqa: PLC0415
+
+    from doseguard.cli.signals import Stopped, stop_on_signals  # noqa: PLC0415
+
+    made = tempfile.mkstemp
+
+    def mkstemp_then_signal(*args: object, **kwargs: object) -> tuple[int, str]:
+        answer = made(*args, **kwargs)  # type: ignore[call-overload]
+        os.kill(os.getpid(), signal.SIGTERM)
+        return answer  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(tempfile, "mkstemp", mkstemp_then_signal)
+    with pytest.raises(Stopped), stop_on_signals(), Outputs() as outputs:
+        outputs.open(str(tmp_path / "out.jsonl"), "results")
+        outputs.commit()
+    assert list(tmp_path.iterdir()) == []

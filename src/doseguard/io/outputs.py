@@ -174,9 +174,13 @@ class _Output:
         folder, name = os.path.split(target)
         # as much of the name as leaves room for the 18 bytes around it (names are 255 bytes at most)
         short = os.fsencode(name)[:_NAME_ROOM].decode("utf-8", "ignore")
-        temporary, self.temporary = tempfile.mkstemp(prefix=f".{short}.", suffix=".partial", dir=folder)
-        self.target = target
-        self.owned = os.fdopen(temporary, "wb")
+        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, _STOPS)  # made and recorded, or neither
+        try:
+            temporary, self.temporary = tempfile.mkstemp(prefix=f".{short}.", suffix=".partial", dir=folder)
+            self.target = target
+            self.owned = os.fdopen(temporary, "wb")
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
         return None
 
     def finish(self) -> None:
@@ -279,7 +283,11 @@ class Outputs:
             if other.identity == identity and not device:
                 raise OutputError(what, path, f"the {other.what} and the {what} are the same file")
         output = _Output(what, path, identity)
-        output.open()
+        try:
+            output.open()
+        except BaseException:  # a signal as it opened: its temporary file is removed here
+            output.close()
+            raise
         self._opened.append(output)
         return output.stream  # type: ignore[return-value]
 

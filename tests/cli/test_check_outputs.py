@@ -4,6 +4,7 @@ appears whole or not at all, nothing a path points at is replaced, and each fail
 from __future__ import annotations
 
 import os
+import shutil
 import stat
 import subprocess
 import threading
@@ -11,7 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from doseguard.rules.loader import bundled_rules_dir
 from tests.cli.test_check_command import CRITICAL, DOSEGUARD, PASSING, WARNING, jsonl, results
+
+BUNDLED = bundled_rules_dir()
 
 
 def doseguard(
@@ -278,3 +282,121 @@ def test_reading_a_closed_stdin_is_refused_not_an_empty_batch(tmp_path: Path) ->
     done = doseguard("check", "-", stdin=None, preexec_fn=lambda: os.close(0))
     assert done.returncode == 2
     assert b"stdin is closed" in done.stderr
+
+
+@pytest.mark.parametrize("name", ["same file", "/dev/stdin", "/proc/self/fd/0"])
+@pytest.mark.parametrize("option", ["-o", "--report", "--summary"])
+def test_an_output_that_is_the_stdin_read_as_input_is_refused(tmp_path: Path, name: str, option: str) -> None:
+    """``doseguard check - -o orders.jsonl < orders.jsonl`` (or ``-o /dev/stdin``) replaced the orders
+    with the results: the check for an output that is also an input skipped ``-``."""
+    orders = jsonl(tmp_path, PASSING)
+    before = orders.read_bytes()
+    target = str(orders) if name == "same file" else name
+    with orders.open("rb") as stdin:
+        done = doseguard("check", "-", option, target, stdin=stdin)
+    assert done.returncode == 2, done.stderr
+    assert b"is also an input" in done.stderr
+    assert orders.read_bytes() == before
+    assert leftovers(tmp_path, orders) == []
+
+
+def test_an_output_that_is_the_stdin_pipe_is_refused_not_a_hang(tmp_path: Path) -> None:
+    """``cat orders | doseguard check - -o /dev/stdin`` opened the pipe it reads for writing: it
+    never saw the end of its input and hung."""
+    orders = jsonl(tmp_path, PASSING)
+    done = doseguard("check", "-", "-o", "/dev/stdin", input=orders.read_bytes())
+    assert done.returncode == 2, done.stderr
+    assert b"is also an input" in done.stderr
+
+
+def test_rule_problems_are_escaped_on_stderr(tmp_path: Path) -> None:
+    """A rule file's name (and what a problem quotes from it) went to stderr raw from
+    ``load_or_exit`` and ``rules validate``: a right-to-left override or a BEL reached the terminal."""
+    pack = tmp_path / "pack"
+    pack.mkdir()
+    (pack / "dose\u202e\x07.yaml").write_text("rules: 3\n")
+    for command in (["check", jsonl(tmp_path, PASSING), "--rules", pack], ["rules", "validate", pack]):
+        done = doseguard(*command)
+        assert done.returncode in (1, 2), done.stderr
+        assert "\u202e".encode() not in done.stderr
+        assert b"\x07" not in done.stderr
+        assert b"dose\\u202e\\x07.yaml:1:" in done.stderr
+
+
+@pytest.mark.parametrize("option", ["-o", "--report", "--summary"])
+def test_an_empty_output_path_is_refused(tmp_path: Path, option: str) -> None:
+    """``--summary "$SUMMARY"`` with the variable unset: '' was taken as no option at all, so the
+    results went to stdout or no summary was written, exit 0, and the job believed it had one."""
+    done = doseguard("check", jsonl(tmp_path, PASSING), option, "")
+    assert done.returncode == 2, done.stderr
+    assert b"an empty path" in done.stderr
+    assert done.stdout == b""
+
+
+@pytest.mark.parametrize("option", ["-o", "--report", "--summary"])
+def test_an_output_path_naming_a_folder_is_refused(tmp_path: Path, option: str) -> None:
+    """``-o results/`` where results/ does not exist wrote a file named ``results``."""
+    done = doseguard("check", jsonl(tmp_path, PASSING), option, f"{tmp_path}/results/")
+    assert done.returncode == 2, done.stderr
+    assert b"a folder" in done.stderr
+    assert not (tmp_path / "results").exists()
+
+
+@pytest.mark.parametrize(
+    ("closed", "name"),
+    [(2, "/dev/stderr"), (2, "/dev/fd/2"), (0, "/dev/fd/0"), (0, "/proc/self/fd/0"), (1, "/dev/fd/1")],
+)
+@pytest.mark.parametrize("option", ["-o", "--summary"])
+def test_an_output_to_a_stream_closed_at_start_is_refused(
+    tmp_path: Path, closed: int, name: str, option: str
+) -> None:
+    """``-o /dev/stderr 2>&-``: the closed descriptor had been given /dev/null (so that no file opened
+    later takes it), and the results went there, exit 0; only stdout was refused when closed."""
+    done = doseguard(
+        "check", jsonl(tmp_path, PASSING), option, name,
+        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE if closed != 1 else None,
+        preexec_fn=lambda: os.close(closed),
+    )  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    if closed != 2:
+        assert b"it is closed" in done.stderr
+
+
+def test_an_internal_error_exits_2_even_with_doseguard_debug(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """DOSEGUARD_DEBUG re-raised a bug's exception, so the process exited 1, which says 'an order
+    reached --fail-on': an environment variable changed what the exit status means. The traceback
+    is shown, and the status stays 2."""
+    from doseguard.cli import main as main_module  # noqa: PLC0415
+
+    def broken(**_: object) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(main_module.cli, "main", broken)
+    monkeypatch.setenv("DOSEGUARD_DEBUG", "1")
+    with pytest.raises(SystemExit) as stopped:
+        main_module.main()
+    assert stopped.value.code == 2
+    said = capsys.readouterr().err
+    assert "internal error: RuntimeError('a bug')" in said
+    assert "Traceback" in said
+
+
+@pytest.mark.parametrize("which", ["rule file", "pack file", "overrides"])
+def test_an_output_that_is_a_rule_or_overrides_file_is_refused(tmp_path: Path, which: str) -> None:
+    """``--summary rules/b12/dose.yaml`` (a slip of the tab key) replaced the rule file with JSON: the
+    output-is-an-input check looked only at the orders. The next run then had one rule file fewer to
+    trust."""
+    pack = tmp_path / "pack"
+    shutil.copytree(BUNDLED / "b12", pack)
+    site = tmp_path / "site.yaml"
+    site.write_text("overrides:\n  - rule: B12-DOSE-HIGH\n    reason: local policy\n    severity: critical\n")
+    target = {"rule file": pack / "dose.yaml", "pack file": pack / "pack.yaml", "overrides": site}[which]
+    before = target.read_bytes()
+    done = doseguard(
+        "check", jsonl(tmp_path, PASSING), "--rules", pack, "--overrides", site, "--summary", target
+    )
+    assert done.returncode == 2, done.stderr
+    assert b"rule file" in done.stderr or b"overrides file" in done.stderr
+    assert target.read_bytes() == before

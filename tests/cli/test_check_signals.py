@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 from benchmarks.generate import realistic, write_jsonl
 
+import doseguard.io.outputs as outputs_module
+from doseguard.cli.main import main
 from tests.cli.test_check_command import DOSEGUARD
 
 OUTPUTS = ("out.jsonl", "report.html", "summary.json")
@@ -71,3 +73,89 @@ def test_a_signal_mid_run_leaves_every_output_as_it_was(tmp_path: Path, big: Pat
     while not all(map(gone, workers)) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert all(map(gone, workers))
+
+
+def test_workers_of_a_killed_run_leave_quietly(tmp_path: Path, big: Path) -> None:
+    """``kill -9`` of the main process: its workers, finding their pipes gone, left with a
+    ``BrokenPipeError`` traceback each on the run's stderr. They leave without a word; the temporary
+    file (which nothing can remove) is a hidden ``.NAME.XXXXXXXX.partial`` beside the target."""
+    run = subprocess.Popen(
+        [str(DOSEGUARD), "check", str(big), "--jobs", "2", "--fail-on", "never", "-o", str(tmp_path / "out.jsonl")],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and run.poll() is None:
+            if any(p.stat().st_size for p in tmp_path.iterdir()):
+                break
+            time.sleep(0.01)
+        workers = children(run.pid)
+        assert workers
+        os.kill(run.pid, signal.SIGKILL)
+        _, stderr = run.communicate(timeout=120)  # until every worker has let go of stderr
+    finally:
+        if run.poll() is None:
+            run.kill()
+    assert b"Traceback" not in stderr, stderr.decode()
+    deadline = time.monotonic() + 30  # the resource tracker leaves when the last worker has
+    while not all(map(gone, workers)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert all(map(gone, workers))
+    assert [p.name.startswith(".out.jsonl.") and p.name.endswith(".partial") for p in tmp_path.iterdir()] == [
+        True
+    ]
+
+
+@pytest.mark.parametrize("signum", [signal.SIGHUP, signal.SIGINT], ids=lambda s: s.name)
+def test_a_signal_ignored_at_start_stays_ignored(tmp_path: Path, big: Path, signum: int) -> None:
+    """``nohup doseguard check ...`` (SIGHUP ignored), or a background job of a script (SIGINT
+    ignored): doseguard caught the signal anyway, so closing the terminal stopped a nohup'ed run."""
+    out = tmp_path / "out.jsonl"
+    run = subprocess.Popen(
+        [str(DOSEGUARD), "check", str(big), "--jobs", "2", "--fail-on", "never", "-o", str(out)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        preexec_fn=lambda: signal.signal(signum, signal.SIG_IGN),  # noqa: PLW1509
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and run.poll() is None:
+            if any(p.stat().st_size for p in tmp_path.iterdir()):
+                break
+            time.sleep(0.01)
+        assert run.poll() is None, "the run ended before the signal could be sent"
+        os.kill(run.pid, signum)
+        _, stderr = run.communicate(timeout=300)
+    finally:
+        if run.poll() is None:
+            run.kill()
+    assert run.returncode == 0, stderr
+    assert len(out.read_bytes().splitlines()) == 150_000
+
+
+def test_a_signal_during_the_commit_does_not_claim_nothing_was_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A SIGTERM that arrives while the outputs are renamed waits until they are; the run then
+    stopped with 'no output file was written' while every output had been replaced, whole."""
+    orders = tmp_path / "orders.jsonl"
+    write_jsonl(orders, realistic(3))
+    out, summary = tmp_path / "out.jsonl", tmp_path / "summary.json"
+    publish = outputs_module._Output.publish
+
+    def publish_then_signal(self: outputs_module._Output) -> None:
+        publish(self)
+        os.kill(os.getpid(), signal.SIGTERM)  # blocked until the commit is done
+
+    monkeypatch.setattr(outputs_module._Output, "publish", publish_then_signal)
+    monkeypatch.setattr(
+        "sys.argv", ["doseguard", "check", str(orders), "-o", str(out), "--summary", str(summary)]
+    )
+    with pytest.raises(SystemExit) as stopped:
+        main()
+    assert stopped.value.code == 128 + signal.SIGTERM
+    assert len(out.read_bytes().splitlines()) == 3
+    assert summary.exists()
+    said = capsys.readouterr().err
+    assert "stopped by SIGTERM" in said
+    assert "no output file was written" not in said
+    assert "every output was written" in said

@@ -191,3 +191,83 @@ def test_a_null_device_may_take_several_outputs(tmp_path: Path) -> None:
 )  # fmt: skip
 def test_names_of_a_descriptor_are_streams(path: str, fd: int | None) -> None:
     assert _fd_of(path) == fd
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="giving a link to another user needs root")
+@pytest.mark.parametrize("victim_exists", [True, False], ids=["existing", "dangling"])
+def test_a_link_planted_by_another_user_in_a_shared_folder_is_not_followed(
+    tmp_path: Path, victim_exists: bool
+) -> None:
+    """``-o /tmp/report.html``, where another user planted ``/tmp/report.html -> /etc/passwd``: the
+    link was resolved with realpath() and the victim replaced (or, dangling, created). Linux's
+    fs.protected_symlinks refuses to follow such a link for ``>`` in a shell; resolving it ourselves
+    bypassed that. A link in a sticky, world-writable folder owned by neither us nor the folder's
+    owner is refused, as the kernel would."""
+    shared = tmp_path / "tmp"
+    shared.mkdir()
+    shared.chmod(0o1777)
+    victim = tmp_path / "etc" / "passwd"
+    victim.parent.mkdir()
+    if victim_exists:
+        victim.write_bytes(b"root:x:0:0\n")
+    planted = shared / "report.html"
+    planted.symlink_to(victim)
+    os.lchown(planted, 12345, 12345)
+    with (
+        pytest.raises(OutputError, match="another user's symbolic link in a shared folder"),
+        Outputs() as outputs,
+    ):
+        outputs.open(str(planted), "report").write(b"<html>")
+        outputs.commit()
+    assert victim.read_bytes() == b"root:x:0:0\n" if victim_exists else not victim.exists()
+    assert sorted(p.name for p in victim.parent.iterdir()) == (["passwd"] if victim_exists else [])
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="giving a link to another user needs root")
+def test_ones_own_link_in_a_shared_folder_is_followed(tmp_path: Path) -> None:
+    shared = tmp_path / "tmp"
+    shared.mkdir()
+    shared.chmod(0o1777)
+    real = tmp_path / "real.jsonl"
+    real.write_bytes(b"earlier\n")
+    (shared / "latest.jsonl").symlink_to(real)
+    with Outputs() as outputs:
+        outputs.open(str(shared / "latest.jsonl"), "results").write(b"new\n")
+        outputs.commit()
+    assert real.read_bytes() == b"new\n"
+
+
+def test_a_long_file_name_that_the_folder_takes_is_written(tmp_path: Path) -> None:
+    """A 250-byte name is a valid file name (255 at most), but the temporary file's name
+    ``.NAME.XXXXXXXX.partial`` was 18 bytes longer: 'File name too long' for a target that can be
+    written. The temporary name holds as much of the target's name as fits."""
+    target = tmp_path / ("r" * 250)
+    with Outputs() as outputs:
+        outputs.open(str(target), "results").write(b"new\n")
+        outputs.commit()
+    assert target.read_bytes() == b"new\n"
+    assert [p.name for p in tmp_path.iterdir()] == [target.name]
+
+
+def test_a_signal_as_the_temporary_file_is_made_leaves_nothing_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A SIGTERM between mkstemp() making the file and the output recording its name: the exception
+    left a .NAME.XXXXXXXX.partial no one removes. Stopping signals wait until it is recorded."""
+    import signal  # noqa: PLC0415
+    import tempfile  # noqa: PLC0415
+
+    from doseguard.cli.signals import Stopped, stop_on_signals  # noqa: PLC0415
+
+    made = tempfile.mkstemp
+
+    def mkstemp_then_signal(*args: object, **kwargs: object) -> tuple[int, str]:
+        answer = made(*args, **kwargs)  # type: ignore[call-overload]
+        os.kill(os.getpid(), signal.SIGTERM)
+        return answer  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(tempfile, "mkstemp", mkstemp_then_signal)
+    with pytest.raises(Stopped), stop_on_signals(), Outputs() as outputs:
+        outputs.open(str(tmp_path / "out.jsonl"), "results")
+        outputs.commit()
+    assert list(tmp_path.iterdir()) == []

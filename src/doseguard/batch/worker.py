@@ -6,7 +6,11 @@ speed comes from several cores, and a crash costs a worker, not the run.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import dataclasses
+import multiprocessing
+import os
 import pickle
 import signal
 import struct
@@ -203,8 +207,32 @@ class WorkerSetup:
 
 def serve(commands: Connection, results: Connection, setup: WorkerSetup) -> None:
     """A worker process: build the checker, say whether that worked, then answer each chunk read from
-    ``commands`` on ``results`` until the main process closes ``commands``."""
+    ``commands`` on ``results`` until the main process closes ``commands``. A main process that
+    is gone (``kill -9``) is no error: the worker leaves quietly, and at once (see
+    :func:`_leave_with_parent`), even in the middle of a chunk."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's to handle
+    _leave_with_parent()
+    try:
+        _serve(commands, results, setup)
+    except BrokenPipeError:  # the main process went away while we were sending
+        return
+
+
+def _leave_with_parent() -> None:
+    """Ask Linux for a SIGTERM when the main process dies: a worker stuck in a long (or endless)
+    evaluation would otherwise outlive it, an orphan reading no pipe."""
+    with contextlib.suppress(OSError, AttributeError):
+        parent = multiprocessing.parent_process()
+        libc = ctypes.CDLL(None, use_errno=True)
+        asked = libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0) == 0
+        if asked and parent is not None and os.getppid() != parent.pid:
+            os._exit(0)  # it died before we asked
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _serve(commands: Connection, results: Connection, setup: WorkerSetup) -> None:
     try:
         rule_set = setup.rules.load()
         if setup.rules_version and rule_set.version != setup.rules_version:

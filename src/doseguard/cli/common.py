@@ -21,6 +21,7 @@ import click
 
 from doseguard.engine.adapter import DurableEngine
 from doseguard.errors import EngineError, RulePackError, RuleProblem
+from doseguard.io.printable import printable
 from doseguard.rules.model import RuleSet
 from doseguard.rules.selection import Selection, SelectionError
 from doseguard.rules.source import RuleSource
@@ -98,20 +99,26 @@ def rule_source_options(*, selection: bool) -> Callable[[Command], Command]:
     return decorate
 
 
+def say(message: object) -> None:
+    """One line on stderr, its control characters escaped: a problem quotes file names and what
+    the files hold, and an ESC sequence or a right-to-left override must not reach a terminal raw."""
+    click.echo(printable(str(message)), err=True)
+
+
 def stop_if_missing(source: RuleSource) -> None:
     """Exit 2 when a named rule folder or overrides file does not exist or is not what the option takes
     (a file as --rules, a folder or a device as --overrides): one located line each."""
     missing = source.missing()
     if missing:
         for problem in missing:
-            click.echo(str(problem), err=True)
+            say(problem)
         sys.exit(EXIT_USAGE)
 
 
 def report_problems(problems: Sequence[RuleProblem], consequence: str = "") -> None:
     """Each problem as ``path:line:col: message``, then how many (``consequence`` follows the count)."""
     for problem in problems:
-        click.echo(str(problem), err=True)
+        say(problem)
     count = len(problems)
     click.echo(f"doseguard: {count} problem{'s' if count != 1 else ''} in rule files{consequence}", err=True)
 
@@ -130,10 +137,10 @@ def load_or_exit(source: RuleSource, consequence: str = "; nothing was checked")
         DurableEngine(rule_set.rules)
         return rule_set
     except EngineError as error:
-        click.echo(f"doseguard: the rules engine refused the rules: {error}", err=True)
+        say(f"doseguard: the rules engine refused the rules: {error}")
         sys.exit(EXIT_USAGE)
     except SelectionError as error:
-        click.echo(f"doseguard: {error}", err=True)
+        say(f"doseguard: {error}")
         sys.exit(EXIT_USAGE)
     except RulePackError as error:
         exit_with_problems(error.problems, consequence)

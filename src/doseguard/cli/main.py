@@ -12,8 +12,10 @@ import contextlib
 import io
 import json
 import os
+import stat
 import sys
 import time
+import traceback
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any, NoReturn
@@ -43,6 +45,8 @@ from doseguard.io.outputs import STDOUT, Outputs
 from doseguard.io.printable import printable, printable_lines
 from doseguard.io.writers import HUMAN_FORMATS, OUTPUT_FORMATS, ResultWriter, make_sink
 from doseguard.results import Summary
+from doseguard.rules.files import discover
+from doseguard.rules.loader import bundled_rules_dir
 from doseguard.rules.model import Severity
 from doseguard.rules.source import RuleSource
 
@@ -172,28 +176,44 @@ def check(
         raise click.UsageError("'-' (stdin) can be read only once")
     if STDIN in inputs and "stdin" in stdio.CLOSED:
         raise click.UsageError("'-': stdin is closed, there is nothing to read")
+    for option, named in (("--output", output), ("--report", report_path), ("--summary", summary_path)):
+        if named == "":  # --summary "$SUMMARY" with it unset: not the same as no --summary at all
+            raise click.UsageError(f"{option} '': an empty path names no file")
+    rule_files = _rule_files(source)
     for written in (output, report_path, summary_path):
+        if written not in (None, "-") and (
+            read := next((f for f in rule_files if _same_file(written, f)), None)
+        ):
+            what = "the overrides file" if read == source.overrides else f"a rule file ({read})"
+            raise click.UsageError(f"{written} is {what}: it would be overwritten")
         if written not in (None, "-") and any(_same_file(written, path) for path in inputs):
             raise click.UsageError(f"{written} is also an input: it would be overwritten")
+        if written not in (None, "-") and _is_stdin(written):
+            raise click.UsageError(f"{written} is also an input (stdin): it would be overwritten")
     cores = usable_cores()
     if jobs is not None and jobs > cores:
         _say(f"--jobs {jobs} is more than the {cores} usable cores: starting {cores} workers at most")
-    with stop_on_signals(), Outputs() as outputs:
-        try:
-            results = outputs.open(output or STDOUT, "results")
-            report = outputs.open(report_path, "report") if report_path else None
-            summary_file = outputs.open(summary_path, "summary") if summary_path else None
-        except OutputError as error:
-            _say(str(error))
-            sys.exit(EXIT_USAGE)
-        summary = _run(inputs, source, fmt, output, results, report, jobs or cores)
-        try:
-            if summary_file is not None:
-                document = {**summary.as_dict(), "timings": summary.timings()}
-                summary_file.write(json.dumps(document, indent=2).encode() + b"\n")
-            outputs.commit()
-        except OutputError as error:
-            _fail_output(error)
+    outputs = Outputs()
+    try:
+        with stop_on_signals(), outputs:
+            try:
+                results = outputs.open(output or STDOUT, "results")
+                report = outputs.open(report_path, "report") if report_path else None
+                summary_file = outputs.open(summary_path, "summary") if summary_path else None
+            except OutputError as error:
+                _say(str(error))
+                sys.exit(EXIT_USAGE)
+            summary = _run(inputs, source, fmt, output, results, report, jobs or cores)
+            try:
+                if summary_file is not None:
+                    document = {**summary.as_dict(), "timings": summary.timings()}
+                    summary_file.write(json.dumps(document, indent=2).encode() + b"\n")
+                outputs.commit()
+            except OutputError as error:
+                _fail_output(error)
+    except Stopped as stop:  # a signal that waited for the commit comes after it
+        stop.outputs_written = outputs.committed
+        raise
     kind = fmt or ("table" if output in (None, "-") and sys.stdout.isatty() else "jsonl")
     if kind != "table" and sys.stderr.isatty():
         counts = summary.as_dict()["by_status"]
@@ -291,6 +311,27 @@ def _same_file(first: str, second: str) -> bool:
         return False
 
 
+def _rule_files(source: RuleSource) -> list[str]:
+    """The files the rules are read from (the overrides file, each pack's pack and rule files): an
+    output must not replace one (``--summary rules/b12/dose.yaml``, a slip of the tab key)."""
+    files = [source.overrides] if source.overrides else []
+    for folder in source.paths or (str(bundled_rules_dir()),):
+        for pack in discover(Path(folder)).packs:
+            files += [str(f) for f in (pack.pack_file, *pack.rule_files) if f is not None]
+    return files
+
+
+def _is_stdin(path: str) -> bool:
+    """Whether ``path`` is the file or pipe on stdin (``- < orders.jsonl -o orders.jsonl``, ``-o
+    /dev/stdin``): replaced, it loses the orders; a pipe opened for writing never ends the input,
+    and the run hangs. A device (a terminal, /dev/null) is not: writing to it loses nothing."""
+    try:
+        mine, theirs = os.fstat(0), Path(path).stat()
+    except OSError:
+        return False
+    return (mine.st_dev, mine.st_ino) == (theirs.st_dev, theirs.st_ino) and not stat.S_ISCHR(mine.st_mode)
+
+
 def _reaches(summary: Summary, threshold: Severity | None) -> bool:
     if threshold is None:
         return False
@@ -313,7 +354,10 @@ def main() -> None:
             sys.stderr.write(printable_lines(shown.getvalue()))
         sys.exit(EXIT_USAGE)
     except Stopped as stop:
-        _say(f"stopped by {stop.name}: the run did not complete, and no output file was written")
+        if stop.outputs_written:
+            _say(f"stopped by {stop.name} as the run completed: every output was written")
+        else:
+            _say(f"stopped by {stop.name}: the run did not complete, and no output file was written")
         sys.exit(stop.exit_status)
     except click.exceptions.Abort:
         sys.exit(130)
@@ -331,6 +375,7 @@ def main() -> None:
         sys.exit(EXIT_USAGE)
     except Exception as error:  # a bug: say so plainly, and never exit 0 or 1 (which mean "checked")
         _say(f"internal error: {error!r} (please report it)")
-        if os.environ.get("DOSEGUARD_DEBUG"):
-            raise
+        if os.environ.get("DOSEGUARD_DEBUG"):  # the traceback, but never exit 1 ("a finding")
+            with contextlib.suppress(OSError, ValueError):
+                traceback.print_exc()
         sys.exit(EXIT_USAGE)

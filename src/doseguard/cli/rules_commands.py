@@ -28,6 +28,7 @@ from doseguard.cli.common import (
     load_all_or_exit,
     report_problems,
     rule_source_options,
+    say,
     stop_if_missing,
 )
 from doseguard.cli.rules_views import (
@@ -199,7 +200,7 @@ def validate(folders: tuple[str, ...], source: RuleSource, features: tuple[str, 
 
 def _print_validation(outcome: Validation) -> None:
     for warning in outcome.warnings:
-        click.echo(str(warning), err=True)
+        say(warning)
     if outcome.valid and outcome.rule_set is not None:
         rule_set = outcome.rule_set
         counts = f"{len(rule_set.rules)} rules in {len(rule_set.packs)} packs"
@@ -211,8 +212,8 @@ def _print_validation(outcome: Validation) -> None:
         return
     if outcome.engine_refusal is not None:
         for problem in outcome.problems:
-            click.echo(str(problem), err=True)
-        click.echo(f"doseguard: {outcome.engine_refusal}", err=True)
+            say(problem)
+        say(f"doseguard: {outcome.engine_refusal}")
         return
     report_problems(outcome.problems)
 
@@ -262,7 +263,7 @@ def find_rule(rule_set: RuleSet, rule_id: str) -> Rule:
     by_id = {rule.id: rule for rule in rule_set.rules}
     found = by_id.get(rule_id) or by_id.get(rule_id.upper())
     if found is None:
-        click.echo(f"doseguard: no rule {rule_id!r} in the loaded packs{suggest(rule_id, by_id)}", err=True)
+        say(f"doseguard: no rule {rule_id!r} in the loaded packs{suggest(rule_id, by_id)}")
         sys.exit(EXIT_USAGE)
     return found
 

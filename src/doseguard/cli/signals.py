@@ -22,19 +22,24 @@ class Stopped(BaseException):
         self.signum = signum
         self.name = signal.Signals(signum).name
         self.exit_status = 128 + signum
+        self.outputs_written = False  # it came as the outputs were committed: they are whole
 
 
 @contextlib.contextmanager
 def stop_on_signals() -> Iterator[None]:
     """Within this block a stopping signal raises :class:`Stopped` once; further ones are ignored
-    while the run cleans up (a second Ctrl-C must not leave a temporary file behind)."""
+    while the run cleans up (a second Ctrl-C must not leave a temporary file behind). A signal
+    that was ignored when the process started is left ignored."""
 
     def stop(signum: int, frame: FrameType | None) -> None:
         for each in STOPPING:
             signal.signal(each, signal.SIG_IGN)
         raise Stopped(signum)
 
-    previous = {each: signal.signal(each, stop) for each in STOPPING}
+    # A signal ignored when we started stays ignored: nohup ignores SIGHUP so that closing the
+    # terminal does not stop the run, and a shell ignores SIGINT for a script's background job.
+    caught = [each for each in STOPPING if signal.getsignal(each) != signal.SIG_IGN]
+    previous = {each: signal.signal(each, stop) for each in caught}
     try:
         yield
     finally:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import sys
 
-from doseguard.io.outputs import ClosedStdout
+from doseguard.io.outputs import CLOSED_AT_START, ClosedStdout
 
 CLOSED: set[str] = set()
 """The names of the standard streams that were closed at start ("stdin", "stdout", "stderr")."""
@@ -28,6 +28,7 @@ def guard_stdio() -> None:
                 os.dup2(null, fd)
                 os.close(null)
             CLOSED.add(("stdin", "stdout", "stderr")[fd])
+            CLOSED_AT_START.add(fd)
             if fd == 1:
                 sys.stdout = ClosedStdout()
             elif fd == 2:

@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import io
 import os
 import re
@@ -35,6 +36,11 @@ __all__ = ["STDOUT", "ClosedStdout", "OutputError", "Outputs"]
 STDOUT = "-"
 _FD_ALIAS = re.compile(r"/dev/(?:(stdout)|(stderr)|fd/(\d+))|/proc/self/fd/(\d+)")
 _STOPS = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
+_NAME_ROOM = 200
+CLOSED_AT_START: set[int] = set()
+"""Descriptors 0-2 that were closed when the process started (now /dev/null, see
+:mod:`doseguard.cli.stdio`): an output naming one (``-o /dev/stderr 2>&-``) is refused, as a closed
+stdout is, instead of writing the results to /dev/null and exiting 0."""
 
 
 class ClosedStdout(io.TextIOBase):
@@ -138,6 +144,8 @@ class _Output:
                     raise OutputError(self.what, "stdout", "it is closed")
                 self.stream = _Guarded(sys.stdout.buffer, self.what, "stdout")
                 return
+            if fd in CLOSED_AT_START:
+                raise OutputError(self.what, self.path, "it is closed")
             if fd is not None:
                 self.owned = os.fdopen(os.dup(fd), "wb")  # closed by close()
         except OSError as error:
@@ -147,6 +155,9 @@ class _Output:
 
     def _open_path(self) -> int | None:
         """Open a path; returns 1 or 2 instead when it is our stdout or stderr."""
+        if self.path.endswith("/") or Path(self.path).name in ("", ".", ".."):
+            raise IsADirectoryError(21, "it names a folder, not a file")  # not a file named 'results'
+        _refuse_planted_links(self.path)
         try:
             st = Path(self.path).stat()
         except FileNotFoundError:
@@ -161,9 +172,15 @@ class _Output:
             return fd
         target = os.path.realpath(self.path)  # a symlink's target is replaced, not the link
         folder, name = os.path.split(target)
-        temporary, self.temporary = tempfile.mkstemp(prefix=f".{name}.", suffix=".partial", dir=folder)
-        self.target = target
-        self.owned = os.fdopen(temporary, "wb")
+        # as much of the name as leaves room for the 18 bytes around it (names are 255 bytes at most)
+        short = os.fsencode(name)[:_NAME_ROOM].decode("utf-8", "ignore")
+        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, _STOPS)  # made and recorded, or neither
+        try:
+            temporary, self.temporary = tempfile.mkstemp(prefix=f".{short}.", suffix=".partial", dir=folder)
+            self.target = target
+            self.owned = os.fdopen(temporary, "wb")
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
         return None
 
     def finish(self) -> None:
@@ -206,6 +223,32 @@ class _Output:
             self.temporary = None
 
 
+def _refuse_planted_links(path: str) -> None:
+    """Refuse a symbolic link (of the chain ``path`` starts) that another user planted in a shared
+    folder, as Linux's fs.protected_symlinks does for ``open``: we resolve links ourselves (to
+    rename over the target), which bypasses the kernel's check, and ``-o /tmp/report.html`` would
+    replace whatever ``/tmp/report.html -> /etc/passwd`` names, or write through to a disk's device.
+    A shared folder is sticky and world-writable (``/tmp``); a link there is followed only when we
+    or the folder's owner own it."""
+    current = Path(path)
+    for _ in range(40):  # the kernel's limit; a loop fails later, as ELOOP
+        try:
+            link = current.lstat()
+            if not stat.S_ISLNK(link.st_mode):
+                return
+            parent = current.parent.stat()
+            following = current.readlink()
+        except OSError:
+            return  # what cannot be seen is refused by the open that follows, with its own error
+        shared = parent.st_mode & stat.S_ISVTX and parent.st_mode & stat.S_IWOTH
+        if shared and link.st_uid not in (os.geteuid(), parent.st_uid):
+            raise PermissionError(
+                errno.EACCES,
+                f"it is another user's symbolic link in a shared folder ({current.parent}): not followed",
+            )
+        current = current.parent / following
+
+
 def _umask() -> int:
     mask = os.umask(0o022)
     os.umask(mask)
@@ -221,6 +264,7 @@ class Outputs:
 
     def __init__(self) -> None:
         self._opened: list[_Output] = []
+        self.committed = False  # every output renamed into place (or streamed) whole
 
     def __enter__(self) -> Outputs:
         return self
@@ -239,7 +283,11 @@ class Outputs:
             if other.identity == identity and not device:
                 raise OutputError(what, path, f"the {other.what} and the {what} are the same file")
         output = _Output(what, path, identity)
-        output.open()
+        try:
+            output.open()
+        except BaseException:  # a signal as it opened: its temporary file is removed here
+            output.close()
+            raise
         self._opened.append(output)
         return output.stream  # type: ignore[return-value]
 
@@ -252,5 +300,6 @@ class Outputs:
                 output.finish()
             for output in self._opened:
                 output.publish()
+            self.committed = True
         finally:
             signal.pthread_sigmask(signal.SIG_SETMASK, blocked)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -82,6 +83,8 @@ class _Loader:
                 validated = self._validate(PackSpec, document.data, document, ())
                 spec = validated if isinstance(validated, PackSpec) else spec
         pack = Pack(spec, str(folder), _drug_names(spec))
+        # which pack the files that follow are in (findings name it, its drugs decide coverage)
+        self.digest.update(b"pack\0" + spec.name.encode() + b"\0")
         self.packs.append(pack)
         for path in files.rule_files:
             self.load_file(path, pack)
@@ -413,8 +416,10 @@ def _unreadable_number(condition: Any) -> float | None:
 
 
 def _pack_name(folder: Path) -> str:
-    name = folder.resolve().name.lower().replace(" ", "-")
-    return name if name and name[0].isalpha() else f"pack-{name}"
+    """A pack without a pack file is named after its folder, made to fit a pack name (``rules.v2``
+    is ``rules-v2``): a folder may be called anything, and its name is not a problem in a file."""
+    name = re.sub(r"[^a-z0-9_-]", "-", folder.resolve().name.lower())
+    return name if re.match(r"[a-z]", name) else f"pack-{name}"
 
 
 def _drug_names(spec: PackSpec) -> dict[str, str]:

@@ -11,6 +11,7 @@ is checked too; a refused value reads as None and its path is in ``refused``.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ import yaml
 from yaml.composer import ComposerError
 
 from doseguard.errors import RuleProblem, SourceLocation
+from doseguard.io.printable import printable
 
 PathKey = tuple[Any, ...]
 
@@ -114,7 +116,31 @@ class _Builder:
             return result
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, (*where, index)) for index, item in enumerate(node.value)]
+        if isinstance(node, yaml.ScalarNode) and (problem := _scalar_problem(self.constructor, node)):
+            self.refuse(node, where, problem)
+            return None
         return self.constructor.construct_object(node, deep=True)
+
+
+_INT, _FLOAT = "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"
+_OCTAL = re.compile(r"[-+]?0[0-7_]+")
+
+
+def _scalar_problem(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> str | None:
+    """A scalar that YAML 1.1 reads as another value than a person does: ``010`` is 8 (octal),
+    ``1:30`` is 90 (base 60), and an explicit tag (``!!binary aGVsbG8=`` is the title 'hello')
+    hides from a reviewer what the rule says."""
+    implicit = loader.resolve(yaml.ScalarNode, node.value, (node.style is None, node.style is not None))  # type: ignore[no-untyped-call]
+    if node.tag != implicit:
+        return f"YAML tag {node.tag!r} is not allowed"
+    if node.tag in (_INT, _FLOAT) and (":" in node.value or _OCTAL.fullmatch(node.value)):
+        read = loader.construct_object(node, deep=True)
+        why = "base 60" if ":" in node.value else "octal: a leading zero"
+        return (
+            f"{node.value} reads as {read:g} in YAML ({why}): write the number without it, "
+            "or quote it if it is text"
+        )
+    return None
 
 
 def _marked_problem(name: str, error: yaml.MarkedYAMLError, what: str) -> RuleProblem:
@@ -122,6 +148,20 @@ def _marked_problem(name: str, error: yaml.MarkedYAMLError, what: str) -> RulePr
     line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
     message = " ".join(part for part in (error.context, error.problem) if part) or "invalid YAML"
     return RuleProblem(SourceLocation(name, line, column), f"{what}: {message}", kind="yaml")
+
+
+def _reader_problem(name: str, text: str, error: yaml.reader.ReaderError) -> RuleProblem:
+    """A character YAML does not take (an ESC, a NUL, U+FFFE), located where it is: PyYAML says only
+    its offset, in a message of two lines."""
+    position = max(0, min(error.position, len(text)))
+    line = text.count("\n", 0, position) + 1
+    column = position - (text.rfind("\n", 0, position) + 1) + 1
+    character = error.character if isinstance(error.character, str) else chr(error.character)
+    shown = printable(character)
+    if shown == character:
+        shown = f"U+{ord(character):04X}"
+    message = f"YAML: character {shown} is not allowed in YAML text ({error.reason})"
+    return RuleProblem(SourceLocation(name, line, column), message, kind="yaml")
 
 
 MAX_DEPTH = 50
@@ -156,6 +196,8 @@ def load_yaml(path: Path | str, text: str) -> tuple[YamlDocument | None, list[Ru
         documents = list(yaml.compose_all(text, Loader=_Loader))
     except yaml.MarkedYAMLError as error:
         return None, [_marked_problem(name, error, "YAML syntax")]
+    except yaml.reader.ReaderError as error:
+        return None, [_reader_problem(name, text, error)]
     except yaml.YAMLError as error:
         return None, [RuleProblem(SourceLocation(name, 1, 1), f"YAML: {error}", kind="yaml")]
     if not documents:

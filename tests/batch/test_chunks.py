@@ -169,3 +169,21 @@ def test_a_file_read_to_its_end_unchanged_is_no_error(tmp_path: Path) -> None:
     path = tmp_path / "o.json"
     path.write_bytes(b'[{"order_id": "A"}]\n\n   \n')
     assert [r.data for r in read_input(str(path))] == [{"order_id": "A"}]
+
+
+@pytest.mark.parametrize("block", [1, 2, 3, 5, 8, 1 << 20])
+@pytest.mark.parametrize("chunk_records", [1, 2, 2000])
+def test_json_lines_ends_are_read_alike_whatever_the_blocks_and_chunks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, block: int, chunk_records: int
+) -> None:
+    # A CR ending a block is a line end of its own unless the next block starts with LF (CRLF).
+    monkeypatch.setattr(chunks, "READ_BLOCK", block)
+    data = b'{"n": 1}\r{"n": 2}\r\n{"n": 3}\n\r{"n": 5}\r\r\n{"n": 7}\r'
+    path = tmp_path / "o.jsonl"
+    path.write_bytes(data)
+    got = []
+    for chunk in ChunkReader([str(path)], chunk_records=chunk_records):
+        records = list(records_of(chunk))
+        assert len(records) == chunk.record_count == sum(1 for _ in records_of(chunk.as_lines()))
+        got += [(r.data, r.source.rsplit(":", 1)[1]) for r in records]
+    assert got == [({"n": n}, str(n)) for n in (1, 2, 3, 5, 7)]

@@ -677,3 +677,31 @@ def test_json_array_elements_spanning_read_blocks(tmp_path: Path, monkeypatch: p
 def test_a_single_json_object_with_a_repeated_key_is_invalid(tmp_path: Path) -> None:
     record = only(read(write(tmp_path, "o.json", b'{"order_id": "A", "dose": "1 mg", "dose": "1 mcg"}')))
     assert [p.field for p in record.problems] == ["dose"]
+
+
+# --- line ends (review rev3) --------------------------------------------------------------------
+
+MIXED_ENDS = (
+    b'{"order_id": "A"}\r{"order_id": "B"}\r\n{"order_id": "C"}\n\r{"order_id": "E"}\r\r\n{"order_id": "G"}'
+)
+"""CR, CRLF, LF, a blank line ended by CR, CR then CRLF (a blank line), a last line without an end."""
+MIXED_LINES = [("A", 1), ("B", 2), ("C", 3), ("E", 5), ("G", 7)]
+
+
+@pytest.mark.parametrize("name", ["o.jsonl", "o.jsonl.gz"])
+def test_jsonl_cr_only_line_ends_are_line_ends(tmp_path: Path, name: str) -> None:
+    # A JSON Lines file with CR-only line ends (old Mac exports) was one line: every record merged
+    # into one invalid result. JSON text cannot hold a raw CR, so a bare CR ends a line.
+    data = gzip.compress(MIXED_ENDS) if name.endswith(".gz") else MIXED_ENDS
+    path = write(tmp_path, name, data)
+    records = read(path)
+    assert [(r.data and r.data["order_id"], r.source) for r in records] == [
+        (order, f"{path}:{line}") for order, line in MIXED_LINES
+    ]
+
+
+def test_jsonl_cr_only_line_ends_on_stdin(monkeypatch: pytest.MonkeyPatch) -> None:
+    records = read_stdin(monkeypatch, MIXED_ENDS)
+    assert [(r.data and r.data["order_id"], r.source) for r in records] == [
+        (order, f"<stdin>:{line}") for order, line in MIXED_LINES
+    ]

@@ -103,6 +103,22 @@ def _groups_of_lines(body: bytes, size: int) -> Iterator[tuple[bytes, int]]:
         start = end
 
 
+_BARE_CR = re.compile(rb"\r(?!\n)")
+_FIRST_LINE = re.compile(rb"[^\r\n]*")
+
+
+def _bare_cr_to_lf(block: bytes, *, last: bool) -> tuple[bytes, bytes]:
+    """``block`` with every CR not followed by LF made an LF (CR-only line ends: JSON text cannot hold a
+    raw CR, so a bare CR ends a line), and a CR at its end held back (LF may start the next block). Two
+    counts in C leave LF and CRLF text as it is."""
+    carry = b""
+    if not last and block.endswith(b"\r"):
+        block, carry = block[:-1], b"\r"
+    if b"\r" in block and block.count(b"\r") != block.count(b"\r\n"):
+        block = _BARE_CR.sub(b"\n", block)
+    return block, carry
+
+
 def input_format(path: str) -> str:
     """The format of a path by its extension (``.gz`` is read through)."""
     kind = _format_of(path)
@@ -196,7 +212,7 @@ def _sniffed(name: str, raw: IO[bytes]) -> _Input:
     if kind == "jsonl_or_json":
         start = _first_line(stream)
         stream = cast(IO[bytes], _Counted(stream, start))
-        line = start[: start.find(b"\n") + 1 or len(start)]
+        line = start[: _FIRST_LINE.match(start).end()]  # type: ignore[union-attr]  # it always matches
         try:
             first = orjson.loads(line.removeprefix(b"\xef\xbb\xbf"))
         except orjson.JSONDecodeError:  # a document on several lines (or a bad first line): read whole
@@ -227,7 +243,7 @@ def _first_line(stream: IO[bytes]) -> bytes:
     parts: list[bytes] = []
     while part := stream.read(READ_BLOCK):
         parts.append(part)
-        if b"\n" in part:
+        if b"\n" in part or b"\r" in part:
             break
     return b"".join(parts)
 
@@ -334,14 +350,16 @@ class ChunkReader:
         parts: list[bytes] = []  # a line longer than a block, gathered (concatenation is quadratic)
         line = 1
         first = True
+        carry = b""  # a CR that ended the last block: a line end of its own unless LF follows
         while True:
-            block = stream.read(READ_BLOCK)
+            read = stream.read(READ_BLOCK)
             self.bytes_read = self._done_bytes + tell()
             if first:
-                block = block.removeprefix(b"\xef\xbb\xbf")
+                read = read.removeprefix(b"\xef\xbb\xbf")
                 first = False
-            if not block:
+            if not read and not carry:
                 break
+            block, carry = _bare_cr_to_lf(carry + read, last=not read)
             cut = block.rfind(b"\n")
             if cut < 0:
                 parts.append(block)

@@ -187,3 +187,24 @@ def test_json_lines_ends_are_read_alike_whatever_the_blocks_and_chunks(
         assert len(records) == chunk.record_count == sum(1 for _ in records_of(chunk.as_lines()))
         got += [(r.data, r.source.rsplit(":", 1)[1]) for r in records]
     assert got == [({"n": n}, str(n)) for n in (1, 2, 3, 5, 7)]
+
+
+@pytest.mark.parametrize(
+    ("data", "said"),
+    [
+        (gzip.compress(b"order_id,drug\nA,x\n" * 50)[:-30], "cannot read"),  # cut short
+        (gzip.compress(b"order_id,drug\nA,x\n")[:5], "cannot read"),  # cut inside its header
+        (gzip.compress(b"order_id,drug\nA,x\n") + b"garbage!", "cannot read"),  # bytes after it
+    ],
+    ids=["cut-short", "cut-in-header", "trailing-garbage"],
+)
+def test_a_bad_gzip_on_stdin_is_an_input_error(
+    monkeypatch: pytest.MonkeyPatch, data: bytes, said: str
+) -> None:
+    # The gzip on stdin is read from when it is opened (to sniff it), outside the reader's handling of
+    # read errors: a truncated gzip raised EOFError (click made it an interrupt: exit 130, nothing said)
+    # and trailing garbage BadGzipFile (an "internal error").
+    monkeypatch.setattr(sys, "stdin", FakeStdin(io.BytesIO(data)))
+    with pytest.raises(InputError, match=said) as info:
+        list(read_input("-"))
+    assert info.value.path == "-"

@@ -326,7 +326,10 @@ class ChunkReader:
         return chunk
 
     def _read(self, path: str) -> Iterator[Chunk]:
-        source = _open(path)
+        try:
+            source = _open(path)  # stdin and FIFOs are read from here, to sniff them (a gzip's too)
+        except (OSError, EOFError, gzip.BadGzipFile) as error:
+            raise InputError(path, f"cannot read: {error}") from None
         name, stream, tell = source.name, source.stream, source.tell
         with stream:
             try:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from doseguard.checker import InputRecord
-from doseguard.errors import InputError
+from doseguard.errors import FieldProblem, InputError
 from doseguard.io.readers import input_format, read_input, read_inputs
 
 BOM = b"\xef\xbb\xbf"
@@ -311,8 +311,27 @@ def test_csv_non_utf8_bytes_spoil_only_their_row(tmp_path: Path) -> None:
     records = read(path)
     assert records == [
         InputRecord(f"{path}:2", {"order_id": "A", "drug": "x"}),
-        InputRecord(f"{path}:3", None, "not UTF-8 text"),
+        InputRecord(
+            f"{path}:3",
+            {"order_id": "B"},
+            problems=(FieldProblem("drug", NOT_UTF8 % (0xE9, 4), "caf\\xe9"),),
+        ),
         InputRecord(f"{path}:4", {"order_id": "C", "drug": "y"}),
+    ]
+
+
+NOT_UTF8 = "not UTF-8 text (byte 0x%02X at character %d): a Latin-1 or Windows-1252 file? save it as UTF-8"
+
+
+def test_csv_non_utf8_bytes_name_their_cells(tmp_path: Path) -> None:
+    # The row was invalid as "not UTF-8 text", naming no field: which of 12 cells, the dose's µ (0xB5)?
+    path = write(tmp_path, "o.csv", b"order_id,patient_id,dose,route\nA\xff,P,1000 \xb5g,IM\n")
+    (record,) = read(path)
+    assert record.error is None
+    assert record.data == {"patient_id": "P", "route": "IM"}  # what is sure, ids for the result
+    assert [(p.field, p.message) for p in record.problems] == [
+        ("order_id", NOT_UTF8 % (0xFF, 2)),
+        ("dose", NOT_UTF8 % (0xB5, 6)),
     ]
 
 

@@ -724,3 +724,25 @@ def test_jsonl_cr_only_line_ends_on_stdin(monkeypatch: pytest.MonkeyPatch) -> No
     assert [(r.data and r.data["order_id"], r.source) for r in records] == [
         (order, f"<stdin>:{line}") for order, line in MIXED_LINES
     ]
+
+
+UTF16_TEXT = {
+    "o.csv": "order_id,drug\nA,cyanocobalamin\nB,cyanocobalamin\n",
+    "o.jsonl": '{"order_id": "A"}\n{"order_id": "B"}\n',
+    "o.json": '[{"order_id": "A"}, {"order_id": "B"}]',
+}
+
+
+@pytest.mark.parametrize("name", list(UTF16_TEXT))
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])
+def test_utf16_text_is_refused_saying_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str, encoding: str
+) -> None:
+    # Excel's "Unicode text" is UTF-16: as CSV it was refused with a header of NULs and surrogates shown,
+    # as JSON Lines every line was invalid and its NULs made records of their own (2 orders, 3 results).
+    data = UTF16_TEXT[name].encode(encoding)
+    with pytest.raises(InputError, match="UTF-16") as info:
+        read(write(tmp_path, name, data))
+    assert "\x00" not in info.value.message
+    with pytest.raises(InputError, match="UTF-16"):
+        read_stdin(monkeypatch, data)

@@ -17,6 +17,7 @@ import stat
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 from typing import IO, Any, cast
 
@@ -292,6 +293,16 @@ def _csv_header(name: str, cells: list[str]) -> tuple[str, ...]:
     return header
 
 
+def _refuse_utf16(name: str, head: bytes) -> None:
+    """UTF-16 text (Excel's "Unicode text"), by its byte order mark or by the NUL beside each of its
+    first ASCII characters, is refused whole: read as UTF-8 it is a header of NULs, or every line invalid
+    and the NULs after its line ends records of their own."""
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff") or head[1:4:2] == b"\0\0" or head[0:3:2] == b"\0\0":
+        raise InputError(
+            name, 'the file is UTF-16 text (Excel\'s "Unicode text"), not UTF-8: save it as UTF-8'
+        )
+
+
 def _sniff(head: bytes) -> str:
     start = head.removeprefix(b"\xef\xbb\xbf").lstrip()[:1]
     if start == b"[":
@@ -359,6 +370,7 @@ class ChunkReader:
             self.bytes_read = self._done_bytes + tell()
             if first:
                 read = read.removeprefix(b"\xef\xbb\xbf")
+                _refuse_utf16(name, read)
                 first = False
             if not read and not carry:
                 break
@@ -382,7 +394,10 @@ class ChunkReader:
 
     def _rows(self, name: str, stream: IO[bytes], tell: Callable[[], int]) -> Iterator[Chunk]:
         reader = CsvRecords()
-        rows = reader.rows(physical_lines(stream))
+        lines = physical_lines(stream)
+        head = next(lines, b"")
+        _refuse_utf16(name, head)
+        rows = reader.rows(chain((head,), lines))
         first = next(rows, None)
         if first is None:
             return
@@ -406,6 +421,7 @@ class ChunkReader:
     def _json(self, name: str, stream: IO[bytes], tell: Callable[[], int]) -> Iterator[Chunk]:
         """A JSON array of orders (streamed), or one object: an order or a FHIR Bundle (read whole)."""
         head = stream.read(4096).removeprefix(b"\xef\xbb\xbf")
+        _refuse_utf16(name, head)
         rest = io.BufferedReader(_Prefixed(head, stream)) if head else stream
         if _sniff(head) != "json":
             document, clean = _load_document(name, head + stream.read())

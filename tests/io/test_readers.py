@@ -746,3 +746,25 @@ def test_utf16_text_is_refused_saying_so(
     assert "\x00" not in info.value.message
     with pytest.raises(InputError, match="UTF-16"):
         read_stdin(monkeypatch, data)
+
+
+@pytest.mark.parametrize(("separator", "named"), [(b";", "';'"), (b"\t", "tabs")])
+def test_csv_separated_by_another_character_is_refused_saying_by_what(
+    tmp_path: Path, separator: bytes, named: str
+) -> None:
+    # A European Excel export (';') or a tab-separated file was refused as "names no order field",
+    # its header shown, without saying why it read as one column.
+    data = b"order_id;patient_id;drug\nA;P;cyanocobalamin\n".replace(b";", separator)
+    with pytest.raises(InputError, match="names no order field") as info:
+        read(write(tmp_path, "o.csv", data))
+    assert f"separated by {named}, not commas" in info.value.message
+
+
+def test_csv_columns_without_a_name_are_not_repeats(tmp_path: Path) -> None:
+    # Trailing empty header cells (a spreadsheet's unused columns) were refused as "the header repeats
+    # the column(s) " naming nothing; unnamed columns are unknown ones, ignored as any other.
+    path = write(tmp_path, "o.csv", b"order_id,drug,,\nA,x,,\nB,y,1,\n")
+    assert [r.data for r in read(path)] == [
+        {"order_id": "A", "drug": "x", "": ""},
+        {"order_id": "B", "drug": "y", "": ""},
+    ]

@@ -285,12 +285,21 @@ def _csv_header(name: str, cells: list[str]) -> tuple[str, ...]:
         raise InputError(
             name,
             "the first line names no order field (order_id, patient_id, drug, dose, ...): "
-            f"a CSV needs a header line; it reads {shown[:80]!r}",
+            f"{_separated(shown)}it reads {shown[:80]!r}",
         )
-    duplicates = sorted({cell for cell in header if header.count(cell) > 1})
+    duplicates = sorted({cell for cell in header if cell and header.count(cell) > 1})  # unnamed: unknown
     if duplicates:
         raise InputError(name, f"the header repeats the column(s) {', '.join(duplicates)}")
     return header
+
+
+def _separated(header: str) -> str:
+    """Why a header read as one column, if its order fields are separated by another character."""
+    for separator, named in ((";", "';'"), ("\t", "tabs"), ("|", "'|'")):
+        names = {re.sub(r"[\s\-]+", "_", cell.strip().strip('"').lower()) for cell in header.split(separator)}
+        if names & set(RECORD_FIELDS):
+            return f"its columns are separated by {named}, not commas (export it as comma-separated CSV); "
+    return "a CSV needs a header line; "
 
 
 def _refuse_utf16(name: str, head: bytes) -> None:

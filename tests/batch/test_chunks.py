@@ -208,3 +208,16 @@ def test_a_bad_gzip_on_stdin_is_an_input_error(
     with pytest.raises(InputError, match=said) as info:
         list(read_input("-"))
     assert info.value.path == "-"
+
+
+def test_stdin_json_lines_with_a_bad_first_line_are_still_streamed(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A first line that is not JSON made stdin be read whole (as a document on several lines, a FHIR
+    # Bundle maybe): nothing checked until the producer closed, all of it in memory.
+    good = b"".join(json.dumps({"order_id": f"A{n}"}).encode() + b"\n" for n in range(5000))
+    monkeypatch.setattr(sys, "stdin", FakeStdin(Pipe(b'{"order_id": "A", \n\n' + good)))
+    first = next(iter(ChunkReader(["-"], chunk_records=100)))
+    records = list(records_of(first))
+    assert records[0].error is not None
+    assert records[0].source == "<stdin>:1"
+    assert records[1].data == {"order_id": "A0"}
+    assert records[1].source == "<stdin>:3"

@@ -211,15 +211,21 @@ def _sniffed(name: str, raw: IO[bytes]) -> _Input:
         stream = cast(IO[bytes], _Counted(unzipped, head))
     kind = _sniff(head)
     if kind == "jsonl_or_json":
-        start = _first_line(stream)
-        stream = cast(IO[bytes], _Counted(stream, start))
+        inner = stream
+        start = _first_line(inner)
+        stream = cast(IO[bytes], _Counted(inner, start))
         line = start[: _FIRST_LINE.match(start).end()]  # type: ignore[union-attr]  # it always matches
         try:
             first = orjson.loads(line.removeprefix(b"\xef\xbb\xbf"))
-        except orjson.JSONDecodeError:  # a document on several lines (or a bad first line): read whole
-            data = stream.read()
-            stream = io.BytesIO(data)
-            kind = "json" if _is_bundle(data) else "jsonl"
+        except orjson.JSONDecodeError:  # a bad first line, or a document on several lines
+            start, second = _second_line(inner, start)
+            stream = cast(IO[bytes], _Counted(inner, start))
+            if not _is_object(second):  # a document (a Bundle, say): read whole
+                data = stream.read()
+                stream = io.BytesIO(data)
+                kind = "json" if _is_bundle(data) else "jsonl"
+            else:  # JSON Lines whose first line is bad: streamed, the bad line an invalid record
+                kind = "jsonl"
         else:
             bundle = isinstance(first, dict) and first.get("resourceType") == "Bundle"
             kind = "json" if bundle else "jsonl"
@@ -247,6 +253,34 @@ def _first_line(stream: IO[bytes]) -> bytes:
         if b"\n" in part or b"\r" in part:
             break
     return b"".join(parts)
+
+
+_LOOK_AHEAD = 4 * READ_BLOCK
+
+
+def _second_line(stream: IO[bytes], start: bytes) -> tuple[bytes, bytes]:
+    """``start`` (a whole first line, or all of the stream) read on until the next line that is not blank
+    is whole, and that line; b"" if the stream ends first or the line is very long (then the caller reads
+    the stream whole, as for a document). Each block is joined once (no quadratic concatenation)."""
+    parts = [start]
+    rest = start[_FIRST_LINE.match(start).end() :].lstrip()  # type: ignore[union-attr]
+    size = len(rest)
+    while _FIRST_LINE.match(rest).end() == len(rest) and size <= _LOOK_AHEAD:  # type: ignore[union-attr]
+        part = stream.read(READ_BLOCK)
+        if not part:
+            return b"".join(parts), rest
+        parts.append(part)
+        rest = part.lstrip() if not rest else rest + part
+        size += len(part)
+    return b"".join(parts), rest[: _FIRST_LINE.match(rest).end()]  # type: ignore[union-attr]
+
+
+def _is_object(line: bytes) -> bool:
+    """A JSON line holding an object: JSON Lines (a document's second line never is one)."""
+    try:
+        return isinstance(orjson.loads(line), dict)
+    except orjson.JSONDecodeError:
+        return False
 
 
 class _Counted(io.RawIOBase):

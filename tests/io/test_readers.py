@@ -768,3 +768,23 @@ def test_csv_columns_without_a_name_are_not_repeats(tmp_path: Path) -> None:
         {"order_id": "A", "drug": "x", "": ""},
         {"order_id": "B", "drug": "y", "": ""},
     ]
+
+
+def test_csv_header_line_again_in_the_file_is_an_invalid_record_saying_so(tmp_path: Path) -> None:
+    # `cat a.csv b.csv`: b's header was read as an order, invalid for its dose 'dose' and volume 'volume'.
+    first = b"order_id,drug,dose\nA,x,1 mg\n"
+    path = write(tmp_path, "o.csv", BOM + first + BOM + first)
+    records = read(path)
+    assert [r.source.rsplit(":", 1)[1] for r in records] == ["2", "3", "4"]
+    assert records[1] == InputRecord(
+        f"{path}:3", None, "the header line again (files joined?): not an order; the rows after it are read"
+    )
+    assert records[2].data == {"order_id": "A", "drug": "x", "dose": "1 mg"}
+
+
+def test_csv_another_header_in_the_file_is_an_input_error(tmp_path: Path) -> None:
+    # Files with other columns joined: the rows after the second header were read with the first
+    # line's columns (a dose read as the drug), silently wrong.
+    data = b"order_id,drug,dose\nA,x,1 mg\norder_id,dose,drug\nB,1 mg,x\n"
+    with pytest.raises(InputError, match="line 3 is another header line"):
+        read(write(tmp_path, "o.csv", data))

@@ -23,7 +23,7 @@ from typing import IO, Any, cast
 
 import orjson
 
-from doseguard.batch.csv_rows import CsvRecords, physical_lines
+from doseguard.batch.csv_rows import CsvRecords, Row, physical_lines
 from doseguard.errors import InputError
 from doseguard.io.json_text import Unreadable, checked_document, load_clean
 from doseguard.orders.model import RECORD_FIELDS
@@ -327,6 +327,22 @@ def _csv_header(name: str, cells: list[str]) -> tuple[str, ...]:
     return header
 
 
+def _header_again(name: str, header: tuple[str, ...], line: int, cells: list[str]) -> Row:
+    """A row that starts as a header does (files joined, ``cat a.csv b.csv``): the same header is not an
+    order; another header means the rows after it have other columns, which the first line's would
+    misread (a dose read as the drug), so the input is refused."""
+    names = tuple(re.sub(r"[\s\-]+", "_", cell.strip().lstrip("\ufeff").strip().lower()) for cell in cells)
+    if names == header:
+        return line, "the header line again (files joined?): not an order; the rows after it are read"
+    if len(set(names) & set(RECORD_FIELDS)) >= 2:  # an order holds no two field names
+        raise InputError(
+            name,
+            f"line {line} is another header line, naming other columns than the first (files joined?): "
+            "the rows after it would be read with the first line's columns; check the files one by one",
+        )
+    return line, cells
+
+
 def _separated(header: str) -> str:
     """Why a header read as one column, if its order fields are separated by another character."""
     for separator, named in ((";", "';'"), ("\t", "tabs"), ("|", "'|'")):
@@ -450,9 +466,13 @@ class ChunkReader:
         header = _csv_header(name, cells)
         reader.width, reader.header = len(header), header
         reader.single_line = frozenset(i for i, cell in enumerate(header) if cell in RECORD_FIELDS)
+        starts = frozenset(chain(*((text, "\ufeff" + text) for text in chain(cells, RECORD_FIELDS))))
         items: list[tuple[int, list[str] | str]] = []
         for item in rows:
-            items.append(item)
+            if type(item[1]) is list and item[1][0] in starts:  # one set lookup per row: a header again?
+                items.append(_header_again(name, header, item[0], item[1]))
+            else:
+                items.append(item)
             if len(items) >= self.chunk_records:
                 self.bytes_read = self._done_bytes + tell()
                 yield self._chunk("rows", name, items, header=header)

@@ -788,3 +788,12 @@ def test_csv_another_header_in_the_file_is_an_input_error(tmp_path: Path) -> Non
     data = b"order_id,drug,dose\nA,x,1 mg\norder_id,dose,drug\nB,1 mg,x\n"
     with pytest.raises(InputError, match="line 3 is another header line"):
         read(write(tmp_path, "o.csv", data))
+
+
+def test_jsonl_files_joined_each_with_a_bom_are_read(tmp_path: Path) -> None:
+    # `cat a.jsonl b.jsonl`: the order after b's BOM was invalid ("Unexpected UTF-8 BOM"), not checked.
+    path = write(tmp_path, "o.jsonl", BOM + b'{"order_id": "A"}\n' + BOM + b'{"order_id": "B"}\n')
+    assert read(path) == [
+        InputRecord(f"{path}:1", {"order_id": "A"}),
+        InputRecord(f"{path}:2", {"order_id": "B"}),
+    ]

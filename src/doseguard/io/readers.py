@@ -56,6 +56,8 @@ def record_of_line(source: str, raw: bytes) -> InputRecord:
     try:
         data = orjson.loads(raw)
     except orjson.JSONDecodeError:  # also nesting deeper than 1024 and numbers out of range
+        if raw.startswith(b"\xef\xbb\xbf"):  # the start of a file joined to another (cat a.jsonl b.jsonl)
+            return record_of_line(source, raw[3:])
         return object_record(source, explain(raw), None)
     if (
         type(data) is dict

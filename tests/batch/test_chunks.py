@@ -221,3 +221,26 @@ def test_stdin_json_lines_with_a_bad_first_line_are_still_streamed(monkeypatch: 
     assert records[0].source == "<stdin>:1"
     assert records[1].data == {"order_id": "A0"}
     assert records[1].source == "<stdin>:3"
+
+
+class Terminal(io.RawIOBase):
+    """stdin that has ended once (Ctrl-D on a terminal): another read would wait for more typing."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data: bytes | None = data
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        if self._data is None:
+            raise AssertionError("read again after the end: on a terminal this waits for more input")
+        size = min(len(buffer), len(self._data))
+        buffer[:size] = self._data[:size]
+        self._data = self._data[size:] if size else None
+        return size
+
+
+def test_json_lines_ending_in_cr_are_not_read_past_their_end(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "stdin", FakeStdin(Terminal(b'{"order_id": "A"}\r{"order_id": "B"}\r')))
+    assert [r.data for r in read_input("-")] == [{"order_id": "A"}, {"order_id": "B"}]

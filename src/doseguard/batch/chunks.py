@@ -424,16 +424,18 @@ class ChunkReader:
         line = 1
         first = True
         carry = b""  # a CR that ended the last block: a line end of its own unless LF follows
-        while True:
+        ended = False  # not read again once it has ended (a terminal would wait for more)
+        while not ended:
             read = stream.read(READ_BLOCK)
             self.bytes_read = self._done_bytes + tell()
             if first:
                 read = read.removeprefix(b"\xef\xbb\xbf")
                 _refuse_utf16(name, read)
                 first = False
-            if not read and not carry:
+            ended = not read
+            if ended and not carry:
                 break
-            block, carry = _bare_cr_to_lf(carry + read, last=not read)
+            block, carry = _bare_cr_to_lf(carry + read, last=ended)
             cut = block.rfind(b"\n")
             if cut < 0:
                 parts.append(block)

@@ -169,3 +169,78 @@ def test_a_file_read_to_its_end_unchanged_is_no_error(tmp_path: Path) -> None:
     path = tmp_path / "o.json"
     path.write_bytes(b'[{"order_id": "A"}]\n\n   \n')
     assert [r.data for r in read_input(str(path))] == [{"order_id": "A"}]
+
+
+@pytest.mark.parametrize("block", [1, 2, 3, 5, 8, 1 << 20])
+@pytest.mark.parametrize("chunk_records", [1, 2, 2000])
+def test_json_lines_ends_are_read_alike_whatever_the_blocks_and_chunks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, block: int, chunk_records: int
+) -> None:
+    # A CR ending a block is a line end of its own unless the next block starts with LF (CRLF).
+    monkeypatch.setattr(chunks, "READ_BLOCK", block)
+    data = b'{"n": 1}\r{"n": 2}\r\n{"n": 3}\n\r{"n": 5}\r\r\n{"n": 7}\r'
+    path = tmp_path / "o.jsonl"
+    path.write_bytes(data)
+    got = []
+    for chunk in ChunkReader([str(path)], chunk_records=chunk_records):
+        records = list(records_of(chunk))
+        assert len(records) == chunk.record_count == sum(1 for _ in records_of(chunk.as_lines()))
+        got += [(r.data, r.source.rsplit(":", 1)[1]) for r in records]
+    assert got == [({"n": n}, str(n)) for n in (1, 2, 3, 5, 7)]
+
+
+@pytest.mark.parametrize(
+    ("data", "said"),
+    [
+        (gzip.compress(b"order_id,drug\nA,x\n" * 50)[:-30], "cannot read"),  # cut short
+        (gzip.compress(b"order_id,drug\nA,x\n")[:5], "cannot read"),  # cut inside its header
+        (gzip.compress(b"order_id,drug\nA,x\n") + b"garbage!", "cannot read"),  # bytes after it
+    ],
+    ids=["cut-short", "cut-in-header", "trailing-garbage"],
+)
+def test_a_bad_gzip_on_stdin_is_an_input_error(
+    monkeypatch: pytest.MonkeyPatch, data: bytes, said: str
+) -> None:
+    # The gzip on stdin is read from when it is opened (to sniff it), outside the reader's handling of
+    # read errors: a truncated gzip raised EOFError (click made it an interrupt: exit 130, nothing said)
+    # and trailing garbage BadGzipFile (an "internal error").
+    monkeypatch.setattr(sys, "stdin", FakeStdin(io.BytesIO(data)))
+    with pytest.raises(InputError, match=said) as info:
+        list(read_input("-"))
+    assert info.value.path == "-"
+
+
+def test_stdin_json_lines_with_a_bad_first_line_are_still_streamed(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A first line that is not JSON made stdin be read whole (as a document on several lines, a FHIR
+    # Bundle maybe): nothing checked until the producer closed, all of it in memory.
+    good = b"".join(json.dumps({"order_id": f"A{n}"}).encode() + b"\n" for n in range(5000))
+    monkeypatch.setattr(sys, "stdin", FakeStdin(Pipe(b'{"order_id": "A", \n\n' + good)))
+    first = next(iter(ChunkReader(["-"], chunk_records=100)))
+    records = list(records_of(first))
+    assert records[0].error is not None
+    assert records[0].source == "<stdin>:1"
+    assert records[1].data == {"order_id": "A0"}
+    assert records[1].source == "<stdin>:3"
+
+
+class Terminal(io.RawIOBase):
+    """stdin that has ended once (Ctrl-D on a terminal): another read would wait for more typing."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data: bytes | None = data
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        if self._data is None:
+            raise AssertionError("read again after the end: on a terminal this waits for more input")
+        size = min(len(buffer), len(self._data))
+        buffer[:size] = self._data[:size]
+        self._data = self._data[size:] if size else None
+        return size
+
+
+def test_json_lines_ending_in_cr_are_not_read_past_their_end(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "stdin", FakeStdin(Terminal(b'{"order_id": "A"}\r{"order_id": "B"}\r')))
+    assert [r.data for r in read_input("-")] == [{"order_id": "A"}, {"order_id": "B"}]

@@ -529,3 +529,21 @@ def test_a_json_array_with_a_bad_number_reports_every_later_record(tmp_path: Pat
     lines = results(doseguard("check", path, "--format", "jsonl").stdout)
     assert [line["status"] for line in lines] == ["pass", "invalid", "pass"]
     assert lines[1]["order_id"] == "X" and lines[1]["errors"][0]["field"] == "n"
+
+
+def test_jsonl_with_cr_only_line_ends_gives_one_result_per_line(tmp_path: Path) -> None:
+    # CR-only line ends made the whole file one line: one invalid result for five orders (one critical).
+    lines = [json.dumps(r) for r in (PASSING, order("P2"), CRITICAL, order("P3"), order("P4"))]
+    path = tmp_path / "orders.jsonl"
+    path.write_bytes("\r".join(lines).encode() + b"\r")
+    for jobs in ("1", "2"):
+        done = doseguard("check", path, "--format", "jsonl", "--jobs", jobs)
+        got = [(r["order_id"], r["status"], r["source"].rsplit(":", 1)[1]) for r in results(done.stdout)]
+        assert got == [
+            ("PASS", "pass", "1"),
+            ("P2", "pass", "2"),
+            ("CRIT", "flagged", "3"),
+            ("P3", "pass", "4"),
+            ("P4", "pass", "5"),
+        ], done.stderr
+        assert done.returncode == 1

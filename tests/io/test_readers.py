@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from doseguard.checker import InputRecord
-from doseguard.errors import InputError
+from doseguard.errors import FieldProblem, InputError
 from doseguard.io.readers import input_format, read_input, read_inputs
 
 BOM = b"\xef\xbb\xbf"
@@ -311,8 +311,27 @@ def test_csv_non_utf8_bytes_spoil_only_their_row(tmp_path: Path) -> None:
     records = read(path)
     assert records == [
         InputRecord(f"{path}:2", {"order_id": "A", "drug": "x"}),
-        InputRecord(f"{path}:3", None, "not UTF-8 text"),
+        InputRecord(
+            f"{path}:3",
+            {"order_id": "B"},
+            problems=(FieldProblem("drug", NOT_UTF8 % (0xE9, 4), "caf\\xe9"),),
+        ),
         InputRecord(f"{path}:4", {"order_id": "C", "drug": "y"}),
+    ]
+
+
+NOT_UTF8 = "not UTF-8 text (byte 0x%02X at character %d): a Latin-1 or Windows-1252 file? save it as UTF-8"
+
+
+def test_csv_non_utf8_bytes_name_their_cells(tmp_path: Path) -> None:
+    # The row was invalid as "not UTF-8 text", naming no field: which of 12 cells, the dose's µ (0xB5)?
+    path = write(tmp_path, "o.csv", b"order_id,patient_id,dose,route\nA\xff,P,1000 \xb5g,IM\n")
+    (record,) = read(path)
+    assert record.error is None
+    assert record.data == {"patient_id": "P", "route": "IM"}  # what is sure, ids for the result
+    assert [(p.field, p.message) for p in record.problems] == [
+        ("order_id", NOT_UTF8 % (0xFF, 2)),
+        ("dose", NOT_UTF8 % (0xB5, 6)),
     ]
 
 
@@ -720,3 +739,104 @@ def test_a_json_line_nested_as_deep_as_orjson_reads_spoils_only_itself(tmp_path:
     assert a.error is not None and "nested too deeply" in a.error
     assert b.error is None or "nested too deeply" in b.error
     assert c.data == {"order_id": "C"}
+
+
+# --- line ends (review rev3) --------------------------------------------------------------------
+
+MIXED_ENDS = (
+    b'{"order_id": "A"}\r{"order_id": "B"}\r\n{"order_id": "C"}\n\r{"order_id": "E"}\r\r\n{"order_id": "G"}'
+)
+"""CR, CRLF, LF, a blank line ended by CR, CR then CRLF (a blank line), a last line without an end."""
+MIXED_LINES = [("A", 1), ("B", 2), ("C", 3), ("E", 5), ("G", 7)]
+
+
+@pytest.mark.parametrize("name", ["o.jsonl", "o.jsonl.gz"])
+def test_jsonl_cr_only_line_ends_are_line_ends(tmp_path: Path, name: str) -> None:
+    # A JSON Lines file with CR-only line ends (old Mac exports) was one line: every record merged
+    # into one invalid result. JSON text cannot hold a raw CR, so a bare CR ends a line.
+    data = gzip.compress(MIXED_ENDS) if name.endswith(".gz") else MIXED_ENDS
+    path = write(tmp_path, name, data)
+    records = read(path)
+    assert [(r.data and r.data["order_id"], r.source) for r in records] == [
+        (order, f"{path}:{line}") for order, line in MIXED_LINES
+    ]
+
+
+def test_jsonl_cr_only_line_ends_on_stdin(monkeypatch: pytest.MonkeyPatch) -> None:
+    records = read_stdin(monkeypatch, MIXED_ENDS)
+    assert [(r.data and r.data["order_id"], r.source) for r in records] == [
+        (order, f"<stdin>:{line}") for order, line in MIXED_LINES
+    ]
+
+
+UTF16_TEXT = {
+    "o.csv": "order_id,drug\nA,cyanocobalamin\nB,cyanocobalamin\n",
+    "o.jsonl": '{"order_id": "A"}\n{"order_id": "B"}\n',
+    "o.json": '[{"order_id": "A"}, {"order_id": "B"}]',
+}
+
+
+@pytest.mark.parametrize("name", list(UTF16_TEXT))
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])
+def test_utf16_text_is_refused_saying_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str, encoding: str
+) -> None:
+    # Excel's "Unicode text" is UTF-16: as CSV it was refused with a header of NULs and surrogates shown,
+    # as JSON Lines every line was invalid and its NULs made records of their own (2 orders, 3 results).
+    data = UTF16_TEXT[name].encode(encoding)
+    with pytest.raises(InputError, match="UTF-16") as info:
+        read(write(tmp_path, name, data))
+    assert "\x00" not in info.value.message
+    with pytest.raises(InputError, match="UTF-16"):
+        read_stdin(monkeypatch, data)
+
+
+@pytest.mark.parametrize(("separator", "named"), [(b";", "';'"), (b"\t", "tabs")])
+def test_csv_separated_by_another_character_is_refused_saying_by_what(
+    tmp_path: Path, separator: bytes, named: str
+) -> None:
+    # A European Excel export (';') or a tab-separated file was refused as "names no order field",
+    # its header shown, without saying why it read as one column.
+    data = b"order_id;patient_id;drug\nA;P;cyanocobalamin\n".replace(b";", separator)
+    with pytest.raises(InputError, match="names no order field") as info:
+        read(write(tmp_path, "o.csv", data))
+    assert f"separated by {named}, not commas" in info.value.message
+
+
+def test_csv_columns_without_a_name_are_not_repeats(tmp_path: Path) -> None:
+    # Trailing empty header cells (a spreadsheet's unused columns) were refused as "the header repeats
+    # the column(s) " naming nothing; unnamed columns are unknown ones, ignored as any other.
+    path = write(tmp_path, "o.csv", b"order_id,drug,,\nA,x,,\nB,y,1,\n")
+    assert [r.data for r in read(path)] == [
+        {"order_id": "A", "drug": "x", "": ""},
+        {"order_id": "B", "drug": "y", "": ""},
+    ]
+
+
+def test_csv_header_line_again_in_the_file_is_an_invalid_record_saying_so(tmp_path: Path) -> None:
+    # `cat a.csv b.csv`: b's header was read as an order, invalid for its dose 'dose' and volume 'volume'.
+    first = b"order_id,drug,dose\nA,x,1 mg\n"
+    path = write(tmp_path, "o.csv", BOM + first + BOM + first)
+    records = read(path)
+    assert [r.source.rsplit(":", 1)[1] for r in records] == ["2", "3", "4"]
+    assert records[1] == InputRecord(
+        f"{path}:3", None, "the header line again (files joined?): not an order; the rows after it are read"
+    )
+    assert records[2].data == {"order_id": "A", "drug": "x", "dose": "1 mg"}
+
+
+def test_csv_another_header_in_the_file_is_an_input_error(tmp_path: Path) -> None:
+    # Files with other columns joined: the rows after the second header were read with the first
+    # line's columns (a dose read as the drug), silently wrong.
+    data = b"order_id,drug,dose\nA,x,1 mg\norder_id,dose,drug\nB,1 mg,x\n"
+    with pytest.raises(InputError, match="line 3 is another header line"):
+        read(write(tmp_path, "o.csv", data))
+
+
+def test_jsonl_files_joined_each_with_a_bom_are_read(tmp_path: Path) -> None:
+    # `cat a.jsonl b.jsonl`: the order after b's BOM was invalid ("Unexpected UTF-8 BOM"), not checked.
+    path = write(tmp_path, "o.jsonl", BOM + b'{"order_id": "A"}\n' + BOM + b'{"order_id": "B"}\n')
+    assert read(path) == [
+        InputRecord(f"{path}:1", {"order_id": "A"}),
+        InputRecord(f"{path}:2", {"order_id": "B"}),
+    ]

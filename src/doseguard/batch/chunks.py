@@ -17,12 +17,13 @@ import stat
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 from typing import IO, Any, cast
 
 import orjson
 
-from doseguard.batch.csv_rows import CsvRecords, physical_lines
+from doseguard.batch.csv_rows import CsvRecords, Row, physical_lines
 from doseguard.errors import InputError
 from doseguard.io.json_text import Unreadable, checked_document, load_clean
 from doseguard.orders.model import RECORD_FIELDS
@@ -101,6 +102,22 @@ def _groups_of_lines(body: bytes, size: int) -> Iterator[tuple[bytes, int]]:
                 return
         yield body[start : end - 1], size
         start = end
+
+
+_BARE_CR = re.compile(rb"\r(?!\n)")
+_FIRST_LINE = re.compile(rb"[^\r\n]*")
+
+
+def _bare_cr_to_lf(block: bytes, *, last: bool) -> tuple[bytes, bytes]:
+    """``block`` with every CR not followed by LF made an LF (CR-only line ends: JSON text cannot hold a
+    raw CR, so a bare CR ends a line), and a CR at its end held back (LF may start the next block). Two
+    counts in C leave LF and CRLF text as it is."""
+    carry = b""
+    if not last and block.endswith(b"\r"):
+        block, carry = block[:-1], b"\r"
+    if b"\r" in block and block.count(b"\r") != block.count(b"\r\n"):
+        block = _BARE_CR.sub(b"\n", block)
+    return block, carry
 
 
 def input_format(path: str) -> str:
@@ -194,15 +211,21 @@ def _sniffed(name: str, raw: IO[bytes]) -> _Input:
         stream = cast(IO[bytes], _Counted(unzipped, head))
     kind = _sniff(head)
     if kind == "jsonl_or_json":
-        start = _first_line(stream)
-        stream = cast(IO[bytes], _Counted(stream, start))
-        line = start[: start.find(b"\n") + 1 or len(start)]
+        inner = stream
+        start = _first_line(inner)
+        stream = cast(IO[bytes], _Counted(inner, start))
+        line = start[: _FIRST_LINE.match(start).end()]  # type: ignore[union-attr]  # it always matches
         try:
             first = orjson.loads(line.removeprefix(b"\xef\xbb\xbf"))
-        except orjson.JSONDecodeError:  # a document on several lines (or a bad first line): read whole
-            data = stream.read()
-            stream = io.BytesIO(data)
-            kind = "json" if _is_bundle(data) else "jsonl"
+        except orjson.JSONDecodeError:  # a bad first line, or a document on several lines
+            start, second = _second_line(inner, start)
+            stream = cast(IO[bytes], _Counted(inner, start))
+            if not _is_object(second):  # a document (a Bundle, say): read whole
+                data = stream.read()
+                stream = io.BytesIO(data)
+                kind = "json" if _is_bundle(data) else "jsonl"
+            else:  # JSON Lines whose first line is bad: streamed, the bad line an invalid record
+                kind = "jsonl"
         else:
             bundle = isinstance(first, dict) and first.get("resourceType") == "Bundle"
             kind = "json" if bundle else "jsonl"
@@ -227,9 +250,37 @@ def _first_line(stream: IO[bytes]) -> bytes:
     parts: list[bytes] = []
     while part := stream.read(READ_BLOCK):
         parts.append(part)
-        if b"\n" in part:
+        if b"\n" in part or b"\r" in part:
             break
     return b"".join(parts)
+
+
+_LOOK_AHEAD = 4 * READ_BLOCK
+
+
+def _second_line(stream: IO[bytes], start: bytes) -> tuple[bytes, bytes]:
+    """``start`` (a whole first line, or all of the stream) read on until the next line that is not blank
+    is whole, and that line; b"" if the stream ends first or the line is very long (then the caller reads
+    the stream whole, as for a document). Each block is joined once (no quadratic concatenation)."""
+    parts = [start]
+    rest = start[_FIRST_LINE.match(start).end() :].lstrip()  # type: ignore[union-attr]
+    size = len(rest)
+    while _FIRST_LINE.match(rest).end() == len(rest) and size <= _LOOK_AHEAD:  # type: ignore[union-attr]
+        part = stream.read(READ_BLOCK)
+        if not part:
+            return b"".join(parts), rest
+        parts.append(part)
+        rest = part.lstrip() if not rest else rest + part
+        size += len(part)
+    return b"".join(parts), rest[: _FIRST_LINE.match(rest).end()]  # type: ignore[union-attr]
+
+
+def _is_object(line: bytes) -> bool:
+    """A JSON line holding an object: JSON Lines (a document's second line never is one)."""
+    try:
+        return isinstance(orjson.loads(line), dict)
+    except orjson.JSONDecodeError:
+        return False
 
 
 class _Counted(io.RawIOBase):
@@ -268,12 +319,47 @@ def _csv_header(name: str, cells: list[str]) -> tuple[str, ...]:
         raise InputError(
             name,
             "the first line names no order field (order_id, patient_id, drug, dose, ...): "
-            f"a CSV needs a header line; it reads {shown[:80]!r}",
+            f"{_separated(shown)}it reads {shown[:80]!r}",
         )
-    duplicates = sorted({cell for cell in header if header.count(cell) > 1})
+    duplicates = sorted({cell for cell in header if cell and header.count(cell) > 1})  # unnamed: unknown
     if duplicates:
         raise InputError(name, f"the header repeats the column(s) {', '.join(duplicates)}")
     return header
+
+
+def _header_again(name: str, header: tuple[str, ...], line: int, cells: list[str]) -> Row:
+    """A row that starts as a header does (files joined, ``cat a.csv b.csv``): the same header is not an
+    order; another header means the rows after it have other columns, which the first line's would
+    misread (a dose read as the drug), so the input is refused."""
+    names = tuple(re.sub(r"[\s\-]+", "_", cell.strip().lstrip("\ufeff").strip().lower()) for cell in cells)
+    if names == header:
+        return line, "the header line again (files joined?): not an order; the rows after it are read"
+    if len(set(names) & set(RECORD_FIELDS)) >= 2:  # an order holds no two field names
+        raise InputError(
+            name,
+            f"line {line} is another header line, naming other columns than the first (files joined?): "
+            "the rows after it would be read with the first line's columns; check the files one by one",
+        )
+    return line, cells
+
+
+def _separated(header: str) -> str:
+    """Why a header read as one column, if its order fields are separated by another character."""
+    for separator, named in ((";", "';'"), ("\t", "tabs"), ("|", "'|'")):
+        names = {re.sub(r"[\s\-]+", "_", cell.strip().strip('"').lower()) for cell in header.split(separator)}
+        if names & set(RECORD_FIELDS):
+            return f"its columns are separated by {named}, not commas (export it as comma-separated CSV); "
+    return "a CSV needs a header line; "
+
+
+def _refuse_utf16(name: str, head: bytes) -> None:
+    """UTF-16 text (Excel's "Unicode text"), by its byte order mark or by the NUL beside each of its
+    first ASCII characters, is refused whole: read as UTF-8 it is a header of NULs, or every line invalid
+    and the NULs after its line ends records of their own."""
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff") or head[1:4:2] == b"\0\0" or head[0:3:2] == b"\0\0":
+        raise InputError(
+            name, 'the file is UTF-16 text (Excel\'s "Unicode text"), not UTF-8: save it as UTF-8'
+        )
 
 
 def _sniff(head: bytes) -> str:
@@ -310,7 +396,10 @@ class ChunkReader:
         return chunk
 
     def _read(self, path: str) -> Iterator[Chunk]:
-        source = _open(path)
+        try:
+            source = _open(path)  # stdin and FIFOs are read from here, to sniff them (a gzip's too)
+        except (OSError, EOFError, gzip.BadGzipFile) as error:
+            raise InputError(path, f"cannot read: {error}") from None
         name, stream, tell = source.name, source.stream, source.tell
         with stream:
             try:
@@ -334,14 +423,19 @@ class ChunkReader:
         parts: list[bytes] = []  # a line longer than a block, gathered (concatenation is quadratic)
         line = 1
         first = True
-        while True:
-            block = stream.read(READ_BLOCK)
+        carry = b""  # a CR that ended the last block: a line end of its own unless LF follows
+        ended = False  # not read again once it has ended (a terminal would wait for more)
+        while not ended:
+            read = stream.read(READ_BLOCK)
             self.bytes_read = self._done_bytes + tell()
             if first:
-                block = block.removeprefix(b"\xef\xbb\xbf")
+                read = read.removeprefix(b"\xef\xbb\xbf")
+                _refuse_utf16(name, read)
                 first = False
-            if not block:
+            ended = not read
+            if ended and not carry:
                 break
+            block, carry = _bare_cr_to_lf(carry + read, last=ended)
             cut = block.rfind(b"\n")
             if cut < 0:
                 parts.append(block)
@@ -361,7 +455,10 @@ class ChunkReader:
 
     def _rows(self, name: str, stream: IO[bytes], tell: Callable[[], int]) -> Iterator[Chunk]:
         reader = CsvRecords()
-        rows = reader.rows(physical_lines(stream))
+        lines = physical_lines(stream)
+        head = next(lines, b"")
+        _refuse_utf16(name, head)
+        rows = reader.rows(chain((head,), lines))
         first = next(rows, None)
         if first is None:
             return
@@ -371,9 +468,13 @@ class ChunkReader:
         header = _csv_header(name, cells)
         reader.width, reader.header = len(header), header
         reader.single_line = frozenset(i for i, cell in enumerate(header) if cell in RECORD_FIELDS)
+        starts = frozenset(chain(*((text, "\ufeff" + text) for text in chain(cells, RECORD_FIELDS))))
         items: list[tuple[int, list[str] | str]] = []
         for item in rows:
-            items.append(item)
+            if type(item[1]) is list and item[1][0] in starts:  # one set lookup per row: a header again?
+                items.append(_header_again(name, header, item[0], item[1]))
+            else:
+                items.append(item)
             if len(items) >= self.chunk_records:
                 self.bytes_read = self._done_bytes + tell()
                 yield self._chunk("rows", name, items, header=header)
@@ -385,6 +486,7 @@ class ChunkReader:
     def _json(self, name: str, stream: IO[bytes], tell: Callable[[], int]) -> Iterator[Chunk]:
         """A JSON array of orders (streamed), or one object: an order or a FHIR Bundle (read whole)."""
         head = stream.read(4096).removeprefix(b"\xef\xbb\xbf")
+        _refuse_utf16(name, head)
         rest = io.BufferedReader(_Prefixed(head, stream)) if head else stream
         if _sniff(head) != "json":
             document, clean = _load_document(name, head + stream.read())

@@ -14,6 +14,7 @@ import orjson
 
 from doseguard.batch.chunks import STDIN, Chunk, ChunkReader, input_format, kind_of
 from doseguard.checker import InputRecord
+from doseguard.errors import FieldProblem
 from doseguard.io.json_text import Unreadable, explain, may_repeat_keys, refuse_repeats
 
 __all__ = ["STDIN", "input_format", "read_input", "read_inputs", "record_of_line", "records_of"]
@@ -55,6 +56,8 @@ def record_of_line(source: str, raw: bytes) -> InputRecord:
     try:
         data = orjson.loads(raw)
     except orjson.JSONDecodeError:  # also nesting deeper than 1024 and numbers out of range
+        if raw.startswith(b"\xef\xbb\xbf"):  # the start of a file joined to another (cat a.jsonl b.jsonl)
+            return record_of_line(source, raw[3:])
         return object_record(source, explain(raw), None)
     if (
         type(data) is dict
@@ -89,8 +92,32 @@ def _from_row(source: str, header: tuple[str, ...], row: list[str] | str) -> Inp
     if len(row) != len(header):  # a short row is a truncated line, not cells "not stated"
         return InputRecord(source, error=f"the row has {len(row)} cells but the header has {len(header)}")
     if _has_surrogates(row):
-        return InputRecord(source, error="not UTF-8 text")
+        return _not_utf8(source, header, row)
     return InputRecord(source, dict(zip(header, row, strict=True)))
+
+
+def _not_utf8(source: str, header: tuple[str, ...], row: list[str]) -> InputRecord:
+    """The row invalid, naming each cell that is not UTF-8 and its first bad byte (a µ in Latin-1 is
+    0xB5); the cells that are UTF-8 kept, so that the result shows the order's ids if they are sure."""
+    good: dict[str, str] = {}
+    problems = []
+    for name, cell in zip(header, row, strict=True):
+        try:
+            cell.encode("utf-8")
+        except UnicodeEncodeError as error:
+            raw = cell.encode("utf-8", "surrogateescape")
+            byte = ord(cell[error.start]) - 0xDC00  # surrogateescape keeps a bad byte as U+DC80-U+DCFF
+            problems.append(
+                FieldProblem(
+                    name,
+                    f"not UTF-8 text (byte 0x{byte:02X} at character {error.start + 1}): "
+                    "a Latin-1 or Windows-1252 file? save it as UTF-8",
+                    raw.decode("utf-8", "backslashreplace"),
+                )
+            )
+        else:
+            good[name] = cell
+    return InputRecord(source, good, problems=tuple(problems))
 
 
 def _has_surrogates(cells: list[str]) -> bool:

@@ -259,6 +259,14 @@ def test_version_option() -> None:
     assert done.stdout.startswith("doseguard, version ")
 
 
+def test_check_help_names_every_exit_status() -> None:
+    """--help is where a script's author looks: exit 2 also follows a failed write, after checking."""
+    text = " ".join(CliRunner().invoke(cli, ["check", "--help"]).output.split())
+    assert "an output that cannot be written" in text
+    assert "128 + n when stopped by signal n" in text
+    assert "nothing was checked" not in text
+
+
 def test_an_unwritable_summary_path_exits_2(tmp_path: Path) -> None:
     summary = tmp_path / "no" / "such" / "dir" / "summary.json"
     done = doseguard("check", jsonl(tmp_path, PASSING), "--summary", summary)

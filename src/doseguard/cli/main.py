@@ -105,8 +105,9 @@ cli.add_command(rules)
     epilog=exit_status_epilog(
         "no result reaches --fail-on",
         "one does",
-        f"nothing was checked: {NOT_DONE}, rules that do not load, a --select/--ignore naming no rule, "
-        "an input that cannot be read",
+        f"the run could not be done: {NOT_DONE}, rules that do not load, a --select/--ignore naming no "
+        "rule, an input that cannot be read, an output that cannot be written, a reader that went away "
+        "(| head); 128 + n when stopped by signal n (no output file written)",
     )
 )
 @click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")

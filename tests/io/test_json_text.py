@@ -71,9 +71,12 @@ def test_a_plain_order_takes_the_cheap_path() -> None:
     assert not may_repeat_keys(raw, orjson.loads(raw))
 
 
+LATIN_1 = "a Latin-1 or Windows-1252 file? save it as UTF-8"
+
+
 def test_an_unreadable_line_says_why_in_words() -> None:
     assert load_record(b'{"a": 1') == Unreadable("not JSON: Expecting ',' delimiter at column 8")
-    assert load_record(b"\xff") == Unreadable("not UTF-8 text (byte 1)")
+    assert load_record(b"\xff") == Unreadable(f"not UTF-8 text (byte 0xFF at byte 1): {LATIN_1}")
     found = load_record(b'{"a": {"b": [1, NaN]}}')
     assert isinstance(found, Unreadable) and [p.field for p in found.problems] == ["a.b[1]"]
     resource = b'{"resourceType": "MedicationRequest", "dosageInstruction": [{"doseAndRate": [{"doseQuantity": {"value": 1e999}}]}]}'

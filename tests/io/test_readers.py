@@ -173,7 +173,9 @@ def test_jsonl_non_utf8_line_becomes_an_error_record_and_reading_goes_on(tmp_pat
     path = write(tmp_path, "o.jsonl", '{"drug": "é"}\n'.encode("latin-1") + b'{"order_id": "B"}\n')
     bad, good = read(path)
     assert bad.source == f"{path}:1"
-    assert bad.error == "not UTF-8 text (byte 11)"  # 1-based position of the é
+    assert bad.error == (  # the byte (é in Latin-1) and its 1-based position, as for a CSV cell
+        "not UTF-8 text (byte 0xE9 at byte 11): a Latin-1 or Windows-1252 file? save it as UTF-8"
+    )
     assert good == InputRecord(f"{path}:2", {"order_id": "B"})
 
 
@@ -230,7 +232,7 @@ def test_json_empty_array_has_no_records(tmp_path: Path) -> None:
         (b"", "not JSON: Expecting value at line 1 column 1"),
         (b'"orders"', "expected a JSON array of orders, got a string"),
         (b"42", "expected a JSON array of orders, got a number"),
-        (b"\xff[]", "not UTF-8 text (byte 1)"),
+        (b"\xff[]", "not UTF-8 text (byte 0xFF at byte 1): a Latin-1 or Windows-1252 file? save it as UTF-8"),
     ],
 )
 def test_a_json_file_that_cannot_be_read_is_an_input_error(tmp_path: Path, data: bytes, message: str) -> None:

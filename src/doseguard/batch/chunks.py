@@ -25,7 +25,7 @@ import orjson
 
 from doseguard.batch.csv_rows import CsvRecords, Row, physical_lines
 from doseguard.errors import InputError
-from doseguard.io.json_text import Unreadable, checked_document, load_clean
+from doseguard.io.json_text import Unreadable, checked_document, load_clean, not_utf8
 from doseguard.orders.model import RECORD_FIELDS
 
 CHUNK_RECORDS = 2000
@@ -700,10 +700,11 @@ class _Prefixed(io.RawIOBase):
 def _load_document(name: str, data: bytes) -> tuple[Any, bool]:
     """A whole JSON document, and whether it is clean; read strictly where it may not be (repeated
     keys and bad numbers kept for the record's result to name: see :mod:`doseguard.io.json_text`)."""
+    text = data.removeprefix(b"\xef\xbb\xbf")
     try:
-        return load_clean(data.removeprefix(b"\xef\xbb\xbf"))
+        return load_clean(text)
     except UnicodeDecodeError as error:
-        raise InputError(name, f"not UTF-8 text (byte {error.start + 1})") from None
+        raise InputError(name, not_utf8(error, len(data) - len(text))) from None
     except json.JSONDecodeError as error:
         raise InputError(name, f"not JSON: {error.msg} at line {error.lineno} column {error.colno}") from None
     except (RecursionError, ValueError) as error:

@@ -184,12 +184,22 @@ def refuse_repeats(raw: bytes) -> Unreadable | None:
     return unreadable(value, problems) if problems else None
 
 
+def not_utf8(error: UnicodeDecodeError, offset: int = 0) -> str:
+    """The bad byte and its 1-based position (``offset`` bytes were cut before decoding), with the
+    likely cause: a bare position ("byte 73") read as the byte's value."""
+    bad = error.object[error.start]
+    return (
+        f"not UTF-8 text (byte 0x{bad:02X} at byte {error.start + 1 + offset}): "
+        "a Latin-1 or Windows-1252 file? save it as UTF-8"
+    )
+
+
 def explain(raw: bytes) -> Unreadable:
     """Why orjson refused ``raw``, in words a person understands, naming the field where there is one."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
-        return Unreadable(f"not UTF-8 text (byte {error.start + 1})")
+        return Unreadable(not_utf8(error))
     try:
         value = load_document(text)
     except json.JSONDecodeError as error:

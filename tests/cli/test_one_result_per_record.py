@@ -1,8 +1,8 @@
 """``doseguard check`` with workers, on random mixed batches: one result per record, in order.
 
 Batches of valid orders, near-duplicates (one field changed, or only the ids: the line cache's and the
-outcome cache's danger zone), repeated order ids, malformed records and odd line ends, in every input
-format at once (CSV, JSON Lines, a JSON array, FHIR NDJSON, a FHIR Bundle), are checked by the real
+outcome cache's danger zone), repeated order ids, malformed records and odd line ends, in one to three
+input formats at once (CSV, JSON Lines, a JSON array, FHIR NDJSON, a FHIR Bundle), are checked by the real
 command in-process, in small chunks, with ``--jobs 1`` and ``--jobs 2``. Each run must give one result
 per record in input order with the record's own ``source``; both runs the same bytes; and each result
 the one its record gets alone in a file of its own, checked by a fresh checker (no cache warm), but
@@ -46,7 +46,9 @@ BASE = {
     "product_concentration": "1000 mcg/mL", "route": "IM", "site": "deltoid", "frequency": "daily",
     "duration": "7 days", "phase": "repletion",
 }  # fmt: skip
-CHANGES = {  # one field another way: passes, warns, is critical, is invalid, or reads the same
+CHANGES: dict[
+    str, list[Any]
+] = {  # one field another way: passes, warns, is critical, is invalid, or reads the same
     "dose": ["500 mcg", "1 mg", "1000 mcg ", "one thousand", "1000mcg", "0 mcg"],
     "volume": ["1.0 mL", "0.5 mL", "1 ml", "", "2 L"],
     "concentration": ["100 mcg/mL", "1 mg/mL", "0 mcg/mL", ""],
@@ -107,7 +109,7 @@ def jsonl_text(draw: st.DrawFn, kind: str) -> str:
 
 @st.composite
 def fhir_request(draw: st.DrawFn) -> dict[str, Any]:
-    resource = json.loads(json.dumps(NDJSON_TEMPLATE))
+    resource: dict[str, Any] = json.loads(json.dumps(NDJSON_TEMPLATE))
     order_id, patient_id = draw(identity())
     if isinstance(order_id, str) and order_id.strip():
         resource["id"] = order_id
@@ -217,7 +219,7 @@ def alone(rule_set: RuleSet, tmp: Path, name: str, data: bytes) -> dict[str, Any
     path = tmp / "alone" / name
     path.write_bytes(data)
     checker = ChunkChecker(Checker(rule_set), "jsonl")
-    results = [
+    results: list[dict[str, Any]] = [
         json.loads(out) for chunk in ChunkReader([str(path)]) for out in checker.process(chunk).outputs()
     ]
     assert len(results) == 1, (name, data, results)

@@ -596,6 +596,14 @@ def test_dose_problems_name_the_fhir_path(dose: Any, path: str, words: str) -> N
     assert words in problems(with_dose(dose))[path]
 
 
+@pytest.mark.parametrize("before", [1, 1.0])
+def test_a_dose_of_true_is_refused_after_a_dose_of_one(before: float) -> None:
+    """True == 1 and hash(True) == hash(1): the Quantity mapping's cache answered a dose of `true` with
+    the dose of 1 mapped before it, so whether `true` was refused depended on what came first."""
+    assert mapped(with_dose(quantity(before, "ug")))["dose"] == "1 mcg"
+    assert "must be a number" in problems(with_dose(quantity(True, "ug")))[f"{DOSE}.value"]
+
+
 def test_a_dose_range_is_refused() -> None:
     resource = order()
     dosage(resource)["doseAndRate"] = [

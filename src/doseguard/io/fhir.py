@@ -834,10 +834,13 @@ class _Mapper:
             quantity.get("system"),
             quantity.get("comparator"),
         )
+        # The value's type is part of the cache key: True == 1 and hash(True) == hash(1), so without it
+        # a dose of `true` was answered with the mapping of a dose of 1 seen before.
+        value_type: type = type(fields[0])
         try:
-            found, problems = _map_quantity(*fields, kinds, what)
+            found, problems = _map_quantity(value_type, *fields, kinds, what)
         except TypeError:  # an unhashable field (a list where a number belongs): map it uncached
-            found, problems = _map_quantity.__wrapped__(*fields, kinds, what)
+            found, problems = _map_quantity.__wrapped__(value_type, *fields, kinds, what)
         for suffix, message, value in problems:
             self.problem(f"{path}{suffix}", message, value)
         return found
@@ -1140,11 +1143,19 @@ QuantityProblem = tuple[str, str, object]
 
 @lru_cache(maxsize=1024)
 def _map_quantity(
-    value: Any, unit: Any, code: Any, system: Any, comparator: Any, kinds: tuple[str, ...], what: str
+    value_type: type,
+    value: Any,
+    unit: Any,
+    code: Any,
+    system: Any,
+    comparator: Any,
+    kinds: tuple[str, ...],
+    what: str,
 ) -> tuple[tuple[str, str, float] | None, tuple[QuantityProblem, ...]]:
     """The record text, kind and amount of a Quantity's fields, or the problems with them.
 
-    Pure, so cached: the same doses and strengths come back order after order.
+    Pure, so cached: the same doses and strengths come back order after order. ``value_type`` is
+    ``type(value)``, there only to keep ``True`` and ``1`` apart in the cache.
     """
     problems: list[QuantityProblem] = []
     if comparator is not None:

@@ -31,6 +31,15 @@ def children(pid: int) -> list[int]:
     return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
 
 
+def wait_until_results_are_written(run: subprocess.Popen[bytes], folder: Path) -> None:
+    """Until a file in ``folder`` has bytes (the run's temporary output), the run ends, or 120 s pass."""
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and run.poll() is None:
+        if any(p.stat().st_size for p in folder.iterdir()):
+            return
+        time.sleep(0.01)
+
+
 def gone(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -84,11 +93,7 @@ def test_workers_of_a_killed_run_leave_quietly(tmp_path: Path, big: Path) -> Non
         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
     )  # fmt: skip
     try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline and run.poll() is None:
-            if any(p.stat().st_size for p in tmp_path.iterdir()):
-                break
-            time.sleep(0.01)
+        wait_until_results_are_written(run, tmp_path)
         workers = children(run.pid)
         assert workers
         os.kill(run.pid, signal.SIGKILL)
@@ -117,11 +122,7 @@ def test_a_signal_ignored_at_start_stays_ignored(tmp_path: Path, big: Path, sign
         preexec_fn=lambda: signal.signal(signum, signal.SIG_IGN),  # noqa: PLW1509
     )  # fmt: skip
     try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline and run.poll() is None:
-            if any(p.stat().st_size for p in tmp_path.iterdir()):
-                break
-            time.sleep(0.01)
+        wait_until_results_are_written(run, tmp_path)
         assert run.poll() is None, "the run ended before the signal could be sent"
         os.kill(run.pid, signum)
         _, stderr = run.communicate(timeout=300)

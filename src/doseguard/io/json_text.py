@@ -187,11 +187,12 @@ def refuse_repeats(raw: bytes) -> Unreadable | None:
 def not_utf8(error: UnicodeDecodeError, offset: int = 0) -> str:
     """The bad byte and its 1-based position (``offset`` bytes were cut before decoding), with the
     likely cause: a bare position ("byte 73") read as the byte's value."""
-    bad = error.object[error.start]
-    return (
-        f"not UTF-8 text (byte 0x{bad:02X} at byte {error.start + 1 + offset}): "
-        "a Latin-1 or Windows-1252 file? save it as UTF-8"
-    )
+    return not_utf8_at(error.object[error.start], f"byte {error.start + 1 + offset}")
+
+
+def not_utf8_at(byte: int, where: str) -> str:
+    """The one wording of text that is not UTF-8, for a whole line or a CSV cell."""
+    return f"not UTF-8 text (byte 0x{byte:02X} at {where}): a Latin-1 or Windows-1252 file? save it as UTF-8"
 
 
 def explain(raw: bytes) -> Unreadable:

@@ -15,7 +15,7 @@ import orjson
 from doseguard.batch.chunks import STDIN, Chunk, ChunkReader, input_format, kind_of
 from doseguard.checker import InputRecord
 from doseguard.errors import FieldProblem
-from doseguard.io.json_text import Unreadable, explain, may_repeat_keys, refuse_repeats
+from doseguard.io.json_text import Unreadable, explain, may_repeat_keys, not_utf8_at, refuse_repeats
 
 __all__ = ["STDIN", "input_format", "read_input", "read_inputs", "record_of_line", "records_of"]
 
@@ -110,8 +110,7 @@ def _not_utf8(source: str, header: tuple[str, ...], row: list[str]) -> InputReco
             problems.append(
                 FieldProblem(
                     name,
-                    f"not UTF-8 text (byte 0x{byte:02X} at character {error.start + 1}): "
-                    "a Latin-1 or Windows-1252 file? save it as UTF-8",
+                    not_utf8_at(byte, f"character {error.start + 1}"),
                     raw.decode("utf-8", "backslashreplace"),
                 )
             )

@@ -11,6 +11,7 @@ import difflib
 import re
 import unicodedata
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
 from pydantic import ValidationError
@@ -295,8 +296,8 @@ def _misnamed_fields(extra: Mapping[str, Any], raw: Mapping[str, Any]) -> list[F
         key = str(name)
         field = _SPELLINGS.get(_spelling(key))
         if field is None:
-            close = difflib.get_close_matches(key, RECORD_FIELDS, n=1, cutoff=0.7)
-            field = close[0] if close and close[0] not in raw else None
+            close = _close_field(key)
+            field = close if close is not None and close not in raw else None
             if field is None:
                 continue
         said = "also stated as" if field in raw else "not stated as"
@@ -311,11 +312,19 @@ def _misnamed_fields(extra: Mapping[str, Any], raw: Mapping[str, Any]) -> list[F
     return problems
 
 
+@lru_cache(maxsize=4096)
+def _close_field(name: str) -> str | None:
+    """The record field an unknown key is a misspelling of, or None. Cached: a batch repeats its
+    unknown keys (a CSV column) on every record, and both the problem and the warning ask."""
+    close = difflib.get_close_matches(name, RECORD_FIELDS, n=1, cutoff=0.7)
+    return close[0] if close else None
+
+
 def _unknown_fields(record: OrderRecord | PlainRecord) -> tuple[str, ...]:
     warnings = []
     for name in record.model_extra or {}:
-        close = difflib.get_close_matches(str(name), RECORD_FIELDS, n=1, cutoff=0.7)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        close = _close_field(str(name))
+        hint = f" (did you mean {close!r}?)" if close is not None else ""
         warnings.append(f"unknown field {name!r} ignored{hint}")
     return tuple(warnings)
 

@@ -38,6 +38,7 @@ from doseguard.rules.expressions import (
     Or,
     Unevaluable,
     fold_arithmetic,
+    name_nodes,
     render,
 )
 from doseguard.vocabulary import VOCABULARY
@@ -264,24 +265,7 @@ def zero_divisor_check(condition: Expr) -> ZeroDivisorCheck | None:
 def divisor_fields(condition: Expr) -> frozenset[str]:
     """The fields a condition divides by (directly or through ``coalesce``): while none of them is 0
     in an order, no :func:`zero_divisor_check` can find anything (the checker's cheap first test)."""
-    names: set[str] = set()
-
-    def walk(node: Expr) -> None:
-        match node:
-            case Name(name=name):
-                names.add(name)
-            case Call(args=args):
-                for arg in args:
-                    walk(arg)
-            case Arithmetic(left=left, right=right):
-                walk(left)
-                walk(right)
-            case Negate(operand=operand):
-                walk(operand)
-
-    for divisor in _divisors(condition):
-        walk(divisor)
-    return frozenset(names)
+    return frozenset(name.name for divisor in _divisors(condition) for name in name_nodes(divisor))
 
 
 def _divisors(node: Expr) -> list[Expr]:

@@ -346,6 +346,33 @@ def parse_expression(text: str, origin: int = 0) -> Expr:
     return _Parser(text, origin).parse()
 
 
+def name_nodes(node: Expr) -> list[Name]:
+    """Every field reference in ``node``, in reading order (repeats kept: each has its position)."""
+    found: list[Name] = []
+    _collect_names(node, found)
+    return found
+
+
+def _collect_names(node: Expr, into: list[Name]) -> None:
+    match node:
+        case Name():
+            into.append(node)
+        case (
+            Arithmetic(left=left, right=right)
+            | Compare(left=left, right=right)
+            | Membership(left=left, right=right)
+        ):
+            _collect_names(left, into)
+            _collect_names(right, into)
+        case Negate(operand=operand) | Not(operand=operand):
+            _collect_names(operand, into)
+        case And(items=items) | Or(items=items) | Call(args=items) | ListLiteral(items=items):
+            for item in items:
+                _collect_names(item, into)
+        case Index(key=key):
+            _collect_names(key, into)
+
+
 # ------------------------------------------------------------------------------------------ display
 
 

@@ -29,6 +29,7 @@ from doseguard.rules.expressions import (
     Not,
     Or,
     fold_arithmetic,
+    name_nodes,
     render,
 )
 from doseguard.vocabulary import FieldSpec, FieldType
@@ -390,8 +391,7 @@ def unguarded_divisors(condition: Expr, vocabulary: Mapping[str, FieldSpec]) -> 
     found: list[tuple[int, str, str]] = []
 
     def settles(part: Expr, name: str, verdict: bool) -> bool:
-        reads: set[str] = set()
-        _names(part, reads)
+        reads = {n.name for n in name_nodes(part)}
         return reads == {name} and evaluate(part, {name: 0.0}) is verdict
 
     def walk(node: Expr, guarded: frozenset[str]) -> None:
@@ -407,9 +407,7 @@ def unguarded_divisors(condition: Expr, vocabulary: Mapping[str, FieldSpec]) -> 
                 walk(left, guarded)
                 walk(right, guarded)
                 if op == "/":
-                    names: list[Name] = []
-                    _name_nodes(right, names)
-                    for divisor in names:
+                    for divisor in name_nodes(right):
                         if divisor.name in zero_able and divisor.name not in guarded:
                             found.append((divisor.pos, divisor.name, _zero_message(divisor.name)))
             case Compare(left=left, right=right) | Membership(left=left, right=right):
@@ -428,29 +426,3 @@ def _zero_message(name: str) -> str:
         f"{name} can be 0 and this divides by it: an order with {name} 0 cannot be evaluated by this rule "
         f"and is reported as an error (guard it in the same condition: '{name} > 0 and ...')"
     )
-
-
-def _names(node: Expr, into: set[str]) -> None:
-    found: list[Name] = []
-    _name_nodes(node, found)
-    into.update(n.name for n in found)
-
-
-def _name_nodes(node: Expr, into: list[Name]) -> None:
-    match node:
-        case Name():
-            into.append(node)
-        case (
-            Arithmetic(left=left, right=right)
-            | Compare(left=left, right=right)
-            | Membership(left=left, right=right)
-        ):
-            _name_nodes(left, into)
-            _name_nodes(right, into)
-        case Negate(operand=operand) | Not(operand=operand):
-            _name_nodes(operand, into)
-        case And(items=items) | Or(items=items) | Call(args=items) | ListLiteral(items=items):
-            for item in items:
-                _name_nodes(item, into)
-        case Index(key=key):
-            _name_nodes(key, into)

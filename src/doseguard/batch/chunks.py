@@ -541,7 +541,7 @@ _SPACE = frozenset(b" \t\r\n")
 _SPACE_BYTE = ord(" ")
 
 
-def _array_items(stream: IO[bytes]) -> Iterator[bytes | _Unreadable]:
+def _array_items(stream: IO[bytes]) -> Iterator[bytes | Unreadable]:
     """The elements of a top-level JSON array, each as its own bytes (parsed by the worker, as a JSON
     line is), or the reason it cannot be one.
 
@@ -605,10 +605,10 @@ def _array_items(stream: IO[bytes]) -> Iterator[bytes | _Unreadable]:
                     commas += 1
                     continue
                 if not _only_space(bytes(buffer[pos:]), stream):
-                    yield _Unreadable("not JSON: there is more text after the array's closing bracket")
+                    yield Unreadable("not JSON: there is more text after the array's closing bracket")
                 return
     if opened:
-        yield _Unreadable(
+        yield Unreadable(
             "the file ends inside this record, before the array is closed (truncated?)"
             if buffer[start:].strip()
             else "the file ends before the array is closed (truncated?)"
@@ -665,15 +665,12 @@ def _only_space(rest: bytes, stream: IO[bytes]) -> bool:
     return False
 
 
-def _element(element: bytes, deepest: int, before: str) -> bytes | _Unreadable:
+def _element(element: bytes, deepest: int, before: str) -> bytes | Unreadable:
     if not element:
-        return _Unreadable(f"not JSON: no value before {before}")
+        return Unreadable(f"not JSON: no value before {before}")
     if deepest > MAX_DEPTH:
-        return _Unreadable(f"not readable: the record is nested more than {MAX_DEPTH} levels deep")
+        return Unreadable(f"not readable: the record is nested more than {MAX_DEPTH} levels deep")
     return element
-
-
-_Unreadable = Unreadable
 
 
 class _Prefixed(io.RawIOBase):
@@ -725,6 +722,3 @@ def kind_of(value: object) -> str:
     return {list: "an array", str: "a string", int: "a number", float: "a number", bool: "true/false"}.get(
         type(value), "null" if value is None else type(value).__name__
     )
-
-
-UNREADABLE = _Unreadable

@@ -487,7 +487,7 @@ class ChunkReader:
         """A JSON array of orders (streamed), or one object: an order or a FHIR Bundle (read whole)."""
         head = stream.read(4096).removeprefix(b"\xef\xbb\xbf")
         _refuse_utf16(name, head)
-        rest = io.BufferedReader(_Prefixed(head, stream)) if head else stream
+        rest = io.BufferedReader(_Counted(stream, head)) if head else stream
         if _sniff(head) != "json":
             document, clean = _load_document(name, head + stream.read())
             self.bytes_read = self._done_bytes + tell()
@@ -671,27 +671,6 @@ def _element(element: bytes, deepest: int, before: str) -> bytes | Unreadable:
     if deepest > MAX_DEPTH:
         return Unreadable(f"not readable: the record is nested more than {MAX_DEPTH} levels deep")
     return element
-
-
-class _Prefixed(io.RawIOBase):
-    """A stream that replays bytes already read, then goes on with the rest."""
-
-    def __init__(self, head: bytes, rest: IO[bytes]) -> None:
-        self._head = head
-        self._rest = rest
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        if self._head:
-            size = min(len(buffer), len(self._head))
-            buffer[:size] = self._head[:size]
-            self._head = self._head[size:]
-            return size
-        data = self._rest.read(len(buffer))
-        buffer[: len(data)] = data
-        return len(data)
 
 
 def _load_document(name: str, data: bytes) -> tuple[Any, bool]:

@@ -310,10 +310,16 @@ class _Counted(io.RawIOBase):
         return len(data)
 
 
+def _column_name(cell: str) -> str:
+    """A CSV column as doseguard names it: "Order ID", "order-id" and "ORDER_ID" are ``order_id``. The
+    one spelling for the header, a header seen again, and the hint about other separators."""
+    return re.sub(r"[\s\-]+", "_", cell.lower())
+
+
 def _csv_header(name: str, cells: list[str]) -> tuple[str, ...]:
     """The column names ("Order ID", "order_id" and "ORDER_ID" are one). A header naming no order
     field is refused: it is most likely the first order of a file without a header line."""
-    header = tuple(re.sub(r"[\s\-]+", "_", cell.strip().lower()) for cell in cells)
+    header = tuple(_column_name(cell.strip()) for cell in cells)
     if not set(header) & set(RECORD_FIELDS):
         shown = ",".join(cells)
         raise InputError(
@@ -331,7 +337,7 @@ def _header_again(name: str, header: tuple[str, ...], line: int, cells: list[str
     """A row that starts as a header does (files joined, ``cat a.csv b.csv``): the same header is not an
     order; another header means the rows after it have other columns, which the first line's would
     misread (a dose read as the drug), so the input is refused."""
-    names = tuple(re.sub(r"[\s\-]+", "_", cell.strip().lstrip("\ufeff").strip().lower()) for cell in cells)
+    names = tuple(_column_name(cell.strip().lstrip("\ufeff").strip()) for cell in cells)
     if names == header:
         return line, "the header line again (files joined?): not an order; the rows after it are read"
     if len(set(names) & set(RECORD_FIELDS)) >= 2:  # an order holds no two field names
@@ -346,7 +352,7 @@ def _header_again(name: str, header: tuple[str, ...], line: int, cells: list[str
 def _separated(header: str) -> str:
     """Why a header read as one column, if its order fields are separated by another character."""
     for separator, named in ((";", "';'"), ("\t", "tabs"), ("|", "'|'")):
-        names = {re.sub(r"[\s\-]+", "_", cell.strip().strip('"').lower()) for cell in header.split(separator)}
+        names = {_column_name(cell.strip().strip('"')) for cell in header.split(separator)}
         if names & set(RECORD_FIELDS):
             return f"its columns are separated by {named}, not commas (export it as comma-separated CSV); "
     return "a CSV needs a header line; "

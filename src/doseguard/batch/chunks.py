@@ -310,10 +310,16 @@ class _Counted(io.RawIOBase):
         return len(data)
 
 
+def _column_name(cell: str) -> str:
+    """A CSV column as doseguard names it: "Order ID", "order-id" and "ORDER_ID" are ``order_id``. The
+    one spelling for the header, a header seen again, and the hint about other separators."""
+    return re.sub(r"[\s\-]+", "_", cell.lower())
+
+
 def _csv_header(name: str, cells: list[str]) -> tuple[str, ...]:
     """The column names ("Order ID", "order_id" and "ORDER_ID" are one). A header naming no order
     field is refused: it is most likely the first order of a file without a header line."""
-    header = tuple(re.sub(r"[\s\-]+", "_", cell.strip().lower()) for cell in cells)
+    header = tuple(_column_name(cell.strip()) for cell in cells)
     if not set(header) & set(RECORD_FIELDS):
         shown = ",".join(cells)
         raise InputError(
@@ -331,7 +337,7 @@ def _header_again(name: str, header: tuple[str, ...], line: int, cells: list[str
     """A row that starts as a header does (files joined, ``cat a.csv b.csv``): the same header is not an
     order; another header means the rows after it have other columns, which the first line's would
     misread (a dose read as the drug), so the input is refused."""
-    names = tuple(re.sub(r"[\s\-]+", "_", cell.strip().lstrip("\ufeff").strip().lower()) for cell in cells)
+    names = tuple(_column_name(cell.strip().lstrip("\ufeff").strip()) for cell in cells)
     if names == header:
         return line, "the header line again (files joined?): not an order; the rows after it are read"
     if len(set(names) & set(RECORD_FIELDS)) >= 2:  # an order holds no two field names
@@ -346,7 +352,7 @@ def _header_again(name: str, header: tuple[str, ...], line: int, cells: list[str
 def _separated(header: str) -> str:
     """Why a header read as one column, if its order fields are separated by another character."""
     for separator, named in ((";", "';'"), ("\t", "tabs"), ("|", "'|'")):
-        names = {re.sub(r"[\s\-]+", "_", cell.strip().strip('"').lower()) for cell in header.split(separator)}
+        names = {_column_name(cell.strip().strip('"')) for cell in header.split(separator)}
         if names & set(RECORD_FIELDS):
             return f"its columns are separated by {named}, not commas (export it as comma-separated CSV); "
     return "a CSV needs a header line; "
@@ -487,7 +493,7 @@ class ChunkReader:
         """A JSON array of orders (streamed), or one object: an order or a FHIR Bundle (read whole)."""
         head = stream.read(4096).removeprefix(b"\xef\xbb\xbf")
         _refuse_utf16(name, head)
-        rest = io.BufferedReader(_Prefixed(head, stream)) if head else stream
+        rest = io.BufferedReader(_Counted(stream, head)) if head else stream
         if _sniff(head) != "json":
             document, clean = _load_document(name, head + stream.read())
             self.bytes_read = self._done_bytes + tell()
@@ -541,7 +547,7 @@ _SPACE = frozenset(b" \t\r\n")
 _SPACE_BYTE = ord(" ")
 
 
-def _array_items(stream: IO[bytes]) -> Iterator[bytes | _Unreadable]:
+def _array_items(stream: IO[bytes]) -> Iterator[bytes | Unreadable]:
     """The elements of a top-level JSON array, each as its own bytes (parsed by the worker, as a JSON
     line is), or the reason it cannot be one.
 
@@ -605,10 +611,10 @@ def _array_items(stream: IO[bytes]) -> Iterator[bytes | _Unreadable]:
                     commas += 1
                     continue
                 if not _only_space(bytes(buffer[pos:]), stream):
-                    yield _Unreadable("not JSON: there is more text after the array's closing bracket")
+                    yield Unreadable("not JSON: there is more text after the array's closing bracket")
                 return
     if opened:
-        yield _Unreadable(
+        yield Unreadable(
             "the file ends inside this record, before the array is closed (truncated?)"
             if buffer[start:].strip()
             else "the file ends before the array is closed (truncated?)"
@@ -665,36 +671,12 @@ def _only_space(rest: bytes, stream: IO[bytes]) -> bool:
     return False
 
 
-def _element(element: bytes, deepest: int, before: str) -> bytes | _Unreadable:
+def _element(element: bytes, deepest: int, before: str) -> bytes | Unreadable:
     if not element:
-        return _Unreadable(f"not JSON: no value before {before}")
+        return Unreadable(f"not JSON: no value before {before}")
     if deepest > MAX_DEPTH:
-        return _Unreadable(f"not readable: the record is nested more than {MAX_DEPTH} levels deep")
+        return Unreadable(f"not readable: the record is nested more than {MAX_DEPTH} levels deep")
     return element
-
-
-_Unreadable = Unreadable
-
-
-class _Prefixed(io.RawIOBase):
-    """A stream that replays bytes already read, then goes on with the rest."""
-
-    def __init__(self, head: bytes, rest: IO[bytes]) -> None:
-        self._head = head
-        self._rest = rest
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        if self._head:
-            size = min(len(buffer), len(self._head))
-            buffer[:size] = self._head[:size]
-            self._head = self._head[size:]
-            return size
-        data = self._rest.read(len(buffer))
-        buffer[: len(data)] = data
-        return len(data)
 
 
 def _load_document(name: str, data: bytes) -> tuple[Any, bool]:
@@ -725,6 +707,3 @@ def kind_of(value: object) -> str:
     return {list: "an array", str: "a string", int: "a number", float: "a number", bool: "true/false"}.get(
         type(value), "null" if value is None else type(value).__name__
     )
-
-
-UNREADABLE = _Unreadable

@@ -36,13 +36,14 @@ from doseguard.cli.common import (
     exit_status_epilog,
     load_or_exit,
     rule_source_options,
+    say,
 )
 from doseguard.cli.rules_commands import rules
 from doseguard.cli.signals import Stopped, stop_on_signals
 from doseguard.errors import InputError, OutputError
 from doseguard.io.html_report import HtmlReportWriter
 from doseguard.io.outputs import STDOUT, Outputs
-from doseguard.io.printable import printable, printable_lines
+from doseguard.io.printable import printable_lines
 from doseguard.io.writers import HUMAN_FORMATS, OUTPUT_FORMATS, ResultWriter, make_sink
 from doseguard.results import Summary
 from doseguard.rules.files import discover
@@ -69,10 +70,10 @@ def _silence_stdout() -> None:
 
 
 def _say(message: str) -> None:
-    """One line on stderr, its control characters escaped (it may hold file names and data); a
-    stderr that cannot be written (a hung-up terminal) loses it, and the exit status still tells."""
+    """:func:`say` with the program's name in front; a stderr that cannot be written (a hung-up
+    terminal) loses the line, and the exit status still tells."""
     with contextlib.suppress(OSError, ValueError):
-        click.echo(f"doseguard: {printable(message)}", err=True)
+        say(f"doseguard: {message}")
 
 
 class _Verbatim(io.StringIO):

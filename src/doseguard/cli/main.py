@@ -195,6 +195,8 @@ def check(
     cores = usable_cores()
     if jobs is not None and jobs > cores:
         _say(f"--jobs {jobs} is more than the {cores} usable cores: starting {cores} workers at most")
+    to_terminal = output in (None, "-") and sys.stdout.isatty()
+    kind = fmt or ("table" if to_terminal else "jsonl")
     outputs = Outputs()
     try:
         with stop_on_signals(), outputs:
@@ -205,7 +207,7 @@ def check(
             except OutputError as error:
                 _say(str(error))
                 sys.exit(EXIT_USAGE)
-            summary = _run(inputs, source, fmt, output, results, report, jobs or cores)
+            summary = _run(inputs, source, kind, to_terminal, results, report, jobs or cores)
             try:
                 if summary_file is not None:
                     document = {**summary.as_dict(), "timings": summary.timings()}
@@ -216,7 +218,6 @@ def check(
     except Stopped as stop:  # a signal that waited for the commit comes after it
         stop.outputs_written = outputs.committed
         raise
-    kind = fmt or ("table" if output in (None, "-") and sys.stdout.isatty() else "jsonl")
     if kind != "table" and sys.stderr.isatty():
         counts = summary.as_dict()["by_status"]
         click.echo(
@@ -231,16 +232,15 @@ def check(
 def _run(
     inputs: tuple[str, ...],
     source: RuleSource,
-    fmt: str | None,
-    output: str | None,
+    kind: str,
+    to_terminal: bool,
     results: IO[bytes],
     report_stream: IO[bytes] | None,
     jobs: int,
 ) -> Summary:
-    """Load the rules and check every input, writing to the opened outputs (committed by the caller)."""
+    """Load the rules and check every input, writing ``kind`` to the opened outputs (committed by the
+    caller); colors are left to the terminal when ``to_terminal``."""
     rule_set = load_or_exit(source)
-    to_terminal = output in (None, "-") and sys.stdout.isatty()
-    kind = fmt or ("table" if to_terminal else "jsonl")
     summary = Summary(rules_version=rule_set.version)
     reader = ChunkReader(list(inputs))
     options = BatchOptions(

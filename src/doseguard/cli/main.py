@@ -42,7 +42,7 @@ from doseguard.cli.rules_commands import rules
 from doseguard.cli.signals import Stopped, stop_on_signals
 from doseguard.errors import InputError, OutputError
 from doseguard.io.html_report import HtmlReportWriter
-from doseguard.io.outputs import STDOUT, Outputs
+from doseguard.io.outputs import CLOSED_AT_START, STDOUT, Outputs
 from doseguard.io.printable import printable_lines
 from doseguard.io.writers import HUMAN_FORMATS, OUTPUT_FORMATS, ResultWriter, make_sink
 from doseguard.results import Summary
@@ -176,7 +176,7 @@ def check(
                 raise click.UsageError(f"{path}: no such file")
     if inputs.count(STDIN) > 1:
         raise click.UsageError("'-' (stdin) can be read only once")
-    if STDIN in inputs and "stdin" in stdio.CLOSED:
+    if STDIN in inputs and 0 in CLOSED_AT_START:  # stdin was closed at start
         raise click.UsageError("'-': stdin is closed, there is nothing to read")
     for option, named in (("--output", output), ("--report", report_path), ("--summary", summary_path)):
         if named == "":  # --summary "$SUMMARY" with it unset: not the same as no --summary at all

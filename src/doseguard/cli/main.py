@@ -183,14 +183,14 @@ def check(
             raise click.UsageError(f"{option} '': an empty path names no file")
     rule_files = _rule_files(source)
     for written in (output, report_path, summary_path):
-        if written not in (None, "-") and (
-            read := next((f for f in rule_files if _same_file(written, f)), None)
-        ):
+        if written in (None, "-"):  # stdout, or no such output
+            continue
+        if read := next((f for f in rule_files if _same_file(written, f)), None):
             what = "the overrides file" if read == source.overrides else f"a rule file ({read})"
             raise click.UsageError(f"{written} is {what}: it would be overwritten")
-        if written not in (None, "-") and any(_same_file(written, path) for path in inputs):
+        if any(_same_file(written, path) for path in inputs):
             raise click.UsageError(f"{written} is also an input: it would be overwritten")
-        if written not in (None, "-") and _is_stdin(written):
+        if _is_stdin(written):
             raise click.UsageError(f"{written} is also an input (stdin): it would be overwritten")
     cores = usable_cores()
     if jobs is not None and jobs > cores:

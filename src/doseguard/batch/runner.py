@@ -69,7 +69,7 @@ def run_batch(
     ahead = list(itertools.islice(chunks, jobs))
     pool = WorkerPool(
         setup,
-        max(1, min(jobs, len(ahead))),
+        max(1, len(ahead)),  # ahead holds at most jobs chunks
         chunk_timeout=options.chunk_timeout,
         in_flight_per_job=options.in_flight_per_job,
         notify=options.notify,

@@ -36,13 +36,14 @@ from doseguard.cli.common import (
     exit_status_epilog,
     load_or_exit,
     rule_source_options,
+    say,
 )
 from doseguard.cli.rules_commands import rules
 from doseguard.cli.signals import Stopped, stop_on_signals
 from doseguard.errors import InputError, OutputError
 from doseguard.io.html_report import HtmlReportWriter
-from doseguard.io.outputs import STDOUT, Outputs
-from doseguard.io.printable import printable, printable_lines
+from doseguard.io.outputs import CLOSED_AT_START, STDOUT, Outputs
+from doseguard.io.printable import printable_lines
 from doseguard.io.writers import HUMAN_FORMATS, OUTPUT_FORMATS, ResultWriter, make_sink
 from doseguard.results import Summary
 from doseguard.rules.files import discover
@@ -69,10 +70,10 @@ def _silence_stdout() -> None:
 
 
 def _say(message: str) -> None:
-    """One line on stderr, its control characters escaped (it may hold file names and data); a
-    stderr that cannot be written (a hung-up terminal) loses it, and the exit status still tells."""
+    """:func:`say` with the program's name in front; a stderr that cannot be written (a hung-up
+    terminal) loses the line, and the exit status still tells."""
     with contextlib.suppress(OSError, ValueError):
-        click.echo(f"doseguard: {printable(message)}", err=True)
+        say(f"doseguard: {message}")
 
 
 class _Verbatim(io.StringIO):
@@ -175,25 +176,27 @@ def check(
                 raise click.UsageError(f"{path}: no such file")
     if inputs.count(STDIN) > 1:
         raise click.UsageError("'-' (stdin) can be read only once")
-    if STDIN in inputs and "stdin" in stdio.CLOSED:
+    if STDIN in inputs and 0 in CLOSED_AT_START:  # stdin was closed at start
         raise click.UsageError("'-': stdin is closed, there is nothing to read")
     for option, named in (("--output", output), ("--report", report_path), ("--summary", summary_path)):
         if named == "":  # --summary "$SUMMARY" with it unset: not the same as no --summary at all
             raise click.UsageError(f"{option} '': an empty path names no file")
     rule_files = _rule_files(source)
     for written in (output, report_path, summary_path):
-        if written not in (None, "-") and (
-            read := next((f for f in rule_files if _same_file(written, f)), None)
-        ):
+        if written in (None, "-"):  # stdout, or no such output
+            continue
+        if read := next((f for f in rule_files if _same_file(written, f)), None):
             what = "the overrides file" if read == source.overrides else f"a rule file ({read})"
             raise click.UsageError(f"{written} is {what}: it would be overwritten")
-        if written not in (None, "-") and any(_same_file(written, path) for path in inputs):
+        if any(_same_file(written, path) for path in inputs):
             raise click.UsageError(f"{written} is also an input: it would be overwritten")
-        if written not in (None, "-") and _is_stdin(written):
+        if _is_stdin(written):
             raise click.UsageError(f"{written} is also an input (stdin): it would be overwritten")
     cores = usable_cores()
     if jobs is not None and jobs > cores:
         _say(f"--jobs {jobs} is more than the {cores} usable cores: starting {cores} workers at most")
+    to_terminal = output in (None, "-") and sys.stdout.isatty()
+    kind = fmt or ("table" if to_terminal else "jsonl")
     outputs = Outputs()
     try:
         with stop_on_signals(), outputs:
@@ -204,7 +207,7 @@ def check(
             except OutputError as error:
                 _say(str(error))
                 sys.exit(EXIT_USAGE)
-            summary = _run(inputs, source, fmt, output, results, report, jobs or cores)
+            summary = _run(inputs, source, kind, to_terminal, results, report, jobs or cores)
             try:
                 if summary_file is not None:
                     document = {**summary.as_dict(), "timings": summary.timings()}
@@ -215,7 +218,6 @@ def check(
     except Stopped as stop:  # a signal that waited for the commit comes after it
         stop.outputs_written = outputs.committed
         raise
-    kind = fmt or ("table" if output in (None, "-") and sys.stdout.isatty() else "jsonl")
     if kind != "table" and sys.stderr.isatty():
         counts = summary.as_dict()["by_status"]
         click.echo(
@@ -230,16 +232,15 @@ def check(
 def _run(
     inputs: tuple[str, ...],
     source: RuleSource,
-    fmt: str | None,
-    output: str | None,
+    kind: str,
+    to_terminal: bool,
     results: IO[bytes],
     report_stream: IO[bytes] | None,
     jobs: int,
 ) -> Summary:
-    """Load the rules and check every input, writing to the opened outputs (committed by the caller)."""
+    """Load the rules and check every input, writing ``kind`` to the opened outputs (committed by the
+    caller); colors are left to the terminal when ``to_terminal``."""
     rule_set = load_or_exit(source)
-    to_terminal = output in (None, "-") and sys.stdout.isatty()
-    kind = fmt or ("table" if to_terminal else "jsonl")
     summary = Summary(rules_version=rule_set.version)
     reader = ChunkReader(list(inputs))
     options = BatchOptions(

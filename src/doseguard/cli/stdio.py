@@ -4,7 +4,7 @@ Their descriptors are taken by /dev/null at once: otherwise the next file opened
 descriptor 1 or 2, and whatever writes "to stdout" would write into it. A closed stderr then drops
 messages (the exit status still tells); a closed stdout refuses to take output (EBADF), so a result
 that cannot be delivered is an error, not a silent success; a closed stdin is not read as an empty
-batch (:data:`CLOSED` says which were closed).
+batch (:data:`~doseguard.io.outputs.CLOSED_AT_START` says which were closed).
 """
 
 from __future__ import annotations
@@ -13,9 +13,6 @@ import os
 import sys
 
 from doseguard.io.outputs import CLOSED_AT_START, ClosedStdout
-
-CLOSED: set[str] = set()
-"""The names of the standard streams that were closed at start ("stdin", "stdout", "stderr")."""
 
 
 def guard_stdio() -> None:
@@ -27,7 +24,6 @@ def guard_stdio() -> None:
             if null != fd:
                 os.dup2(null, fd)
                 os.close(null)
-            CLOSED.add(("stdin", "stdout", "stderr")[fd])
             CLOSED_AT_START.add(fd)
             if fd == 1:
                 sys.stdout = ClosedStdout()

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from doseguard.io.outputs import OutputError, Outputs, _fd_of
+from doseguard.io.outputs import OutputError, Outputs
 
 
 def others(folder: Path, *keep: Path) -> list[str]:
@@ -182,15 +182,6 @@ def test_a_null_device_may_take_several_outputs(tmp_path: Path) -> None:
         outputs.open(null, "report").write(b"y")
         outputs.commit()
     assert stat.S_ISCHR(Path(null).lstat().st_mode)
-
-
-@pytest.mark.parametrize(
-    ("path", "fd"),
-    [("-", 1), ("/dev/stdout", 1), ("/dev/stderr", 2), ("/dev/fd/7", 7), ("/proc/self/fd/3", 3),
-     ("/dev//stdout", 1), ("/dev/stdout.txt", None), ("stdout", None), ("/dev/full", None)],
-)  # fmt: skip
-def test_names_of_a_descriptor_are_streams(path: str, fd: int | None) -> None:
-    assert _fd_of(path) == fd
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="giving a link to another user needs root")

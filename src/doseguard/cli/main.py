@@ -12,7 +12,6 @@ import contextlib
 import io
 import json
 import os
-import stat
 import sys
 import time
 import traceback
@@ -43,6 +42,7 @@ from doseguard.cli.signals import Stopped, stop_on_signals
 from doseguard.errors import InputError, OutputError
 from doseguard.io.html_report import HtmlReportWriter
 from doseguard.io.outputs import CLOSED_AT_START, STDOUT, Outputs
+from doseguard.io.paths import is_stdin, same_file
 from doseguard.io.printable import printable_lines
 from doseguard.io.writers import HUMAN_FORMATS, OUTPUT_FORMATS, ResultWriter, make_sink
 from doseguard.results import Summary
@@ -185,12 +185,12 @@ def check(
     for written in (output, report_path, summary_path):
         if written in (None, "-"):  # stdout, or no such output
             continue
-        if read := next((f for f in rule_files if _same_file(written, f)), None):
+        if read := next((f for f in rule_files if same_file(written, f)), None):
             what = "the overrides file" if read == source.overrides else f"a rule file ({read})"
             raise click.UsageError(f"{written} is {what}: it would be overwritten")
-        if any(_same_file(written, path) for path in inputs):
+        if any(same_file(written, path) for path in inputs):
             raise click.UsageError(f"{written} is also an input: it would be overwritten")
-        if _is_stdin(written):
+        if is_stdin(written):
             raise click.UsageError(f"{written} is also an input (stdin): it would be overwritten")
     cores = usable_cores()
     if jobs is not None and jobs > cores:
@@ -306,13 +306,6 @@ def _progress(reader: ChunkReader) -> Iterator[Callable[[int, int], None] | None
         yield update
 
 
-def _same_file(first: str, second: str) -> bool:
-    try:
-        return second != STDIN and Path(first).exists() and Path(first).samefile(second)
-    except OSError:
-        return False
-
-
 def _rule_files(source: RuleSource) -> list[str]:
     """The files the rules are read from (the overrides file, each pack's pack and rule files): an
     output must not replace one (``--summary rules/b12/dose.yaml``, a slip of the tab key)."""
@@ -321,17 +314,6 @@ def _rule_files(source: RuleSource) -> list[str]:
         for pack in discover(Path(folder)).packs:
             files += [str(f) for f in (pack.pack_file, *pack.rule_files) if f is not None]
     return files
-
-
-def _is_stdin(path: str) -> bool:
-    """Whether ``path`` is the file or pipe on stdin (``- < orders.jsonl -o orders.jsonl``, ``-o
-    /dev/stdin``): replaced, it loses the orders; a pipe opened for writing never ends the input,
-    and the run hangs. A device (a terminal, /dev/null) is not: writing to it loses nothing."""
-    try:
-        mine, theirs = os.fstat(0), Path(path).stat()
-    except OSError:
-        return False
-    return (mine.st_dev, mine.st_ino) == (theirs.st_dev, theirs.st_ino) and not stat.S_ISCHR(mine.st_mode)
 
 
 def _reaches(summary: Summary, threshold: Severity | None) -> bool:

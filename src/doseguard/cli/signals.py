@@ -10,7 +10,7 @@ import signal
 from collections.abc import Iterator
 from types import FrameType
 
-STOPPING = (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)
+from doseguard.io.outputs import STOP_SIGNALS
 
 
 class Stopped(BaseException):
@@ -32,13 +32,13 @@ def stop_on_signals() -> Iterator[None]:
     that was ignored when the process started is left ignored."""
 
     def stop(signum: int, frame: FrameType | None) -> None:
-        for each in STOPPING:
+        for each in STOP_SIGNALS:
             signal.signal(each, signal.SIG_IGN)
         raise Stopped(signum)
 
     # A signal ignored when we started stays ignored: nohup ignores SIGHUP so that closing the
     # terminal does not stop the run, and a shell ignores SIGINT for a script's background job.
-    caught = [each for each in STOPPING if signal.getsignal(each) != signal.SIG_IGN]
+    caught = [each for each in STOP_SIGNALS if signal.getsignal(each) != signal.SIG_IGN]
     previous = {each: signal.signal(each, stop) for each in caught}
     try:
         yield

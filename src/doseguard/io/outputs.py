@@ -20,7 +20,6 @@ import contextlib
 import errno
 import io
 import os
-import re
 import signal
 import stat
 import sys
@@ -30,12 +29,13 @@ from types import TracebackType
 from typing import IO, Any
 
 from doseguard.errors import OutputError
+from doseguard.io.paths import STDOUT, fd_of, identity, stdio_of
 
-__all__ = ["STDOUT", "ClosedStdout", "OutputError", "Outputs"]
+__all__ = ["STDOUT", "STOP_SIGNALS", "ClosedStdout", "OutputError", "Outputs"]
 
-STDOUT = "-"
-_FD_ALIAS = re.compile(r"/dev/(?:(stdout)|(stderr)|fd/(\d+))|/proc/self/fd/(\d+)")
-_STOPS = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)
+"""The signals that stop a run (:mod:`doseguard.cli.signals` turns them into an exception); blocked
+while an output file is made or committed, so that it is recorded and removed, or never made."""
 _NAME_ROOM = 200
 CLOSED_AT_START: set[int] = set()
 """Descriptors 0-2 that were closed when the process started (now /dev/null, see
@@ -56,41 +56,6 @@ class ClosedStdout(io.TextIOBase):
 
     def isatty(self) -> bool:
         return False
-
-
-def _fd_of(path: str) -> int | None:
-    """The descriptor a path names (``-``, ``/dev/stdout``, ``/dev/fd/N``), or None for a real path."""
-    if path == STDOUT:
-        return 1
-    match = _FD_ALIAS.fullmatch(os.path.normpath(path))
-    if match is None:
-        return None
-    stdout, stderr, fd, proc_fd = match.groups()
-    return 1 if stdout else 2 if stderr else int(fd or proc_fd)
-
-
-def _identity(path: str) -> tuple[Any, ...]:
-    """What two names of one file have in common: its inode (and whether it is a character device),
-    or for a new file, its real path."""
-    fd = _fd_of(path)
-    try:
-        st = os.fstat(fd) if fd is not None else Path(path).stat()
-    except FileNotFoundError:
-        return ("new", os.path.realpath(path))
-    except OSError:
-        return ("path", path)
-    return ("inode", st.st_dev, st.st_ino, stat.S_ISCHR(st.st_mode))
-
-
-def _stdio_of(st: os.stat_result) -> int | None:
-    """1 or 2 when this regular file is our stdout or stderr (``/dev/stdout`` or a link to
-    ``/proc/self/fd/1`` when stdout is redirected to a file): written through, never replaced."""
-    for fd in (1, 2):
-        with contextlib.suppress(OSError):
-            mine = os.fstat(fd)
-            if (mine.st_dev, mine.st_ino) == (st.st_dev, st.st_ino):
-                return fd
-    return None
 
 
 class _Guarded(io.RawIOBase):
@@ -135,7 +100,7 @@ class _Output:
         self.stream: _Guarded
 
     def open(self) -> None:
-        fd = _fd_of(self.path)
+        fd = fd_of(self.path)
         try:
             if fd is None:
                 fd = self._open_path()
@@ -168,13 +133,13 @@ class _Output:
             flags = os.O_WRONLY | os.O_NOCTTY | os.O_CLOEXEC
             self.owned = os.fdopen(os.open(self.path, flags), "wb")
             return None
-        if st is not None and (fd := _stdio_of(st)) is not None:
+        if st is not None and (fd := stdio_of(st)) is not None:
             return fd
         target = os.path.realpath(self.path)  # a symlink's target is replaced, not the link
         folder, name = os.path.split(target)
         # as much of the name as leaves room for the 18 bytes around it (names are 255 bytes at most)
         short = os.fsencode(name)[:_NAME_ROOM].decode("utf-8", "ignore")
-        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, _STOPS)  # made and recorded, or neither
+        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)  # made and recorded, or neither
         try:
             temporary, self.temporary = tempfile.mkstemp(prefix=f".{short}.", suffix=".partial", dir=folder)
             self.target = target
@@ -277,12 +242,12 @@ class Outputs:
 
     def open(self, path: str, what: str) -> IO[bytes]:
         """A byte stream for ``what`` (results, report, summary) written to ``path`` (``-``: stdout)."""
-        identity = _identity(path)
+        named = identity(path)
         for other in self._opened:
-            device = identity[0] == "inode" and identity[3]  # /dev/null may take several outputs
-            if other.identity == identity and not device:
+            device = named[0] == "inode" and named[3]  # /dev/null may take several outputs
+            if other.identity == named and not device:
                 raise OutputError(what, path, f"the {other.what} and the {what} are the same file")
-        output = _Output(what, path, identity)
+        output = _Output(what, path, named)
         try:
             output.open()
         except BaseException:  # a signal as it opened: its temporary file is removed here
@@ -294,7 +259,7 @@ class Outputs:
     def commit(self) -> None:
         """Make every output whole: all flushed and synced first (where a full disk shows), then each
         temporary file renamed over its target. Stopping signals wait until this is done."""
-        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, _STOPS)
+        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
         try:
             for output in self._opened:
                 output.finish()

@@ -2,10 +2,10 @@
 
 pytest runs them with the doseguard plugin collecting the ``.feature`` files, isolated from any project
 configuration (``-c`` an empty file, rootdir the features folder, or the folder that holds them all
-when there are several, one per pack; no cache written there) so that the result depends on the rules
-and the scenarios only. A small recorder plugin listens to pytest-bdd's
-hooks: which scenario ran, which step failed and why, and which rules the Then steps checked (the step
-library records them in the test's ``user_properties``).
+when there are several, such as one per pack; no cache written there) so that the result depends on
+the rules and the scenarios only. A small recorder plugin listens to pytest-bdd's hooks: which
+scenario ran, which step failed and why, and which rules the Then steps checked (the step library
+records them in the test's ``user_properties``).
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
-"""Every scenario of features/**/*.feature as a test, and two checks on the feature files themselves.
+"""Every scenario of the bundled packs as a test (each pack's own ``rules/<pack>/features/**/*.feature``),
+and two checks on the feature files themselves.
 
-Feature files may sit in sub-folders (one per pack, e.g. features/hydroxocobalamin/): both checks
-search them recursively, as pytest-bdd does."""
+The features folders are found as ``doseguard rules test`` finds them; feature files may sit in
+sub-folders there: both checks search them recursively, as pytest-bdd does."""
 
 from __future__ import annotations
 
@@ -11,19 +12,20 @@ from pathlib import Path
 
 from pytest_bdd import scenarios
 
+from doseguard.rules.files import feature_folders, pack_folders
 from doseguard.rules.model import RuleSet
 
-# pytest-bdd resolves this against bdd_features_base_dir (features/, from the root of the project),
-# and against this file's folder when that option is unset: features/ either way.
-scenarios("../features")
+RULES = Path(__file__).resolve().parent.parent / "rules"
+FEATURES = [Path(folder) for folder in feature_folders(pack_folders([RULES]))]
 
-FEATURES = Path(__file__).resolve().parent.parent / "features"
+# Absolute paths: pytest-bdd takes them as they are, whatever bdd_features_base_dir says.
+scenarios(*map(str, FEATURES))
 
 
 def _lines() -> dict[Path, list[str]]:
     """Each feature file's lines, stripped, without comments."""
     lines = {}
-    for path in sorted(FEATURES.rglob("*.feature")):
+    for path in sorted(path for folder in FEATURES for path in folder.rglob("*.feature")):
         stripped = (line.strip() for line in path.read_text(encoding="utf-8").splitlines())
         lines[path] = [line for line in stripped if not line.startswith("#")]
     return lines
@@ -50,6 +52,6 @@ def test_scenario_names_are_unique_within_a_feature() -> None:
     repeated = []
     for path, lines in _lines().items():
         names = Counter(match.group(1).strip() for line in lines if (match := pattern.match(line)))
-        where = path.relative_to(FEATURES).as_posix()
+        where = path.relative_to(RULES).as_posix()
         repeated += [f"{where}: {name!r} ({count} times)" for name, count in names.items() if count > 1]
     assert not repeated, "\n".join(repeated)

@@ -225,6 +225,20 @@ def test_validate_says_when_no_scenarios_could_be_checked(small: Path) -> None:
     assert "no features/ folder found: scenarios of stable rules not checked" in done.stderr
 
 
+def test_validate_of_two_packs_sharing_a_features_folder_searches_that_one(tmp_path: Path) -> None:
+    """rules/a, rules/b and rules/features: the features/ folder above rules/ is not theirs (it was
+    searched too, for the second pack, because the first had taken rules/features already)."""
+    for pack in ("a", "b"):
+        write(
+            tmp_path / "rules" / pack, {"rules.yaml": SMALL_PACK.replace("SMALL-", f"SMALL-{pack.upper()}-")}
+        )
+    (tmp_path / "rules" / "features").mkdir()
+    (tmp_path / "features").mkdir()
+    done = invoke("rules", "validate", tmp_path / "rules", "--format", "json")
+    assert done.exit_code == 0, done.stdout
+    assert json.loads(done.stdout)["features"] == [str(tmp_path / "rules" / "features")]
+
+
 def test_validate_json_on_the_bundled_packs() -> None:
     done = invoke("rules", "validate", "--format", "json")
     assert done.exit_code == 0
@@ -234,7 +248,10 @@ def test_validate_json_on_the_bundled_packs() -> None:
         "version": rule_set.version,
         "rules": len(rule_set.rules),
         "packs": len(rule_set.packs),
-        "features": [str(REPO / "features")],  # every stable rule has scenarios there
+        # every stable rule has scenarios in its own pack's features/ folder
+        "features": [
+            str(REPO / "rules" / pack / "features") for pack in ("b12", "hydroxocobalamin", "notation")
+        ],
         "problems": [],
         "warnings": [],
     }

@@ -213,3 +213,32 @@ def test_deprecated_rules_are_tested_only_when_asked(tmp_path: Path) -> None:
     assert code == 0
     assert [rule["id"] for rule in document["rules"]] == ["DEMO-ROUTE", "DEMO-DOSE-HIGH", "DEMO-OLD"]
     assert document["coverage"]["covered"] == 3
+
+
+def test_a_packs_own_features_folder_is_found_without_naming_it(tmp_path: Path, monkeypatch: Any) -> None:
+    """Scenarios sit beside their rules: ``rules test PACK`` runs ``PACK/features/``, wherever the
+    working folder is."""
+    pack = write_pack(tmp_path / "qa") / "demo"
+    write_features(pack)
+    monkeypatch.chdir(tmp_path)
+    code, report = run_json(pack)
+    assert code == 0, report
+    assert report["features"] == str(pack / "features")
+    assert report["scenarios"]["passed"] == 5
+
+
+def test_the_bundled_packs_are_tested_with_their_own_scenarios(tmp_path: Path, monkeypatch: Any) -> None:
+    """No folder named, no features/ in the working folder: each bundled pack's features/ folder,
+    one run, feature files named from the folder that holds the packs."""
+    monkeypatch.chdir(tmp_path)
+    code, report = run_json("--min-coverage", "100")
+    assert code == 0, report["failures"]
+    assert report["scenarios"]["passed"] == report["scenarios"]["total"]
+    bundled = Path(__file__).resolve().parents[2] / "rules"
+    assert report["features"] == ", ".join(
+        str(bundled / pack / "features") for pack in ("b12", "hydroxocobalamin", "notation")
+    )
+    fired = {rule["id"]: {ref["feature"] for ref in rule["fires"]} for rule in report["rules"]}
+    assert "b12/features/route_and_site.feature" in fired["B12-ROUTE"]
+    assert "hydroxocobalamin/features/product_and_dose.feature" in fired["HYDROXO-ROUTE"]
+    assert "notation/features/notation.feature" in fired["NOTATION-LEADING-ZERO"]

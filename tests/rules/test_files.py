@@ -212,3 +212,61 @@ def test_paths_the_system_cannot_take_are_problems_not_tracebacks(tmp_path: Path
     with pytest.raises(RulePackError) as caught:
         load_rules([tmp_path], overrides=tmp_path / "a\0b.yaml")
     assert "cannot read: embedded null byte" in str(caught.value)
+
+
+def test_a_packs_scenarios_are_not_rule_files_and_not_in_the_rules_version(tmp_path: Path) -> None:
+    """Scenarios sit beside their rules (``<pack>/features/``, sub-folders too): nothing there is
+    loaded, and changing a scenario does not change the rules version."""
+    write_pack(tmp_path / "pack", VALID_RULE)
+    before = load_rules([tmp_path / "pack"]).version
+    write_pack(tmp_path / "pack" / files.FEATURES_FOLDER, "Feature: x\n", "dose.feature")
+    write_pack(tmp_path / "pack" / files.FEATURES_FOLDER / "more", "Feature: y\n", "route.feature")
+    after = load_rules([tmp_path / "pack"])
+    assert [rule.id for rule in after.rules] == ["TEST-HIGH"]
+    assert after.version == before
+    assert files.pack_folders([tmp_path / "pack"]) == [tmp_path / "pack"]
+
+
+def test_a_rule_file_in_a_packs_features_folder_is_refused(tmp_path: Path) -> None:
+    """The features folder is a sub-folder like any other: a rule file there would not run."""
+    write_pack(tmp_path / "pack", VALID_RULE)
+    stray = write_pack(tmp_path / "pack" / files.FEATURES_FOLDER, OTHER_RULE, "other.yaml")
+    assert problems(tmp_path / "pack") == [
+        f"{stray}:1:1: not loaded: a pack's rule files sit directly in its folder "
+        f"({tmp_path / 'pack'}), not in a sub-folder"
+    ]
+
+
+def test_a_packs_scenarios_are_in_its_own_features_folder_else_beside_or_above_it(tmp_path: Path) -> None:
+    own, beside, above = (tmp_path / "rules" / "a", tmp_path / "rules" / "b", tmp_path / "other" / "c")
+    for pack in (own / "features", beside, above):
+        pack.mkdir(parents=True)
+    assert files.feature_folders([own, beside, above]) == [str(own / "features")]
+    (tmp_path / "rules" / "features").mkdir()
+    (tmp_path / "features").mkdir()
+    assert files.feature_folders([own, beside, above]) == [
+        str(own / "features"),
+        str(tmp_path / "rules" / "features"),
+        str(tmp_path / "features"),
+    ]
+
+
+def test_two_packs_sharing_the_features_folder_beside_them_look_no_further(tmp_path: Path) -> None:
+    """rules/a and rules/b with rules/features: both packs' scenarios are there. The features/ above
+    rules/ belongs to neither (it was searched for the second pack, because the first had taken
+    rules/features already)."""
+    for folder in ("rules/a", "rules/b", "rules/features", "features"):
+        (tmp_path / folder).mkdir(parents=True)
+    packs = [tmp_path / "rules" / "a", tmp_path / "rules" / "b"]
+    assert files.feature_folders(packs) == [str(tmp_path / "rules" / "features")]
+
+
+def test_the_bundled_packs_keep_their_scenarios_beside_them() -> None:
+    rules = bundled_rules_dir()
+    folders = files.feature_folders(files.pack_folders([rules]))
+    assert [Path(folder).relative_to(rules).as_posix() for folder in folders] == [
+        "b12/features",
+        "hydroxocobalamin/features",
+        "notation/features",
+    ]
+    assert all(any(Path(folder).rglob("*.feature")) for folder in folders)

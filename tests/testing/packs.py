@@ -5,11 +5,25 @@ from __future__ import annotations
 
 from pathlib import Path
 
+# The scenarios start from "a standard cyanocobalamin order": the pack names it (as the bundled b12
+# pack does), the step library knows none of its own.
 PACK = """\
 name: demo
 title: Demo pack
 drugs:
   - name: cyanocobalamin
+standard_orders:
+  cyanocobalamin:
+    drug: cyanocobalamin
+    dose: 1000 mcg
+    volume: 1 mL
+    concentration: 1000 mcg/mL
+    product_concentration: 1000 mcg/mL
+    route: IM
+    site: deltoid
+    frequency: daily
+    duration: 7 days
+    phase: repletion
 """
 
 RULES = """\

@@ -20,11 +20,11 @@ doseguard_rules = rules
 doseguard_collect_features = true
 """
 
-# pack.yaml may name its own correct orders for "Given a standard <name> order".
+# pack.yaml may name its own correct orders for "Given a standard <name> order" (PACK ends with its
+# standard_orders: mapping, one more entry here).
 PACK_WITH_ORDER = (
     PACK
     + """\
-standard_orders:
   demo-order:
     drug: cyanocobalamin
     dose: 1000 mcg

@@ -14,7 +14,6 @@ import json
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import Any
 
 import click
@@ -40,6 +39,7 @@ from doseguard.cli.rules_views import (
 )
 from doseguard.engine.adapter import DurableEngine
 from doseguard.errors import EngineError, RulePackError, RuleProblem, SourceLocation
+from doseguard.rules.files import feature_folders
 from doseguard.rules.model import Rule, RuleSet
 from doseguard.rules.schema import schema_text
 from doseguard.rules.source import RuleSource
@@ -127,16 +127,9 @@ def validate_packs(source: RuleSource, features: Sequence[str] | None = None) ->
 
 
 def default_feature_folders(rule_set: RuleSet) -> list[str]:
-    """Where scenarios are looked for when none are named: a ``features/`` folder in each pack, beside
-    it, or above a folder of packs (the repository layout: rules/b12 and features/)."""
-    found: list[str] = []
-    for pack in rule_set.packs:
-        folder = Path(pack.directory)
-        for candidate in (folder / "features", folder.parent / "features", folder.parent.parent / "features"):
-            if candidate.is_dir() and str(candidate) not in found:
-                found.append(str(candidate))
-                break
-    return found
+    """Where scenarios are looked for when none are named: each pack's ``features/`` folder, else one
+    beside it or above a folder of packs (:func:`doseguard.rules.files.feature_folders`)."""
+    return feature_folders(pack.directory for pack in rule_set.packs)
 
 
 def scenario_problems(rule_set: RuleSet, folders: Sequence[str]) -> list[RuleProblem]:

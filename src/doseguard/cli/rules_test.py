@@ -34,13 +34,14 @@ from doseguard.cli.common import (
     rule_source_options,
 )
 from doseguard.cli.rules_commands import rules
+from doseguard.rules.files import FEATURES_FOLDER, feature_folders, pack_folders
+from doseguard.rules.loader import bundled_rules_dir
 from doseguard.rules.model import RuleSet
 from doseguard.rules.source import RuleSource
 
 if TYPE_CHECKING:  # the runner imports pytest: only `rules test` pays for it
     from doseguard.testing.coverage import CoverageReport, RuleCoverage, ScenarioOutcome, ScenarioRef
 
-DEFAULT_FEATURES = "features"
 WIDTH = 100
 COUNTING = (
     'A rule is covered when a passing scenario asserts it fires ("is flagged", "the message of", a row '
@@ -69,17 +70,16 @@ COUNTING = (
 )
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def rules_test(folders: tuple[str, ...], source: RuleSource, min_coverage: float | None, fmt: str) -> None:
-    """Run the Gherkin scenarios of FEATURES (a folder, searched recursively; default: features/)
-    against the packs in RULES and --rules folders (default: the bundled packs), with --overrides
-    and --select/--ignore applied as 'check' applies them, and report per rule and rule coverage.
+    """Run the Gherkin scenarios of FEATURES (a folder, searched recursively; default: each pack's
+    features/ folder, or one beside or above it, else ./features) against the packs in RULES and
+    --rules folders (default: the bundled packs), with --overrides and --select/--ignore applied as
+    'check' applies them, and report per rule and rule coverage.
 
     A single folder is FEATURES with --rules ('rules test --rules mtx mtx/features') or when it holds
     only .feature files ('rules test features --overrides site.yaml'); else it is RULES."""
-    source, features = rules_and_features(folders, source)
-    if features is None:
-        if not Path(DEFAULT_FEATURES).is_dir():
-            raise click.UsageError(f"no {DEFAULT_FEATURES}/ folder here: name the folder of .feature files")
-        features = DEFAULT_FEATURES
+    source, named = rules_and_features(folders, source)
+    searched = [named] if named is not None else default_features(source)
+    features = ", ".join(searched)
     if importlib.util.find_spec("pytest_bdd") is None:
         click.echo("doseguard: 'rules test' needs pytest-bdd: pip install 'doseguard[testing]'", err=True)
         sys.exit(EXIT_USAGE)
@@ -88,7 +88,7 @@ def rules_test(folders: tuple[str, ...], source: RuleSource, min_coverage: float
     from doseguard.testing.coverage import measure  # noqa: PLC0415  (imports pytest: only here)
     from doseguard.testing.runner import run_scenarios  # noqa: PLC0415
 
-    run = run_scenarios(source, Path(features))
+    run = run_scenarios(source, [Path(folder) for folder in searched])
     if run.collection_errors or run.exit_code in (3, 4):
         for problem in run.collection_errors or [run.output]:
             click.echo(f"doseguard: {problem}", err=True)
@@ -119,6 +119,21 @@ def rules_and_features(folders: tuple[str, ...], source: RuleSource) -> tuple[Ru
         return source, folders[0]
     source = replace(source, paths=(folders[0], *source.paths))
     return source, folders[1] if len(folders) == 2 else None
+
+
+def default_features(source: RuleSource) -> list[str]:
+    """The packs' own scenarios (:func:`doseguard.rules.files.feature_folders`), else ``features/`` of
+    the working folder, as before scenarios sat beside their packs; a usage error when neither is."""
+    roots = [Path(path) for path in source.paths] or [bundled_rules_dir()]
+    found = feature_folders(pack_folders(roots))
+    if not found and Path(FEATURES_FOLDER).is_dir():
+        found = [FEATURES_FOLDER]
+    if not found:
+        raise click.UsageError(
+            f"no {FEATURES_FOLDER}/ folder here or in, beside or above the packs: "
+            "name the folder of .feature files"
+        )
+    return found
 
 
 def _holds_features_only(folder: Path) -> bool:

@@ -4,7 +4,9 @@ A rule file present on disk must take effect or be refused: every file whose nam
 ``.yml`` in it is loaded, or refused with a located problem (a backup ``x.yaml~``, a ``x.yaml.txt``,
 a broken link, a file in a sub-folder of a pack, a pipe named like one). Hidden files and folders
 (``.git``, ``.gitlab-ci.yml``, an editor's ``.x.yaml.swp``) are not part of a pack, as ``ls`` and
-``*.yaml`` do not show them. The decisions are in ``docs/rule-files.md``.
+``*.yaml`` do not show them. A pack's scenarios sit beside its rules, in its ``features/`` folder
+(:func:`feature_folders`): ``.feature`` files are not named like rule files, so they are neither
+loaded nor refused. The decisions are in ``docs/rule-files.md``.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import errno
 import os
 import stat
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,6 +27,9 @@ MAX_FILE_BYTES = 4 * 2**20
 STRAY_DEPTH = 3
 """How many folders below a pack (or a folder that is not one) rule files are looked for, to refuse
 them: deep enough for a pack nested one level too deep, shallow enough for ``--rules ~``."""
+
+FEATURES_FOLDER = "features"
+"""The sub-folder of a pack that holds its Gherkin scenarios (``rules/b12/features/``)."""
 
 NOT_LOADED = "not loaded"
 NO_SUCH_FOLDER = "no such rule folder"
@@ -107,6 +113,27 @@ def discover(root: Path) -> Discovery:
             _strays(inner, found, why, STRAY_DEPTH - 1, {_identity(entry.path)})
     if not found.packs and not found.problems:
         found.refuse(root, "no rule files (*.yaml) here or in sub-folders")
+    return found
+
+
+def pack_folders(roots: Iterable[Path]) -> list[Path]:
+    """The pack folders under ``--rules`` roots, as the loader finds them (without reading a file;
+    what cannot be a pack is the loader's to report)."""
+    return [pack.folder for root in roots for pack in discover(root).packs]
+
+
+def feature_folders(packs: Iterable[Path | str]) -> list[str]:
+    """Where the scenarios of these pack folders are when no folder is named: each pack's own
+    ``features/``, else a ``features/`` beside the pack or above its folder of packs (a repository
+    laid out as rules/b12 and features/); each folder once, in the packs' order."""
+    found: list[str] = []
+    for pack in map(Path, packs):
+        for candidate in (pack, pack.parent, pack.parent.parent):
+            folder = candidate / FEATURES_FOLDER
+            if folder.is_dir():
+                if str(folder) not in found:
+                    found.append(str(folder))
+                break
     return found
 
 

@@ -1,10 +1,11 @@
 """Run a folder of Gherkin scenarios against rule packs, in this process, and say what each did.
 
 pytest runs them with the doseguard plugin collecting the ``.feature`` files, isolated from any project
-configuration (``-c`` an empty file, rootdir the features folder, no cache written there) so that the
-result depends on the rules and the scenarios only. A small recorder plugin listens to pytest-bdd's
-hooks: which scenario ran, which step failed and why, and which rules the Then steps checked (the step
-library records them in the test's ``user_properties``).
+configuration (``-c`` an empty file, rootdir the features folder, or the folder that holds them all
+when there are several, such as one per pack; no cache written there) so that the result depends on
+the rules and the scenarios only. A small recorder plugin listens to pytest-bdd's hooks: which
+scenario ran, which step failed and why, and which rules the Then steps checked (the step library
+records them in the test's ``user_properties``).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,12 +39,14 @@ class ScenarioRun:
     output: str
 
 
-def run_scenarios(source: RuleSource, features: Path) -> ScenarioRun:
-    """Run every scenario of the ``*.feature`` files under ``features`` (recursively) against the rules
-    of ``source`` (packs, overrides and selection, exactly as ``check`` would run them)."""
-    features = features.resolve()
+def run_scenarios(source: RuleSource, folders: Sequence[Path]) -> ScenarioRun:
+    """Run every scenario of the ``*.feature`` files under ``folders`` (recursively) against the rules
+    of ``source`` (packs, overrides and selection, exactly as ``check`` would run them). Feature files
+    are named relative to the one folder, or to the folder that holds them all."""
+    paths = [folder.resolve() for folder in folders]
+    features = paths[0] if len(paths) == 1 else Path(os.path.commonpath(paths))
     args = [
-        str(features),
+        *map(str, paths),
         "-c",
         os.devnull,
         f"--rootdir={features}",

@@ -46,22 +46,6 @@ from doseguard.testing.phrases import (
 from doseguard.testing.plugin import DEPRECATED_INI, all_rules, rule_source
 
 IDENTITY = {"order_id": "O1", "patient_id": "P1"}
-STANDARD_ORDERS: dict[str, dict[str, str]] = {
-    # A correct repletion order for the 1000 mcg/mL vial: it must raise no finding at all.
-    "cyanocobalamin": {
-        **IDENTITY,
-        "drug": "cyanocobalamin",
-        "dose": "1000 mcg",
-        "volume": "1 mL",
-        "concentration": "1000 mcg/mL",
-        "product_concentration": "1000 mcg/mL",
-        "route": "IM",
-        "site": "deltoid",
-        "frequency": "daily",
-        "duration": "7 days",
-        "phase": "repletion",
-    },
-}
 
 # Fixtures ---------------------------------------------------------------------------------------
 
@@ -82,15 +66,15 @@ def doseguard_checker(doseguard_rules: RuleSet) -> Checker:
 
 @pytest.fixture(scope="session")
 def doseguard_standard_orders(doseguard_rules: RuleSet) -> Mapping[str, Mapping[str, Any]]:
-    """The orders ``Given a standard <name> order`` starts from: the built-in ones, and over them each
-    pack's ``standard_orders:`` (so a new drug's pack brings its own correct order, without Python)."""
+    """The orders ``Given a standard <name> order`` starts from: each pack's ``standard_orders:`` (the
+    cyanocobalamin one is the b12 pack's), so a pack brings its own correct orders, without Python."""
     return merged_standard_orders(doseguard_rules)
 
 
 def merged_standard_orders(rule_set: RuleSet) -> dict[str, dict[str, Any]]:
-    """STANDARD_ORDERS with each pack's standard orders over them, later packs winning; names are
-    compared ignoring case. Every order gets the O1/P1 identity unless it states its own."""
-    orders: dict[str, dict[str, Any]] = {name.lower(): dict(order) for name, order in STANDARD_ORDERS.items()}
+    """Every pack's standard orders, later packs winning; names are compared ignoring case. Every
+    order gets the O1/P1 identity unless it states its own."""
+    orders: dict[str, dict[str, Any]] = {}
     for pack in rule_set.packs:
         for name, fields in pack.spec.standard_orders.items():
             orders[name.lower()] = {**IDENTITY, **fields}

@@ -16,8 +16,8 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from doseguard.compiler.durable_json import branch_count, compile_condition
-from doseguard.compiler.limits import pack_limit_problems, rule_limit_problems
+from doseguard.engine.compile import branch_count, compile_condition
+from doseguard.engine.limits import pack_limit_problems, rule_limit_problems
 from doseguard.errors import ExpressionError, RulePackError, RuleProblem, SourceLocation
 from doseguard.rules.conditions import ConditionError, ParsedWhen, offset_location, parse_when
 from doseguard.rules.expressions import And, Const, Expr, Membership, Name

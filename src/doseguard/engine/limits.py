@@ -1,4 +1,4 @@
-"""Limits of the durable-rules 2.0.28 C core, enforced at compile time.
+"""Limits of the durable-rules 2.0.28 C core, enforced when rules are compiled for it.
 
 Past these the engine does not raise: it returns an error code with no location, hangs, or crashes.
 So a pack that comes near them is refused by the loader, with the rule and the reason.

@@ -327,7 +327,8 @@ print(json.dumps(refused))
     "setup",
     [
         "RULES = [rule('R', 'allergies contains_any bad', bad=('cobalt', 'b12', 'latex'))]",
-        "from doseguard.rules.loader import load_rules\nRULES = load_rules().rules",
+        "from doseguard.engine.compiled import compile_rules\nfrom doseguard.rules.loader import load_rules\n"
+        "BUNDLED = load_rules()\nRULES = compile_rules(BUNDLED).of(BUNDLED.rules)",
     ],
     ids=["contains_any", "bundled_packs"],
 )

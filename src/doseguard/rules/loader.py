@@ -9,7 +9,6 @@ its condition was written (:class:`ConditionSource`), and the engine locates wha
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import re
 from collections.abc import Iterable, Sequence
@@ -350,10 +349,11 @@ def _condition_source(
     while pending:
         node = pending.pop()
         positions.add(node.pos)
-        for item in dataclasses.fields(node):
-            value = getattr(node, item.name)
-            children = value if isinstance(value, tuple) else (value,)
-            pending.extend(child for child in children if dataclasses.is_dataclass(child))
+        for value in vars(node).values():  # the children: nodes, or tuples of them (a node has a pos)
+            if type(value) is tuple:
+                pending.extend(item for item in value if hasattr(item, "pos"))
+            elif hasattr(value, "pos"):
+                pending.append(value)
     located = {position: when.locate(document, position) for position in sorted(positions)}
     return ConditionSource(document.locate(when_key), located)
 

@@ -105,8 +105,9 @@ class Validation:
 
 def validate_packs(source: RuleSource, features: Sequence[str] | None = None) -> Validation:
     """Load every rule of the packs (deprecated ones too: they must stay valid to be switched back
-    on), hand them to the engine once, as ``check`` does, so a pack that validates also runs, and
-    require scenarios of every stable rule in ``features`` (default: found beside the packs)."""
+    on), compile them and build a checker of them once, as ``check`` does, so a pack that validates
+    also runs, and require scenarios of every stable rule in ``features`` (default: found beside the
+    packs)."""
     try:
         compiled = compile_loaded(source.read_all())  # the loader's problems and the engine's, together
     except RulePackError as error:

@@ -175,3 +175,15 @@ def test_a_pack_file_error_and_an_engine_error_are_listed_together(tmp_path: Pat
         f"{path}:7:11: this condition can never be true",
         f"{folder / 'pack.yaml'}:1:7: name: String should match pattern '^[a-z][a-z0-9_-]*$' (got 'Bad Name')",
     ]
+
+
+def test_a_loader_problem_and_an_engine_problem_at_one_place_keep_the_order_they_were_found_in(
+    tmp_path: Path,
+) -> None:
+    """The file's YAML is read before its rules are compiled: at one place, its problem comes first."""
+    folder = tmp_path / "pack"
+    path = write_rules(folder, "a.yaml", [("J-A", "&w route in []"), ("J-B", "*w")])
+    assert problems(folder) == [
+        f"{path}:7:11: YAML aliases (*name) are not allowed",
+        f"{path}:7:11: this condition can never be true",
+    ]

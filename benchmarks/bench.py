@@ -96,10 +96,11 @@ def stock_host(source: Path, sample: int) -> None:
 
     from doseguard import InvalidOrderError, load_rules  # noqa: PLC0415
     from doseguard.engine.adapter import ruleset_json  # noqa: PLC0415
+    from doseguard.engine.compiled import compile_rules  # noqa: PLC0415
     from doseguard.orders.normalise import OrderNormaliser  # noqa: PLC0415
 
     rules = load_rules()
-    compiled = ruleset_json(rules.rules)
+    compiled = ruleset_json(compile_rules(rules).of(rules.rules))
     definition: dict[str, dict[str, Any]] = json.loads(compiled)
     # Host resolves each rule's "run" name with get_action(name). Each rule runs an action named after
     # itself, so that the action can record which rule fired (one shared name could not tell them apart).

@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 
 from doseguard.batch.order_ids import OrderIdTable
 from doseguard.engine.adapter import DurableEngine, encode_fact
+from doseguard.engine.compiled import CompiledRules, compile_rules
 from doseguard.errors import (
     DoseguardError,
     EngineError,
@@ -69,9 +70,14 @@ class InputRecord:
 
 
 class Checker:
-    def __init__(self, rules: RuleSet) -> None:
+    def __init__(self, rules: RuleSet, compiled: CompiledRules | None = None) -> None:
+        """Compile ``rules`` for the engine (once: the checker keeps them), or take them from
+        ``compiled``, a larger set compiled by the caller (every rule of the packs, of which ``rules``
+        are a selection). Raises RulePackError for what the engine cannot take, EngineError when the
+        engine refuses the compiled rules."""
         self.rules = rules
-        self.engine = DurableEngine(rules.rules)
+        self.compiled = compile_rules(rules) if compiled is None else compiled
+        self.engine = DurableEngine(self.compiled.of(rules.rules))
         self.normaliser = OrderNormaliser(rules.drug_names)
         self._finders = {rule.id: _finder(rule) for rule in rules.rules}
         self._zero_checks: tuple[tuple[Rule, ZeroDivisorCheck], ...] = tuple(

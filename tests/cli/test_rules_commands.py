@@ -22,6 +22,7 @@ from click.testing import CliRunner, Result
 
 from doseguard.cli import rules_commands
 from doseguard.cli.main import cli
+from doseguard.engine.compiled import compile_rules
 from doseguard.errors import EngineError
 from doseguard.rules.expressions import KEYWORDS, ArithmeticOp, CompareOp, MembershipOp
 from doseguard.rules.language import OPERATOR_MEANINGS, operator_symbols
@@ -327,10 +328,10 @@ def test_validate_checks_an_overrides_file(tmp_path: Path) -> None:
 def test_validate_reports_a_pack_the_engine_refuses(monkeypatch: pytest.MonkeyPatch) -> None:
     """The last line of defence: the loader's limits missed something the engine will not take."""
 
-    def refuse(rules: object) -> None:
+    def refuse(*rules: object) -> None:
         raise EngineError("error code: 303")
 
-    monkeypatch.setattr(rules_commands, "DurableEngine", refuse)
+    monkeypatch.setattr(rules_commands, "Checker", refuse)
     text = invoke("rules", "validate")
     assert text.exit_code == 1
     assert text.stderr == "doseguard: the rules engine refused the rules: error code: 303\n"
@@ -340,6 +341,74 @@ def test_validate_reports_a_pack_the_engine_refuses(monkeypatch: pytest.MonkeyPa
         {"file": None, "line": None, "column": None, "kind": "engine", "rule_id": None,
          "message": "the rules engine refused the rules: error code: 303"}
     ]  # fmt: skip
+
+
+ENGINE_RULE = """\
+  - id: {id}
+    title: T
+    severity: warning
+    description: A test rule.
+    references: [a source]
+    when: {when}
+    message: "m"
+"""
+WIDE = " or ".join(f"dose_mcg > {i}" for i in range(1, 62))
+
+
+def engine_pack(folder: Path, files: dict[str, list[tuple[str, str]]]) -> Path:
+    """A pack whose rules the loader takes but the engine's compiler may not."""
+    texts = {name: "rules:\n" + "".join(ENGINE_RULE.format(id=i, when=w) for i, w in rules)
+             for name, rules in files.items()}  # fmt: skip
+    return write(folder, texts)
+
+
+def test_validate_lists_the_loaders_and_the_engines_problems_together_in_file_order(tmp_path: Path) -> None:
+    """Compiling moved from the loader to the engine; ``validate`` still lists all, as one list."""
+    pack = engine_pack(
+        tmp_path / "pack",
+        {
+            "a.yaml": [("G-1", "route in []"), ("G-2", "dose_mg > 1"), ("G-3", WIDE),
+                       ("G-4", "volume_ml * dose_mcg > 1")],
+            "b.yaml": [("G-5", "bogus > 1"), ("G-6", "route in []")],
+        },
+    )  # fmt: skip
+    a, b = pack / "a.yaml", pack / "b.yaml"
+    done = invoke("rules", "validate", pack)
+    assert done.exit_code == 1
+    assert done.stderr.splitlines() == [
+        f"{a}:7:11: this condition can never be true",
+        f"{a}:14:11: unknown field or parameter 'dose_mg'; did you mean 'dose_mcg'?",
+        f"{a}:21:11: the condition expands into 61 alternative paths; the engine fails when one order "
+        "matches more than 60 (split the rule, or use fewer table entries or 'or's)",
+        f"{a}:28:32: one side of a comparison must be a field, or a field plus or minus other terms",
+        f"{b}:7:11: unknown field or parameter 'bogus'",
+        f"{b}:14:11: this condition can never be true",
+        "doseguard: 6 problems in rule files",
+    ]
+    report = json.loads(invoke("rules", "validate", pack, "--format", "json").stdout)
+    assert report["valid"] is False and report["rules"] is None and report["warnings"] == []
+    assert [(p["rule_id"], p["kind"]) for p in report["problems"]] == [
+        ("G-1", "invalid"), ("G-2", "type"), ("G-3", "engine-limit"), ("G-4", "compile"), ("G-5", "type"),
+        ("G-6", "invalid"),
+    ]  # fmt: skip
+
+
+def test_a_pack_the_engine_cannot_take_stops_check_even_for_a_rule_not_selected(tmp_path: Path) -> None:
+    """Every rule of the packs is compiled before the selection, as the loader did when it compiled."""
+    pack = engine_pack(tmp_path / "pack", {"a.yaml": [("F-OK", "dose_mcg > 1"), ("F-WIDE", WIDE)]})
+    orders = tmp_path / "orders.jsonl"
+    orders.write_text('{"order_id": "O1", "patient_id": "P1", "drug": "x"}\n', encoding="utf-8")
+    for args in (
+        ("check", orders, "--rules", pack, "--ignore", "F-WIDE"),
+        ("rules", "list", "--rules", pack),
+    ):
+        done = invoke(*args)
+        assert done.exit_code == 2, args
+        assert done.stderr.splitlines()[0] == (
+            f"{pack / 'a.yaml'}:14:11: the condition expands into 61 alternative paths; the engine fails "
+            "when one order matches more than 60 (split the rule, or use fewer table entries or 'or's)"
+        )
+        assert done.stdout == ""
 
 
 # --- list -------------------------------------------------------------------------------------------
@@ -453,7 +522,7 @@ def test_explain_shows_site_overrides_with_location_pack_value_and_reason(overri
 def test_explain_compiled_prints_the_engine_condition_as_json() -> None:
     done = invoke("rules", "explain", "B12-ROUTE", "--compiled")
     assert done.exit_code == 0
-    assert json.loads(done.stdout) == load_rules().rule("B12-ROUTE").compiled
+    assert json.loads(done.stdout) == compile_rules(load_rules())["B12-ROUTE"].compiled
     assert done.stdout.startswith("{\n  ")  # pretty-printed
 
 

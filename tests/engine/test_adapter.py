@@ -18,10 +18,10 @@ from typing import Any
 import pytest
 
 import doseguard
-from doseguard.compiler.durable_json import branch_count, compile_condition
-from doseguard.compiler.limits import MAX_PATHS_PER_RULESET
 from doseguard.engine import adapter
 from doseguard.engine.adapter import CATCH_ALL, DurableEngine, encode_fact, ruleset_json
+from doseguard.engine.compile import branch_count, compile_condition
+from doseguard.engine.limits import MAX_PATHS_PER_RULESET
 from doseguard.errors import EngineError
 from doseguard.rules.expressions import parse_expression
 from doseguard.rules.typecheck import TypeChecker
@@ -302,7 +302,7 @@ def test_a_ruleset_the_engine_always_refuses_is_an_engine_error(monkeypatch: pyt
 
 STALE_HEAP = """
 import json
-from doseguard.compiler.limits import plan_shards
+from doseguard.engine.limits import plan_shards
 from doseguard.engine import adapter
 from doseguard.engine.adapter import ruleset_json
 from tests.engine.test_adapter import rule
@@ -327,7 +327,8 @@ print(json.dumps(refused))
     "setup",
     [
         "RULES = [rule('R', 'allergies contains_any bad', bad=('cobalt', 'b12', 'latex'))]",
-        "from doseguard.rules.loader import load_rules\nRULES = load_rules().rules",
+        "from doseguard.engine.compiled import compile_rules\nfrom doseguard.rules.loader import load_rules\n"
+        "BUNDLED = load_rules()\nRULES = compile_rules(BUNDLED).of(BUNDLED.rules)",
     ],
     ids=["contains_any", "bundled_packs"],
 )

@@ -170,9 +170,13 @@ def test_table_entry_for_a_value_the_field_never_takes(tmp_path: Path) -> None:
     )
 
 
-def test_a_condition_that_can_never_be_true(tmp_path: Path) -> None:
-    text = VALID_RULE.replace("when: dose_mcg > limit", "when: route in []")
-    assert one_problem(tmp_path, text).endswith("this condition can never be true")
+def test_the_loader_knows_no_engine(tmp_path: Path) -> None:
+    """A condition only the engine's compiler refuses ("can never be true": tests/engine/test_compiled.py)
+    loads: the rule model keeps where its condition was written, not what the engine makes of it."""
+    path = write_pack(tmp_path / "pack", VALID_RULE.replace("when: dose_mcg > limit", "when: route in []"))
+    (rule,) = load_rules([tmp_path / "pack"]).rules
+    assert not hasattr(rule, "compiled")
+    assert str(rule.condition_source.when) == f"{path}:9:11"
 
 
 def test_all_problems_of_a_pack_are_reported_at_once(tmp_path: Path) -> None:

@@ -113,6 +113,7 @@ def refuse(*args, **kwargs):
 
 
 doseguard.rules.source.load_rules = refuse
+doseguard.rules.source.read_rules = refuse
 """
 
 PLAIN_TEST = """\

@@ -19,11 +19,12 @@ from typing import Any, NoReturn
 
 import click
 
-from doseguard.engine.adapter import DurableEngine
+from doseguard.checker import Checker
+from doseguard.engine.compiled import compile_loaded
 from doseguard.errors import EngineError, RulePackError, RuleProblem
 from doseguard.io.printable import printable
 from doseguard.rules.model import RuleSet
-from doseguard.rules.selection import Selection, SelectionError
+from doseguard.rules.selection import Selection, SelectionError, select_rules
 from doseguard.rules.source import RuleSource
 
 EXIT_OK, EXIT_FINDING, EXIT_USAGE = 0, 1, 2
@@ -129,13 +130,12 @@ def exit_with_problems(problems: Sequence[RuleProblem], consequence: str) -> NoR
 
 
 def load_or_exit(source: RuleSource, consequence: str = "; nothing was checked") -> RuleSet:
-    """The rules that run: loaded, checked, compiled and given to the engine once (a pack the engine
-    refuses is a usage error here, before any worker starts). Exit 2 when they do not load."""
+    """The rules that run: loaded, checked, compiled and a checker built of them once (a pack the
+    engine refuses is a usage error here, before any worker starts). Exit 2 when they do not load."""
     stop_if_missing(source)
     try:
-        rule_set = source.load()
-        DurableEngine(rule_set.rules)
-        return rule_set
+        everything = compile_loaded(source.read_all())
+        return Checker(select_rules(everything.rule_set, source.selection), everything).rules
     except EngineError as error:
         say(f"doseguard: the rules engine refused the rules: {error}")
         sys.exit(EXIT_USAGE)
@@ -151,6 +151,6 @@ def load_all_or_exit(source: RuleSource) -> RuleSet:
     hold, not what one run selects). Exit 2 when they do not load."""
     stop_if_missing(source)
     try:
-        return source.load_all()
+        return compile_loaded(source.read_all()).rule_set  # a pack the engine cannot take does not load
     except RulePackError as error:
         exit_with_problems(error.problems, " (fix them, then check with: doseguard rules validate)")

@@ -18,6 +18,7 @@ from typing import Any
 
 import click
 
+from doseguard.checker import Checker
 from doseguard.cli.common import (
     EXIT_FINDING,
     EXIT_OK,
@@ -37,7 +38,7 @@ from doseguard.cli.rules_views import (
     vocabulary_data,
     vocabulary_text,
 )
-from doseguard.engine.adapter import DurableEngine
+from doseguard.engine.compiled import compile_loaded, compile_rules
 from doseguard.errors import EngineError, RulePackError, RuleProblem, SourceLocation
 from doseguard.rules.files import feature_folders
 from doseguard.rules.model import Rule, RuleSet
@@ -104,14 +105,16 @@ class Validation:
 
 def validate_packs(source: RuleSource, features: Sequence[str] | None = None) -> Validation:
     """Load every rule of the packs (deprecated ones too: they must stay valid to be switched back
-    on), hand them to the engine once, as ``check`` does, so a pack that validates also runs, and
-    require scenarios of every stable rule in ``features`` (default: found beside the packs)."""
+    on), compile them and build a checker of them once, as ``check`` does, so a pack that validates
+    also runs, and require scenarios of every stable rule in ``features`` (default: found beside the
+    packs)."""
     try:
-        rule_set = source.load_all()
+        compiled = compile_loaded(source.read_all())  # the loader's problems and the engine's, together
     except RulePackError as error:
         return Validation(problems=list(error.problems))
+    rule_set = compiled.rule_set
     try:
-        DurableEngine(rule_set.rules)
+        Checker(rule_set, compiled)
     except EngineError as error:
         return Validation(rule_set, engine_refusal=f"the rules engine refused the rules: {error}")
     searched = list(features) if features else default_feature_folders(rule_set)
@@ -244,7 +247,7 @@ def explain(rule_id: str, source: RuleSource, compiled: bool) -> None:
     rule_set = load_all_or_exit(source)
     rule = find_rule(rule_set, rule_id)
     if compiled:
-        click.echo(json.dumps(rule.compiled, indent=2))
+        click.echo(json.dumps(compile_rules(rule_set)[rule.id].compiled, indent=2))
         return
     pack = next((p for p in rule_set.packs if p.spec.name == rule.pack), None)
     click.echo(explain_text(rule, pack))

@@ -34,7 +34,7 @@ from typing import Any
 
 import durable_rules_engine as _engine
 
-from doseguard.compiler.limits import CompiledRule, plan_shards
+from doseguard.engine.limits import CompiledRule, plan_shards
 from doseguard.errors import EngineError
 from doseguard.vocabulary import VOCABULARY, FieldSpec, FieldType
 

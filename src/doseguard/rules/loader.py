@@ -1,29 +1,38 @@
-"""Load rule packs from folders: validate everything, report every problem at once, compile.
+"""Load rule packs from folders: validate and type-check everything, report every problem at once.
 
 A pack is a folder of YAML files; ``pack.yaml`` (optional) names it and lists the drugs its rules are
 about. A path given to :func:`load_rules` is either a pack or a folder of packs. Nothing is evaluated
-until every file of every pack is free of problems.
+until every file of every pack is free of problems. The loader knows no engine: each rule keeps where
+its condition was written (:class:`ConditionSource`), and the engine locates what it cannot take
+(``doseguard.engine.compiled``).
 """
 
 from __future__ import annotations
 
 import hashlib
-import math
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from doseguard.compiler.durable_json import branch_count, compile_condition
-from doseguard.compiler.limits import pack_limit_problems, rule_limit_problems
 from doseguard.errors import ExpressionError, RulePackError, RuleProblem, SourceLocation
 from doseguard.rules.conditions import ConditionError, ParsedWhen, offset_location, parse_when
 from doseguard.rules.expressions import And, Const, Expr, Membership, Name
 from doseguard.rules.files import NO_SUCH_OVERRIDES, PackFiles, discover, read_file
 from doseguard.rules.messages import MessageTemplate, parse_message
-from doseguard.rules.model import Override, Pack, PackSpec, Rule, RuleFileSpec, RuleSet, RuleSpec
+from doseguard.rules.model import (
+    ConditionSource,
+    Override,
+    Pack,
+    PackSpec,
+    Rule,
+    RuleFileSpec,
+    RuleSet,
+    RuleSpec,
+)
 from doseguard.rules.overrides import SiteOverrides, read_overrides
 from doseguard.rules.typecheck import ParameterValue, TypeChecker, suggest, unguarded_divisors
 from doseguard.rules.yaml_source import PathKey, YamlDocument, load_yaml
@@ -38,9 +47,29 @@ def bundled_rules_dir() -> Path:
     return Path(__file__).resolve().parents[3] / "rules"
 
 
+@dataclass(frozen=True)
+class LoadedRules:
+    """What loading found: the rules that loaded (every rule, when there are no ``problems``) and
+    every problem, in file order. The rules that loaded despite problems elsewhere let a later stage
+    (the engine) add its own problems to the same list."""
+
+    rule_set: RuleSet
+    problems: tuple[RuleProblem, ...]
+
+
 def load_rules(paths: Sequence[Path | str] | None = None, *, overrides: Path | str | None = None) -> RuleSet:
-    """Load, check and compile rule packs, with a site's ``overrides`` file (YAML) applied; raises
+    """Load and check rule packs, with a site's ``overrides`` file (YAML) applied; raises
     :class:`RulePackError` listing every problem of every file."""
+    loaded = read_rules(paths, overrides=overrides)
+    if loaded.problems:
+        raise RulePackError(list(loaded.problems))
+    return loaded.rule_set
+
+
+def read_rules(
+    paths: Sequence[Path | str] | None = None, *, overrides: Path | str | None = None
+) -> LoadedRules:
+    """:func:`load_rules`, returning the problems with the rules that loaded instead of raising."""
     loader = _Loader()
     if overrides is not None:
         loader.load_overrides(Path(overrides))
@@ -175,29 +204,6 @@ class _Loader:
         if pack.drugs:
             scope = Membership("in", Name("drug"), Const(tuple(sorted(set(pack.drugs.values())))))
             resolved = And((scope, resolved))
-        try:
-            compiled = compile_condition(resolved)
-        except ExpressionError as error:
-            self._problem(when.locate(document, error.offset), error.message, kind="compile", rule_id=spec.id)
-            return
-        unreadable = _unreadable_number(compiled)
-        if unreadable is not None:
-            self._problem(
-                document.locate((*where, "when")),
-                f"the number {unreadable!r} is outside what the engine reads: use numbers from "
-                "0.000000001 to 1000000000000 (or 0)",
-                kind="engine-limit",
-                rule_id=spec.id,
-            )
-            return
-        if compiled is False:
-            self._problem(
-                document.locate((*where, "when")), "this condition can never be true", rule_id=spec.id
-            )
-            return
-        branches = branch_count(compiled)
-        for limit in rule_limit_problems(compiled, branches):
-            self._problem(document.locate((*where, "when")), limit, kind="engine-limit", rule_id=spec.id)
         fields = frozenset(checker.fields_read | message_fields | ({"drug"} if pack.drugs else set()))
         warnings = tuple(
             RuleProblem(
@@ -205,9 +211,8 @@ class _Loader:
             )
             for at, _, text in unguarded_divisors(resolved, VOCABULARY)
         )
-        rule = Rule(
-            spec, pack.spec.name, location, resolved, message, fields, compiled, branches, overrides, warnings
-        )
+        source = _condition_source(document, (*where, "when"), when, resolved)
+        rule = Rule(spec, pack.spec.name, location, resolved, message, fields, source, overrides, warnings)
         self.rules.append(rule)
 
     def _check_texts(
@@ -320,16 +325,37 @@ class _Loader:
     ) -> None:
         self.problems.append(RuleProblem(location, message, kind=kind, rule_id=rule_id))
 
-    def finish(self) -> RuleSet:
+    def finish(self) -> LoadedRules:
         self.problems.extend(self.site.unused(self.written_ids, list(dict.fromkeys(self.unread))))
-        for rule_id, message in pack_limit_problems(self.rules):
-            rule = next(r for r in self.rules if r.id == rule_id)
-            self._problem(rule.source, message, kind="engine-limit", rule_id=rule_id)
-        if self.problems:
-            self.problems = list(dict.fromkeys(self.problems))  # an alias used many times: say it once
-            self.problems.sort(key=lambda p: (p.location.path, p.location.line, p.location.column))
-            raise RulePackError(self.problems)
-        return RuleSet(tuple(self.rules), tuple(self.packs), self.digest.hexdigest()[:12])
+        rule_set = RuleSet(tuple(self.rules), tuple(self.packs), self.digest.hexdigest()[:12])
+        return LoadedRules(rule_set, tuple(in_file_order(self.problems)))
+
+
+def in_file_order(problems: Iterable[RuleProblem]) -> list[RuleProblem]:
+    """Each problem once (an alias used many times: say it once), by file, line and column; problems
+    at one place keep the order they were found in."""
+    unique = list(dict.fromkeys(problems))
+    unique.sort(key=lambda p: (p.location.path, p.location.line, p.location.column))
+    return unique
+
+
+def _condition_source(
+    document: YamlDocument, when_key: PathKey, when: ParsedWhen, condition: Expr
+) -> ConditionSource:
+    """Where the ``when:`` value and each position of ``condition`` were written (every position a
+    later stage can name: its compiler builds nodes only with positions of this tree, or 0)."""
+    positions: set[int] = {0}
+    pending: list[Any] = [condition]
+    while pending:
+        node = pending.pop()
+        positions.add(node.pos)
+        for value in vars(node).values():  # the children: nodes, or tuples of them (a node has a pos)
+            if type(value) is tuple:
+                pending.extend(item for item in value if hasattr(item, "pos"))
+            elif hasattr(value, "pos"):
+                pending.append(value)
+    located = {position: when.locate(document, position) for position in sorted(positions)}
+    return ConditionSource(document.locate(when_key), located)
 
 
 RULE_FILE_IS = "a rule file is a mapping with a 'rules:' list"
@@ -386,32 +412,6 @@ def _parameter_value(value: Any) -> ParameterValue | None:
             return {k: float(v) for k, v in value.items()}
         if all(isinstance(v, str) for v in value.values()):
             return dict(value)
-    return None
-
-
-SMALLEST_NUMBER = 1e-9
-LARGEST_NUMBER = 1e12
-
-
-def _unreadable_number(condition: Any) -> float | None:
-    """A number of a compiled condition the engine cannot read (it refuses exponents, 204)."""
-    if isinstance(condition, bool):
-        return None
-    if isinstance(condition, float | int):
-        number = float(condition)
-        fine = math.isfinite(number) and (number == 0 or SMALLEST_NUMBER <= abs(number) <= LARGEST_NUMBER)
-        return None if fine else number
-    items = (
-        condition.values()
-        if isinstance(condition, dict)
-        else condition
-        if isinstance(condition, list)
-        else ()
-    )
-    for item in items:
-        found = _unreadable_number(item)
-        if found is not None:
-            return found
     return None
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Annotated, Any
@@ -94,8 +95,22 @@ class Override:
 
 
 @dataclass(frozen=True)
+class ConditionSource:
+    """Where a rule's condition was written: its ``when:`` value, and the file location of every
+    position (``pos``) in its expression tree, so that a later stage (the engine's compiler) can point
+    at the part it cannot take without the YAML document."""
+
+    when: SourceLocation
+    positions: Mapping[int, SourceLocation]
+
+    def locate(self, position: int) -> SourceLocation:
+        return self.positions.get(position, self.when)
+
+
+@dataclass(frozen=True)
 class Rule:
-    """A loaded rule: validated, type-checked and compiled, with where it came from.
+    """A loaded rule: validated and type-checked, with where it came from (engine-free: the engine
+    compiles ``condition`` itself, and locates its problems through ``condition_source``).
 
     ``spec`` holds the values in force: a site override has already replaced the pack's value there,
     and ``overrides`` says what it replaced."""
@@ -106,8 +121,7 @@ class Rule:
     condition: Expr
     message: MessageTemplate
     fields_read: frozenset[str]
-    compiled: dict[str, Any] | bool
-    branches: int
+    condition_source: ConditionSource
     overrides: tuple[Override, ...] = ()
     warnings: tuple[RuleProblem, ...] = ()  # what ``rules validate`` warns about (a divisor that can be 0)
 

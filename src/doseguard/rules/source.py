@@ -8,7 +8,7 @@ from pathlib import Path
 
 from doseguard.errors import RuleProblem, SourceLocation
 from doseguard.rules.files import NO_SUCH_OVERRIDES, file_problem, folder_problem
-from doseguard.rules.loader import load_rules
+from doseguard.rules.loader import LoadedRules, load_rules, read_rules
 from doseguard.rules.model import RuleSet
 from doseguard.rules.selection import Selection, select_rules
 
@@ -27,6 +27,11 @@ class RuleSource:
         """Every rule of the packs, deprecated and unselected ones too, with the overrides applied (what
         the packs hold, not what one run selects); raises RulePackError."""
         return load_rules(self.paths or None, overrides=self.overrides)
+
+    def read_all(self) -> LoadedRules:
+        """:meth:`load_all`, returning the problems with the rules that loaded instead of raising (the
+        engine adds its own problems to them: ``doseguard.engine.compiled.compile_loaded``)."""
+        return read_rules(self.paths or None, overrides=self.overrides)
 
     def missing(self) -> list[RuleProblem]:
         """The named folders and overrides file that do not exist or are not what the option takes (a

@@ -31,6 +31,7 @@ from pathlib import Path
 import pytest
 
 from doseguard.checker import NOT_COVERED
+from doseguard.engine.compiled import compile_loaded
 from doseguard.errors import RulePackError
 from doseguard.rules.model import RuleSet
 from doseguard.rules.selection import Selection
@@ -92,7 +93,7 @@ def all_rules(config: pytest.Config) -> RuleSet:
     rules = config.stash.get(ALL_RULES_KEY, None)
     if rules is None:
         config.stash[_TRIED_KEY] = True
-        rules = rule_source(config).load_all()
+        rules = compile_loaded(rule_source(config).read_all()).rule_set  # as the commands refuse a pack
         config.stash[ALL_RULES_KEY] = rules
         for rule in rules.rules:
             config.addinivalue_line("markers", f"{rule.id}: {rule.title}")

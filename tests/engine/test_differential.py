@@ -11,8 +11,8 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from doseguard.compiler.durable_json import branch_count, compile_condition
 from doseguard.engine.adapter import DurableEngine
+from doseguard.engine.compile import branch_count, compile_condition
 from doseguard.rules.evaluate import UNEVALUABLE, evaluate, truth, zero_divisor_check
 from doseguard.rules.expressions import Expr, parse_expression
 from doseguard.rules.typecheck import TypeChecker

@@ -1,12 +1,14 @@
-"""Limits of the durable-rules 2.0.28 C core, enforced at compile time.
+"""Limits of the durable-rules 2.0.28 C core, enforced when rules are compiled for it.
 
 Past these the engine does not raise: it returns an error code with no location, hangs, or crashes.
-So a pack that comes near them is refused by the loader, with the rule and the reason.
+So a pack that comes near them is refused when its rules are compiled (:mod:`doseguard.engine.compiled`),
+with the rule and the reason.
 """
 
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Sequence
 from typing import Any, Protocol, TypeVar
 
@@ -23,6 +25,10 @@ MAX_IDENTICAL_CONDITIONS = 250
 """256 rules with identical condition chains segfault."""
 
 MAX_RULES = 4000
+
+SMALLEST_NUMBER = 1e-9
+LARGEST_NUMBER = 1e12
+"""The numbers a compiled condition may hold (besides 0): the engine refuses exponents (error 204)."""
 
 
 class CompiledRule(Protocol):
@@ -63,6 +69,28 @@ def rule_limit_problems(condition: dict[str, Any] | bool, branches: int) -> list
             f"the condition has {width} alternatives side by side; the engine hangs past {MAX_SIBLINGS}"
         )
     return problems
+
+
+def unreadable_number(condition: Any) -> float | None:
+    """A number of a compiled condition the engine cannot read (it refuses exponents, 204)."""
+    if isinstance(condition, bool):
+        return None
+    if isinstance(condition, float | int):
+        number = float(condition)
+        fine = math.isfinite(number) and (number == 0 or SMALLEST_NUMBER <= abs(number) <= LARGEST_NUMBER)
+        return None if fine else number
+    items = (
+        condition.values()
+        if isinstance(condition, dict)
+        else condition
+        if isinstance(condition, list)
+        else ()
+    )
+    for item in items:
+        found = unreadable_number(item)
+        if found is not None:
+            return found
+    return None
 
 
 def pack_limit_problems(rules: Sequence[CompiledRule]) -> list[tuple[str, str]]:

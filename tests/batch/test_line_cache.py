@@ -100,17 +100,26 @@ def test_repeated_sentences_are_answered_from_the_cache(checker: Checker) -> Non
 @pytest.mark.parametrize(
     "raw",
     [
-        b'{"order_id":"A\\u0041","patient_id":"P","drug":"b12"}',  # an escape
+        b'{"order_id":"A","patient_id":"P","drug":"b\\u0031\\u0032"}',  # an escape (beside plain ids)
         b'{"order_id":"A","patient_id":"P","order_id":"B","drug":"b12"}',  # a repeated key
         b'{"order_id":"A","patient_id":"P","note":"\\"order_id\\":\\"X\\""}',  # a key inside a value
     ],
 )
 def test_lines_that_cannot_be_proven_safe_are_not_learnt(checker: Checker, raw: bytes) -> None:
+    key = LineCache.key(raw)
+    assert key is not None  # plain ids: only the checks made when learning keep the line out
     cached = ChunkChecker(checker, "jsonl")
     assert cached.lines is not None
     cached.process(Chunk("lines", "o.jsonl", 1, [raw, raw, raw]))  # met more than once: would be learnt
-    key = LineCache.key(raw)
-    assert key is None or cached.lines.get(key[0]) is None
+    assert cached.lines.get(key[0]) is None
+
+
+def test_an_id_written_with_an_escape_has_no_key_and_is_checked(checker: Checker) -> None:
+    """``A\\u0041`` reads as ``AA``: a line whose id bytes are not the id is never looked up."""
+    raw = b'{"order_id":"A\\u0041","patient_id":"P","drug":"b12"}'
+    assert LineCache.key(raw) is None
+    result = ChunkChecker(checker, "jsonl").process(Chunk("lines", "o.jsonl", 1, [raw, raw, raw]))
+    assert [json.loads(out)["order_id"] for out in result.outputs()] == ["AA"] * 3
 
 
 def test_an_id_the_order_model_refuses_is_checked_not_looked_up(checker: Checker) -> None:

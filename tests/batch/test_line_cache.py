@@ -15,7 +15,6 @@ from doseguard.batch.chunks import Chunk
 from doseguard.batch.line_cache import LineCache
 from doseguard.batch.worker import ChunkChecker, ChunkResult
 from doseguard.checker import Checker
-from doseguard.rules.source import RuleSource
 
 SENTENCES = [
     {k: v for k, v in order.items() if k not in ("order_id", "patient_id")} for order in realistic(40)
@@ -30,11 +29,6 @@ RISKY_IDS = st.one_of(
 NAMES = st.sampled_from(
     ["orders.jsonl", "/data/in put.jsonl", "<stdin>", "-flag,name.jsonl", "=x.jsonl", "é.jsonl"]
 )
-
-
-@pytest.fixture(scope="module")
-def checker() -> Checker:
-    return Checker(RuleSource().load())
 
 
 def line(sentence: dict[str, Any], order_id: Any, patient_id: Any, shape: str) -> bytes:

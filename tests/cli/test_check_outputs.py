@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from doseguard.rules.loader import bundled_rules_dir
-from tests.cli.test_check_command import CRITICAL, DOSEGUARD, PASSING, WARNING, jsonl, results
+from tests.helpers.cli import DOSEGUARD, jsonl, results
+from tests.helpers.orders import CRITICAL, PASSING, WARNING
 
 BUNDLED = bundled_rules_dir()
 

@@ -13,17 +13,7 @@ from doseguard.checker import _UNCACHEABLE, NOT_COVERED, _freeze, _identity, _re
 from doseguard.engine import adapter
 from doseguard.orders.model import MAX_TEXT, OrderRecord
 from doseguard.results import Summary
-
-STANDARD: dict[str, Any] = {
-    "order_id": "O1", "patient_id": "P1", "drug": "cyanocobalamin", "dose": "1000 mcg", "volume": "1 mL",
-    "concentration": "1000 mcg/mL", "product_concentration": "1000 mcg/mL", "route": "IM", "site": "deltoid",
-    "frequency": "daily", "duration": "7 days", "phase": "repletion",
-}  # fmt: skip
-
-
-@pytest.fixture(scope="module")
-def checker() -> Checker:
-    return Checker(load_rules())
+from tests.helpers.orders import STANDARD_ORDER as STANDARD
 
 
 def test_a_correct_order_passes_with_no_finding(checker: Checker) -> None:

@@ -13,8 +13,9 @@ import jsonschema
 import pytest
 import yaml
 
+from tests.helpers.cli import DOSEGUARD
+
 README = Path(__file__).resolve().parents[1] / "README.md"
-DOSEGUARD = str(Path(sys.executable).with_name("doseguard"))
 TYPO = "mtx/weekly.yaml:15:11: unknown field or parameter 'interval_day'; did you mean 'interval_days'?"
 
 

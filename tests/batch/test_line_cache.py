@@ -15,7 +15,6 @@ from doseguard.batch.chunks import Chunk
 from doseguard.batch.line_cache import LineCache
 from doseguard.batch.worker import ChunkChecker, ChunkResult
 from doseguard.checker import Checker
-from doseguard.rules.source import RuleSource
 
 SENTENCES = [
     {k: v for k, v in order.items() if k not in ("order_id", "patient_id")} for order in realistic(40)
@@ -30,11 +29,6 @@ RISKY_IDS = st.one_of(
 NAMES = st.sampled_from(
     ["orders.jsonl", "/data/in put.jsonl", "<stdin>", "-flag,name.jsonl", "=x.jsonl", "é.jsonl"]
 )
-
-
-@pytest.fixture(scope="module")
-def checker() -> Checker:
-    return Checker(RuleSource().load())
 
 
 def line(sentence: dict[str, Any], order_id: Any, patient_id: Any, shape: str) -> bytes:
@@ -100,17 +94,26 @@ def test_repeated_sentences_are_answered_from_the_cache(checker: Checker) -> Non
 @pytest.mark.parametrize(
     "raw",
     [
-        b'{"order_id":"A\\u0041","patient_id":"P","drug":"b12"}',  # an escape
+        b'{"order_id":"A","patient_id":"P","drug":"b\\u0031\\u0032"}',  # an escape (beside plain ids)
         b'{"order_id":"A","patient_id":"P","order_id":"B","drug":"b12"}',  # a repeated key
         b'{"order_id":"A","patient_id":"P","note":"\\"order_id\\":\\"X\\""}',  # a key inside a value
     ],
 )
 def test_lines_that_cannot_be_proven_safe_are_not_learnt(checker: Checker, raw: bytes) -> None:
+    key = LineCache.key(raw)
+    assert key is not None  # plain ids: only the checks made when learning keep the line out
     cached = ChunkChecker(checker, "jsonl")
     assert cached.lines is not None
     cached.process(Chunk("lines", "o.jsonl", 1, [raw, raw, raw]))  # met more than once: would be learnt
-    key = LineCache.key(raw)
-    assert key is None or cached.lines.get(key[0]) is None
+    assert cached.lines.get(key[0]) is None
+
+
+def test_an_id_written_with_an_escape_has_no_key_and_is_checked(checker: Checker) -> None:
+    """``A\\u0041`` reads as ``AA``: a line whose id bytes are not the id is never looked up."""
+    raw = b'{"order_id":"A\\u0041","patient_id":"P","drug":"b12"}'
+    assert LineCache.key(raw) is None
+    result = ChunkChecker(checker, "jsonl").process(Chunk("lines", "o.jsonl", 1, [raw, raw, raw]))
+    assert [json.loads(out)["order_id"] for out in result.outputs()] == ["AA"] * 3
 
 
 def test_an_id_the_order_model_refuses_is_checked_not_looked_up(checker: Checker) -> None:

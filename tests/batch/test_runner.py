@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import gzip
 import hashlib
 import io
@@ -10,7 +9,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 from collections import Counter
 from pathlib import Path
@@ -28,8 +26,9 @@ from doseguard.io.writers import make_sink
 from doseguard.results import Summary
 from doseguard.rules.source import RuleSource
 from tests.batch.faults import HangOn, KillMidResult, KillOn
+from tests.helpers.bundled import bundled_rules
+from tests.helpers.cli import DOSEGUARD
 
-DOSEGUARD = str(Path(sys.executable).with_name("doseguard"))
 EXAMPLES = Path(__file__).parents[2] / "examples"
 
 
@@ -67,17 +66,14 @@ def test_every_record_has_one_result_in_input_order(orders: Path) -> None:
     assert lines[0]["order_id"] == "ORD-00000000"
 
 
-@functools.cache
-def rules_version() -> str:
-    return RuleSource().load().version
-
-
 def run_in_process(
     path: Path, *, jobs: int = 2, chunk_records: int = 2000, **options: Any
 ) -> tuple[bytes, Summary]:
     stream = io.BytesIO()
     summary = Summary()
-    batch = BatchOptions(RuleSource(), output="jsonl", jobs=jobs, rules_version=rules_version(), **options)
+    batch = BatchOptions(
+        RuleSource(), output="jsonl", jobs=jobs, rules_version=bundled_rules().version, **options
+    )
     reader = ChunkReader([str(path)], chunk_records=chunk_records)
     run_batch(reader, make_sink("jsonl", stream), batch, summary)
     return stream.getvalue(), summary

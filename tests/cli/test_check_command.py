@@ -10,71 +10,15 @@ import csv
 import io
 import json
 import re
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
-from click.testing import CliRunner, Result
+from click.testing import CliRunner
 
 from doseguard.cli.main import cli
-
-DOSEGUARD = Path(sys.executable).with_name("doseguard")
-if not DOSEGUARD.exists():  # pragma: no cover - a venv without the script
-    DOSEGUARD = Path(shutil.which("doseguard") or "doseguard")
-
-STANDARD: dict[str, Any] = {
-    "patient_id": "PT-1",
-    "drug": "cyanocobalamin",
-    "dose": "1000 mcg",
-    "volume": "1 mL",
-    "concentration": "1000 mcg/mL",
-    "product_concentration": "1000 mcg/mL",
-    "route": "IM",
-    "site": "deltoid",
-    "frequency": "daily",
-    "duration": "7 days",
-    "phase": "repletion",
-}
-
-
-def order(order_id: str, **changes: Any) -> dict[str, Any]:
-    return {"order_id": order_id, **STANDARD, **changes}
-
-
-PASSING = order("PASS")
-WARNING = order("WARN", route="IV")  # B12-ROUTE (warning) only
-INFO = order("INFO", volume="1.0 mL")  # NOTATION-TRAILING-ZERO (info) only
-CRITICAL = order("CRIT", dose="500 mcg")  # B12-DOSE-VOLUME-MISMATCH (critical)
-INVALID = order("BAD", dose="one thousand")
-
-
-def jsonl(tmp_path: Path, *records: dict[str, Any] | str, name: str = "orders.jsonl") -> Path:
-    path = tmp_path / name
-    lines = [r if isinstance(r, str) else json.dumps(r) for r in records]
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
-
-
-def invoke(*args: str | Path, stdin: bytes | None = None, env: dict[str, str] | None = None) -> Result:
-    return CliRunner().invoke(cli, [str(a) for a in args], input=stdin, env=env)
-
-
-def doseguard(*args: str | Path, stdin: bytes | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(DOSEGUARD), *(str(a) for a in args)],
-        input=stdin.decode() if stdin is not None else None,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-
-
-def results(text: str) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in text.splitlines()]
-
+from tests.helpers.cli import DOSEGUARD, doseguard, invoke, jsonl, results
+from tests.helpers.orders import CRITICAL, INFO, INVALID, PASSING, STANDARD_SENTENCE, WARNING, order
 
 # --- exit statuses (through the installed script) -----------------------------------------------
 
@@ -166,8 +110,8 @@ def test_a_duplicate_csv_header_exits_2(tmp_path: Path) -> None:
 
 
 def csv_orders(tmp_path: Path, *rows: dict[str, Any] | str, name: str = "orders.csv") -> Path:
-    """A CSV of orders with the columns of STANDARD; a row given as text is written as it is."""
-    columns = ["order_id", *STANDARD, "allergies"]
+    """A CSV of orders with the columns of the standard order; a row given as text is written as it is."""
+    columns = ["order_id", "patient_id", *STANDARD_SENTENCE, "allergies"]
     lines = [",".join(columns)]
     for row in rows:
         lines.append(row if isinstance(row, str) else ",".join(str(row.get(c, "")) for c in columns))

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from doseguard.rules.loader import bundled_rules_dir
-from tests.cli.test_check_command import CRITICAL, DOSEGUARD, PASSING, WARNING, jsonl, results
+from tests.helpers.cli import DOSEGUARD, jsonl, results
+from tests.helpers.orders import CRITICAL, PASSING, WARNING
 
 BUNDLED = bundled_rules_dir()
 
@@ -398,5 +399,10 @@ def test_an_output_that_is_a_rule_or_overrides_file_is_refused(tmp_path: Path, w
         "check", jsonl(tmp_path, PASSING), "--rules", pack, "--overrides", site, "--summary", target
     )
     assert done.returncode == 2, done.stderr
-    assert b"rule file" in done.stderr or b"overrides file" in done.stderr
+    said = {
+        "rule file": b"is a rule file",
+        "pack file": b"is a rule file",
+        "overrides": b"is the overrides file",
+    }
+    assert said[which] in done.stderr and b"it would be overwritten" in done.stderr, done.stderr
     assert target.read_bytes() == before

@@ -15,7 +15,7 @@ from benchmarks.generate import realistic, write_jsonl
 
 import doseguard.io.outputs as outputs_module
 from doseguard.cli.main import main
-from tests.cli.test_check_command import DOSEGUARD
+from tests.helpers.cli import DOSEGUARD
 
 OUTPUTS = ("out.jsonl", "report.html", "summary.json")
 

@@ -8,8 +8,9 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
-from tests.cli.test_check_command import doseguard, jsonl, order, results
-from tests.rules.test_overrides import SITE  # the same site file the loader's tests use
+from tests.helpers.cli import doseguard, jsonl, results
+from tests.helpers.orders import order
+from tests.helpers.rule_files import SITE_OVERRIDES  # the same site file the loader's tests use
 
 RULES = Path(__file__).resolve().parents[2] / "rules"
 # 1500 mcg in 1.5 mL in the deltoid: B12-DOSE-HIGH (warning); within the pack's 2 mL deltoid limit.
@@ -23,7 +24,7 @@ def found(line: dict[str, Any]) -> dict[str, str]:
 
 def test_a_site_overrides_file_changes_severity_and_limits_in_every_worker(tmp_path: Path) -> None:
     site = tmp_path / "site.yaml"
-    site.write_text(textwrap.dedent(SITE), encoding="utf-8")
+    site.write_text(textwrap.dedent(SITE_OVERRIDES), encoding="utf-8")
     orders = jsonl(tmp_path, *(order(f"O{i}", dose="1500 mcg", volume="1.5 mL") for i in range(300)))
     plain = doseguard("check", orders, "--format", "jsonl", "--jobs", "2")
     tailored = doseguard("check", orders, "--format", "jsonl", "--jobs", "2", "--overrides", site)

@@ -29,7 +29,8 @@ from doseguard.batch.chunks import ChunkReader
 from doseguard.batch.worker import ChunkChecker
 from doseguard.checker import Checker
 from doseguard.rules.model import RuleSet
-from doseguard.rules.source import RuleSource
+from tests.helpers.bundled import bundled_rules
+from tests.helpers.orders import STANDARD_SENTENCE as BASE
 
 SETTINGS = settings(
     max_examples=12,
@@ -41,11 +42,6 @@ SETTINGS = settings(
 )
 FIELDS = ("drug", "dose", "volume", "concentration", "product_concentration", "route", "site",
           "frequency", "duration", "phase")  # fmt: skip
-BASE = {
-    "drug": "cyanocobalamin", "dose": "1000 mcg", "volume": "1 mL", "concentration": "1000 mcg/mL",
-    "product_concentration": "1000 mcg/mL", "route": "IM", "site": "deltoid", "frequency": "daily",
-    "duration": "7 days", "phase": "repletion",
-}  # fmt: skip
 CHANGES: dict[
     str, list[Any]
 ] = {  # one field another way: passes, warns, is critical, is invalid, or reads the same
@@ -246,12 +242,6 @@ def expected_results(rule_set: RuleSet, tmp: Path, files: dict[str, bytes]) -> l
 
 
 # --- the property ----------------------------------------------------------------------------------
-
-
-@functools.cache
-def bundled_rules() -> RuleSet:
-    """Loaded once (not a fixture: a failing example's report then shows the batch, not the rules)."""
-    return RuleSource().load()
 
 
 def check(monkeypatch: pytest.MonkeyPatch, paths: list[Path], jobs: int, chunk_records: int) -> bytes:

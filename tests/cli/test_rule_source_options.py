@@ -13,14 +13,14 @@ from pathlib import Path
 
 import click
 import pytest
-from click.testing import CliRunner, Result
 
-from doseguard.cli.main import check, cli
+from doseguard.cli.main import check
 from doseguard.cli.rules_commands import explain, list_rules, validate
 from doseguard.cli.rules_test import rules_test
 from doseguard.rules.loader import bundled_rules_dir
-from tests.cli.test_check_command import DOSEGUARD, PASSING, doseguard, jsonl
-from tests.testing.packs import DOSE_FEATURE, write_features, write_pack
+from tests.helpers.cli import DOSEGUARD, doseguard, invoke, jsonl
+from tests.helpers.orders import PASSING
+from tests.helpers.packs import DOSE_FEATURE, write_features, write_pack
 
 DEMO_SITE = """\
 site: Demo hospital
@@ -54,10 +54,6 @@ rules:
     when: volume_ml > 4
     message: "{volume_ml} mL."
 """
-
-
-def invoke(*args: str | Path) -> Result:
-    return CliRunner().invoke(cli, [str(a) for a in args])
 
 
 def commands(tmp_path: Path) -> dict[str, list[str | Path]]:

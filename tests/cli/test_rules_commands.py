@@ -8,9 +8,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 from typing import Any, get_args
@@ -18,10 +15,8 @@ from typing import Any, get_args
 import jsonschema
 import pytest
 import yaml
-from click.testing import CliRunner, Result
 
 from doseguard.cli import rules_commands
-from doseguard.cli.main import cli
 from doseguard.engine.compiled import compile_rules
 from doseguard.errors import EngineError
 from doseguard.rules.expressions import KEYWORDS, ArithmeticOp, CompareOp, MembershipOp
@@ -30,12 +25,10 @@ from doseguard.rules.loader import load_rules
 from doseguard.rules.schema import SCHEMA_PATH, rule_pack_schema
 from doseguard.rules.typecheck import CONDITION_FUNCTIONS, MESSAGE_FUNCTIONS
 from doseguard.vocabulary import VOCABULARY
+from tests.helpers.cli import doseguard, invoke
 
 REPO = Path(__file__).resolve().parents[2]
 BUNDLED_FILES = sorted((REPO / "rules").glob("*/*.yaml"))
-DOSEGUARD = Path(sys.executable).with_name("doseguard")
-if not DOSEGUARD.exists():  # pragma: no cover - a venv without the script
-    DOSEGUARD = Path(shutil.which("doseguard") or "doseguard")
 
 A_YAML = """\
 rules:
@@ -114,16 +107,6 @@ overrides:
     reason: Haematology asked for this to stop the order
     severity: critical
 """
-
-
-def invoke(*args: str | Path) -> Result:
-    return CliRunner().invoke(cli, [str(a) for a in args])
-
-
-def doseguard(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(DOSEGUARD), *(str(a) for a in args)], capture_output=True, text=True, timeout=120, check=False
-    )
 
 
 def write(folder: Path, files: dict[str, str]) -> Path:

@@ -10,7 +10,7 @@ from typing import Any
 from click.testing import CliRunner, Result
 
 from doseguard.cli.main import cli
-from tests.testing.packs import (
+from tests.helpers.packs import (
     DOSE_FEATURE,
     FAILING_SCENARIO,
     NEAR_MISS,

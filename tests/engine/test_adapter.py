@@ -11,7 +11,6 @@ import subprocess
 import sys
 import textwrap
 import threading
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,25 +19,10 @@ import pytest
 import doseguard
 from doseguard.engine import adapter
 from doseguard.engine.adapter import CATCH_ALL, DurableEngine, encode_fact, ruleset_json
-from doseguard.engine.compile import branch_count, compile_condition
 from doseguard.engine.limits import MAX_PATHS_PER_RULESET
 from doseguard.errors import EngineError
-from doseguard.rules.expressions import parse_expression
-from doseguard.rules.typecheck import TypeChecker
 from doseguard.vocabulary import VOCABULARY
-
-
-@dataclass(frozen=True)
-class StubRule:
-    id: str
-    compiled: dict[str, Any] | bool
-    branches: int = 1
-
-
-def rule(rule_id: str, condition: str, **parameters: Any) -> StubRule:
-    resolved = TypeChecker(VOCABULARY, parameters).check_condition(parse_expression(condition))
-    compiled = compile_condition(resolved)
-    return StubRule(rule_id, compiled, branch_count(compiled))
+from tests.helpers.stub_rules import StubRule, rule
 
 
 def run_isolated(code: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
@@ -66,7 +50,7 @@ def test_a_fact_that_matches_no_rule_is_handled_and_deleted_safely() -> None:
     result = run_isolated(
         """
         from doseguard.engine.adapter import DurableEngine
-        from tests.engine.test_adapter import rule
+        from tests.helpers.stub_rules import rule
         engine = DurableEngine([rule("R", "dose_mcg > 1000")])
         fired = [engine.fired({"dose_mcg": 5.0}) for _ in range(3000)]
         print(sum(len(f) for f in fired))
@@ -87,7 +71,7 @@ def test_a_rule_made_only_of_negations_does_not_loop() -> None:
     result = run_isolated(
         """
         from doseguard.engine.adapter import DurableEngine
-        from tests.engine.test_adapter import rule
+        from tests.helpers.stub_rules import rule
         engine = DurableEngine([rule("NOSITE", "missing(site)"), rule("NOTHING", "not exists(dose_mcg)")])
         print(sorted(engine.fired({"route": "IM"})), sorted(engine.fired({"site": "deltoid", "dose_mcg": 1.0})))
         """,
@@ -109,7 +93,7 @@ def test_more_than_1024_orders_never_exhaust_engine_states() -> None:
     result = run_isolated(
         """
         from doseguard.engine.adapter import DurableEngine
-        from tests.engine.test_adapter import rule
+        from tests.helpers.stub_rules import rule
         engine = DurableEngine([rule("R", "dose_mcg > 1")])
         print(sum(len(engine.fired({"dose_mcg": float(i % 7)})) for i in range(5000)))
         """
@@ -158,7 +142,7 @@ def test_division_by_zero_does_not_kill_the_process() -> None:
     result = run_isolated(
         """
         from doseguard.engine.adapter import DurableEngine
-        from tests.engine.test_adapter import rule
+        from tests.helpers.stub_rules import rule
         engine = DurableEngine([rule("R", "volume_ml > dose_mcg / concentration_mcg_per_ml"),
                                 rule("N", "not (volume_ml > dose_mcg / concentration_mcg_per_ml)")])
         print(sorted(engine.fired({"volume_ml": 1.0, "dose_mcg": 250.0, "concentration_mcg_per_ml": 0.0})))
@@ -305,7 +289,7 @@ import json
 from doseguard.engine.limits import plan_shards
 from doseguard.engine import adapter
 from doseguard.engine.adapter import ruleset_json
-from tests.engine.test_adapter import rule
+from tests.helpers.stub_rules import rule
 {setup}
 definitions = [ruleset_json(shard) for shard in plan_shards(RULES)]
 refused = []

@@ -17,7 +17,7 @@ from doseguard.rules.evaluate import UNEVALUABLE, evaluate, truth, zero_divisor_
 from doseguard.rules.expressions import Expr, parse_expression
 from doseguard.rules.typecheck import TypeChecker
 from doseguard.vocabulary import VOCABULARY
-from tests.engine.test_adapter import StubRule
+from tests.helpers.stub_rules import StubRule
 
 PARAMETERS: dict[str, Any] = {
     "tolerance": 0.25,

@@ -18,7 +18,7 @@ from doseguard.engine.adapter import (
     encode_fact_checked,
 )
 from doseguard.vocabulary import VOCABULARY
-from tests.engine.test_adapter import StubRule
+from tests.helpers.stub_rules import StubRule
 
 NAMES = st.sampled_from([*VOCABULARY, "sid", "unknown_field"])
 FLOATS = st.one_of(

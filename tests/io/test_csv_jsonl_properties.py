@@ -15,27 +15,21 @@ import io
 import json
 import tempfile
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from doseguard import Checker, load_rules
 from doseguard.errors import InputError
 from doseguard.io.readers import read_inputs
 from doseguard.results import OrderResult, Status
+from tests.helpers.bundled import bundled_checker
 
 COLUMNS = ("order_id", "patient_id", "drug", "dose", "volume", "concentration", "route", "frequency")
 COLUMNS += ("duration", "allergies", "notes")  # notes: not an order field, so it may hold line breaks
 CELL_LIMIT = 131_072
 DAMAGES = ("unclosed", "stray-close", "short", "long", "mid-quote", "huge", "not-utf8", "nul")
 JSON_DAMAGES = ("cut", "not-utf8", "nul", "not-object", "huge")
-
-
-@cache
-def checker() -> Checker:
-    return Checker(load_rules())
 
 
 @dataclass
@@ -146,7 +140,7 @@ def run(data: bytes, suffix: str) -> tuple[str, list[OrderResult]]:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / f"orders{suffix}"
         path.write_bytes(data)
-        return str(path), list(checker().check_all(read_inputs([str(path)])))
+        return str(path), list(bundled_checker().check_all(read_inputs([str(path)])))
 
 
 def line_of(data: bytes, offset: int) -> int:

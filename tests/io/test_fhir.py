@@ -160,11 +160,6 @@ def load_bundle() -> dict[str, Any]:
     return data
 
 
-@pytest.fixture(scope="module")
-def checker() -> Checker:
-    return Checker(load_rules())
-
-
 # --- the whole record ----------------------------------------------------------------------------
 
 

@@ -15,8 +15,8 @@ from doseguard.io.html_report import HtmlReportWriter, _percent
 from doseguard.io.writers import write_all
 from doseguard.results import Finding, OrderResult, Status, Summary
 from doseguard.rules.model import Severity
+from tests.helpers.results import VERSION, finding, sample_results
 
-VERSION = "abc123"
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 
 
@@ -93,56 +93,10 @@ def parse(text: str) -> Node:
 # --- results built by hand --------------------------------------------------------------------------
 
 
-def finding(rule_id: str, severity: Severity, message: str = "a message") -> Finding:
-    return Finding(rule_id, severity, message, f"title of {rule_id}", "b12")
-
-
 def results() -> list[OrderResult]:
+    """The shared results 1-5, and three more for the chart: a pass, two findings, one more warning."""
     return [
-        OrderResult(1, "in.jsonl:1", "ORD-1", "PT-1", Status.PASS, rules_version=VERSION),
-        OrderResult(
-            2,
-            "in.jsonl:2",
-            "ORD-2",
-            "PT-2",
-            Status.FLAGGED,
-            findings=(
-                finding("B12-CONC-MISMATCH", Severity.CRITICAL, "The order assumes 100 mcg/mL."),
-                finding("NOTATION-TRAILING-ZERO", Severity.INFO, "Trailing zero in 1.0 mL."),
-            ),
-            warnings=("unknown field 'dosage' ignored (did you mean 'dose'?)",),
-            rules_version=VERSION,
-        ),
-        OrderResult(
-            3,
-            "in.jsonl:3",
-            "ORD-3",
-            None,
-            Status.INVALID,
-            errors=(
-                {"field": "dose", "message": "'one thousand' is not a dose"},
-                {"field": "route", "message": "unknown route 'xx'"},
-            ),
-            rules_version=VERSION,
-        ),
-        OrderResult(
-            4,
-            "in.jsonl:4",
-            "ORD-4",
-            "PT-4",
-            Status.ERROR,
-            errors=({"field": None, "message": "evaluation failed: boom"},),
-            rules_version=VERSION,
-        ),
-        OrderResult(
-            5,
-            "in.jsonl:5",
-            "ORD-5",
-            "PT-5",
-            Status.FLAGGED,
-            (finding("B12-ROUTE", Severity.WARNING),),
-            rules_version=VERSION,
-        ),
+        *sample_results(),
         OrderResult(6, "in.jsonl:6", "ORD-6", "PT-6", Status.PASS, rules_version=VERSION),
         OrderResult(
             7,

@@ -19,7 +19,6 @@ from doseguard.batch.chunks import ChunkReader
 from doseguard.batch.worker import ChunkChecker
 from doseguard.checker import Checker
 from doseguard.errors import InputError
-from doseguard.rules.source import RuleSource
 
 SETTINGS = settings(
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
@@ -33,8 +32,9 @@ BAD_NUMBERS = ["NaN", "Infinity", "-Infinity", "1e400", "-1e999", "9" * 400]
 
 
 @pytest.fixture(scope="module")
-def checker() -> ChunkChecker:
-    return ChunkChecker(Checker(RuleSource().load()), "jsonl")
+def checker(checker: Checker) -> ChunkChecker:
+    """The session's checker (conftest.py), with this module's line cache."""
+    return ChunkChecker(checker, "jsonl")
 
 
 def run(checker: ChunkChecker, path: Path, chunk_records: int) -> list[tuple[int, str, str]]:

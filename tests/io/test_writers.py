@@ -18,63 +18,15 @@ from doseguard.io.writers import (
     spreadsheet_safe,
     write_all,
 )
-from doseguard.results import Finding, OrderResult, Status, Summary
+from doseguard.results import OrderResult, Status, Summary
 from doseguard.rules.model import Severity
-
-VERSION = "abc123"
-
-
-def finding(rule_id: str, severity: Severity, message: str = "a message") -> Finding:
-    return Finding(rule_id, severity, message, f"title of {rule_id}", "b12")
-
-
-def results() -> list[OrderResult]:
-    return [
-        OrderResult(1, "in.jsonl:1", "ORD-1", "PT-1", Status.PASS, rules_version=VERSION),
-        OrderResult(
-            2,
-            "in.jsonl:2",
-            "ORD-2",
-            "PT-2",
-            Status.FLAGGED,
-            findings=(
-                finding("B12-CONC-MISMATCH", Severity.CRITICAL, "The order assumes 100 mcg/mL."),
-                finding("NOTATION-TRAILING-ZERO", Severity.INFO, "Trailing zero in 1.0 mL."),
-            ),
-            warnings=("unknown field 'dosage' ignored (did you mean 'dose'?)",),
-            rules_version=VERSION,
-        ),
-        OrderResult(
-            3,
-            "in.jsonl:3",
-            "ORD-3",
-            None,
-            Status.INVALID,
-            errors=(
-                {"field": "dose", "message": "'one thousand' is not a dose"},
-                {"field": "route", "message": "unknown route 'xx'"},
-            ),
-            rules_version=VERSION,
-        ),
-        OrderResult(
-            4,
-            "in.jsonl:4",
-            "ORD-4",
-            "PT-4",
-            Status.ERROR,
-            errors=({"field": None, "message": "evaluation failed: boom"},),
-            rules_version=VERSION,
-        ),
-        OrderResult(
-            5, "in.jsonl:5", "ORD-5", "PT-5", Status.FLAGGED, (finding("B12-ROUTE", Severity.WARNING),)
-        ),
-    ]
+from tests.helpers.results import VERSION, finding, sample_results
 
 
 def run(kind: str, items: list[OrderResult] | None = None) -> tuple[str, Summary]:
     stream = io.BytesIO()
     summary = write_all(
-        results() if items is None else items,
+        sample_results() if items is None else items,
         make_writer(kind, stream, color=False),
         Summary(rules_version=VERSION),
     )
@@ -88,13 +40,13 @@ def csv_rows(text: str) -> list[dict[str, str]]:
 # --- JSON Lines ---------------------------------------------------------------------------------
 
 
-def test_jsonl_one_line_per_result_in_order() -> None:
+def test_jsonl_one_line_per_result_in_order(report_results: list[OrderResult]) -> None:
     text, _ = run("jsonl")
     lines = text.splitlines()
     assert len(lines) == 5
     decoded = [json.loads(line) for line in lines]
     assert [d["record"] for d in decoded] == [1, 2, 3, 4, 5]
-    assert decoded == [r.as_dict() for r in results()]
+    assert decoded == [r.as_dict() for r in report_results]
     assert text.endswith("\n")
 
 
@@ -130,11 +82,11 @@ def test_jsonl_with_no_results_writes_nothing() -> None:
 # --- JSON ---------------------------------------------------------------------------------------
 
 
-def test_json_is_one_document_with_results_and_summary() -> None:
+def test_json_is_one_document_with_results_and_summary(report_results: list[OrderResult]) -> None:
     text, summary = run("json")
     document = json.loads(text)
     assert list(document) == ["results", "summary"]
-    assert document["results"] == [r.as_dict() for r in results()]
+    assert document["results"] == [r.as_dict() for r in report_results]
     assert document["summary"] == summary.as_dict()
     assert document["summary"]["orders"] == 5
 
@@ -146,10 +98,10 @@ def test_json_with_no_results_is_valid() -> None:
     assert document["summary"]["rules_version"] == VERSION
 
 
-def test_json_writer_streams_results_as_they_come() -> None:
+def test_json_writer_streams_results_as_they_come(report_results: list[OrderResult]) -> None:
     stream = io.BytesIO()
     writer = JsonWriter(stream)
-    writer.write(results()[0])
+    writer.write(report_results[0])
     partial = stream.getvalue().decode()
     assert partial.startswith('{"results":[')
     assert '"ORD-1"' in partial
@@ -271,9 +223,9 @@ def test_csv_defuses_formulas_in_errors() -> None:
     assert row["errors"] == "'=cmd|' /C calc'!A0"
 
 
-def test_csv_writer_rows_are_spreadsheet_safe_lists() -> None:
+def test_csv_writer_rows_are_spreadsheet_safe_lists(report_results: list[OrderResult]) -> None:
     writer = CsvWriter(io.BytesIO())
-    rows = list(csv.reader(io.StringIO(writer.encode(results()[1]).decode(), newline="")))
+    rows = list(csv.reader(io.StringIO(writer.encode(report_results[1]).decode(), newline="")))
     assert len(rows) == 2
     assert all(len(row) == len(CSV_COLUMNS) for row in rows)
 
@@ -283,7 +235,9 @@ def test_csv_writer_rows_are_spreadsheet_safe_lists() -> None:
 
 def table(items: list[OrderResult] | None = None) -> str:
     stream = io.StringIO()
-    write_all(results() if items is None else items, TableWriter(stream, color=False), Summary(VERSION))
+    write_all(
+        sample_results() if items is None else items, TableWriter(stream, color=False), Summary(VERSION)
+    )
     return stream.getvalue()
 
 
@@ -304,8 +258,8 @@ def test_table_summary_line() -> None:
     ) in words
 
 
-def test_table_with_only_passing_orders_prints_only_the_summary() -> None:
-    text = table([results()[0]])
+def test_table_with_only_passing_orders_prints_only_the_summary(report_results: list[OrderResult]) -> None:
+    text = table([report_results[0]])
     assert "doseguard report" not in text
     assert "ORD-1" not in text
     assert " ".join(text.split()) == (
@@ -348,10 +302,10 @@ def test_make_writer(kind: str, cls: type) -> None:
     assert isinstance(make_writer(kind, io.BytesIO()), cls)
 
 
-def test_make_writer_table_writes_text_to_the_byte_stream() -> None:
+def test_make_writer_table_writes_text_to_the_byte_stream(report_results: list[OrderResult]) -> None:
     stream = io.BytesIO()
     writer = make_writer("table", stream, color=False)
-    writer.write_chunk([results()[1]])
+    writer.write_chunk([report_results[1]])
     writer.close(Summary(rules_version=VERSION))
     assert "ORD-2" in stream.getvalue().decode()
 
@@ -371,9 +325,11 @@ def test_csv_shows_warnings_so_an_ignored_column_is_visible() -> None:
 
 
 @pytest.mark.parametrize("width", [80, 140])
-def test_the_table_fits_its_width_and_keeps_messages_whole(width: int) -> None:
+def test_the_table_fits_its_width_and_keeps_messages_whole(
+    width: int, report_results: list[OrderResult]
+) -> None:
     stream = io.StringIO()
-    write_all(results(), TableWriter(stream, color=False, width=width), Summary(rules_version=VERSION))
+    write_all(report_results, TableWriter(stream, color=False, width=width), Summary(rules_version=VERSION))
     text = stream.getvalue()
     assert max(len(line) for line in text.splitlines()) <= width
     assert "B12-ROUTE" in text

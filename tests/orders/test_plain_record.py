@@ -23,9 +23,9 @@ from doseguard.orders.model import (
     plain_record,
 )
 from doseguard.orders.normalise import OrderNormaliser
-from doseguard.rules.source import RuleSource
+from tests.helpers.bundled import bundled_rules
 
-DRUG_NAMES = RuleSource().load().drug_names
+DRUG_NAMES = bundled_rules().drug_names
 PADDING = ["", " ", "  ", "\t", "\n", "\r\n", "\x0b", "\x0c", "\x1c", "\x1f", "\u00a0", "\u2003", "\x85"]
 WORDS = [
     "ORD-1", "PT-1", "cyanocobalamin", "b12", "Vitamin B12", "hydroxocobalamin", "methylcobalamin",

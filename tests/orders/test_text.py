@@ -13,9 +13,9 @@ from doseguard.errors import InvalidOrderError
 from doseguard.orders.model import MAX_TEXT, Order
 from doseguard.orders.normalise import OrderNormaliser
 from doseguard.orders.text import LOOK_ALIKES, NUMERIC_FIELDS, TextProblem, read_text
-from doseguard.rules.source import RuleSource
+from tests.helpers.bundled import bundled_rules
 
-DRUG_NAMES = RuleSource().load().drug_names
+DRUG_NAMES = bundled_rules().drug_names
 BASE = {"order_id": "O1", "patient_id": "P1", "drug": "cyanocobalamin"}
 
 

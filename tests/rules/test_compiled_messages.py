@@ -14,11 +14,11 @@ from doseguard.rules.evaluate import compile_expression, evaluate
 from doseguard.rules.expressions import parse_expression
 from doseguard.rules.messages import parse_message
 from doseguard.rules.model import RuleSet
-from doseguard.rules.source import RuleSource
 from doseguard.rules.typecheck import MESSAGE_FUNCTIONS, TypeChecker
 from doseguard.vocabulary import VOCABULARY, FieldType
+from tests.helpers.bundled import bundled_rules
 
-RULES: RuleSet = RuleSource().load()
+RULES: RuleSet = bundled_rules()
 
 NUMBER = st.one_of(
     st.sampled_from([0.0, 0.001, 0.0005, 0.5, 1.0, 2.0, 7.0, 7 / 3, 1000.0, 1e-6, 123456.789]),

@@ -13,7 +13,7 @@ import pytest
 from doseguard.errors import RulePackError
 from doseguard.rules import files
 from doseguard.rules.loader import bundled_rules_dir, load_rules
-from tests.rules.test_loader import VALID_RULE, write_pack
+from tests.helpers.rule_files import VALID_RULE, write_pack
 
 OTHER_RULE = VALID_RULE.replace("TEST-HIGH", "TEST-OTHER")
 

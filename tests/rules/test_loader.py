@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -10,26 +9,7 @@ import pytest
 from doseguard.errors import RulePackError
 from doseguard.rules.loader import bundled_rules_dir, load_rules
 from doseguard.rules.model import Severity
-
-VALID_RULE = """\
-rules:
-  - id: TEST-HIGH
-    title: High dose
-    severity: warning
-    description: A test rule.
-    references: [a source]
-    parameters:
-      limit: 1000
-    when: dose_mcg > limit
-    message: "{dose_mcg} mcg is more than {limit} mcg"
-"""
-
-
-def write_pack(folder: Path, text: str, name: str = "rules.yaml") -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / name
-    path.write_text(textwrap.dedent(text), encoding="utf-8")
-    return path
+from tests.helpers.rule_files import VALID_RULE, write_pack
 
 
 def problems(folder: Path) -> list[str]:

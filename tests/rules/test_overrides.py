@@ -13,6 +13,7 @@ from doseguard.checker import Checker, InputRecord
 from doseguard.errors import RulePackError
 from doseguard.rules.loader import load_rules
 from doseguard.rules.model import Severity
+from tests.helpers.rule_files import SITE_OVERRIDES
 
 STANDARD = {
     "order_id": "O1",
@@ -48,21 +49,8 @@ def findings(rules_path: Path | None, **changes: str) -> dict[str, str]:
     return {finding.rule_id: finding.severity.value for finding in result.findings}
 
 
-SITE = """\
-    site: St Elsewhere pharmacy
-    overrides:
-      - rule: B12-SITE-VOLUME
-        reason: Trust IM policy caps the deltoid at 1 mL
-        parameters:
-          site_max_volume_ml: {deltoid: 1}
-      - rule: B12-DOSE-HIGH
-        reason: Haematology wants these stopped
-        severity: critical
-"""
-
-
 def test_a_site_changes_one_entry_of_a_table_and_a_severity(tmp_path: Path) -> None:
-    site = overrides_file(tmp_path, SITE)
+    site = overrides_file(tmp_path, SITE_OVERRIDES)
     # 1500 mcg in 1.5 mL in the deltoid: within the pack's 2 mL, over the site's 1 mL.
     assert findings(None) == {"B12-DOSE-HIGH": "warning"}
     assert findings(site) == {"B12-DOSE-HIGH": "critical", "B12-SITE-VOLUME": "warning"}
@@ -71,7 +59,7 @@ def test_a_site_changes_one_entry_of_a_table_and_a_severity(tmp_path: Path) -> N
 
 
 def test_what_changed_is_kept_with_its_location_and_reason(tmp_path: Path) -> None:
-    site = overrides_file(tmp_path, SITE)
+    site = overrides_file(tmp_path, SITE_OVERRIDES)
     rules = load_rules(overrides=site)
     volume = rules.rule("B12-SITE-VOLUME")
     (change,) = volume.overrides
@@ -91,7 +79,7 @@ def test_what_changed_is_kept_with_its_location_and_reason(tmp_path: Path) -> No
 
 def test_overrides_change_the_rules_version(tmp_path: Path) -> None:
     """An audit must tell results of the pack from results of a tailored pack."""
-    site = overrides_file(tmp_path, SITE)
+    site = overrides_file(tmp_path, SITE_OVERRIDES)
     assert load_rules(overrides=site).version != load_rules().version
 
 

@@ -18,7 +18,7 @@ from doseguard.testing.coverage import (
     stable_rules_without_scenarios,
 )
 from doseguard.testing.phrases import Expectation, expectations
-from tests.testing.packs import DOSE_FEATURE, NEAR_MISS, RULES, write_features, write_pack
+from tests.helpers.packs import DOSE_FEATURE, NEAR_MISS, RULES, write_features, write_pack
 
 FIRES_ROUTE = Expectation("DEMO-ROUTE", fires=True)
 QUIET_ROUTE = Expectation("DEMO-ROUTE", fires=False)

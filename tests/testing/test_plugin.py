@@ -12,7 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.testing.packs import DOSE_FEATURE, PACK, write_features, write_pack
+from tests.helpers.packs import DOSE_FEATURE, PACK, write_features, write_pack
 
 INI = """\
 [pytest]

@@ -17,7 +17,7 @@ from click.testing import CliRunner, Result
 
 from doseguard.cli.main import check, cli
 from doseguard.cli.rules_commands import explain, list_rules, validate
-from doseguard.cli.rules_test import rules_test
+from doseguard.cli.scenario_command import rules_test
 from doseguard.rules.loader import bundled_rules_dir
 from tests.cli.test_check_command import DOSEGUARD, PASSING, doseguard, jsonl
 from tests.testing.packs import DOSE_FEATURE, write_features, write_pack

@@ -39,6 +39,7 @@ from doseguard.cli.common import (
     say,
 )
 from doseguard.cli.rules_commands import rules
+from doseguard.cli.scenario_command import rules_test
 from doseguard.cli.signals import Stopped, stop_on_signals
 from doseguard.errors import InputError, OutputError
 from doseguard.io.html_report import HtmlReportWriter
@@ -99,6 +100,7 @@ def cli() -> None:
     """Check medication orders against safety rules written in YAML."""
 
 
+rules.add_command(rules_test)  # defined in its own module, registered here: no import circle
 cli.add_command(rules)
 
 

@@ -291,5 +291,3 @@ def schema() -> None:
     """
     click.echo(schema_text(), nl=False)
 
-
-import doseguard.cli.rules_test  # noqa: E402, F401  (registers "rules test" on the group above)

@@ -33,7 +33,6 @@ from doseguard.cli.common import (
     load_or_exit,
     rule_source_options,
 )
-from doseguard.cli.rules_commands import rules
 from doseguard.rules.model import RuleSet
 from doseguard.rules.source import RuleSource
 
@@ -49,7 +48,7 @@ COUNTING = (
 )
 
 
-@rules.command(
+@click.command(
     "test",
     epilog=exit_status_epilog(
         "every scenario passed and coverage reached --min-coverage",

@@ -5,8 +5,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-import doseguard.cli.rules_commands as rules_commands
-import doseguard.cli.scenario_command as scenario_command
+from doseguard.cli import rules_commands, scenario_command
 from doseguard.cli.main import cli
 from doseguard.cli.rules_commands import rules
 

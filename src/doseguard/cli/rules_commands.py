@@ -290,4 +290,3 @@ def schema() -> None:
     structure only; 'doseguard rules validate' also type-checks the expressions.
     """
     click.echo(schema_text(), nl=False)
-

@@ -25,7 +25,7 @@ from doseguard.errors import (
 )
 from doseguard.orders.model import MAX_TEXT, Order
 from doseguard.orders.normalise import OrderNormaliser
-from doseguard.results import Finding, OrderResult, Status
+from doseguard.results import Finding, OrderResult, ResultStatus
 from doseguard.rules.evaluate import ZeroDivisorCheck, divisor_fields, zero_divisor_check
 from doseguard.rules.expressions import render
 from doseguard.rules.model import Rule, RuleSet, Severity
@@ -41,7 +41,7 @@ _UNCACHEABLE = object()
 _TEXT = {str}
 _TEXT_OR_INT = {str, int}
 
-Outcome = tuple[Status, tuple[Finding, ...], tuple[dict[str, Any], ...], tuple[str, ...]]
+Outcome = tuple[ResultStatus, tuple[Finding, ...], tuple[dict[str, Any], ...], tuple[str, ...]]
 
 
 class _Pending(NamedTuple):
@@ -91,7 +91,7 @@ class Checker:
             for number, item in enumerate(records, start=1):
                 result = self.check(item, number)
                 order_id = result.order_id
-                if order_id is not None and result.status is not Status.INVALID:
+                if order_id is not None and result.status is not ResultStatus.INVALID:
                     earlier = seen.add(order_id, number)
                     if earlier is not None:
                         result = duplicate_result(
@@ -116,7 +116,7 @@ class Checker:
                 problems = tuple(p.as_dict() for p in item.problems) or (
                     {"field": "record", "message": item.error},
                 )
-                results[index] = OrderResult(number, item.source, order_id, patient_id, Status.INVALID,
+                results[index] = OrderResult(number, item.source, order_id, patient_id, ResultStatus.INVALID,
                                              errors=problems, rules_version=version)  # fmt: skip
                 continue
             key = _record_key(item.data, (order_id, patient_id))
@@ -137,7 +137,7 @@ class Checker:
                     item.source,
                     order_id,
                     patient_id,
-                    Status.INVALID,
+                    ResultStatus.INVALID,
                     errors=problems,
                     rules_version=version,
                 )
@@ -189,7 +189,7 @@ class Checker:
                     {"field": p.field, "message": f"evaluation failed: {p.message}"} for p in error.problems
                 )
                 results[index] = OrderResult(
-                    number, item.source, order.order_id, order.patient_id, Status.ERROR,
+                    number, item.source, order.order_id, order.patient_id, ResultStatus.ERROR,
                     errors=problems, rules_version=version,
                 )  # fmt: skip
                 continue
@@ -207,7 +207,7 @@ class Checker:
         identity: tuple[str | None, str | None],
     ) -> OrderResult:
         """Ids as the outcome cache reports them (so a hit and a miss read alike), else the model's."""
-        status = Status.FLAGGED if findings else Status.PASS
+        status = ResultStatus.FLAGGED if findings else ResultStatus.PASS
         ids = (identity[0] or order.order_id, identity[1] or order.patient_id)
         return OrderResult(number, item.source, *ids, status, findings, warnings=order.warnings,
                            rules_version=self.rules.version)  # fmt: skip
@@ -216,7 +216,7 @@ class Checker:
         """Keep the outcome for records that differ only in their ids (never a failed evaluation)."""
         if (
             key is not None
-            and result.status is not Status.ERROR
+            and result.status is not ResultStatus.ERROR
             and second_sight(self._seen_records, hash(key))
         ):
             if len(self._outcomes) >= CACHE_SIZE:
@@ -228,7 +228,7 @@ class Checker:
         self, number: int, item: InputRecord, order_id: str | None, patient_id: str | None, message: str
     ) -> OrderResult:
         error = {"field": None, "message": f"evaluation failed: {message}"}
-        return OrderResult(number, item.source, order_id, patient_id, Status.ERROR, errors=(error,),
+        return OrderResult(number, item.source, order_id, patient_id, ResultStatus.ERROR, errors=(error,),
                            rules_version=self.rules.version)  # fmt: skip
 
     def _check_divisors(self, facts: dict[str, Any]) -> None:
@@ -304,7 +304,7 @@ def duplicate_result(
     """The result of an order whose ``order_id`` an earlier record of the batch already used."""
     problem = {"field": "order_id", "message": f"duplicates the order_id of record {earlier}"}
     return OrderResult(
-        number, source, order_id, patient_id, Status.INVALID, errors=(problem,), rules_version=version
+        number, source, order_id, patient_id, ResultStatus.INVALID, errors=(problem,), rules_version=version
     )
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from doseguard.rules.model import Severity
 
 
-class Status(StrEnum):
+class ResultStatus(StrEnum):
     PASS = "pass"  # checked, no finding
     FLAGGED = "flagged"  # checked, at least one finding
     INVALID = "invalid"  # the record could not be understood: not checked
@@ -41,7 +41,7 @@ class OrderResult:
     source: str  # "file:line"
     order_id: str | None
     patient_id: str | None
-    status: Status
+    status: ResultStatus
     findings: tuple[Finding, ...] = ()
     errors: tuple[dict[str, Any], ...] = ()
     warnings: tuple[str, ...] = ()
@@ -50,7 +50,7 @@ class OrderResult:
     @property
     def severity(self) -> Severity | None:
         """The severity an integration acts on: invalid and error records count as critical."""
-        if self.status in (Status.INVALID, Status.ERROR):
+        if self.status in (ResultStatus.INVALID, ResultStatus.ERROR):
             return Severity.CRITICAL
         if not self.findings:
             return None
@@ -115,7 +115,7 @@ class Summary:
         return {
             "rules_version": self.rules_version,
             "orders": self.orders,
-            "by_status": {s.value: self.by_status.get(s.value, 0) for s in Status},
+            "by_status": {s.value: self.by_status.get(s.value, 0) for s in ResultStatus},
             "flagged_by_highest_severity": {s.value: self.by_severity.get(s.value, 0) for s in Severity},
             "findings_by_rule": dict(sorted(self.by_rule.items())),
         }

@@ -18,7 +18,7 @@ from doseguard.io.writers import (
     spreadsheet_safe,
     write_all,
 )
-from doseguard.results import Finding, OrderResult, Status, Summary
+from doseguard.results import Finding, OrderResult, ResultStatus, Summary
 from doseguard.rules.model import Severity
 
 VERSION = "abc123"
@@ -30,13 +30,13 @@ def finding(rule_id: str, severity: Severity, message: str = "a message") -> Fin
 
 def results() -> list[OrderResult]:
     return [
-        OrderResult(1, "in.jsonl:1", "ORD-1", "PT-1", Status.PASS, rules_version=VERSION),
+        OrderResult(1, "in.jsonl:1", "ORD-1", "PT-1", ResultStatus.PASS, rules_version=VERSION),
         OrderResult(
             2,
             "in.jsonl:2",
             "ORD-2",
             "PT-2",
-            Status.FLAGGED,
+            ResultStatus.FLAGGED,
             findings=(
                 finding("B12-CONC-MISMATCH", Severity.CRITICAL, "The order assumes 100 mcg/mL."),
                 finding("NOTATION-TRAILING-ZERO", Severity.INFO, "Trailing zero in 1.0 mL."),
@@ -49,7 +49,7 @@ def results() -> list[OrderResult]:
             "in.jsonl:3",
             "ORD-3",
             None,
-            Status.INVALID,
+            ResultStatus.INVALID,
             errors=(
                 {"field": "dose", "message": "'one thousand' is not a dose"},
                 {"field": "route", "message": "unknown route 'xx'"},
@@ -61,12 +61,12 @@ def results() -> list[OrderResult]:
             "in.jsonl:4",
             "ORD-4",
             "PT-4",
-            Status.ERROR,
+            ResultStatus.ERROR,
             errors=({"field": None, "message": "evaluation failed: boom"},),
             rules_version=VERSION,
         ),
         OrderResult(
-            5, "in.jsonl:5", "ORD-5", "PT-5", Status.FLAGGED, (finding("B12-ROUTE", Severity.WARNING),)
+            5, "in.jsonl:5", "ORD-5", "PT-5", ResultStatus.FLAGGED, (finding("B12-ROUTE", Severity.WARNING),)
         ),
     ]
 
@@ -116,7 +116,9 @@ def test_jsonl_line_carries_everything() -> None:
 
 
 def test_jsonl_keeps_non_ascii_and_newlines_on_one_line() -> None:
-    result = OrderResult(1, "x:1", "ORD-µ", "P", Status.FLAGGED, (finding("R-1", Severity.INFO, "a\nb µg"),))
+    result = OrderResult(
+        1, "x:1", "ORD-µ", "P", ResultStatus.FLAGGED, (finding("R-1", Severity.INFO, "a\nb µg"),)
+    )
     text, _ = run("jsonl", [result])
     assert text.count("\n") == 1
     assert "µ" in text
@@ -253,7 +255,7 @@ def test_csv_defuses_formulas_in_order_ids_and_messages() -> None:
         "x:1",
         '=HYPERLINK("http://evil")',
         "@SUM(1)",
-        Status.FLAGGED,
+        ResultStatus.FLAGGED,
         (finding("R-1", Severity.WARNING, "=1+1 is not a dose"),),
     )
     (row,) = csv_rows(run("csv", [result])[0])
@@ -264,7 +266,7 @@ def test_csv_defuses_formulas_in_order_ids_and_messages() -> None:
 
 def test_csv_defuses_formulas_in_errors() -> None:
     result = OrderResult(
-        1, "x:1", "-5", "P", Status.INVALID, errors=({"field": None, "message": "=cmd|' /C calc'!A0"},)
+        1, "x:1", "-5", "P", ResultStatus.INVALID, errors=({"field": None, "message": "=cmd|' /C calc'!A0"},)
     )
     (row,) = csv_rows(run("csv", [result])[0])
     assert row["order_id"] == "'-5"
@@ -316,7 +318,7 @@ def test_table_with_only_passing_orders_prints_only_the_summary() -> None:
 
 def test_table_shows_a_question_mark_for_a_record_without_an_order_id() -> None:
     result = OrderResult(
-        7, "x:7", None, None, Status.INVALID, errors=({"field": "record", "message": "not JSON"},)
+        7, "x:7", None, None, ResultStatus.INVALID, errors=({"field": "record", "message": "not JSON"},)
     )
     text = table([result])
     assert "?" in text
@@ -329,7 +331,7 @@ def test_table_shows_brackets_as_written() -> None:
         "x:1",
         "A[/]B",
         "P",
-        Status.INVALID,
+        ResultStatus.INVALID,
         errors=({"field": "dose", "message": "'[b]5[/b] mcg' is bad"},),
     )
     text = table([result])
@@ -363,7 +365,7 @@ def test_make_writer_refuses_an_unknown_kind() -> None:
 
 def test_csv_shows_warnings_so_an_ignored_column_is_visible() -> None:
     result = OrderResult(
-        9, "in.csv:2", "ORD-9", "PT-9", Status.PASS, warnings=("unknown field 'allergy' ignored",)
+        9, "in.csv:2", "ORD-9", "PT-9", ResultStatus.PASS, warnings=("unknown field 'allergy' ignored",)
     )
     text, _ = run("csv", [result])
     (row,) = csv_rows(text)
@@ -393,7 +395,7 @@ def hostile_result() -> OrderResult:
         "x.jsonl:9\x1b]0;title\x07",
         HOSTILE_ID,
         "PT\x9b1m",
-        Status.FLAGGED,
+        ResultStatus.FLAGGED,
         (finding("B12-ROUTE", Severity.WARNING, "bad \x1b[8mhidden\x1b[0m\x7f"),),
         errors=(),
         warnings=("note\x00",),
@@ -414,7 +416,12 @@ def test_table_escapes_every_control_character_of_the_data(width: int) -> None:
 
 def test_table_escapes_control_characters_in_errors() -> None:
     result = OrderResult(
-        3, "x:3", "O\x1b", None, Status.INVALID, errors=({"field": "dose\x1b", "message": "bad\x1b[1A"},)
+        3,
+        "x:3",
+        "O\x1b",
+        None,
+        ResultStatus.INVALID,
+        errors=({"field": "dose\x1b", "message": "bad\x1b[1A"},),
     )
     text = table([result])
     assert "\x1b" not in text

@@ -26,7 +26,7 @@ from doseguard.batch.line_cache import LineCache
 from doseguard.checker import Checker, InputRecord, _identity
 from doseguard.io.encoders import Encoder, JsonLineEncoder, encode_csv_rows
 from doseguard.io.readers import record_of_line, records_of
-from doseguard.results import OrderResult, Status, Summary
+from doseguard.results import OrderResult, ResultStatus, Summary
 from doseguard.rules.source import RuleSource
 
 FRAME = struct.Struct("<Q")
@@ -85,7 +85,7 @@ class ChunkResult:
                 number,
                 item.source,
                 *_identity(item.data),
-                Status.ERROR,
+                ResultStatus.ERROR,
                 errors=(error,),
                 rules_version=setup.rules_version,
             )

@@ -20,19 +20,19 @@ from html import escape
 from typing import IO, Any
 
 from doseguard.io.printable import printable_lines
-from doseguard.results import OrderResult, Status, Summary
+from doseguard.results import OrderResult, ResultStatus, Summary
 from doseguard.rules.model import Severity
 
 SEVERITIES = (Severity.CRITICAL, Severity.WARNING, Severity.INFO)  # most severe first
-STATUSES = (Status.PASS, Status.FLAGGED, Status.INVALID, Status.ERROR)
-NEEDS_REVIEW = (Status.FLAGGED, Status.INVALID, Status.ERROR)
+STATUSES = (ResultStatus.PASS, ResultStatus.FLAGGED, ResultStatus.INVALID, ResultStatus.ERROR)
+NEEDS_REVIEW = (ResultStatus.FLAGGED, ResultStatus.INVALID, ResultStatus.ERROR)
 STATUS_LABEL = {
-    Status.PASS: "Pass",
-    Status.FLAGGED: "Flagged",
-    Status.INVALID: "Invalid",
-    Status.ERROR: "Error",
+    ResultStatus.PASS: "Pass",
+    ResultStatus.FLAGGED: "Flagged",
+    ResultStatus.INVALID: "Invalid",
+    ResultStatus.ERROR: "Error",
 }
-_STATUS_RANK = {Status.PASS: 0, Status.FLAGGED: 1, Status.INVALID: 2, Status.ERROR: 3}
+_STATUS_RANK = {ResultStatus.PASS: 0, ResultStatus.FLAGGED: 1, ResultStatus.INVALID: 2, ResultStatus.ERROR: 3}
 
 # Chart geometry (SVG user units; the SVG scales to the page width).
 _CHART_WIDTH = 880
@@ -108,7 +108,7 @@ class HtmlReportWriter:
             elif finding.severity.rank > tally.severity.rank:
                 tally.severity = finding.severity
             tally.count += 1
-        if result.status is Status.PASS:
+        if result.status is ResultStatus.PASS:
             return
         self.needs_review += 1
         if len(self.rows) < self.max_rows:
@@ -159,10 +159,10 @@ class HtmlReportWriter:
 
     def _banner(self, summary: Summary) -> str:
         critical = summary.by_severity.get(Severity.CRITICAL.value, 0)
-        unchecked = summary.by_status.get(Status.INVALID.value, 0) + summary.by_status.get(
-            Status.ERROR.value, 0
+        unchecked = summary.by_status.get(ResultStatus.INVALID.value, 0) + summary.by_status.get(
+            ResultStatus.ERROR.value, 0
         )
-        flagged = summary.by_status.get(Status.FLAGGED.value, 0)
+        flagged = summary.by_status.get(ResultStatus.FLAGGED.value, 0)
         if critical or unchecked:
             problems = []
             if critical:
@@ -181,15 +181,15 @@ class HtmlReportWriter:
     def _tiles(self, summary: Summary) -> str:
         status = summary.by_status
         severity = summary.by_severity
-        flagged = status.get(Status.FLAGGED.value, 0)
+        flagged = status.get(ResultStatus.FLAGGED.value, 0)
         tiles: list[tuple[str, str, int, str]] = [
             ("orders", "Orders checked", summary.orders, f"{_plural(flagged, 'order')} flagged"),
-            ("pass", "Passed", status.get(Status.PASS.value, 0), "no finding"),
+            ("pass", "Passed", status.get(ResultStatus.PASS.value, 0), "no finding"),
             ("critical", "Critical", severity.get("critical", 0), "flagged, worst finding critical"),
             ("warning", "Warning", severity.get("warning", 0), "flagged, worst finding a warning"),
             ("info", "Info", severity.get("info", 0), "flagged, notes only"),
-            ("invalid", "Invalid", status.get(Status.INVALID.value, 0), "not understood: not checked"),
-            ("error", "Error", status.get(Status.ERROR.value, 0), "check failed: not checked"),
+            ("invalid", "Invalid", status.get(ResultStatus.INVALID.value, 0), "not understood: not checked"),
+            ("error", "Error", status.get(ResultStatus.ERROR.value, 0), "check failed: not checked"),
         ]
         items = []
         for key, label, value, hint in tiles:

@@ -19,7 +19,7 @@ from rich.text import Text
 
 from doseguard.io.encoders import CSV_COLUMNS, JsonLineEncoder, csv_header, encode_csv_rows, spreadsheet_safe
 from doseguard.io.printable import printable, printable_lines
-from doseguard.results import OrderResult, Status, Summary
+from doseguard.results import OrderResult, ResultStatus, Summary
 
 __all__ = [
     "CSV_COLUMNS",
@@ -147,7 +147,7 @@ class TableWriter:
             self.table.add_row(number, order, status, cell, **kw)
 
     def write(self, result: OrderResult) -> None:
-        if result.status is Status.PASS:
+        if result.status is ResultStatus.PASS:
             return
         self.shown += 1
         # Every cell is a Text, never markup, and its control characters are escapes: order ids and

@@ -11,7 +11,7 @@ import hashlib
 from dataclasses import dataclass
 
 from doseguard.errors import DoseguardError
-from doseguard.rules.model import Rule, RuleSet, Status
+from doseguard.rules.model import Rule, RuleSet, RuleStatus
 from doseguard.rules.typecheck import suggest
 
 
@@ -35,7 +35,7 @@ class Selection:
         names = {rule.id, *rule.spec.tags}
         if self.ignore and names & set(self.ignore):
             return False
-        if rule.spec.status is Status.DEPRECATED and not self.include_deprecated:
+        if rule.spec.status is RuleStatus.DEPRECATED and not self.include_deprecated:
             return rule.id in self.select
         return not self.select or bool(names & set(self.select))
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from doseguard.errors import DoseguardError
-from doseguard.rules.model import Rule, RuleSet, Status
+from doseguard.rules.model import Rule, RuleSet, RuleStatus
 from doseguard.testing.phrases import Expectation, expectations
 
 FEATURE_GLOB = "*.feature"
@@ -167,7 +167,7 @@ def stable_rules_without_scenarios(rule_set: RuleSet, folders: Sequence[Path | s
     """The rules of status ``stable`` that no scenario of the folders checks, fired or not: a stable
     rule must have scenarios. Reads the feature files only; raises FeatureFileError."""
     named = scenarios_by_rule(folders)
-    return [rule for rule in rule_set.rules if rule.spec.status is Status.STABLE and rule.id not in named]
+    return [rule for rule in rule_set.rules if rule.spec.status is RuleStatus.STABLE and rule.id not in named]
 
 
 def _read_expectations(path: Path, shown_as: str) -> Iterator[tuple[ScenarioRef, Expectation]]:

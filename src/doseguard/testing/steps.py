@@ -28,9 +28,8 @@ from pytest_bdd import given, parsers, then
 
 from doseguard.checker import NOT_COVERED, Checker, InputRecord
 from doseguard.orders.model import RECORD_FIELDS
-from doseguard.results import OrderResult, Status
-from doseguard.rules.model import RuleSet
-from doseguard.rules.model import Status as RuleStatus
+from doseguard.results import OrderResult, ResultStatus
+from doseguard.rules.model import RuleSet, RuleStatus
 from doseguard.rules.selection import select_rules
 from doseguard.testing.phrases import (
     EXACT_FINDINGS,
@@ -153,7 +152,7 @@ def remove_field(order: Any, field: str) -> None:
 def order_passes(order: Any, doseguard_checker: Checker) -> None:
     """Checked, no finding, and no warning (an ignored field could hide a finding)."""
     result = _check(doseguard_checker, order)
-    ok = result.status is Status.PASS and not result.findings and not result.warnings
+    ok = result.status is ResultStatus.PASS and not result.findings and not result.warnings
     _expect(ok, "expected the order to pass, with no finding and no warning", result)
 
 
@@ -218,7 +217,7 @@ def order_invalid(order: Any, doseguard_checker: Checker, field: str) -> None:
     result = _check(doseguard_checker, order)
     name = _normal(field)
     fields = [error.get("field") for error in result.errors]
-    ok = result.status is Status.INVALID and name in fields
+    ok = result.status is ResultStatus.INVALID and name in fields
     _expect(ok, f"expected the order to be invalid because of its {name}", result)
 
 
@@ -300,7 +299,9 @@ def _check(checker: Checker, order: Any) -> OrderResult:
 def _checked(checker: Checker, order: Any) -> OrderResult:
     """The result of an order that was actually checked (pass or flagged)."""
     result = _check(checker, order)
-    _expect(result.status in (Status.PASS, Status.FLAGGED), "expected the order to be checked", result)
+    _expect(
+        result.status in (ResultStatus.PASS, ResultStatus.FLAGGED), "expected the order to be checked", result
+    )
     return result
 
 

@@ -21,7 +21,7 @@ import click
 
 from doseguard.engine.adapter import DurableEngine
 from doseguard.errors import EngineError, RulePackError, RuleProblem
-from doseguard.io.printable import printable
+from doseguard.printable import printable
 from doseguard.rules.model import RuleSet
 from doseguard.rules.selection import Selection, SelectionError
 from doseguard.rules.source import RuleSource

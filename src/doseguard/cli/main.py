@@ -44,8 +44,8 @@ from doseguard.cli.signals import Stopped, stop_on_signals
 from doseguard.errors import InputError, OutputError
 from doseguard.io.html_report import HtmlReportWriter
 from doseguard.io.outputs import CLOSED_AT_START, STDOUT, Outputs
-from doseguard.io.printable import printable_lines
 from doseguard.io.writers import HUMAN_FORMATS, OUTPUT_FORMATS, ResultWriter, make_sink
+from doseguard.printable import printable_lines
 from doseguard.results import Summary
 from doseguard.rules.files import discover
 from doseguard.rules.loader import bundled_rules_dir

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from html import escape
 from typing import IO, Any
 
-from doseguard.io.printable import printable_lines
+from doseguard.printable import printable_lines
 from doseguard.results import OrderResult, ResultStatus, Summary
 from doseguard.rules.model import Severity
 

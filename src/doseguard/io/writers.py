@@ -18,7 +18,7 @@ from rich.table import Table
 from rich.text import Text
 
 from doseguard.io.encoders import CSV_COLUMNS, JsonLineEncoder, csv_header, encode_csv_rows, spreadsheet_safe
-from doseguard.io.printable import printable, printable_lines
+from doseguard.printable import printable, printable_lines
 from doseguard.results import OrderResult, ResultStatus, Summary
 
 __all__ = [

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from doseguard.errors import DoseguardError
-from doseguard.rules.expressions import format_number
+from doseguard.numbers import format_number
 
 MASS_TO_MCG: dict[str, float] = {
     "mcg": 1.0,

@@ -20,7 +20,7 @@ import yaml
 from yaml.composer import ComposerError
 
 from doseguard.errors import RuleProblem, SourceLocation
-from doseguard.io.printable import printable
+from doseguard.printable import printable
 
 PathKey = tuple[Any, ...]
 

@@ -20,10 +20,10 @@ from typing import Any, NoReturn
 import click
 
 from doseguard.engine.adapter import DurableEngine
-from doseguard.errors import EngineError, RulePackError, RuleProblem
+from doseguard.errors import EngineError, RulePackError, RuleProblem, SelectionError
 from doseguard.printable import printable
 from doseguard.rules.model import RuleSet
-from doseguard.rules.selection import Selection, SelectionError
+from doseguard.rules.selection import Selection
 from doseguard.rules.source import RuleSource
 
 EXIT_OK, EXIT_FINDING, EXIT_USAGE = 0, 1, 2

@@ -26,7 +26,7 @@ from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, T
 
 from doseguard import __version__
 from doseguard.batch.chunks import STDIN, ChunkReader, input_format, is_stream
-from doseguard.batch.runner import BatchOptions, WorkerStartError, run_batch, usable_cores
+from doseguard.batch.runner import BatchOptions, run_batch, usable_cores
 from doseguard.cli import stdio
 from doseguard.cli.common import (
     EXIT_FLAGGED,
@@ -41,7 +41,7 @@ from doseguard.cli.common import (
 from doseguard.cli.rules_commands import rules
 from doseguard.cli.scenario_command import rules_test
 from doseguard.cli.signals import Stopped, stop_on_signals
-from doseguard.errors import InputError, OutputError
+from doseguard.errors import InputError, OutputError, WorkerStartError
 from doseguard.io.html_report import HtmlReportWriter
 from doseguard.io.outputs import CLOSED_AT_START, STDOUT, Outputs
 from doseguard.io.writers import HUMAN_FORMATS, OUTPUT_FORMATS, ResultWriter, make_sink

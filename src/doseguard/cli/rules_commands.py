@@ -39,12 +39,19 @@ from doseguard.cli.rules_views import (
     vocabulary_text,
 )
 from doseguard.engine.adapter import DurableEngine
-from doseguard.errors import EngineError, RulePackError, RuleProblem, SourceLocation
+from doseguard.errors import (
+    EngineError,
+    FeatureFileError,
+    ProblemKind,
+    RulePackError,
+    RuleProblem,
+    SourceLocation,
+)
 from doseguard.rules.model import Rule, RuleSet
 from doseguard.rules.schema import schema_text
 from doseguard.rules.source import RuleSource
-from doseguard.rules.typecheck import suggest
-from doseguard.testing.coverage import FeatureFileError, stable_rules_without_scenarios
+from doseguard.suggestions import closest, did_you_mean
+from doseguard.testing.coverage import stable_rules_without_scenarios
 
 EXIT_PROBLEMS = EXIT_FINDING
 """``rules validate``: the rule files have problems (each one is listed)."""
@@ -89,7 +96,7 @@ class Validation:
         if self.engine_refusal is not None:
             problems.append(
                 {"file": None, "line": None, "column": None, "message": self.engine_refusal,
-                 "kind": "engine", "rule_id": None}
+                 "kind": ProblemKind.ENGINE, "rule_id": None}
             )  # fmt: skip
         return {
             "valid": self.valid,
@@ -146,14 +153,16 @@ def scenario_problems(rule_set: RuleSet, folders: Sequence[str]) -> list[RulePro
     try:
         missing = stable_rules_without_scenarios(rule_set, folders)
     except FeatureFileError as error:
-        return [RuleProblem(SourceLocation(error.path, error.line, 1), error.message, kind="feature")]
+        return [
+            RuleProblem(SourceLocation(error.path, error.line, 1), error.message, kind=ProblemKind.FEATURE)
+        ]
     searched = ", ".join(folders)
     return [
         RuleProblem(
             rule.source,
             f"{rule.id} is stable but no scenario in {searched} checks it: write a scenario that fires it "
             "and a near miss, or set its status to test",
-            kind="no-scenarios",
+            kind=ProblemKind.NO_SCENARIOS,
             rule_id=rule.id,
         )
         for rule in missing
@@ -263,7 +272,8 @@ def find_rule(rule_set: RuleSet, rule_id: str) -> Rule:
     by_id = {rule.id: rule for rule in rule_set.rules}
     found = by_id.get(rule_id) or by_id.get(rule_id.upper())
     if found is None:
-        say(f"doseguard: no rule {rule_id!r} in the loaded packs{suggest(rule_id, by_id)}")
+        meant = closest(rule_id, by_id, any_case=True)
+        say(f"doseguard: no rule {rule_id!r} in the loaded packs{did_you_mean(meant)}")
         sys.exit(EXIT_USAGE)
     return found
 

@@ -18,15 +18,23 @@ from pydantic import BaseModel, ValidationError
 
 from doseguard.compiler.durable_json import branch_count, compile_condition
 from doseguard.compiler.limits import pack_limit_problems, rule_limit_problems
-from doseguard.errors import ExpressionError, RulePackError, RuleProblem, SourceLocation
-from doseguard.rules.conditions import ConditionError, ParsedWhen, offset_location, parse_when
+from doseguard.errors import (
+    ConditionError,
+    ExpressionError,
+    ProblemKind,
+    RulePackError,
+    RuleProblem,
+    SourceLocation,
+)
+from doseguard.rules.conditions import ParsedWhen, offset_location, parse_when
 from doseguard.rules.expressions import And, Const, Expr, Membership, Name
 from doseguard.rules.files import NO_SUCH_OVERRIDES, PackFiles, discover, read_file
 from doseguard.rules.messages import MessageTemplate, parse_message
 from doseguard.rules.model import Override, Pack, PackSpec, Rule, RuleFileSpec, RuleSet, RuleSpec
 from doseguard.rules.overrides import SiteOverrides, read_overrides
-from doseguard.rules.typecheck import ParameterValue, TypeChecker, suggest, unguarded_divisors
+from doseguard.rules.typecheck import ParameterValue, TypeChecker, unguarded_divisors
 from doseguard.rules.yaml_source import PathKey, YamlDocument, load_yaml
+from doseguard.suggestions import closest, did_you_mean
 from doseguard.vocabulary import VOCABULARY
 
 
@@ -94,14 +102,16 @@ class _Loader:
         file read counts in the rules version."""
         raw, problem = read_file(path, missing)
         if raw is None:
-            self._problem(SourceLocation(str(path), 1, 1), problem or "cannot read", kind="io")
+            self._problem(SourceLocation(str(path), 1, 1), problem or "cannot read", kind=ProblemKind.IO)
             return None
         self.digest.update(path.name.encode("utf-8", "surrogateescape") + b"\0" + raw + b"\0")
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as error:
             self._problem(
-                _byte_location(path, raw, error.start), f"not UTF-8 text ({error.reason})", kind="io"
+                _byte_location(path, raw, error.start),
+                f"not UTF-8 text ({error.reason})",
+                kind=ProblemKind.IO,
             )
             return None
         document, problems = load_yaml(path, text)
@@ -136,7 +146,7 @@ class _Loader:
             except RecursionError:
                 rule_id = raw.get("id") if isinstance(raw, dict) and isinstance(raw.get("id"), str) else None
                 self._problem(document.locate((*where, "when")), "the rule is nested too deeply to check",
-                              kind="too-deep", rule_id=rule_id)  # fmt: skip
+                              kind=ProblemKind.TOO_DEEP, rule_id=rule_id)  # fmt: skip
 
     # One rule ---------------------------------------------------------------------------------
 
@@ -157,7 +167,7 @@ class _Loader:
             self._problem(
                 document.locate((*where, "id")),
                 f"duplicate rule id {spec.id!r} (first defined at {self.first_seen[spec.id]})",
-                kind="duplicate-id",
+                kind=ProblemKind.DUPLICATE_ID,
                 rule_id=spec.id,
             )
             usable = False
@@ -178,7 +188,9 @@ class _Loader:
         try:
             compiled = compile_condition(resolved)
         except ExpressionError as error:
-            self._problem(when.locate(document, error.offset), error.message, kind="compile", rule_id=spec.id)
+            self._problem(
+                when.locate(document, error.offset), error.message, kind=ProblemKind.COMPILE, rule_id=spec.id
+            )
             return
         unreadable = _unreadable_number(compiled)
         if unreadable is not None:
@@ -186,7 +198,7 @@ class _Loader:
                 document.locate((*where, "when")),
                 f"the number {unreadable!r} is outside what the engine reads: use numbers from "
                 "0.000000001 to 1000000000000 (or 0)",
-                kind="engine-limit",
+                kind=ProblemKind.ENGINE_LIMIT,
                 rule_id=spec.id,
             )
             return
@@ -197,11 +209,17 @@ class _Loader:
             return
         branches = branch_count(compiled)
         for limit in rule_limit_problems(compiled, branches):
-            self._problem(document.locate((*where, "when")), limit, kind="engine-limit", rule_id=spec.id)
+            self._problem(
+                document.locate((*where, "when")), limit, kind=ProblemKind.ENGINE_LIMIT, rule_id=spec.id
+            )
         fields = frozenset(checker.fields_read | message_fields | ({"drug"} if pack.drugs else set()))
         warnings = tuple(
             RuleProblem(
-                when.locate(document, at), text, kind="zero-divisor", rule_id=spec.id, severity="warning"
+                when.locate(document, at),
+                text,
+                kind=ProblemKind.ZERO_DIVISOR,
+                rule_id=spec.id,
+                severity="warning",
             )
             for at, _, text in unguarded_divisors(resolved, VOCABULARY)
         )
@@ -234,7 +252,13 @@ class _Loader:
                 resolved = checker.check_condition(when.expression)
             except ExpressionError as error:
                 location = when.locate(document, error.offset)
-                self._problem(location, error.message, kind="type", rule_id=rule_id)
+                self._problem(
+                    location,
+                    error.message,
+                    kind=ProblemKind.TYPE,
+                    rule_id=rule_id,
+                    suggestion=error.suggestion,
+                )
         text = raw.get("message")
         parsed: tuple[MessageTemplate, set[str]] | None = None
         if isinstance(text, str) and text.strip():
@@ -242,7 +266,9 @@ class _Loader:
                 parsed = parse_message(text.strip(), VOCABULARY, parameters)
             except ExpressionError as error:
                 location = offset_location(document, (*where, "message"), error.offset)
-                self._problem(location, f"message: {error.message}", kind="message", rule_id=rule_id)
+                self._problem(
+                    location, f"message: {error.message}", kind=ProblemKind.MESSAGE, rule_id=rule_id
+                )
         if when is None or resolved is None or parsed is None:
             return None
         return when, checker, resolved, *parsed
@@ -298,10 +324,11 @@ class _Loader:
                     continue  # its YAML problem says it already
                 kind = item["type"]
                 name = ".".join(str(part) for part in loc)
+                meant = None
                 if kind == "extra_forbidden":
                     key = str(loc[-1])
-                    hint = suggest(key, model.model_fields)
-                    message = f"unknown key {key!r}{hint}"
+                    meant = closest(key, model.model_fields, any_case=True)
+                    message = f"unknown key {key!r}{did_you_mean(meant)}"
                     location = document.locate(spot, at_key=True)
                 elif kind == "missing":
                     message = f"missing required key {name!r}"
@@ -312,19 +339,27 @@ class _Loader:
                     text = str(item["msg"]).removeprefix("Value error, ")
                     message = f"{name}: {text}{shown}" if name else f"{text}{shown}"
                     location = document.locate(spot)
-                self._problem(location, message, kind="schema", rule_id=rule_id)
+                self._problem(location, message, kind=ProblemKind.SCHEMA, rule_id=rule_id, suggestion=meant)
             return None
 
     def _problem(
-        self, location: SourceLocation, message: str, *, kind: str = "invalid", rule_id: str | None = None
+        self,
+        location: SourceLocation,
+        message: str,
+        *,
+        kind: ProblemKind = ProblemKind.INVALID,
+        rule_id: str | None = None,
+        suggestion: str | None = None,
     ) -> None:
-        self.problems.append(RuleProblem(location, message, kind=kind, rule_id=rule_id))
+        self.problems.append(
+            RuleProblem(location, message, kind=kind, rule_id=rule_id, suggestion=suggestion)
+        )
 
     def finish(self) -> RuleSet:
         self.problems.extend(self.site.unused(self.written_ids, list(dict.fromkeys(self.unread))))
         for rule_id, message in pack_limit_problems(self.rules):
             rule = next(r for r in self.rules if r.id == rule_id)
-            self._problem(rule.source, message, kind="engine-limit", rule_id=rule_id)
+            self._problem(rule.source, message, kind=ProblemKind.ENGINE_LIMIT, rule_id=rule_id)
         if self.problems:
             self.problems = list(dict.fromkeys(self.problems))  # an alias used many times: say it once
             self.problems.sort(key=lambda p: (p.location.path, p.location.line, p.location.column))

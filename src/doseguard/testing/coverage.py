@@ -19,7 +19,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from doseguard.errors import DoseguardError
+from doseguard.errors import FeatureFileError
 from doseguard.rules.model import Rule, RuleSet, RuleStatus
 from doseguard.testing.phrases import Expectation, expectations
 
@@ -133,14 +133,6 @@ def _refs(scenarios: Iterable[ScenarioOutcome]) -> tuple[ScenarioRef, ...]:
 
 
 # Without running anything -----------------------------------------------------------------------
-
-
-class FeatureFileError(DoseguardError):
-    """A feature file that cannot be read as Gherkin."""
-
-    def __init__(self, path: str, line: int, message: str) -> None:
-        self.path, self.line, self.message = path, line, message
-        super().__init__(f"{path}:{line}: {message}")
 
 
 def feature_files(folders: Sequence[Path | str]) -> list[Path]:

@@ -17,7 +17,6 @@ id in "is not flagged" would otherwise pass for ever.
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
 from collections.abc import Mapping
@@ -31,6 +30,7 @@ from doseguard.orders.model import RECORD_FIELDS
 from doseguard.results import OrderResult, ResultStatus
 from doseguard.rules.model import RuleSet, RuleStatus
 from doseguard.rules.selection import select_rules
+from doseguard.suggestions import closest
 from doseguard.testing.phrases import (
     EXACT_FINDINGS,
     EXPECTATION_PROPERTY,
@@ -250,8 +250,8 @@ def _expects(request: pytest.FixtureRequest, rule_id: str, *, fires: bool) -> No
         if loaded:
             pytest.fail(f"{rule_id} does not run: --select / --ignore leave it out", pytrace=False)
         known = [rule.id for rule in rules.rules] + [NOT_COVERED]
-        close = difflib.get_close_matches(rule_id, known, n=1)
-        hint = f" (did you mean {close[0]}?)" if close else ""
+        meant = closest(rule_id, known)
+        hint = f" (did you mean {meant}?)" if meant is not None else ""
         pytest.fail(f"{rule_id} is not a rule of the rules under test{hint}", pytrace=False)
     request.node.user_properties.append((EXPECTATION_PROPERTY, (rule_id, fires)))
 
@@ -269,8 +269,8 @@ def _normal(field: str) -> str:
 def _field_name(field: str) -> str:
     name = _normal(field)
     if name not in RECORD_FIELDS:
-        close = difflib.get_close_matches(name, RECORD_FIELDS, n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        meant = closest(name, RECORD_FIELDS)
+        hint = f" (did you mean {meant!r}?)" if meant is not None else ""
         fields = ", ".join(RECORD_FIELDS)
         pytest.fail(f"{field!r} is not an order field{hint}; the fields are: {fields}", pytrace=False)
     return name

@@ -20,7 +20,7 @@ from typing import Any, NoReturn
 import click
 
 from doseguard.engine.adapter import DurableEngine
-from doseguard.errors import EngineError, RulePackError, RuleProblem, SelectionError
+from doseguard.errors import EngineError, RulePackError, RuleProblem
 from doseguard.printable import printable
 from doseguard.rules.model import RuleSet
 from doseguard.rules.selection import Selection
@@ -130,7 +130,8 @@ def exit_with_problems(problems: Sequence[RuleProblem], consequence: str) -> NoR
 
 def load_or_exit(source: RuleSource, consequence: str = "; nothing was checked") -> RuleSet:
     """The rules that run: loaded, checked, compiled and given to the engine once (a pack the engine
-    refuses is a usage error here, before any worker starts). Exit 2 when they do not load."""
+    refuses is a usage error here, before any worker starts). Exit 2 when they do not load; a
+    --select/--ignore naming no rule raises SelectionError, for the CLI's one DoseguardError handler."""
     stop_if_missing(source)
     try:
         rule_set = source.load()
@@ -138,9 +139,6 @@ def load_or_exit(source: RuleSource, consequence: str = "; nothing was checked")
         return rule_set
     except EngineError as error:
         say(f"doseguard: the rules engine refused the rules: {error}")
-        sys.exit(EXIT_USAGE)
-    except SelectionError as error:
-        say(f"doseguard: {error}")
         sys.exit(EXIT_USAGE)
     except RulePackError as error:
         exit_with_problems(error.problems, consequence)

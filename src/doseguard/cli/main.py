@@ -41,7 +41,7 @@ from doseguard.cli.common import (
 from doseguard.cli.rules_commands import rules
 from doseguard.cli.scenario_command import rules_test
 from doseguard.cli.signals import Stopped, stop_on_signals
-from doseguard.errors import InputError, OutputError, WorkerStartError
+from doseguard.errors import DoseguardError, InputError, OutputError
 from doseguard.io.html_report import HtmlReportWriter
 from doseguard.io.outputs import CLOSED_AT_START, STDOUT, Outputs
 from doseguard.io.writers import HUMAN_FORMATS, OUTPUT_FORMATS, ResultWriter, make_sink
@@ -92,6 +92,9 @@ class _Group(click.Group):
             return super().invoke(ctx)
         except BrokenPipeError:
             _quiet_broken_pipe()
+        except DoseguardError as error:  # the one place: an input, a selection, workers that cannot start
+            _say(str(error))
+            sys.exit(EXIT_USAGE)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -256,9 +259,6 @@ def _run(
         with _report(report_stream) as report, _progress(reader) as progress:
             sink = make_sink(kind, results, report, color=None if to_terminal else False)
             run_batch(reader, sink, options, summary, progress=progress)
-    except (InputError, WorkerStartError) as error:
-        _say(str(error))
-        sys.exit(EXIT_USAGE)
     except OutputError as error:
         _fail_output(error)
     return summary

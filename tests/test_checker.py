@@ -12,7 +12,7 @@ from doseguard import Checker, InputRecord, ResultStatus, load_rules
 from doseguard.checker import _UNCACHEABLE, NOT_COVERED, _freeze, _identity, _record_key
 from doseguard.engine import adapter
 from doseguard.orders.model import MAX_TEXT, OrderRecord
-from doseguard.results import Summary
+from doseguard.results import ResultError, Summary
 
 STANDARD: dict[str, Any] = {
     "order_id": "O1", "patient_id": "P1", "drug": "cyanocobalamin", "dose": "1000 mcg", "volume": "1 mL",
@@ -53,7 +53,7 @@ def test_an_engine_failure_is_an_error_result_not_a_pass(
     order = {**STANDARD, "dose": "999 mcg"}  # not in the cache
     result = checker.check(InputRecord("t:1", order))
     assert result.status is ResultStatus.ERROR
-    assert "303" in result.errors[0]["message"]
+    assert "303" in result.errors[0].message
     assert result.order_id == "O1"
 
 
@@ -67,7 +67,7 @@ def test_a_broken_message_is_an_error_result(checker: Checker, monkeypatch: pyte
         InputRecord("t:1", {**STANDARD, "route": "PO", "dose": "998 mcg", "volume": "0.998 mL"})
     )
     assert result.status is ResultStatus.ERROR
-    assert "template exploded" in result.errors[0]["message"]
+    assert "template exploded" in result.errors[0].message
 
 
 def test_unreadable_and_invalid_records_are_reported_in_place(checker: Checker) -> None:
@@ -87,15 +87,15 @@ def test_unreadable_and_invalid_records_are_reported_in_place(checker: Checker) 
         ResultStatus.PASS,
     ]
     assert [r.record for r in results] == [1, 2, 3, 4, 5]
-    assert results[2].errors[0]["field"] == "dose"
-    assert results[3].errors[0]["field"] == "record"
+    assert results[2].errors[0].field == "dose"
+    assert results[3].errors[0].field == "record"
 
 
 def test_a_repeated_order_id_is_invalid(checker: Checker) -> None:
     results = list(checker.check_all([InputRecord("f:1", STANDARD), InputRecord("f:2", STANDARD)]))
     assert results[0].status is ResultStatus.PASS
     assert results[1].status is ResultStatus.INVALID
-    assert results[1].errors[0] == {"field": "order_id", "message": "duplicates the order_id of record 1"}
+    assert results[1].errors[0] == ResultError("order_id", "duplicates the order_id of record 1")
 
 
 def test_a_drug_no_pack_covers_is_said_to_be_unchecked(checker: Checker) -> None:
@@ -262,7 +262,7 @@ def test_an_order_with_an_overlong_id_is_invalid_even_after_the_same_order_passe
     )
     for results in (one_by_one, together):
         assert [r.status for r in results] == [ResultStatus.PASS] * 3 + [ResultStatus.INVALID] * 2
-        assert [r.errors[0]["field"] for r in results[3:]] == ["patient_id", "order_id"]
+        assert [r.errors[0].field for r in results[3:]] == ["patient_id", "order_id"]
 
 
 DIVIDING_RULES = """
@@ -307,13 +307,13 @@ def test_a_rule_that_divides_by_zero_makes_the_order_an_error_not_a_pass(dividin
     result = dividing_checker.check(InputRecord("t:1", order))
     assert result.status is ResultStatus.ERROR, result
     assert result.findings == ()
-    messages = [error["message"] for error in result.errors]
+    messages = [error.message for error in result.errors]
     assert any(
         "T-PER-DOSE" in m and "administrations_given" in m and "division by zero" in m for m in messages
     )
     assert any("T-NOT-PER-DOSE" in m for m in messages)
     assert not any("T-PER-DOSE-GUARDED" in m for m in messages)  # its guard decides: not an error
-    assert {error["field"] for error in result.errors} == {"administrations_given"}
+    assert {error.field for error in result.errors} == {"administrations_given"}
 
 
 def test_the_same_rules_are_evaluated_when_the_divisor_is_not_zero(dividing_checker: Checker) -> None:

@@ -25,7 +25,7 @@ from doseguard.errors import (
 )
 from doseguard.orders.model import MAX_TEXT, Order
 from doseguard.orders.normalise import OrderNormaliser
-from doseguard.results import Finding, OrderResult, ResultStatus
+from doseguard.results import Finding, OrderResult, ResultError, ResultStatus
 from doseguard.rules.evaluate import ZeroDivisorCheck, divisor_fields, zero_divisor_check
 from doseguard.rules.expressions import render
 from doseguard.rules.model import Rule, RuleSet, Severity
@@ -41,7 +41,7 @@ _UNCACHEABLE = object()
 _TEXT = {str}
 _TEXT_OR_INT = {str, int}
 
-Outcome = tuple[ResultStatus, tuple[Finding, ...], tuple[dict[str, Any], ...], tuple[str, ...]]
+Outcome = tuple[ResultStatus, tuple[Finding, ...], tuple[ResultError, ...], tuple[str, ...]]
 
 
 class _Pending(NamedTuple):
@@ -113,8 +113,8 @@ class Checker:
             number = first_number + index
             order_id, patient_id = _identity(item.data)
             if item.problems or item.error is not None:
-                problems = tuple(p.as_dict() for p in item.problems) or (
-                    {"field": "record", "message": item.error},
+                problems = tuple(ResultError.of(p) for p in item.problems) or (
+                    ResultError("record", str(item.error)),
                 )
                 results[index] = OrderResult(number, item.source, order_id, patient_id, ResultStatus.INVALID,
                                              errors=problems, rules_version=version)  # fmt: skip
@@ -131,7 +131,7 @@ class Checker:
                 order = self.normaliser.normalise(item.data)
                 fact_json = encode_fact(order.facts)
             except InvalidOrderError as error:
-                problems = tuple(p.as_dict() for p in error.problems)
+                problems = tuple(ResultError.of(p) for p in error.problems)
                 invalid = OrderResult(
                     number,
                     item.source,
@@ -185,9 +185,7 @@ class Checker:
                             self._cache.clear()
                         self._cache[fact_json] = findings
             except UnevaluableRulesError as error:  # fail closed: some rule could not say
-                problems = tuple(
-                    {"field": p.field, "message": f"evaluation failed: {p.message}"} for p in error.problems
-                )
+                problems = tuple(ResultError.of(p, "evaluation failed: ") for p in error.problems)
                 results[index] = OrderResult(
                     number, item.source, order.order_id, order.patient_id, ResultStatus.ERROR,
                     errors=problems, rules_version=version,
@@ -227,7 +225,7 @@ class Checker:
     def _error(
         self, number: int, item: InputRecord, order_id: str | None, patient_id: str | None, message: str
     ) -> OrderResult:
-        error = {"field": None, "message": f"evaluation failed: {message}"}
+        error = ResultError(None, f"evaluation failed: {message}")
         return OrderResult(number, item.source, order_id, patient_id, ResultStatus.ERROR, errors=(error,),
                            rules_version=self.rules.version)  # fmt: skip
 
@@ -302,7 +300,7 @@ def duplicate_result(
     number: int, source: str, order_id: str, patient_id: str | None, earlier: int, version: str
 ) -> OrderResult:
     """The result of an order whose ``order_id`` an earlier record of the batch already used."""
-    problem = {"field": "order_id", "message": f"duplicates the order_id of record {earlier}"}
+    problem = ResultError("order_id", f"duplicates the order_id of record {earlier}")
     return OrderResult(
         number, source, order_id, patient_id, ResultStatus.INVALID, errors=(problem,), rules_version=version
     )

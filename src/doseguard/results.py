@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from doseguard.errors import FieldProblem
 from doseguard.rules.model import Severity
 
 
@@ -36,6 +37,27 @@ class Finding:
 
 
 @dataclass(frozen=True, slots=True)
+class ResultError:
+    """Why a record was not checked (``invalid``) or its check failed (``error``): the field concerned,
+    or None when the whole record is."""
+
+    field: str | None
+    message: str
+
+    @classmethod
+    def of(cls, problem: FieldProblem, prefix: str = "") -> ResultError:
+        """The error for one problem of a record (``prefix``: "evaluation failed: " for a failed check)."""
+        return cls(problem.field, prefix + problem.message)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"field": self.field, "message": self.message}
+
+    def __str__(self) -> str:
+        """As the table and the CSV show it: ``field: message``, or the message alone."""
+        return f"{self.field}: {self.message}" if self.field else self.message
+
+
+@dataclass(frozen=True, slots=True)
 class OrderResult:
     record: int  # 1-based position among all input records
     source: str  # "file:line"
@@ -43,7 +65,7 @@ class OrderResult:
     patient_id: str | None
     status: ResultStatus
     findings: tuple[Finding, ...] = ()
-    errors: tuple[dict[str, Any], ...] = ()
+    errors: tuple[ResultError, ...] = ()
     warnings: tuple[str, ...] = ()
     rules_version: str = ""
 
@@ -64,7 +86,7 @@ class OrderResult:
             "patient_id": self.patient_id,
             "status": self.status.value,
             "findings": [f.as_dict() for f in self.findings],
-            "errors": list(self.errors),
+            "errors": [e.as_dict() for e in self.errors],
             "warnings": list(self.warnings),
             "rules_version": self.rules_version,
         }

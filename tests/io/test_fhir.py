@@ -1362,7 +1362,7 @@ def test_the_bad_unit_example_is_invalid_with_its_fhir_path_and_id(checker: Chec
     result = checker.check(list(read_fhir_bundle("b", load_bundle()))[4])
     assert result.status is ResultStatus.INVALID
     assert result.order_id == "MR-B12-005"
-    assert [error["field"] for error in result.errors] == [f"{DOSE}.code"]
+    assert [error.field for error in result.errors] == [f"{DOSE}.code"]
 
 
 def test_a_batch_of_the_bundle_keeps_order_and_sources(checker: Checker) -> None:

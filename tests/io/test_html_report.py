@@ -13,7 +13,7 @@ import pytest
 
 from doseguard.io.html_report import HtmlReportWriter, _percent
 from doseguard.io.writers import write_all
-from doseguard.results import Finding, OrderResult, ResultStatus, Summary
+from doseguard.results import Finding, OrderResult, ResultError, ResultStatus, Summary
 from doseguard.rules.model import Severity
 
 VERSION = "abc123"
@@ -120,8 +120,8 @@ def results() -> list[OrderResult]:
             None,
             ResultStatus.INVALID,
             errors=(
-                {"field": "dose", "message": "'one thousand' is not a dose"},
-                {"field": "route", "message": "unknown route 'xx'"},
+                ResultError("dose", "'one thousand' is not a dose"),
+                ResultError("route", "unknown route 'xx'"),
             ),
             rules_version=VERSION,
         ),
@@ -131,7 +131,7 @@ def results() -> list[OrderResult]:
             "ORD-4",
             "PT-4",
             ResultStatus.ERROR,
-            errors=({"field": None, "message": "evaluation failed: boom"},),
+            errors=(ResultError(None, "evaluation failed: boom"),),
             rules_version=VERSION,
         ),
         OrderResult(
@@ -469,7 +469,7 @@ def hostile() -> list[OrderResult]:
             "O-2",
             None,
             ResultStatus.INVALID,
-            errors=({"field": "<f>", "message": "<svg onload=alert(4)>"},),
+            errors=(ResultError("<f>", "<svg onload=alert(4)>"),),
         ),
     ]
 

@@ -18,7 +18,7 @@ from doseguard.io.writers import (
     spreadsheet_safe,
     write_all,
 )
-from doseguard.results import Finding, OrderResult, ResultStatus, Summary
+from doseguard.results import Finding, OrderResult, ResultError, ResultStatus, Summary
 from doseguard.rules.model import Severity
 
 VERSION = "abc123"
@@ -51,8 +51,8 @@ def results() -> list[OrderResult]:
             None,
             ResultStatus.INVALID,
             errors=(
-                {"field": "dose", "message": "'one thousand' is not a dose"},
-                {"field": "route", "message": "unknown route 'xx'"},
+                ResultError("dose", "'one thousand' is not a dose"),
+                ResultError("route", "unknown route 'xx'"),
             ),
             rules_version=VERSION,
         ),
@@ -62,7 +62,7 @@ def results() -> list[OrderResult]:
             "ORD-4",
             "PT-4",
             ResultStatus.ERROR,
-            errors=({"field": None, "message": "evaluation failed: boom"},),
+            errors=(ResultError(None, "evaluation failed: boom"),),
             rules_version=VERSION,
         ),
         OrderResult(
@@ -266,7 +266,7 @@ def test_csv_defuses_formulas_in_order_ids_and_messages() -> None:
 
 def test_csv_defuses_formulas_in_errors() -> None:
     result = OrderResult(
-        1, "x:1", "-5", "P", ResultStatus.INVALID, errors=({"field": None, "message": "=cmd|' /C calc'!A0"},)
+        1, "x:1", "-5", "P", ResultStatus.INVALID, errors=(ResultError(None, "=cmd|' /C calc'!A0"),)
     )
     (row,) = csv_rows(run("csv", [result])[0])
     assert row["order_id"] == "'-5"
@@ -318,7 +318,7 @@ def test_table_with_only_passing_orders_prints_only_the_summary() -> None:
 
 def test_table_shows_a_question_mark_for_a_record_without_an_order_id() -> None:
     result = OrderResult(
-        7, "x:7", None, None, ResultStatus.INVALID, errors=({"field": "record", "message": "not JSON"},)
+        7, "x:7", None, None, ResultStatus.INVALID, errors=(ResultError("record", "not JSON"),)
     )
     text = table([result])
     assert "?" in text
@@ -332,7 +332,7 @@ def test_table_shows_brackets_as_written() -> None:
         "A[/]B",
         "P",
         ResultStatus.INVALID,
-        errors=({"field": "dose", "message": "'[b]5[/b] mcg' is bad"},),
+        errors=(ResultError("dose", "'[b]5[/b] mcg' is bad"),),
     )
     text = table([result])
     assert "A[/]B" in text
@@ -421,7 +421,7 @@ def test_table_escapes_control_characters_in_errors() -> None:
         "O\x1b",
         None,
         ResultStatus.INVALID,
-        errors=({"field": "dose\x1b", "message": "bad\x1b[1A"},),
+        errors=(ResultError("dose\x1b", "bad\x1b[1A"),),
     )
     text = table([result])
     assert "\x1b" not in text

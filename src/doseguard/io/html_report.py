@@ -20,10 +20,10 @@ from dataclasses import dataclass
 from functools import cache
 from html import escape
 from importlib.resources import files
-from typing import IO, Any
+from typing import IO
 
 from doseguard.printable import printable_lines
-from doseguard.results import OrderResult, ResultStatus, Summary
+from doseguard.results import OrderResult, ResultError, ResultStatus, Summary
 from doseguard.rules.model import Severity
 
 SEVERITIES = (Severity.CRITICAL, Severity.WARNING, Severity.INFO)  # most severe first
@@ -447,11 +447,10 @@ class HtmlReportWriter:
         )
 
 
-def _error_item(error: dict[str, Any]) -> str:
-    field = error.get("field")
-    message = _e(error.get("message", ""))
-    if field:
-        return f'<li class="problem"><code>{_e(field)}</code>: {message}</li>'
+def _error_item(error: ResultError) -> str:
+    message = _e(error.message)
+    if error.field:
+        return f'<li class="problem"><code>{_e(error.field)}</code>: {message}</li>'
     return f'<li class="problem">{message}</li>'
 
 

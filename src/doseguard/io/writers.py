@@ -156,10 +156,7 @@ class TableWriter:
         order = Text(f"{printable_lines(result.order_id or '?')}\n{printable_lines(result.source)}")
         status = Text(result.status.value, style=STATUS_STYLE[result.status.value])
         if not result.findings:
-            problems = "\n".join(
-                printable_lines(f"{e['field']}: {e['message']}" if e.get("field") else str(e["message"]))
-                for e in result.errors
-            )
+            problems = "\n".join(printable_lines(str(e)) for e in result.errors)
             critical = Text("critical", style=SEVERITY_STYLE["critical"])
             self._row(number, order, status, critical, "-", problems, end_section=True)
             return

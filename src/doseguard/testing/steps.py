@@ -216,7 +216,7 @@ def exact_findings(
 def order_invalid(order: Any, doseguard_checker: Checker, field: str) -> None:
     result = _check(doseguard_checker, order)
     name = _normal(field)
-    fields = [error.get("field") for error in result.errors]
+    fields = [error.field for error in result.errors]
     ok = result.status is ResultStatus.INVALID and name in fields
     _expect(ok, f"expected the order to be invalid because of its {name}", result)
 
@@ -225,7 +225,7 @@ def order_invalid(order: Any, doseguard_checker: Checker, field: str) -> None:
 def error_mentions(order: Any, doseguard_checker: Checker, field: str, text: str) -> None:
     result = _check(doseguard_checker, order)
     name = _normal(field)
-    messages = [str(error.get("message")) for error in result.errors if error.get("field") == name]
+    messages = [error.message for error in result.errors if error.field == name]
     _expect(bool(messages), f"expected an error about its {name}", result)
     mentioned = any(text in m for m in messages)
     _expect(mentioned, f"expected the error about its {name} to mention {text!r}", result)
@@ -308,6 +308,6 @@ def _checked(checker: Checker, order: Any) -> OrderResult:
 def _describe(result: OrderResult) -> str:
     lines = [f"; it is {result.status.value}"]
     lines += [f"  {f.rule_id} ({f.severity.value}): {f.message}" for f in result.findings]
-    lines += [f"  error in {e.get('field')}: {e.get('message')}" for e in result.errors]
+    lines += [f"  error in {e.field}: {e.message}" for e in result.errors]
     lines += [f"  warning: {w}" for w in result.warnings]
     return "\n".join(lines)

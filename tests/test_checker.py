@@ -8,17 +8,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from doseguard import Checker, InputRecord, Status, load_rules
+from doseguard import Checker, InputRecord, ResultStatus, load_rules
 from doseguard.checker import _UNCACHEABLE, NOT_COVERED, _freeze, _identity, _record_key
 from doseguard.engine import adapter
 from doseguard.orders.model import MAX_TEXT, OrderRecord
-from doseguard.results import Summary
+from doseguard.results import ResultError, Summary
 from tests.helpers.orders import STANDARD_ORDER as STANDARD
 
 
 def test_a_correct_order_passes_with_no_finding(checker: Checker) -> None:
     result = checker.check(InputRecord("t:1", STANDARD))
-    assert result.status is Status.PASS
+    assert result.status is ResultStatus.PASS
     assert result.findings == ()
     assert result.rules_version == checker.rules.version
 
@@ -42,8 +42,8 @@ def test_an_engine_failure_is_an_error_result_not_a_pass(
     monkeypatch.setattr(adapter._engine, "assert_fact", broken)
     order = {**STANDARD, "dose": "999 mcg"}  # not in the cache
     result = checker.check(InputRecord("t:1", order))
-    assert result.status is Status.ERROR
-    assert "303" in result.errors[0]["message"]
+    assert result.status is ResultStatus.ERROR
+    assert "303" in result.errors[0].message
     assert result.order_id == "O1"
 
 
@@ -56,8 +56,8 @@ def test_a_broken_message_is_an_error_result(checker: Checker, monkeypatch: pyte
     result = Checker(checker.rules).check(
         InputRecord("t:1", {**STANDARD, "route": "PO", "dose": "998 mcg", "volume": "0.998 mL"})
     )
-    assert result.status is Status.ERROR
-    assert "template exploded" in result.errors[0]["message"]
+    assert result.status is ResultStatus.ERROR
+    assert "template exploded" in result.errors[0].message
 
 
 def test_unreadable_and_invalid_records_are_reported_in_place(checker: Checker) -> None:
@@ -70,33 +70,33 @@ def test_unreadable_and_invalid_records_are_reported_in_place(checker: Checker) 
     ]
     results = list(checker.check_all(records))
     assert [r.status for r in results] == [
-        Status.PASS,
-        Status.INVALID,
-        Status.INVALID,
-        Status.INVALID,
-        Status.PASS,
+        ResultStatus.PASS,
+        ResultStatus.INVALID,
+        ResultStatus.INVALID,
+        ResultStatus.INVALID,
+        ResultStatus.PASS,
     ]
     assert [r.record for r in results] == [1, 2, 3, 4, 5]
-    assert results[2].errors[0]["field"] == "dose"
-    assert results[3].errors[0]["field"] == "record"
+    assert results[2].errors[0].field == "dose"
+    assert results[3].errors[0].field == "record"
 
 
 def test_a_repeated_order_id_is_invalid(checker: Checker) -> None:
     results = list(checker.check_all([InputRecord("f:1", STANDARD), InputRecord("f:2", STANDARD)]))
-    assert results[0].status is Status.PASS
-    assert results[1].status is Status.INVALID
-    assert results[1].errors[0] == {"field": "order_id", "message": "duplicates the order_id of record 1"}
+    assert results[0].status is ResultStatus.PASS
+    assert results[1].status is ResultStatus.INVALID
+    assert results[1].errors[0] == ResultError("order_id", "duplicates the order_id of record 1")
 
 
 def test_a_drug_no_pack_covers_is_said_to_be_unchecked(checker: Checker) -> None:
     result = checker.check(InputRecord("t:1", {**STANDARD, "drug": "amoxicillin"}))
-    assert result.status is Status.FLAGGED
+    assert result.status is ResultStatus.FLAGGED
     assert [f.rule_id for f in result.findings] == [NOT_COVERED]
     assert "amoxicillin" in result.findings[0].message
 
 
 def test_drug_synonyms_are_covered(checker: Checker) -> None:
-    assert checker.check(InputRecord("t:1", {**STANDARD, "drug": "Vitamin B12"})).status is Status.PASS
+    assert checker.check(InputRecord("t:1", {**STANDARD, "drug": "Vitamin B12"})).status is ResultStatus.PASS
 
 
 def test_one_hundred_thousand_orders_complete_with_one_result_each() -> None:
@@ -212,7 +212,7 @@ def test_an_outcome_is_kept_the_second_time_it_is_met_and_reads_alike(checker: C
     assert len(fresh._outcomes) == 1 and len(fresh._cache) == 1  # kept at the second sighting
     assert first.findings == second.findings == third.findings
     assert [r.order_id for r in (first, second, third)] == ["O1", "O2", "O3"]
-    assert {r.status for r in (first, second, third)} == {Status.FLAGGED}
+    assert {r.status for r in (first, second, third)} == {ResultStatus.FLAGGED}
 
 
 IDS = st.one_of(
@@ -251,8 +251,8 @@ def test_an_order_with_an_overlong_id_is_invalid_even_after_the_same_order_passe
         [InputRecord(f"t:{n}", d) for n, d in enumerate(records, start=1)]
     )
     for results in (one_by_one, together):
-        assert [r.status for r in results] == [Status.PASS] * 3 + [Status.INVALID] * 2
-        assert [r.errors[0]["field"] for r in results[3:]] == ["patient_id", "order_id"]
+        assert [r.status for r in results] == [ResultStatus.PASS] * 3 + [ResultStatus.INVALID] * 2
+        assert [r.errors[0].field for r in results[3:]] == ["patient_id", "order_id"]
 
 
 DIVIDING_RULES = """
@@ -295,23 +295,23 @@ def test_a_rule_that_divides_by_zero_makes_the_order_an_error_not_a_pass(dividin
     ``not``, was flagged on a value that was never computed)."""
     order = {**STANDARD, "administrations_given": 0}
     result = dividing_checker.check(InputRecord("t:1", order))
-    assert result.status is Status.ERROR, result
+    assert result.status is ResultStatus.ERROR, result
     assert result.findings == ()
-    messages = [error["message"] for error in result.errors]
+    messages = [error.message for error in result.errors]
     assert any(
         "T-PER-DOSE" in m and "administrations_given" in m and "division by zero" in m for m in messages
     )
     assert any("T-NOT-PER-DOSE" in m for m in messages)
     assert not any("T-PER-DOSE-GUARDED" in m for m in messages)  # its guard decides: not an error
-    assert {error["field"] for error in result.errors} == {"administrations_given"}
+    assert {error.field for error in result.errors} == {"administrations_given"}
 
 
 def test_the_same_rules_are_evaluated_when_the_divisor_is_not_zero(dividing_checker: Checker) -> None:
     order = {**STANDARD, "administrations_given": 2}
     result = dividing_checker.check(InputRecord("t:1", order))
-    assert result.status is Status.FLAGGED
+    assert result.status is ResultStatus.FLAGGED
     assert {f.rule_id for f in result.findings} == {"T-PER-DOSE", "T-PER-DOSE-GUARDED", "T-NOT-PER-DOSE"}
-    assert dividing_checker.check(InputRecord("t:2", STANDARD)).status is Status.FLAGGED  # not stated:
+    assert dividing_checker.check(InputRecord("t:2", STANDARD)).status is ResultStatus.FLAGGED  # not stated:
     # the two plain comparisons are false and "not (... >= ...)" is true, as before
 
 
@@ -320,4 +320,4 @@ def test_an_order_that_divides_by_zero_is_an_error_every_time_in_a_batch(dividin
     orders = [InputRecord(f"t:{n}", {**STANDARD, "order_id": f"O{n}", "administrations_given": 0})
               for n in range(1, 6)]  # fmt: skip
     results = dividing_checker.check_many(orders)
-    assert [r.status for r in results] == [Status.ERROR] * 5
+    assert [r.status for r in results] == [ResultStatus.ERROR] * 5

@@ -15,7 +15,7 @@ from doseguard.errors import (
     InvalidOrderError,
     RulePackError,
 )
-from doseguard.results import Finding, OrderResult, Status, Summary
+from doseguard.results import Finding, OrderResult, ResultStatus, Summary
 from doseguard.rules.loader import load_rules
 from doseguard.rules.model import RuleSet, Severity
 
@@ -30,10 +30,10 @@ __all__ = [
     "InputRecord",
     "InvalidOrderError",
     "OrderResult",
+    "ResultStatus",
     "RulePackError",
     "RuleSet",
     "Severity",
-    "Status",
     "Summary",
     "__version__",
     "load_rules",

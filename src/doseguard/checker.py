@@ -26,7 +26,7 @@ from doseguard.errors import (
 )
 from doseguard.orders.model import MAX_TEXT, Order
 from doseguard.orders.normalise import OrderNormaliser
-from doseguard.results import Finding, OrderResult, Status
+from doseguard.results import Finding, OrderResult, ResultError, ResultStatus
 from doseguard.rules.evaluate import ZeroDivisorCheck, divisor_fields, zero_divisor_check
 from doseguard.rules.expressions import render
 from doseguard.rules.model import Rule, RuleSet, Severity
@@ -42,7 +42,7 @@ _UNCACHEABLE = object()
 _TEXT = {str}
 _TEXT_OR_INT = {str, int}
 
-Outcome = tuple[Status, tuple[Finding, ...], tuple[dict[str, Any], ...], tuple[str, ...]]
+Outcome = tuple[ResultStatus, tuple[Finding, ...], tuple[ResultError, ...], tuple[str, ...]]
 
 
 class _Pending(NamedTuple):
@@ -97,7 +97,7 @@ class Checker:
             for number, item in enumerate(records, start=1):
                 result = self.check(item, number)
                 order_id = result.order_id
-                if order_id is not None and result.status is not Status.INVALID:
+                if order_id is not None and result.status is not ResultStatus.INVALID:
                     earlier = seen.add(order_id, number)
                     if earlier is not None:
                         result = duplicate_result(
@@ -119,10 +119,10 @@ class Checker:
             number = first_number + index
             order_id, patient_id = _identity(item.data)
             if item.problems or item.error is not None:
-                problems = tuple(p.as_dict() for p in item.problems) or (
-                    {"field": "record", "message": item.error},
+                problems = tuple(ResultError.of(p) for p in item.problems) or (
+                    ResultError("record", str(item.error)),
                 )
-                results[index] = OrderResult(number, item.source, order_id, patient_id, Status.INVALID,
+                results[index] = OrderResult(number, item.source, order_id, patient_id, ResultStatus.INVALID,
                                              errors=problems, rules_version=version)  # fmt: skip
                 continue
             key = _record_key(item.data, (order_id, patient_id))
@@ -137,13 +137,13 @@ class Checker:
                 order = self.normaliser.normalise(item.data)
                 fact_json = encode_fact(order.facts)
             except InvalidOrderError as error:
-                problems = tuple(p.as_dict() for p in error.problems)
+                problems = tuple(ResultError.of(p) for p in error.problems)
                 invalid = OrderResult(
                     number,
                     item.source,
                     order_id,
                     patient_id,
-                    Status.INVALID,
+                    ResultStatus.INVALID,
                     errors=problems,
                     rules_version=version,
                 )
@@ -191,11 +191,9 @@ class Checker:
                             self._cache.clear()
                         self._cache[fact_json] = findings
             except UnevaluableRulesError as error:  # fail closed: some rule could not say
-                problems = tuple(
-                    {"field": p.field, "message": f"evaluation failed: {p.message}"} for p in error.problems
-                )
+                problems = tuple(ResultError.of(p, "evaluation failed: ") for p in error.problems)
                 results[index] = OrderResult(
-                    number, item.source, order.order_id, order.patient_id, Status.ERROR,
+                    number, item.source, order.order_id, order.patient_id, ResultStatus.ERROR,
                     errors=problems, rules_version=version,
                 )  # fmt: skip
                 continue
@@ -213,7 +211,7 @@ class Checker:
         identity: tuple[str | None, str | None],
     ) -> OrderResult:
         """Ids as the outcome cache reports them (so a hit and a miss read alike), else the model's."""
-        status = Status.FLAGGED if findings else Status.PASS
+        status = ResultStatus.FLAGGED if findings else ResultStatus.PASS
         ids = (identity[0] or order.order_id, identity[1] or order.patient_id)
         return OrderResult(number, item.source, *ids, status, findings, warnings=order.warnings,
                            rules_version=self.rules.version)  # fmt: skip
@@ -222,7 +220,7 @@ class Checker:
         """Keep the outcome for records that differ only in their ids (never a failed evaluation)."""
         if (
             key is not None
-            and result.status is not Status.ERROR
+            and result.status is not ResultStatus.ERROR
             and second_sight(self._seen_records, hash(key))
         ):
             if len(self._outcomes) >= CACHE_SIZE:
@@ -233,8 +231,8 @@ class Checker:
     def _error(
         self, number: int, item: InputRecord, order_id: str | None, patient_id: str | None, message: str
     ) -> OrderResult:
-        error = {"field": None, "message": f"evaluation failed: {message}"}
-        return OrderResult(number, item.source, order_id, patient_id, Status.ERROR, errors=(error,),
+        error = ResultError(None, f"evaluation failed: {message}")
+        return OrderResult(number, item.source, order_id, patient_id, ResultStatus.ERROR, errors=(error,),
                            rules_version=self.rules.version)  # fmt: skip
 
     def _check_divisors(self, facts: dict[str, Any]) -> None:
@@ -308,9 +306,9 @@ def duplicate_result(
     number: int, source: str, order_id: str, patient_id: str | None, earlier: int, version: str
 ) -> OrderResult:
     """The result of an order whose ``order_id`` an earlier record of the batch already used."""
-    problem = {"field": "order_id", "message": f"duplicates the order_id of record {earlier}"}
+    problem = ResultError("order_id", f"duplicates the order_id of record {earlier}")
     return OrderResult(
-        number, source, order_id, patient_id, Status.INVALID, errors=(problem,), rules_version=version
+        number, source, order_id, patient_id, ResultStatus.INVALID, errors=(problem,), rules_version=version
     )
 
 

@@ -8,10 +8,41 @@ pydantic escapes the package: those exceptions are translated at the boundary th
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
+
+from doseguard.suggestions import did_you_mean
 
 
 class DoseguardError(Exception):
     """Root of every error doseguard raises on purpose."""
+
+
+# --- rule files ------------------------------------------------------------------------------------
+
+
+class ProblemKind(StrEnum):
+    """What kind of mistake a :class:`RuleProblem` is (``"kind"`` in JSON output)."""
+
+    INVALID = "invalid"
+    IO = "io"  # a file or folder that cannot be read
+    YAML = "yaml"
+    DUPLICATE_KEY = "duplicate-key"
+    TOO_DEEP = "too-deep"
+    SCHEMA = "schema"  # a key or value the rule model does not take
+    DUPLICATE_ID = "duplicate-id"
+    CONDITION = "condition"  # the shape of ``when``
+    EXPRESSION = "expression"  # an expression that does not parse
+    TYPE = "type"  # an expression that does not type-check
+    MESSAGE = "message"
+    COMPILE = "compile"
+    ENGINE_LIMIT = "engine-limit"
+    ZERO_DIVISOR = "zero-divisor"
+    OVERRIDE = "override"
+    UNKNOWN_RULE = "unknown-rule"
+    DUPLICATE_OVERRIDE = "duplicate-override"
+    FEATURE = "feature"  # a feature file that is not Gherkin
+    NO_SCENARIOS = "no-scenarios"
+    ENGINE = "engine"  # the engine refused the rules
 
 
 @dataclass(frozen=True)
@@ -32,9 +63,10 @@ class RuleProblem:
 
     location: SourceLocation
     message: str
-    kind: str = "invalid"
+    kind: ProblemKind = ProblemKind.INVALID
     rule_id: str | None = None
     severity: str = "error"  # "warning": reported by ``rules validate``, never a reason to refuse a pack
+    suggestion: str | None = field(default=None, compare=False)  # the name meant ("did you mean"), if any
 
     def __str__(self) -> str:
         if self.severity == "warning":
@@ -67,12 +99,49 @@ class RulePackError(DoseguardError):
 
 
 class ExpressionError(DoseguardError):
-    """A rule expression does not parse or type-check; ``offset`` is the character position in its text."""
+    """A rule expression does not parse or type-check; ``offset`` is the character position in its text,
+    ``suggestion`` the name meant when one was misspelt (the message says it too)."""
 
-    def __init__(self, message: str, offset: int = 0) -> None:
+    def __init__(self, message: str, offset: int = 0, suggestion: str | None = None) -> None:
         self.message = message
         self.offset = offset
+        self.suggestion = suggestion
         super().__init__(message)
+
+
+class ConditionError(DoseguardError):
+    """A rule's ``when`` that is not a condition; ``problem`` says where and why."""
+
+    def __init__(self, problem: RuleProblem) -> None:
+        self.problem = problem
+        super().__init__(str(problem))
+
+
+class SelectionError(DoseguardError):
+    """``--select`` or ``--ignore`` named something that is neither a rule id nor a tag, or left no
+    rule to run. ``unknown`` maps each such name to the name meant, or None."""
+
+    def __init__(self, unknown: dict[str, str | None], message: str | None = None) -> None:
+        self.unknown = unknown
+        names = "; ".join(
+            f"{name!r} is neither a rule id nor a tag{did_you_mean(meant)}" for name, meant in unknown.items()
+        )
+        super().__init__(message or names)
+
+
+class FeatureFileError(DoseguardError):
+    """A feature file that cannot be read as Gherkin."""
+
+    def __init__(self, path: str, line: int, message: str) -> None:
+        self.path, self.line, self.message = path, line, message
+        super().__init__(f"{path}:{line}: {message}")
+
+
+class DuplicateScenarioError(DoseguardError):
+    """Two scenarios of one feature file share a name."""
+
+
+# --- orders ----------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -90,6 +159,18 @@ class FieldProblem:
         return f"{self.field}: {self.message}"
 
 
+class TextProblem(DoseguardError, ValueError):
+    """A text that cannot be read safely; the message says why, for a person."""
+
+
+class QuantityError(DoseguardError, ValueError):
+    """A quantity that cannot be understood; the message says why, for a person."""
+
+
+class ScheduleError(DoseguardError, ValueError):
+    """A frequency or duration that cannot be understood."""
+
+
 class InvalidOrderError(DoseguardError):
     """An input record cannot be checked; ``problems`` names each field and what is wrong with it."""
 
@@ -99,7 +180,23 @@ class InvalidOrderError(DoseguardError):
 
 
 class EngineError(DoseguardError):
-    """The rules engine failed while evaluating; the order it held is reported as ``error``."""
+    """The rules engine failed or refused: an order it held is reported as ``error``; rules it cannot
+    take stop the run. The data say what was concerned, where known: ``fact_field`` (a fact field it
+    must not see), ``rule_id`` (the rule it refused), ``code`` (the result code the engine returned)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        fact_field: str | None = None,
+        rule_id: str | None = None,
+        code: int | None = None,
+    ) -> None:
+        self.message = message
+        self.fact_field = fact_field
+        self.rule_id = rule_id
+        self.code = code
+        super().__init__(message)
 
 
 class UnevaluableRulesError(DoseguardError):
@@ -109,6 +206,13 @@ class UnevaluableRulesError(DoseguardError):
     def __init__(self, problems: list[FieldProblem]) -> None:
         self.problems = problems
         super().__init__("; ".join(p.message for p in problems))
+
+
+# --- runs ------------------------------------------------------------------------------------------
+
+
+class WorkerStartError(DoseguardError):
+    """Worker processes cannot start: nothing can be checked."""
 
 
 @dataclass

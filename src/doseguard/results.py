@@ -7,10 +7,11 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from doseguard.errors import FieldProblem
 from doseguard.rules.model import Severity
 
 
-class Status(StrEnum):
+class ResultStatus(StrEnum):
     PASS = "pass"  # checked, no finding
     FLAGGED = "flagged"  # checked, at least one finding
     INVALID = "invalid"  # the record could not be understood: not checked
@@ -36,21 +37,42 @@ class Finding:
 
 
 @dataclass(frozen=True, slots=True)
+class ResultError:
+    """Why a record was not checked (``invalid``) or its check failed (``error``): the field concerned,
+    or None when the whole record is."""
+
+    field: str | None
+    message: str
+
+    @classmethod
+    def of(cls, problem: FieldProblem, prefix: str = "") -> ResultError:
+        """The error for one problem of a record (``prefix``: "evaluation failed: " for a failed check)."""
+        return cls(problem.field, prefix + problem.message)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"field": self.field, "message": self.message}
+
+    def __str__(self) -> str:
+        """As the table and the CSV show it: ``field: message``, or the message alone."""
+        return f"{self.field}: {self.message}" if self.field else self.message
+
+
+@dataclass(frozen=True, slots=True)
 class OrderResult:
     record: int  # 1-based position among all input records
     source: str  # "file:line"
     order_id: str | None
     patient_id: str | None
-    status: Status
+    status: ResultStatus
     findings: tuple[Finding, ...] = ()
-    errors: tuple[dict[str, Any], ...] = ()
+    errors: tuple[ResultError, ...] = ()
     warnings: tuple[str, ...] = ()
     rules_version: str = ""
 
     @property
     def severity(self) -> Severity | None:
         """The severity an integration acts on: invalid and error records count as critical."""
-        if self.status in (Status.INVALID, Status.ERROR):
+        if self.status in (ResultStatus.INVALID, ResultStatus.ERROR):
             return Severity.CRITICAL
         if not self.findings:
             return None
@@ -64,7 +86,7 @@ class OrderResult:
             "patient_id": self.patient_id,
             "status": self.status.value,
             "findings": [f.as_dict() for f in self.findings],
-            "errors": list(self.errors),
+            "errors": [e.as_dict() for e in self.errors],
             "warnings": list(self.warnings),
             "rules_version": self.rules_version,
         }
@@ -115,7 +137,7 @@ class Summary:
         return {
             "rules_version": self.rules_version,
             "orders": self.orders,
-            "by_status": {s.value: self.by_status.get(s.value, 0) for s in Status},
+            "by_status": {s.value: self.by_status.get(s.value, 0) for s in ResultStatus},
             "flagged_by_highest_severity": {s.value: self.by_severity.get(s.value, 0) for s in Severity},
             "findings_by_rule": dict(sorted(self.by_rule.items())),
         }

@@ -10,8 +10,9 @@ import pytest
 from benchmarks.generate import realistic, write_jsonl
 
 from doseguard.batch.chunks import ChunkReader
-from doseguard.batch.pool import WorkerPool, WorkerStartError
+from doseguard.batch.pool import WorkerPool
 from doseguard.batch.worker import ChunkResult, WorkerSetup
+from doseguard.errors import WorkerStartError
 from doseguard.rules.source import RuleSource
 
 SETUP = WorkerSetup(RuleSource(), "jsonl")

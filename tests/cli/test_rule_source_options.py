@@ -16,7 +16,7 @@ import pytest
 
 from doseguard.cli.main import check
 from doseguard.cli.rules_commands import explain, list_rules, validate
-from doseguard.cli.rules_test import rules_test
+from doseguard.cli.scenario_command import rules_test
 from doseguard.rules.loader import bundled_rules_dir
 from tests.helpers.cli import DOSEGUARD, doseguard, invoke, jsonl
 from tests.helpers.orders import PASSING

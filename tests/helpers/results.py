@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from doseguard.results import Finding, OrderResult, Status
+from doseguard.results import Finding, OrderResult, ResultError, ResultStatus
 from doseguard.rules.model import Severity
 
 VERSION = "abc123"
@@ -16,13 +16,13 @@ def sample_results() -> list[OrderResult]:
     """Records 1-5: a pass, two findings and a warning, an invalid order without a patient, an
     evaluation error, one warning finding."""
     return [
-        OrderResult(1, "in.jsonl:1", "ORD-1", "PT-1", Status.PASS, rules_version=VERSION),
+        OrderResult(1, "in.jsonl:1", "ORD-1", "PT-1", ResultStatus.PASS, rules_version=VERSION),
         OrderResult(
             2,
             "in.jsonl:2",
             "ORD-2",
             "PT-2",
-            Status.FLAGGED,
+            ResultStatus.FLAGGED,
             findings=(
                 finding("B12-CONC-MISMATCH", Severity.CRITICAL, "The order assumes 100 mcg/mL."),
                 finding("NOTATION-TRAILING-ZERO", Severity.INFO, "Trailing zero in 1.0 mL."),
@@ -35,10 +35,10 @@ def sample_results() -> list[OrderResult]:
             "in.jsonl:3",
             "ORD-3",
             None,
-            Status.INVALID,
+            ResultStatus.INVALID,
             errors=(
-                {"field": "dose", "message": "'one thousand' is not a dose"},
-                {"field": "route", "message": "unknown route 'xx'"},
+                ResultError("dose", "'one thousand' is not a dose"),
+                ResultError("route", "unknown route 'xx'"),
             ),
             rules_version=VERSION,
         ),
@@ -47,8 +47,8 @@ def sample_results() -> list[OrderResult]:
             "in.jsonl:4",
             "ORD-4",
             "PT-4",
-            Status.ERROR,
-            errors=({"field": None, "message": "evaluation failed: boom"},),
+            ResultStatus.ERROR,
+            errors=(ResultError(None, "evaluation failed: boom"),),
             rules_version=VERSION,
         ),
         OrderResult(
@@ -56,7 +56,7 @@ def sample_results() -> list[OrderResult]:
             "in.jsonl:5",
             "ORD-5",
             "PT-5",
-            Status.FLAGGED,
+            ResultStatus.FLAGGED,
             (finding("B12-ROUTE", Severity.WARNING),),
             rules_version=VERSION,
         ),

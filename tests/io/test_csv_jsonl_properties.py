@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 from doseguard.errors import InputError
 from doseguard.io.readers import read_inputs
-from doseguard.results import OrderResult, Status
+from doseguard.results import OrderResult, ResultStatus
 from tests.helpers.bundled import bundled_checker
 
 COLUMNS = ("order_id", "patient_id", "drug", "dose", "volume", "concentration", "route", "frequency")
@@ -184,7 +184,7 @@ def test_every_csv_record_has_one_result_at_its_line_in_order(made: Input, data:
         result = by_line[line]
         if record.damage is None and record.end <= cut:
             assert result.order_id == record.order_id
-            assert result.status in (Status.PASS, Status.FLAGGED), result
+            assert result.status in (ResultStatus.PASS, ResultStatus.FLAGGED), result
         elif record.end <= cut and record.damage in (
             "unclosed",
             "short",
@@ -193,9 +193,9 @@ def test_every_csv_record_has_one_result_at_its_line_in_order(made: Input, data:
             "huge",
             "not-utf8",
         ):
-            assert result.status is Status.INVALID, result
+            assert result.status is ResultStatus.INVALID, result
     for line, result in by_line.items():  # a line of a cell cut short is read alone: never a pass
-        assert line in starts or result.status is not Status.PASS, result
+        assert line in starts or result.status is not ResultStatus.PASS, result
 
 
 @SETTINGS
@@ -213,9 +213,9 @@ def test_every_json_line_has_one_result_at_its_line_in_order(made: Input, data: 
             continue
         result = by_line[line_of(text, record.start)]
         if record.damage is None and record.end <= cut:
-            assert (result.order_id, result.status in (Status.PASS, Status.FLAGGED)) == (
+            assert (result.order_id, result.status in (ResultStatus.PASS, ResultStatus.FLAGGED)) == (
                 record.order_id,
                 True,
             )
         elif record.end <= cut and record.damage is not None and record.damage != "huge":
-            assert result.status is Status.INVALID, result
+            assert result.status is ResultStatus.INVALID, result

@@ -22,7 +22,7 @@ from doseguard.io.fhir import (
 )
 from doseguard.orders.normalise import OrderNormaliser
 from doseguard.orders.schedule import parse_duration, parse_frequency
-from doseguard.results import Status
+from doseguard.results import ResultStatus
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 UCUM = "http://unitsofmeasure.org"
@@ -1330,14 +1330,14 @@ def test_read_fhir_ndjson_reports_lines_it_cannot_read() -> None:
 def test_the_correct_example_order_passes_with_no_findings(checker: Checker) -> None:
     items = list(read_fhir_bundle("b", load_bundle()))
     result = checker.check(items[0])
-    assert result.status is Status.PASS
+    assert result.status is ResultStatus.PASS
     assert result.findings == ()
     assert (result.order_id, result.patient_id) == ("MR-B12-001", "PT-101")
 
 
 def test_the_mg_example_order_passes(checker: Checker) -> None:
     result = checker.check(list(read_fhir_bundle("b", load_bundle()))[1])
-    assert (result.status, result.findings) == (Status.PASS, ())
+    assert (result.status, result.findings) == (ResultStatus.PASS, ())
 
 
 def test_the_no_timing_example_is_incomplete_naming_frequency_and_duration(checker: Checker) -> None:
@@ -1355,19 +1355,19 @@ def test_the_iv_example_gets_the_route_finding(checker: Checker) -> None:
 
 def test_the_bad_unit_example_is_invalid_with_its_fhir_path_and_id(checker: Checker) -> None:
     result = checker.check(list(read_fhir_bundle("b", load_bundle()))[4])
-    assert result.status is Status.INVALID
+    assert result.status is ResultStatus.INVALID
     assert result.order_id == "MR-B12-005"
-    assert [error["field"] for error in result.errors] == [f"{DOSE}.code"]
+    assert [error.field for error in result.errors] == [f"{DOSE}.code"]
 
 
 def test_a_batch_of_the_bundle_keeps_order_and_sources(checker: Checker) -> None:
     results = list(checker.check_all(read_fhir_bundle("b", load_bundle())))
     assert [result.status for result in results] == [
-        Status.PASS,
-        Status.PASS,
-        Status.FLAGGED,
-        Status.FLAGGED,
-        Status.INVALID,
+        ResultStatus.PASS,
+        ResultStatus.PASS,
+        ResultStatus.FLAGGED,
+        ResultStatus.FLAGGED,
+        ResultStatus.INVALID,
     ]
     assert [result.source for result in results] == [f"b:entry[{i}]" for i in range(5)]
 
@@ -1379,7 +1379,7 @@ def test_a_coded_qd_timing_is_not_flagged_as_error_prone_notation(checker: Check
         "repeat": {"boundsDuration": {"value": 7, "code": "d"}},
     }
     result = checker.check(fhir_record("x", resource))
-    assert (result.status, result.findings) == (Status.PASS, ())
+    assert (result.status, result.findings) == (ResultStatus.PASS, ())
 
 
 def test_a_1000_mg_fhir_dose_is_caught_as_implausible(checker: Checker) -> None:
@@ -1403,11 +1403,11 @@ def test_every_ndjson_example_checks_as_expected(checker: Checker) -> None:
     with (EXAMPLES / "fhir-medicationrequests.ndjson").open("rb") as handle:
         results = list(checker.check_all(read_fhir_ndjson("bulk", handle)))
     assert [result.status for result in results] == [
-        Status.PASS,
-        Status.PASS,
-        Status.PASS,
-        Status.PASS,
-        Status.INVALID,
+        ResultStatus.PASS,
+        ResultStatus.PASS,
+        ResultStatus.PASS,
+        ResultStatus.PASS,
+        ResultStatus.INVALID,
     ]
     # MR-BULK-3 is hydroxocobalamin 1 mg IM on alternate days for 7 doses: the BNF's initial course,
     # checked by the hydroxocobalamin pack (it was once reported as not covered).

@@ -13,7 +13,7 @@ import pytest
 
 from doseguard.io.html_report import HtmlReportWriter, _percent
 from doseguard.io.writers import write_all
-from doseguard.results import Finding, OrderResult, Status, Summary
+from doseguard.results import Finding, OrderResult, ResultError, ResultStatus, Summary
 from doseguard.rules.model import Severity
 from tests.helpers.results import VERSION, finding, sample_results
 
@@ -97,13 +97,13 @@ def results() -> list[OrderResult]:
     """The shared results 1-5, and three more for the chart: a pass, two findings, one more warning."""
     return [
         *sample_results(),
-        OrderResult(6, "in.jsonl:6", "ORD-6", "PT-6", Status.PASS, rules_version=VERSION),
+        OrderResult(6, "in.jsonl:6", "ORD-6", "PT-6", ResultStatus.PASS, rules_version=VERSION),
         OrderResult(
             7,
             "in.jsonl:7",
             "ORD-7",
             "PT-7",
-            Status.FLAGGED,
+            ResultStatus.FLAGGED,
             (finding("B12-ROUTE", Severity.WARNING), finding("B12-CONC-MISMATCH", Severity.CRITICAL)),
             rules_version=VERSION,
         ),
@@ -112,7 +112,7 @@ def results() -> list[OrderResult]:
             "in.jsonl:8",
             "ORD-8",
             "PT-8",
-            Status.FLAGGED,
+            ResultStatus.FLAGGED,
             (finding("B12-ROUTE", Severity.WARNING),),
             rules_version=VERSION,
         ),
@@ -226,7 +226,7 @@ def test_one_bar_per_rule_sorted_by_count_with_labels() -> None:
 
 def test_bars_are_proportional_and_ties_sorted_by_rule_id() -> None:
     items = [
-        OrderResult(i, f"x:{i}", f"O{i}", "P", Status.FLAGGED, (finding(rule, Severity.INFO),))
+        OrderResult(i, f"x:{i}", f"O{i}", "P", ResultStatus.FLAGGED, (finding(rule, Severity.INFO),))
         for i, rule in enumerate(["R-B", "R-A", "R-C", "R-C"], start=1)
     ]
     bars = parse(render(items)).find_all("g", cls="bar")
@@ -371,7 +371,7 @@ def test_max_rows_keeps_the_first_rows_and_says_so() -> None:
 
 def test_writer_holds_at_most_max_rows() -> None:
     writer = HtmlReportWriter(io.StringIO(), max_rows=3)
-    item = OrderResult(1, "x:1", "O", "P", Status.FLAGGED, (finding("R-A", Severity.INFO),))
+    item = OrderResult(1, "x:1", "O", "P", ResultStatus.FLAGGED, (finding("R-A", Severity.INFO),))
     for _ in range(1000):
         writer.write(item)
     assert len(writer.rows) == 3
@@ -404,7 +404,7 @@ def hostile() -> list[OrderResult]:
             'evil.csv:1"><img src=x onerror=alert(2)>',
             "<script>alert(1)</script>",
             "PT-'1'&<b>",
-            Status.FLAGGED,
+            ResultStatus.FLAGGED,
             (
                 Finding(
                     "R-<X>",
@@ -422,8 +422,8 @@ def hostile() -> list[OrderResult]:
             "evil.csv:2",
             "O-2",
             None,
-            Status.INVALID,
-            errors=({"field": "<f>", "message": "<svg onload=alert(4)>"},),
+            ResultStatus.INVALID,
+            errors=(ResultError("<f>", "<svg onload=alert(4)>"),),
         ),
     ]
 
@@ -509,7 +509,7 @@ def test_control_characters_and_bidi_overrides_from_the_input_are_shown_escaped(
         "x.jsonl:1\x1b[2J",
         "ORD-\u202e1-DRO",
         "PT\x00",
-        Status.FLAGGED,
+        ResultStatus.FLAGGED,
         (Finding("R-1", Severity.CRITICAL, "dose\u2066 hidden\u2069\x7f", "a title\x9b", "p"),),
         warnings=("note\x07",),
     )

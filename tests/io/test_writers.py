@@ -18,7 +18,7 @@ from doseguard.io.writers import (
     spreadsheet_safe,
     write_all,
 )
-from doseguard.results import OrderResult, Status, Summary
+from doseguard.results import OrderResult, ResultError, ResultStatus, Summary
 from doseguard.rules.model import Severity
 from tests.helpers.results import VERSION, finding, sample_results
 
@@ -68,7 +68,9 @@ def test_jsonl_line_carries_everything() -> None:
 
 
 def test_jsonl_keeps_non_ascii_and_newlines_on_one_line() -> None:
-    result = OrderResult(1, "x:1", "ORD-µ", "P", Status.FLAGGED, (finding("R-1", Severity.INFO, "a\nb µg"),))
+    result = OrderResult(
+        1, "x:1", "ORD-µ", "P", ResultStatus.FLAGGED, (finding("R-1", Severity.INFO, "a\nb µg"),)
+    )
     text, _ = run("jsonl", [result])
     assert text.count("\n") == 1
     assert "µ" in text
@@ -205,7 +207,7 @@ def test_csv_defuses_formulas_in_order_ids_and_messages() -> None:
         "x:1",
         '=HYPERLINK("http://evil")',
         "@SUM(1)",
-        Status.FLAGGED,
+        ResultStatus.FLAGGED,
         (finding("R-1", Severity.WARNING, "=1+1 is not a dose"),),
     )
     (row,) = csv_rows(run("csv", [result])[0])
@@ -216,7 +218,7 @@ def test_csv_defuses_formulas_in_order_ids_and_messages() -> None:
 
 def test_csv_defuses_formulas_in_errors() -> None:
     result = OrderResult(
-        1, "x:1", "-5", "P", Status.INVALID, errors=({"field": None, "message": "=cmd|' /C calc'!A0"},)
+        1, "x:1", "-5", "P", ResultStatus.INVALID, errors=(ResultError(None, "=cmd|' /C calc'!A0"),)
     )
     (row,) = csv_rows(run("csv", [result])[0])
     assert row["order_id"] == "'-5"
@@ -270,7 +272,7 @@ def test_table_with_only_passing_orders_prints_only_the_summary(report_results: 
 
 def test_table_shows_a_question_mark_for_a_record_without_an_order_id() -> None:
     result = OrderResult(
-        7, "x:7", None, None, Status.INVALID, errors=({"field": "record", "message": "not JSON"},)
+        7, "x:7", None, None, ResultStatus.INVALID, errors=(ResultError("record", "not JSON"),)
     )
     text = table([result])
     assert "?" in text
@@ -283,8 +285,8 @@ def test_table_shows_brackets_as_written() -> None:
         "x:1",
         "A[/]B",
         "P",
-        Status.INVALID,
-        errors=({"field": "dose", "message": "'[b]5[/b] mcg' is bad"},),
+        ResultStatus.INVALID,
+        errors=(ResultError("dose", "'[b]5[/b] mcg' is bad"),),
     )
     text = table([result])
     assert "A[/]B" in text
@@ -317,7 +319,7 @@ def test_make_writer_refuses_an_unknown_kind() -> None:
 
 def test_csv_shows_warnings_so_an_ignored_column_is_visible() -> None:
     result = OrderResult(
-        9, "in.csv:2", "ORD-9", "PT-9", Status.PASS, warnings=("unknown field 'allergy' ignored",)
+        9, "in.csv:2", "ORD-9", "PT-9", ResultStatus.PASS, warnings=("unknown field 'allergy' ignored",)
     )
     text, _ = run("csv", [result])
     (row,) = csv_rows(text)
@@ -349,7 +351,7 @@ def hostile_result() -> OrderResult:
         "x.jsonl:9\x1b]0;title\x07",
         HOSTILE_ID,
         "PT\x9b1m",
-        Status.FLAGGED,
+        ResultStatus.FLAGGED,
         (finding("B12-ROUTE", Severity.WARNING, "bad \x1b[8mhidden\x1b[0m\x7f"),),
         errors=(),
         warnings=("note\x00",),
@@ -370,7 +372,12 @@ def test_table_escapes_every_control_character_of_the_data(width: int) -> None:
 
 def test_table_escapes_control_characters_in_errors() -> None:
     result = OrderResult(
-        3, "x:3", "O\x1b", None, Status.INVALID, errors=({"field": "dose\x1b", "message": "bad\x1b[1A"},)
+        3,
+        "x:3",
+        "O\x1b",
+        None,
+        ResultStatus.INVALID,
+        errors=(ResultError("dose\x1b", "bad\x1b[1A"),),
     )
     text = table([result])
     assert "\x1b" not in text

@@ -9,11 +9,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from doseguard.errors import QuantityError
 from doseguard.orders.quantities import (
     LARGEST,
     SMALLEST,
     Quantity,
-    QuantityError,
     parse_concentration,
     parse_mass,
     parse_volume,

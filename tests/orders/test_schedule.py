@@ -6,13 +6,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from doseguard.errors import ScheduleError
 from doseguard.orders.schedule import (
     AMBIGUOUS,
     FIXED_FREQUENCIES,
     OPEN_ENDED,
     Duration,
     Frequency,
-    ScheduleError,
     parse_duration,
     parse_frequency,
 )

@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from doseguard.errors import InvalidOrderError
+from doseguard.errors import InvalidOrderError, TextProblem
 from doseguard.orders.model import MAX_TEXT, Order
 from doseguard.orders.normalise import OrderNormaliser
-from doseguard.orders.text import LOOK_ALIKES, NUMERIC_FIELDS, TextProblem, read_text
+from doseguard.orders.text import LOOK_ALIKES, NUMERIC_FIELDS, read_text
 from tests.helpers.bundled import bundled_rules
 
 DRUG_NAMES = bundled_rules().drug_names

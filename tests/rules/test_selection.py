@@ -6,9 +6,10 @@ import textwrap
 
 import pytest
 
+from doseguard.errors import SelectionError
 from doseguard.rules.loader import load_rules
 from doseguard.rules.model import RuleSet
-from doseguard.rules.selection import Selection, SelectionError, select_rules
+from doseguard.rules.selection import Selection, select_rules
 
 PACK = """\
 rules:
@@ -85,9 +86,9 @@ def test_a_misspelt_name_is_an_error_not_a_silent_no_op(rules: RuleSet) -> None:
     with pytest.raises(SelectionError) as caught:
         select_rules(rules, Selection(ignore=("TEST-HIHG", "doses", "nothing-like-it")))
     assert caught.value.unknown == {
-        "TEST-HIHG": "; did you mean 'TEST-HIGH'?",
-        "doses": "; did you mean 'dose'?",
-        "nothing-like-it": "",
+        "TEST-HIHG": "TEST-HIGH",
+        "doses": "dose",
+        "nothing-like-it": None,
     }
     assert "'TEST-HIHG' is neither a rule id nor a tag; did you mean 'TEST-HIGH'?" in str(caught.value)
 

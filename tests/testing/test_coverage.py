@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from doseguard.errors import FeatureFileError
 from doseguard.rules.loader import load_rules
 from doseguard.rules.model import RuleSet
 from doseguard.testing.coverage import (
-    FeatureFileError,
     ScenarioOutcome,
     ScenarioRef,
     measure,

@@ -10,7 +10,7 @@ import pytest
 
 from doseguard.checker import Checker, InputRecord
 from doseguard.errors import RulePackError
-from doseguard.results import Status
+from doseguard.results import ResultStatus
 from doseguard.rules.loader import bundled_rules_dir, load_rules
 from doseguard.testing.steps import merged_standard_orders
 
@@ -58,7 +58,7 @@ def test_the_standard_cyanocobalamin_order_is_the_b12_packs_and_passes() -> None
     assert Path(b12.directory) == bundled_rules_dir() / "b12"
     assert "cyanocobalamin" in b12.spec.standard_orders
     result = Checker(rules).check(InputRecord("scenario", orders["cyanocobalamin"]))
-    assert (result.status, result.findings, result.warnings) == (Status.PASS, (), ())
+    assert (result.status, result.findings, result.warnings) == (ResultStatus.PASS, (), ())
 
 
 def test_the_step_library_has_no_standard_order_of_its_own(tmp_path: Path) -> None:

@@ -21,7 +21,7 @@ from typing import Any
 from doseguard.checker import CACHE_SIZE, second_sight
 from doseguard.io.encoders import Encoder
 from doseguard.orders.model import MAX_TEXT
-from doseguard.results import OrderResult, Status
+from doseguard.results import OrderResult, ResultStatus
 
 # An id the order model accepts as it is (no whitespace to strip, not too long): rules never read ids,
 # but the model refuses ids over MAX_TEXT characters, so a longer one must be checked, not looked up.
@@ -104,7 +104,7 @@ class LineCache:
 
         A key is learnt the second time it is met, so that lines that never repeat (the worst case)
         cost a set lookup, not a template."""
-        if found is None or result.status is Status.ERROR or not isinstance(data, dict):
+        if found is None or result.status is ResultStatus.ERROR or not isinstance(data, dict):
             return
         key, (order_id, patient_id) = found
         if not second_sight(self._met_once, hash(key)):

@@ -27,7 +27,7 @@ from multiprocessing.process import BaseProcess
 
 from doseguard.batch.chunks import Chunk
 from doseguard.batch.worker import FRAME, ChunkResult, WorkerSetup, serve
-from doseguard.errors import DoseguardError
+from doseguard.errors import WorkerStartError
 
 START_ATTEMPTS = 3
 """Workers that fail to start this many times in a row stop the run: nothing could be checked."""
@@ -37,10 +37,6 @@ START_TIMEOUT = 120.0
 """Seconds a worker may take to load and compile the rules (about one on an idle machine)."""
 STOP_GRACE = 5.0
 """Seconds a worker has to leave after its command pipe closes, before it is killed."""
-
-
-class WorkerStartError(DoseguardError):
-    """Worker processes cannot start: nothing can be checked."""
 
 
 class WorkerLost(Exception):

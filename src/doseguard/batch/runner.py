@@ -17,7 +17,7 @@ from typing import Any
 
 from doseguard.batch.chunks import ChunkReader
 from doseguard.batch.order_ids import OrderIdTable
-from doseguard.batch.pool import WorkerPool, WorkerStartError
+from doseguard.batch.pool import WorkerPool
 from doseguard.batch.worker import BeforeSend, ChunkResult, WorkerSetup, make_encoder
 from doseguard.checker import duplicate_result
 from doseguard.io.encoders import Encoder
@@ -25,7 +25,7 @@ from doseguard.io.writers import Sink
 from doseguard.results import Summary
 from doseguard.rules.source import RuleSource
 
-__all__ = ["BatchOptions", "WorkerStartError", "run_batch", "usable_cores"]
+__all__ = ["BatchOptions", "run_batch", "usable_cores"]
 
 CHUNK_TIMEOUT = 600.0
 """Seconds a chunk may take before its worker is taken for hung (2000 records take well under 1 s)."""

@@ -26,7 +26,7 @@ from doseguard.batch.line_cache import LineCache
 from doseguard.checker import Checker, InputRecord, _identity
 from doseguard.io.encoders import Encoder, JsonLineEncoder, encode_csv_rows
 from doseguard.io.readers import record_of_line, records_of
-from doseguard.results import OrderResult, Status, Summary
+from doseguard.results import OrderResult, ResultError, ResultStatus, Summary
 from doseguard.rules.source import RuleSource
 
 FRAME = struct.Struct("<Q")
@@ -79,13 +79,13 @@ class ChunkResult:
     def failed(cls, chunk: Chunk, setup: WorkerSetup, *, hung: bool) -> ChunkResult:
         """The results of records whose check killed or hung their worker: errors, never passes."""
         reason = "hung" if hung else "crashed"
-        error = {"field": None, "message": f"evaluation failed: the rules engine {reason} on this order"}
+        error = ResultError(None, f"evaluation failed: the rules engine {reason} on this order")
         results = [
             OrderResult(
                 number,
                 item.source,
                 *_identity(item.data),
-                Status.ERROR,
+                ResultStatus.ERROR,
                 errors=(error,),
                 rules_version=setup.rules_version,
             )

@@ -22,9 +22,9 @@ import click
 from doseguard.checker import Checker
 from doseguard.engine.compiled import compile_loaded
 from doseguard.errors import EngineError, RulePackError, RuleProblem
-from doseguard.io.printable import printable
+from doseguard.printable import printable
 from doseguard.rules.model import RuleSet
-from doseguard.rules.selection import Selection, SelectionError, select_rules
+from doseguard.rules.selection import Selection, select_rules
 from doseguard.rules.source import RuleSource
 
 EXIT_OK, EXIT_FINDING, EXIT_USAGE = 0, 1, 2
@@ -131,16 +131,14 @@ def exit_with_problems(problems: Sequence[RuleProblem], consequence: str) -> NoR
 
 def load_or_exit(source: RuleSource, consequence: str = "; nothing was checked") -> RuleSet:
     """The rules that run: loaded, checked, compiled and a checker built of them once (a pack the
-    engine refuses is a usage error here, before any worker starts). Exit 2 when they do not load."""
+    engine refuses is a usage error here, before any worker starts). Exit 2 when they do not load; a
+    --select/--ignore naming no rule raises SelectionError, for the CLI's one DoseguardError handler."""
     stop_if_missing(source)
     try:
         everything = compile_loaded(source.read_all())
         return Checker(select_rules(everything.rule_set, source.selection), everything).rules
     except EngineError as error:
         say(f"doseguard: the rules engine refused the rules: {error}")
-        sys.exit(EXIT_USAGE)
-    except SelectionError as error:
-        say(f"doseguard: {error}")
         sys.exit(EXIT_USAGE)
     except RulePackError as error:
         exit_with_problems(error.problems, consequence)

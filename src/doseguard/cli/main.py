@@ -25,7 +25,7 @@ from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, T
 
 from doseguard import __version__
 from doseguard.batch.chunks import STDIN, ChunkReader, input_format, is_stream
-from doseguard.batch.runner import BatchOptions, WorkerStartError, run_batch, usable_cores
+from doseguard.batch.runner import BatchOptions, run_batch, usable_cores
 from doseguard.cli import stdio
 from doseguard.cli.common import (
     EXIT_FLAGGED,
@@ -38,13 +38,14 @@ from doseguard.cli.common import (
     say,
 )
 from doseguard.cli.rules_commands import rules
+from doseguard.cli.scenario_command import rules_test
 from doseguard.cli.signals import Stopped, stop_on_signals
-from doseguard.errors import InputError, OutputError
+from doseguard.errors import DoseguardError, InputError, OutputError
 from doseguard.io.html_report import HtmlReportWriter
 from doseguard.io.outputs import CLOSED_AT_START, STDOUT, Outputs
 from doseguard.io.paths import is_stdin, same_file
-from doseguard.io.printable import printable_lines
 from doseguard.io.writers import HUMAN_FORMATS, OUTPUT_FORMATS, ResultWriter, make_sink
+from doseguard.printable import printable_lines
 from doseguard.results import Summary
 from doseguard.rules.files import discover
 from doseguard.rules.loader import bundled_rules_dir
@@ -91,6 +92,9 @@ class _Group(click.Group):
             return super().invoke(ctx)
         except BrokenPipeError:
             _quiet_broken_pipe()
+        except DoseguardError as error:  # the one place: an input, a selection, workers that cannot start
+            _say(str(error))
+            sys.exit(EXIT_USAGE)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -99,6 +103,7 @@ def cli() -> None:
     """Check medication orders against safety rules written in YAML."""
 
 
+rules.add_command(rules_test)  # defined in its own module, registered here: no import circle
 cli.add_command(rules)
 
 
@@ -254,9 +259,6 @@ def _run(
         with _report(report_stream) as report, _progress(reader) as progress:
             sink = make_sink(kind, results, report, color=None if to_terminal else False)
             run_batch(reader, sink, options, summary, progress=progress)
-    except (InputError, WorkerStartError) as error:
-        _say(str(error))
-        sys.exit(EXIT_USAGE)
     except OutputError as error:
         _fail_output(error)
     return summary

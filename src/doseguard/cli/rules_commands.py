@@ -39,13 +39,20 @@ from doseguard.cli.rules_views import (
     vocabulary_text,
 )
 from doseguard.engine.compiled import compile_loaded, compile_rules
-from doseguard.errors import EngineError, RulePackError, RuleProblem, SourceLocation
+from doseguard.errors import (
+    EngineError,
+    FeatureFileError,
+    ProblemKind,
+    RulePackError,
+    RuleProblem,
+    SourceLocation,
+)
 from doseguard.rules.files import feature_folders
 from doseguard.rules.model import Rule, RuleSet
 from doseguard.rules.schema import schema_text
 from doseguard.rules.source import RuleSource
-from doseguard.rules.typecheck import suggest
-from doseguard.testing.coverage import FeatureFileError, stable_rules_without_scenarios
+from doseguard.suggestions import closest, did_you_mean
+from doseguard.testing.coverage import stable_rules_without_scenarios
 
 EXIT_PROBLEMS = EXIT_FINDING
 """``rules validate``: the rule files have problems (each one is listed)."""
@@ -90,7 +97,7 @@ class Validation:
         if self.engine_refusal is not None:
             problems.append(
                 {"file": None, "line": None, "column": None, "message": self.engine_refusal,
-                 "kind": "engine", "rule_id": None}
+                 "kind": ProblemKind.ENGINE, "rule_id": None}
             )  # fmt: skip
         return {
             "valid": self.valid,
@@ -142,14 +149,16 @@ def scenario_problems(rule_set: RuleSet, folders: Sequence[str]) -> list[RulePro
     try:
         missing = stable_rules_without_scenarios(rule_set, folders)
     except FeatureFileError as error:
-        return [RuleProblem(SourceLocation(error.path, error.line, 1), error.message, kind="feature")]
+        return [
+            RuleProblem(SourceLocation(error.path, error.line, 1), error.message, kind=ProblemKind.FEATURE)
+        ]
     searched = ", ".join(folders)
     return [
         RuleProblem(
             rule.source,
             f"{rule.id} is stable but no scenario in {searched} checks it: write a scenario that fires it "
             "and a near miss, or set its status to test",
-            kind="no-scenarios",
+            kind=ProblemKind.NO_SCENARIOS,
             rule_id=rule.id,
         )
         for rule in missing
@@ -259,7 +268,8 @@ def find_rule(rule_set: RuleSet, rule_id: str) -> Rule:
     by_id = {rule.id: rule for rule in rule_set.rules}
     found = by_id.get(rule_id) or by_id.get(rule_id.upper())
     if found is None:
-        say(f"doseguard: no rule {rule_id!r} in the loaded packs{suggest(rule_id, by_id)}")
+        meant = closest(rule_id, by_id, any_case=True)
+        say(f"doseguard: no rule {rule_id!r} in the loaded packs{did_you_mean(meant)}")
         sys.exit(EXIT_USAGE)
     return found
 
@@ -286,6 +296,3 @@ def schema() -> None:
     structure only; 'doseguard rules validate' also type-checks the expressions.
     """
     click.echo(schema_text(), nl=False)
-
-
-import doseguard.cli.rules_test  # noqa: E402, F401  (registers "rules test" on the group above)

@@ -12,7 +12,8 @@ from typing import Any
 
 import yaml
 
-from doseguard.rules.expressions import And, Expr, Not, Or, format_number, render
+from doseguard.numbers import format_number
+from doseguard.rules.expressions import And, Expr, Not, Or, render
 from doseguard.rules.language import SYNTAX, fields, functions, operators
 from doseguard.rules.model import Override, Pack, Rule
 

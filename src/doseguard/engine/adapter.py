@@ -127,7 +127,7 @@ def _encode_field(name: str, value: Any, vocabulary: Mapping[str, FieldSpec]) ->
         return None
     spec = vocabulary.get(name)
     if spec is None:
-        raise EngineError(f"fact field {name!r} is not in the vocabulary")
+        raise EngineError(f"fact field {name!r} is not in the vocabulary", fact_field=name)
     key = _KEYS.get(name) or f",{json.dumps(name)}:"
     return f"{key}{_encode_value(name, spec.type, value)}"
 
@@ -137,22 +137,22 @@ def _encode_value(name: str, kind: FieldType, value: Any) -> str:
         return _number(name, value)
     if kind is FieldType.BOOL:
         if not isinstance(value, bool):
-            raise EngineError(f"fact field {name!r} must be true or false, got {value!r}")
+            raise EngineError(f"fact field {name!r} must be true or false, got {value!r}", fact_field=name)
         return "true" if value else "false"
     if kind is FieldType.STRING:
         return _text(name, value)
     if not isinstance(value, list | tuple):
-        raise EngineError(f"fact field {name!r} must be a list, got {type(value).__name__}")
+        raise EngineError(f"fact field {name!r} must be a list, got {type(value).__name__}", fact_field=name)
     encode = _number if kind is FieldType.NUMBER_LIST else _text
     return "[" + ",".join(encode(name, item) for item in value) + "]"
 
 
 def _number(name: str, value: Any) -> str:
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise EngineError(f"fact field {name!r} must be a number, got {value!r}")
+        raise EngineError(f"fact field {name!r} must be a number, got {value!r}", fact_field=name)
     number = float(value)
     if math.isnan(number) or abs(number) > MAX_NUMBER:
-        raise EngineError(f"fact field {name!r} is out of range: {value!r}")
+        raise EngineError(f"fact field {name!r} is out of range: {value!r}", fact_field=name)
     text = repr(number)
     if "e" in text or "E" in text:  # the engine rejects exponents, negative ones included (error 204)
         # Every digit of the shortest repr, positionally: nine decimals wrote 1e-10 as 0.000000000, a
@@ -164,9 +164,9 @@ def _number(name: str, value: Any) -> str:
 
 def _text(name: str, value: Any) -> str:
     if not isinstance(value, str):
-        raise EngineError(f"fact field {name!r} must be text, got {value!r}")
+        raise EngineError(f"fact field {name!r} must be text, got {value!r}", fact_field=name)
     if len(value) > MAX_TEXT_LENGTH:
-        raise EngineError(f"fact field {name!r} is longer than {MAX_TEXT_LENGTH} characters")
+        raise EngineError(f"fact field {name!r} is longer than {MAX_TEXT_LENGTH} characters", fact_field=name)
     if value.isascii() and value.isprintable() and '"' not in value and "\\" not in value:
         return f'"{value}"'  # what json.dumps would write, without its cost
     return json.dumps(value, ensure_ascii=True)
@@ -202,11 +202,12 @@ def _create_ruleset(definition: str) -> Any:
         meaning = f" ({name})" if name else ""
         raise EngineError(
             f"the engine refused the compiled rules: {text}{meaning}; tried once (a refusal is not retried: "
-            "the one intermittent cause known, an $or directly under $iany/$iall, is never compiled)"
+            "the one intermittent cause known, an $or directly under $iany/$iall, is never compiled)",
+            code=int(code) if code.isdigit() else None,
         ) from None
 
 
-def _check_shape(condition: Any) -> None:
+def _check_shape(condition: Any, rule_id: str) -> None:
     """Refuse the condition shapes that make the engine read memory it never wrote."""
     if isinstance(condition, dict):
         for key, value in condition.items():
@@ -215,12 +216,13 @@ def _check_shape(condition: Any) -> None:
                     if isinstance(inner, dict) and _ends_in_or(inner):
                         raise EngineError(
                             f"refusing a condition with an $or directly under {key} (the engine reads "
-                            "uninitialised memory for it and fails at random with error 102)"
+                            "uninitialised memory for it and fails at random with error 102)",
+                            rule_id=rule_id,
                         )
-            _check_shape(value)
+            _check_shape(value, rule_id)
     elif isinstance(condition, list):
         for item in condition:
-            _check_shape(item)
+            _check_shape(item, rule_id)
 
 
 def _ends_in_or(inner: dict[str, Any]) -> bool:
@@ -236,7 +238,7 @@ def ruleset_json(rules: Iterable[CompiledRule]) -> str:
     definition: dict[str, Any] = {CATCH_ALL: {"all": [{"m": ANCHOR}]}}
     for rule in rules:
         condition = rule.compiled
-        _check_shape(condition)
+        _check_shape(condition, rule.id)
         anchored = ANCHOR if condition is True else {"$and": [ANCHOR, condition]}
         definition[rule.id] = {"all": [{"m": anchored}]}
     return _dumps(definition)
@@ -338,7 +340,7 @@ class DurableEngine:
         try:
             code, state = (_engine.assert_facts if many else _engine.assert_fact)(handle, facts)
             if code != 0:
-                raise EngineError(_RESULT_CODES.get(code, f"unexpected engine result {code}"))
+                raise EngineError(_RESULT_CODES.get(code, f"unexpected engine result {code}"), code=code)
             result = _engine.start_action_for_state(handle, state)
             while result:
                 message = result[1] if isinstance(result, tuple) else result

@@ -15,7 +15,7 @@ from typing import Any
 
 from doseguard.engine.compile import branch_count, compile_condition
 from doseguard.engine.limits import pack_limit_problems, rule_limit_problems, unreadable_number
-from doseguard.errors import ExpressionError, RulePackError, RuleProblem, SourceLocation
+from doseguard.errors import ExpressionError, ProblemKind, RulePackError, RuleProblem, SourceLocation
 from doseguard.rules.loader import LoadedRules, in_file_order
 from doseguard.rules.model import Rule, RuleSet
 
@@ -64,7 +64,7 @@ def compile_rules(rule_set: RuleSet, earlier: Sequence[RuleProblem] = ()) -> Com
             entries[rule.id] = (rule, engine_rule)
     for rule_id, message in pack_limit_problems([engine_rule for _, engine_rule in entries.values()]):
         location = entries[rule_id][0].source
-        problems.append(RuleProblem(location, message, kind="engine-limit", rule_id=rule_id))
+        problems.append(RuleProblem(location, message, kind=ProblemKind.ENGINE_LIMIT, rule_id=rule_id))
     if problems:
         raise RulePackError(in_file_order(problems))
     return CompiledRules(rule_set, entries)
@@ -81,14 +81,14 @@ def _compile_rule(rule: Rule, problems: list[RuleProblem]) -> EngineRule | None:
     cannot take it (a rule over a per-rule limit is kept: the pack's limits count it)."""
     where = rule.condition_source
 
-    def problem(location: SourceLocation, message: str, kind: str) -> None:
+    def problem(location: SourceLocation, message: str, kind: ProblemKind) -> None:
         problems.append(RuleProblem(location, message, kind=kind, rule_id=rule.id))
 
     try:
         try:
             compiled = compile_condition(rule.condition)
         except ExpressionError as error:
-            problem(where.locate(error.offset), error.message, "compile")
+            problem(where.locate(error.offset), error.message, ProblemKind.COMPILE)
             return None
         unreadable = unreadable_number(compiled)
         if unreadable is not None:
@@ -96,17 +96,17 @@ def _compile_rule(rule: Rule, problems: list[RuleProblem]) -> EngineRule | None:
                 where.when,
                 f"the number {unreadable!r} is outside what the engine reads: use numbers from "
                 "0.000000001 to 1000000000000 (or 0)",
-                "engine-limit",
+                ProblemKind.ENGINE_LIMIT,
             )
             return None
         if compiled is False:
-            problem(where.when, "this condition can never be true", "invalid")
+            problem(where.when, "this condition can never be true", ProblemKind.INVALID)
             return None
         branches = branch_count(compiled)
         limits = rule_limit_problems(compiled, branches)
     except RecursionError:
-        problem(where.when, "the rule is nested too deeply to check", "too-deep")
+        problem(where.when, "the rule is nested too deeply to check", ProblemKind.TOO_DEEP)
         return None
     for limit in limits:
-        problem(where.when, limit, "engine-limit")
+        problem(where.when, limit, ProblemKind.ENGINE_LIMIT)
     return EngineRule(rule.id, compiled, branches)

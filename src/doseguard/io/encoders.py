@@ -47,15 +47,14 @@ class JsonLineEncoder:
                 "patient_id": result.patient_id,
             }
         )
-        errors = tuple(tuple(error.items()) for error in result.errors)
-        key = (result.status, result.findings, errors, result.warnings, result.rules_version)
+        key = (result.status, result.findings, result.errors, result.warnings, result.rules_version)
         tail = self._tails.get(key)
         if tail is None:
             tail = orjson.dumps(
                 {
                     "status": result.status.value,
                     "findings": [f.as_dict() for f in result.findings],
-                    "errors": list(result.errors),
+                    "errors": [e.as_dict() for e in result.errors],
                     "warnings": list(result.warnings),
                     "rules_version": result.rules_version,
                 }
@@ -73,9 +72,7 @@ def csv_header() -> bytes:
 def encode_csv_rows(result: OrderResult) -> bytes:
     """One row per finding; a passing, invalid or failed order gets one row without a rule."""
     base = [str(result.record), result.source, result.order_id, result.patient_id, result.status.value]
-    errors = "; ".join(
-        f"{e['field']}: {e['message']}" if e.get("field") else str(e["message"]) for e in result.errors
-    )
+    errors = "; ".join(str(e) for e in result.errors)
     rows: list[list[str]] = []
     warnings = "; ".join(result.warnings)
     if not result.findings:

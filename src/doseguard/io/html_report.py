@@ -1,7 +1,8 @@
 """An HTML report for people: totals, findings by rule, and the orders that need a second look.
 
 One self-contained file: inline CSS, inline SVG charts and a little vanilla JavaScript (search,
-filters, sorting), nothing fetched from the network, so it opens from disk and prints.
+filters, sorting), nothing fetched from the network, so it opens from disk and prints. The CSS and
+the script are package data (``report_assets/report.css``, ``report.js``), inlined as they are.
 
 Everything that comes from the input (order ids, sources, messages) is escaped with
 :func:`html.escape`, and the script never writes markup: it only hides, shows and reorders rows.
@@ -16,23 +17,25 @@ import math
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
 from html import escape
-from typing import IO, Any
+from importlib.resources import files
+from typing import IO
 
-from doseguard.io.printable import printable_lines
-from doseguard.results import OrderResult, Status, Summary
+from doseguard.printable import printable_lines
+from doseguard.results import OrderResult, ResultError, ResultStatus, Summary
 from doseguard.rules.model import Severity
 
 SEVERITIES = (Severity.CRITICAL, Severity.WARNING, Severity.INFO)  # most severe first
-STATUSES = (Status.PASS, Status.FLAGGED, Status.INVALID, Status.ERROR)
-NEEDS_REVIEW = (Status.FLAGGED, Status.INVALID, Status.ERROR)
+STATUSES = (ResultStatus.PASS, ResultStatus.FLAGGED, ResultStatus.INVALID, ResultStatus.ERROR)
+NEEDS_REVIEW = (ResultStatus.FLAGGED, ResultStatus.INVALID, ResultStatus.ERROR)
 STATUS_LABEL = {
-    Status.PASS: "Pass",
-    Status.FLAGGED: "Flagged",
-    Status.INVALID: "Invalid",
-    Status.ERROR: "Error",
+    ResultStatus.PASS: "Pass",
+    ResultStatus.FLAGGED: "Flagged",
+    ResultStatus.INVALID: "Invalid",
+    ResultStatus.ERROR: "Error",
 }
-_STATUS_RANK = {Status.PASS: 0, Status.FLAGGED: 1, Status.INVALID: 2, Status.ERROR: 3}
+_STATUS_RANK = {ResultStatus.PASS: 0, ResultStatus.FLAGGED: 1, ResultStatus.INVALID: 2, ResultStatus.ERROR: 3}
 
 # Chart geometry (SVG user units; the SVG scales to the page width).
 _CHART_WIDTH = 880
@@ -108,7 +111,7 @@ class HtmlReportWriter:
             elif finding.severity.rank > tally.severity.rank:
                 tally.severity = finding.severity
             tally.count += 1
-        if result.status is Status.PASS:
+        if result.status is ResultStatus.PASS:
             return
         self.needs_review += 1
         if len(self.rows) < self.max_rows:
@@ -131,7 +134,7 @@ class HtmlReportWriter:
             '<meta name="viewport" content="width=device-width, initial-scale=1">\n',
             '<meta name="generator" content="doseguard">\n',
             f"<title>{_e(self.title)}</title>\n",
-            f"<style>{_CSS}</style>\n",
+            f"<style>\n{_asset('report.css')}</style>\n",
             "<script>document.documentElement.className = 'js';</script>\n",
             "</head>\n<body>\n<main>\n",
             self._header(summary, version),
@@ -141,7 +144,7 @@ class HtmlReportWriter:
             self._table(),
             self._footer(version),
             "</main>\n",
-            f"<script>{_JS}</script>\n",
+            f"<script>\n{_asset('report.js')}</script>\n",
             "</body>\n</html>\n",
         ]
         return "".join(parts)
@@ -159,10 +162,10 @@ class HtmlReportWriter:
 
     def _banner(self, summary: Summary) -> str:
         critical = summary.by_severity.get(Severity.CRITICAL.value, 0)
-        unchecked = summary.by_status.get(Status.INVALID.value, 0) + summary.by_status.get(
-            Status.ERROR.value, 0
+        unchecked = summary.by_status.get(ResultStatus.INVALID.value, 0) + summary.by_status.get(
+            ResultStatus.ERROR.value, 0
         )
-        flagged = summary.by_status.get(Status.FLAGGED.value, 0)
+        flagged = summary.by_status.get(ResultStatus.FLAGGED.value, 0)
         if critical or unchecked:
             problems = []
             if critical:
@@ -181,15 +184,15 @@ class HtmlReportWriter:
     def _tiles(self, summary: Summary) -> str:
         status = summary.by_status
         severity = summary.by_severity
-        flagged = status.get(Status.FLAGGED.value, 0)
+        flagged = status.get(ResultStatus.FLAGGED.value, 0)
         tiles: list[tuple[str, str, int, str]] = [
             ("orders", "Orders checked", summary.orders, f"{_plural(flagged, 'order')} flagged"),
-            ("pass", "Passed", status.get(Status.PASS.value, 0), "no finding"),
+            ("pass", "Passed", status.get(ResultStatus.PASS.value, 0), "no finding"),
             ("critical", "Critical", severity.get("critical", 0), "flagged, worst finding critical"),
             ("warning", "Warning", severity.get("warning", 0), "flagged, worst finding a warning"),
             ("info", "Info", severity.get("info", 0), "flagged, notes only"),
-            ("invalid", "Invalid", status.get(Status.INVALID.value, 0), "not understood: not checked"),
-            ("error", "Error", status.get(Status.ERROR.value, 0), "check failed: not checked"),
+            ("invalid", "Invalid", status.get(ResultStatus.INVALID.value, 0), "not understood: not checked"),
+            ("error", "Error", status.get(ResultStatus.ERROR.value, 0), "check failed: not checked"),
         ]
         items = []
         for key, label, value, hint in tiles:
@@ -444,354 +447,16 @@ class HtmlReportWriter:
         )
 
 
-def _error_item(error: dict[str, Any]) -> str:
-    field = error.get("field")
-    message = _e(error.get("message", ""))
-    if field:
-        return f'<li class="problem"><code>{_e(field)}</code>: {message}</li>'
+def _error_item(error: ResultError) -> str:
+    message = _e(error.message)
+    if error.field:
+        return f'<li class="problem"><code>{_e(error.field)}</code>: {message}</li>'
     return f'<li class="problem">{message}</li>'
 
 
-_CSS = """
-:root {
-  color-scheme: light;
-  --critical-fill: #d92d20; --warning-fill: #f79009; --info-fill: #2e90fa;
-  --critical: #b42318; --critical-bg: #fef3f2; --critical-line: #fecdca;
-  --warning: #b54708; --warning-bg: #fffaeb; --warning-line: #fedf89;
-  --info: #175cd3; --info-bg: #eff8ff; --info-line: #b2ddff;
-  --pass: #067647; --pass-bg: #ecfdf3;
-  --flagged: #f79009; --flagged-bg: #fff6ed;
-  --invalid: #6941c6; --invalid-bg: #f4f3ff;
-  --error: #344054; --error-bg: #f2f4f7;
-  --text: #101828; --muted: #667085; --line: #e4e7ec; --page: #f5f6f8; --track: #f2f4f7;
-  --mono: ui-monospace, SFMono-Regular, Menlo, Consolas, "Liberation Mono", monospace;
-}
-* { box-sizing: border-box; }
-html { -webkit-text-size-adjust: 100%; }
-body {
-  margin: 0; background: var(--page); color: var(--text);
-  font: 14px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif;
-}
-main { max-width: 1240px; margin: 0 auto; padding: 28px 24px 40px; }
-h1 { font-size: 26px; margin: 0 0 2px; letter-spacing: -0.01em; }
-h2 { font-size: 17px; margin: 0 0 6px; }
-code, .mono { font-family: var(--mono); font-size: 12.5px; }
-.muted { color: var(--muted); }
-.meta { margin: 0; color: var(--muted); }
-.meta code { color: var(--text); }
-.caption { margin: 0 0 14px; color: var(--muted); font-size: 13px; }
-.sr {
-  position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0);
-  white-space: nowrap;
-}
-.banner { margin: 18px 0; padding: 12px 16px; border: 1px solid; border-radius: 8px; font-weight: 600; }
-.banner-bad { background: var(--critical-bg); border-color: var(--critical-line); color: #912018; }
-.banner-warn { background: var(--warning-bg); border-color: var(--warning-line); color: #93370d; }
-.banner-good { background: var(--pass-bg); border-color: #abefc6; color: #05603a; }
-.banner-none { background: #fff; border-color: var(--line); color: var(--muted); }
-.tiles {
-  display: grid; grid-template-columns: repeat(auto-fit, minmax(145px, 1fr)); gap: 12px;
-  list-style: none; margin: 0 0 20px; padding: 0;
-}
-.tile {
-  --accent: #344054; display: flex; flex-direction: column; background: #fff;
-  border: 1px solid var(--line); border-top: 4px solid var(--accent); border-radius: 8px;
-  padding: 12px 14px;
-}
-.tile-value {
-  font-size: 32px; font-weight: 700; line-height: 1.1; color: var(--accent);
-  font-variant-numeric: tabular-nums;
-}
-.tile-label { font-weight: 600; margin-top: 4px; }
-.tile-hint { color: var(--muted); font-size: 12px; }
-.tile-orders { --accent: #101828; }
-.tile-pass { --accent: var(--pass); }
-.tile-critical { --accent: var(--critical); }
-.tile-warning { --accent: var(--warning); }
-.tile-info { --accent: var(--info); }
-.tile-invalid { --accent: var(--invalid); }
-.tile-error { --accent: var(--error); }
-.tile.zero { border-top-color: var(--line); }
-.tile.zero .tile-value { color: #98a2b3; }
-.card {
-  background: #fff; border: 1px solid var(--line); border-radius: 10px; padding: 18px 22px;
-  margin: 0 0 20px;
-}
-svg { display: block; overflow: visible; }
-svg text { font-family: inherit; }
-.track { fill: var(--track); }
-.fill.sev-critical { fill: var(--critical-fill); }
-.fill.sev-warning { fill: var(--warning-fill); }
-.fill.sev-info { fill: var(--info-fill); }
-.fill.status-pass { fill: var(--pass); } .fill.status-flagged { fill: var(--flagged); }
-.fill.status-invalid { fill: var(--invalid); } .fill.status-error { fill: var(--error); }
-.segment + .segment .fill { stroke: #fff; stroke-width: 2; }
-.segment-label { fill: #fff; font-size: 13px; font-weight: 600; }
-.segment[data-status="flagged"] .segment-label { fill: #4e1d09; }
-.status-bar { height: 30px; margin: 6px 0 10px; border-radius: 5px; overflow: hidden; }
-.legend {
-  display: flex; flex-wrap: wrap; gap: 6px 22px; list-style: none; margin: 0; padding: 0;
-  font-size: 13px;
-}
-.swatch {
-  display: inline-block; width: 11px; height: 11px; border-radius: 3px; margin-right: 6px;
-  vertical-align: -1px;
-}
-.swatch.status-pass { background: var(--pass); } .swatch.status-flagged { background: var(--flagged); }
-.swatch.status-invalid { background: var(--invalid); }
-.swatch.status-error { background: var(--error); }
-.rule-chart { margin-top: 4px; }
-.rule-chart .rule-id { font: 600 12.5px var(--mono); fill: var(--text); }
-.rule-chart .rule-title { font-size: 11.5px; fill: var(--muted); }
-.rule-chart .count {
-  font-size: 13.5px; font-weight: 700; fill: var(--text); font-variant-numeric: tabular-nums;
-}
-.rule-chart .sev-word {
-  font-size: 11.5px; font-weight: 600; text-transform: uppercase; letter-spacing: 0.04em;
-}
-.sev-text-critical { fill: var(--critical); }
-.sev-text-warning { fill: var(--warning); }
-.sev-text-info { fill: var(--info); }
-.js .rule-chart .bar { cursor: pointer; }
-.rule-chart .bar:hover .fill { opacity: 0.82; }
-.rule-chart .bar:hover .track { fill: #e4e7ec; }
-details.data { margin-top: 10px; font-size: 13px; }
-details.data summary { cursor: pointer; color: var(--muted); }
-table { border-collapse: collapse; width: 100%; }
-table.plain { margin-top: 8px; }
-table.plain th, table.plain td {
-  text-align: left; padding: 5px 10px; border-bottom: 1px solid var(--line);
-}
-.num { text-align: right; font-variant-numeric: tabular-nums; }
-.pill {
-  display: inline-block; padding: 1px 8px; border-radius: 999px; font-size: 11.5px; font-weight: 700;
-  text-transform: uppercase; letter-spacing: 0.03em; border: 1px solid transparent; white-space: nowrap;
-}
-.pill.sev-critical {
-  color: var(--critical); background: var(--critical-bg); border-color: var(--critical-line);
-}
-.pill.sev-warning {
-  color: var(--warning); background: var(--warning-bg); border-color: var(--warning-line);
-}
-.pill.sev-info { color: var(--info); background: var(--info-bg); border-color: var(--info-line); }
-.pill.status-flagged { color: #b93815; background: var(--flagged-bg); border-color: #f9dbaf; }
-.pill.status-invalid { color: var(--invalid); background: var(--invalid-bg); border-color: #d9d6fe; }
-.pill.status-error { color: #fff; background: var(--error); }
-.pill.status-pass { color: var(--pass); background: var(--pass-bg); }
-.dot {
-  display: inline-block; width: 8px; height: 8px; border-radius: 50%; margin-right: 6px;
-  vertical-align: 1px;
-}
-.dot.sev-critical { background: var(--critical-fill); }
-.dot.sev-warning { background: var(--warning-fill); }
-.dot.sev-info { background: var(--info-fill); }
-.controls { display: flex; flex-wrap: wrap; align-items: center; gap: 10px 18px; margin: 4px 0 10px; }
-.no-js .controls, .no-js #visible-count, .no-js .js-only { display: none; }
-#search {
-  flex: 1 1 280px; max-width: 420px; padding: 8px 12px; font: inherit; color: inherit;
-  border: 1px solid #d0d5dd; border-radius: 8px; background: #fff;
-}
-#search:focus { outline: 2px solid #84adff; outline-offset: 1px; border-color: #84adff; }
-.filter-group { display: inline-flex; align-items: center; gap: 4px; flex-wrap: wrap; }
-.filter-label {
-  font-size: 12px; font-weight: 600; color: var(--muted); margin-right: 4px; text-transform: uppercase;
-  letter-spacing: 0.04em;
-}
-.filter-group button {
-  font: inherit; font-size: 13px; padding: 4px 10px; border: 1px solid #d0d5dd; border-radius: 999px;
-  background: #fff; color: var(--text); cursor: pointer;
-}
-.filter-group button .n { color: var(--muted); font-size: 12px; margin-left: 2px; }
-.filter-group button[aria-pressed="true"] { background: #101828; border-color: #101828; color: #fff; }
-.filter-group button[aria-pressed="true"] .n { color: #d0d5dd; }
-.filter-group button:focus-visible, th button:focus-visible {
-  outline: 2px solid #84adff; outline-offset: 1px;
-}
-.rule-filter {
-  display: inline-flex; align-items: center; gap: 6px; font-size: 13px; padding: 3px 4px 3px 10px;
-  border-radius: 999px; background: #eef4ff; border: 1px solid #c7d7fe;
-}
-.rule-filter[hidden] { display: none; }
-.rule-filter button {
-  font: inherit; font-size: 12px; border: 0; border-radius: 999px; padding: 2px 8px; background: #fff;
-  cursor: pointer;
-}
-.count { margin: 0 0 8px; font-size: 13px; color: var(--muted); }
-.truncation-note {
-  margin: 0 0 12px; padding: 10px 14px; border-radius: 8px; background: var(--warning-bg);
-  border: 1px solid var(--warning-line); color: #93370d;
-}
-.empty { color: var(--muted); font-style: italic; margin: 8px 0; }
-.table-wrap { overflow-x: auto; border: 1px solid var(--line); border-radius: 8px; }
-table.orders { font-size: 13px; }
-table.orders th {
-  background: #f9fafb; text-align: left; font-size: 12px;
-  border-bottom: 1px solid var(--line); padding: 0; white-space: nowrap;
-}
-th button {
-  all: unset; display: block; padding: 8px 10px; cursor: pointer; font-weight: 700; color: #344054;
-  text-transform: uppercase; letter-spacing: 0.03em; font-size: 11.5px;
-}
-th.num button { text-align: right; }
-th[aria-sort="ascending"] .arrow::after { content: " \\25B2"; font-size: 9px; }
-th[aria-sort="descending"] .arrow::after { content: " \\25BC"; font-size: 9px; }
-.no-js th button { cursor: default; }
-table.orders td { padding: 8px 10px; border-bottom: 1px solid var(--line); vertical-align: top; }
-table.orders tbody tr:last-child td { border-bottom: 0; }
-table.orders tbody tr:hover td { background: #fcfcfd; }
-table.orders td:first-child { border-left: 4px solid transparent; color: var(--muted); }
-tr.row-critical td:first-child { border-left-color: var(--critical-fill); }
-tr.row-warning td:first-child { border-left-color: var(--warning-fill); }
-tr.row-info td:first-child { border-left-color: var(--info-fill); }
-td.source { color: var(--muted); font-size: 12px; word-break: break-all; min-width: 120px; }
-td.mono { white-space: nowrap; }
-td.messages { min-width: 280px; overflow-wrap: anywhere; }
-td.messages li { white-space: pre-line; }
-.cell-list { list-style: none; margin: 0; padding: 0; }
-.cell-list li + li { margin-top: 4px; }
-.rules-list li { white-space: nowrap; }
-.cell-list code { white-space: nowrap; }
-.problem code { color: var(--invalid); }
-.note { color: var(--muted); font-size: 12px; }
-.note-tag {
-  font-size: 10.5px; font-weight: 700; text-transform: uppercase; border: 1px solid var(--line);
-  border-radius: 4px; padding: 0 4px;
-}
-footer.page { color: var(--muted); font-size: 12px; margin-top: 24px; text-align: center; }
-@media (max-width: 720px) { main { padding: 16px 12px; } .tile-value { font-size: 26px; } }
-@media print {
-  @page { margin: 12mm; }
-  body { background: #fff; font-size: 10px; }
-  h1 { font-size: 20px; }
-  h2 { font-size: 14px; }
-  .caption, .legend, .banner { font-size: 10px; }
-  code, .mono { font-size: 8.5px; }
-  td.source { font-size: 8px; }
-  .pill { font-size: 8px; padding: 0 5px; }
-  .tile { padding: 8px 10px; }
-  .tile-value { font-size: 22px; }
-  .tile-hint { font-size: 9px; }
-  main { max-width: none; padding: 0; }
-  * { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
-  .controls, #visible-count, details.data summary, .js-only { display: none; }
-  .card, .tiles, .tile { break-inside: avoid; }
-  .card { border: 0; padding: 0; margin-bottom: 14px; }
-  .card:last-of-type { break-inside: auto; }
-  .table-wrap { overflow: visible; border: 0; }
-  table.orders { font-size: 9px; }
-  table.orders td, th button { padding: 4px 5px; }
-  th button { font-size: 8.5px; }
-  h2 { break-after: avoid; }
-  footer.page { font-size: 9px; }
-  td.mono, td.source, .rules-list li, .cell-list code { white-space: normal; overflow-wrap: anywhere; }
-  td.messages, td.source { min-width: 0; }
-  table.orders tr { break-inside: avoid; }
-  table.orders thead { display: table-header-group; }
-  th .arrow { display: none; }
-}
-"""
-
-# No innerHTML, outerHTML, insertAdjacentHTML or document.write: the script never parses markup,
-# it hides, shows and reorders rows that the server escaped.
-_JS = """
-(function () {
-  "use strict";
-  var table = document.getElementById("orders");
-  var search = document.getElementById("search");
-  var counter = document.getElementById("visible-count");
-  var noMatch = document.getElementById("no-match");
-  var rows = table ? Array.prototype.slice.call(table.tBodies[0].rows) : [];
-  var texts = rows.map(function (row) { return row.textContent.toLowerCase(); });
-  var ruleFilter = document.getElementById("rule-filter");
-  var ruleName = document.getElementById("rule-filter-name");
-  var state = { severity: "all", status: "all", query: "", rule: "" };
-
-  function hasRule(row) {
-    return (" " + row.getAttribute("data-rules") + " ").indexOf(" " + state.rule + " ") !== -1;
-  }
-
-  function apply() {
-    var shown = 0;
-    rows.forEach(function (row, i) {
-      var visible = (state.severity === "all" || row.getAttribute("data-severity") === state.severity) &&
-        (state.status === "all" || row.getAttribute("data-status") === state.status) &&
-        (state.query === "" || texts[i].indexOf(state.query) !== -1) &&
-        (state.rule === "" || hasRule(row));
-      row.hidden = !visible;
-      if (visible) { shown += 1; }
-    });
-    if (counter) { counter.textContent = "Showing " + shown + " of " + rows.length + " rows"; }
-    if (noMatch) { noMatch.hidden = shown !== 0 || rows.length === 0; }
-  }
-
-  if (search) {
-    search.addEventListener("input", function () {
-      state.query = search.value.trim().toLowerCase();
-      apply();
-    });
-  }
-
-  Array.prototype.forEach.call(document.querySelectorAll("button[data-filter]"), function (button) {
-    button.addEventListener("click", function () {
-      var kind = button.getAttribute("data-filter");
-      state[kind] = button.getAttribute("data-value");
-      Array.prototype.forEach.call(
-        document.querySelectorAll('button[data-filter="' + kind + '"]'),
-        function (other) { other.setAttribute("aria-pressed", other === button ? "true" : "false"); }
-      );
-      apply();
-    });
-  });
-
-  function key(row, column, numeric) {
-    var cell = row.cells[column];
-    var value = cell.getAttribute("data-sort");
-    if (value === null) { value = cell.textContent.trim(); }
-    return numeric ? Number(value) : value.toLowerCase();
-  }
-
-  if (table) {
-    var headers = Array.prototype.slice.call(table.tHead.rows[0].cells);
-    Array.prototype.forEach.call(table.querySelectorAll("th button[data-col]"), function (button) {
-      button.addEventListener("click", function () {
-        var column = Number(button.getAttribute("data-col"));
-        var numeric = button.getAttribute("data-type") === "number";
-        var header = button.parentNode;
-        var current = header.getAttribute("aria-sort");
-        var direction = current === "ascending" ? "descending" :
-          current === "descending" ? "ascending" : (numeric && column > 0 ? "descending" : "ascending");
-        headers.forEach(function (th) { th.setAttribute("aria-sort", "none"); });
-        header.setAttribute("aria-sort", direction);
-        var sign = direction === "ascending" ? 1 : -1;
-        var record = function (row) { return Number(row.getAttribute("data-record")); };
-        var sorted = rows.slice().sort(function (a, b) {
-          var x = key(a, column, numeric);
-          var y = key(b, column, numeric);
-          var order = numeric ? x - y : (x < y ? -1 : x > y ? 1 : 0);
-          return order !== 0 ? sign * order : record(a) - record(b);
-        });
-        var body = table.tBodies[0];
-        sorted.forEach(function (row) { body.appendChild(row); });
-      });
-    });
-  }
-
-  function showRule(rule) {
-    state.rule = rule;
-    if (ruleFilter) { ruleFilter.hidden = rule === ""; }
-    if (ruleName) { ruleName.textContent = rule; }
-    apply();
-  }
-
-  var clear = document.getElementById("rule-filter-clear");
-  if (clear) { clear.addEventListener("click", function () { showRule(""); }); }
-
-  Array.prototype.forEach.call(document.querySelectorAll(".rule-chart .bar"), function (bar) {
-    bar.addEventListener("click", function () {
-      if (!table) { return; }
-      showRule(bar.getAttribute("data-rule"));
-      table.scrollIntoView({ behavior: "smooth", block: "start" });
-    });
-  });
-})();
-"""
+# report.js never uses innerHTML, outerHTML, insertAdjacentHTML or document.write: the script never
+# parses markup, it hides, shows and reorders rows that the server escaped.
+@cache
+def _asset(name: str) -> str:
+    """A stylesheet or script of ``report_assets/`` (package data, shipped in the wheel), read once."""
+    return (files("doseguard.io") / "report_assets" / name).read_text(encoding="utf-8")

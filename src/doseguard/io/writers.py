@@ -18,8 +18,8 @@ from rich.table import Table
 from rich.text import Text
 
 from doseguard.io.encoders import CSV_COLUMNS, JsonLineEncoder, csv_header, encode_csv_rows, spreadsheet_safe
-from doseguard.io.printable import printable, printable_lines
-from doseguard.results import OrderResult, Status, Summary
+from doseguard.printable import printable, printable_lines
+from doseguard.results import OrderResult, ResultStatus, Summary
 
 __all__ = [
     "CSV_COLUMNS",
@@ -147,7 +147,7 @@ class TableWriter:
             self.table.add_row(number, order, status, cell, **kw)
 
     def write(self, result: OrderResult) -> None:
-        if result.status is Status.PASS:
+        if result.status is ResultStatus.PASS:
             return
         self.shown += 1
         # Every cell is a Text, never markup, and its control characters are escapes: order ids and
@@ -156,10 +156,7 @@ class TableWriter:
         order = Text(f"{printable_lines(result.order_id or '?')}\n{printable_lines(result.source)}")
         status = Text(result.status.value, style=STATUS_STYLE[result.status.value])
         if not result.findings:
-            problems = "\n".join(
-                printable_lines(f"{e['field']}: {e['message']}" if e.get("field") else str(e["message"]))
-                for e in result.errors
-            )
+            problems = "\n".join(printable_lines(str(e)) for e in result.errors)
             critical = Text("critical", style=SEVERITY_STYLE["critical"])
             self._row(number, order, status, critical, "-", problems, end_section=True)
             return

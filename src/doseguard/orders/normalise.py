@@ -7,7 +7,6 @@ the engine treats ``null`` as present and an empty list as something to match.
 
 from __future__ import annotations
 
-import difflib
 import re
 import unicodedata
 from collections.abc import Mapping
@@ -16,7 +15,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from doseguard.errors import FieldProblem, InvalidOrderError
+from doseguard.errors import FieldProblem, InvalidOrderError, QuantityError, ScheduleError, TextProblem
 from doseguard.orders import codes
 from doseguard.orders.model import (
     LIST_FIELDS,
@@ -30,9 +29,10 @@ from doseguard.orders.model import (
     PlainRecord,
     plain_record,
 )
-from doseguard.orders.quantities import Quantity, QuantityError, parse_concentration, parse_mass, parse_volume
-from doseguard.orders.schedule import Duration, Frequency, ScheduleError, parse_duration, parse_frequency
-from doseguard.orders.text import TextProblem, read_text
+from doseguard.orders.quantities import Quantity, parse_concentration, parse_mass, parse_volume
+from doseguard.orders.schedule import Duration, Frequency, parse_duration, parse_frequency
+from doseguard.orders.text import read_text
+from doseguard.suggestions import closest, did_you_mean
 from doseguard.vocabulary import PHASES, ROUTES, SITES
 
 _QUANTITIES = tuple(
@@ -196,15 +196,15 @@ class OrderNormaliser:
         named = [name for name in self.drug_names if f" {name} " in words]
         digits = [ch for ch in drug if ch.isdigit()]  # "vitamin b6" is another vitamin, not a typo
         names = [name for name in self.drug_names if [ch for ch in name if ch.isdigit()] == digits]
-        close = difflib.get_close_matches(drug, names, n=1, cutoff=0.92)
+        meant = closest(drug, names, cutoff=0.92)
         hint = None
         if named:  # "cyanocobalamin 1000 mcg/mL inj": the strength and form have fields of their own
             hint = (
                 f"{unchecked}for dose, route or schedule; it names {max(named, key=len)!r}: send the "
                 "drug's name alone, or add this spelling to the pack's synonyms"
             )
-        elif close:
-            hint = f"{unchecked}for dose, route or schedule; did you mean {close[0]!r}?"
+        elif meant is not None:
+            hint = f"{unchecked}for dose, route or schedule{did_you_mean(meant)}"
         if len(self._hints) >= 4096:
             self._hints.clear()
         self._hints[drug] = hint
@@ -266,8 +266,8 @@ def _read(name: str, value: str, problems: list[FieldProblem], notes: dict[str, 
 
 def _unknown_code(name: str, text: str, allowed: tuple[str, ...]) -> str:
     spelled = {a.lower().replace("_", " "): a.replace("_", " ") for a in allowed}
-    close = difflib.get_close_matches(text.strip().lower(), list(spelled), n=1, cutoff=0.6)
-    hint = f"; did you mean {spelled[close[0]]!r}?" if close else ""
+    meant = closest(text.strip().lower(), spelled)
+    hint = did_you_mean(spelled[meant] if meant is not None else None)
     expected = ", ".join(a.replace("_", " ") for a in allowed)
     return f"unknown {name} {text.strip()!r}{hint} (expected one of: {expected})"
 
@@ -316,8 +316,7 @@ def _misnamed_fields(extra: Mapping[str, Any], raw: Mapping[str, Any]) -> list[F
 def _close_field(name: str) -> str | None:
     """The record field an unknown key is a misspelling of, or None. Cached: a batch repeats its
     unknown keys (a CSV column) on every record, and both the problem and the warning ask."""
-    close = difflib.get_close_matches(name, RECORD_FIELDS, n=1, cutoff=0.7)
-    return close[0] if close else None
+    return closest(name, RECORD_FIELDS, cutoff=0.7)
 
 
 def _unknown_fields(record: OrderRecord | PlainRecord) -> tuple[str, ...]:

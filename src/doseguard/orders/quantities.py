@@ -13,8 +13,8 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-from doseguard.errors import DoseguardError
-from doseguard.rules.expressions import format_number
+from doseguard.errors import QuantityError as QuantityError  # noqa: PLC0414  (io/fhir.py imports it here)
+from doseguard.numbers import format_number
 
 MASS_TO_MCG: dict[str, float] = {
     "mcg": 1.0,
@@ -53,10 +53,6 @@ on numbers that JSON writes with an exponent."""
 _NUMBER = r"(?P<number>(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d*)?|\.\d+)"
 _AMOUNT = re.compile(rf"^\s*(?P<sign>[-+])?\s*{_NUMBER}\s*(?P<unit>[^\W\d_]+\.?)?\s*$")
 _RATIO = re.compile(r"^(?P<top>.+?)\s*(?:/|\bper\b|\bin\b)\s*(?P<bottom>.+)$", re.IGNORECASE)
-
-
-class QuantityError(DoseguardError, ValueError):
-    """A quantity that cannot be understood; the message says why, for a person."""
 
 
 @dataclass(frozen=True, slots=True)

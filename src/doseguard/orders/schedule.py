@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from doseguard.errors import DoseguardError
+from doseguard.errors import ScheduleError
 from doseguard.vocabulary import OPEN_ENDED_DAYS
 
 MAX_INTERVAL_DAYS = 3650.0
@@ -21,10 +21,6 @@ MAX_INTERVAL_DAYS = 3650.0
 MAX_DURATION_DAYS = OPEN_ENDED_DAYS
 """A hundred years: the value that stands for open-ended plans is the longest."""
 MAX_DOSES = 10_000
-
-
-class ScheduleError(DoseguardError, ValueError):
-    """A frequency or duration that cannot be understood."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,8 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
+from doseguard.errors import TextProblem
+
 NUMERIC_FIELDS = frozenset(
     {"dose", "volume", "concentration", "product_concentration", "frequency", "duration"}
 )
@@ -39,10 +41,6 @@ _LOOK_ALIKES = str.maketrans(LOOK_ALIKES)
 _WORD = re.compile(r"[^\W\d_]+")
 _SPACES = re.compile(r"\s+")
 _MICRO = "\u00b5"  # NFKC folds the micro sign into Greek mu; units keep it as written
-
-
-class TextProblem(ValueError):
-    """A text that cannot be read safely; the message says why, for a person."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,7 +19,7 @@ from typing import Any
 
 from yaml import ScalarNode
 
-from doseguard.errors import DoseguardError, ExpressionError, RuleProblem, SourceLocation
+from doseguard.errors import ConditionError, ExpressionError, ProblemKind, RuleProblem, SourceLocation
 from doseguard.rules.expressions import And, Const, Expr, Not, Or, parse_expression
 from doseguard.rules.yaml_source import PathKey, YamlDocument
 
@@ -41,12 +41,6 @@ class ParsedWhen:
         if 0 <= index < len(self.sources):
             return offset_location(document, self.sources[index], offset)
         return document.locate(self.sources[0] if self.sources else ())
-
-
-class ConditionError(DoseguardError):
-    def __init__(self, problem: RuleProblem) -> None:
-        self.problem = problem
-        super().__init__(str(problem))
 
 
 def offset_location(document: YamlDocument, where: PathKey, offset: int) -> SourceLocation:
@@ -116,7 +110,9 @@ def parse_when(document: YamlDocument, where: PathKey, rule_id: str | None) -> P
 
 
 def _problem(document: YamlDocument, where: PathKey, message: str, rule_id: str | None) -> ConditionError:
-    return ConditionError(RuleProblem(document.locate(where), message, kind="condition", rule_id=rule_id))
+    return ConditionError(
+        RuleProblem(document.locate(where), message, kind=ProblemKind.CONDITION, rule_id=rule_id)
+    )
 
 
 def _parse(
@@ -132,7 +128,7 @@ def _parse(
         except ExpressionError as error:
             location = offset_location(document, where, error.offset - origin)
             raise ConditionError(
-                RuleProblem(location, error.message, kind="expression", rule_id=rule_id)
+                RuleProblem(location, error.message, kind=ProblemKind.EXPRESSION, rule_id=rule_id)
             ) from None
     if isinstance(value, list):
         if not value:

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from typing import Literal, TypeAlias
 
 from doseguard.errors import ExpressionError
+from doseguard.numbers import format_number as format_number  # noqa: PLC0414  (io/fhir.py imports it here)
 
 # ---------------------------------------------------------------------------------------------- tree
 
@@ -447,14 +448,6 @@ def fold_arithmetic(op: ArithmeticOp, a: float, b: float) -> float | Unevaluable
 
 _HUGE = float("inf")
 """Comparing with infinity is the cheapest finiteness test (NaN fails both comparisons too)."""
-
-
-def format_number(value: float) -> str:
-    """A number as a pharmacist writes it: never a trailing zero (``1``, not ``1.0``)."""
-    if value == int(value) and abs(value) < 1e15:
-        return str(int(value))
-    text = f"{value:.6f}".rstrip("0").rstrip(".")
-    return text if text not in ("", "-0") else "0"
 
 
 def _table_value(value: object) -> str:

@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from doseguard.errors import RuleProblem, SourceLocation
+from doseguard.errors import ProblemKind, RuleProblem, SourceLocation
 
 RULE_SUFFIXES = (".yaml", ".yml")
 PACK_FILES = ("pack.yaml", "pack.yml")
@@ -71,7 +71,7 @@ class Discovery:
     problems: list[RuleProblem] = field(default_factory=list)
 
     def refuse(self, path: Path, message: str) -> None:
-        self.problems.append(RuleProblem(SourceLocation(str(path), 1, 1), message, kind="io"))
+        self.problems.append(RuleProblem(SourceLocation(str(path), 1, 1), message, kind=ProblemKind.IO))
 
 
 @dataclass(frozen=True)

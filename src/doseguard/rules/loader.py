@@ -18,8 +18,15 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from doseguard.errors import ExpressionError, RulePackError, RuleProblem, SourceLocation
-from doseguard.rules.conditions import ConditionError, ParsedWhen, offset_location, parse_when
+from doseguard.errors import (
+    ConditionError,
+    ExpressionError,
+    ProblemKind,
+    RulePackError,
+    RuleProblem,
+    SourceLocation,
+)
+from doseguard.rules.conditions import ParsedWhen, offset_location, parse_when
 from doseguard.rules.expressions import And, Const, Expr, Membership, Name
 from doseguard.rules.files import NO_SUCH_OVERRIDES, PackFiles, discover, read_file
 from doseguard.rules.messages import MessageTemplate, parse_message
@@ -34,8 +41,9 @@ from doseguard.rules.model import (
     RuleSpec,
 )
 from doseguard.rules.overrides import SiteOverrides, read_overrides
-from doseguard.rules.typecheck import ParameterValue, TypeChecker, suggest, unguarded_divisors
+from doseguard.rules.typecheck import ParameterValue, TypeChecker, unguarded_divisors
 from doseguard.rules.yaml_source import PathKey, YamlDocument, load_yaml
+from doseguard.suggestions import closest, did_you_mean
 from doseguard.vocabulary import VOCABULARY
 
 
@@ -123,14 +131,16 @@ class _Loader:
         file read counts in the rules version."""
         raw, problem = read_file(path, missing)
         if raw is None:
-            self._problem(SourceLocation(str(path), 1, 1), problem or "cannot read", kind="io")
+            self._problem(SourceLocation(str(path), 1, 1), problem or "cannot read", kind=ProblemKind.IO)
             return None
         self.digest.update(path.name.encode("utf-8", "surrogateescape") + b"\0" + raw + b"\0")
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as error:
             self._problem(
-                _byte_location(path, raw, error.start), f"not UTF-8 text ({error.reason})", kind="io"
+                _byte_location(path, raw, error.start),
+                f"not UTF-8 text ({error.reason})",
+                kind=ProblemKind.IO,
             )
             return None
         document, problems = load_yaml(path, text)
@@ -165,7 +175,7 @@ class _Loader:
             except RecursionError:
                 rule_id = raw.get("id") if isinstance(raw, dict) and isinstance(raw.get("id"), str) else None
                 self._problem(document.locate((*where, "when")), "the rule is nested too deeply to check",
-                              kind="too-deep", rule_id=rule_id)  # fmt: skip
+                              kind=ProblemKind.TOO_DEEP, rule_id=rule_id)  # fmt: skip
 
     # One rule ---------------------------------------------------------------------------------
 
@@ -186,7 +196,7 @@ class _Loader:
             self._problem(
                 document.locate((*where, "id")),
                 f"duplicate rule id {spec.id!r} (first defined at {self.first_seen[spec.id]})",
-                kind="duplicate-id",
+                kind=ProblemKind.DUPLICATE_ID,
                 rule_id=spec.id,
             )
             usable = False
@@ -207,7 +217,11 @@ class _Loader:
         fields = frozenset(checker.fields_read | message_fields | ({"drug"} if pack.drugs else set()))
         warnings = tuple(
             RuleProblem(
-                when.locate(document, at), text, kind="zero-divisor", rule_id=spec.id, severity="warning"
+                when.locate(document, at),
+                text,
+                kind=ProblemKind.ZERO_DIVISOR,
+                rule_id=spec.id,
+                severity="warning",
             )
             for at, _, text in unguarded_divisors(resolved, VOCABULARY)
         )
@@ -239,7 +253,13 @@ class _Loader:
                 resolved = checker.check_condition(when.expression)
             except ExpressionError as error:
                 location = when.locate(document, error.offset)
-                self._problem(location, error.message, kind="type", rule_id=rule_id)
+                self._problem(
+                    location,
+                    error.message,
+                    kind=ProblemKind.TYPE,
+                    rule_id=rule_id,
+                    suggestion=error.suggestion,
+                )
         text = raw.get("message")
         parsed: tuple[MessageTemplate, set[str]] | None = None
         if isinstance(text, str) and text.strip():
@@ -247,7 +267,9 @@ class _Loader:
                 parsed = parse_message(text.strip(), VOCABULARY, parameters)
             except ExpressionError as error:
                 location = offset_location(document, (*where, "message"), error.offset)
-                self._problem(location, f"message: {error.message}", kind="message", rule_id=rule_id)
+                self._problem(
+                    location, f"message: {error.message}", kind=ProblemKind.MESSAGE, rule_id=rule_id
+                )
         if when is None or resolved is None or parsed is None:
             return None
         return when, checker, resolved, *parsed
@@ -303,10 +325,11 @@ class _Loader:
                     continue  # its YAML problem says it already
                 kind = item["type"]
                 name = ".".join(str(part) for part in loc)
+                meant = None
                 if kind == "extra_forbidden":
                     key = str(loc[-1])
-                    hint = suggest(key, model.model_fields)
-                    message = f"unknown key {key!r}{hint}"
+                    meant = closest(key, model.model_fields, any_case=True)
+                    message = f"unknown key {key!r}{did_you_mean(meant)}"
                     location = document.locate(spot, at_key=True)
                 elif kind == "missing":
                     message = f"missing required key {name!r}"
@@ -317,13 +340,21 @@ class _Loader:
                     text = str(item["msg"]).removeprefix("Value error, ")
                     message = f"{name}: {text}{shown}" if name else f"{text}{shown}"
                     location = document.locate(spot)
-                self._problem(location, message, kind="schema", rule_id=rule_id)
+                self._problem(location, message, kind=ProblemKind.SCHEMA, rule_id=rule_id, suggestion=meant)
             return None
 
     def _problem(
-        self, location: SourceLocation, message: str, *, kind: str = "invalid", rule_id: str | None = None
+        self,
+        location: SourceLocation,
+        message: str,
+        *,
+        kind: ProblemKind = ProblemKind.INVALID,
+        rule_id: str | None = None,
+        suggestion: str | None = None,
     ) -> None:
-        self.problems.append(RuleProblem(location, message, kind=kind, rule_id=rule_id))
+        self.problems.append(
+            RuleProblem(location, message, kind=kind, rule_id=rule_id, suggestion=suggestion)
+        )
 
     def finish(self) -> LoadedRules:
         self.problems.extend(self.site.unused(self.written_ids, list(dict.fromkeys(self.unread))))

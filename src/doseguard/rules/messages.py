@@ -13,8 +13,9 @@ from functools import lru_cache
 from typing import Any
 
 from doseguard.errors import ExpressionError
+from doseguard.numbers import format_number
 from doseguard.rules.evaluate import UNEVALUABLE, compile_expression, evaluate
-from doseguard.rules.expressions import Const, Expr, Name, format_number, parse_expression
+from doseguard.rules.expressions import Const, Expr, Name, parse_expression
 from doseguard.rules.typecheck import MESSAGE_FUNCTIONS, ParameterValue, TypeChecker
 from doseguard.vocabulary import FieldSpec
 

@@ -30,7 +30,7 @@ class Severity(StrEnum):
 _RANK = {Severity.INFO: 1, Severity.WARNING: 2, Severity.CRITICAL: 3}
 
 
-class Status(StrEnum):
+class RuleStatus(StrEnum):
     EXPERIMENTAL = "experimental"
     TEST = "test"
     STABLE = "stable"
@@ -45,7 +45,7 @@ class RuleSpec(BaseModel):
     id: RuleId
     title: Text
     severity: Severity
-    status: Status = Status.EXPERIMENTAL
+    status: RuleStatus = RuleStatus.EXPERIMENTAL
     version: int = Field(default=1, ge=1)
     description: Text
     references: list[Text] = Field(min_length=1)

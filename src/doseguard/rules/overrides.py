@@ -28,10 +28,11 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from doseguard.errors import RuleProblem, SourceLocation
+from doseguard.errors import ProblemKind, RuleProblem, SourceLocation
 from doseguard.rules.model import Override, ParameterName, RuleSpec, Severity, Text
-from doseguard.rules.typecheck import ParameterValue, suggest, type_of_value
+from doseguard.rules.typecheck import ParameterValue, type_of_value
 from doseguard.rules.yaml_source import PathKey, YamlDocument
+from doseguard.suggestions import closest, did_you_mean
 
 RuleRef = Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)]
 
@@ -91,9 +92,13 @@ class SiteOverrides:
             spot = (*where, "parameters", name)
             if name not in parameters:
                 known = ", ".join(sorted(parameters)) or "none"
-                hint = suggest(name, parameters)
-                message = f"{spec.id} has no parameter {name!r} (its parameters: {known}){hint}"
-                problems.append(_problem(document.locate(spot, at_key=True), message, spec.id))
+                meant = closest(name, parameters, any_case=True)
+                message = (
+                    f"{spec.id} has no parameter {name!r} (its parameters: {known}){did_you_mean(meant)}"
+                )
+                problems.append(
+                    _problem(document.locate(spot, at_key=True), message, spec.id, suggestion=meant)
+                )
                 continue
             pack_value = parameters[name]
             raw = written
@@ -101,8 +106,10 @@ class SiteOverrides:
                 # A table is changed entry by entry: the site names only the entries it changes.
                 strays = [key for key in written if key not in pack_value]
                 for key in strays:
-                    message = f"{name} has no entry {key!r}{suggest(str(key), pack_value)}"
-                    problems.append(_problem(document.locate((*spot, key), at_key=True), message, spec.id))
+                    meant = closest(str(key), pack_value, any_case=True)
+                    message = f"{name} has no entry {key!r}{did_you_mean(meant)}"
+                    location = document.locate((*spot, key), at_key=True)
+                    problems.append(_problem(location, message, spec.id, suggestion=meant))
                 if strays:
                     continue
                 raw = {**spec.parameters[name], **written}
@@ -143,9 +150,11 @@ class SiteOverrides:
         for rule_id, (_, where) in self.entries.items():
             if rule_id not in known_ids:
                 location = self.document.locate((*where, "rule"))
-                hint = suggest(rule_id, known_ids) or maybe
-                message = f"no loaded rule has the id {rule_id!r}{hint}"
-                problems.append(_problem(location, message, rule_id, kind="unknown-rule"))
+                meant = closest(rule_id, known_ids, any_case=True)
+                message = f"no loaded rule has the id {rule_id!r}{did_you_mean(meant) or maybe}"
+                problems.append(
+                    _problem(location, message, rule_id, kind=ProblemKind.UNKNOWN_RULE, suggestion=meant)
+                )
         return problems
 
 
@@ -166,11 +175,17 @@ def read_overrides(document: YamlDocument, validate: Any) -> tuple[SiteOverrides
             first = document.locate((*overrides.entries[entry.rule][1], "rule"))
             location = document.locate((*where, "rule"))
             message = f"{entry.rule} is overridden twice (first at {first}): merge the two entries"
-            problems.append(_problem(location, message, entry.rule, kind="duplicate-override"))
+            problems.append(_problem(location, message, entry.rule, kind=ProblemKind.DUPLICATE_OVERRIDE))
             continue
         overrides.entries[entry.rule] = (entry, where)
     return overrides, problems
 
 
-def _problem(location: SourceLocation, message: str, rule_id: str, kind: str = "override") -> RuleProblem:
-    return RuleProblem(location, message, kind=kind, rule_id=rule_id)
+def _problem(
+    location: SourceLocation,
+    message: str,
+    rule_id: str,
+    kind: ProblemKind = ProblemKind.OVERRIDE,
+    suggestion: str | None = None,
+) -> RuleProblem:
+    return RuleProblem(location, message, kind=kind, rule_id=rule_id, suggestion=suggestion)

@@ -59,6 +59,9 @@ def rule_pack_schema() -> dict[str, Any]:
     rule["when"] = {"$ref": "#/$defs/Condition"}
     rule["parameters"] = _parameters(rule["parameters"])
     rule["message"]["description"] = _message_description()
+    # authors write `status:`; the schema keeps their word, not the code's (RuleStatus, beside ResultStatus)
+    defs["Status"] = {**defs.pop("RuleStatus"), "title": "Status"}
+    rule["status"]["$ref"] = "#/$defs/Status"
     defs["RuleFileSpec"]["properties"]["rules"]["items"] = {"$ref": "#/$defs/RuleSpec"}
     defs["RuleFileSpec"]["description"] = "A rule file of a pack: a list of rules."
     defs["Condition"] = _condition()

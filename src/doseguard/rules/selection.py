@@ -10,19 +10,9 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from doseguard.errors import DoseguardError
-from doseguard.rules.model import Rule, RuleSet, Status
-from doseguard.rules.typecheck import suggest
-
-
-class SelectionError(DoseguardError):
-    """``--select`` or ``--ignore`` named something that is neither a rule id nor a tag, or left no
-    rule to run."""
-
-    def __init__(self, unknown: dict[str, str], message: str | None = None) -> None:
-        self.unknown = unknown  # name -> "did you mean" hint ("" when none)
-        names = "; ".join(f"{name!r} is neither a rule id nor a tag{hint}" for name, hint in unknown.items())
-        super().__init__(message or names)
+from doseguard.errors import SelectionError
+from doseguard.rules.model import Rule, RuleSet, RuleStatus
+from doseguard.suggestions import closest
 
 
 @dataclass(frozen=True)
@@ -35,7 +25,7 @@ class Selection:
         names = {rule.id, *rule.spec.tags}
         if self.ignore and names & set(self.ignore):
             return False
-        if rule.spec.status is Status.DEPRECATED and not self.include_deprecated:
+        if rule.spec.status is RuleStatus.DEPRECATED and not self.include_deprecated:
             return rule.id in self.select
         return not self.select or bool(names & set(self.select))
 
@@ -45,7 +35,9 @@ def select_rules(rule_set: RuleSet, selection: Selection) -> RuleSet:
     run (an audit must tell a full run from a tailored one), and stays when all of them run."""
     known = {rule.id for rule in rule_set.rules} | {tag for rule in rule_set.rules for tag in rule.spec.tags}
     unknown = {
-        name: suggest(name, known) for name in (*selection.select, *selection.ignore) if name not in known
+        name: closest(name, known, any_case=True)
+        for name in (*selection.select, *selection.ignore)
+        if name not in known
     }
     if unknown:
         raise SelectionError(unknown)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from doseguard.errors import RuleProblem, SourceLocation
+from doseguard.errors import ProblemKind, RuleProblem, SourceLocation
 from doseguard.rules.files import NO_SUCH_OVERRIDES, file_problem, folder_problem
 from doseguard.rules.loader import LoadedRules, load_rules, read_rules
 from doseguard.rules.model import RuleSet
@@ -41,9 +41,9 @@ class RuleSource:
         for path in self.paths:
             problem = folder_problem(Path(path))
             if problem is not None:
-                found.append(RuleProblem(SourceLocation(path, 1, 1), problem, kind="io"))
+                found.append(RuleProblem(SourceLocation(path, 1, 1), problem, kind=ProblemKind.IO))
         if self.overrides is not None:
             problem = file_problem(Path(self.overrides), NO_SUCH_OVERRIDES)
             if problem is not None:
-                found.append(RuleProblem(SourceLocation(self.overrides, 1, 1), problem, kind="io"))
+                found.append(RuleProblem(SourceLocation(self.overrides, 1, 1), problem, kind=ProblemKind.IO))
         return found

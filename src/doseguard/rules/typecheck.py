@@ -8,7 +8,6 @@ and every parameter has been replaced by its value (so a site override changes a
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
@@ -32,6 +31,7 @@ from doseguard.rules.expressions import (
     name_nodes,
     render,
 )
+from doseguard.suggestions import closest, did_you_mean
 from doseguard.vocabulary import FieldSpec, FieldType
 
 ParameterValue = float | str | bool | tuple[float | str, ...] | dict[str, float | str]
@@ -61,17 +61,6 @@ MESSAGE_FUNCTIONS = {
     "unstated": "unstated(field, ...): the labels of the listed fields the order does not state",
     "common": "common(list, list): the items of the first list that are in the second",
 }
-
-
-def suggest(word: str, candidates: object) -> str:
-    """A ``; did you mean 'x'?`` suffix, or nothing when no candidate is close."""
-    names = [str(c) for c in candidates]  # type: ignore[attr-defined]
-    close = difflib.get_close_matches(word, names, n=1, cutoff=0.6)
-    if not close:
-        lowered = {n.lower(): n for n in names}
-        if word.lower() in lowered:
-            close = [lowered[word.lower()]]
-    return f"; did you mean {close[0]!r}?" if close else ""
 
 
 def type_of_value(value: ParameterValue) -> Type:
@@ -158,9 +147,9 @@ class TypeChecker:
             return Const(value, node.pos), type_of_value(value)
         spec = self.vocabulary.get(node.name)
         if spec is None:
-            known = [*self.vocabulary, *self.parameters]
+            meant = closest(node.name, [*self.vocabulary, *self.parameters], any_case=True)
             raise ExpressionError(
-                f"unknown field or parameter {node.name!r}{suggest(node.name, known)}", node.pos
+                f"unknown field or parameter {node.name!r}{did_you_mean(meant)}", node.pos, meant
             )
         self.fields_read.add(node.name)
         return node, spec.type
@@ -193,18 +182,19 @@ class TypeChecker:
             allowed = self.vocabulary[key.name].values
             for entry in table.value:
                 if allowed is not None and entry not in allowed:
+                    meant = closest(entry, allowed, any_case=True)
                     raise ExpressionError(
                         f"table {render(node.table)} has an entry {entry!r} that {key.name} never takes"
-                        f"{suggest(entry, allowed)}",
+                        f"{did_you_mean(meant)}",
                         node.pos,
+                        meant,
                     )
         return replace(node, table=table, key=key), table_type.value
 
     def _call(self, node: Call) -> tuple[Expr, Type]:
         if node.function not in self.functions:
-            raise ExpressionError(
-                f"unknown function {node.function!r}{suggest(node.function, self.functions)}", node.pos
-            )
+            meant = closest(node.function, self.functions, any_case=True)
+            raise ExpressionError(f"unknown function {node.function!r}{did_you_mean(meant)}", node.pos, meant)
         args = node.args
         if node.function in ("exists", "missing"):
             self._arity(node, 1)
@@ -332,10 +322,12 @@ class TypeChecker:
         values = other.value if isinstance(other.value, tuple) else (other.value,)
         for value in values:
             if isinstance(value, str) and value not in allowed:
+                meant = closest(value, allowed, any_case=True)
                 raise ExpressionError(
-                    f"{field.name} is never {value!r}{suggest(value, allowed)} "
+                    f"{field.name} is never {value!r}{did_you_mean(meant)} "
                     f"(it is one of {', '.join(allowed)})",
                     other.pos,
+                    meant,
                 )
 
     def _membership(self, node: Membership) -> tuple[Expr, Type]:

@@ -19,8 +19,8 @@ from typing import Any
 import yaml
 from yaml.composer import ComposerError
 
-from doseguard.errors import RuleProblem, SourceLocation
-from doseguard.io.printable import printable
+from doseguard.errors import ProblemKind, RuleProblem, SourceLocation
+from doseguard.printable import printable
 
 PathKey = tuple[Any, ...]
 
@@ -83,7 +83,7 @@ class _Builder:
         self.constructor = yaml.SafeLoader("")
 
     def refuse(self, node: yaml.Node, where: PathKey, message: str) -> None:
-        self.problems.append(RuleProblem(_location(self.path, node), message, kind="yaml"))
+        self.problems.append(RuleProblem(_location(self.path, node), message, kind=ProblemKind.YAML))
         self.refused.add(where)
 
     def build(self, node: yaml.Node, where: PathKey, key: yaml.Node | None = None) -> Any:
@@ -108,7 +108,9 @@ class _Builder:
                 if name in result:
                     self.problems.append(
                         RuleProblem(
-                            _location(self.path, key_node), f"duplicate key {name!r}", kind="duplicate-key"
+                            _location(self.path, key_node),
+                            f"duplicate key {name!r}",
+                            kind=ProblemKind.DUPLICATE_KEY,
                         )
                     )
                     continue
@@ -147,7 +149,7 @@ def _marked_problem(name: str, error: yaml.MarkedYAMLError, what: str) -> RulePr
     mark = error.problem_mark or error.context_mark
     line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
     message = " ".join(part for part in (error.context, error.problem) if part) or "invalid YAML"
-    return RuleProblem(SourceLocation(name, line, column), f"{what}: {message}", kind="yaml")
+    return RuleProblem(SourceLocation(name, line, column), f"{what}: {message}", kind=ProblemKind.YAML)
 
 
 def _reader_problem(name: str, text: str, error: yaml.reader.ReaderError) -> RuleProblem:
@@ -161,7 +163,7 @@ def _reader_problem(name: str, text: str, error: yaml.reader.ReaderError) -> Rul
     if shown == character:
         shown = f"U+{ord(character):04X}"
     message = f"YAML: character {shown} is not allowed in YAML text ({error.reason})"
-    return RuleProblem(SourceLocation(name, line, column), message, kind="yaml")
+    return RuleProblem(SourceLocation(name, line, column), message, kind=ProblemKind.YAML)
 
 
 MAX_DEPTH = 50
@@ -199,19 +201,22 @@ def load_yaml(path: Path | str, text: str) -> tuple[YamlDocument | None, list[Ru
     except yaml.reader.ReaderError as error:
         return None, [_reader_problem(name, text, error)]
     except yaml.YAMLError as error:
-        return None, [RuleProblem(SourceLocation(name, 1, 1), f"YAML: {error}", kind="yaml")]
+        return None, [RuleProblem(SourceLocation(name, 1, 1), f"YAML: {error}", kind=ProblemKind.YAML)]
     if not documents:
         return YamlDocument(name, None), []
     problems: list[RuleProblem] = []
     if len(documents) > 1:
         message = "one YAML document per file (found a second '---')"
-        problems.append(RuleProblem(_location(name, documents[1]), message, kind="yaml"))
+        problems.append(RuleProblem(_location(name, documents[1]), message, kind=ProblemKind.YAML))
     builder = _Builder(name)
     try:
         data = builder.build(documents[0], ())
     except yaml.MarkedYAMLError as error:
         return None, [*problems, _marked_problem(name, error, "YAML")]
     except yaml.YAMLError as error:
-        return None, [*problems, RuleProblem(SourceLocation(name, 1, 1), f"YAML: {error}", kind="yaml")]
+        return None, [
+            *problems,
+            RuleProblem(SourceLocation(name, 1, 1), f"YAML: {error}", kind=ProblemKind.YAML),
+        ]
     document = YamlDocument(name, data, builder.spots, text.splitlines(), frozenset(builder.refused))
     return document, [*builder.problems, *problems]

@@ -17,9 +17,7 @@ from pytest_bdd import scenario
 from pytest_bdd.gherkin_parser import Child, get_gherkin_document
 from pytest_bdd.scenario import get_python_name_generator
 
-
-class DuplicateScenarioError(Exception):
-    """Two scenarios of one feature file share a name."""
+from doseguard.errors import DuplicateScenarioError
 
 
 class FeatureFile(pytest.Module):

@@ -19,8 +19,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from doseguard.errors import DoseguardError
-from doseguard.rules.model import Rule, RuleSet, Status
+from doseguard.errors import FeatureFileError
+from doseguard.rules.model import Rule, RuleSet, RuleStatus
 from doseguard.testing.phrases import Expectation, expectations
 
 FEATURE_GLOB = "*.feature"
@@ -135,14 +135,6 @@ def _refs(scenarios: Iterable[ScenarioOutcome]) -> tuple[ScenarioRef, ...]:
 # Without running anything -----------------------------------------------------------------------
 
 
-class FeatureFileError(DoseguardError):
-    """A feature file that cannot be read as Gherkin."""
-
-    def __init__(self, path: str, line: int, message: str) -> None:
-        self.path, self.line, self.message = path, line, message
-        super().__init__(f"{path}:{line}: {message}")
-
-
 def feature_files(folders: Sequence[Path | str]) -> list[Path]:
     """Every ``*.feature`` file under the folders (searched recursively; a file is taken as is)."""
     files: list[Path] = []
@@ -167,7 +159,7 @@ def stable_rules_without_scenarios(rule_set: RuleSet, folders: Sequence[Path | s
     """The rules of status ``stable`` that no scenario of the folders checks, fired or not: a stable
     rule must have scenarios. Reads the feature files only; raises FeatureFileError."""
     named = scenarios_by_rule(folders)
-    return [rule for rule in rule_set.rules if rule.spec.status is Status.STABLE and rule.id not in named]
+    return [rule for rule in rule_set.rules if rule.spec.status is RuleStatus.STABLE and rule.id not in named]
 
 
 def _read_expectations(path: Path, shown_as: str) -> Iterator[tuple[ScenarioRef, Expectation]]:

@@ -17,7 +17,6 @@ id in "is not flagged" would otherwise pass for ever.
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
 from collections.abc import Mapping
@@ -28,10 +27,10 @@ from pytest_bdd import given, parsers, then
 
 from doseguard.checker import NOT_COVERED, Checker, InputRecord
 from doseguard.orders.model import RECORD_FIELDS
-from doseguard.results import OrderResult, Status
-from doseguard.rules.model import RuleSet
-from doseguard.rules.model import Status as RuleStatus
+from doseguard.results import OrderResult, ResultStatus
+from doseguard.rules.model import RuleSet, RuleStatus
 from doseguard.rules.selection import select_rules
+from doseguard.suggestions import closest
 from doseguard.testing.phrases import (
     EXACT_FINDINGS,
     EXPECTATION_PROPERTY,
@@ -137,7 +136,7 @@ def remove_field(order: Any, field: str) -> None:
 def order_passes(order: Any, doseguard_checker: Checker) -> None:
     """Checked, no finding, and no warning (an ignored field could hide a finding)."""
     result = _check(doseguard_checker, order)
-    ok = result.status is Status.PASS and not result.findings and not result.warnings
+    ok = result.status is ResultStatus.PASS and not result.findings and not result.warnings
     _expect(ok, "expected the order to pass, with no finding and no warning", result)
 
 
@@ -201,8 +200,8 @@ def exact_findings(
 def order_invalid(order: Any, doseguard_checker: Checker, field: str) -> None:
     result = _check(doseguard_checker, order)
     name = _normal(field)
-    fields = [error.get("field") for error in result.errors]
-    ok = result.status is Status.INVALID and name in fields
+    fields = [error.field for error in result.errors]
+    ok = result.status is ResultStatus.INVALID and name in fields
     _expect(ok, f"expected the order to be invalid because of its {name}", result)
 
 
@@ -210,7 +209,7 @@ def order_invalid(order: Any, doseguard_checker: Checker, field: str) -> None:
 def error_mentions(order: Any, doseguard_checker: Checker, field: str, text: str) -> None:
     result = _check(doseguard_checker, order)
     name = _normal(field)
-    messages = [str(error.get("message")) for error in result.errors if error.get("field") == name]
+    messages = [error.message for error in result.errors if error.field == name]
     _expect(bool(messages), f"expected an error about its {name}", result)
     mentioned = any(text in m for m in messages)
     _expect(mentioned, f"expected the error about its {name} to mention {text!r}", result)
@@ -235,8 +234,8 @@ def _expects(request: pytest.FixtureRequest, rule_id: str, *, fires: bool) -> No
         if loaded:
             pytest.fail(f"{rule_id} does not run: --select / --ignore leave it out", pytrace=False)
         known = [rule.id for rule in rules.rules] + [NOT_COVERED]
-        close = difflib.get_close_matches(rule_id, known, n=1)
-        hint = f" (did you mean {close[0]}?)" if close else ""
+        meant = closest(rule_id, known)
+        hint = f" (did you mean {meant}?)" if meant is not None else ""
         pytest.fail(f"{rule_id} is not a rule of the rules under test{hint}", pytrace=False)
     request.node.user_properties.append((EXPECTATION_PROPERTY, (rule_id, fires)))
 
@@ -254,8 +253,8 @@ def _normal(field: str) -> str:
 def _field_name(field: str) -> str:
     name = _normal(field)
     if name not in RECORD_FIELDS:
-        close = difflib.get_close_matches(name, RECORD_FIELDS, n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        meant = closest(name, RECORD_FIELDS)
+        hint = f" (did you mean {meant!r}?)" if meant is not None else ""
         fields = ", ".join(RECORD_FIELDS)
         pytest.fail(f"{field!r} is not an order field{hint}; the fields are: {fields}", pytrace=False)
     return name
@@ -284,13 +283,15 @@ def _check(checker: Checker, order: Any) -> OrderResult:
 def _checked(checker: Checker, order: Any) -> OrderResult:
     """The result of an order that was actually checked (pass or flagged)."""
     result = _check(checker, order)
-    _expect(result.status in (Status.PASS, Status.FLAGGED), "expected the order to be checked", result)
+    _expect(
+        result.status in (ResultStatus.PASS, ResultStatus.FLAGGED), "expected the order to be checked", result
+    )
     return result
 
 
 def _describe(result: OrderResult) -> str:
     lines = [f"; it is {result.status.value}"]
     lines += [f"  {f.rule_id} ({f.severity.value}): {f.message}" for f in result.findings]
-    lines += [f"  error in {e.get('field')}: {e.get('message')}" for e in result.errors]
+    lines += [f"  error in {e.field}: {e.message}" for e in result.errors]
     lines += [f"  warning: {w}" for w in result.warnings]
     return "\n".join(lines)

@@ -5,6 +5,9 @@ An order id holding ``ESC [ 2 A ESC [ 2 K`` moved a terminal's cursor up and era
 show other text than the data. Human outputs (the table, the HTML report, messages on stderr) pass
 everything that came from the input through :func:`printable`; machine outputs (JSON, CSV) stay
 exact. Escapes read as Python's: ``\\x1b``, ``\\u202e``, ``\\n``.
+
+A foundation module (it imports nothing of doseguard), so that rule-file messages (``rules/``) and the
+outputs (``io/``, ``cli/``) escape alike without ``rules/`` importing ``io/``.
 """
 
 from __future__ import annotations

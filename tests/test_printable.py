@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from doseguard.io.printable import printable, printable_lines
+from doseguard.printable import printable, printable_lines
 
 
 @pytest.mark.parametrize(

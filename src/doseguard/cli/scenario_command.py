@@ -33,7 +33,6 @@ from doseguard.cli.common import (
     load_or_exit,
     rule_source_options,
 )
-from doseguard.cli.rules_commands import rules
 from doseguard.rules.files import FEATURES_FOLDER, feature_folders, pack_folders
 from doseguard.rules.loader import bundled_rules_dir
 from doseguard.rules.model import RuleSet
@@ -50,7 +49,7 @@ COUNTING = (
 )
 
 
-@rules.command(
+@click.command(
     "test",
     epilog=exit_status_epilog(
         "every scenario passed and coverage reached --min-coverage",

@@ -1,0 +1,15 @@
+"""Numbers as a pharmacist writes them, for messages, hints and mapped text.
+
+A foundation module (it imports nothing of doseguard): the order parsers, the rule language and the
+FHIR mapper all write numbers back as text, and none of them should import another to do so.
+"""
+
+from __future__ import annotations
+
+
+def format_number(value: float) -> str:
+    """A number as a pharmacist writes it: never a trailing zero (``1``, not ``1.0``)."""
+    if value == int(value) and abs(value) < 1e15:
+        return str(int(value))
+    text = f"{value:.6f}".rstrip("0").rstrip(".")
+    return text if text not in ("", "-0") else "0"

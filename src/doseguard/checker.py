@@ -11,7 +11,6 @@ because in a batch the same order sentences come back again and again.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from doseguard.batch.order_ids import OrderIdTable
@@ -23,23 +22,17 @@ from doseguard.errors import (
     InvalidOrderError,
     UnevaluableRulesError,
 )
-from doseguard.orders.model import MAX_TEXT, Order
+from doseguard.orders.model import Order
 from doseguard.orders.normalise import OrderNormaliser
+from doseguard.records import InputRecord, record_ids
+from doseguard.result_cache import ResultCache, record_key
 from doseguard.results import Finding, OrderResult, Status
 from doseguard.rules.evaluate import ZeroDivisorCheck, divisor_fields, zero_divisor_check
 from doseguard.rules.expressions import render
 from doseguard.rules.model import Rule, RuleSet, Severity
 
 NOT_COVERED = "DOSEGUARD-DRUG-NOT-COVERED"
-CACHE_SIZE = 16_384
-"""Entries per cache; a full cache is emptied (orders that repeat are back in it at once)."""
-SEEN_SIZE = 4 * CACHE_SIZE
-"""How many first sightings a cache remembers: an entry is kept the second time it is met, so orders
-that never repeat (the worst case) leave no objects behind for the garbage collector to follow."""
 IDENTITY_FIELDS = ("order_id", "patient_id")
-_UNCACHEABLE = object()
-_TEXT = {str}
-_TEXT_OR_INT = {str, int}
 
 Outcome = tuple[Status, tuple[Finding, ...], tuple[dict[str, Any], ...], tuple[str, ...]]
 
@@ -54,20 +47,6 @@ class _Pending(NamedTuple):
     ids: tuple[str | None, str | None]
 
 
-@dataclass(frozen=True, slots=True)
-class InputRecord:
-    """One record as read: where it came from, and its data or why it could not be read.
-
-    ``error`` is a reason the whole record could not be read; ``problems`` name fields of a record
-    that was read but could not be mapped (a FHIR path, say). Either makes the result ``invalid``.
-    """
-
-    source: str
-    data: Any = None
-    error: str | None = None
-    problems: tuple[FieldProblem, ...] = ()
-
-
 class Checker:
     def __init__(self, rules: RuleSet) -> None:
         self.rules = rules
@@ -80,10 +59,8 @@ class Checker:
         self._divisor_fields = tuple(sorted(set().union(*(divisor_fields(r.condition) for r in rules.rules))))
         self._order = {rule.id: index for index, rule in enumerate(rules.rules)}
         self._covered = rules.covered_drugs
-        self._cache: dict[str, tuple[Finding, ...]] = {}
-        self._outcomes: dict[tuple[Any, ...], Outcome] = {}
-        self._seen_facts: set[int] = set()  # hashes of fact_json met once
-        self._seen_records: set[int] = set()  # hashes of record keys met once
+        self._cache: ResultCache[str, tuple[Finding, ...]] = ResultCache()  # by fact_json
+        self._outcomes: ResultCache[tuple[Any, ...], Outcome] = ResultCache()  # by record_key
 
     def check_all(self, records: Iterable[InputRecord]) -> Iterator[OrderResult]:
         """Results in input order, one per record; a repeated ``order_id`` makes the later one invalid."""
@@ -111,7 +88,7 @@ class Checker:
         waiting: list[_Pending] = []
         for index, item in enumerate(items):
             number = first_number + index
-            order_id, patient_id = _identity(item.data)
+            order_id, patient_id = record_ids(item.data)
             if item.problems or item.error is not None:
                 problems = tuple(p.as_dict() for p in item.problems) or (
                     {"field": "record", "message": item.error},
@@ -119,7 +96,7 @@ class Checker:
                 results[index] = OrderResult(number, item.source, order_id, patient_id, Status.INVALID,
                                              errors=problems, rules_version=version)  # fmt: skip
                 continue
-            key = _record_key(item.data, (order_id, patient_id))
+            key = record_key(item.data, (order_id, patient_id))
             known = self._outcomes.get(key) if key is not None else None
             if known is not None:
                 status, findings, errors, warnings = known
@@ -180,10 +157,7 @@ class Checker:
                     if isinstance(fired, Exception):
                         raise fired
                     findings = self._findings(order.facts, fired)
-                    if second_sight(self._seen_facts, hash(fact_json)):
-                        if len(self._cache) >= CACHE_SIZE:
-                            self._cache.clear()
-                        self._cache[fact_json] = findings
+                    self._cache.offer(fact_json, findings)
             except UnevaluableRulesError as error:  # fail closed: some rule could not say
                 problems = tuple(
                     {"field": p.field, "message": f"evaluation failed: {p.message}"} for p in error.problems
@@ -214,14 +188,8 @@ class Checker:
 
     def _remember(self, key: tuple[Any, ...] | None, result: OrderResult) -> OrderResult:
         """Keep the outcome for records that differ only in their ids (never a failed evaluation)."""
-        if (
-            key is not None
-            and result.status is not Status.ERROR
-            and second_sight(self._seen_records, hash(key))
-        ):
-            if len(self._outcomes) >= CACHE_SIZE:
-                self._outcomes.clear()
-            self._outcomes[key] = (result.status, result.findings, result.errors, result.warnings)
+        if key is not None and result.status is not Status.ERROR:
+            self._outcomes.offer(key, (result.status, result.findings, result.errors, result.warnings))
         return result
 
     def _error(
@@ -283,17 +251,6 @@ def _finder(rule: Rule) -> Callable[[dict[str, Any]], Finding]:
     return lambda facts: Finding(rule_id, severity, render(facts), title, pack)
 
 
-def second_sight(seen: set[int], fingerprint: int) -> bool:
-    """Whether ``fingerprint`` was met before (and note it if not): caches keep an entry the second
-    time it is met. A collision only caches early."""
-    if fingerprint in seen:
-        return True
-    if len(seen) >= SEEN_SIZE:
-        seen.clear()
-    seen.add(fingerprint)
-    return False
-
-
 def _describe(error: BaseException) -> str:
     return str(error) if isinstance(error, DoseguardError) else f"internal error: {error!r}"
 
@@ -306,57 +263,3 @@ def duplicate_result(
     return OrderResult(
         number, source, order_id, patient_id, Status.INVALID, errors=(problem,), rules_version=version
     )
-
-
-def _identity(data: Any) -> tuple[str | None, str | None]:
-    """The ids of a record as the order model reads them (text or whole numbers, stripped), or None."""
-    if not isinstance(data, dict):
-        return None, None
-    return _clean_id(data.get("order_id")), _clean_id(data.get("patient_id"))
-
-
-def _clean_id(value: Any) -> str | None:
-    if type(value) is str:
-        return value.strip() or None
-    if type(value) is int:
-        return str(value)
-    return None
-
-
-def _record_key(data: Any, ids: tuple[str | None, str | None]) -> tuple[Any, ...] | None:
-    """The record without its ids (``ids``: what :func:`_identity` says of it) as its field names and
-    their values, hashable and type-exact (``True`` is not ``1``), or None when the record cannot share
-    an outcome: its ids are not both valid, or it holds nested objects. (Two tuples, not a pair per
-    field: fewer objects for the garbage collector to follow.)"""
-    if ids[0] is None or ids[1] is None or not isinstance(data, dict):
-        return None
-    order_id, patient_id = data["order_id"], data["patient_id"]
-    if (
-        len(order_id if type(order_id) is str else ids[0]) > MAX_TEXT
-        or len(patient_id if type(patient_id) is str else ids[1]) > MAX_TEXT
-    ):
-        return None  # an id too long is invalid: this record cannot share the outcome of one without it
-    rest = dict(data)
-    del rest["order_id"], rest["patient_id"]
-    values = rest.values()
-    kinds = set(map(type, values))
-    if kinds <= _TEXT:  # the common case: every field is text (a CSV row always)
-        return tuple(rest), tuple(values)
-    if kinds <= _TEXT_OR_INT:  # JSON with a count: as _freeze writes it
-        return tuple(rest), tuple([value if type(value) is str else (int, value) for value in values])
-    frozen = [_freeze(value) for value in values]
-    if _UNCACHEABLE in frozen:
-        return None
-    return tuple(rest), tuple(frozen)
-
-
-def _freeze(value: Any) -> Any:
-    kind = type(value)
-    if kind is str or value is None:
-        return value
-    if kind is list:
-        items = tuple(_freeze(item) for item in value)
-        return _UNCACHEABLE if _UNCACHEABLE in items else (list, items)
-    if kind in (int, float, bool):
-        return (kind, value)
-    return _UNCACHEABLE

@@ -18,9 +18,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from doseguard.checker import CACHE_SIZE, second_sight
 from doseguard.io.encoders import Encoder
 from doseguard.orders.model import MAX_TEXT
+from doseguard.result_cache import ResultCache
 from doseguard.results import OrderResult, Status
 
 # An id the order model accepts as it is (no whitespace to strip, not too long): rules never read ids,
@@ -60,8 +60,7 @@ class LineCache:
 
     def __init__(self, encode: Encoder) -> None:
         self.encode = encode
-        self._templates: dict[Key, _Template] = {}
-        self._met_once: set[int] = set()  # hashes of keys met once
+        self._templates: ResultCache[Key, _Template] = ResultCache()
 
     @staticmethod
     def plain_name(name: str) -> bool:
@@ -107,7 +106,7 @@ class LineCache:
         if found is None or result.status is Status.ERROR or not isinstance(data, dict):
             return
         key, (order_id, patient_id) = found
-        if not second_sight(self._met_once, hash(key)):
+        if not self._templates.met_before(key):
             return
         if b"\\" in raw or raw.count(b'"order_id"') != 1 or raw.count(b'"patient_id"') != 1:
             return
@@ -121,6 +120,4 @@ class LineCache:
         template = _Template(_SPLIT.split(self.encode(probe)), outcome)
         if template.fill(b"%d" % result.record, result.source.encode(), order_id, patient_id) != encoded:
             return
-        if len(self._templates) >= CACHE_SIZE:
-            self._templates.clear()
-        self._templates[key] = template
+        self._templates.keep(key, template)

@@ -23,9 +23,10 @@ from typing import Any, cast
 
 from doseguard.batch.chunks import Chunk
 from doseguard.batch.line_cache import LineCache
-from doseguard.checker import Checker, InputRecord, _identity
+from doseguard.checker import Checker
 from doseguard.io.encoders import Encoder, JsonLineEncoder, encode_csv_rows
 from doseguard.io.readers import record_of_line, records_of
+from doseguard.records import InputRecord, record_ids
 from doseguard.results import OrderResult, Status, Summary
 from doseguard.rules.source import RuleSource
 
@@ -84,7 +85,7 @@ class ChunkResult:
             OrderResult(
                 number,
                 item.source,
-                *_identity(item.data),
+                *record_ids(item.data),
                 Status.ERROR,
                 errors=(error,),
                 rules_version=setup.rules_version,

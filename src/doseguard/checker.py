@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, NamedTuple
 
-from doseguard.batch.order_ids import OrderIdTable
 from doseguard.engine.adapter import DurableEngine, encode_fact
 from doseguard.errors import (
     DoseguardError,
@@ -22,6 +21,7 @@ from doseguard.errors import (
     InvalidOrderError,
     UnevaluableRulesError,
 )
+from doseguard.order_ids import RepeatedOrderIds
 from doseguard.orders.model import Order
 from doseguard.orders.normalise import OrderNormaliser
 from doseguard.records import InputRecord, record_ids
@@ -64,17 +64,9 @@ class Checker:
 
     def check_all(self, records: Iterable[InputRecord]) -> Iterator[OrderResult]:
         """Results in input order, one per record; a repeated ``order_id`` makes the later one invalid."""
-        with OrderIdTable() as seen:
+        with RepeatedOrderIds(self.rules.version) as repeats:
             for number, item in enumerate(records, start=1):
-                result = self.check(item, number)
-                order_id = result.order_id
-                if order_id is not None and result.status is not Status.INVALID:
-                    earlier = seen.add(order_id, number)
-                    if earlier is not None:
-                        result = duplicate_result(
-                            number, item.source, order_id, result.patient_id, earlier, self.rules.version
-                        )
-                yield result
+                yield repeats.check(self.check(item, number))
 
     def check(self, item: InputRecord, number: int = 1) -> OrderResult:
         """The result of one record (``number`` is its place in the batch)."""
@@ -253,13 +245,3 @@ def _finder(rule: Rule) -> Callable[[dict[str, Any]], Finding]:
 
 def _describe(error: BaseException) -> str:
     return str(error) if isinstance(error, DoseguardError) else f"internal error: {error!r}"
-
-
-def duplicate_result(
-    number: int, source: str, order_id: str, patient_id: str | None, earlier: int, version: str
-) -> OrderResult:
-    """The result of an order whose ``order_id`` an earlier record of the batch already used."""
-    problem = {"field": "order_id", "message": f"duplicates the order_id of record {earlier}"}
-    return OrderResult(
-        number, source, order_id, patient_id, Status.INVALID, errors=(problem,), rules_version=version
-    )

@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from doseguard.batch.record_meta import Outcome
 from doseguard.io.encoders import Encoder
 from doseguard.orders.model import MAX_TEXT
 from doseguard.result_cache import ResultCache
@@ -34,9 +35,10 @@ _MARKS = {str(mark).encode(): index for index, mark in enumerate(_PROBE)}
 _SPLIT = re.compile(b"(" + b"|".join(_MARKS) + b")")
 
 Key = bytes
-Ids = tuple[bytes, bytes]
-# (status, highest severity or None, rule ids of the findings): what the main process counts
-Outcome = tuple[str, str | None, tuple[str, ...]]
+Ids = tuple[bytes, bytes]  # order_id, patient_id
+LineKey = tuple[Key, Ids]
+"""What :meth:`LineCache.key` says of a line: its key, and its ids (unpacked, never indexed; a
+named tuple would cost a fifth of a microsecond per line here, a twentieth of a cached line)."""
 
 
 class _Template:
@@ -69,7 +71,7 @@ class LineCache:
         return name.isascii() and _PLAIN_NAME.fullmatch(name) is not None
 
     @staticmethod
-    def key(raw: bytes) -> tuple[Key, Ids] | None:
+    def key(raw: bytes) -> LineKey | None:
         """The line without the values of its ids, and the ids; None if they are not plain.
 
         A line whose key equals an entry's is that entry's line with other plain ids, so what
@@ -91,7 +93,7 @@ class LineCache:
     def learn(
         self,
         raw: bytes,
-        found: tuple[Key, Ids] | None,
+        found: LineKey | None,
         data: Any,
         result: OrderResult,
         encoded: bytes,

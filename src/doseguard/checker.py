@@ -1,11 +1,12 @@
 """The checker: records in, one result per record out, in order, failing closed.
 
-It joins the pieces: the normaliser turns a record into facts, the engine says which rules fire,
-the rules' templates say why. Whatever goes wrong for one record (bad data, an engine failure, a
+It joins the pieces: the normaliser turns a record into facts, the engine (any
+:class:`~doseguard.evaluation.RuleEngine`; durable-rules by default) says which rules fire, the
+rules' templates say why. Whatever goes wrong for one record (bad data, an engine failure, a
 broken message) becomes that record's ``invalid`` or ``error`` result and the batch goes on.
 Rules read nothing but an order's fields, so two records that differ only in their ids get the same
 outcome: outcomes are remembered by the record without its ids (and findings by the engine's input),
-because in a batch the same order sentences come back again and again.
+because in a batch the same order sentences come back again and again (``result_cache.py``).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from doseguard.errors import (
     InvalidOrderError,
     UnevaluableRulesError,
 )
+from doseguard.evaluation import RuleEngine
 from doseguard.order_ids import RepeatedOrderIds
 from doseguard.orders.model import Order
 from doseguard.orders.normalise import OrderNormaliser
@@ -48,9 +50,9 @@ class _Pending(NamedTuple):
 
 
 class Checker:
-    def __init__(self, rules: RuleSet) -> None:
+    def __init__(self, rules: RuleSet, engine: RuleEngine | None = None) -> None:
         self.rules = rules
-        self.engine = DurableEngine(rules.rules)
+        self.engine: RuleEngine = engine if engine is not None else DurableEngine(rules.rules)
         self.normaliser = OrderNormaliser(rules.drug_names)
         self._finders = {rule.id: _finder(rule) for rule in rules.rules}
         self._zero_checks: tuple[tuple[Rule, ZeroDivisorCheck], ...] = tuple(

@@ -5,13 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from doseguard import Checker, InputRecord, ResultStatus, load_rules
-from doseguard.checker import _UNCACHEABLE, NOT_COVERED, _freeze, _identity, _record_key
+from doseguard.checker import NOT_COVERED
 from doseguard.engine import adapter
-from doseguard.orders.model import MAX_TEXT, OrderRecord
 from doseguard.results import ResultError, Summary
 from tests.helpers.orders import STANDARD_ORDER as STANDARD
 
@@ -140,69 +137,6 @@ def test_one_hundred_thousand_orders_complete_with_one_result_each() -> None:
     assert evaluations == 100_000  # every order differs, so the engine really evaluated each one
 
 
-def _reference_key(data: Any) -> Any:
-    """The outcome cache's key as first written: ids valid, then every other field frozen, type-exact."""
-    if not isinstance(data, dict) or None in _identity(data):
-        return None
-    if any(len(str(data[name])) > MAX_TEXT for name in ("order_id", "patient_id")):
-        return None  # found after it was first written: an id too long is invalid
-    parts = []
-    for name, value in data.items():
-        if name not in ("order_id", "patient_id"):
-            frozen = _freeze(value)
-            if frozen is _UNCACHEABLE:
-                return None
-            parts.append((name, frozen))
-    return tuple(parts)
-
-
-_KEY_VALUES = st.one_of(
-    st.sampled_from(
-        ["", " ", "1 mL", "O1", 0, 1, 3, True, False, 1.0, 3.0, None, -2, 10**20, "x" * 1001, 10**1000]
-    ),
-    st.lists(st.sampled_from(["a", 1, 1.0, True, None]), max_size=2),
-    st.just({"nested": 1}),
-)
-
-
-_KEY_RECORDS = st.dictionaries(
-    st.sampled_from(["order_id", "patient_id", "dose", "administrations_given", "x"]), _KEY_VALUES
-)
-
-
-@settings(max_examples=2000, deadline=None)
-@given(_KEY_RECORDS, _KEY_RECORDS)
-def test_the_outcome_key_is_type_exact_whatever_path_it_takes(
-    first: dict[str, Any], second: dict[str, Any]
-) -> None:
-    """Two records share a key exactly when the key as first written says so (and none when it has none)."""
-    for data in (first, second):
-        assert (_record_key(data, _identity(data)) is None) == (_reference_key(data) is None)
-    if _reference_key(first) is not None and _reference_key(second) is not None:
-        same = _record_key(first, _identity(first)) == _record_key(second, _identity(second))
-        assert same == (_reference_key(first) == _reference_key(second))
-        hash(_record_key(first, _identity(first)))
-
-
-def test_records_that_differ_only_in_their_ids_share_a_key() -> None:
-    first = {"order_id": "A", "patient_id": "P", "dose": "1 mg", "administrations_given": 3}
-    second = {**first, "order_id": "B", "patient_id": 7}
-    assert _record_key(first, _identity(first)) == _record_key(second, _identity(second))
-    assert _record_key(first, _identity(first)) != _record_key(
-        {**first, "administrations_given": 3.0}, _identity(first)
-    )
-    ids = {"order_id": "A", "patient_id": "P"}
-    for one, other in [
-        ({"dose": "1 mg"}, {"volume": "1 mg"}),  # the same values under other names
-        ({"dose": "1 mg", "x": 3}, {"volume": "1 mg", "x": 3}),
-        ({"dose": "1 mg", "x": [1]}, {"volume": "1 mg", "x": [1]}),
-        ({"x": 1}, {"x": True}),
-        ({"x": "1"}, {"x": 1}),
-        ({"x": [1]}, {"x": [1.0]}),
-    ]:
-        assert _record_key({**ids, **one}, ("A", "P")) != _record_key({**ids, **other}, ("A", "P"))
-
-
 def test_an_outcome_is_kept_the_second_time_it_is_met_and_reads_alike(checker: Checker) -> None:
     fresh = Checker(checker.rules)
     order = {**STANDARD, "route": "PO", "dose": "997 mcg", "volume": "0.997 mL"}
@@ -213,26 +147,6 @@ def test_an_outcome_is_kept_the_second_time_it_is_met_and_reads_alike(checker: C
     assert first.findings == second.findings == third.findings
     assert [r.order_id for r in (first, second, third)] == ["O1", "O2", "O3"]
     assert {r.status for r in (first, second, third)} == {ResultStatus.FLAGGED}
-
-
-IDS = st.one_of(
-    st.text(max_size=4),
-    st.builds(
-        lambda pad, size: pad + "x" * size + pad,
-        st.sampled_from(["", " ", "\x1c", "\u2003"]),
-        st.integers(998, 1001),
-    ),
-    st.sampled_from([0, 7, -3, 10**999, 10**1000, True, 1.5, None, [], "O1"]),
-)
-
-
-@settings(max_examples=1000, deadline=None)
-@given(IDS, IDS)
-def test_a_record_with_a_key_has_ids_the_order_model_accepts(order_id: Any, patient_id: Any) -> None:
-    """Records differing only in their ids share an outcome, so the key must exist only for valid ids."""
-    data = {"order_id": order_id, "patient_id": patient_id, "drug": "cyanocobalamin"}
-    if _record_key(data, _identity(data)) is not None:
-        OrderRecord.model_validate(data)
 
 
 def test_an_order_with_an_overlong_id_is_invalid_even_after_the_same_order_passed(checker: Checker) -> None:

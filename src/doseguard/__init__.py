@@ -7,7 +7,7 @@ The public API::
     result = checker.check(InputRecord("order", {"order_id": "1", ...}))
 """
 
-from doseguard.checker import Checker, InputRecord
+from doseguard.checker import Checker
 from doseguard.errors import (
     DoseguardError,
     EngineError,
@@ -15,6 +15,7 @@ from doseguard.errors import (
     InvalidOrderError,
     RulePackError,
 )
+from doseguard.records import InputRecord
 from doseguard.results import Finding, OrderResult, ResultStatus, Summary
 from doseguard.rules.loader import load_rules
 from doseguard.rules.model import RuleSet, Severity

@@ -1,20 +1,19 @@
 """The checker: records in, one result per record out, in order, failing closed.
 
-It joins the pieces: the normaliser turns a record into facts, the engine says which rules fire,
-the rules' templates say why. Whatever goes wrong for one record (bad data, an engine failure, a
+It joins the pieces: the normaliser turns a record into facts, the engine (any
+:class:`~doseguard.evaluation.RuleEngine`; durable-rules by default) says which rules fire, the
+rules' templates say why. Whatever goes wrong for one record (bad data, an engine failure, a
 broken message) becomes that record's ``invalid`` or ``error`` result and the batch goes on.
 Rules read nothing but an order's fields, so two records that differ only in their ids get the same
 outcome: outcomes are remembered by the record without its ids (and findings by the engine's input),
-because in a batch the same order sentences come back again and again.
+because in a batch the same order sentences come back again and again (``result_cache.py``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from doseguard.batch.order_ids import OrderIdTable
 from doseguard.engine.adapter import DurableEngine, encode_fact
 from doseguard.engine.compiled import CompiledRules, compile_rules
 from doseguard.errors import (
@@ -24,23 +23,19 @@ from doseguard.errors import (
     InvalidOrderError,
     UnevaluableRulesError,
 )
-from doseguard.orders.model import MAX_TEXT, Order
+from doseguard.evaluation import RuleEngine
+from doseguard.order_ids import RepeatedOrderIds
+from doseguard.orders.model import Order
 from doseguard.orders.normalise import OrderNormaliser
+from doseguard.records import InputRecord, record_ids
+from doseguard.result_cache import ResultCache, record_key
 from doseguard.results import Finding, OrderResult, ResultError, ResultStatus
 from doseguard.rules.evaluate import ZeroDivisorCheck, divisor_fields, zero_divisor_check
 from doseguard.rules.expressions import render
 from doseguard.rules.model import Rule, RuleSet, Severity
 
 NOT_COVERED = "DOSEGUARD-DRUG-NOT-COVERED"
-CACHE_SIZE = 16_384
-"""Entries per cache; a full cache is emptied (orders that repeat are back in it at once)."""
-SEEN_SIZE = 4 * CACHE_SIZE
-"""How many first sightings a cache remembers: an entry is kept the second time it is met, so orders
-that never repeat (the worst case) leave no objects behind for the garbage collector to follow."""
 IDENTITY_FIELDS = ("order_id", "patient_id")
-_UNCACHEABLE = object()
-_TEXT = {str}
-_TEXT_OR_INT = {str, int}
 
 Outcome = tuple[ResultStatus, tuple[Finding, ...], tuple[ResultError, ...], tuple[str, ...]]
 
@@ -55,29 +50,20 @@ class _Pending(NamedTuple):
     ids: tuple[str | None, str | None]
 
 
-@dataclass(frozen=True, slots=True)
-class InputRecord:
-    """One record as read: where it came from, and its data or why it could not be read.
-
-    ``error`` is a reason the whole record could not be read; ``problems`` name fields of a record
-    that was read but could not be mapped (a FHIR path, say). Either makes the result ``invalid``.
-    """
-
-    source: str
-    data: Any = None
-    error: str | None = None
-    problems: tuple[FieldProblem, ...] = ()
-
-
 class Checker:
-    def __init__(self, rules: RuleSet, compiled: CompiledRules | None = None) -> None:
+    def __init__(
+        self, rules: RuleSet, compiled: CompiledRules | None = None, engine: RuleEngine | None = None
+    ) -> None:
         """Compile ``rules`` for the engine (once: the checker keeps them), or take them from
         ``compiled``, a larger set compiled by the caller (every rule of the packs, of which ``rules``
-        are a selection). Raises RulePackError for what the engine cannot take, EngineError when the
-        engine refuses the compiled rules."""
+        are a selection). ``engine`` evaluates them (default: durable-rules, given the compiled
+        rules). Raises RulePackError for what the engine cannot take, EngineError when the engine
+        refuses the compiled rules."""
         self.rules = rules
         self.compiled = compile_rules(rules) if compiled is None else compiled
-        self.engine = DurableEngine(self.compiled.of(rules.rules))
+        self.engine: RuleEngine = (
+            engine if engine is not None else DurableEngine(self.compiled.of(rules.rules))
+        )
         self.normaliser = OrderNormaliser(rules.drug_names)
         self._finders = {rule.id: _finder(rule) for rule in rules.rules}
         self._zero_checks: tuple[tuple[Rule, ZeroDivisorCheck], ...] = tuple(
@@ -86,24 +72,14 @@ class Checker:
         self._divisor_fields = tuple(sorted(set().union(*(divisor_fields(r.condition) for r in rules.rules))))
         self._order = {rule.id: index for index, rule in enumerate(rules.rules)}
         self._covered = rules.covered_drugs
-        self._cache: dict[str, tuple[Finding, ...]] = {}
-        self._outcomes: dict[tuple[Any, ...], Outcome] = {}
-        self._seen_facts: set[int] = set()  # hashes of fact_json met once
-        self._seen_records: set[int] = set()  # hashes of record keys met once
+        self._cache: ResultCache[str, tuple[Finding, ...]] = ResultCache()  # by fact_json
+        self._outcomes: ResultCache[tuple[Any, ...], Outcome] = ResultCache()  # by record_key
 
     def check_all(self, records: Iterable[InputRecord]) -> Iterator[OrderResult]:
         """Results in input order, one per record; a repeated ``order_id`` makes the later one invalid."""
-        with OrderIdTable() as seen:
+        with RepeatedOrderIds(self.rules.version) as repeats:
             for number, item in enumerate(records, start=1):
-                result = self.check(item, number)
-                order_id = result.order_id
-                if order_id is not None and result.status is not ResultStatus.INVALID:
-                    earlier = seen.add(order_id, number)
-                    if earlier is not None:
-                        result = duplicate_result(
-                            number, item.source, order_id, result.patient_id, earlier, self.rules.version
-                        )
-                yield result
+                yield repeats.check(self.check(item, number))
 
     def check(self, item: InputRecord, number: int = 1) -> OrderResult:
         """The result of one record (``number`` is its place in the batch)."""
@@ -117,7 +93,7 @@ class Checker:
         waiting: list[_Pending] = []
         for index, item in enumerate(items):
             number = first_number + index
-            order_id, patient_id = _identity(item.data)
+            order_id, patient_id = record_ids(item.data)
             if item.problems or item.error is not None:
                 problems = tuple(ResultError.of(p) for p in item.problems) or (
                     ResultError("record", str(item.error)),
@@ -125,7 +101,7 @@ class Checker:
                 results[index] = OrderResult(number, item.source, order_id, patient_id, ResultStatus.INVALID,
                                              errors=problems, rules_version=version)  # fmt: skip
                 continue
-            key = _record_key(item.data, (order_id, patient_id))
+            key = record_key(item.data, (order_id, patient_id))
             known = self._outcomes.get(key) if key is not None else None
             if known is not None:
                 status, findings, errors, warnings = known
@@ -186,10 +162,7 @@ class Checker:
                     if isinstance(fired, Exception):
                         raise fired
                     findings = self._findings(order.facts, fired)
-                    if second_sight(self._seen_facts, hash(fact_json)):
-                        if len(self._cache) >= CACHE_SIZE:
-                            self._cache.clear()
-                        self._cache[fact_json] = findings
+                    self._cache.offer(fact_json, findings)
             except UnevaluableRulesError as error:  # fail closed: some rule could not say
                 problems = tuple(ResultError.of(p, "evaluation failed: ") for p in error.problems)
                 results[index] = OrderResult(
@@ -218,14 +191,8 @@ class Checker:
 
     def _remember(self, key: tuple[Any, ...] | None, result: OrderResult) -> OrderResult:
         """Keep the outcome for records that differ only in their ids (never a failed evaluation)."""
-        if (
-            key is not None
-            and result.status is not ResultStatus.ERROR
-            and second_sight(self._seen_records, hash(key))
-        ):
-            if len(self._outcomes) >= CACHE_SIZE:
-                self._outcomes.clear()
-            self._outcomes[key] = (result.status, result.findings, result.errors, result.warnings)
+        if key is not None and result.status is not ResultStatus.ERROR:
+            self._outcomes.offer(key, (result.status, result.findings, result.errors, result.warnings))
         return result
 
     def _error(
@@ -287,80 +254,5 @@ def _finder(rule: Rule) -> Callable[[dict[str, Any]], Finding]:
     return lambda facts: Finding(rule_id, severity, render(facts), title, pack)
 
 
-def second_sight(seen: set[int], fingerprint: int) -> bool:
-    """Whether ``fingerprint`` was met before (and note it if not): caches keep an entry the second
-    time it is met. A collision only caches early."""
-    if fingerprint in seen:
-        return True
-    if len(seen) >= SEEN_SIZE:
-        seen.clear()
-    seen.add(fingerprint)
-    return False
-
-
 def _describe(error: BaseException) -> str:
     return str(error) if isinstance(error, DoseguardError) else f"internal error: {error!r}"
-
-
-def duplicate_result(
-    number: int, source: str, order_id: str, patient_id: str | None, earlier: int, version: str
-) -> OrderResult:
-    """The result of an order whose ``order_id`` an earlier record of the batch already used."""
-    problem = ResultError("order_id", f"duplicates the order_id of record {earlier}")
-    return OrderResult(
-        number, source, order_id, patient_id, ResultStatus.INVALID, errors=(problem,), rules_version=version
-    )
-
-
-def _identity(data: Any) -> tuple[str | None, str | None]:
-    """The ids of a record as the order model reads them (text or whole numbers, stripped), or None."""
-    if not isinstance(data, dict):
-        return None, None
-    return _clean_id(data.get("order_id")), _clean_id(data.get("patient_id"))
-
-
-def _clean_id(value: Any) -> str | None:
-    if type(value) is str:
-        return value.strip() or None
-    if type(value) is int:
-        return str(value)
-    return None
-
-
-def _record_key(data: Any, ids: tuple[str | None, str | None]) -> tuple[Any, ...] | None:
-    """The record without its ids (``ids``: what :func:`_identity` says of it) as its field names and
-    their values, hashable and type-exact (``True`` is not ``1``), or None when the record cannot share
-    an outcome: its ids are not both valid, or it holds nested objects. (Two tuples, not a pair per
-    field: fewer objects for the garbage collector to follow.)"""
-    if ids[0] is None or ids[1] is None or not isinstance(data, dict):
-        return None
-    order_id, patient_id = data["order_id"], data["patient_id"]
-    if (
-        len(order_id if type(order_id) is str else ids[0]) > MAX_TEXT
-        or len(patient_id if type(patient_id) is str else ids[1]) > MAX_TEXT
-    ):
-        return None  # an id too long is invalid: this record cannot share the outcome of one without it
-    rest = dict(data)
-    del rest["order_id"], rest["patient_id"]
-    values = rest.values()
-    kinds = set(map(type, values))
-    if kinds <= _TEXT:  # the common case: every field is text (a CSV row always)
-        return tuple(rest), tuple(values)
-    if kinds <= _TEXT_OR_INT:  # JSON with a count: as _freeze writes it
-        return tuple(rest), tuple([value if type(value) is str else (int, value) for value in values])
-    frozen = [_freeze(value) for value in values]
-    if _UNCACHEABLE in frozen:
-        return None
-    return tuple(rest), tuple(frozen)
-
-
-def _freeze(value: Any) -> Any:
-    kind = type(value)
-    if kind is str or value is None:
-        return value
-    if kind is list:
-        items = tuple(_freeze(item) for item in value)
-        return _UNCACHEABLE if _UNCACHEABLE in items else (list, items)
-    if kind in (int, float, bool):
-        return (kind, value)
-    return _UNCACHEABLE

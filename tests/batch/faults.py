@@ -17,7 +17,7 @@ from doseguard.batch.worker import ChunkResult
 
 
 def _holds(result: ChunkResult, order_id: str) -> bool:
-    return any(meta[0] == order_id for meta in result.records_meta())
+    return any(meta.order_id == order_id for meta in result.records_meta())
 
 
 @dataclass(frozen=True)

@@ -123,9 +123,9 @@ def test_an_id_the_order_model_refuses_is_checked_not_looked_up(checker: Checker
     too_long = line(sentence, "ORD-X", "P" * 1001, "compact")
     cached = ChunkChecker(checker, "jsonl")
     learnt = cached.process(Chunk("lines", "o.jsonl", 1, good))
-    assert [meta[3] for meta in learnt.records_meta()] == ["pass", "pass", "pass"]
+    assert [meta.status for meta in learnt.records_meta()] == ["pass", "pass", "pass"]
     result = cached.process(Chunk("lines", "o.jsonl", 4, [good[0], too_long]))
-    assert [meta[3] for meta in result.records_meta()] == ["pass", "invalid"]
+    assert [meta.status for meta in result.records_meta()] == ["pass", "invalid"]
 
 
 def test_names_that_a_format_would_quote_or_defuse_do_not_use_the_cache() -> None:
@@ -149,6 +149,6 @@ def test_a_line_with_a_repeated_key_is_never_answered_as_passing(checker: Checke
     assert cached.lines is not None
     cached.process(Chunk("lines", "o.jsonl", 1, good + good))  # the good sentence is learnt
     result = cached.process(Chunk("lines", "o.jsonl", 7, repeated + good[:1] + repeated))
-    statuses = [meta[3] for meta in result.records_meta()]
+    statuses = [meta.status for meta in result.records_meta()]
     assert statuses == ["invalid"] * 4 + ["pass"] + ["invalid"] * 4
     assert [json.loads(out)["errors"][0]["field"] for out in result.outputs()[:4]] == ["dose"] * 4

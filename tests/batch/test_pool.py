@@ -26,14 +26,14 @@ def orders(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def statuses(results: list[ChunkResult]) -> list[str]:
-    return [meta[3] for result in results for meta in result.records_meta()]
+    return [meta.status for result in results for meta in result.records_meta()]
 
 
 def run(pool: WorkerPool, orders: Path, *, after_first: object = None) -> list[ChunkResult]:
     """Every chunk's result, in order; ``after_first`` is called once the first result is back."""
     results = []
     for chunk, result in pool.map_ordered(ChunkReader([str(orders)], chunk_records=250)):
-        assert result.records_meta()[0][2].endswith(f":{chunk.first_line}")
+        assert result.records_meta()[0].source.endswith(f":{chunk.first_line}")
         results.append(result)
         if len(results) == 1 and callable(after_first):
             after_first()
@@ -46,7 +46,7 @@ def test_results_come_back_in_input_order(orders: Path) -> None:
         results = run(pool, orders)
     finally:
         pool.close()
-    sources = [meta[2] for result in results for meta in result.records_meta()]
+    sources = [meta.source for result in results for meta in result.records_meta()]
     assert sources == [f"{orders}:{line}" for line in range(1, 3_001)]
     assert pool.restarts == 0
 

@@ -43,7 +43,9 @@ def run(checker: ChunkChecker, path: Path, chunk_records: int) -> list[tuple[int
     for chunk in ChunkReader([str(path)], chunk_records=chunk_records):
         result = checker.process(chunk)
         encoded = [json.loads(line) for line in result.outputs()]
-        assert [meta[2:4] for meta in result.records_meta()] == [(e["source"], e["status"]) for e in encoded]
+        assert [(meta.source, meta.status) for meta in result.records_meta()] == [
+            (e["source"], e["status"]) for e in encoded
+        ]
         out.extend((e["record"], e["source"], e["status"]) for e in encoded)
     assert [number for number, _, _ in out] == list(range(1, len(out) + 1))
     return out

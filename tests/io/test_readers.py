@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from doseguard.checker import InputRecord
 from doseguard.errors import FieldProblem, InputError
 from doseguard.io.readers import input_format, read_input, read_inputs
+from doseguard.records import InputRecord
 
 BOM = b"\xef\xbb\xbf"
 

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from doseguard.checker import Checker, InputRecord
+from doseguard.checker import Checker
 from doseguard.errors import RulePackError
+from doseguard.records import InputRecord
 from doseguard.rules.loader import load_rules
 from doseguard.rules.model import Severity
 from tests.helpers.rule_files import SITE_OVERRIDES

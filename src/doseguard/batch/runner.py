@@ -16,12 +16,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from doseguard.batch.chunks import ChunkReader
-from doseguard.batch.order_ids import OrderIdTable
 from doseguard.batch.pool import WorkerPool
+from doseguard.batch.record_meta import MetaColumns
 from doseguard.batch.worker import BeforeSend, ChunkResult, WorkerSetup, make_encoder
-from doseguard.checker import duplicate_result
 from doseguard.io.encoders import Encoder
 from doseguard.io.writers import Sink
+from doseguard.order_ids import RepeatedOrderIds
 from doseguard.results import Summary
 from doseguard.rules.source import RuleSource
 
@@ -74,20 +74,23 @@ def run_batch(
         in_flight_per_job=options.in_flight_per_job,
         notify=options.notify,
     )
-    seen = OrderIdTable()  # spills to $TMPDIR beyond about 1.5 million ids
+    # Spills to $TMPDIR beyond about 1.5 million ids.
+    repeated = RepeatedOrderIds(summary.rules_version)
     try:
         for chunk, result in pool.map_ordered(itertools.chain(ahead, chunks)):
             summary.merge(result.counts)
-            repeats = seen.add_many(result.order_ids, chunk.first_record)
+            repeats = repeated.repeats(result.order_ids, chunk.first_record)
             if not repeats:
                 sink.write_chunk([result.encoded] if result.objects is None else result.objects)
             else:
-                sink.write_chunk(_mark_repeats(result, repeats, chunk.first_record, encode, summary))
+                sink.write_chunk(
+                    _mark_repeats(result, repeats, chunk.first_record, encode, summary, repeated)
+                )
             if progress is not None:
                 progress(reader.bytes_read, summary.orders)
     finally:
         pool.close()
-        seen.close()
+        repeated.close()
     summary.seconds = time.perf_counter() - started
     summary.worker_restarts = pool.restarts
     sink.close(summary)
@@ -100,18 +103,20 @@ def _mark_repeats(
     first_record: int,
     encode: Encoder | None,
     summary: Summary,
+    repeated: RepeatedOrderIds,
 ) -> list[Any]:
     """The chunk's outputs with each record that repeats an earlier order_id made invalid, whatever
     it was, and the summary's counts moved with it."""
-    outputs, meta = result.outputs(), result.records_meta()
+    outputs, meta = result.outputs(), MetaColumns(result.meta)
     for offset, earlier in repeats:
-        order_id, patient_id, source, status, severity, rules = meta[offset]
-        assert order_id is not None
-        duplicate = duplicate_result(first_record + offset, source, order_id, patient_id, earlier,
-                                     summary.rules_version)  # fmt: skip
+        record = meta.row(offset)
+        assert record.order_id is not None
+        duplicate = repeated.duplicate(
+            first_record + offset, record.source, record.order_id, record.patient_id, earlier
+        )
         outputs[offset] = encode(duplicate) if encode else duplicate
         undo = Summary()
-        undo.add_counts(status, severity, rules)
+        undo.add_counts(record.status, record.severity, record.rules)
         summary.merge(undo, sign=-1)
         summary.add_counts("invalid", "critical", ())
     return outputs

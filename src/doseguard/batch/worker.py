@@ -15,25 +15,24 @@ import pickle
 import signal
 import struct
 from array import array
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import accumulate
 from multiprocessing.connection import Connection
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from doseguard.batch.chunks import Chunk
-from doseguard.batch.line_cache import LineCache
-from doseguard.checker import Checker, InputRecord, _identity
+from doseguard.batch.line_cache import LineCache, LineKey
+from doseguard.batch.record_meta import MetaColumns, MetaRow, RecordMeta, pack_meta
+from doseguard.checker import Checker
 from doseguard.io.encoders import Encoder, JsonLineEncoder, encode_csv_rows
 from doseguard.io.readers import record_of_line, records_of
+from doseguard.records import InputRecord, record_ids
 from doseguard.results import OrderResult, ResultError, ResultStatus, Summary
 from doseguard.rules.source import RuleSource
 
 FRAME = struct.Struct("<Q")
 """The length in front of each chunk the main process writes to a worker."""
-
-# (order_id, patient_id, source, status, highest severity or None, rule ids of the findings)
-RecordMeta = tuple[str | None, str | None, str, str, str | None, tuple[str, ...]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +42,8 @@ class ChunkResult:
     ``encoded`` is the chunk's output bytes (machine formats), with ``ends`` where each record's
     bytes end; ``objects`` are the results themselves (human formats). ``order_ids`` are what the
     main process checks for repeats (None: no id, or an invalid record, which is never a repeat).
-    ``meta`` is the pickled per-record :data:`RecordMeta`, read only when a repeat is found.
+    ``meta`` is the records' :class:`RecordMeta` packed by :func:`pack_meta`, read (as
+    :class:`MetaColumns`) only when a repeat is found.
     """
 
     encoded: bytes
@@ -54,10 +54,9 @@ class ChunkResult:
     counts: Summary  # of this chunk: the main process adds them up
 
     @classmethod
-    def pack(cls, outputs: list[Any], meta: list[RecordMeta], counts: Summary) -> ChunkResult:
+    def pack(cls, outputs: list[Any], meta: Sequence[MetaRow], counts: Summary) -> ChunkResult:
         """From one output (bytes, or the result itself) and one meta per record."""
-        order_ids = [m[0] if m[3] != "invalid" else None for m in meta]
-        packed = pickle.dumps(meta, protocol=pickle.HIGHEST_PROTOCOL)
+        order_ids, packed = pack_meta(meta)
         if outputs and not isinstance(outputs[0], bytes):
             return cls(b"", array("I"), outputs, order_ids, packed, counts)
         ends = array("I", accumulate(map(len, outputs)))
@@ -66,13 +65,13 @@ class ChunkResult:
     @classmethod
     def of(cls, results: list[OrderResult], encode: Encoder | None) -> ChunkResult:
         outputs: list[Any] = []
-        meta: list[RecordMeta] = []
+        meta: list[MetaRow] = []
         counts = Summary()
         for result in results:
             outputs.append(encode(result) if encode else result)
             described = describe(result)
             meta.append(described)
-            counts.add_counts(*described[3:])
+            counts.add_counts(described.status, described.severity, described.rules)
         return cls.pack(outputs, meta, counts)
 
     @classmethod
@@ -84,7 +83,7 @@ class ChunkResult:
             OrderResult(
                 number,
                 item.source,
-                *_identity(item.data),
+                *record_ids(item.data),
                 ResultStatus.ERROR,
                 errors=(error,),
                 rules_version=setup.rules_version,
@@ -101,14 +100,13 @@ class ChunkResult:
         return [self.encoded[start:end] for start, end in zip(starts, self.ends, strict=True)]
 
     def records_meta(self) -> list[RecordMeta]:
-        meta: list[RecordMeta] = pickle.loads(self.meta)
-        return meta
+        return MetaColumns(self.meta).rows()
 
     def __add__(self, other: ChunkResult) -> ChunkResult:
         counts = Summary()
         counts.merge(self.counts)
         counts.merge(other.counts)
-        meta = self.records_meta() + other.records_meta()
+        meta = [*self.records_meta(), *other.records_meta()]
         return ChunkResult.pack(self.outputs() + other.outputs(), meta, counts)
 
 
@@ -131,9 +129,9 @@ class ChunkChecker:
         """JSON Lines through the line cache: a line seen before (but for its ids) is not checked
         again; the others are checked together, as ``check_many`` does best."""
         outputs: list[Any] = []
-        meta: list[RecordMeta | None] = []
+        meta: list[MetaRow | None] = []
         counts = Summary()
-        misses: list[tuple[int, int, bytes, tuple[bytes, tuple[bytes, bytes]] | None, InputRecord]] = []
+        misses: list[_Miss] = []
         number = chunk.first_record
         name, first_line = chunk.name, chunk.first_line
         get = cache.get
@@ -142,30 +140,42 @@ class ChunkChecker:
                 continue
             source = f"{name}:{first_line + offset}"
             found = cache.key(raw)
-            template = get(found[0]) if found is not None else None
-            if template is not None and found is not None:
-                order_id, patient_id = found[1]
+            template = None
+            if found is not None:
+                key, (order_id, patient_id) = found
+                template = get(key)
+            if template is not None:
                 outputs.append(template.fill(b"%d" % number, source.encode(), order_id, patient_id))
                 status, severity, rules = template.outcome
                 meta.append((order_id.decode(), patient_id.decode(), source, status, severity, rules))
                 counts.add_counts(status, severity, rules)
             else:
-                misses.append((len(outputs), number, raw, found, record_of_line(source, raw)))
+                misses.append(_Miss(len(outputs), number, raw, found, record_of_line(source, raw)))
                 outputs.append(None)
-                meta.append(None)
+                meta.append(None)  # filled below
             number += 1
         if misses:
             encode = cache.encode
-            first = misses[0][1]
-            consecutive = misses[-1][1] - first == len(misses) - 1  # then numbered as they are checked
-            checked = self.checker.check_many([item for *_, item in misses], first if consecutive else 1)
-            for (position, record, raw, found, item), result in zip(misses, checked, strict=True):
-                numbered = result if consecutive else dataclasses.replace(result, record=record)
-                encoded = outputs[position] = encode(numbered)
-                described = meta[position] = describe(numbered)
-                counts.add_counts(*described[3:])
-                cache.learn(raw, found, item.data, numbered, encoded, described[3:])
-        return ChunkResult.pack(outputs, cast(list[RecordMeta], meta), counts)
+            first = misses[0].number
+            consecutive = misses[-1].number - first == len(misses) - 1  # then numbered as they are checked
+            checked = self.checker.check_many([miss.item for miss in misses], first if consecutive else 1)
+            for miss, result in zip(misses, checked, strict=True):
+                numbered = result if consecutive else dataclasses.replace(result, record=miss.number)
+                encoded = outputs[miss.position] = encode(numbered)
+                described = meta[miss.position] = describe(numbered)
+                counts.add_counts(described.status, described.severity, described.rules)
+                cache.learn(miss.raw, miss.found, miss.item.data, numbered, encoded, described.outcome)
+        return ChunkResult.pack(outputs, cast(list[MetaRow], meta), counts)
+
+
+class _Miss(NamedTuple):
+    """A line the line cache could not answer: where its output goes, and what to check."""
+
+    position: int  # in the chunk's outputs
+    number: int  # the record's number in the batch
+    raw: bytes
+    found: LineKey | None  # what LineCache.key said of it
+    item: InputRecord
 
 
 def make_encoder(output: str) -> Encoder | None:
@@ -178,7 +188,7 @@ def make_encoder(output: str) -> Encoder | None:
 
 def describe(result: OrderResult) -> RecordMeta:
     severity = result.severity
-    return (
+    return RecordMeta(
         result.order_id,
         result.patient_id,
         result.source,

@@ -107,11 +107,11 @@ from typing import Any
 
 import orjson
 
-from doseguard.checker import InputRecord
 from doseguard.errors import FieldProblem, InvalidOrderError
 from doseguard.io.json_text import Unreadable, checked_document, problems_in, unreadable
 from doseguard.orders import codes
 from doseguard.orders.quantities import QuantityError, parse_concentration, parse_mass, parse_volume
+from doseguard.records import InputRecord
 from doseguard.rules.expressions import format_number
 
 Resource = Mapping[str, Any]

@@ -13,9 +13,9 @@ from typing import Any
 import orjson
 
 from doseguard.batch.chunks import STDIN, Chunk, ChunkReader, input_format, kind_of
-from doseguard.checker import InputRecord
 from doseguard.errors import FieldProblem
 from doseguard.io.json_text import Unreadable, explain, may_repeat_keys, not_utf8_at, refuse_repeats
+from doseguard.records import InputRecord
 
 __all__ = ["STDIN", "input_format", "read_input", "read_inputs", "record_of_line", "records_of"]
 

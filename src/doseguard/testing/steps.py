@@ -25,8 +25,9 @@ from typing import Any
 import pytest
 from pytest_bdd import given, parsers, then
 
-from doseguard.checker import NOT_COVERED, Checker, InputRecord
+from doseguard.checker import NOT_COVERED, Checker
 from doseguard.orders.model import RECORD_FIELDS
+from doseguard.records import InputRecord
 from doseguard.results import OrderResult, ResultStatus
 from doseguard.rules.model import RuleSet, RuleStatus
 from doseguard.rules.selection import select_rules

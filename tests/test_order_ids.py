@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from doseguard.batch.order_ids import OrderIdTable
+from doseguard.order_ids import OrderIdTable, RepeatedOrderIds, claimed_ids
+from doseguard.results import OrderResult, ResultStatus
 
 
 def test_finds_repeats_and_grows() -> None:
@@ -74,3 +75,45 @@ def test_adding_a_chunk_at_once_answers_like_adding_one_by_one(chunks: list[list
             assert table.add_many(chunk, record) == expected
             record += len(chunk)
         assert len(table) == len(first)
+
+
+def _result(record: int, order_id: str | None, status: ResultStatus = ResultStatus.PASS) -> OrderResult:
+    return OrderResult(record, f"f:{record}", order_id, "P1", status, rules_version="v1")
+
+
+def test_an_invalid_result_or_one_without_an_id_claims_no_id() -> None:
+    assert claimed_ids(["A", "B", None, "D"], ["pass", "invalid", "flagged", ResultStatus.ERROR]) == [
+        "A",
+        None,
+        None,
+        "D",
+    ]
+
+
+def test_the_one_policy_gives_the_same_results_a_result_or_a_chunk_at_a_time() -> None:
+    """check_all (a result at a time) and the batch runner (a chunk at a time) share this rule."""
+    results = [
+        _result(1, "A"),
+        _result(2, "A", ResultStatus.INVALID),  # invalid anyway: neither repeats nor is repeated
+        _result(3, "B", ResultStatus.ERROR),
+        _result(4, "A", ResultStatus.FLAGGED),
+        _result(5, "B"),
+        _result(6, None),
+        _result(7, "A"),
+    ]
+    with RepeatedOrderIds("v1") as one_at_a_time:
+        singly = [one_at_a_time.check(result) for result in results]
+    with RepeatedOrderIds("v1") as by_chunk:
+        claimed = claimed_ids([r.order_id for r in results], [r.status for r in results])
+        repeats = by_chunk.repeats(claimed[:3], 1) + [(3 + o, e) for o, e in by_chunk.repeats(claimed[3:], 4)]
+        chunked = list(results)
+        for offset, earlier in repeats:
+            r = results[offset]
+            assert r.order_id is not None
+            chunked[offset] = by_chunk.duplicate(r.record, r.source, r.order_id, r.patient_id, earlier)
+    assert singly == chunked
+    assert [r.status for r in singly] == [ResultStatus.PASS, ResultStatus.INVALID, ResultStatus.ERROR, ResultStatus.INVALID,
+                                          ResultStatus.INVALID, ResultStatus.PASS, ResultStatus.INVALID]  # fmt: skip
+    assert singly[3].errors == ({"field": "order_id", "message": "duplicates the order_id of record 1"},)
+    assert singly[4].errors[0]["message"] == "duplicates the order_id of record 3"
+    assert singly[6].rules_version == "v1" and singly[6].source == "f:7" and singly[6].patient_id == "P1"

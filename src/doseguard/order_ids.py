@@ -13,6 +13,9 @@ fingerprints are added to a fixed-size Bloom filter (16 MB), and the arrays star
 A new id is looked up on disk only when the filter says it may be there: about 1 id in 500 at five
 million orders, more as the filter fills (a third at fifty million), so very large batches get
 slower, never bigger and never wrong.
+
+:class:`RepeatedOrderIds` is the one rule for repeats, on top of the table: the single-process
+checker and the batch runner both apply it, so the two paths give the same results.
 """
 
 from __future__ import annotations
@@ -20,8 +23,11 @@ from __future__ import annotations
 import os
 import tempfile
 from array import array
+from collections.abc import Iterable
 from types import TracebackType
 from typing import BinaryIO
+
+from doseguard.results import OrderResult, ResultError, ResultStatus
 
 _EMPTY = 0
 _KEY_BYTES = 8
@@ -215,6 +221,65 @@ class OrderIdTable:
         self._runs.clear()
 
     def __enter__(self) -> OrderIdTable:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self.close()
+
+
+_INVALID = ResultStatus.INVALID.value
+
+
+def claimed_ids(order_ids: Iterable[str | None], statuses: Iterable[str]) -> list[str | None]:
+    """The order id each result claims in its batch, given the results' ids and statuses: None for
+    a result with no id, and for an invalid one (a record that could not be understood neither
+    repeats an id nor is repeated)."""
+    return [
+        order_id if status != _INVALID else None for order_id, status in zip(order_ids, statuses, strict=True)
+    ]
+
+
+class RepeatedOrderIds:
+    """A batch's one rule for order ids: a record that repeats the ``order_id`` claimed by an earlier
+    record is invalid, whatever its own result was, and says which record it repeats.
+
+    The single-process path applies it a result at a time (:meth:`check`); the batch runner a chunk
+    at a time (:meth:`repeats` of their :func:`claimed_ids`, then :meth:`duplicate` for each repeat).
+    """
+
+    def __init__(self, rules_version: str, table: OrderIdTable | None = None) -> None:
+        self.rules_version = rules_version
+        self._seen = table if table is not None else OrderIdTable()
+
+    def check(self, result: OrderResult) -> OrderResult:
+        """``result``, or the invalid result of its record if it repeats an earlier record's id."""
+        (order_id,) = claimed_ids((result.order_id,), (result.status,))
+        if order_id is None:
+            return result
+        earlier = self._seen.add(order_id, result.record)
+        if earlier is None:
+            return result
+        return self.duplicate(result.record, result.source, order_id, result.patient_id, earlier)
+
+    def repeats(self, claimed: list[str | None], first_record: int) -> list[tuple[int, int]]:
+        """(offset, earlier record) for each of consecutive records (their :func:`claimed_ids`,
+        from ``first_record`` on) that repeats an id claimed before."""
+        return self._seen.add_many(claimed, first_record)
+
+    def duplicate(
+        self, number: int, source: str, order_id: str, patient_id: str | None, earlier: int
+    ) -> OrderResult:
+        """The result of record ``number``, whose ``order_id`` record ``earlier`` already claimed."""
+        problem = ResultError("order_id", f"duplicates the order_id of record {earlier}")
+        return OrderResult(number, source, order_id, patient_id, ResultStatus.INVALID, errors=(problem,),
+                           rules_version=self.rules_version)  # fmt: skip
+
+    def close(self) -> None:
+        self._seen.close()
+
+    def __enter__(self) -> RepeatedOrderIds:
         return self
 
     def __exit__(

@@ -1,0 +1,120 @@
+"""The result caches: bounded, kept on second sight, and keyed type-exactly by what decides an outcome."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from doseguard.orders.model import MAX_TEXT, OrderRecord
+from doseguard.records import record_ids
+from doseguard.result_cache import _UNCACHEABLE, CACHE_SIZE, ResultCache, _freeze, record_key
+
+
+def test_an_entry_is_kept_the_second_time_it_is_offered() -> None:
+    cache: ResultCache[str, int] = ResultCache()
+    cache.offer("a", 1)
+    assert cache.get("a") is None and len(cache) == 0
+    cache.offer("a", 2)
+    assert cache.get("a") == 2 and len(cache) == 1
+
+
+def test_met_before_notes_a_key_and_keep_stores_it() -> None:
+    cache: ResultCache[str, int] = ResultCache()
+    assert not cache.met_before("a")
+    assert cache.met_before("a")
+    cache.keep("b", 3)
+    assert cache.get("b") == 3
+
+
+def test_a_full_cache_is_emptied_before_the_next_entry() -> None:
+    cache: ResultCache[int, int] = ResultCache()
+    for key in range(CACHE_SIZE):
+        cache.keep(key, key)
+    assert len(cache) == CACHE_SIZE
+    cache.keep(CACHE_SIZE, 0)
+    assert len(cache) == 1 and cache.get(CACHE_SIZE) == 0 and cache.get(0) is None
+
+
+def _reference_key(data: Any) -> Any:
+    """The outcome cache's key as first written: ids valid, then every other field frozen, type-exact."""
+    if not isinstance(data, dict) or None in record_ids(data):
+        return None
+    if any(len(str(data[name])) > MAX_TEXT for name in ("order_id", "patient_id")):
+        return None  # found after it was first written: an id too long is invalid
+    parts = []
+    for name, value in data.items():
+        if name not in ("order_id", "patient_id"):
+            frozen = _freeze(value)
+            if frozen is _UNCACHEABLE:
+                return None
+            parts.append((name, frozen))
+    return tuple(parts)
+
+
+_KEY_VALUES = st.one_of(
+    st.sampled_from(
+        ["", " ", "1 mL", "O1", 0, 1, 3, True, False, 1.0, 3.0, None, -2, 10**20, "x" * 1001, 10**1000]
+    ),
+    st.lists(st.sampled_from(["a", 1, 1.0, True, None]), max_size=2),
+    st.just({"nested": 1}),
+)
+
+
+_KEY_RECORDS = st.dictionaries(
+    st.sampled_from(["order_id", "patient_id", "dose", "administrations_given", "x"]), _KEY_VALUES
+)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(_KEY_RECORDS, _KEY_RECORDS)
+def test_the_outcome_key_is_type_exact_whatever_path_it_takes(
+    first: dict[str, Any], second: dict[str, Any]
+) -> None:
+    """Two records share a key exactly when the key as first written says so (and none when it has none)."""
+    for data in (first, second):
+        assert (record_key(data, record_ids(data)) is None) == (_reference_key(data) is None)
+    if _reference_key(first) is not None and _reference_key(second) is not None:
+        same = record_key(first, record_ids(first)) == record_key(second, record_ids(second))
+        assert same == (_reference_key(first) == _reference_key(second))
+        hash(record_key(first, record_ids(first)))
+
+
+def test_records_that_differ_only_in_their_ids_share_a_key() -> None:
+    first = {"order_id": "A", "patient_id": "P", "dose": "1 mg", "administrations_given": 3}
+    second = {**first, "order_id": "B", "patient_id": 7}
+    assert record_key(first, record_ids(first)) == record_key(second, record_ids(second))
+    assert record_key(first, record_ids(first)) != record_key(
+        {**first, "administrations_given": 3.0}, record_ids(first)
+    )
+    ids = {"order_id": "A", "patient_id": "P"}
+    for one, other in [
+        ({"dose": "1 mg"}, {"volume": "1 mg"}),  # the same values under other names
+        ({"dose": "1 mg", "x": 3}, {"volume": "1 mg", "x": 3}),
+        ({"dose": "1 mg", "x": [1]}, {"volume": "1 mg", "x": [1]}),
+        ({"x": 1}, {"x": True}),
+        ({"x": "1"}, {"x": 1}),
+        ({"x": [1]}, {"x": [1.0]}),
+    ]:
+        assert record_key({**ids, **one}, ("A", "P")) != record_key({**ids, **other}, ("A", "P"))
+
+
+IDS = st.one_of(
+    st.text(max_size=4),
+    st.builds(
+        lambda pad, size: pad + "x" * size + pad,
+        st.sampled_from(["", " ", "\x1c", "\u2003"]),
+        st.integers(998, 1001),
+    ),
+    st.sampled_from([0, 7, -3, 10**999, 10**1000, True, 1.5, None, [], "O1"]),
+)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(IDS, IDS)
+def test_a_record_with_a_key_has_ids_the_order_model_accepts(order_id: Any, patient_id: Any) -> None:
+    """Records differing only in their ids share an outcome, so the key must exist only for valid ids."""
+    data = {"order_id": order_id, "patient_id": patient_id, "drug": "cyanocobalamin"}
+    if record_key(data, record_ids(data)) is not None:
+        OrderRecord.model_validate(data)

@@ -23,6 +23,7 @@ from doseguard.errors import (
     InvalidOrderError,
     UnevaluableRulesError,
 )
+from doseguard.orders.draft import STRUCTURED_TYPES
 from doseguard.orders.model import MAX_TEXT, Order
 from doseguard.orders.normalise import OrderNormaliser
 from doseguard.results import Finding, OrderResult, Status
@@ -40,6 +41,7 @@ IDENTITY_FIELDS = ("order_id", "patient_id")
 _UNCACHEABLE = object()
 _TEXT = {str}
 _TEXT_OR_INT = {str, int}
+_TEXT_OR_STRUCTURED = {str, *STRUCTURED_TYPES}
 
 Outcome = tuple[Status, tuple[Finding, ...], tuple[dict[str, Any], ...], tuple[str, ...]]
 
@@ -342,6 +344,8 @@ def _record_key(data: Any, ids: tuple[str | None, str | None]) -> tuple[Any, ...
     kinds = set(map(type, values))
     if kinds <= _TEXT:  # the common case: every field is text (a CSV row always)
         return tuple(rest), tuple(values)
+    if kinds <= _TEXT_OR_STRUCTURED:  # a FHIR record: as _freeze writes it
+        return tuple(rest), tuple(values)
     if kinds <= _TEXT_OR_INT:  # JSON with a count: as _freeze writes it
         return tuple(rest), tuple([value if type(value) is str else (int, value) for value in values])
     frozen = [_freeze(value) for value in values]
@@ -359,4 +363,6 @@ def _freeze(value: Any) -> Any:
         return _UNCACHEABLE if _UNCACHEABLE in items else (list, items)
     if kind in (int, float, bool):
         return (kind, value)
+    if kind in STRUCTURED_TYPES:  # a FHIR value (orders.draft): a tuple, compared by value
+        return value
     return _UNCACHEABLE

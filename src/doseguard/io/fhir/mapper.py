@@ -44,13 +44,22 @@ from doseguard.io.fhir.terminology import (
     site_name,
 )
 from doseguard.io.fhir.timing import timing_values
+from doseguard.orders.draft import StructuredQuantity
 from doseguard.rules.expressions import format_number
+
+Strength = tuple[StructuredQuantity, float]
+"""A product's strength: the record's value, and mcg/mL as the volume to draw is derived from it."""
+MappedQuantity = tuple[StructuredQuantity, str, float]
+"""A Quantity as the record holds it, its kind (mass or volume) and its amount (mcg or mL)."""
 
 
 def medication_request_to_record(
     resource: Mapping[str, Any], *, resources: Mapping[str, Mapping[str, Any]] | None = None
 ) -> dict[str, Any]:
     """The order record of one MedicationRequest; raises :class:`FhirMappingError` naming every problem.
+
+    Ids, drug, route and site are text; quantities, frequency and duration are structured values
+    (:mod:`doseguard.orders.draft`), but a timing code's text, which a person wrote.
 
     ``resources`` are the other resources a reference may name, keyed by "Type/id" and by a Bundle
     entry's ``fullUrl`` (see :func:`index_resources`); contained resources are found by "#id".
@@ -254,8 +263,8 @@ class _Mapper:
 
     # --- medication -----------------------------------------------------------------------------
 
-    def _medication(self) -> tuple[str | None, tuple[str, float] | None]:
-        """The drug (ingredient) name and the product's strength (text, mcg/mL), as far as known."""
+    def _medication(self) -> tuple[str | None, Strength | None]:
+        """The drug (ingredient) name and the product's strength (its value, mcg/mL), as far as known."""
         concept = self.resource.get("medicationCodeableConcept")
         reference = self.resource.get("medicationReference")
         if concept is not None and reference is not None:
@@ -309,11 +318,9 @@ class _Mapper:
             self._modifiers(medication, medication_path)  # (a contained one was seen with the request)
         return self._from_medication(medication, medication_path)
 
-    def _from_medication(
-        self, medication: Resource, path: str
-    ) -> tuple[str | None, tuple[str, float] | None]:
+    def _from_medication(self, medication: Resource, path: str) -> tuple[str | None, Strength | None]:
         names: list[str] = []
-        strengths: list[tuple[str, float]] = []
+        strengths: list[Strength] = []
         ingredients = medication.get("ingredient")
         if ingredients is not None and not isinstance(ingredients, list):
             self.problem(f"{path}.ingredient", f"must be a list, got {kind_of(ingredients)}", ingredients)
@@ -377,7 +384,7 @@ class _Mapper:
                 return ingredient_name(display)
         return None
 
-    def _strength(self, ratio: Any, path: str) -> tuple[str, float] | None:
+    def _strength(self, ratio: Any, path: str) -> Strength | None:
         if not isinstance(ratio, OBJECT):
             self.problem(path, f"must be a Ratio object, got {kind_of(ratio)}", ratio)
             return None
@@ -393,7 +400,8 @@ class _Mapper:
         )
         if numerator is None or denominator is None:
             return None
-        return f"{numerator[0]}/{denominator[0]}", round(numerator[2] / denominator[2], 6)
+        value = numerator[2] / denominator[2]
+        return StructuredQuantity(value, f"{numerator[0].text}/{denominator[0].text}"), round(value, 6)
 
     # --- dosage ---------------------------------------------------------------------------------
 
@@ -419,9 +427,7 @@ class _Mapper:
             return None
         return dosage
 
-    def _map_dosage(
-        self, dosage: Resource, strength: tuple[str, float] | None, record: dict[str, Any]
-    ) -> None:
+    def _map_dosage(self, dosage: Resource, strength: Strength | None, record: dict[str, Any]) -> None:
         dose = self._dose(dosage)
         if dose is not None:
             text, kind, amount = dose
@@ -430,7 +436,7 @@ class _Mapper:
                 if strength is not None:
                     volume = amount / strength[1]
                     if round(volume, 6) > 0:
-                        record["volume"] = f"{format_number(volume)} mL"
+                        record["volume"] = StructuredQuantity(volume, f"{format_number(volume)} mL")
             else:
                 record["volume"] = text
         route = self._route(dosage.get("route"))
@@ -451,8 +457,8 @@ class _Mapper:
         if duration is not None:
             record["duration"] = duration
 
-    def _dose(self, dosage: Resource) -> tuple[str, str, float] | None:
-        """The dose as text with a written unit, its kind (mass or volume) and amount (mcg or mL)."""
+    def _dose(self, dosage: Resource) -> MappedQuantity | None:
+        """The dose as a structured value, its kind (mass or volume) and amount (mcg or mL)."""
         rates = dosage.get("doseAndRate")
         if rates is None or rates == []:
             return None
@@ -488,8 +494,8 @@ class _Mapper:
 
     def _quantity(
         self, quantity: Any, path: str, kinds: tuple[str, ...], what: str, *, required: bool = False
-    ) -> tuple[str, str, float] | None:
-        """A Quantity as record text ("1000 mcg"), its kind and amount (mcg or mL); problems at ``path``."""
+    ) -> MappedQuantity | None:
+        """A Quantity as the record holds it, its kind and amount (mcg or mL); problems at ``path``."""
         if quantity is None:
             if required:
                 self.problem(path, f"required: {what} needs a value and a unit")

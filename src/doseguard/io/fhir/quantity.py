@@ -8,7 +8,8 @@ from typing import Any
 
 from doseguard.io.fhir.elements import positive_number, text_of
 from doseguard.io.fhir.terminology import MASS, UCUM, expected_units, unit_of
-from doseguard.orders.quantities import QuantityError, parse_mass, parse_volume
+from doseguard.orders.draft import StructuredQuantity
+from doseguard.orders.quantities import MASS_TO_MCG, VOLUME_TO_ML, QuantityError, checked_amount
 from doseguard.rules.expressions import format_number
 
 QuantityProblem = tuple[str, str, object]
@@ -25,8 +26,10 @@ def map_quantity(
     comparator: Any,
     kinds: tuple[str, ...],
     what: str,
-) -> tuple[tuple[str, str, float] | None, tuple[QuantityProblem, ...]]:
-    """The record text, kind and amount of a Quantity's fields, or the problems with them.
+) -> tuple[tuple[StructuredQuantity, str, float] | None, tuple[QuantityProblem, ...]]:
+    """The record's structured value, kind and amount (mcg or mL) of a Quantity's fields, or the
+    problems with them. The value is the number times its unit's factor, never written out and
+    parsed back; its text ("1000 mcg", the unit as the record writes it) is only how it is shown.
 
     Pure, so cached: the same doses and strengths come back order after order. ``value_type`` is
     ``type(value)``, there only to keep ``True`` and ``1`` apart in the cache.
@@ -50,12 +53,12 @@ def map_quantity(
         return None, tuple(problems)
     written, kind = found
     text = f"{format_number(number)} {written}"
+    factor = (MASS_TO_MCG if kind == MASS else VOLUME_TO_ML)[written.lower()]
     try:
-        name = what.removeprefix("a ")
-        amount = parse_mass(text, name).value if kind == MASS else parse_volume(text, name).value
+        amount = checked_amount(number * factor, text, what.removeprefix("a "))
     except QuantityError as error:
         return None, ((".value", str(error), value),)
-    return (text, kind, amount), ()
+    return (StructuredQuantity(amount, text), kind, amount), ()
 
 
 def quantity_unit(

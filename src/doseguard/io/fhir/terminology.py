@@ -9,7 +9,7 @@ from typing import Any
 
 from doseguard.io.fhir.elements import OBJECT, Resource, text_of
 from doseguard.orders import codes
-from doseguard.orders.quantities import parse_concentration
+from doseguard.orders.draft import StructuredFrequency, StructuredQuantity
 
 UCUM = "http://unitsofmeasure.org"
 SNOMED = "http://snomed.info/sct"
@@ -24,9 +24,9 @@ V3_TIMING_SYSTEMS = (
     "http://hl7.org/fhir/v3/GTSAbbreviation",
 )
 
-RXNORM: dict[str, tuple[str, str | None]] = {
-    # RxCUI: (ingredient name, strength the code itself defines, or None for an ingredient code)
-    "309594": ("cyanocobalamin", "1000 mcg/1 mL"),  # cyanocobalamin 1 MG/ML Injectable Solution (SCD)
+RXNORM: dict[str, tuple[str, StructuredQuantity | None]] = {
+    # RxCUI: (ingredient name, strength the code itself defines (mcg/mL), or None for an ingredient code)
+    "309594": ("cyanocobalamin", StructuredQuantity(1000.0, "1000 mcg/1 mL")),  # 1 MG/ML Injectable Solution
     "11248": ("cyanocobalamin", None),  # ingredient
     "5493": ("hydroxocobalamin", None),  # ingredient
 }
@@ -56,12 +56,16 @@ V3_SITES = {
     "LVL": "left vastus lateralis", "RVL": "right vastus lateralis",
     "LVG": "left ventrogluteal", "RVG": "right ventrogluteal",
 }  # fmt: skip
-TIMING_CODES: dict[str, str] = {
-    # v3 GTSAbbreviation: written out, so that a coded "QD" is not reported as handwritten "QD"
-    "QD": "daily", "AM": "daily", "PM": "daily", "BED": "daily", "QOD": "every 2 days",
-    "BID": "twice daily", "TID": "3 times a day", "QID": "4 times a day",
-    "Q1H": "every 1 hour", "Q2H": "every 2 hours", "Q3H": "every 3 hours", "Q4H": "every 4 hours",
-    "Q6H": "every 6 hours", "Q8H": "every 8 hours", "WK": "weekly", "MO": "monthly",
+TIMING_CODES: dict[str, StructuredFrequency] = {
+    # v3 GTSAbbreviation: structured, so that a coded "QD" is not reported as handwritten "QD"
+    code: StructuredFrequency(days, shown)
+    for code, (days, shown) in {
+        "QD": (1, "daily"), "AM": (1, "daily"), "PM": (1, "daily"), "BED": (1, "daily"),
+        "QOD": (2, "every 2 days"), "BID": (1 / 2, "twice daily"), "TID": (1 / 3, "3 times a day"),
+        "QID": (1 / 4, "4 times a day"), "Q1H": (1 / 24, "every 1 hour"), "Q2H": (2 / 24, "every 2 hours"),
+        "Q3H": (3 / 24, "every 3 hours"), "Q4H": (4 / 24, "every 4 hours"), "Q6H": (6 / 24, "every 6 hours"),
+        "Q8H": (8 / 24, "every 8 hours"), "WK": (7, "weekly"), "MO": (30, "monthly"),
+    }.items()
 }  # fmt: skip
 WEEKDAYS = frozenset({"mon", "tue", "wed", "thu", "fri", "sat", "sun"})
 PERIOD_DAYS = {"h": 1 / 24, "d": 1.0, "wk": 7.0, "mo": 30.0, "a": 365.0}
@@ -119,13 +123,13 @@ def codings(concept: Resource) -> list[Resource]:
     return [coding for coding in codings if isinstance(coding, OBJECT)]
 
 
-def implied_strength(concept: Resource) -> tuple[str, float] | None:
+def implied_strength(concept: Resource) -> tuple[StructuredQuantity, float] | None:
     """The strength an RxNorm clinical-drug code defines (309594 is 1 MG/ML), if the code is known."""
     for coding in codings(concept):
         if coding.get("system") == RXNORM_SYSTEM:
             known = RXNORM.get(text_of(coding.get("code")) or "")
             if known is not None and known[1] is not None:
-                return known[1], parse_concentration(known[1]).value
+                return known[1], known[1].value
     return None
 
 

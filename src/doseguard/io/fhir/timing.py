@@ -25,13 +25,19 @@ from doseguard.io.fhir.terminology import (
     WEEKDAYS,
     codings,
 )
+from doseguard.orders.draft import StructuredDuration, StructuredFrequency
 from doseguard.rules.expressions import format_number
+from doseguard.vocabulary import OPEN_ENDED_DAYS
 
 
-def timing_values(timing: Resource, problems: Problems) -> tuple[str | None, str | None]:
+def timing_values(
+    timing: Resource, problems: Problems
+) -> tuple[str | StructuredFrequency | None, StructuredDuration | None]:
+    """The frequency (structured, or a timing code's text as written) and duration of a Timing."""
     path = f"{DOSAGE}.timing"
     repeat = timing.get("repeat")
-    frequency = duration = None
+    frequency: str | StructuredFrequency | None = None
+    duration: StructuredDuration | None = None
     if repeat is not None:
         if isinstance(repeat, OBJECT):
             frequency = _repeat_frequency(repeat, f"{path}.repeat", problems)
@@ -44,7 +50,7 @@ def timing_values(timing: Resource, problems: Problems) -> tuple[str | None, str
     return frequency, duration
 
 
-def _repeat_frequency(repeat: Resource, path: str, problems: Problems) -> str | None:
+def _repeat_frequency(repeat: Resource, path: str, problems: Problems) -> StructuredFrequency | None:
     frequency, most = repeat.get("frequency"), repeat.get("frequencyMax")
     period, unit = repeat.get("period"), repeat.get("periodUnit")
     days_of_week = _days_of_week(repeat.get("dayOfWeek"), f"{path}.dayOfWeek", problems)
@@ -98,7 +104,7 @@ def _days_of_week(days: Any, path: str, problems: Problems) -> int:
     return len(set(days))
 
 
-def _repeat_duration(repeat: Resource, path: str, problems: Problems) -> str | None:
+def _repeat_duration(repeat: Resource, path: str, problems: Problems) -> StructuredDuration | None:
     bounds = repeat.get("boundsDuration")
     if bounds is not None:
         return _duration(bounds, f"{path}.boundsDuration", problems)
@@ -118,14 +124,14 @@ def _repeat_duration(repeat: Resource, path: str, problems: Problems) -> str | N
                 problems.add(f"{path}.{key}", f"must be a whole number of 1 or more, got {value!r}", value)
                 return None
             doses = max(doses, value)
-        return f"{doses} dose{'s' if doses != 1 else ''}"
+        return StructuredDuration(None, f"{doses} dose{'s' if doses != 1 else ''}", doses=doses)
     bounds = repeat.get("boundsPeriod")
     if bounds is not None:
         return _period(bounds, f"{path}.boundsPeriod", problems)
     return None
 
 
-def _duration(duration: Any, path: str, problems: Problems) -> str | None:
+def _duration(duration: Any, path: str, problems: Problems) -> StructuredDuration | None:
     if not isinstance(duration, OBJECT):
         problems.add(path, f"must be a Duration object, got {kind_of(duration)}", duration)
         return None
@@ -153,10 +159,10 @@ def _duration(duration: Any, path: str, problems: Problems) -> str | None:
         return None
     word = DURATION_WORDS[key]
     number = format_number(length)
-    return f"{number} {word}{'' if number == '1' else 's'}"
+    return StructuredDuration(length * PERIOD_DAYS[key], f"{number} {word}{'' if number == '1' else 's'}")
 
 
-def _period(period: Any, path: str, problems: Problems) -> str | None:
+def _period(period: Any, path: str, problems: Problems) -> StructuredDuration | None:
     if not isinstance(period, OBJECT):
         problems.add(path, f"must be a Period object, got {kind_of(period)}", period)
         return None
@@ -168,7 +174,7 @@ def _period(period: Any, path: str, problems: Problems) -> str | None:
         )
         return None
     if period.get("end") is None:
-        return "ongoing"
+        return StructuredDuration(OPEN_ENDED_DAYS, "ongoing", open_ended=True)
     if end is None:
         problems.add(f"{path}.end", "must be a full date (YYYY-MM-DD) or date-time", period.get("end"))
         return None
@@ -184,10 +190,10 @@ def _period(period: Any, path: str, problems: Problems) -> str | None:
         problems.add(path, "end is before start", f"{period.get('start')} .. {period.get('end')}")
         return None
     written = format_number(days)
-    return f"{written} day{'' if written == '1' else 's'}"
+    return StructuredDuration(float(days), f"{written} day{'' if written == '1' else 's'}")
 
 
-def _timing_code(concept: Any, path: str, problems: Problems) -> str | None:
+def _timing_code(concept: Any, path: str, problems: Problems) -> str | StructuredFrequency | None:
     if not isinstance(concept, OBJECT):
         problems.add(path, f"must be a CodeableConcept object, got {kind_of(concept)}", concept)
         return None
@@ -225,7 +231,7 @@ def states_frequency(repeat: Resource) -> bool:
     )
 
 
-def every(days: float) -> str:
+def every(days: float) -> StructuredFrequency:
     """A frequency as the schedule parser reads it: "daily" or "every X days"."""
     written = format_number(days)
-    return "daily" if written == "1" else f"every {written} days"
+    return StructuredFrequency(days, "daily" if written == "1" else f"every {written} days")

@@ -7,6 +7,7 @@ pydantic escapes the package: those exceptions are translated at the boundary th
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -177,6 +178,18 @@ class InvalidOrderError(DoseguardError):
     def __init__(self, problems: list[FieldProblem]) -> None:
         self.problems = problems
         super().__init__("; ".join(str(p) for p in problems))
+
+
+class FhirMappingError(InvalidOrderError):
+    """A FHIR resource that cannot be mapped to an order record; ``problems`` name FHIR paths.
+
+    ``record`` holds what could be mapped of the identifiers (``order_id``, ``patient_id``), so that a
+    result can still say which order it is about.
+    """
+
+    def __init__(self, problems: list[FieldProblem], record: Mapping[str, object] | None = None) -> None:
+        super().__init__(problems)
+        self.record: dict[str, object] = dict(record or {})
 
 
 class EngineError(DoseguardError):

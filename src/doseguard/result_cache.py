@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Generic, TypeVar
 
+from doseguard.orders.draft import STRUCTURED_TYPES
 from doseguard.orders.model import MAX_TEXT
 
 CACHE_SIZE = 16_384
@@ -20,6 +21,7 @@ that never repeat (the worst case) leave no objects behind for the garbage colle
 _UNCACHEABLE = object()
 _TEXT = {str}
 _TEXT_OR_INT = {str, int}
+_TEXT_OR_STRUCTURED = {str, *STRUCTURED_TYPES}
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -87,6 +89,8 @@ def record_key(data: Any, ids: tuple[str | None, str | None]) -> tuple[Any, ...]
     kinds = set(map(type, values))
     if kinds <= _TEXT:  # the common case: every field is text (a CSV row always)
         return tuple(rest), tuple(values)
+    if kinds <= _TEXT_OR_STRUCTURED:  # a FHIR record: as _freeze writes it
+        return tuple(rest), tuple(values)
     if kinds <= _TEXT_OR_INT:  # JSON with a count: as _freeze writes it
         return tuple(rest), tuple([value if type(value) is str else (int, value) for value in values])
     frozen = [_freeze(value) for value in values]
@@ -104,4 +108,6 @@ def _freeze(value: Any) -> Any:
         return _UNCACHEABLE if _UNCACHEABLE in items else (list, items)
     if kind in (int, float, bool):
         return (kind, value)
+    if kind in STRUCTURED_TYPES:  # a FHIR value (orders.draft): a tuple, compared by value
+        return value
     return _UNCACHEABLE

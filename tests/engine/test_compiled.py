@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from doseguard.checker import Checker, InputRecord
+from doseguard.checker import Checker
 from doseguard.engine import compiled as compiled_module
 from doseguard.engine.compiled import compile_loaded, compile_rules
 from doseguard.errors import RulePackError
+from doseguard.records import InputRecord
 from doseguard.rules.loader import load_rules, read_rules
 from doseguard.rules.selection import Selection, select_rules
 

@@ -20,7 +20,9 @@ from doseguard.io.fhir import (
     read_fhir_bundle,
     read_fhir_ndjson,
 )
+from doseguard.orders.draft import StructuredDuration, StructuredFrequency, StructuredQuantity
 from doseguard.orders.normalise import OrderNormaliser
+from doseguard.orders.quantities import parse_concentration, parse_mass, parse_volume
 from doseguard.orders.schedule import parse_duration, parse_frequency
 from doseguard.results import ResultStatus
 
@@ -144,7 +146,35 @@ def with_concept(concept: dict[str, Any]) -> dict[str, Any]:
 
 
 def mapped(resource: dict[str, Any], resources: dict[str, Any] | None = None) -> dict[str, Any]:
-    return medication_request_to_record(resource, resources=resources)
+    """The record, each structured value as its text, once its value is checked to be what that text
+    parses to (what the normaliser read when the mapper wrote text for it to parse back)."""
+    record = medication_request_to_record(resource, resources=resources)
+    return {name: as_text(name, value) for name, value in record.items()}
+
+
+def shown(record: dict[str, Any]) -> dict[str, Any]:
+    """A mapped record as :func:`mapped` gives it."""
+    return {name: as_text(name, value) for name, value in record.items()}
+
+
+def as_text(name: str, value: Any) -> Any:
+    if isinstance(value, StructuredQuantity):
+        parse = {"dose": parse_mass, "volume": parse_volume}.get(name, parse_concentration)
+        assert value.checked(name).value == parse(value.text).value, (name, value)
+        return value.text
+    if isinstance(value, StructuredFrequency):
+        assert value.checked().interval_days == parse_frequency(value.text).interval_days, value
+        return value.text
+    if isinstance(value, StructuredDuration):
+        parsed, checked = parse_duration(value.text), value.checked()
+        assert (checked.days, checked.doses, checked.open_ended) == (
+            parsed.days,
+            parsed.doses,
+            parsed.open_ended,
+        ), value
+        return value.text
+    assert isinstance(value, str), (name, value)
+    return value
 
 
 def problems(resource: Any, resources: dict[str, Any] | None = None) -> dict[str, str]:
@@ -1181,7 +1211,7 @@ def test_the_mapping_error_is_an_invalid_order_error_that_keeps_the_ids() -> Non
 
 def test_fhir_record_of_a_good_resource_carries_the_record() -> None:
     item = fhir_record("orders.json", order())
-    assert item == InputRecord("orders.json", mapped(order()))
+    assert item == InputRecord("orders.json", medication_request_to_record(order()))
 
 
 def test_fhir_record_of_a_bad_resource_carries_ids_and_located_problems() -> None:
@@ -1210,11 +1240,11 @@ def test_read_fhir_bundle_gives_one_record_per_medication_request() -> None:
 
 def test_bundle_examples_map_as_documented() -> None:
     good, mg, no_timing, iv, bad_unit = read_fhir_bundle("b", load_bundle())
-    assert good.data == {
+    assert shown(good.data) == {
         "order_id": "MR-B12-001", "patient_id": "PT-101", "drug": "cyanocobalamin", "product_concentration": "1000 mcg/1 mL",
         "dose": "1000 mcg", "volume": "1 mL", "route": "IM", "site": "left deltoid", "frequency": "daily", "duration": "7 days",
     }  # fmt: skip
-    assert mg.data == {
+    assert shown(mg.data) == {
         "order_id": "MR-B12-002", "patient_id": "PT-102", "drug": "Cyanocobalamin", "product_concentration": "1 mg/1 mL",
         "dose": "1 mg", "volume": "1 mL", "route": "IM", "site": "right ventrogluteal", "frequency": "every 2.333333 days",
         "duration": "2 weeks",
@@ -1227,7 +1257,9 @@ def test_bundle_examples_map_as_documented() -> None:
 
 
 def test_a_lone_medication_request_is_read_as_a_bundle_of_one() -> None:
-    assert list(read_fhir_bundle("one.json", order())) == [InputRecord("one.json", mapped(order()))]
+    assert list(read_fhir_bundle("one.json", order())) == [
+        InputRecord("one.json", medication_request_to_record(order()))
+    ]
 
 
 @pytest.mark.parametrize(
@@ -1302,8 +1334,8 @@ def test_read_fhir_ndjson_example() -> None:
     assert [problem.field for problem in items[4].problems] == [f"{D}.doseAndRate[0].doseRange"]
     assert all(not item.problems for item in items[:4])
     assert items[2].data["drug"] == "hydroxocobalamin"
-    assert items[3].data["frequency"] == "weekly"
-    assert items[1].data["duration"] == "ongoing"
+    assert shown(items[3].data)["frequency"] == "weekly"
+    assert shown(items[1].data)["duration"] == "ongoing"
 
 
 def test_read_fhir_ndjson_reports_lines_it_cannot_read() -> None:
@@ -1317,7 +1349,7 @@ def test_read_fhir_ndjson_reports_lines_it_cannot_read() -> None:
     ]
     items = list(read_fhir_ndjson("n", lines))
     assert [item.source for item in items] == ["n:1", "n:3", "n:4", "n:5", "n:6"]
-    assert items[0].data == mapped(order())
+    assert items[0].data == medication_request_to_record(order())
     assert items[1].error is not None and items[1].error.startswith("not JSON")
     assert items[2].error is not None and "UTF-8" in items[2].error
     assert [problem.field for problem in items[3].problems] == ["resourceType"]

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from doseguard.checker import Checker, InputRecord
+from doseguard.checker import Checker
 from doseguard.errors import RulePackError
+from doseguard.records import InputRecord
 from doseguard.results import ResultStatus
 from doseguard.rules.loader import bundled_rules_dir, load_rules
 from doseguard.testing.steps import merged_standard_orders

@@ -7,6 +7,13 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
+from doseguard.orders.draft import (
+    STRUCTURED_FIELDS,
+    StructuredDuration,
+    StructuredFrequency,
+    StructuredQuantity,
+)
+
 QUANTITY_FIELDS = ("dose", "volume", "concentration", "product_concentration")
 REQUIRED_FIELDS = ("order_id", "patient_id", "drug")
 MAX_ADMINISTRATIONS = 100_000
@@ -118,19 +125,20 @@ _FIELD_KINDS = {
 
 @dataclass(slots=True)
 class PlainRecord:
-    """What :class:`OrderRecord` holds for a plain record (same attributes, no unknown fields)."""
+    """What :class:`OrderRecord` holds for a plain record (same attributes, no unknown fields); a
+    quantity, frequency or duration may also be a structured value (:mod:`doseguard.orders.draft`)."""
 
     order_id: str
     patient_id: str
     drug: str
-    dose: str | None = None
-    volume: str | None = None
-    concentration: str | None = None
-    product_concentration: str | None = None
+    dose: str | StructuredQuantity | None = None
+    volume: str | StructuredQuantity | None = None
+    concentration: str | StructuredQuantity | None = None
+    product_concentration: str | StructuredQuantity | None = None
     route: str | None = None
     site: str | None = None
-    frequency: str | None = None
-    duration: str | None = None
+    frequency: str | StructuredFrequency | None = None
+    duration: str | StructuredDuration | None = None
     phase: str | None = None
     administrations_given: int | None = None
     red_flags: list[str] | None = None
@@ -169,6 +177,8 @@ def plain_record(raw: Any) -> PlainRecord | None:
             values[name] = None
         elif value is None:
             values[name] = None
+        elif type(value) is STRUCTURED_FIELDS.get(name):
+            values[name] = value  # a structured value (orders.draft): nothing to validate as text
         elif kind == "text":
             return None  # not text, too long, or not ASCII
         else:

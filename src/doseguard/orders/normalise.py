@@ -17,6 +17,15 @@ from pydantic import ValidationError
 
 from doseguard.errors import FieldProblem, InvalidOrderError, QuantityError, ScheduleError, TextProblem
 from doseguard.orders import codes
+from doseguard.orders.draft import (
+    STRUCTURED_FIELDS,
+    DraftDuration,
+    DraftFrequency,
+    DraftQuantity,
+    checked_duration,
+    checked_frequency,
+    checked_quantity,
+)
 from doseguard.orders.model import (
     LIST_FIELDS,
     MAX_TEXT,
@@ -29,8 +38,8 @@ from doseguard.orders.model import (
     PlainRecord,
     plain_record,
 )
-from doseguard.orders.quantities import Quantity, parse_concentration, parse_mass, parse_volume
-from doseguard.orders.schedule import Duration, Frequency, parse_duration, parse_frequency
+from doseguard.orders.quantities import parse_concentration, parse_mass, parse_volume
+from doseguard.orders.schedule import parse_duration, parse_frequency
 from doseguard.orders.text import read_text
 from doseguard.suggestions import closest, did_you_mean
 from doseguard.vocabulary import PHASES, ROUTES, SITES
@@ -68,10 +77,10 @@ class OrderNormaliser:
             raise InvalidOrderError(
                 [FieldProblem("record", f"expected an object with order fields, got {kind}")]
             )
-        record, problems = _validate(raw)
+        record, problems, structured = _validate(raw)
         warnings: list[str] = []
         if isinstance(record, OrderRecord):  # a plain record is printable ASCII: nothing to read
-            record = _read_record(record, problems, warnings)
+            record = _read_record(record, problems, warnings, structured)
         drug = self._drug(record.drug)
         facts: dict[str, Any] = {"drug": drug}
         if self._covered and drug not in self._covered:
@@ -79,31 +88,35 @@ class OrderNormaliser:
             if hint is not None:
                 warnings.append(hint)
 
-        quantities: list[Quantity] = []
+        quantities: list[DraftQuantity] = []
         notation: list[str] = []
         for name, fact, parser, what in _QUANTITIES:
             text = getattr(record, name)
             if text is None:
                 continue
-            try:
-                quantity = parser(text, what)
+            try:  # text is parsed; a structured value (orders.draft) is taken as it is, range-checked
+                quantity = parser(text, what) if type(text) is str else checked_quantity(text, what)
             except QuantityError as error:
-                problems.append(FieldProblem(name, str(error), text))
+                problems.append(FieldProblem(name, str(error), _shown(text)))
                 continue
             facts[fact] = quantity.value
             quantities.append(quantity)
             notation.extend(quantity.notation)
 
-        frequency = self._schedule(record.frequency, "frequency", parse_frequency, problems)
-        if isinstance(frequency, Frequency):
+        frequency: DraftFrequency | None = self._schedule(
+            record.frequency, "frequency", parse_frequency, checked_frequency, problems
+        )
+        if frequency is not None:
             facts["interval_days"] = frequency.interval_days
             facts["interval_max_days"] = frequency.max_interval_days
             notation.extend(frequency.notation)
-        duration = self._schedule(record.duration, "duration", parse_duration, problems)
-        if isinstance(duration, Duration):
+        duration: DraftDuration | None = self._schedule(
+            record.duration, "duration", parse_duration, checked_duration, problems
+        )
+        if duration is not None:
             days = duration.days
             if duration.doses is not None:
-                if isinstance(frequency, Frequency):
+                if frequency is not None:
                     days = round(duration.doses * frequency.interval_days, 6)
                 elif record.frequency is None:
                     problems.append(
@@ -211,13 +224,14 @@ class OrderNormaliser:
         return hint
 
     @staticmethod
-    def _schedule(text: str | None, name: str, parser: Any, problems: list[FieldProblem]) -> Any:
-        if text is None:
+    def _schedule(value: Any, name: str, parser: Any, checker: Any, problems: list[FieldProblem]) -> Any:
+        """The frequency or duration: text parsed, a structured value range-checked; None if wrong."""
+        if value is None:
             return None
         try:
-            return parser(text)
+            return parser(value) if type(value) is str else checker(value)
         except ScheduleError as error:
-            problems.append(FieldProblem(name, str(error), text))
+            problems.append(FieldProblem(name, str(error), _shown(value)))
             return None
 
 
@@ -225,9 +239,15 @@ READ_FIELDS = tuple(name for name in TEXT_FIELDS if name not in ("order_id", "pa
 """Text fields read as a person reads them; the ids are reported back as sent, not compared."""
 
 
-def _read_record(record: OrderRecord, problems: list[FieldProblem], warnings: list[str]) -> PlainRecord:
+def _read_record(
+    record: OrderRecord,
+    problems: list[FieldProblem],
+    warnings: list[str],
+    structured: dict[str, Any] | None = None,
+) -> PlainRecord:
     """The record with every text read as a person reads it (:func:`read_text`); what cannot be read
-    safely is a problem of its field, what reading changed a warning."""
+    safely is a problem of its field, what reading changed a warning. ``structured`` values (set
+    aside from validation, see :func:`_validate`) are put back as they are: they are not text."""
     values: dict[str, Any] = {name: getattr(record, name) for name in RECORD_FIELDS}
     notes: dict[str, None] = {}
     bad = {problem.field for problem in problems}
@@ -247,7 +267,14 @@ def _read_record(record: OrderRecord, problems: list[FieldProblem], warnings: li
                 problems.append(FieldProblem(name, "has no visible text", getattr(record, name)))
             values[name] = "?"
     warnings.extend(notes)
+    if structured:
+        values.update(structured)
     return PlainRecord(**values, model_extra=record.model_extra)
+
+
+def _shown(value: Any) -> Any:
+    """A field's value as a problem quotes it: text as it is, a structured value as it is shown."""
+    return value if type(value) is str else value.text
 
 
 def _read(name: str, value: str, problems: list[FieldProblem], notes: dict[str, None]) -> str | None:
@@ -328,21 +355,27 @@ def _unknown_fields(record: OrderRecord | PlainRecord) -> tuple[str, ...]:
     return tuple(warnings)
 
 
-def _validate(raw: Mapping[str, Any]) -> tuple[OrderRecord | PlainRecord, list[FieldProblem]]:
-    """The record and its type problems; fields of the wrong type are set aside so that the others
-    are still parsed and every problem of the record is reported at once."""
+def _validate(
+    raw: Mapping[str, Any],
+) -> tuple[OrderRecord | PlainRecord, list[FieldProblem], dict[str, Any] | None]:
+    """The record, its type problems, and its structured values (:mod:`doseguard.orders.draft`, set
+    aside from :class:`OrderRecord`, which validates text); fields of the wrong type are set aside so
+    that the others are still parsed and every problem of the record is reported at once."""
     plain = plain_record(raw)
     if plain is not None:
-        return plain, []
+        return plain, [], None
+    structured = {name: value for name, value in raw.items() if type(value) is STRUCTURED_FIELDS.get(name)}
+    if structured:
+        raw = {name: value for name, value in raw.items() if name not in structured}
     try:
-        return OrderRecord.model_validate(raw), []
+        return OrderRecord.model_validate(raw), [], structured
     except ValidationError as error:
         problems = _field_problems(error)
     bad = {problem.field for problem in problems}
     salvage = {key: value for key, value in raw.items() if key not in bad}
     salvage.update({name: "?" for name in REQUIRED_FIELDS if name in bad})
     try:
-        return OrderRecord.model_validate(salvage), problems
+        return OrderRecord.model_validate(salvage), problems, structured
     except ValidationError:
         raise InvalidOrderError(problems) from None
 

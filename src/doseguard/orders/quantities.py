@@ -13,7 +13,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-from doseguard.errors import QuantityError as QuantityError  # noqa: PLC0414  (io/fhir.py imports it here)
+from doseguard.errors import QuantityError
 from doseguard.numbers import format_number
 
 MASS_TO_MCG: dict[str, float] = {
@@ -57,11 +57,18 @@ _RATIO = re.compile(r"^(?P<top>.+?)\s*(?:/|\bper\b|\bin\b)\s*(?P<bottom>.+)$", r
 
 @dataclass(frozen=True, slots=True)
 class Quantity:
+    """A quantity parsed from text: its value (mcg, mL or mcg/mL) and what the notation rules read."""
+
     value: float
     text: str
     notation: tuple[str, ...] = ()
     trailing_zero: bool = False
     missing_leading_zero: bool = False
+
+    @property
+    def written(self) -> str:
+        """What was written (see :mod:`doseguard.orders.draft`)."""
+        return self.text
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,7 +117,8 @@ def _example(what: str) -> str:
     return "'1 mL'" if what == "volume" else "'1000 mcg'"
 
 
-def _checked(value: float, text: str, what: str) -> float:
+def checked_amount(value: float, text: str, what: str) -> float:
+    """``value`` rounded as facts carry it; refused (naming ``text``) when not a plausible amount."""
     if value <= 0:
         raise QuantityError(f"{text!r}: a {what} must be greater than zero")
     if value < SMALLEST or value > LARGEST:
@@ -165,7 +173,7 @@ def parse_concentration(text: str, what: str = "concentration") -> Quantity:
     volume = bottom.number * _unit_factor(bottom, VOLUME_TO_ML, clean, what, "volume")
     if volume <= 0:
         raise QuantityError(f"{clean!r}: the volume of a concentration must be greater than zero")
-    value = _checked(mass / volume, clean, what)
+    value = checked_amount(mass / volume, clean, what)
     return Quantity(
         value,
         clean,
@@ -195,7 +203,7 @@ def _unit_factor(amount: _Amount, table: dict[str, float], text: str, what: str,
 
 def _quantity(value: float, text: str, what: str, amount: _Amount) -> Quantity:
     return Quantity(
-        _checked(value, text, what),
+        checked_amount(value, text, what),
         text,
         _notation(amount),
         amount.trailing_zero,

@@ -31,6 +31,11 @@ class Frequency:
     longest_interval_days: float | None = None  # the least frequent end ("every 2-3 months": 90)
 
     @property
+    def written(self) -> str:
+        """What was written (see :mod:`doseguard.orders.draft`)."""
+        return self.text
+
+    @property
     def max_interval_days(self) -> float:
         """Days between doses at the least frequent end of a range; the interval itself otherwise."""
         return self.interval_days if self.longest_interval_days is None else self.longest_interval_days
@@ -42,6 +47,11 @@ class Duration:
     text: str
     open_ended: bool = False
     doses: int | None = None
+
+    @property
+    def written(self) -> str:
+        """What was written (see :mod:`doseguard.orders.draft`)."""
+        return self.text
 
 
 WORDS = {
@@ -120,12 +130,16 @@ def parse_frequency(text: str) -> Frequency:
         days, token = FIXED_FREQUENCIES[key]
         return Frequency(float(days), text.strip(), (token,) if token else ())
     if match := _EVERY_UNIT.match(key):  # "every year", "once every fortnight"
-        return Frequency(_in_range(UNIT_DAYS[match.group(1)], text, MAX_INTERVAL_DAYS), text.strip())
+        return Frequency(days_in_range(UNIT_DAYS[match.group(1)], text, MAX_INTERVAL_DAYS), text.strip())
     if match := _EVERY_N.match(key):
         low, high, unit = match.groups()
         ends = (_number(low), _number(high or low))
-        shortest = _in_range(min(ends) * UNIT_DAYS[unit], text, MAX_INTERVAL_DAYS)  # the most frequent end
-        longest = _in_range(max(ends) * UNIT_DAYS[unit], text, MAX_INTERVAL_DAYS)  # the least frequent end
+        shortest = days_in_range(
+            min(ends) * UNIT_DAYS[unit], text, MAX_INTERVAL_DAYS
+        )  # the most frequent end
+        longest = days_in_range(
+            max(ends) * UNIT_DAYS[unit], text, MAX_INTERVAL_DAYS
+        )  # the least frequent end
         return Frequency(
             shortest, text.strip(), longest_interval_days=longest if longest != shortest else None
         )
@@ -134,7 +148,7 @@ def parse_frequency(text: str) -> Frequency:
         times = _number(count)
         if times <= 0:
             raise ScheduleError(f"{text.strip()!r}: a frequency needs at least one administration")
-        return Frequency(_in_range(PERIOD_DAYS[period] / times, text, MAX_INTERVAL_DAYS), text.strip())
+        return Frequency(days_in_range(PERIOD_DAYS[period] / times, text, MAX_INTERVAL_DAYS), text.strip())
     raise ScheduleError(
         f"{text.strip()!r} is not a frequency I understand (e.g. 'daily', 'every other day', "
         "'three times a week', 'weekly', 'every 2 weeks', 'monthly', 'every 3 months')"
@@ -153,7 +167,7 @@ def parse_duration(text: str) -> Duration:
         if unit in ("h", "hr", "hrs", "hour", "hours"):
             raise ScheduleError(f"{text.strip()!r}: a treatment plan lasts days, weeks or months, not hours")
         longest = max(_number(low), _number(high or low))  # the longest end of a range
-        return Duration(_in_range(longest * UNIT_DAYS[unit], text, MAX_DURATION_DAYS), text.strip())
+        return Duration(days_in_range(longest * UNIT_DAYS[unit], text, MAX_DURATION_DAYS), text.strip())
     if match := _DOSES.match(key):
         count = _number(match.group(1))
         if count < 1 or count != int(count) or count > MAX_DOSES:
@@ -167,7 +181,7 @@ def parse_duration(text: str) -> Duration:
     )
 
 
-def _in_range(value: float, text: str, largest: float) -> float:
+def days_in_range(value: float, text: str, largest: float) -> float:
     """Days rounded as facts carry them; refused when that is zero or beyond any real plan."""
     days = round(value, 6)
     if days <= 0:

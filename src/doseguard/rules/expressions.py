@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from typing import Literal, TypeAlias
 
 from doseguard.errors import ExpressionError
-from doseguard.numbers import format_number as format_number  # noqa: PLC0414  (io/fhir.py imports it here)
+from doseguard.numbers import format_number
 
 # ---------------------------------------------------------------------------------------------- tree
 

@@ -15,6 +15,7 @@ import pytest
 from doseguard import Checker, EngineError, InputRecord, ResultStatus, RuleSet, load_rules
 from doseguard.engine.adapter import DurableEngine
 from doseguard.evaluation import RuleEngine
+from doseguard.results import ResultError
 
 STANDARD: dict[str, Any] = {
     "order_id": "O1", "patient_id": "P1", "drug": "cyanocobalamin", "dose": "1000 mcg", "volume": "1 mL",
@@ -72,7 +73,7 @@ def test_an_order_the_fake_engine_cannot_evaluate_is_an_error_and_the_others_are
                InputRecord("t:2", {**STANDARD, "order_id": "O2", "route": "PO"})]  # fmt: skip
     first, second = checker.check_many(records)
     assert first.status is ResultStatus.ERROR and first.findings == ()
-    assert first.errors == ({"field": None, "message": "evaluation failed: could not evaluate"},)
+    assert first.errors == (ResultError(None, "evaluation failed: could not evaluate"),)
     assert second.status is ResultStatus.FLAGGED
 
 
@@ -82,14 +83,14 @@ def test_an_engine_that_raises_fails_the_whole_call_closed(rules: RuleSet) -> No
                InputRecord("t:2", {**STANDARD, "order_id": "O2", "route": "PO"})]  # fmt: skip
     results = checker.check_many(records)
     assert [r.status for r in results] == [ResultStatus.ERROR, ResultStatus.ERROR]  # never "no findings"
-    assert all("the engine's process went away" in r.errors[0]["message"] for r in results)
+    assert all("the engine's process went away" in r.errors[0].message for r in results)
 
 
 def test_an_engine_that_fires_a_rule_the_checker_does_not_know_is_an_error(rules: RuleSet) -> None:
     checker = Checker(rules, engine=FakeEngine(fire="NO-SUCH-RULE"))
     result = checker.check(InputRecord("t:1", {**STANDARD, "route": "PO"}))
     assert result.status is ResultStatus.ERROR
-    assert "unknown rules fired" in result.errors[0]["message"]
+    assert "unknown rules fired" in result.errors[0].message
 
 
 def _imports(module: str) -> set[str]:

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from doseguard.order_ids import OrderIdTable, RepeatedOrderIds, claimed_ids
-from doseguard.results import OrderResult, ResultStatus
+from doseguard.results import OrderResult, ResultError, ResultStatus
 
 
 def test_finds_repeats_and_grows() -> None:
@@ -114,6 +114,6 @@ def test_the_one_policy_gives_the_same_results_a_result_or_a_chunk_at_a_time() -
     assert singly == chunked
     assert [r.status for r in singly] == [ResultStatus.PASS, ResultStatus.INVALID, ResultStatus.ERROR, ResultStatus.INVALID,
                                           ResultStatus.INVALID, ResultStatus.PASS, ResultStatus.INVALID]  # fmt: skip
-    assert singly[3].errors == ({"field": "order_id", "message": "duplicates the order_id of record 1"},)
-    assert singly[4].errors[0]["message"] == "duplicates the order_id of record 3"
+    assert singly[3].errors == (ResultError("order_id", "duplicates the order_id of record 1"),)
+    assert singly[4].errors[0].message == "duplicates the order_id of record 3"
     assert singly[6].rules_version == "v1" and singly[6].source == "f:7" and singly[6].patient_id == "P1"

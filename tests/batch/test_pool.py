@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from benchmarks.generate import realistic, write_jsonl
 
-from doseguard.batch.chunks import ChunkReader
 from doseguard.batch.pool import WorkerPool, WorkerStartError
 from doseguard.batch.worker import ChunkResult, WorkerSetup
+from doseguard.io.chunks import ChunkReader
 from doseguard.rules.source import RuleSource
 
 SETUP = WorkerSetup(RuleSource(), "jsonl")

@@ -20,10 +20,10 @@ import pytest
 from benchmarks.generate import realistic, write_jsonl
 
 from doseguard.batch import runner
-from doseguard.batch.chunks import ChunkReader
 from doseguard.batch.pool import WorkerPool
 from doseguard.batch.runner import BatchOptions, WorkerStartError, run_batch
 from doseguard.batch.worker import WorkerSetup
+from doseguard.io.chunks import ChunkReader
 from doseguard.io.writers import make_sink
 from doseguard.results import Summary
 from doseguard.rules.source import RuleSource

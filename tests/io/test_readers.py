@@ -708,7 +708,7 @@ def test_a_broken_json_array_element_does_not_swallow_the_next_ones(tmp_path: Pa
 
 def test_json_array_elements_spanning_read_blocks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Elements and strings cut by the end of a read block are read whole."""
-    from doseguard.batch import chunks  # noqa: PLC0415
+    from doseguard.io import chunks  # noqa: PLC0415
 
     monkeypatch.setattr(chunks, "READ_BLOCK", 7)
     items = [

@@ -21,9 +21,9 @@ from itertools import accumulate
 from multiprocessing.connection import Connection
 from typing import Any, cast
 
-from doseguard.batch.chunks import Chunk
 from doseguard.batch.line_cache import LineCache
 from doseguard.checker import Checker, InputRecord, _identity
+from doseguard.io.chunks import Chunk
 from doseguard.io.encoders import Encoder, JsonLineEncoder, encode_csv_rows
 from doseguard.io.readers import record_of_line, records_of
 from doseguard.results import OrderResult, Status, Summary

@@ -25,7 +25,6 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 
 from doseguard import __version__
-from doseguard.batch.chunks import STDIN, ChunkReader, input_format, is_stream
 from doseguard.batch.runner import BatchOptions, WorkerStartError, run_batch, usable_cores
 from doseguard.cli import stdio
 from doseguard.cli.common import (
@@ -41,6 +40,7 @@ from doseguard.cli.common import (
 from doseguard.cli.rules_commands import rules
 from doseguard.cli.signals import Stopped, stop_on_signals
 from doseguard.errors import InputError, OutputError
+from doseguard.io.chunks import STDIN, ChunkReader, input_format, is_stream
 from doseguard.io.html_report import HtmlReportWriter
 from doseguard.io.outputs import CLOSED_AT_START, STDOUT, Outputs
 from doseguard.io.printable import printable_lines

@@ -2,7 +2,7 @@
 
 Reading is lazy and never stops at a bad record: a line or row that cannot be read becomes an
 :class:`InputRecord` with an ``error``, reported in its place. The cutting into chunks is shared with
-the parallel batch path (:mod:`doseguard.batch.chunks`), so both read exactly the same records.
+the parallel batch path (:mod:`doseguard.io.chunks`), so both read exactly the same records.
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ from typing import Any
 
 import orjson
 
-from doseguard.batch.chunks import STDIN, Chunk, ChunkReader, input_format, kind_of
 from doseguard.checker import InputRecord
 from doseguard.errors import FieldProblem
+from doseguard.io.chunks import STDIN, Chunk, ChunkReader, input_format, kind_of
 from doseguard.io.json_text import Unreadable, explain, may_repeat_keys, not_utf8_at, refuse_repeats
 
 __all__ = ["STDIN", "input_format", "read_input", "read_inputs", "record_of_line", "records_of"]

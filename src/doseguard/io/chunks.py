@@ -23,8 +23,8 @@ from typing import IO, Any, cast
 
 import orjson
 
-from doseguard.batch.csv_rows import CsvRecords, Row, physical_lines
 from doseguard.errors import InputError
+from doseguard.io.csv_rows import CsvRecords, Row, physical_lines
 from doseguard.io.json_text import Unreadable, checked_document, load_clean, not_utf8
 from doseguard.orders.model import RECORD_FIELDS
 

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from doseguard.batch import chunks, csv_rows
-from doseguard.batch.chunks import ChunkReader
 from doseguard.errors import InputError
+from doseguard.io import chunks, csv_rows
+from doseguard.io.chunks import ChunkReader
 from doseguard.io.readers import read_input, records_of
 
 

@@ -11,7 +11,7 @@ from benchmarks.generate import realistic, write_jsonl
 
 from doseguard.batch.pool import WorkerPool, WorkerStartError
 from doseguard.batch.worker import ChunkResult, WorkerSetup
-from doseguard.io.chunks import ChunkReader
+from doseguard.io.chunk_reader import ChunkReader
 from doseguard.rules.source import RuleSource
 
 SETUP = WorkerSetup(RuleSource(), "jsonl")

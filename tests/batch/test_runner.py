@@ -23,7 +23,7 @@ from doseguard.batch import runner
 from doseguard.batch.pool import WorkerPool
 from doseguard.batch.runner import BatchOptions, WorkerStartError, run_batch
 from doseguard.batch.worker import WorkerSetup
-from doseguard.io.chunks import ChunkReader
+from doseguard.io.chunk_reader import ChunkReader
 from doseguard.io.writers import make_sink
 from doseguard.results import Summary
 from doseguard.rules.source import RuleSource

@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 import doseguard.cli.main as cli_main
 from doseguard.batch.worker import ChunkChecker
 from doseguard.checker import Checker
-from doseguard.io.chunks import ChunkReader
+from doseguard.io.chunk_reader import ChunkReader
 from doseguard.rules.model import RuleSet
 from doseguard.rules.source import RuleSource
 

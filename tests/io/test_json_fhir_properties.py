@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from doseguard.batch.worker import ChunkChecker
 from doseguard.checker import Checker
 from doseguard.errors import InputError
-from doseguard.io.chunks import ChunkReader
+from doseguard.io.chunk_reader import ChunkReader
 from doseguard.rules.source import RuleSource
 
 SETTINGS = settings(

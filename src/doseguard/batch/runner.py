@@ -19,7 +19,7 @@ from doseguard.batch.order_ids import OrderIdTable
 from doseguard.batch.pool import WorkerPool, WorkerStartError
 from doseguard.batch.worker import BeforeSend, ChunkResult, WorkerSetup, make_encoder
 from doseguard.checker import duplicate_result
-from doseguard.io.chunks import ChunkReader
+from doseguard.io.chunk_reader import ChunkReader
 from doseguard.io.encoders import Encoder
 from doseguard.io.writers import Sink
 from doseguard.results import Summary

@@ -40,10 +40,12 @@ from doseguard.cli.common import (
 from doseguard.cli.rules_commands import rules
 from doseguard.cli.signals import Stopped, stop_on_signals
 from doseguard.errors import InputError, OutputError
-from doseguard.io.chunks import STDIN, ChunkReader, input_format, is_stream
+from doseguard.io.chunk_reader import ChunkReader
+from doseguard.io.formats import input_format
 from doseguard.io.html_report import HtmlReportWriter
 from doseguard.io.outputs import CLOSED_AT_START, STDOUT, Outputs
 from doseguard.io.printable import printable_lines
+from doseguard.io.streams import STDIN, is_stream
 from doseguard.io.writers import HUMAN_FORMATS, OUTPUT_FORMATS, ResultWriter, make_sink
 from doseguard.results import Summary
 from doseguard.rules.files import discover

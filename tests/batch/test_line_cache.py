@@ -11,10 +11,10 @@ from benchmarks.generate import realistic
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from doseguard.batch.chunks import Chunk
 from doseguard.batch.line_cache import LineCache
 from doseguard.batch.worker import ChunkChecker, ChunkResult
 from doseguard.checker import Checker
+from doseguard.io.chunks import Chunk
 
 SENTENCES = [
     {k: v for k, v in order.items() if k not in ("order_id", "patient_id")} for order in realistic(40)

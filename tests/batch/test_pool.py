@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from benchmarks.generate import realistic, write_jsonl
 
-from doseguard.batch.chunks import ChunkReader
 from doseguard.batch.pool import WorkerPool
 from doseguard.batch.worker import ChunkResult, WorkerSetup
 from doseguard.errors import WorkerStartError
+from doseguard.io.chunk_reader import ChunkReader
 from doseguard.rules.source import RuleSource
 
 SETUP = WorkerSetup(RuleSource(), "jsonl")

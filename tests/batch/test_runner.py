@@ -18,11 +18,11 @@ import pytest
 from benchmarks.generate import realistic, write_jsonl
 
 from doseguard.batch import runner
-from doseguard.batch.chunks import ChunkReader
 from doseguard.batch.pool import WorkerPool
 from doseguard.batch.runner import BatchOptions, run_batch
 from doseguard.batch.worker import WorkerSetup
 from doseguard.errors import WorkerStartError
+from doseguard.io.chunk_reader import ChunkReader
 from doseguard.io.writers import make_sink
 from doseguard.results import Summary
 from doseguard.rules.source import RuleSource

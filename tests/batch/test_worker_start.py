@@ -12,9 +12,9 @@ import pytest
 from benchmarks.generate import realistic, write_jsonl
 
 from doseguard.batch import worker
-from doseguard.batch.chunks import ChunkReader
 from doseguard.batch.worker import FRAME, WorkerSetup
 from doseguard.engine import compiled
+from doseguard.io.chunk_reader import ChunkReader
 from doseguard.rules.loader import load_rules
 from doseguard.rules.source import RuleSource
 

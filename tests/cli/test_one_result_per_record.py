@@ -25,9 +25,9 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 import doseguard.cli.main as cli_main
-from doseguard.batch.chunks import ChunkReader
 from doseguard.batch.worker import ChunkChecker
 from doseguard.checker import Checker
+from doseguard.io.chunk_reader import ChunkReader
 from doseguard.rules.model import RuleSet
 from tests.helpers.bundled import bundled_rules
 from tests.helpers.orders import STANDARD_SENTENCE as BASE

@@ -15,10 +15,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from doseguard.batch.chunks import ChunkReader
 from doseguard.batch.worker import ChunkChecker
 from doseguard.checker import Checker
 from doseguard.errors import InputError
+from doseguard.io.chunk_reader import ChunkReader
 
 SETTINGS = settings(
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]

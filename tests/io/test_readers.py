@@ -708,9 +708,9 @@ def test_a_broken_json_array_element_does_not_swallow_the_next_ones(tmp_path: Pa
 
 def test_json_array_elements_spanning_read_blocks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Elements and strings cut by the end of a read block are read whole."""
-    from doseguard.batch import chunks  # noqa: PLC0415
+    from doseguard.io import json_array  # noqa: PLC0415
 
-    monkeypatch.setattr(chunks, "READ_BLOCK", 7)
+    monkeypatch.setattr(json_array, "READ_BLOCK", 7)
     items = [
         {"order_id": f"O-{n}", "note": 'a "q" ] } , \\ ' * (n % 3), "n": [n, {"k": n}]} for n in range(40)
     ]

@@ -25,9 +25,9 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 
-from doseguard.batch.chunks import Chunk
 from doseguard.batch.worker import FRAME, ChunkResult, WorkerSetup, serve
 from doseguard.errors import WorkerStartError
+from doseguard.io.chunks import Chunk
 
 START_ATTEMPTS = 3
 """Workers that fail to start this many times in a row stop the run: nothing could be checked."""

@@ -15,10 +15,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from doseguard.batch.chunks import ChunkReader
 from doseguard.batch.pool import WorkerPool
 from doseguard.batch.record_meta import MetaColumns
 from doseguard.batch.worker import BeforeSend, ChunkResult, WorkerSetup, make_encoder
+from doseguard.io.chunk_reader import ChunkReader
 from doseguard.io.encoders import Encoder
 from doseguard.io.writers import Sink
 from doseguard.order_ids import RepeatedOrderIds

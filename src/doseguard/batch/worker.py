@@ -21,10 +21,10 @@ from itertools import accumulate
 from multiprocessing.connection import Connection
 from typing import Any, NamedTuple, cast
 
-from doseguard.batch.chunks import Chunk
 from doseguard.batch.line_cache import LineCache, LineKey
 from doseguard.batch.record_meta import MetaColumns, MetaRow, RecordMeta, pack_meta
 from doseguard.checker import Checker
+from doseguard.io.chunks import Chunk
 from doseguard.io.encoders import Encoder, JsonLineEncoder, encode_csv_rows
 from doseguard.io.readers import record_of_line, records_of
 from doseguard.records import InputRecord, record_ids

@@ -24,7 +24,6 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 
 from doseguard import __version__
-from doseguard.batch.chunks import STDIN, ChunkReader, input_format, is_stream
 from doseguard.batch.runner import BatchOptions, run_batch, usable_cores
 from doseguard.cli import stdio
 from doseguard.cli.common import (
@@ -41,9 +40,12 @@ from doseguard.cli.rules_commands import rules
 from doseguard.cli.scenario_command import rules_test
 from doseguard.cli.signals import Stopped, stop_on_signals
 from doseguard.errors import DoseguardError, InputError, OutputError
+from doseguard.io.chunk_reader import ChunkReader
+from doseguard.io.formats import input_format
 from doseguard.io.html_report import HtmlReportWriter
 from doseguard.io.outputs import CLOSED_AT_START, STDOUT, Outputs
 from doseguard.io.paths import is_stdin, same_file
+from doseguard.io.streams import STDIN, is_stream
 from doseguard.io.writers import HUMAN_FORMATS, OUTPUT_FORMATS, ResultWriter, make_sink
 from doseguard.printable import printable_lines
 from doseguard.results import Summary

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from doseguard.batch import chunks, csv_rows
-from doseguard.batch.chunks import ChunkReader
 from doseguard.errors import InputError
+from doseguard.io import csv_rows, jsonl_format
+from doseguard.io.chunk_reader import ChunkReader
 from doseguard.io.readers import read_input, records_of
 
 
@@ -108,7 +108,7 @@ def test_a_named_fifo_is_read_and_its_format_sniffed(tmp_path: Path) -> None:
     ]
 
 
-@pytest.mark.parametrize("module", [chunks, csv_rows])
+@pytest.mark.parametrize("module", [jsonl_format, csv_rows])
 def test_a_line_longer_than_many_blocks_is_gathered_in_linear_time(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, module: object
 ) -> None:
@@ -116,8 +116,8 @@ def test_a_line_longer_than_many_blocks_is_gathered_in_linear_time(
     # With 64-byte blocks, 2 MB on one line would copy ~30 GB that way; gathered, 4 MB.
     monkeypatch.setattr(module, "READ_BLOCK", 64)
     long = b"x" * (2 << 20)
-    path = tmp_path / ("o.jsonl" if module is chunks else "o.csv")
-    header = b"" if module is chunks else b"order_id,notes\r"
+    path = tmp_path / ("o.jsonl" if module is jsonl_format else "o.csv")
+    header = b"" if module is jsonl_format else b"order_id,notes\r"
     path.write_bytes(header + b'{"order_id": "A"}\n' + long + b"\n" + b'{"order_id": "B"}\n')
     records = [r for chunk in ChunkReader([str(path)]) for r in records_of(chunk)]
     assert len(records) == 3
@@ -177,7 +177,7 @@ def test_json_lines_ends_are_read_alike_whatever_the_blocks_and_chunks(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, block: int, chunk_records: int
 ) -> None:
     # A CR ending a block is a line end of its own unless the next block starts with LF (CRLF).
-    monkeypatch.setattr(chunks, "READ_BLOCK", block)
+    monkeypatch.setattr(jsonl_format, "READ_BLOCK", block)
     data = b'{"n": 1}\r{"n": 2}\r\n{"n": 3}\n\r{"n": 5}\r\r\n{"n": 7}\r'
     path = tmp_path / "o.jsonl"
     path.write_bytes(data)

@@ -1,0 +1,72 @@
+"""Cut inputs into chunks of raw records, in the main process, with as little work as possible.
+
+Each input is opened (:mod:`doseguard.io.inputs`) and cut by its format's reader
+(:mod:`doseguard.io.formats`); here the chunks are numbered across inputs and the bytes read counted.
+"""
+
+from __future__ import annotations
+
+import gzip
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from doseguard.errors import InputError
+from doseguard.io.chunks import Chunk, ChunkKind
+from doseguard.io.formats import named
+from doseguard.io.inputs import open_input
+from doseguard.io.streams import STDIN, is_stream
+
+CHUNK_RECORDS = 2000
+
+
+class ChunkReader:
+    """Chunks of every input, in order; ``bytes_read`` says how much of them was read so far."""
+
+    def __init__(self, paths: list[str], *, chunk_records: int = CHUNK_RECORDS) -> None:
+        self.paths = paths
+        self.chunk_records = chunk_records
+        self.next_record = 1
+        self.bytes_read = 0
+        self._done_bytes = 0
+        self._format = ""  # of the input being read
+        self._tell: Callable[[], int] = int  # how much of it was read
+
+    def total_bytes(self) -> int | None:
+        if STDIN in self.paths or any(map(is_stream, self.paths)):
+            return None
+        return sum(Path(p).stat().st_size for p in self.paths)
+
+    def __iter__(self) -> Iterator[Chunk]:
+        for path in self.paths:
+            yield from self._read(path)
+
+    def chunk(self, kind: ChunkKind, name: str, items: list[Any], **extra: Any) -> Chunk:
+        """The next chunk of the input being read (for its format's reader: see
+        :class:`doseguard.io.chunks.Cutter`)."""
+        chunk = Chunk(kind, name, self.next_record, items, format=self._format, **extra)
+        self.next_record += chunk.record_count
+        return chunk
+
+    def progress(self) -> None:
+        self.bytes_read = self._done_bytes + self._tell()
+
+    def _read(self, path: str) -> Iterator[Chunk]:
+        try:
+            source = open_input(path)  # stdin and FIFOs are read from here, to sniff them (a gzip's too)
+        except (OSError, EOFError, gzip.BadGzipFile) as error:
+            raise InputError(path, f"cannot read: {error}") from None
+        fmt = named(source.format)
+        name, stream = source.name, source.stream
+        self._format, self._tell = fmt.name, source.tell
+        with stream:
+            try:
+                yield from fmt.read(self, name, stream)
+                source.check_unchanged()
+            except (OSError, EOFError, gzip.BadGzipFile) as error:
+                source.check_unchanged()  # a file cut short while read is unreadable for that reason
+                raise InputError(path, f"cannot read: {error}") from None
+            finally:
+                if source.raw is not None and source.raw is not stream:
+                    source.raw.close()
+        self._done_bytes = self.bytes_read

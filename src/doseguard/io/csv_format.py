@@ -1,0 +1,152 @@
+"""CSV (``.csv``): a header line naming order fields, then one order per row, cut into chunks of rows.
+
+Rows are cut by :mod:`doseguard.io.csv_rows` (one bad quote spoils only its own line); the main
+process reads the header and refuses a file whose rows the header would misread.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from itertools import chain
+from typing import IO
+
+from doseguard.errors import FieldProblem, InputError
+from doseguard.io.chunks import Chunk, ChunkKind, Cutter
+from doseguard.io.csv_rows import CsvRecords, Row, physical_lines
+from doseguard.io.json_text import not_utf8_at
+from doseguard.io.streams import refuse_utf16
+from doseguard.orders.model import RECORD_FIELDS
+from doseguard.records import InputRecord
+
+
+def read_chunks(cutter: Cutter, name: str, stream: IO[bytes]) -> Iterator[Chunk]:
+    reader = CsvRecords()
+    lines = physical_lines(stream)
+    head = next(lines, b"")
+    refuse_utf16(name, head)
+    rows = reader.rows(chain((head,), lines))
+    first = next(rows, None)
+    if first is None:
+        return
+    line, cells = first
+    if isinstance(cells, str):
+        raise InputError(name, f"CSV header (line {line}): {cells}")
+    header = _csv_header(name, cells)
+    reader.width, reader.header = len(header), header
+    reader.single_line = frozenset(i for i, cell in enumerate(header) if cell in RECORD_FIELDS)
+    starts = frozenset(chain(*((text, "\ufeff" + text) for text in chain(cells, RECORD_FIELDS))))
+    chunk_records = cutter.chunk_records
+    items: list[tuple[int, list[str] | str]] = []
+    for item in rows:
+        if type(item[1]) is list and item[1][0] in starts:  # one set lookup per row: a header again?
+            items.append(_header_again(name, header, item[0], item[1]))
+        else:
+            items.append(item)
+        if len(items) >= chunk_records:
+            cutter.progress()
+            yield cutter.chunk(ChunkKind.ROWS, name, items, header=header)
+            items = []
+    cutter.progress()
+    if items:
+        yield cutter.chunk(ChunkKind.ROWS, name, items, header=header)
+
+
+def records(chunk: Chunk) -> Iterator[InputRecord]:
+    """Each row as a record named ``file:line``, its cells under the header's names."""
+    name, header = chunk.name, chunk.header
+    for line, row in chunk.items:
+        yield _from_row(f"{name}:{line}", header, row)
+
+
+def _column_name(cell: str) -> str:
+    """A CSV column as doseguard names it: "Order ID", "order-id" and "ORDER_ID" are ``order_id``. The
+    one spelling for the header, a header seen again, and the hint about other separators."""
+    return re.sub(r"[\s\-]+", "_", cell.lower())
+
+
+def _csv_header(name: str, cells: list[str]) -> tuple[str, ...]:
+    """The column names ("Order ID", "order_id" and "ORDER_ID" are one). A header naming no order
+    field is refused: it is most likely the first order of a file without a header line."""
+    header = tuple(_column_name(cell.strip()) for cell in cells)
+    if not set(header) & set(RECORD_FIELDS):
+        shown = ",".join(cells)
+        raise InputError(
+            name,
+            "the first line names no order field (order_id, patient_id, drug, dose, ...): "
+            f"{_separated(shown)}it reads {shown[:80]!r}",
+        )
+    duplicates = sorted({cell for cell in header if cell and header.count(cell) > 1})  # unnamed: unknown
+    if duplicates:
+        raise InputError(name, f"the header repeats the column(s) {', '.join(duplicates)}")
+    return header
+
+
+def _header_again(name: str, header: tuple[str, ...], line: int, cells: list[str]) -> Row:
+    """A row that starts as a header does (files joined, ``cat a.csv b.csv``): the same header is not an
+    order; another header means the rows after it have other columns, which the first line's would
+    misread (a dose read as the drug), so the input is refused."""
+    names = tuple(_column_name(cell.strip().lstrip("\ufeff").strip()) for cell in cells)
+    if names == header:
+        return line, "the header line again (files joined?): not an order; the rows after it are read"
+    if len(set(names) & set(RECORD_FIELDS)) >= 2:  # an order holds no two field names
+        raise InputError(
+            name,
+            f"line {line} is another header line, naming other columns than the first (files joined?): "
+            "the rows after it would be read with the first line's columns; check the files one by one",
+        )
+    return line, cells
+
+
+def _separated(header: str) -> str:
+    """Why a header read as one column, if its order fields are separated by another character."""
+    for separator, named in ((";", "';'"), ("\t", "tabs"), ("|", "'|'")):
+        names = {_column_name(cell.strip().strip('"')) for cell in header.split(separator)}
+        if names & set(RECORD_FIELDS):
+            return f"its columns are separated by {named}, not commas (export it as comma-separated CSV); "
+    return "a CSV needs a header line; "
+
+
+def _from_row(source: str, header: tuple[str, ...], row: list[str] | str) -> InputRecord:
+    if isinstance(row, str):
+        return InputRecord(source, error=row)
+    if len(row) != len(header):  # a short row is a truncated line, not cells "not stated"
+        return InputRecord(source, error=f"the row has {len(row)} cells but the header has {len(header)}")
+    if _has_surrogates(row):
+        return _not_utf8(source, header, row)
+    return InputRecord(source, dict(zip(header, row, strict=True)))
+
+
+def _not_utf8(source: str, header: tuple[str, ...], row: list[str]) -> InputRecord:
+    """The row invalid, naming each cell that is not UTF-8 and its first bad byte (a µ in Latin-1 is
+    0xB5); the cells that are UTF-8 kept, so that the result shows the order's ids if they are sure."""
+    good: dict[str, str] = {}
+    problems = []
+    for name, cell in zip(header, row, strict=True):
+        try:
+            cell.encode("utf-8")
+        except UnicodeEncodeError as error:
+            raw = cell.encode("utf-8", "surrogateescape")
+            byte = ord(cell[error.start]) - 0xDC00  # surrogateescape keeps a bad byte as U+DC80-U+DCFF
+            problems.append(
+                FieldProblem(
+                    name,
+                    not_utf8_at(byte, f"character {error.start + 1}"),
+                    raw.decode("utf-8", "backslashreplace"),
+                )
+            )
+        else:
+            good[name] = cell
+    return InputRecord(source, good, problems=tuple(problems))
+
+
+def _has_surrogates(cells: list[str]) -> bool:
+    """Bytes that were not UTF-8 (decoded as lone surrogates), tested in C, not character by character."""
+    text = "".join(cells)
+    if text.isascii():
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False

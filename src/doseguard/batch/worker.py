@@ -24,7 +24,7 @@ from typing import Any, NamedTuple, cast
 from doseguard.batch.line_cache import LineCache, LineKey
 from doseguard.batch.record_meta import MetaColumns, MetaRow, RecordMeta, pack_meta
 from doseguard.checker import Checker
-from doseguard.io.chunks import Chunk
+from doseguard.io.chunks import Chunk, ChunkKind
 from doseguard.io.encoders import Encoder, JsonLineEncoder, encode_csv_rows
 from doseguard.io.readers import record_of_line, records_of
 from doseguard.records import InputRecord, record_ids
@@ -120,7 +120,7 @@ class ChunkChecker:
 
     def process(self, chunk: Chunk) -> ChunkResult:
         chunk = chunk.as_lines()
-        if chunk.kind == "lines" and self.lines is not None and LineCache.plain_name(chunk.name):
+        if chunk.kind is ChunkKind.LINES and self.lines is not None and LineCache.plain_name(chunk.name):
             return self._process_lines(chunk, self.lines)
         results = self.checker.check_many(list(records_of(chunk)), chunk.first_record)
         return ChunkResult.of(results, self.encode)

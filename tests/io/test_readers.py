@@ -844,15 +844,27 @@ def test_jsonl_files_joined_each_with_a_bom_are_read(tmp_path: Path) -> None:
     ]
 
 
-@pytest.mark.xfail(strict=True, reason="defect found by hypothesis in review (issue 9): open, not fixed here")
 def test_csv_a_row_swallowed_up_to_a_quote_that_closes_it_is_not_read_as_valid(tmp_path: Path) -> None:
     """Found by test_every_csv_record_has_one_result_at_its_line_in_order: two rows each ending in a
-    quote left open. The first row's last cell runs to the end of the second row, so the second order
-    has no result and the first passes; the second line, read alone, ends in an open quote, so it is not
-    seen as "a row of its own". Strict: this fails once the reader refuses it (then drop the mark)."""
+    quote left open. The first row's last cell ran to the end of the second row, so the second order
+    had no result and the first passed: the second line, read alone, ends in the quote that closes the
+    cell, so it was not seen as "a row of its own". What is inside the cell is read without that quote."""
     header = b"order_id,patient_id,drug,dose,volume,concentration,route,frequency,duration,allergies,notes\n"
     rows = [
         b'R%d,PT-R%d,cyanocobalamin,1000 mcg,1 mL,1000 mcg/mL,IM,daily,7 days,,"\n' % (n, n) for n in (0, 1)
     ]
-    records = read(write(tmp_path, "o.csv", header + b"".join(rows)))
-    assert records[0].error is not None or records[0].problems, records
+    path = write(tmp_path, "o.csv", header + b"".join(rows))
+    records = read(path)
+    assert [r.source for r in records] == [f"{path}:2", f"{path}:3"]
+    assert records[0].error is not None and "line 3 reads as a row of its own" in records[0].error
+    assert records[1].error is not None  # its own quote never closes: it spoils only its own line
+
+
+def test_csv_a_row_swallowed_with_quoted_cells_of_its_own_is_seen(tmp_path: Path) -> None:
+    """Inside a quoted cell a quote is written twice: the swallowed row's own quoted cells read as
+    cells once undoubled, so the row is seen however it was quoted."""
+    data = b'order_id,dose,allergies,notes\nA,1000 mcg,none,"call me\n""B"",100 mg,none,""x, y""\nC,1 mg,none,x"\n'
+    path = write(tmp_path, "o.csv", data)
+    records = read(path)
+    assert records[0].error is not None and "line 3 reads as a row of its own" in records[0].error
+    assert [r.source for r in records][:2] == [f"{path}:2", f"{path}:3"]

@@ -243,9 +243,12 @@ class CsvRecords:
         swallowed by a quote left open (in a free-text column doseguard does not read)."""
         if self.width is None:
             return None
+        last = len(lines) - 1
         for offset, line in enumerate(lines[1:], 1):
-            if line.count(b",") >= self.width - 1:
-                rows = _parse((_text(line),))
+            inside = _before_closing_quote(line) if offset == last else line  # the cell ends at its quote
+            inside = inside.replace(b'""', b'"')  # a quote inside a cell is written twice
+            if inside.count(b",") >= self.width - 1:
+                rows = _parse((_text(inside),))
                 if isinstance(rows, list) and len(rows) == 1 and len(rows[0]) == self.width:
                     return f"line {start + offset} reads as a row of its own"
         return None
@@ -257,3 +260,14 @@ class CsvRecords:
                 name = self.header[index] if index < len(self.header) else f"#{index + 1}"
                 return f"the {name} cell is {len(cell)} characters long, over the limit of {CELL_LIMIT}"
         return cells
+
+
+def _before_closing_quote(line: bytes) -> bytes:
+    """The part of a line, inside a quoted cell, before the quote that closes the cell (``""`` is a
+    quote in the cell); the whole line when it does not close."""
+    at = 0
+    while (at := line.find(b'"', at)) != -1:
+        if line[at + 1 : at + 2] != b'"':
+            return line[:at]
+        at += 2
+    return line

@@ -546,6 +546,31 @@ def test_stdin_with_a_bom_is_still_sniffed_as_json(monkeypatch: pytest.MonkeyPat
     assert [r.data for r in records] == [{"order_id": "A"}]
 
 
+TWICE = [
+    BOM + BOM + b'{"order_id": "A"}\n',
+    BOM + BOM + b'[{"order_id": "A"}]',
+    BOM + BOM + b'{"order_id": "A"}',
+]
+
+
+@pytest.mark.parametrize("data", TWICE, ids=["jsonl", "array", "object"])
+def test_stdin_starting_with_two_boms_reads_as_with_one(monkeypatch: pytest.MonkeyPatch, data: bytes) -> None:
+    """A tool that adds a BOM to text that has one already: the second one was sniffed past, but read
+    as data (a JSON array ended in an internal error, a JSON object on stdin was refused as CSV)."""
+    assert [r.data for r in read_stdin(monkeypatch, data)] == [{"order_id": "A"}]
+
+
+@pytest.mark.parametrize(("name", "data"), zip(("o.jsonl", "o.json", "o.json"), TWICE, strict=True))
+def test_a_file_starting_with_two_boms_reads_as_with_one(tmp_path: Path, name: str, data: bytes) -> None:
+    assert [r.data for r in read(write(tmp_path, name, data))] == [{"order_id": "A"}]
+
+
+def test_a_csv_starting_with_two_boms_reads_as_with_one(tmp_path: Path) -> None:
+    """The header's first cell was read with the second BOM in it: every row invalid, the order id lost."""
+    records = read(write(tmp_path, "o.csv", BOM + BOM + b"order_id,drug,dose\nA,x,1 mg\n"))
+    assert [r.data for r in records] == [{"order_id": "A", "drug": "x", "dose": "1 mg"}]
+
+
 def test_hostile_json_lines_become_invalid_records_and_the_batch_goes_on(tmp_path: Path) -> None:
     """Nesting beyond any parser's stack and a 5000-digit number: each is one invalid record."""
     data = (

@@ -15,6 +15,8 @@ from collections.abc import Generator, Iterable, Iterator
 from itertools import chain
 from typing import IO
 
+from doseguard.io.streams import without_bom
+
 CELL_LIMIT = 131_072
 """Longest cell accepted, in characters (the csv module's default limit)."""
 
@@ -32,11 +34,11 @@ Row = tuple[int, list[str] | str]
 
 
 def physical_lines(stream: IO[bytes]) -> Iterator[bytes]:
-    """The stream's lines with their ends (LF, CRLF or CR), a leading BOM dropped."""
+    """The stream's lines with their ends (LF, CRLF or CR), the BOMs it starts with dropped."""
     lines = _lines(stream)
     first = next(lines, None)
     if first is not None:
-        yield first.removeprefix(b"\xef\xbb\xbf")
+        yield without_bom(first)
         yield from lines
 
 

@@ -18,6 +18,7 @@ from typing import IO
 from doseguard.errors import InputError
 from doseguard.io import csv_format, json_format, jsonl_format
 from doseguard.io.chunks import Chunk, ChunkKind, Cutter
+from doseguard.io.streams import without_bom
 from doseguard.records import InputRecord
 
 ChunkReading = Callable[[Cutter, str, IO[bytes]], Iterator[Chunk]]
@@ -103,7 +104,7 @@ def input_format(path: str) -> str:
 
 def sniffed(head: bytes) -> Format:
     """The format a stream's first bytes (see :func:`doseguard.io.streams.head_of`) say."""
-    start = head.removeprefix(b"\xef\xbb\xbf").lstrip()
+    start = without_bom(head).lstrip()
     claimed = (fmt for fmt in FORMATS.values() if fmt.sniff is not None and fmt.sniff(start))
     return next(claimed, FORMATS[SNIFFED_OTHERWISE])
 

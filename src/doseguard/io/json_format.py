@@ -13,7 +13,7 @@ from doseguard.io.chunks import Chunk, ChunkKind, Cutter
 from doseguard.io.json_array import array_items
 from doseguard.io.json_records import kind_of, object_record
 from doseguard.io.json_text import checked_document, load_clean, not_utf8
-from doseguard.io.streams import Counted, refuse_utf16
+from doseguard.io.streams import Counted, refuse_utf16, without_bom
 from doseguard.records import InputRecord
 
 
@@ -24,10 +24,10 @@ def sniff(start: bytes) -> bool:
 
 def read_chunks(cutter: Cutter, name: str, stream: IO[bytes]) -> Iterator[Chunk]:
     """A JSON array of orders (streamed), or one object: an order or a FHIR Bundle (read whole)."""
-    head = stream.read(4096).removeprefix(b"\xef\xbb\xbf")
+    head = without_bom(stream.read(4096))
     refuse_utf16(name, head)
     rest = io.BufferedReader(Counted(stream, head)) if head else stream
-    if not sniff(head.removeprefix(b"\xef\xbb\xbf").lstrip()):  # a second BOM too, as sniffing does
+    if not sniff(head.lstrip()):
         document, clean = _load_document(name, head + stream.read())
         cutter.progress()
         if isinstance(document, dict) and document.get("resourceType") == "Bundle":
@@ -72,7 +72,7 @@ def _bundle(cutter: Cutter, name: str, bundle: dict[str, Any], clean: bool) -> I
 def _load_document(name: str, data: bytes) -> tuple[Any, bool]:
     """A whole JSON document, and whether it is clean; read strictly where it may not be (repeated
     keys and bad numbers kept for the record's result to name: see :mod:`doseguard.io.json_text`)."""
-    text = data.removeprefix(b"\xef\xbb\xbf")
+    text = without_bom(data)
     try:
         return load_clean(text)
     except UnicodeDecodeError as error:

@@ -15,7 +15,7 @@ import orjson
 
 from doseguard.io.chunks import Chunk, ChunkKind, Cutter
 from doseguard.io.json_records import record_of_line
-from doseguard.io.streams import READ_BLOCK, Counted, refuse_utf16
+from doseguard.io.streams import READ_BLOCK, Counted, refuse_utf16, without_bom
 from doseguard.records import InputRecord
 
 _BARE_CR = re.compile(rb"\r(?!\n)")
@@ -35,7 +35,7 @@ def settle(stream: IO[bytes]) -> tuple[str, IO[bytes]]:
     stream = cast(IO[bytes], Counted(inner, start))
     line = start[: _FIRST_LINE.match(start).end()]  # type: ignore[union-attr]  # it always matches
     try:
-        first = orjson.loads(line.removeprefix(b"\xef\xbb\xbf"))
+        first = orjson.loads(without_bom(line))
     except orjson.JSONDecodeError:  # a bad first line, or a document on several lines
         start, second = _second_line(inner, start)
         stream = cast(IO[bytes], Counted(inner, start))
@@ -58,7 +58,7 @@ def read_chunks(cutter: Cutter, name: str, stream: IO[bytes]) -> Iterator[Chunk]
         read = stream.read(READ_BLOCK)
         cutter.progress()
         if first:
-            read = read.removeprefix(b"\xef\xbb\xbf")
+            read = without_bom(read)
             refuse_utf16(name, read)
             first = False
         ended = not read
@@ -155,7 +155,7 @@ def _is_object(line: bytes) -> bool:
 def _is_bundle(data: bytes) -> bool:
     """``{...}`` on stdin: a FHIR Bundle (one document), or JSON Lines?"""
     try:
-        document = orjson.loads(data.removeprefix(b"\xef\xbb\xbf"))
+        document = orjson.loads(without_bom(data))
     except orjson.JSONDecodeError:
         return False
     return isinstance(document, dict) and document.get("resourceType") == "Bundle"

@@ -56,10 +56,21 @@ class Counted(io.RawIOBase):
         return len(data)
 
 
+BOM = b"\xef\xbb\xbf"
+
+
+def without_bom(data: bytes) -> bytes:
+    """``data`` without the byte order marks it starts with: one, or several where a tool added one to
+    text that had one already (each would otherwise be read as data: a header cell, a bad document)."""
+    while data.startswith(BOM):
+        data = data[3:]
+    return data
+
+
 def head_of(stream: Readable) -> bytes:
     """Enough of a stream's start to sniff: its first byte that is not a BOM or blank, or all of it."""
     head = b""
-    while len(head) < 2 or not head.removeprefix(b"\xef\xbb\xbf").strip():
+    while len(head) < 2 or not without_bom(head).strip():
         part = stream.read(READ_BLOCK)
         if not part:
             break

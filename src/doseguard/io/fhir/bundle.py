@@ -9,6 +9,7 @@ from typing import Any
 from doseguard.errors import FieldProblem
 from doseguard.io.fhir.elements import MEDICATION_REQUEST, OBJECT, kind_of
 from doseguard.io.json_text import Unreadable, checked_document, problems_in, unreadable
+from doseguard.io.streams import without_bom
 from doseguard.records import InputRecord
 
 CONTEXT_TYPES = frozenset(
@@ -116,7 +117,7 @@ def read_fhir_ndjson(name: str, lines: Iterable[str | bytes]) -> Iterator[InputR
     for number, raw in enumerate(lines, start=1):
         data = raw.encode("utf-8", "surrogateescape") if isinstance(raw, str) else raw
         if number == 1:
-            data = data.removeprefix(b"\xef\xbb\xbf")
+            data = without_bom(data)
         if data.strip():
             yield record_of_line(f"{name}:{number}", data)
 

@@ -17,9 +17,8 @@ from doseguard.io.fhir import (
     fhir_record,
     index_resources,
     medication_request_to_record,
-    read_fhir_bundle,
-    read_fhir_ndjson,
 )
+from doseguard.io.readers import read_fhir_bundle, read_fhir_ndjson
 from doseguard.orders.draft import StructuredDuration, StructuredFrequency, StructuredQuantity
 from doseguard.orders.normalise import OrderNormaliser
 from doseguard.orders.quantities import parse_concentration, parse_mass, parse_volume

@@ -9,18 +9,22 @@ into records (:func:`records_of`, the format's mapper), so both read exactly the
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from typing import Any
 
 from doseguard.io.chunk_reader import ChunkReader
 from doseguard.io.chunks import Chunk
 from doseguard.io.formats import format_of_chunk, input_format
 from doseguard.io.json_records import object_record, record_of_line
-from doseguard.io.streams import STDIN
+from doseguard.io.json_text import checked_document
+from doseguard.io.streams import STDIN, without_bom
 from doseguard.records import InputRecord
 
 __all__ = [
     "STDIN",
     "input_format",
     "object_record",
+    "read_fhir_bundle",
+    "read_fhir_ndjson",
     "read_input",
     "read_inputs",
     "record_of_line",
@@ -42,3 +46,43 @@ def read_input(path: str) -> Iterator[InputRecord]:
 def records_of(chunk: Chunk) -> Iterator[InputRecord]:
     """The input records of one chunk, in order, one per record the chunk counts."""
     return format_of_chunk(chunk).records(chunk)
+
+
+def read_fhir_bundle(name: str, data: Any) -> Iterator[InputRecord]:
+    """One record per entry of a Bundle that is not context (see :data:`CONTEXT_TYPES`), in entry
+    order (source ``name:entry[i]``); a lone MedicationRequest is read as a Bundle of one.
+
+    This is how ``doseguard check`` reads a Bundle: its main process splits it with
+    :func:`bundle_items` and its workers map each item with :func:`records_of`'s
+    mapping, which is what this does in one place.
+    """
+    from doseguard.io.fhir.bundle import bundle_items  # noqa: PLC0415 (FHIR loads only when needed)
+    from doseguard.io.fhir.elements import MEDICATION_REQUEST, OBJECT  # noqa: PLC0415
+
+    if isinstance(data, OBJECT) and data.get("resourceType") == MEDICATION_REQUEST:
+        yield object_record(name, checked_document(data), None)
+        return
+    if isinstance(data, OBJECT) and data.get("resourceType") not in (None, "Bundle"):
+        kind = data.get("resourceType")
+        yield InputRecord(
+            name, error=f"expected a FHIR Bundle of MedicationRequests, got resourceType {kind!r}"
+        )
+        return
+    items, index = bundle_items(name, data)
+    for source, value in items:
+        yield object_record(source, value, index)
+
+
+def read_fhir_ndjson(name: str, lines: Iterable[str | bytes]) -> Iterator[InputRecord]:
+    """FHIR Bulk Data NDJSON: one resource per line (source ``name:line``); blank lines skipped.
+
+    Each line is read as ``doseguard check`` reads a JSON line (:func:`record_of_line`):
+    references resolve to its contained resources only, and a line that is not a MedicationRequest is
+    reported, not skipped.
+    """
+    for number, raw in enumerate(lines, start=1):
+        data = raw.encode("utf-8", "surrogateescape") if isinstance(raw, str) else raw
+        if number == 1:
+            data = without_bom(data)
+        if data.strip():
+            yield record_of_line(f"{name}:{number}", data)

@@ -13,8 +13,6 @@ from doseguard.io.fhir.bundle import (
     CONTEXT_TYPES,
     bundle_items,
     index_resources,
-    read_fhir_bundle,
-    read_fhir_ndjson,
 )
 from doseguard.io.fhir.mapper import fhir_record, medication_request_to_record
 
@@ -26,6 +24,4 @@ __all__ = [
     "fhir_record",
     "index_resources",
     "medication_request_to_record",
-    "read_fhir_bundle",
-    "read_fhir_ndjson",
 ]

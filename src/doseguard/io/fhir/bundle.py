@@ -3,14 +3,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from doseguard.errors import FieldProblem
-from doseguard.io.fhir.elements import MEDICATION_REQUEST, OBJECT, kind_of
-from doseguard.io.json_text import Unreadable, checked_document, problems_in, unreadable
-from doseguard.io.streams import without_bom
-from doseguard.records import InputRecord
+from doseguard.io.fhir.elements import OBJECT, kind_of
+from doseguard.io.json_text import Unreadable, problems_in, unreadable
 
 CONTEXT_TYPES = frozenset(
     {
@@ -22,30 +20,6 @@ CONTEXT_TYPES = frozenset(
 """Resource types a Bundle holds as context for its orders (what references name): the only entries
 skipped without a result. Any other entry (an unknown or misspelt type, DSTU2's MedicationOrder, a
 nested Bundle, an entry without a resource) gets a result in its place."""
-
-
-def read_fhir_bundle(name: str, data: Any) -> Iterator[InputRecord]:
-    """One record per entry of a Bundle that is not context (see :data:`CONTEXT_TYPES`), in entry
-    order (source ``name:entry[i]``); a lone MedicationRequest is read as a Bundle of one.
-
-    This is how ``doseguard check`` reads a Bundle: its main process splits it with
-    :func:`bundle_items` and its workers map each item with :func:`doseguard.io.readers.records_of`'s
-    mapping, which is what this does in one place.
-    """
-    from doseguard.io.readers import object_record  # noqa: PLC0415 (readers imports this module lazily)
-
-    if isinstance(data, OBJECT) and data.get("resourceType") == MEDICATION_REQUEST:
-        yield object_record(name, checked_document(data), None)
-        return
-    if isinstance(data, OBJECT) and data.get("resourceType") not in (None, "Bundle"):
-        kind = data.get("resourceType")
-        yield InputRecord(
-            name, error=f"expected a FHIR Bundle of MedicationRequests, got resourceType {kind!r}"
-        )
-        return
-    items, index = bundle_items(name, data)
-    for source, value in items:
-        yield object_record(source, value, index)
 
 
 def bundle_items(
@@ -103,23 +77,6 @@ def _refused_entry(entry: Any, path: str, clean: bool) -> Unreadable | None:
     if problems:
         return unreadable(resource, problems)
     return None
-
-
-def read_fhir_ndjson(name: str, lines: Iterable[str | bytes]) -> Iterator[InputRecord]:
-    """FHIR Bulk Data NDJSON: one resource per line (source ``name:line``); blank lines skipped.
-
-    Each line is read as ``doseguard check`` reads a JSON line (:func:`doseguard.io.readers.record_of_line`):
-    references resolve to its contained resources only, and a line that is not a MedicationRequest is
-    reported, not skipped.
-    """
-    from doseguard.io.readers import record_of_line  # noqa: PLC0415 (readers imports this module lazily)
-
-    for number, raw in enumerate(lines, start=1):
-        data = raw.encode("utf-8", "surrogateescape") if isinstance(raw, str) else raw
-        if number == 1:
-            data = without_bom(data)
-        if data.strip():
-            yield record_of_line(f"{name}:{number}", data)
 
 
 AMBIGUOUS = "(more than one resource)"

@@ -3,11 +3,8 @@ fails closed whatever such an engine does."""
 
 from __future__ import annotations
 
-import ast
-import importlib
 import json
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -91,22 +88,3 @@ def test_an_engine_that_fires_a_rule_the_checker_does_not_know_is_an_error(rules
     result = checker.check(InputRecord("t:1", {**STANDARD, "route": "PO"}))
     assert result.status is ResultStatus.ERROR
     assert "unknown rules fired" in result.errors[0].message
-
-
-def _imports(module: str) -> set[str]:
-    path = Path(importlib.import_module(module).__file__ or "")
-    found: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text())):
-        if isinstance(node, ast.ImportFrom) and node.module:
-            found.add(node.module)
-        elif isinstance(node, ast.Import):
-            found.update(alias.name for alias in node.names)
-    return found
-
-
-def test_the_seam_imports_no_engine_and_the_checker_and_records_nothing_of_batch() -> None:
-    assert not {
-        name for name in _imports("doseguard.evaluation") if name.startswith(("doseguard.engine", "durable"))
-    }
-    for module in ("doseguard.checker", "doseguard.records", "doseguard.result_cache", "doseguard.order_ids"):
-        assert not {name for name in _imports(module) if name.startswith("doseguard.batch")}, module

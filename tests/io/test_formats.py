@@ -4,7 +4,6 @@ reader, ``records_of`` and a worker's checker with no other module edited."""
 
 from __future__ import annotations
 
-import ast
 import io
 import pickle
 import sys
@@ -159,15 +158,3 @@ def test_a_chunk_kind_is_an_enum_and_its_value_names_it() -> None:
     assert [r.source for r in records_of(chunk)] == ["o.jsonl:1"]  # a chunk naming no format: its kind's
     with pytest.raises(ValueError, match="'words' is not a valid ChunkKind"):
         Chunk("words", "o.jsonl", 1, [])  # type: ignore[arg-type]
-
-
-def test_io_imports_nothing_of_batch() -> None:
-    """Reading is io's job: the parallel batch path uses it, never the other way round."""
-    found = []
-    for path in sorted((SRC / "io").rglob("*.py")):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
-            if isinstance(node, ast.ImportFrom) and node.module:
-                names = [node.module]
-            found += [(path.name, name) for name in names if name.startswith("doseguard.batch")]
-    assert found == []

@@ -1,4 +1,5 @@
-"""Reading one JSON record exactly: a repeated key is found whenever there is one, and only then."""
+"""Reading one JSON record exactly, as ``doseguard check`` reads a JSON line or array element: a repeated
+key is found whenever there is one, and only then, and an unreadable record says why."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ import orjson
 from hypothesis import given
 from hypothesis import strategies as st
 
-from doseguard.io.json_text import Unreadable, load_record, may_repeat_keys
+from doseguard.io.json_records import record_of_line
+from doseguard.io.json_text import may_repeat_keys
+from doseguard.records import InputRecord
 
 KEYS = st.sampled_from(["dose", "d", "order_id", "x:y", "é", 'q"', "a\\b", "dose "])
 SCALARS = st.one_of(
@@ -18,6 +21,10 @@ SCALARS = st.one_of(
     st.booleans(),
     st.none(),
 )
+
+
+def read(raw: bytes) -> InputRecord:
+    return record_of_line("t:1", raw)
 
 
 def objects(depth: int = 2) -> st.SearchStrategy[Any]:
@@ -60,10 +67,10 @@ def has_repeat(value: Any) -> bool:
 @given(objects(), st.booleans())
 def test_a_repeated_key_is_refused_exactly_when_there_is_one(value: Any, escape: bool) -> None:
     raw = text(value, escape).encode()
-    loaded = load_record(raw)
-    assert isinstance(loaded, Unreadable) == has_repeat(value)
+    record = read(raw)
+    assert (record.error is not None or bool(record.problems)) == has_repeat(value)
     if not has_repeat(value):
-        assert loaded == orjson.loads(raw)
+        assert record.data == orjson.loads(raw)
 
 
 def test_a_plain_order_takes_the_cheap_path() -> None:
@@ -75,13 +82,13 @@ LATIN_1 = "a Latin-1 or Windows-1252 file? save it as UTF-8"
 
 
 def test_an_unreadable_line_says_why_in_words() -> None:
-    assert load_record(b'{"a": 1') == Unreadable("not JSON: Expecting ',' delimiter at column 8")
-    assert load_record(b"\xff") == Unreadable(f"not UTF-8 text (byte 0xFF at byte 1): {LATIN_1}")
-    found = load_record(b'{"a": {"b": [1, NaN]}}')
-    assert isinstance(found, Unreadable) and [p.field for p in found.problems] == ["a.b[1]"]
+    assert read(b'{"a": 1').error == "not JSON: Expecting ',' delimiter at column 8"
+    assert read(b"\xff").error == f"not UTF-8 text (byte 0xFF at byte 1): {LATIN_1}"
+    found = read(b'{"a": {"b": [1, NaN]}}')
+    assert found.error is None and [p.field for p in found.problems] == ["a.b[1]"]
     resource = b'{"resourceType": "MedicationRequest", "dosageInstruction": [{"doseAndRate": [{"doseQuantity": {"value": 1e999}}]}]}'
-    found = load_record(resource)
-    assert isinstance(found, Unreadable)
+    found = read(resource)
+    assert found.error is None
     assert [p.field for p in found.problems] == [
         "MedicationRequest.dosageInstruction[0].doseAndRate[0].doseQuantity.value"
     ]

@@ -42,17 +42,6 @@ class Unreadable:
     data: Any = None
 
 
-def load_record(raw: bytes) -> Any:
-    """The value of one JSON record, or an :class:`Unreadable` saying which field is wrong and how."""
-    try:
-        data = orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        return explain(raw)
-    if type(data) is dict and may_repeat_keys(raw, data):
-        return refuse_repeats(raw) or data
-    return data
-
-
 def may_repeat_keys(raw: bytes, data: Any) -> bool:
     """False only if no object in ``raw`` (whose value is ``data``) repeats a key.
 

@@ -560,7 +560,7 @@ def test_stdin_starting_with_two_boms_reads_as_with_one(monkeypatch: pytest.Monk
     assert [r.data for r in read_stdin(monkeypatch, data)] == [{"order_id": "A"}]
 
 
-@pytest.mark.parametrize(("name", "data"), zip(("o.jsonl", "o.json", "o.json"), TWICE, strict=True))
+@pytest.mark.parametrize(("name", "data"), list(zip(("o.jsonl", "o.json", "o.json"), TWICE, strict=True)))
 def test_a_file_starting_with_two_boms_reads_as_with_one(tmp_path: Path, name: str, data: bytes) -> None:
     assert [r.data for r in read(write(tmp_path, name, data))] == [{"order_id": "A"}]
 

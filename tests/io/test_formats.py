@@ -115,7 +115,7 @@ def test_a_registered_format_is_checked_by_a_workers_checker(tmp_path: Path, key
         (3, f"{path}:4", "invalid"),
     ]
     assert (checked.objects[0].order_id, checked.objects[1].order_id) == ("A", "B")
-    assert checked.objects[2].errors[0]["message"] == "not key=value pairs separated by ';'"
+    assert checked.objects[2].errors[0].message == "not key=value pairs separated by ';'"
 
 
 def test_without_its_registration_the_toy_format_is_unknown(tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from doseguard.orders.draft import StructuredFrequency, StructuredQuantity
 from doseguard.orders.model import MAX_TEXT, OrderRecord
 from doseguard.records import record_ids
 from doseguard.result_cache import _UNCACHEABLE, CACHE_SIZE, ResultCache, _freeze, record_key
@@ -59,6 +60,9 @@ _KEY_VALUES = st.one_of(
     ),
     st.lists(st.sampled_from(["a", 1, 1.0, True, None]), max_size=2),
     st.just({"nested": 1}),
+    # a FHIR record's structured values (orders.draft), and JSON that holds what they hold
+    st.sampled_from([StructuredQuantity(1000.0, "1000 mcg"), StructuredFrequency(1.0, "daily")]),
+    st.just([1000.0, "1000 mcg", "quantity"]),
 )
 
 
@@ -79,6 +83,23 @@ def test_the_outcome_key_is_type_exact_whatever_path_it_takes(
         same = record_key(first, record_ids(first)) == record_key(second, record_ids(second))
         assert same == (_reference_key(first) == _reference_key(second))
         hash(record_key(first, record_ids(first)))
+
+
+def test_a_structured_value_shares_a_key_with_no_text_or_json_list() -> None:
+    """JSON cannot hold a structured value, only text or a list of what it holds: neither may be
+    answered with the outcome of the FHIR record that holds the value itself."""
+    ids = {"order_id": "A", "patient_id": "P", "drug": "cyanocobalamin"}
+    keys = [
+        record_key(data, record_ids(data))
+        for data in (
+            {**ids, "dose": StructuredQuantity(1000.0, "1000 mcg")},
+            {**ids, "dose": "1000 mcg"},
+            {**ids, "dose": [1000.0, "1000 mcg", "quantity"]},
+            {**ids, "dose": StructuredQuantity(1000.0, "1000 mcg"), "route": None},  # the slow path
+        )
+    ]
+    assert keys[0] is not None and len({keys[0], keys[1], keys[2]}) == 3
+    assert keys[3] is not None and keys[3][1][0] == keys[0][1][0]
 
 
 def test_records_that_differ_only_in_their_ids_share_a_key() -> None:

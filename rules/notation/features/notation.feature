@@ -4,7 +4,18 @@ Feature: Error-prone notation
   "QOD" as QID or as each other. These are information findings: the order itself may be right.
 
   Background:
-    Given a standard cyanocobalamin order
+    # The b12 pack's standard order, written here: the notation pack's scenarios run with it alone.
+    Given an order:
+      | drug                  | cyanocobalamin |
+      | dose                  | 1000 mcg       |
+      | volume                | 1 mL           |
+      | concentration         | 1000 mcg/mL    |
+      | product_concentration | 1000 mcg/mL    |
+      | route                 | IM             |
+      | site                  | deltoid        |
+      | frequency             | daily          |
+      | duration              | 7 days         |
+      | phase                 | repletion      |
 
   @NOTATION-TRAILING-ZERO
   Scenario Outline: Trailing zero in the <field>: "<written>"

@@ -13,6 +13,7 @@ from typing import IO
 
 import pytest
 
+from doseguard.batch.record_meta import MetaColumns
 from doseguard.batch.worker import ChunkChecker
 from doseguard.checker import Checker
 from doseguard.errors import InputError
@@ -115,6 +116,33 @@ def test_a_registered_format_is_checked_by_a_workers_checker(tmp_path: Path, key
     ]
     assert (checked.objects[0].order_id, checked.objects[1].order_id) == ("A", "B")
     assert checked.objects[2].errors[0].message == "not key=value pairs separated by ';'"
+
+
+def test_a_format_that_cuts_lines_is_read_by_its_own_mapper_not_the_json_line_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A chunk of LINES went through the workers' JSON line cache whatever its format: a new format
+    cutting its input into lines had every record read as JSON (all invalid)."""
+
+    def read_as_lines(cutter: Cutter, name: str, stream: IO[bytes]) -> Iterator[Chunk]:
+        cutter.progress()
+        yield cutter.chunk(ChunkKind.LINES, name, stream.read().split(b"\n"))
+
+    def line_records(chunk: Chunk) -> Iterator[InputRecord]:
+        lines = [
+            (f"{chunk.name}:{chunk.first_line + i}", line)
+            for i, line in enumerate(chunk.items)
+            if line.strip()
+        ]
+        return key_value_records(Chunk(ChunkKind.OBJECTS, chunk.name, chunk.first_record, lines))
+
+    monkeypatch.setattr(formats, "FORMATS", dict(formats.FORMATS))
+    register(Format("kvl", (".kvl",), read_as_lines, line_records))
+    path = tmp_path / "orders.kvl"
+    path.write_bytes(ORDERS)
+    (chunk,) = ChunkReader([str(path)])
+    checked = ChunkChecker(Checker(RuleSource().load()), "jsonl").process(chunk)
+    assert [meta.status for meta in MetaColumns(checked.meta).rows()] == ["pass", "invalid", "invalid"]
 
 
 def test_without_its_registration_the_toy_format_is_unknown(tmp_path: Path) -> None:

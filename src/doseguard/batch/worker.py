@@ -31,6 +31,9 @@ from doseguard.records import InputRecord, record_ids
 from doseguard.results import OrderResult, ResultError, ResultStatus, Summary
 from doseguard.rules.source import RuleSource
 
+JSON_LINES = ("", "jsonl")
+"""Formats whose LINES chunks the line cache may read as JSON ("": a chunk built by hand)."""
+
 FRAME = struct.Struct("<Q")
 """The length in front of each chunk the main process writes to a worker."""
 
@@ -120,7 +123,12 @@ class ChunkChecker:
 
     def process(self, chunk: Chunk) -> ChunkResult:
         chunk = chunk.as_lines()
-        if chunk.kind is ChunkKind.LINES and self.lines is not None and LineCache.plain_name(chunk.name):
+        if (
+            chunk.kind is ChunkKind.LINES
+            and chunk.format in JSON_LINES
+            and self.lines is not None
+            and LineCache.plain_name(chunk.name)
+        ):  # the line cache reads JSON: another format's lines go to its own mapper
             return self._process_lines(chunk, self.lines)
         results = self.checker.check_many(list(records_of(chunk)), chunk.first_record)
         return ChunkResult.of(results, self.encode)

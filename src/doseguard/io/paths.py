@@ -10,8 +10,10 @@ import stat
 from pathlib import Path
 from typing import Any
 
-STDIN = STDOUT = "-"
-"""``-`` names stdin as an input and stdout as an output."""
+from doseguard.io.streams import STDIN
+
+STDOUT = "-"
+"""``-`` as an output: stdout (as an input, :data:`doseguard.io.streams.STDIN`)."""
 _FD_ALIAS = re.compile(r"/dev/(?:(stdout)|(stderr)|fd/(\d+))|/proc/self/fd/(\d+)")
 
 

@@ -35,7 +35,6 @@ from doseguard.rules.expressions import render
 from doseguard.rules.model import Rule, RuleSet, Severity
 
 NOT_COVERED = "DOSEGUARD-DRUG-NOT-COVERED"
-IDENTITY_FIELDS = ("order_id", "patient_id")
 
 Outcome = tuple[ResultStatus, tuple[Finding, ...], tuple[ResultError, ...], tuple[str, ...]]
 

@@ -39,7 +39,7 @@ def test_a_worker_compiles_its_rules_once_for_all_its_chunks(
         target=worker._serve, args=(commands_in, results_out, WorkerSetup(RuleSource(), "jsonl"))
     )
     served.start()
-    assert pickle.loads(results_in.recv_bytes()) == ("ready", None)
+    assert pickle.loads(results_in.recv_bytes()) == worker.Greeting()
     for chunk in chunks:
         payload = pickle.dumps(chunk)
         os.write(commands_out.fileno(), FRAME.pack(len(payload)) + payload)

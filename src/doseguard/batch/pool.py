@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 
-from doseguard.batch.worker import FRAME, ChunkResult, WorkerSetup, serve
+from doseguard.batch.worker import FRAME, ChunkResult, Greeting, WorkerSetup, serve
 from doseguard.errors import WorkerStartError
 from doseguard.io.chunks import Chunk
 
@@ -237,12 +237,13 @@ class WorkerPool:
         if isinstance(message, ChunkResult):
             assert ticket is not None
             finished.append((ticket, message))
-        elif message == ("ready", None):
+        elif isinstance(message, Greeting) and message.failed is None:
             worker.ready = True
             worker.started_at = time.monotonic()
             self._failed_starts = 0
-        else:  # ("failed", why): it could not build its checker
-            raise WorkerLost(why=str(message[1]) if isinstance(message, tuple) else repr(message))
+        else:  # it could not build its checker
+            failed = message.failed if isinstance(message, Greeting) else None
+            raise WorkerLost(why=failed if failed is not None else repr(message))
 
     def _flush(self, worker: Worker, waiting: deque[Ticket]) -> None:
         try:
@@ -355,12 +356,12 @@ class WorkerPool:
                 message = worker.receive() if worker.results.poll(START_TIMEOUT) else None
             except (EOFError, OSError):
                 message = None
-            if message == ("ready", None):
+            if isinstance(message, Greeting) and message.failed is None:
                 worker.ready = True
                 return worker
             worker.stop(now=True)
-            if isinstance(message, tuple) and message[0] == "failed":
-                why = str(message[1])
+            if isinstance(message, Greeting) and message.failed is not None:
+                why = message.failed
         raise WorkerStartError(f"worker processes cannot start: {why}")
 
 

@@ -34,6 +34,13 @@ from doseguard.rules.source import RuleSource
 JSON_LINES = ("", "jsonl")
 """Formats whose LINES chunks the line cache may read as JSON ("": a chunk built by hand)."""
 
+
+class Greeting(NamedTuple):
+    """A worker's first message: ready to check chunks, or why it could not build its checker."""
+
+    failed: str | None = None
+
+
 FRAME = struct.Struct("<Q")
 """The length in front of each chunk the main process writes to a worker."""
 
@@ -260,9 +267,9 @@ def _serve(commands: Connection, results: Connection, setup: WorkerSetup) -> Non
             )
         checker = ChunkChecker(Checker(rule_set), setup.output)
     except Exception as error:  # told to the main process, which stops the run
-        results.send_bytes(pickle.dumps(("failed", f"{type(error).__name__}: {error}")))
+        results.send_bytes(pickle.dumps(Greeting(failed=f"{type(error).__name__}: {error}")))
         return
-    results.send_bytes(pickle.dumps(("ready", None)))
+    results.send_bytes(pickle.dumps(Greeting()))
     before_send = setup.before_send
     with open(commands.fileno(), "rb", buffering=1 << 20, closefd=False) as stream:
         while len(header := stream.read(FRAME.size)) == FRAME.size:

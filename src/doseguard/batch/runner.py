@@ -87,7 +87,7 @@ def run_batch(
                     _mark_repeats(result, repeats, chunk.first_record, encode, summary, repeated)
                 )
             if progress is not None:
-                progress(reader.bytes_read, summary.orders)
+                progress(reader.done_bytes(summary.orders), summary.orders)
     finally:
         pool.close()
         repeated.close()

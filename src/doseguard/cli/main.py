@@ -15,7 +15,7 @@ import os
 import sys
 import time
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any, NoReturn
 
@@ -48,7 +48,7 @@ from doseguard.io.paths import is_stdin, same_file
 from doseguard.io.streams import STDIN, is_stream
 from doseguard.io.writers import HUMAN_FORMATS, OUTPUT_FORMATS, ResultWriter, make_sink
 from doseguard.printable import printable_lines
-from doseguard.results import Summary
+from doseguard.results import ResultStatus, Summary
 from doseguard.rules.files import discover
 from doseguard.rules.loader import bundled_rules_dir
 from doseguard.rules.model import Severity
@@ -225,15 +225,24 @@ def check(
     except Stopped as stop:  # a signal that waited for the commit comes after it
         stop.outputs_written = outputs.committed
         raise
-    if kind != "table" and sys.stderr.isatty():
-        counts = summary.as_dict()["by_status"]
-        click.echo(
-            f"{summary.orders} orders: {counts['pass']} pass, {counts['flagged']} flagged, "
-            f"{counts['invalid']} invalid, {counts['error']} error",
-            err=True,
-        )
+    if kind != "table" or not sys.stderr.isatty():  # a table on a terminal ends with its totals
+        _say(summary_line(summary))
     threshold = None if fail_on == "never" else Severity(fail_on)
     sys.exit(EXIT_FLAGGED if _reaches(summary, threshold) else EXIT_OK)
+
+
+def summary_line(summary: Summary) -> str:
+    """The run in one line, for a cron log: orders, then every result status (flagged with its worst
+    severities), thousands with a separator."""
+    counts = summary.as_dict()
+    severities = counts["flagged_by_highest_severity"]
+    worst = ", ".join(f"{severities[s.value]:,} {s.value}" for s in sorted(Severity, key=lambda s: -s.rank))
+    statuses = ", ".join(
+        f"{count:,} {status}" + (f" ({worst})" if status == ResultStatus.FLAGGED.value else "")
+        for status, count in counts["by_status"].items()
+    )
+    noun = "order" if summary.orders == 1 else "orders"
+    return f"{summary.orders:,} {noun} checked: {statuses}"
 
 
 def _run(
@@ -261,8 +270,12 @@ def _run(
         with _report(report_stream) as report, _progress(reader) as progress:
             sink = make_sink(kind, results, report, color=None if to_terminal else False)
             run_batch(reader, sink, options, summary, progress=progress)
+            if progress is not None:
+                progress.finish()
     except OutputError as error:
         _fail_output(error)
+    for path in reader.empty_inputs:  # an export that came out empty is said, not passed over
+        _say(f"warning: {printable_lines(path)} held no order records: nothing was checked")
     return summary
 
 
@@ -285,13 +298,38 @@ def _report(stream: IO[bytes] | None) -> Iterator[ResultWriter | None]:
     text.detach()
 
 
+class _ProgressBar:
+    """Draws a run's progress: the bytes of the input whose results are written (so the percentage
+    and the count of orders agree), then, when the run is done, 100% with the final count."""
+
+    def __init__(self, bar: Progress, total: int | None) -> None:
+        self.bar = bar
+        self.total = total
+        self.task = bar.add_task("check", total=total, orders=0, rate=0.0)
+        self.started = time.perf_counter()
+        self.orders = 0
+
+    def __call__(self, done_bytes: int, orders: int) -> None:
+        self.orders = orders
+        elapsed = max(time.perf_counter() - self.started, 1e-9)
+        self.bar.update(self.task, completed=done_bytes, orders=orders, rate=orders / elapsed)
+
+    def finish(self) -> None:
+        """The run is done: the last bytes counted may be short of the size (a gzip's own bytes)."""
+        if self.total is not None:
+            self.bar.update(self.task, completed=self.total)
+        self.bar.refresh()
+
+
 @contextlib.contextmanager
-def _progress(reader: ChunkReader) -> Iterator[Callable[[int, int], None] | None]:
-    """A progress bar on stderr when a person is watching; nothing otherwise."""
-    if not sys.stderr.isatty():
-        yield None
-        return
-    total = reader.total_bytes()
+def _progress(reader: ChunkReader, console: Console | None = None) -> Iterator[_ProgressBar | None]:
+    """A progress bar on stderr when a person is watching; nothing otherwise. It stays on its line
+    when the run ends (that line ends with a newline), so the totals printed after it stand apart."""
+    if console is None:
+        if not sys.stderr.isatty():
+            yield None
+            return
+        console = Console(stderr=True)
     columns = [
         TextColumn("checking"),
         BarColumn(),
@@ -299,15 +337,8 @@ def _progress(reader: ChunkReader) -> Iterator[Callable[[int, int], None] | None
         TextColumn("{task.fields[orders]:,} orders, {task.fields[rate]:,.0f}/s"),
         TimeRemainingColumn(),
     ]
-    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
-        task = bar.add_task("check", total=total, orders=0, rate=0.0)
-        started = time.perf_counter()
-
-        def update(done_bytes: int, orders: int) -> None:
-            elapsed = max(time.perf_counter() - started, 1e-9)
-            bar.update(task, completed=done_bytes, orders=orders, rate=orders / elapsed)
-
-        yield update
+    with Progress(*columns, console=console, transient=False) as bar:
+        yield _ProgressBar(bar, reader.total_bytes())
 
 
 def _rule_files(source: RuleSource) -> list[str]:

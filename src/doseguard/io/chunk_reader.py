@@ -31,6 +31,7 @@ class ChunkReader:
         self._done_bytes = 0
         self._format = ""  # of the input being read
         self._tell: Callable[[], int] = int  # how much of it was read
+        self.empty_inputs: list[str] = []  # inputs read whole that held no record
 
     def total_bytes(self) -> int | None:
         if STDIN in self.paths or any(map(is_stream, self.paths)):
@@ -48,6 +49,15 @@ class ChunkReader:
         self.next_record += chunk.record_count
         return chunk
 
+    def done_bytes(self, records_written: int) -> int:
+        """How much of the input the first ``records_written`` records took, as far as it is known: the
+        bytes read so far shared evenly among the records cut from them. Chunks are cut ahead of the
+        workers, so this (not ``bytes_read``) is what a progress bar over written results shows."""
+        cut = self.next_record - 1
+        if cut <= 0 or records_written >= cut:
+            return self.bytes_read
+        return self.bytes_read * records_written // cut
+
     def progress(self) -> None:
         self.bytes_read = self._done_bytes + self._tell()
 
@@ -59,6 +69,7 @@ class ChunkReader:
         fmt = named(source.format)
         name, stream = source.name, source.stream
         self._format, self._tell = fmt.name, source.tell
+        first_record = self.next_record
         with stream:
             try:
                 yield from fmt.read(self, name, stream)
@@ -70,3 +81,5 @@ class ChunkReader:
                 if source.raw is not None and source.raw is not stream:
                     source.raw.close()
         self._done_bytes = self.bytes_read
+        if self.next_record == first_record:
+            self.empty_inputs.append(path)

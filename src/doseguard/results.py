@@ -68,6 +68,10 @@ class OrderResult:
     errors: tuple[ResultError, ...] = ()
     warnings: tuple[str, ...] = ()
     rules_version: str = ""
+    # The record as its reader gave it (a CSV row's cells under the header's names, a JSON object),
+    # for the outputs that show the order itself (the HTML report, the annotated export); attached
+    # by the batch workers only when such an output is asked for, never in the JSON Lines result.
+    record_data: Any = field(default=None, compare=False, repr=False)
 
     @property
     def severity(self) -> Severity | None:

@@ -202,13 +202,13 @@ def test_rules_version_from_the_summary_or_else_the_results() -> None:
 # --- charts -------------------------------------------------------------------------------------
 
 
-def test_one_bar_per_rule_sorted_by_count_with_labels() -> None:
+def test_one_bar_per_rule_sorted_by_severity_then_count_with_labels() -> None:
     document = parse(render())
     chart = document.find("svg", cls="rule-chart")
     bars = chart.find_all("g", cls="bar")
     assert [(b.attrs["data-rule"], b.attrs["data-count"]) for b in bars] == [
-        ("B12-ROUTE", "3"),
         ("B12-CONC-MISMATCH", "2"),
+        ("B12-ROUTE", "3"),
         ("NOTATION-TRAILING-ZERO", "1"),
     ]
     for bar in bars:
@@ -221,7 +221,7 @@ def test_one_bar_per_rule_sorted_by_count_with_labels() -> None:
         assert f"sev-{severity}" in fills[0].classes
         assert bar.find("text", cls="sev-word").text() == severity
         assert bar.find("title").text().startswith(bar.attrs["data-rule"] + ": title of ")
-    assert [b.attrs["data-severity"] for b in bars] == ["warning", "critical", "info"]
+    assert [b.attrs["data-severity"] for b in bars] == ["critical", "warning", "info"]
 
 
 def test_bars_are_proportional_and_ties_sorted_by_rule_id() -> None:
@@ -249,7 +249,7 @@ def test_charts_are_accessible() -> None:
     assert "NOTATION-TRAILING-ZERO: 1 finding, severity info" in description
     # The same figures as a plain table, for screen readers and print.
     data = document.find("details", cls="data").find("tbody")
-    assert cell_texts(data.find_all("tr")[0]) == ["title of B12-ROUTE", "warning", "3"]
+    assert cell_texts(data.find_all("tr")[0]) == ["title of B12-CONC-MISMATCH", "critical", "2"]
 
 
 def test_status_bar_and_legend() -> None:
@@ -289,11 +289,12 @@ def test_percentages_never_round_orders_away() -> None:
 def test_table_lists_only_orders_that_need_review() -> None:
     document = parse(render())
     table_rows = rows(document)
-    assert [r.attrs["data-record"] for r in table_rows] == ["2", "3", "4", "5", "7", "8"]
+    assert sorted(r.attrs["data-record"] for r in table_rows) == ["2", "3", "4", "5", "7", "8"]
     assert "ORD-1" not in [cell_texts(r)[1] for r in table_rows]
     headers = [" ".join(th.text().split()) for th in document.find("table", id="orders").find_all("th")]
     assert headers == [
-        "#", "Order ID", "Patient ID", "Source", "Status", "Severity", "Rule(s)", "Message(s)",
+        "#", "Order ID", "Patient ID", "Source", "Drug", "Dose", "Route", "Frequency", "Status", "Severity",
+        "Rule(s)", "Message(s)",
     ]  # fmt: skip
 
 
@@ -302,7 +303,7 @@ def test_table_cells() -> None:
     flagged = by_record["2"]
     assert (flagged.attrs["data-status"], flagged.attrs["data-severity"]) == ("flagged", "critical")
     assert flagged.attrs["data-rules"] == "B12-CONC-MISMATCH NOTATION-TRAILING-ZERO"
-    number, order, patient, source, status, severity, rules, messages = flagged.find_all("td")
+    number, order, patient, source, *_, status, severity, rules, messages = flagged.find_all("td")
     assert (number.text(), order.text(), patient.text(), source.text()) == (
         "2",
         "ORD-2",
@@ -318,11 +319,11 @@ def test_table_cells() -> None:
     ]
     invalid = cell_texts(by_record["3"])
     assert invalid[2] == "—"  # no patient id
-    assert invalid[4:7] == ["invalid", "critical", "—"]
+    assert invalid[8:11] == ["invalid", "critical", "—"]
     problems = [li.text() for li in by_record["3"].find("td", cls="messages").find_all("li")]
     assert problems == ["dose: 'one thousand' is not a dose", "route: unknown route 'xx'"]
     error = cell_texts(by_record["4"])
-    assert error[4:] == ["error", "critical", "—", "evaluation failed: boom"]
+    assert error[8:] == ["error", "critical", "—", "evaluation failed: boom"]
 
 
 def test_search_box_filters_and_sort_buttons() -> None:
@@ -340,7 +341,7 @@ def test_search_box_filters_and_sort_buttons() -> None:
     ]  # fmt: skip
     assert [b.attrs["aria-pressed"] for b in severity + status] == ["true", "false", "false", "false"] * 2
     sort_buttons = document.find("table", id="orders").find("thead").find_all("button")
-    assert [b.attrs["data-col"] for b in sort_buttons] == [str(i) for i in range(8)]
+    assert [b.attrs["data-col"] for b in sort_buttons] == [str(i) for i in range(12)]
     assert document.find("p", id="visible-count").text() == "Showing 6 of 6 rows"
 
 
@@ -356,13 +357,14 @@ def test_nothing_to_review() -> None:
 # --- bounded memory -----------------------------------------------------------------------------
 
 
-def test_max_rows_keeps_the_first_rows_and_says_so() -> None:
-    text = render(max_rows=2)
+def test_max_rows_keeps_every_critical_row_then_the_first_others_and_says_so() -> None:
+    text = render(max_rows=5)
     document = parse(text)
-    assert [r.attrs["data-record"] for r in rows(document)] == ["2", "3"]
+    assert [r.attrs["data-record"] for r in rows(document)] == ["2", "3", "4", "7", "5"]
     note = document.find("p", cls="truncation-note")
     assert " ".join(note.text().split()) == (
-        "Showing the first 2 of 6 flagged, invalid and error orders; see the CSV/JSONL output for all."
+        "Showing 5 of 6 orders that need review: every critical, invalid and error order (4), and the "
+        "first 1 of 2 with warnings or notes; see the CSV/JSONL output for all."
     )
     # Totals and the chart still cover every order.
     assert document.find("li", data_total="orders").find("span", cls="tile-value").text() == "8"
@@ -383,10 +385,10 @@ def test_no_note_when_every_row_fits() -> None:
     assert not parse(render()).find_all("p", cls="truncation-note")
 
 
-def test_max_rows_zero_shows_only_the_note() -> None:
+def test_max_rows_zero_still_shows_every_critical_row() -> None:
     document = parse(render(max_rows=0))
-    assert rows(document) == []
-    assert "Showing the first 0 of 6" in document.find("p", cls="truncation-note").text()
+    assert [r.attrs["data-record"] for r in rows(document)] == ["2", "3", "4", "7"]
+    assert "Showing 4 of 6" in document.find("p", cls="truncation-note").text()
 
 
 def test_negative_max_rows_is_refused() -> None:
@@ -443,7 +445,7 @@ def test_script_in_an_order_id_is_escaped() -> None:
     assert cells[1].text() == "<script>alert(1)</script>"
     assert cells[2].text() == "PT-'1'&<b>"
     assert cells[3].text() == 'evil.csv:1"><img src=x onerror=alert(2)>'
-    assert cells[7].find_all("li")[0].text() == "</td></tr></table><script>alert(3)</script>"
+    assert cells[11].find_all("li")[0].text() == "</td></tr></table><script>alert(3)</script>"
     assert row.attrs["data-rules"] == "R-<X>"
     assert document.find("g", cls="bar").attrs["data-rule"] == "R-<X>"
 
@@ -520,4 +522,118 @@ def test_control_characters_and_bidi_overrides_from_the_input_are_shown_escaped(
     assert cells[1].text() == "ORD-\\u202e1-DRO"
     assert cells[2].text() == "PT\\x00"
     assert cells[3].text() == "x.jsonl:1\\x1b[2J"
-    assert "dose\\u2066 hidden\\u2069\\x7f" in cells[7].text()
+    assert "dose\\u2066 hidden\\u2069\\x7f" in cells[11].text()
+
+
+# --- a pharmacy's report: critical first, nothing critical dropped, the order itself, where it came from
+
+
+def flagged(number: int, severity: Severity, rule: str = "R-A", **record: object) -> OrderResult:
+    return OrderResult(
+        number, f"in.jsonl:{number}", f"O{number}", "P", ResultStatus.FLAGGED, (finding(rule, severity),),
+        record_data=record or None,
+    )  # fmt: skip
+
+
+def test_the_rule_chart_puts_critical_rules_first_then_the_most_found() -> None:
+    bars = parse(render()).find("svg", cls="rule-chart").find_all("g", cls="bar")
+    assert [(b.attrs["data-rule"], b.attrs["data-severity"], b.attrs["data-count"]) for b in bars] == [
+        ("B12-CONC-MISMATCH", "critical", "2"),
+        ("B12-ROUTE", "warning", "3"),
+        ("NOTATION-TRAILING-ZERO", "info", "1"),
+    ]
+
+
+def test_the_rule_table_puts_critical_rules_first_then_the_most_found() -> None:
+    data = parse(render()).find("details", cls="data").find("tbody")
+    assert [row.find("code").text() for row in data.find_all("tr")] == [
+        "B12-CONC-MISMATCH", "B12-ROUTE", "NOTATION-TRAILING-ZERO",
+    ]  # fmt: skip
+
+
+def test_the_orders_table_lists_critical_orders_first_then_in_input_order() -> None:
+    # 2 critical, 3 invalid, 4 error, 5 warning, 7 critical, 8 warning
+    assert [r.attrs["data-record"] for r in rows(parse(render()))] == ["2", "3", "4", "7", "5", "8"]
+    headers = parse(render()).find("table", id="orders").find_all("th")
+    assert {th.text(): th.attrs["aria-sort"] for th in headers if th.attrs["aria-sort"] != "none"} == {
+        "Severity": "descending"
+    }
+
+
+def test_the_row_cap_never_drops_a_critical_invalid_or_error_order() -> None:
+    """Defect: the cap kept the first rows in input order, so warnings early in a file hid the
+    critical, invalid and error orders after them."""
+    warnings = [flagged(n, Severity.WARNING) for n in range(1, 6)]
+    critical = flagged(6, Severity.CRITICAL)
+    invalid = OrderResult(
+        7, "in.jsonl:7", "O7", "P", ResultStatus.INVALID, errors=(ResultError("dose", "x"),)
+    )
+    error = OrderResult(8, "in.jsonl:8", "O8", "P", ResultStatus.ERROR, errors=(ResultError(None, "boom"),))
+    document = parse(render([*warnings, critical, invalid, error], max_rows=4))
+    assert [r.attrs["data-record"] for r in rows(document)] == ["6", "7", "8", "1"]
+    note = " ".join(document.find("p", cls="truncation-note").text().split())
+    assert note == (
+        "Showing 4 of 8 orders that need review: every critical, invalid and error order (3), and the "
+        "first 1 of 5 with warnings or notes; see the CSV/JSONL output for all."
+    )
+
+
+def test_the_row_cap_keeps_critical_orders_beyond_it() -> None:
+    writer = HtmlReportWriter(io.StringIO(), max_rows=2)
+    for number in range(1, 6):
+        writer.write(flagged(number, Severity.CRITICAL))
+    writer.write(flagged(6, Severity.INFO))
+    assert len(writer.rows) == 5
+    assert writer.needs_review == 6
+
+
+def test_each_order_row_shows_its_drug_dose_route_and_frequency_as_written() -> None:
+    item = flagged(
+        1, Severity.WARNING, drug="Cyanocobalamin", dose="1,000 mcg", route="IV push", frequency="Q week",
+        volume="1 mL",
+    )  # fmt: skip
+    document = parse(render([item]))
+    headers = [" ".join(th.text().split()) for th in document.find("table", id="orders").find_all("th")]
+    assert headers[4:8] == ["Drug", "Dose", "Route", "Frequency"]
+    assert cell_texts(rows(document)[0])[4:8] == ["Cyanocobalamin", "1,000 mcg", "IV push", "Q week"]
+
+
+def test_an_order_row_without_the_record_shows_dashes() -> None:
+    invalid = OrderResult(1, "in.jsonl:1", None, None, ResultStatus.INVALID, errors=(ResultError(None, "x"),))
+    assert cell_texts(rows(parse(render([invalid])))[0])[4:8] == ["—"] * 4
+
+
+def test_a_structured_dose_is_shown_as_its_text() -> None:
+    from doseguard.orders.draft import StructuredQuantity  # noqa: PLC0415
+
+    item = flagged(1, Severity.INFO, drug="cyanocobalamin", dose=StructuredQuantity(1000.0, "1000 mcg"))
+    assert cell_texts(rows(parse(render([item])))[0])[5] == "1000 mcg"
+
+
+def test_the_header_names_the_inputs_the_time_and_the_overrides_file() -> None:
+    stream = io.StringIO()
+    made = datetime(2026, 12, 2, 3, 15, 1, tzinfo=UTC)
+    writer = HtmlReportWriter(
+        stream, inputs=("day-1.csv", "<script>.jsonl"), overrides="site/ward-7.yaml", made_at=made
+    )
+    write_all(results(), writer, Summary(rules_version=VERSION))
+    header = parse(stream.getvalue()).find("header", cls="page")
+    assert header.find("span", data_meta="inputs").text() == "Input: day-1.csv, <script>.jsonl"
+    made_at = header.find("time")
+    assert made_at.attrs["datetime"] == "2026-12-02T03:15:01+00:00"
+    assert made_at.text() == "2026-12-02T03:15:01+00:00"
+    assert header.find("span", data_meta="overrides").text() == "Site overrides: ward-7.yaml"
+    assert "&lt;script&gt;.jsonl" in stream.getvalue()
+
+
+def test_the_header_says_when_no_overrides_file_was_used() -> None:
+    stream = io.StringIO()
+    write_all(results(), HtmlReportWriter(stream, inputs=("a.csv",)), Summary(rules_version=VERSION))
+    header = parse(stream.getvalue()).find("header", cls="page")
+    assert header.find("span", data_meta="overrides").text() == "Site overrides: none"
+    assert not header.find_all("time")  # no time given: the same results, the same bytes
+
+
+def test_every_result_status_has_a_place_in_the_status_bar_legend() -> None:
+    legend = parse(render()).find("ul", cls="legend").find_all("li")
+    assert [li.attrs["data-status"] for li in legend] == [s.value for s in ResultStatus]

@@ -8,6 +8,7 @@ record. Here the results are written, counted, and checked for repeated order id
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import os
 import time
@@ -114,6 +115,8 @@ def _mark_repeats(
         duplicate = repeated.duplicate(
             first_record + offset, record.source, record.order_id, record.patient_id, earlier
         )
+        if encode is None:  # the results themselves: the duplicate keeps its record, for the report
+            duplicate = dataclasses.replace(duplicate, record_data=outputs[offset].record_data)
         outputs[offset] = encode(duplicate) if encode else duplicate
         undo = Summary()
         undo.add_counts(record.status, record.severity, record.rules)

@@ -97,6 +97,7 @@ class ChunkResult:
                 ResultStatus.ERROR,
                 errors=(error,),
                 rules_version=setup.rules_version,
+                record_data=item.data,
             )
             for number, item in enumerate(records_of(chunk), start=chunk.first_record)
         ]
@@ -137,7 +138,10 @@ class ChunkChecker:
             and LineCache.plain_name(chunk.name)
         ):  # the line cache reads JSON: another format's lines go to its own mapper
             return self._process_lines(chunk, self.lines)
-        results = self.checker.check_many(list(records_of(chunk)), chunk.first_record)
+        items = list(records_of(chunk))
+        results = self.checker.check_many(items, chunk.first_record)
+        if self.encode is None:  # the results themselves go out: with the records, for the report
+            results = with_records(results, items)
         return ChunkResult.of(results, self.encode)
 
     def _process_lines(self, chunk: Chunk, cache: LineCache) -> ChunkResult:
@@ -191,6 +195,15 @@ class _Miss(NamedTuple):
     raw: bytes
     found: LineKey | None  # what LineCache.key said of it
     item: InputRecord
+
+
+def with_records(results: list[OrderResult], items: Sequence[InputRecord]) -> list[OrderResult]:
+    """The results, each carrying its record as read (:attr:`OrderResult.record_data`): for the
+    outputs that show the order (the HTML report, the annotated export); never on the encoded path."""
+    return [
+        dataclasses.replace(result, record_data=item.data)
+        for result, item in zip(results, items, strict=True)
+    ]
 
 
 def make_encoder(output: str) -> Encoder | None:

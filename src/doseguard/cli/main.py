@@ -16,6 +16,7 @@ import sys
 import time
 import traceback
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any, NoReturn
 
@@ -40,6 +41,7 @@ from doseguard.cli.rules_commands import rules
 from doseguard.cli.scenario_command import rules_test
 from doseguard.cli.signals import Stopped, stop_on_signals
 from doseguard.errors import DoseguardError, InputError, OutputError
+from doseguard.io.annotated import annotated_format, annotated_writer
 from doseguard.io.chunk_reader import ChunkReader
 from doseguard.io.formats import input_format
 from doseguard.io.html_report import HtmlReportWriter
@@ -152,6 +154,12 @@ cli.add_command(rules)
     help="Also write a self-contained HTML report to this file.",
 )
 @click.option(
+    "--annotate",
+    "annotate_path",
+    type=click.Path(dir_okay=False),
+    help="Also write each order as read, with its status, severity, rules and messages (.csv or .jsonl).",
+)
+@click.option(
     "--jobs",
     "-j",
     type=click.IntRange(min=1),
@@ -166,6 +174,7 @@ def check(
     fail_on: str,
     summary_path: str | None,
     report_path: str | None,
+    annotate_path: str | None,
     jobs: int | None,
 ) -> None:
     """Check orders in INPUT files (.jsonl, .ndjson, .json, .csv, each optionally .gz; '-' for stdin).
@@ -185,11 +194,17 @@ def check(
         raise click.UsageError("'-' (stdin) can be read only once")
     if STDIN in inputs and 0 in CLOSED_AT_START:  # stdin was closed at start
         raise click.UsageError("'-': stdin is closed, there is nothing to read")
-    for option, named in (("--output", output), ("--report", report_path), ("--summary", summary_path)):
+    if annotate_path is not None and annotated_format(annotate_path) is None:
+        raise click.UsageError(
+            f"--annotate {annotate_path}: name a .csv or .jsonl file (the format it is written in)"
+        )
+    named_outputs = (("--output", output), ("--report", report_path), ("--summary", summary_path),
+                     ("--annotate", annotate_path))  # fmt: skip
+    for option, named in named_outputs:
         if named == "":  # --summary "$SUMMARY" with it unset: not the same as no --summary at all
             raise click.UsageError(f"{option} '': an empty path names no file")
     rule_files = _rule_files(source)
-    for written in (output, report_path, summary_path):
+    for written in (output, report_path, summary_path, annotate_path):
         if written in (None, "-"):  # stdout, or no such output
             continue
         if read := next((f for f in rule_files if same_file(written, f)), None):
@@ -211,10 +226,14 @@ def check(
                 results = outputs.open(output or STDOUT, "results")
                 report = outputs.open(report_path, "report") if report_path else None
                 summary_file = outputs.open(summary_path, "summary") if summary_path else None
+                annotated = outputs.open(annotate_path, "annotated export") if annotate_path else None
             except OutputError as error:
                 _say(str(error))
                 sys.exit(EXIT_USAGE)
-            summary = _run(inputs, source, kind, to_terminal, results, report, jobs or cores)
+            also: tuple[ResultWriter, ...] = ()
+            if annotate_path and annotated is not None:
+                also = (annotated_writer(annotated_format(annotate_path) or "", annotated),)
+            summary = _run(inputs, source, kind, to_terminal, results, report, jobs or cores, also)
             try:
                 if summary_file is not None:
                     document = {**summary.as_dict(), "timings": summary.timings()}
@@ -253,6 +272,7 @@ def _run(
     results: IO[bytes],
     report_stream: IO[bytes] | None,
     jobs: int,
+    also: tuple[ResultWriter, ...] = (),
 ) -> Summary:
     """Load the rules and check every input, writing ``kind`` to the opened outputs (committed by the
     caller); colors are left to the terminal when ``to_terminal``."""
@@ -261,14 +281,16 @@ def _run(
     reader = ChunkReader(list(inputs))
     options = BatchOptions(
         source,
-        output="objects" if (report_stream or kind in HUMAN_FORMATS) else kind,
+        output="objects" if (report_stream or also or kind in HUMAN_FORMATS) else kind,
         jobs=jobs,
         rules_version=rule_set.version,
         notify=_say,
     )
     try:
-        with _report(report_stream) as report, _progress(reader) as progress:
-            sink = make_sink(kind, results, report, color=None if to_terminal else False)
+        header = _report_header(inputs, source)
+        with _report(report_stream, header) as report, _progress(reader) as progress:
+            color = None if to_terminal else False
+            sink = make_sink(kind, results, report, color=color, also=also, html_options=header)
             run_batch(reader, sink, options, summary, progress=progress)
             if progress is not None:
                 progress.finish()
@@ -287,13 +309,22 @@ def _fail_output(error: OutputError) -> NoReturn:
     sys.exit(EXIT_USAGE)
 
 
+def _report_header(inputs: tuple[str, ...], source: RuleSource) -> dict[str, Any]:
+    """What the HTML report's header says: the inputs, the overrides file and when it was made (now,
+    with the local zone; ``SOURCE_DATE_EPOCH``, in UTC, for a report that must be the same bytes)."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    made = datetime.fromtimestamp(int(epoch), tz=UTC) if epoch.isdigit() else datetime.now().astimezone()
+    shown = tuple("stdin" if path == STDIN else printable_lines(path) for path in inputs)
+    return {"inputs": shown, "overrides": source.overrides, "made_at": made}
+
+
 @contextlib.contextmanager
-def _report(stream: IO[bytes] | None) -> Iterator[ResultWriter | None]:
+def _report(stream: IO[bytes] | None, header: dict[str, Any]) -> Iterator[ResultWriter | None]:
     if stream is None:
         yield None
         return
     text = io.TextIOWrapper(stream, encoding="utf-8", newline="")
-    yield HtmlReportWriter(text)
+    yield HtmlReportWriter(text, **header)
     text.flush()
     text.detach()
 

@@ -6,36 +6,38 @@ the script are package data (``report_assets/report.css``, ``report.js``), inlin
 
 Everything that comes from the input (order ids, sources, messages) is escaped with
 :func:`html.escape`, and the script never writes markup: it only hides, shows and reorders rows.
-The same results give the same bytes: no timestamps, no random ids, ties broken by rule id.
-Memory is bounded: at most ``max_rows`` table rows are kept; later ones are only counted (the
-chart and the totals still cover every order).
+The same results give the same bytes: no random ids, ties broken by rule id, and the time the report
+was made only when the caller gives it (the command does; ``SOURCE_DATE_EPOCH`` fixes it).
+Critical first: the rule chart and its table by severity, then count; the orders table by severity,
+then input order. Memory is bounded but for what must be seen: at most ``max_rows`` table rows are
+kept, and when the cap is reached a critical, invalid or error order takes the place of the last kept
+order with warnings or notes; it is never dropped (the chart and the totals cover every order).
 """
 
 from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cache
 from html import escape
 from importlib.resources import files
-from typing import IO
+from pathlib import PurePath
+from typing import IO, Any
 
 from doseguard.printable import printable_lines
 from doseguard.results import OrderResult, ResultError, ResultStatus, Summary
 from doseguard.rules.model import Severity
 
 SEVERITIES = (Severity.CRITICAL, Severity.WARNING, Severity.INFO)  # most severe first
-STATUSES = (ResultStatus.PASS, ResultStatus.FLAGGED, ResultStatus.INVALID, ResultStatus.ERROR)
+STATUSES = tuple(ResultStatus)
 NEEDS_REVIEW = (ResultStatus.FLAGGED, ResultStatus.INVALID, ResultStatus.ERROR)
-STATUS_LABEL = {
-    ResultStatus.PASS: "Pass",
-    ResultStatus.FLAGGED: "Flagged",
-    ResultStatus.INVALID: "Invalid",
-    ResultStatus.ERROR: "Error",
-}
-_STATUS_RANK = {ResultStatus.PASS: 0, ResultStatus.FLAGGED: 1, ResultStatus.INVALID: 2, ResultStatus.ERROR: 3}
+STATUS_LABEL = {s: s.value.replace("_", " ").capitalize() for s in ResultStatus}
+_STATUS_RANK = {s: rank for rank, s in enumerate(ResultStatus)}
+ORDER_COLUMNS = (("drug", "Drug"), ("dose", "Dose"), ("route", "Route"), ("frequency", "Frequency"))
+"""The order's own fields shown in each row, as the record wrote them."""
 
 # Chart geometry (SVG user units; the SVG scales to the page width).
 _CHART_WIDTH = 880
@@ -86,14 +88,31 @@ class _RuleTally:
 class HtmlReportWriter:
     """Writes one HTML document on :meth:`close`; :meth:`write` only keeps what the report needs."""
 
-    def __init__(self, stream: IO[str], *, max_rows: int = 10_000, title: str = "doseguard report") -> None:
+    def __init__(
+        self,
+        stream: IO[str],
+        *,
+        max_rows: int = 10_000,
+        title: str = "doseguard report",
+        inputs: Sequence[str] = (),
+        overrides: str | None = None,
+        made_at: datetime | None = None,
+    ) -> None:
+        """``inputs``, ``overrides`` (the site's overrides file) and ``made_at`` are said in the header."""
         if max_rows < 0:
             raise ValueError(f"max_rows must be 0 or more, not {max_rows}")
         self.stream = stream
         self.max_rows = max_rows
         self.title = title
-        self.rows: list[str] = []  # rendered <tr> elements, at most max_rows
-        self.needs_review = 0  # flagged, invalid and error orders, kept or not
+        self.inputs = tuple(inputs)
+        self.overrides = overrides
+        self.made_at = made_at
+        self.must_see: list[tuple[int, str]] = []  # (record, <tr>): critical, invalid, error; all kept
+        self.others: list[
+            tuple[int, int, ResultStatus, str]
+        ] = []  # (-rank, record, status, <tr>): warnings and notes, capped
+        self.needs_review = 0  # orders with a severity (flagged, invalid, error), kept or not
+        self.other_rows = 0  # of which warnings and notes, kept or not
         self.rules: dict[str, _RuleTally] = {}
         self.rules_version = ""  # of the first result, for a summary that does not say
         self.row_severity: Counter[str] = Counter()  # over kept rows, for the filter buttons
@@ -111,14 +130,37 @@ class HtmlReportWriter:
             elif finding.severity.rank > tally.severity.rank:
                 tally.severity = finding.severity
             tally.count += 1
-        if result.status is ResultStatus.PASS:
+        severity = result.severity
+        if severity is None:  # passed, or nothing to review (an order no pack covers, say)
             return
         self.needs_review += 1
-        if len(self.rows) < self.max_rows:
-            self.rows.append(self._row(result))
-            severity = result.severity
-            self.row_severity[severity.value if severity else ""] += 1
-            self.row_status[result.status.value] += 1
+        critical = severity is Severity.CRITICAL
+        if not critical:
+            self.other_rows += 1
+        full = len(self.must_see) + len(self.others) >= self.max_rows
+        if full and not critical:
+            return
+        if full and self.others:  # a critical order takes the place of the last one with warnings or notes
+            rank, _, status, _ = self.others.pop()
+            self._count_row(-rank, status, sign=-1)
+        row = self._row(result)
+        if critical:
+            self.must_see.append((result.record, row))
+        else:
+            self.others.append((-severity.rank, result.record, result.status, row))
+        self._count_row(severity.rank, result.status)
+
+    def _count_row(self, rank: int, status: ResultStatus, sign: int = 1) -> None:
+        """The filter buttons' counts, over kept rows."""
+        severity = next(s for s in SEVERITIES if s.rank == rank)
+        self.row_severity[severity.value] += sign
+        self.row_status[status.value] += sign
+
+    @property
+    def rows(self) -> list[str]:
+        """The kept rows, critical first, then by severity, each in input order."""
+        critical = [row for _, row in self.must_see]
+        return critical + [kept[3] for kept in sorted(self.others, key=lambda kept: kept[:2])]
 
     def close(self, summary: Summary) -> None:
         self.stream.write(self.render(summary))
@@ -151,12 +193,20 @@ class HtmlReportWriter:
 
     def _header(self, summary: Summary, version: str) -> str:
         version_html = f"<code>{_e(version)}</code>" if version else "unknown"
+        made = ""
+        if self.made_at is not None:
+            stamp = _e(self.made_at.isoformat(timespec="seconds"))
+            made = f' · <span data-meta="made">made <time datetime="{stamp}">{stamp}</time></span>'
+        inputs = ", ".join(self.inputs) or "not stated"
+        overrides = PurePath(self.overrides).name if self.overrides else "none"
         return (
             '<header class="page">\n'
             f"<h1>{_e(self.title)}</h1>\n"
             '<p class="meta">Medication order check · '
             f'<span data-meta="rules-version">rule pack version {version_html}</span> · '
-            f"{_plural(summary.orders, 'order')} checked</p>\n"
+            f"{_plural(summary.orders, 'order')} checked{made}</p>\n"
+            f'<p class="meta"><span data-meta="inputs">Input: {_e(inputs)}</span> · '
+            f'<span data-meta="overrides">Site overrides: {_e(overrides)}</span></p>\n'
             "</header>\n"
         )
 
@@ -266,7 +316,8 @@ class HtmlReportWriter:
         )
 
     def _sorted_rules(self) -> list[tuple[str, _RuleTally]]:
-        return sorted(self.rules.items(), key=lambda item: (-item[1].count, item[0]))
+        """Critical rules first, then the most found, ties by rule id."""
+        return sorted(self.rules.items(), key=lambda item: (-item[1].severity.rank, -item[1].count, item[0]))
 
     def _rule_chart(self) -> str:
         rules = self._sorted_rules()
@@ -357,6 +408,7 @@ class HtmlReportWriter:
             f'<td class="mono">{order}</td>'
             f'<td class="mono">{patient}</td>'
             f'<td class="mono source">{_e(result.source)}</td>'
+            f"{_order_cells(result.record_data)}"
             f'<td data-sort="{_STATUS_RANK[result.status]}">'
             f'<span class="pill status-{status}">{status}</span></td>'
             f'<td data-sort="{severity_rank}">{severity_cell}</td>'
@@ -403,10 +455,13 @@ class HtmlReportWriter:
             "are left out. Invalid and error orders were not checked and count as critical.</p>\n",
         ]
         if kept < self.needs_review:
+            critical = len(self.must_see)
             parts.append(
-                '<p class="truncation-note" role="note"><strong>Showing the first '
-                f"{kept:,} of {self.needs_review:,} flagged, invalid and error orders; "
-                "see the CSV/JSONL output for all.</strong></p>\n"
+                '<p class="truncation-note" role="note"><strong>Showing '
+                f"{kept:,} of {self.needs_review:,} orders that need review: every critical, invalid "
+                f"and error order ({critical:,}), and the first {len(self.others):,} of "
+                f"{self.other_rows:,} with warnings or notes; see the CSV/JSONL output for all."
+                "</strong></p>\n"
             )
         if not self.needs_review:
             parts.append('<p class="empty">No flagged, invalid or error orders.</p>\n</section>\n')
@@ -416,13 +471,15 @@ class HtmlReportWriter:
             ("Order ID", "text", ""),
             ("Patient ID", "text", ""),
             ("Source", "text", ""),
+            *((label, "text", "") for _, label in ORDER_COLUMNS),
             ("Status", "number", ""),
             ("Severity", "number", ""),
             ("Rule(s)", "text", ""),
             ("Message(s)", "text", ""),
         ]
+        severity_column = next(i for i, (name, _, _) in enumerate(columns) if name == "Severity")
         head = "".join(
-            f'<th scope="col"{cls} aria-sort="{"ascending" if index == 0 else "none"}">'
+            f'<th scope="col"{cls} aria-sort="{"descending" if index == severity_column else "none"}">'
             f'<button type="button" data-col="{index}" data-type="{kind}">{_e(name)}'
             '<span class="arrow" aria-hidden="true"></span></button></th>'
             for index, (name, kind, cls) in enumerate(columns)
@@ -445,6 +502,30 @@ class HtmlReportWriter:
             + (f" · rule pack version <code>{_e(version)}</code>" if version else "")
             + " · This page is a summary for review; the CSV or JSONL output carries every result.</footer>\n"
         )
+
+
+def _order_cells(data: Any) -> str:
+    """The order's drug, dose, route and frequency as its record wrote them (a dash when not stated)."""
+    cells = []
+    for name, _ in ORDER_COLUMNS:
+        value = data.get(name) if isinstance(data, dict) else None
+        text = _as_written(value)
+        cells.append(f"<td>{_e(text)}</td>" if text else '<td><span class="muted">—</span></td>')
+    return "".join(cells)
+
+
+def _as_written(value: Any) -> str:
+    """A record's value as text: text as it is, a structured value (FHIR) by the text it carries."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value.strip()
+    text = getattr(value, "text", None)
+    if isinstance(text, str):
+        return text
+    if isinstance(value, list):
+        return "; ".join(_as_written(v) for v in value)
+    return str(value)
 
 
 def _error_item(error: ResultError) -> str:

@@ -8,7 +8,7 @@ workers). Human formats take the results themselves and write text.
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import IO, Any, Protocol
 
 import orjson
@@ -206,26 +206,35 @@ class _TextSink:
 
 
 class _Tee:
-    """The main output plus an HTML report, from the same results."""
+    """The main output plus others (an HTML report, an annotated export), from the same results."""
 
-    def __init__(self, main: Sink, report: ResultWriter) -> None:
+    def __init__(self, main: Sink, *others: ResultWriter) -> None:
         self.main = main
-        self.report = report
+        self.others = others
 
     def write_chunk(self, outputs: list[Any]) -> None:
         self.main.write_chunk(outputs)
-        for result in outputs:
-            self.report.write(result)
+        for other in self.others:
+            for result in outputs:
+                other.write(result)
 
     def close(self, summary: Summary) -> None:
         self.main.close(summary)
-        self.report.close(summary)
+        for other in self.others:
+            other.close(summary)
 
 
 def make_sink(
-    kind: str, stream: IO[bytes], report: ResultWriter | None = None, *, color: bool | None = None
+    kind: str,
+    stream: IO[bytes],
+    report: ResultWriter | None = None,
+    *,
+    color: bool | None = None,
+    also: tuple[ResultWriter, ...] = (),
+    html_options: Mapping[str, Any] | None = None,
 ) -> Sink:
-    """Where the batch runner writes ``kind`` output (and, optionally, an HTML report too)."""
+    """Where the batch runner writes ``kind`` output (and, optionally, an HTML report and the writers
+    ``also`` too); ``html_options`` are the HTML report's header (inputs, overrides, time made)."""
     sink: Sink
     if kind == "jsonl":
         sink = JsonLinesWriter(stream)
@@ -238,10 +247,11 @@ def make_sink(
     elif kind == "html":
         from doseguard.io.html_report import HtmlReportWriter  # noqa: PLC0415 (only for this format)
 
-        sink = _TextSink(stream, HtmlReportWriter)
+        sink = _TextSink(stream, lambda text: HtmlReportWriter(text, **(html_options or {})))
     else:
         raise ValueError(kind)
-    return _Tee(sink, report) if report is not None else sink
+    others = (report, *also) if report is not None else also
+    return _Tee(sink, *others) if others else sink
 
 
 def make_writer(kind: str, stream: IO[bytes], *, color: bool | None = None) -> Sink:

@@ -235,3 +235,34 @@ def test_an_order_that_divides_by_zero_is_an_error_every_time_in_a_batch(dividin
               for n in range(1, 6)]  # fmt: skip
     results = dividing_checker.check_many(orders)
     assert [r.status for r in results] == [ResultStatus.ERROR] * 5
+
+
+# --- messages say the quantity as the order stated it ---------------------------------------------
+
+
+def _dose_high(checker: Checker, dose: Any, number: int) -> str:
+    order = {**STANDARD, "order_id": f"U{number}", "dose": dose, "volume": "2 mL",
+             "concentration": None, "product_concentration": None}  # fmt: skip
+    result = checker.check(InputRecord(f"t:{number}", order), number)
+    (message,) = [f.message for f in result.findings if f.rule_id == "B12-DOSE-HIGH"]
+    return message
+
+
+def test_a_dose_written_in_mg_is_said_in_mg_with_the_mcg_the_rules_compared(checker: Checker) -> None:
+    assert _dose_high(checker, "2 mg", 1).startswith("2 mg (2,000 mcg) in one injection")
+    assert _dose_high(checker, "2000 mcg", 2).startswith("2,000 mcg in one injection")
+
+
+def test_orders_with_equal_facts_but_other_units_never_share_a_message() -> None:
+    """Structured doses (FHIR) carry no notation, so "2 mg" and "2000 mcg" give the engine the same
+    facts: the checker's findings, remembered by those facts, must be remembered by the units too."""
+    from doseguard.orders.draft import StructuredQuantity  # noqa: PLC0415
+
+    checker = Checker(load_rules())
+    in_mg, in_mcg = StructuredQuantity(2000.0, "2 mg"), StructuredQuantity(2000.0, "2000 mcg")
+    first = [_dose_high(checker, dose, n) for n, dose in enumerate((in_mg, in_mcg, in_mg, in_mcg), start=1)]
+    assert first[0].startswith("2 mg (2,000 mcg) in one injection")
+    assert first[1].startswith("2,000 mcg in one injection")
+    assert first[2:] == first[:2]
+    other = Checker(load_rules())  # the other way round, on cold caches
+    assert [_dose_high(other, dose, n) for n, dose in enumerate((in_mcg, in_mg), start=1)] == first[1::-1]

@@ -30,13 +30,16 @@ from doseguard.orders.normalise import OrderNormaliser
 from doseguard.records import InputRecord, record_ids
 from doseguard.result_cache import ResultCache, record_key
 from doseguard.results import Finding, OrderResult, ResultError, ResultStatus
-from doseguard.rules.evaluate import ZeroDivisorCheck, divisor_fields, zero_divisor_check
+from doseguard.rules.evaluate import ORDERED, ZeroDivisorCheck, divisor_fields, zero_divisor_check
 from doseguard.rules.expressions import render
 from doseguard.rules.model import Rule, RuleSet, Severity
 
 NOT_COVERED = "DOSEGUARD-DRUG-NOT-COVERED"
 
 Outcome = tuple[ResultStatus, tuple[Finding, ...], tuple[ResultError, ...], tuple[str, ...]]
+FindingsKey = str | tuple[str, tuple[tuple[str, float, str], ...]]
+"""What findings are remembered by: the engine's fact JSON, and how the order stated its quantities
+when that is not the facts' units (the messages say "1 mg (1,000 mcg)"; the engine saw only 1000)."""
 
 
 class _Pending(NamedTuple):
@@ -45,6 +48,7 @@ class _Pending(NamedTuple):
     position: int
     order: Order
     fact_json: str
+    findings_key: FindingsKey
     key: tuple[Any, ...] | None
     ids: tuple[str | None, str | None]
 
@@ -71,7 +75,7 @@ class Checker:
         self._divisor_fields = tuple(sorted(set().union(*(divisor_fields(r.condition) for r in rules.rules))))
         self._order = {rule.id: index for index, rule in enumerate(rules.rules)}
         self._covered = rules.covered_drugs
-        self._cache: ResultCache[str, tuple[Finding, ...]] = ResultCache()  # by fact_json
+        self._cache: ResultCache[FindingsKey, tuple[Finding, ...]] = ResultCache()  # by _findings_key
         self._outcomes: ResultCache[tuple[Any, ...], Outcome] = ResultCache()  # by record_key
 
     def check_all(self, records: Iterable[InputRecord]) -> Iterator[OrderResult]:
@@ -127,13 +131,14 @@ class Checker:
             except Exception as error:  # fail closed: a bug or bad data here must not stop the batch
                 results[index] = self._error(number, item, order_id, patient_id, _describe(error))
                 continue
-            cached = self._cache.get(fact_json)
+            findings_key = fact_json if not order.as_ordered else (fact_json, order.as_ordered)
+            cached = self._cache.get(findings_key)
             if cached is not None:
                 results[index] = self._remember(
                     key, self._result(number, item, order, cached, (order_id, patient_id))
                 )
             else:
-                waiting.append(_Pending(index, order, fact_json, key, (order_id, patient_id)))
+                waiting.append(_Pending(index, order, fact_json, findings_key, key, (order_id, patient_id)))
         if waiting:
             self._evaluate(items, first_number, waiting, results)
         assert all(r is not None for r in results)
@@ -152,16 +157,16 @@ class Checker:
             verdicts = dict(zip(distinct, self.engine.fired_many(distinct), strict=True))
         except Exception as error:  # fail closed: the whole batch is unchecked
             verdicts = dict.fromkeys(distinct, EngineError(_describe(error)))
-        for index, order, fact_json, key, ids in waiting:
+        for index, order, fact_json, findings_key, key, ids in waiting:
             number, item = first_number + index, items[index]
             try:
-                findings = self._cache.get(fact_json)
+                findings = self._cache.get(findings_key)
                 if findings is None:
                     fired = verdicts[fact_json]
                     if isinstance(fired, Exception):
                         raise fired
-                    findings = self._findings(order.facts, fired)
-                    self._cache.offer(fact_json, findings)
+                    findings = self._findings(order, fired)
+                    self._cache.offer(findings_key, findings)
             except UnevaluableRulesError as error:  # fail closed: some rule could not say
                 problems = tuple(ResultError.of(p, "evaluation failed: ") for p in error.problems)
                 results[index] = OrderResult(
@@ -209,17 +214,21 @@ class Checker:
         if unevaluable:
             raise UnevaluableRulesError([_unevaluable(rule, divisors) for rule, divisors in unevaluable])
 
-    def _findings(self, facts: dict[str, Any], fired: frozenset[str]) -> tuple[Finding, ...]:
+    def _findings(self, order: Order, fired: frozenset[str]) -> tuple[Finding, ...]:
         unknown = fired - self._finders.keys()
         if unknown:
             raise EngineError(f"unknown rules fired: {sorted(unknown)}")
+        facts = order.facts
         get = facts.get
         for name in self._divisor_fields:  # the cheap test: is any divisor 0 in this order?
             if get(name) == 0:
                 self._check_divisors(facts)
                 break
         finders = self._finders
-        findings = [finders[rule_id](facts) for rule_id in fired]
+        shown = facts
+        if order.as_ordered and fired:  # messages read how the order stated its quantities too
+            shown = {**facts, ORDERED: {name: (number, unit) for name, number, unit in order.as_ordered}}
+        findings = [finders[rule_id](shown) for rule_id in fired]
         drug = facts.get("drug")
         if self._covered and drug not in self._covered:
             findings.append(

@@ -13,3 +13,11 @@ def format_number(value: float) -> str:
         return str(int(value))
     text = f"{value:.6f}".rstrip("0").rstrip(".")
     return text if text not in ("", "-0") else "0"
+
+
+def format_grouped(value: float) -> str:
+    """:func:`format_number` with thousands separated (``1,000``), as messages show numbers."""
+    text = format_number(value)
+    whole, point, fraction = text.partition(".")
+    sign = "-" if whole.startswith("-") else ""
+    return f"{sign}{int(whole.lstrip('-')):,}{point}{fraction}"

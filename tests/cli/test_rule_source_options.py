@@ -191,7 +191,7 @@ def test_rules_test_applies_a_sites_overrides_as_check_does(tmp_path: Path) -> N
     assert tailored.exit_code == 1, tailored.output
     [failure] = json.loads(tailored.stdout)["failures"]
     assert failure["scenario"]["name"] == "2000 mcg is too much"
-    assert "DEMO-DOSE-HIGH (warning): 2000 mcg is more than 1000 mcg." in failure["message"]
+    assert "DEMO-DOSE-HIGH (warning): 2,000 mcg is more than 1000 mcg." in failure["message"]
     assert json.loads(tailored.stdout)["rules_version"] != json.loads(plain.stdout)["rules_version"]
     # and scenarios written for the site pass under it
     site_dose = DOSE_FEATURE.replace("| DEMO-DOSE-HIGH | critical |", "| DEMO-DOSE-HIGH | warning  |")

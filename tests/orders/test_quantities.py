@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from decimal import Decimal
 
 import pytest
@@ -370,3 +371,35 @@ def test_a_unit_is_either_understood_or_refused_by_name(unit: str) -> None:
         assert re.search(r"unknown unit|is a volume unit|is not a dose", str(error))
     else:
         assert quantity.value > 0
+
+
+# --- the quantity as the order stated it, for messages ----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("parse", "text", "ordered"),
+    [
+        (parse_mass, "1 mg", (1.0, "mg")),
+        (parse_mass, "1,000 mg", (1000.0, "mg")),
+        (parse_mass, "1 MG", (1.0, "mg")),
+        (parse_mass, "2 milligrams", (2.0, "mg")),
+        (parse_mass, "0.001 g", (0.001, "g")),
+        (parse_mass, "1 gram", (1.0, "g")),
+        (parse_mass, "1000 mcg", None),
+        (parse_mass, "1000 ug", None),
+        (parse_mass, "1000 micrograms", None),
+        (parse_volume, "1 mL", None),
+        (parse_volume, "1 cc", None),
+        (parse_volume, "0.001 L", (0.001, "L")),
+        (parse_concentration, "1000 mcg/mL", None),
+        (parse_concentration, "1000 mcg per mL", None),
+        (parse_concentration, "1 mg/mL", (1.0, "mg/mL")),
+        (parse_concentration, "5000 mcg/5 mL", (5000.0, "mcg/5 mL")),
+        (parse_concentration, "5 mg/5 mL", (5.0, "mg/5 mL")),
+        (parse_concentration, "1000 mg/L", (1000.0, "mg/L")),
+    ],
+)
+def test_a_quantity_keeps_the_number_and_unit_the_order_stated(
+    parse: Callable[[str], Quantity], text: str, ordered: tuple[float, str] | None
+) -> None:
+    assert parse(text).ordered == ordered

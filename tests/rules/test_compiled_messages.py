@@ -50,7 +50,7 @@ EXPRESSIONS = [
     "coalesce(route, site)", "table[site]", "unstated(dose_mcg, volume_ml, interval_days)",
     "common(allergy_terms, bad)", "common(notation_tokens, allergies)", "exists(site)", "missing(dose_mcg)",
     "dose_mcg > limit", "route in ['IM', 'SC'] and not duration_open_ended", "allergies contains_any bad",
-    "limit", "bad", "table", "'text'",
+    "limit", "bad", "table", "'text'", "as_ordered(dose_mcg)", "as_ordered(volume_ml)",
 ]  # fmt: skip
 COMPILED = [
     (text, resolved, compile_expression(resolved))

@@ -234,5 +234,5 @@ def test_messages_render_a_coalesce_default() -> None:
         PARAMETERS,
     )
     assert fields == {"product_concentration_mcg_per_ml", "concentration_mcg_per_ml"}
-    assert template.render({}) == "1000 mcg/mL"
+    assert template.render({}) == "1,000 mcg/mL"  # thousands separated in messages
     assert template.render({"concentration_mcg_per_ml": 500.0}) == "500 mcg/mL"

@@ -33,7 +33,7 @@ def test_a_valid_rule_loads_and_compiles(tmp_path: Path) -> None:
     assert rule.id == "TEST-HIGH"
     assert rule.severity is Severity.WARNING
     assert rule.fields_read == {"dose_mcg"}
-    assert rule.message.render({"dose_mcg": 1500.0}) == "1500 mcg is more than 1000 mcg"
+    assert rule.message.render({"dose_mcg": 1500.0}) == "1,500 mcg is more than 1,000 mcg"
     assert len(rules.version) == 12
 
 

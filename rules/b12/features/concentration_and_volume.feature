@@ -59,7 +59,7 @@ Feature: Concentration and volume
       | dose   | 500 mcg |
       | volume | 1 mL    |
     Then the order is flagged B12-DOSE-VOLUME-MISMATCH as critical
-    And the message of B12-DOSE-VOLUME-MISMATCH mentions "500 mcg at 1000 mcg/mL"
+    And the message of B12-DOSE-VOLUME-MISMATCH mentions "500 mcg at 1,000 mcg/mL"
 
   # Cyanocobalamin injection is supplied only at 1000 mcg/mL: an order that states no strength at all
   # is worked out at 1000 mcg/mL, and the message says so.
@@ -71,15 +71,15 @@ Feature: Concentration and volume
       | dose   | <dose>   |
       | volume | <volume> |
     Then the order is flagged B12-DOSE-VOLUME-MISMATCH as critical
-    And the message of B12-DOSE-VOLUME-MISMATCH mentions "does not deliver <mcg> mcg at 1000 mcg/mL: the volume should be <right volume>"
-    And the message of B12-DOSE-VOLUME-MISMATCH mentions "else the usual 1000 mcg/mL when the order states neither"
+    And the message of B12-DOSE-VOLUME-MISMATCH mentions "does not deliver <said> at 1,000 mcg/mL: the volume should be <right volume>"
+    And the message of B12-DOSE-VOLUME-MISMATCH mentions "else the usual 1,000 mcg/mL when the order states neither"
 
     Examples:
-      | dose     | volume | mcg  | right volume |
-      | 1000 mcg | 2 mL   | 1000 | 1 mL         |
-      | 500 mcg  | 1 mL   | 500  | 0.5 mL       |
-      | 100 mcg  | 1 mL   | 100  | 0.1 mL       |
-      | 1 mg     | 0.1 mL | 1000 | 1 mL         |
+      | dose     | volume | said             | right volume |
+      | 1000 mcg | 2 mL   | 1,000 mcg        | 1 mL         |
+      | 500 mcg  | 1 mL   | 500 mcg          | 0.5 mL       |
+      | 100 mcg  | 1 mL   | 100 mcg          | 0.1 mL       |
+      | 1 mg     | 0.1 mL | 1 mg (1,000 mcg) | 1 mL         |
 
   @B12-DOSE-VOLUME-MISMATCH
   Scenario: No strength stated at all, 1000 mcg in 2 mL: the only finding
@@ -151,7 +151,7 @@ Feature: Concentration and volume
       | volume        | 1 mL       |
       | concentration | 100 mcg/mL |
     Then the order is flagged B12-CONC-MISMATCH as critical
-    And the message of B12-CONC-MISMATCH mentions "the vial is 1000 mcg/mL"
+    And the message of B12-CONC-MISMATCH mentions "the vial is 1,000 mcg/mL"
     # 1 mL drawn from the 1000 mcg/mL vial is ten times the dose.
     And the order is flagged B12-DOSE-VOLUME-MISMATCH as critical
     And the message of B12-DOSE-VOLUME-MISMATCH mentions "the volume should be 0.1 mL"
@@ -163,7 +163,7 @@ Feature: Concentration and volume
       | rule                     | severity |
       | B12-CONC-MISMATCH        | critical |
       | B12-DOSE-VOLUME-MISMATCH | critical |
-    And the message of B12-CONC-MISMATCH mentions "The order assumes 1000 mcg/mL but the vial is 100 mcg/mL"
+    And the message of B12-CONC-MISMATCH mentions "The order assumes 1,000 mcg/mL but the vial is 100 mcg/mL"
 
   @B12-CONC-MISMATCH
   Scenario: Without the vial's strength there is nothing to compare the ordered concentration with

@@ -14,15 +14,18 @@ Feature: Dose limits
       | volume | <volume> |
       | site   | <site>   |
     Then the order is flagged B12-DOSE-HIGH as warning
-    And the message of B12-DOSE-HIGH mentions "<dose mcg> mcg in one injection is more than the usual 1000 mcg"
+    And the message of B12-DOSE-HIGH mentions "<said> in one injection is more than the usual 1,000 mcg"
     And the order is not flagged B12-DOSE-IMPLAUSIBLE
 
+    # The message says the dose as the order wrote it, then in mcg, as the rule compared it.
     Examples:
-      | dose     | volume | site          | dose mcg |
-      | 1500 mcg | 1.5 mL | deltoid       | 1500     |
-      | 2000 mcg | 2 mL   | deltoid       | 2000     |
-      | 2 mg     | 2 mL   | ventrogluteal | 2000     |
-      | 5000 mcg | 5 mL   | ventrogluteal | 5000     |
+      | dose      | volume | site          | said             |
+      | 1500 mcg  | 1.5 mL | deltoid       | 1,500 mcg        |
+      | 2000 mcg  | 2 mL   | deltoid       | 2,000 mcg        |
+      | 2,000 mcg | 2 mL   | deltoid       | 2,000 mcg        |
+      | 2 mg      | 2 mL   | ventrogluteal | 2 mg (2,000 mcg) |
+      | 1.5 MG    | 1.5 mL | deltoid       | 1.5 mg (1,500 mcg) |
+      | 5000 mcg  | 5 mL   | ventrogluteal | 5,000 mcg        |
 
   @B12-DOSE-HIGH
   Scenario Outline: Up to 1000 mcg is a usual dose: <dose> in <volume>
@@ -51,6 +54,7 @@ Feature: Dose limits
   Scenario: 1000 mg written where 1000 mcg was meant
     Given the order's dose is "1000 mg"
     Then the order is flagged B12-DOSE-IMPLAUSIBLE as critical
+    And the message of B12-DOSE-IMPLAUSIBLE mentions "Implausible order: 1,000 mg (1,000,000 mcg) in 1 mL"
     And the message of B12-DOSE-IMPLAUSIBLE mentions "Check for a mg/mcg mix-up"
     And the order is flagged B12-DOSE-VOLUME-MISMATCH as critical
     And the order is not flagged B12-DOSE-HIGH
@@ -62,12 +66,12 @@ Feature: Dose limits
       | volume | <volume>      |
       | site   | ventrogluteal |
     Then the order is flagged B12-DOSE-IMPLAUSIBLE as critical
-    And the message of B12-DOSE-IMPLAUSIBLE mentions "<dose mcg> mcg in <volume>"
+    And the message of B12-DOSE-IMPLAUSIBLE mentions "<said> in <volume>"
 
     Examples:
-      | dose     | volume | dose mcg |
-      | 6000 mcg | 6 mL   | 6000     |
-      | 1 mg     | 10 mL  | 1000     |
+      | dose     | volume | said             |
+      | 6000 mcg | 6 mL   | 6,000 mcg        |
+      | 1 mg     | 10 mL  | 1 mg (1,000 mcg) |
 
   @B12-DOSE-IMPLAUSIBLE
   Scenario Outline: Large but possible: <dose> in <volume>

@@ -25,13 +25,14 @@ Feature: Hydroxocobalamin: the product, the arithmetic, the dose and the route
     Then the order is flagged HYDROXO-PRODUCT-STRENGTH as critical
     And the order has exactly these findings:
       | HYDROXO-PRODUCT-STRENGTH | critical |
-    And the message of HYDROXO-PRODUCT-STRENGTH mentions "The vial is <mcg> mcg/mL"
+    And the message of HYDROXO-PRODUCT-STRENGTH mentions "The vial is <said>, but"
 
+    # The vial's strength as the order wrote it, then in mcg/mL, as the rule compared it.
     Examples:
-      | strength      | volume | mcg  |
-      | 500 mcg/mL    | 2 mL   | 500  |
-      | 5 mg/mL       | 0.2 mL | 5000 |
-      | 2500 mcg/2 mL | 0.8 mL | 1250 |
+      | strength      | volume | said                            |
+      | 500 mcg/mL    | 2 mL   | 500 mcg/mL                      |
+      | 5 mg/mL       | 0.2 mL | 5 mg/mL (5,000 mcg/mL)          |
+      | 2500 mcg/2 mL | 0.8 mL | 2,500 mcg/2 mL (1,250 mcg/mL)   |
 
   @HYDROXO-PRODUCT-STRENGTH
   Scenario Outline: The 1 mg/mL product written as <strength> is the product
@@ -52,14 +53,14 @@ Feature: Hydroxocobalamin: the product, the arithmetic, the dose and the route
     Given the order's concentration is "100 mcg/mL"
     Then the order has exactly these findings:
       | HYDROXO-CONC-MISMATCH | critical |
-    And the message of HYDROXO-CONC-MISMATCH mentions "assumes 100 mcg/mL but the vial is 1000 mcg/mL"
+    And the message of HYDROXO-CONC-MISMATCH mentions "assumes 100 mcg/mL but the vial is 1,000 mcg/mL"
 
   @HYDROXO-CONC-MISMATCH
   Scenario: Without the vial's strength, the ordered one is compared with the product's 1 mg/mL
     Given the order has no product concentration
     And the order's concentration is "10 mg/mL"
     Then the order is flagged HYDROXO-CONC-MISMATCH as critical
-    And the message of HYDROXO-CONC-MISMATCH mentions "assumes 10000 mcg/mL but the vial is 1000 mcg/mL"
+    And the message of HYDROXO-CONC-MISMATCH mentions "assumes 10 mg/mL (10,000 mcg/mL) but the vial is 1,000 mcg/mL"
 
   @HYDROXO-CONC-MISMATCH
   Scenario Outline: Concentrations that agree after unit normalisation: <ordered> and <vial>
@@ -121,14 +122,14 @@ Feature: Hydroxocobalamin: the product, the arithmetic, the dose and the route
       | volume | <volume> |
     Then the order has exactly these findings:
       | HYDROXO-DOSE | warning |
-    And the message of HYDROXO-DOSE mentions "<mcg> mcg per injection: the BNF gives hydroxocobalamin as 1000 mcg"
+    And the message of HYDROXO-DOSE mentions "<said> per injection: the BNF gives hydroxocobalamin as 1,000 mcg"
 
     Examples:
-      | dose     | volume | mcg  |
-      | 500 mcg  | 0.5 mL | 500  |
-      | 100 mcg  | 0.1 mL | 100  |
-      | 2 mg     | 2 mL   | 2000 |
-      | 5000 mcg | 5 mL   | 5000 |
+      | dose     | volume | said             |
+      | 500 mcg  | 0.5 mL | 500 mcg          |
+      | 100 mcg  | 0.1 mL | 100 mcg          |
+      | 2 mg     | 2 mL   | 2 mg (2,000 mcg) |
+      | 5000 mcg | 5 mL   | 5,000 mcg        |
 
   @HYDROXO-DOSE
   Scenario Outline: 1 mg written as <dose> is the BNF's dose

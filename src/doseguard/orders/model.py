@@ -92,12 +92,15 @@ RECORD_FIELDS = tuple(OrderRecord.model_fields)
 
 @dataclass(frozen=True, slots=True)
 class Order:
-    """A normalised order: its identity, and the facts (vocabulary fields only) the rules read."""
+    """A normalised order: its identity, the facts (vocabulary fields only) the rules read, and how
+    it stated its quantities where that is not the facts' unit (``("dose_mcg", 1.0, "mg")``): what
+    messages show (``as_ordered``), never what rules read."""
 
     order_id: str
     patient_id: str
     facts: dict[str, Any]
     warnings: tuple[str, ...] = ()
+    as_ordered: tuple[tuple[str, float, str], ...] = ()
 
 
 # The fast path --------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import lru_cache
 from typing import Any
 
@@ -38,7 +38,7 @@ from doseguard.orders.model import (
     PlainRecord,
     plain_record,
 )
-from doseguard.orders.quantities import parse_concentration, parse_mass, parse_volume
+from doseguard.orders.quantities import Quantity, parse_concentration, parse_mass, parse_volume
 from doseguard.orders.schedule import parse_duration, parse_frequency
 from doseguard.orders.text import read_text
 from doseguard.suggestions import closest, did_you_mean
@@ -90,6 +90,7 @@ class OrderNormaliser:
 
         quantities: list[DraftQuantity] = []
         notation: list[str] = []
+        as_ordered: list[tuple[str, float, str]] = []
         for name, fact, parser, what in _QUANTITIES:
             text = getattr(record, name)
             if text is None:
@@ -102,6 +103,11 @@ class OrderNormaliser:
             facts[fact] = quantity.value
             quantities.append(quantity)
             notation.extend(quantity.notation)
+            ordered = (
+                quantity.ordered if type(quantity) is Quantity else _structured_ordered(parser, quantity.text)
+            )
+            if ordered is not None:
+                as_ordered.append((fact, *ordered))
 
         frequency: DraftFrequency | None = self._schedule(
             record.frequency, "frequency", parse_frequency, checked_frequency, problems
@@ -188,9 +194,11 @@ class OrderNormaliser:
             problems.extend(_misnamed_fields(record.model_extra, raw))
         if problems:
             raise InvalidOrderError(problems)
+        stated = tuple(as_ordered)
         if record.model_extra or warnings:
-            return Order(record.order_id, record.patient_id, facts, (*_unknown_fields(record), *warnings))
-        return Order(record.order_id, record.patient_id, facts)
+            notes = (*_unknown_fields(record), *warnings)
+            return Order(record.order_id, record.patient_id, facts, notes, stated)
+        return Order(record.order_id, record.patient_id, facts, as_ordered=stated)
 
     def _drug(self, text: str) -> str:
         name = codes.free_text_item(text)
@@ -289,6 +297,16 @@ def _read(name: str, value: str, problems: list[FieldProblem], notes: dict[str, 
         problems.append(FieldProblem(name, f"is longer than {MAX_TEXT} characters", value))
         return None
     return reading.text or None
+
+
+@lru_cache(maxsize=1024)
+def _structured_ordered(parser: Callable[[str, str], Quantity], text: str) -> tuple[float, str] | None:
+    """How a structured quantity (FHIR) stated its number and unit: its text ("1 mg") read back, only
+    for messages (its value is never taken from the text)."""
+    try:
+        return parser(text, "quantity").ordered
+    except QuantityError:
+        return None
 
 
 def _unknown_code(name: str, text: str, allowed: tuple[str, ...]) -> str:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from doseguard.errors import QuantityError
-from doseguard.numbers import format_number
+from doseguard.numbers import format_grouped, format_number
 
 MASS_TO_MCG: dict[str, float] = {
     "mcg": 1.0,
@@ -43,6 +43,9 @@ VOLUME_TO_ML: dict[str, float] = {
     "litre": 1000.0,
     "litres": 1000.0,
 }
+MASS_SHOWN = {1.0: "mcg", 1000.0: "mg", 1_000_000.0: "g"}
+VOLUME_SHOWN = {1.0: "mL", 1000.0: "L"}
+"""Each unit's factor as messages spell the unit ("milligrams" is "mg", "ug" is "mcg")."""
 UNIT_HINT = {"mass": "mcg, mg or g", "volume": "mL or L", "concentration": "mcg/mL or mg/mL"}
 
 SMALLEST = 1e-6
@@ -64,6 +67,9 @@ class Quantity:
     notation: tuple[str, ...] = ()
     trailing_zero: bool = False
     missing_leading_zero: bool = False
+    # The number and unit as the order stated them ("1 mg": (1.0, "mg")), for messages; None when the
+    # order wrote the normalised unit itself (mcg, mL, mcg/mL; "ug" and "cc" are those too).
+    ordered: tuple[float, str] | None = None
 
     @property
     def written(self) -> str:
@@ -143,7 +149,7 @@ def parse_mass(text: str, what: str = "dose") -> Quantity:
     clean = _clean(text)
     amount = _amount(clean, what)
     factor = _unit_factor(amount, MASS_TO_MCG, clean, what, "mass")
-    return _quantity(amount.number * factor, clean, what, amount)
+    return _quantity(amount.number * factor, clean, what, amount, _ordered(amount.number, factor, MASS_SHOWN))
 
 
 @lru_cache(maxsize=4096)
@@ -152,7 +158,9 @@ def parse_volume(text: str, what: str = "volume") -> Quantity:
     clean = _clean(text)
     amount = _amount(clean, what)
     factor = _unit_factor(amount, VOLUME_TO_ML, clean, what, "volume")
-    return _quantity(amount.number * factor, clean, what, amount)
+    return _quantity(
+        amount.number * factor, clean, what, amount, _ordered(amount.number, factor, VOLUME_SHOWN)
+    )
 
 
 @lru_cache(maxsize=4096)
@@ -169,18 +177,30 @@ def parse_concentration(text: str, what: str = "concentration") -> Quantity:
     if re.match(r"^[^\W\d_]+\.?$", bottom_text):
         bottom_text = f"1 {bottom_text}"
     bottom = _amount(bottom_text, what, clean)
-    mass = top.number * _unit_factor(top, MASS_TO_MCG, clean, what, "mass")
-    volume = bottom.number * _unit_factor(bottom, VOLUME_TO_ML, clean, what, "volume")
+    mass_factor = _unit_factor(top, MASS_TO_MCG, clean, what, "mass")
+    volume_factor = _unit_factor(bottom, VOLUME_TO_ML, clean, what, "volume")
+    mass, volume = top.number * mass_factor, bottom.number * volume_factor
     if volume <= 0:
         raise QuantityError(f"{clean!r}: the volume of a concentration must be greater than zero")
     value = checked_amount(mass / volume, clean, what)
+    ordered = None
+    if (mass_factor, bottom.number, volume_factor) != (1.0, 1.0, 1.0):
+        per = VOLUME_SHOWN.get(volume_factor, "mL")
+        per = per if bottom.number == 1 else f"{format_grouped(bottom.number)} {per}"
+        ordered = (top.number, f"{MASS_SHOWN.get(mass_factor, 'mcg')}/{per}")
     return Quantity(
         value,
         clean,
         _notation(top, bottom),
         top.trailing_zero or bottom.trailing_zero,
         top.missing_leading_zero or bottom.missing_leading_zero,
+        ordered,
     )
+
+
+def _ordered(number: float, factor: float, shown: dict[float, str]) -> tuple[float, str] | None:
+    """The number and unit as stated, when the unit is not the normalised one (see Quantity)."""
+    return None if factor == 1.0 else (number, shown[factor])
 
 
 def _unit_factor(amount: _Amount, table: dict[str, float], text: str, what: str, kind: str) -> float:
@@ -201,11 +221,14 @@ def _unit_factor(amount: _Amount, table: dict[str, float], text: str, what: str,
     return factor
 
 
-def _quantity(value: float, text: str, what: str, amount: _Amount) -> Quantity:
+def _quantity(
+    value: float, text: str, what: str, amount: _Amount, ordered: tuple[float, str] | None
+) -> Quantity:
     return Quantity(
         checked_amount(value, text, what),
         text,
         _notation(amount),
         amount.trailing_zero,
         amount.missing_leading_zero,
+        ordered,
     )

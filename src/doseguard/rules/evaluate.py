@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from doseguard.numbers import format_grouped
 from doseguard.rules.expressions import (
     UNEVALUABLE,
     And,
@@ -146,7 +147,30 @@ def _call(function: str, args: tuple[Expr, ...], fact: Fact) -> Any:
     if function == "common":
         first, second = evaluate(args[0], fact) or (), evaluate(args[1], fact) or ()
         return tuple(item for item in first if item in second)
+    if function == "as_ordered":
+        (field,) = args
+        assert isinstance(field, Name)
+        return as_ordered(field.name, VOCABULARY[field.name].unit or "", fact)
     raise AssertionError(function)
+
+
+ORDERED = "@ordered"
+"""The key, in a fact rendered for a message, of how the order stated its quantities: ``{field:
+(number, unit)}`` (:attr:`doseguard.orders.model.Order.as_ordered`). No rule can name it."""
+
+
+def as_ordered(name: str, unit: str, fact: Fact) -> str | None:
+    """A quantity as the order stated it, then in the field's unit: ``1 mg (1,000 mcg)``, or
+    ``1,000 mcg`` when the order stated that; None (not stated) when the order has no such field."""
+    value = fact.get(name)
+    if value is None:
+        return None
+    shown = f"{format_grouped(round(value, 3))} {unit}"
+    stated = fact.get(ORDERED)
+    if stated is None or name not in stated:
+        return shown
+    number, stated_unit = stated[name]
+    return f"{format_grouped(round(number, 3))} {stated_unit} ({shown})"
 
 
 Compiled = Callable[[Fact], Any]
@@ -182,7 +206,7 @@ def compile_expression(node: Expr) -> Compiled:
     return lambda fact: evaluate(node, fact)
 
 
-_COMPILED_CALLS = frozenset({"abs", "coalesce", "unstated", "common"})
+_COMPILED_CALLS = frozenset({"abs", "coalesce", "unstated", "common", "as_ordered"})
 """Functions compiled here; any other (exists, missing, one added later) keeps the reference evaluator."""
 
 
@@ -228,6 +252,11 @@ def _compile_call(function: str, args: tuple[Expr, ...]) -> Compiled:
             return tuple(item for item in items if item in others)
 
         return common
+    if function == "as_ordered":
+        (field,) = args
+        assert isinstance(field, Name)
+        name, unit = field.name, VOCABULARY[field.name].unit or ""
+        return lambda fact: as_ordered(name, unit, fact)
     raise AssertionError(function)
 
 

@@ -13,7 +13,7 @@ from functools import lru_cache
 from typing import Any
 
 from doseguard.errors import ExpressionError
-from doseguard.numbers import format_number
+from doseguard.numbers import format_grouped
 from doseguard.rules.evaluate import UNEVALUABLE, compile_expression, evaluate
 from doseguard.rules.expressions import Const, Expr, Name, parse_expression
 from doseguard.rules.typecheck import MESSAGE_FUNCTIONS, ParameterValue, TypeChecker
@@ -88,11 +88,12 @@ def _step(expression: Expr) -> Callable[[Mapping[str, Any]], str]:
 @lru_cache(maxsize=16_384)
 def _float_text(value: float) -> str:
     """``display`` of a float (cached: a batch's doses and volumes repeat; equal floats read alike)."""
-    return format_number(round(value, 3))
+    return format_grouped(round(value, 3))
 
 
 def display(value: Any) -> str:
-    """A value as a reader expects it: no trailing zeros, lists joined, codes with spaces, absence said."""
+    """A value as a reader expects it: no trailing zeros, thousands separated (``1,000``; text, such
+    as ids and codes, keeps its digits as they are), lists joined, codes with spaces, absence said."""
     kind = type(value)
     if kind is float:  # the common cases first
         return _float_text(value)
@@ -105,7 +106,7 @@ def display(value: Any) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, float | int):
-        return format_number(round(float(value), 3))  # 7/3 days reads "2.333", not "2.333333"
+        return format_grouped(round(float(value), 3))  # 7/3 days reads "2.333", not "2.333333"
     if isinstance(value, tuple | list):
         return ", ".join(display(v) for v in value) if value else "none"
     return str(value).replace("_", " ")

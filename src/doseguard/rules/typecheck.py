@@ -60,6 +60,8 @@ MESSAGE_FUNCTIONS = {
     **CONDITION_FUNCTIONS,
     "unstated": "unstated(field, ...): the labels of the listed fields the order does not state",
     "common": "common(list, list): the items of the first list that are in the second",
+    "as_ordered": "as_ordered(field): a quantity as the order stated it, then in the field's unit "
+    "('1 mg (1,000 mcg)'; '1,000 mcg' when stated so)",
 }
 
 
@@ -216,6 +218,16 @@ class TypeChecker:
                     raise ExpressionError("unstated() takes field names", arg.pos)
                 resolved_args.append(self.check(arg)[0])
             return replace(node, args=tuple(resolved_args)), FieldType.STRING_LIST
+        if node.function == "as_ordered":
+            self._arity(node, 1)
+            resolved, _ = self.check(args[0])
+            spec = self.vocabulary.get(resolved.name) if isinstance(resolved, Name) else None
+            if spec is None or spec.type is not FieldType.NUMBER or spec.unit is None:
+                raise ExpressionError(
+                    "as_ordered() takes a quantity field (dose_mcg, volume_ml, ...), a field with a unit",
+                    node.pos,
+                )
+            return replace(node, args=(resolved,)), FieldType.STRING
         if node.function == "common":
             self._arity(node, 2)
             first, first_type = self.check(args[0])

@@ -126,4 +126,5 @@ def test_the_report_shows_each_orders_drug_dose_route_and_frequency(tmp_path: Pa
     report = tmp_path / "report.html"
     invoke("check", jsonl(tmp_path, WARNING), "--report", report, "-o", os.devnull)
     html = report.read_text(encoding="utf-8")
-    assert "<td>cyanocobalamin</td><td>1000 mcg</td><td>IV</td><td>daily</td>" in html
+    cells = re.findall(r'<td class="order-field">([^<]*)</td>', html)
+    assert cells == ["cyanocobalamin", "1000 mcg", "IV", "daily"]

@@ -4,6 +4,7 @@ installed wheel finds them), and inlined into the report exactly as the files ho
 from __future__ import annotations
 
 import io
+import re
 from importlib.resources import files
 
 import pytest
@@ -42,3 +43,52 @@ def test_the_script_never_parses_markup() -> None:
     script = (ASSETS / "report.js").read_text(encoding="utf-8")
     for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "new Function"):
         assert sink not in script
+
+
+def _print_rules() -> dict[str, str]:
+    """The stylesheet's ``@media print`` block, as selector: declarations."""
+    css = re.sub(r"/\*.*?\*/", "", (ASSETS / "report.css").read_text(encoding="utf-8"), flags=re.DOTALL)
+    block = css[css.index("@media print {") + len("@media print {") :]
+    depth, end = 1, 0
+    for end, char in enumerate(block):
+        depth += {"{": 1, "}": -1}.get(char, 0)
+        if depth == 0:
+            break
+    rules: dict[str, str] = {}
+    for selectors, body in re.findall(r"([^{}]+)\{([^{}]*)\}", block[:end]):
+        for selector in selectors.split(","):
+            rules[" ".join(selector.split())] = rules.get(" ".join(selector.split()), "") + body
+    return rules
+
+
+def test_printed_table_headers_repeat_on_every_page_and_rows_are_not_split() -> None:
+    rules = _print_rules()
+    assert "display: table-header-group" in rules["table.orders thead"]
+    assert "break-inside: avoid" in rules["table.orders tr"]
+    assert "break-after: avoid" in rules["h2"]
+
+
+@pytest.mark.parametrize(
+    "selector", [".controls", "#visible-count", "details.data summary", ".js-only", "th .arrow", "#no-match"]
+)
+def test_print_shows_no_interactive_control(selector: str) -> None:
+    assert "display: none" in _print_rules()[selector]
+
+
+def test_print_leaves_out_the_source_column_the_number_stands_for() -> None:
+    """The record number (#) locates the order in the CSV/JSONL output; the file:line path is the
+    widest cell of a row, and the order columns need the room on paper."""
+    rules = _print_rules()
+    assert "display: none" in rules["th.source"]
+    assert "display: none" in rules["td.source"]
+
+
+def test_the_source_column_header_is_marked_to_be_left_out_in_print() -> None:
+    stream = io.StringIO()
+    writer = HtmlReportWriter(stream)
+    result = OrderResult(1, "in.jsonl:1", "ORD-1", "PT-1", ResultStatus.ERROR)
+    writer.write(result)
+    summary = Summary()
+    summary.add(result)
+    writer.close(summary)
+    assert '<th scope="col" class="source"' in stream.getvalue()

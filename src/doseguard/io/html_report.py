@@ -470,7 +470,7 @@ class HtmlReportWriter:
             ("#", "number", ' class="num"'),
             ("Order ID", "text", ""),
             ("Patient ID", "text", ""),
-            ("Source", "text", ""),
+            ("Source", "text", ' class="source"'),
             *((label, "text", "") for _, label in ORDER_COLUMNS),
             ("Status", "number", ""),
             ("Severity", "number", ""),
@@ -510,7 +510,11 @@ def _order_cells(data: Any) -> str:
     for name, _ in ORDER_COLUMNS:
         value = data.get(name) if isinstance(data, dict) else None
         text = _as_written(value)
-        cells.append(f"<td>{_e(text)}</td>" if text else '<td><span class="muted">—</span></td>')
+        cells.append(
+            f'<td class="order-field">{_e(text)}</td>'
+            if text
+            else '<td class="order-field"><span class="muted">—</span></td>'
+        )
     return "".join(cells)
 
 

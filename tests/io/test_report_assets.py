@@ -50,10 +50,9 @@ def _print_rules() -> dict[str, str]:
     css = re.sub(r"/\*.*?\*/", "", (ASSETS / "report.css").read_text(encoding="utf-8"), flags=re.DOTALL)
     block = css[css.index("@media print {") + len("@media print {") :]
     depth, end = 1, 0
-    for end, char in enumerate(block):
-        depth += {"{": 1, "}": -1}.get(char, 0)
-        if depth == 0:
-            break
+    while depth:  # to the brace that closes the block
+        depth += {"{": 1, "}": -1}.get(block[end], 0)
+        end += 1
     rules: dict[str, str] = {}
     for selectors, body in re.findall(r"([^{}]+)\{([^{}]*)\}", block[:end]):
         for selector in selectors.split(","):

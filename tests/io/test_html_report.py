@@ -637,3 +637,10 @@ def test_the_header_says_when_no_overrides_file_was_used() -> None:
 def test_every_result_status_has_a_place_in_the_status_bar_legend() -> None:
     legend = parse(render()).find("ul", cls="legend").find_all("li")
     assert [li.attrs["data-status"] for li in legend] == [s.value for s in ResultStatus]
+
+
+def test_the_orders_tables_caption_says_critical_first() -> None:
+    caption = parse(render()).find("section", aria_labelledby="orders-heading").find("p", cls="caption")
+    assert " ".join(caption.text().split()).startswith(
+        "Flagged, invalid and error orders, critical first, then in input order;"
+    )

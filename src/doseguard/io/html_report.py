@@ -451,8 +451,9 @@ class HtmlReportWriter:
         parts = [
             '<section class="card" aria-labelledby="orders-heading">\n',
             '<h2 id="orders-heading">Orders that need review</h2>\n',
-            '<p class="caption">Flagged, invalid and error orders in input order; passing orders '
-            "are left out. Invalid and error orders were not checked and count as critical.</p>\n",
+            '<p class="caption">Flagged, invalid and error orders, critical first, then in input order; '
+            "passing orders are left out. Invalid and error orders were not checked and count as "
+            "critical.</p>\n",
         ]
         if kept < self.needs_review:
             critical = len(self.must_see)

@@ -81,16 +81,32 @@ Feature: Regimens as they are written, without a phase
       | frequency          | duration   | days     | duration days |
       | daily              | 1 year     | 1        | 365           |
       | daily              | 12 months  | 1        | 360           |
-      | daily              | lifelong   | 1        | 36500         |
       | once daily         | 3 months   | 1        | 90            |
       | every day          | 60 doses   | 1        | 60            |
       | every other day    | 6 months   | 2        | 180           |
       | alternate days     | 30 doses   | 2        | 60            |
       | three times a week | 3 months   | 2.333    | 90            |
-      | twice a week       | ongoing    | 3.5      | 36500         |
       | twice a week       | 6 months   | 3.5      | 180           |
-      | every 3-4 days     | indefinite | 3        | 36500         |
       | every 5 days       | 1 year     | 5        | 365           |
+
+  @B12-REPLETION-TOO-LONG
+  Scenario Outline: <frequency> <duration>, no phase: a repletion course that never ends
+    Given the order is changed to:
+      | frequency | <frequency> |
+      | duration  | <duration>  |
+    Then the order is flagged B12-REPLETION-TOO-LONG as warning
+    And the order has exactly these findings:
+      | B12-REPLETION-TOO-LONG | warning |
+    And the message of B12-REPLETION-TOO-LONG mentions "Phase not stated (doses more often than weekly read as repletion): doses <days> day(s) apart for"
+    And the message of B12-REPLETION-TOO-LONG mentions "an open-ended plan counts as"
+
+    Examples:
+      | frequency      | duration   | days |
+      | daily          | lifelong   | 1    |
+      | once daily     | for life   | 1    |
+      | twice a week   | ongoing    | 3.5  |
+      | every 3-4 days | indefinite | 3    |
+      | every 5 days   | long-term  | 5    |
 
   @B12-REPLETION-TOO-LONG
   Scenario: A repletion order given daily for a year
@@ -169,9 +185,24 @@ Feature: Regimens as they are written, without a phase
       | frequency   | duration | duration days |
       | weekly      | 6 months | 180           |
       | once a week | 1 year   | 365           |
-      | weekly      | lifelong | 36500         |
       | every week  | 14 weeks | 98            |
       | weekly      | 20 doses | 140           |
+
+  @B12-WEEKLY-TOO-LONG
+  Scenario Outline: <frequency> <duration>, no phase: weekly doses that never switch to monthly
+    Given the order is changed to:
+      | frequency | <frequency> |
+      | duration  | <duration>  |
+    Then the order is flagged B12-WEEKLY-TOO-LONG as warning
+    And the order has exactly these findings:
+      | B12-WEEKLY-TOO-LONG | warning |
+    And the message of B12-WEEKLY-TOO-LONG mentions "Phase not stated (weekly doses read as repletion): doses 7 day(s) apart for"
+
+    Examples:
+      | frequency   | duration   |
+      | weekly      | lifelong   |
+      | once weekly | indefinite |
+      | every week  | ongoing    |
 
   @B12-WEEKLY-TOO-LONG
   Scenario: A repletion order given weekly for a year

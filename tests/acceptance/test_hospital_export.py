@@ -1,14 +1,17 @@
 """A whole-hospital export (issue 10, "Done when"): 1,000+ orders, half or more for other drugs, Epic-like
 headers read through ``examples/epic-columns.yaml``. No order a pharmacist can read is invalid, every
 planted B12 error is caught, correct B12 orders raise nothing, and orders for other drugs are counted
-apart from the invalid ones."""
+apart from the invalid ones; the annotated export, the HTML report and the log line of the same run are
+what a pharmacy hands on (section 4)."""
 
 from __future__ import annotations
 
+import csv
 import json
+import re
 from collections import Counter
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import pytest
 
@@ -139,3 +142,63 @@ def test_orders_for_other_drugs_are_counted_apart(run: Run) -> None:
     assert by_status["not_covered"] == len(others)
     assert by_status["invalid"] == len(run.of(Kind.B12_UNREADABLE))
     assert by_status["inactive"] == len(run.of(Kind.B12_INACTIVE))
+
+
+# What a pharmacy hands on (issue 10, section 4): the annotated export and the HTML report of the same run.
+SEVERITY_RANK = {"critical": 0, "warning": 1, "info": 2}
+
+
+class HandedOn(NamedTuple):
+    orders: list[ExportOrder]
+    annotated: list[dict[str, str]]
+    report: str
+    stderr: str
+
+
+@pytest.fixture(scope="module")
+def handed_on(tmp_path_factory: pytest.TempPathFactory) -> HandedOn:
+    folder = tmp_path_factory.mktemp("handed-on")
+    orders = hospital_export(COUNT, SEED)
+    export = write_export(folder / "ORDER_MED_export.csv", orders)
+    annotated, report = folder / "annotated.csv", folder / "report.html"
+    checked = doseguard(
+        "check", export, "--columns", COLUMN_MAP, "--fail-on", "never", "-o", folder / "results.jsonl",
+        "--annotate", annotated, "--report", report,
+    )  # fmt: skip
+    assert checked.returncode == 0, checked.stderr
+    with annotated.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    return HandedOn(orders, rows, report.read_text(encoding="utf-8"), checked.stderr)
+
+
+def test_the_annotated_export_is_the_export_with_what_was_found(handed_on: HandedOn) -> None:
+    rows = handed_on.annotated
+    assert len(rows) == len(handed_on.orders)
+    assert set(COLUMNS) <= set(rows[0]), f"the export's own columns are not all there: {list(rows[0])}"
+    for order, row in zip(handed_on.orders, rows, strict=True):
+        assert {column: row[column] for column in COLUMNS} == order.row  # the original columns, as they were
+    planted = {order.order_id: order.rule for order in handed_on.orders if order.kind is Kind.B12_PLANTED}
+    missed = [
+        row["ORDER_MED_ID"]
+        for row in rows
+        if planted.get(row["ORDER_MED_ID"], "") not in row["doseguard_rules"]
+    ]
+    assert not missed, f"planted errors without their rule in doseguard_rules: {missed[:10]}"
+    invalid = [row for row in rows if row["doseguard_status"] == "invalid"]
+    assert invalid and all(row["doseguard_severity"] == "critical" for row in invalid)
+
+
+def test_the_report_lists_the_b12_criticals_first(handed_on: HandedOn) -> None:
+    listed = re.findall(r'<tr [^>]*data-record="(\d+)"[^>]*data-severity="(\w*)"', handed_on.report)
+    assert listed, "no order rows found in the report"
+    ranks = [SEVERITY_RANK.get(severity, len(SEVERITY_RANK)) for _, severity in listed]
+    assert ranks == sorted(ranks), "the report's orders are not ordered by severity"
+    first = handed_on.orders[int(listed[0][0]) - 1]
+    assert listed[0][1] == "critical" and first.kind in (Kind.B12_PLANTED, Kind.B12_UNREADABLE), first
+
+
+def test_a_cron_log_gets_one_summary_line(handed_on: HandedOn) -> None:
+    summary = [line for line in handed_on.stderr.splitlines() if re.search(r"\b1,?200 orders\b", line)]
+    assert len(summary) == 1, handed_on.stderr
+    assert "1,200 orders" in summary[0], summary[0]  # thousands separated
+    assert re.search(r"not.covered", summary[0]), summary[0]

@@ -74,6 +74,27 @@ Feature: Hydroxocobalamin: the BNF's regimen, phase by phase
       | frequency | weekly  |
       | duration  | 6 weeks |
     Then the order is flagged HYDROXO-INITIAL-FREQUENCY as warning
+    And the message of HYDROXO-INITIAL-FREQUENCY mentions "Phase: not stated (doses less than 28 days apart read as the initial course)."
+
+  @HYDROXO-INITIAL-FREQUENCY
+  Scenario: No phase stated and doses daily for a year: judged as an initial course
+    Given the order has no phase
+    And the order is changed to:
+      | frequency | daily  |
+      | duration  | 1 year |
+    Then the order is flagged HYDROXO-INITIAL-FREQUENCY as warning
+    And the order has exactly these findings:
+      | HYDROXO-INITIAL-FREQUENCY | warning |
+    And the message of HYDROXO-INITIAL-FREQUENCY mentions "Phase: not stated (doses less than 28 days apart read as the initial course)."
+
+  @HYDROXO-INITIAL-FREQUENCY
+  Scenario: A stated phase is named as stated
+    Given the order is changed to:
+      | phase     | repletion |
+      | frequency | weekly    |
+      | duration  | 6 weeks   |
+    Then the order is flagged HYDROXO-INITIAL-FREQUENCY as warning
+    And the message of HYDROXO-INITIAL-FREQUENCY mentions "Phase: repletion."
 
   @HYDROXO-INITIAL-FREQUENCY
   Scenario Outline: Three times a week and alternate days are the BNF's: <frequency>
@@ -244,6 +265,7 @@ Feature: Hydroxocobalamin: the BNF's regimen, phase by phase
       | frequency | monthly  |
       | duration  | lifelong |
     Then the order is flagged HYDROXO-MAINTENANCE-INTERVAL as warning
+    And the message of HYDROXO-MAINTENANCE-INTERVAL mentions "Phase: not stated (doses 28 days or more apart read as maintenance)."
     And the order is not flagged HYDROXO-INITIAL-FREQUENCY
 
   @HYDROXO-MAINTENANCE-INTERVAL

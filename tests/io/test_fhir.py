@@ -197,6 +197,7 @@ def test_a_correct_order_maps_to_every_record_field() -> None:
         "order_id": "MR-1",
         "patient_id": "PT-9",
         "drug": "cyanocobalamin",
+        "rxnorm": "309594",  # the Medication's code: packs list codes that identify their drugs
         "product_concentration": "1000 mcg/1 mL",
         "dose": "1000 mcg",
         "volume": "1 mL",
@@ -1029,6 +1030,7 @@ def test_no_dosage_instruction_gives_only_ids_drug_and_strength() -> None:
     del resource["dosageInstruction"]
     assert mapped(resource) == {
         "order_id": "MR-1", "patient_id": "PT-9", "drug": "cyanocobalamin", "product_concentration": "1000 mcg/1 mL",
+        "rxnorm": "309594",
     }  # fmt: skip
 
 
@@ -1242,11 +1244,12 @@ def test_bundle_examples_map_as_documented() -> None:
     assert shown(good.data) == {
         "order_id": "MR-B12-001", "patient_id": "PT-101", "drug": "cyanocobalamin", "product_concentration": "1000 mcg/1 mL",
         "dose": "1000 mcg", "volume": "1 mL", "route": "IM", "site": "left deltoid", "frequency": "daily", "duration": "7 days",
+        "rxnorm": "309594",
     }  # fmt: skip
     assert shown(mg.data) == {
         "order_id": "MR-B12-002", "patient_id": "PT-102", "drug": "Cyanocobalamin", "product_concentration": "1 mg/1 mL",
         "dose": "1 mg", "volume": "1 mL", "route": "IM", "site": "right ventrogluteal", "frequency": "every 2.333333 days",
-        "duration": "2 weeks",
+        "duration": "2 weeks", "rxnorm": "309594",
     }  # fmt: skip
     assert "frequency" not in no_timing.data and "duration" not in no_timing.data
     assert iv.data["route"] == "IV"

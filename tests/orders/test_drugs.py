@@ -69,7 +69,10 @@ def test_a_product_name_is_the_packs_drug(name: str, drug: str, strength: float 
         ("cyanocobalamin; folic acid", "it names cyanocobalamin with 'folic acid': a combination"),
         ("cyanocobalamin/folic acid/pyridoxine tablet", "with 'folic acid pyridoxine': a combination"),
         ("B12 w/ folic acid injection", "with 'folic acid': a combination"),
-        ("cyanocobalamin and hydroxocobalamin", "it names cyanocobalamin and hydroxocobalamin: a combination"),
+        (
+            "cyanocobalamin and hydroxocobalamin",
+            "it names cyanocobalamin and hydroxocobalamin: a combination",
+        ),
         ("Cyanocobalamin Injection USP (Vibisone)", "but also 'vibisone', which no pack lists"),
     ],
 )
@@ -235,7 +238,9 @@ def test_an_rxnorm_code_given_as_a_number_is_read() -> None:
 
 
 def test_codes_of_a_pack_drug_given_by_hand() -> None:
-    identifier = DrugIdentifier([PackDrug("methotrexate", codes=PackCodes(rxnorm=("6851",), ndc=("0703-3671",)))])
+    identifier = DrugIdentifier(
+        [PackDrug("methotrexate", codes=PackCodes(rxnorm=("6851",), ndc=("0703-3671",)))]
+    )
     assert identifier.identify("Otrexup", None, "0703-3671-01").drug == "methotrexate"
     assert identifier.identify("Otrexup", "6851", None).drug == "methotrexate"
 

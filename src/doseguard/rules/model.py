@@ -101,8 +101,12 @@ class DrugCodes(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    rxnorm: list[RxCui] = Field(default_factory=list)
-    ndc: list[Ndc] = Field(default_factory=list)
+    rxnorm: list[RxCui] = Field(default_factory=list, description="RxCUIs, e.g. '309594'.")
+    ndc: list[Ndc] = Field(
+        default_factory=list,
+        description="NDCs, quoted: a package ('0517-0031-25', 4-4-2, 5-3-2, 5-4-1 or 11 digits) or a "
+        "product, every package of it ('0517-0031').",
+    )
 
 
 class DrugSpec(BaseModel):
@@ -110,9 +114,14 @@ class DrugSpec(BaseModel):
 
     name: Text
     synonyms: list[Text] = Field(default_factory=list)
-    # The dose forms the pack's rules are about (none listed: every form).
-    forms: list[DoseForm] = Field(default_factory=list)
-    codes: DrugCodes = Field(default_factory=DrugCodes)
+    forms: list[DoseForm] = Field(
+        default_factory=list,
+        description="The dose forms the pack's rules are about (none listed: every form); a product "
+        "name of another form ('cyanocobalamin 1000 mcg tablet') is not covered.",
+    )
+    codes: DrugCodes = Field(
+        default_factory=DrugCodes, description="Codes that identify the drug, whatever its name says."
+    )
 
 
 class PackSpec(BaseModel):

@@ -14,6 +14,9 @@ from doseguard.orders.draft import StructuredFrequency, StructuredQuantity
 UCUM = "http://unitsofmeasure.org"
 SNOMED = "http://snomed.info/sct"
 RXNORM_SYSTEM = "http://www.nlm.nih.gov/research/umls/rxnorm"
+NDC_SYSTEM = "http://hl7.org/fhir/sid/ndc"
+DRUG_CODE_FIELDS = {RXNORM_SYSTEM: "rxnorm", NDC_SYSTEM: "ndc"}
+"""Code systems whose codes go to the record's code fields, where the packs' codes identify the drug."""
 V3_ROUTE_SYSTEMS = (
     "http://terminology.hl7.org/CodeSystem/v3-RouteOfAdministration",
     "http://hl7.org/fhir/v3/RouteOfAdministration",
@@ -176,7 +179,20 @@ def concept_name(concept: Resource) -> str | None:
     for text in [concept.get("text")] + [coding.get("display") for coding in found]:
         if isinstance(text, str) and text.strip():
             return ingredient_name(text)
+    for field, code in drug_codes(concept).items():  # a code alone: a pack that lists it names the drug
+        return f"{field} {code}"
     return None
+
+
+def drug_codes(concept: Resource) -> dict[str, str]:
+    """The concept's RxNorm and NDC codes as the record's ``rxnorm`` and ``ndc`` fields ('; '-joined)."""
+    found: dict[str, list[str]] = {}
+    for coding in codings(concept):
+        field = DRUG_CODE_FIELDS.get(str(coding.get("system")))
+        code = text_of(coding.get("code"))
+        if field is not None and code is not None and code not in found.setdefault(field, []):
+            found[field].append(code)
+    return {field: "; ".join(found_codes) for field, found_codes in found.items() if found_codes}
 
 
 KNOWN_INGREDIENTS = frozenset(name for name, _ in RXNORM.values())

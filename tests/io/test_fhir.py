@@ -337,6 +337,35 @@ def test_drug_is_the_ingredient_name_of_a_medication_codeable_concept(
     assert mapped(with_concept(concept))["drug"] == drug
 
 
+NDC = "http://hl7.org/fhir/sid/ndc"
+
+
+@pytest.mark.parametrize(
+    ("concept", "fields"),
+    [
+        ({"coding": [{"system": NDC, "code": "0517-0031-25", "display": "Vibisone"}]},
+         {"drug": "Vibisone", "ndc": "0517-0031-25"}),
+        ({"coding": [{"system": NDC, "code": "00517003125"}]}, {"drug": "ndc 00517003125", "ndc": "00517003125"}),
+        ({"coding": [{"system": RXNORM, "code": "1234567"}]}, {"drug": "rxnorm 1234567", "rxnorm": "1234567"}),
+        ({"coding": [{"system": RXNORM, "code": "309594"}, {"system": RXNORM, "code": "11248"},
+                     {"system": NDC, "code": "63323-044-01"}], "text": "B12 inj"},
+         {"drug": "cyanocobalamin", "rxnorm": "309594; 11248", "ndc": "63323-044-01"}),  # RXNORM names it
+    ],
+)  # fmt: skip
+def test_rxnorm_and_ndc_codings_are_the_records_codes(concept: dict[str, Any], fields: dict[str, str]) -> None:
+    """The packs list codes that identify their drugs (doseguard.orders.drugs); a concept with a code
+    and nothing else is named by its code, not refused as naming no drug."""
+    record = mapped(with_concept(concept))
+    assert {name: record.get(name) for name in fields} == fields
+    assert "rxnorm" in fields or "rxnorm" not in record
+
+
+def test_an_ndc_coding_a_pack_lists_identifies_the_drug() -> None:
+    normaliser = OrderNormaliser(load_rules().drugs)
+    record = mapped(with_concept({"coding": [{"system": NDC, "code": "0517-0031-25", "display": "Vibisone"}]}))
+    assert normaliser.normalise(record).facts["drug"] == "cyanocobalamin"
+
+
 def test_the_ingredient_names_map_to_the_pack_drug() -> None:
     normaliser = OrderNormaliser(load_rules().drug_names)
     for text in (

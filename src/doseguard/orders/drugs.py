@@ -6,7 +6,7 @@ drug (USP, vial, 1 mL). It is the pack's drug only when every word is one of the
 ones the pack covers: an oral tablet, a nasal spray, a combination with folic acid or a name with a
 word no pack lists stays not covered, and the notice says why. RxNorm and NDC codes a pack lists
 identify the drug too, and win over a name that names no pack drug; a code and a name that name two
-different pack drugs make the order invalid. Decisions: ``docs/drug-names.md``.
+different pack drugs make the order invalid. Decisions and measurements: ``docs/drug-names.md``.
 """
 
 from __future__ import annotations

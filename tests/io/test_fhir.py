@@ -352,7 +352,9 @@ NDC = "http://hl7.org/fhir/sid/ndc"
          {"drug": "cyanocobalamin", "rxnorm": "309594; 11248", "ndc": "63323-044-01"}),  # RXNORM names it
     ],
 )  # fmt: skip
-def test_rxnorm_and_ndc_codings_are_the_records_codes(concept: dict[str, Any], fields: dict[str, str]) -> None:
+def test_rxnorm_and_ndc_codings_are_the_records_codes(
+    concept: dict[str, Any], fields: dict[str, str]
+) -> None:
     """The packs list codes that identify their drugs (doseguard.orders.drugs); a concept with a code
     and nothing else is named by its code, not refused as naming no drug."""
     record = mapped(with_concept(concept))
@@ -362,8 +364,22 @@ def test_rxnorm_and_ndc_codings_are_the_records_codes(concept: dict[str, Any], f
 
 def test_an_ndc_coding_a_pack_lists_identifies_the_drug() -> None:
     normaliser = OrderNormaliser(load_rules().drugs)
-    record = mapped(with_concept({"coding": [{"system": NDC, "code": "0517-0031-25", "display": "Vibisone"}]}))
+    record = mapped(
+        with_concept({"coding": [{"system": NDC, "code": "0517-0031-25", "display": "Vibisone"}]})
+    )
     assert normaliser.normalise(record).facts["drug"] == "cyanocobalamin"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["cyanocobalamin 1000 mcg tablet", "Cyanocobalamin 1000 mcg oral tablet", "vitamin B12 nasal spray"],
+)
+def test_a_product_of_another_form_is_not_cut_to_its_ingredient(text: str) -> None:
+    """Cut to "cyanocobalamin", an oral tablet was checked as the injection."""
+    record = mapped(with_concept({"text": text}))
+    assert record["drug"] == text
+    facts = OrderNormaliser(load_rules().drugs).normalise(record).facts
+    assert facts["drug"] not in ("cyanocobalamin", "hydroxocobalamin")
 
 
 def test_the_ingredient_names_map_to_the_pack_drug() -> None:

@@ -10,6 +10,7 @@ from typing import Any
 from doseguard.io.fhir.elements import OBJECT, Resource, text_of
 from doseguard.orders import codes
 from doseguard.orders.draft import StructuredFrequency, StructuredQuantity
+from doseguard.orders.drugs import FORM_WORDS as FORM_WORDS_OF_DRUGS
 
 UCUM = "http://unitsofmeasure.org"
 SNOMED = "http://snomed.info/sct"
@@ -218,7 +219,14 @@ def known_ingredients(concept: Resource) -> list[str]:
 
 @lru_cache(maxsize=1024)
 def ingredient_name(text: str) -> str:
-    """A product's name cut to its ingredient's: the words before the strength, less form words."""
+    """A product's name cut to its ingredient's: the words before the strength, less form words. A
+    name of another form than an injection ("cyanocobalamin 1000 mcg tablet") is kept whole: cut, it
+    would read as the injection; whole, :mod:`doseguard.orders.drugs` says it is not covered."""
+    if any(
+        FORM_WORDS_OF_DRUGS.get(word.strip(",;()").lower(), "injection") != "injection"
+        for word in text.split()
+    ):
+        return text.strip()
     words: list[str] = []
     for word in text.split():
         if NUMBER_START.match(word):

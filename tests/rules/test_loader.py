@@ -205,7 +205,8 @@ def test_the_bundled_packs_load() -> None:
         "HYDROXO-PRODUCT-STRENGTH", "HYDROXO-CONC-MISMATCH", "HYDROXO-DOSE-VOLUME-MISMATCH", "HYDROXO-DOSE",
         "HYDROXO-DOSE-IMPLAUSIBLE", "HYDROXO-ROUTE", "HYDROXO-HYPERSENSITIVITY", "HYDROXO-ORDER-INCOMPLETE",
         "HYDROXO-INITIAL-FREQUENCY", "HYDROXO-INITIAL-SHORT", "HYDROXO-INITIAL-LONG", "HYDROXO-NEURO-INITIAL-FIXED",
-        "HYDROXO-MAINTENANCE-INTERVAL", "HYDROXO-NEURO-MAINTENANCE-INTERVAL",
+        "HYDROXO-MAINTENANCE-INTERVAL", "HYDROXO-NEURO-MAINTENANCE-INTERVAL", "B12-NAMED-STRENGTH-MISMATCH",
+        "HYDROXO-NAMED-STRENGTH-MISMATCH",
     }  # fmt: skip
     assert {rule.id for rule in rules.rules} == expected
     for rule in rules.rules:
@@ -464,3 +465,17 @@ def test_a_wrong_form_or_code_in_pack_yaml_is_located(
     (found,) = problems(tmp_path / "pack")
     assert found.startswith(f"{path}:{where}"), found
     assert said in found
+
+
+def test_a_code_listed_for_two_drugs_is_located_where_it_is_listed_again(tmp_path: Path) -> None:
+    write_pack(tmp_path / "pack", VALID_RULE)
+    path = write_pack(
+        tmp_path / "pack",
+        DRUG_PACK + "    codes: {ndc: ['0517-0031-25']}\n"
+        "  - name: hydroxocobalamin\n    codes: {ndc: ['00517-0031-25'], rxnorm: ['5493']}\n",
+        "pack.yaml",
+    )
+    (found,) = problems(tmp_path / "pack")
+    assert found.startswith(
+        f"{path}:7:19: ndc '00517-0031-25' is also listed for cyanocobalamin (at {path}:5:19)"
+    )

@@ -78,3 +78,30 @@ Feature: The drug as pharmacy systems and EHRs name the product
       | cyanocobalamin; folic acid     |
       | methylcobalamin                |
       | vitamin B6                     |
+
+  Scenario Outline: A product named by its brand is checked as the injection by its <code> code
+    The result's warnings say the drug was taken by its code: the name is not one the pack lists.
+    Given the order's drug is "Vibisone"
+    And the order's <code> is "<value>"
+    And the order is changed to:
+      | dose   | 100 mg |
+      | volume | 100 mL |
+    Then the order is flagged B12-DOSE-IMPLAUSIBLE as critical
+    And the order is not flagged DOSEGUARD-DRUG-NOT-COVERED
+
+    Examples: codes the pack lists (pack.yaml, codes:)
+      | code   | value        |
+      | ndc    | 0517-0031-25 |
+      | ndc    | 00517003125  |
+      | ndc    | 63323-044-01 |
+      | rxnorm | 309594       |
+
+  Scenario: A code of one drug and a name of another stop the order
+    Given the order's drug is "hydroxocobalamin"
+    And the order's ndc is "63323-044-01"
+    Then the order is invalid because of its ndc
+    And the error about its ndc mentions "is cyanocobalamin, but the drug's name 'hydroxocobalamin' names hydroxocobalamin"
+
+  Scenario: An NDC that is not one is refused, not ignored
+    Given the order's ndc is "0517-31"
+    Then the order is invalid because of its ndc

@@ -117,6 +117,11 @@ def test_two_strengths_in_a_name_are_a_problem() -> None:
     assert "names two strengths (1000 mcg/mL and 100 mcg/mL)" in identity.problems[0].message
 
 
+def test_two_strengths_in_the_name_of_another_drug_are_not_a_problem() -> None:
+    identity = IDENTIFIER.identify("amoxicillin 125 mg/5 mL and 250 mg/5 mL", None, None)
+    assert (identity.covered, identity.problems) == (False, ())
+
+
 def test_a_pack_without_forms_covers_every_form() -> None:
     identifier = DrugIdentifier([PackDrug("methotrexate", ("mtx",))])
     assert identifier.identify("methotrexate 2.5 mg tablet", None, None).covered

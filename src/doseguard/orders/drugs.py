@@ -205,7 +205,7 @@ class DrugIdentifier:
                 FieldProblem("ndc" if ndc else "rxnorm", f"the codes name different drugs ({said}): which?")
             )
         strength = read.strengths[0] if len(read.strengths) == 1 else None
-        if len(read.strengths) > 1:
+        if len(read.strengths) > 1 and (coded or named):  # another drug's name is not held to this
             shown = " and ".join(f"{value:g} mcg/mL" for value in read.strengths)
             problems.append(
                 FieldProblem("drug", f"{text!r} names two strengths ({shown}): which is the product?", text)

@@ -38,10 +38,16 @@ class FieldSpec:
 ROUTES = ("IM", "SC", "IV", "PO", "SL", "IN", "ID", "IT", "TOP")
 SITES = ("deltoid", "vastus_lateralis", "ventrogluteal", "dorsogluteal")
 PHASES = ("repletion", "maintenance")
+DOSE_FORMS = ("injection", "oral", "sublingual", "nasal", "topical", "ophthalmic", "rectal", "inhalation")
+"""The dose forms a pack's drug may say it covers (``forms: [injection]``) and a product name may state."""
 
 _FIELDS = (
     FieldSpec(
-        "drug", FieldType.STRING, "drug", "Drug name, lower case; pack synonyms mapped to the pack's name."
+        "drug",
+        FieldType.STRING,
+        "drug",
+        "Drug name, lower case: the pack's name for its synonyms, product names ('Cyanocobalamin "
+        "Injection USP 1000 mcg/mL') and codes (rxnorm, ndc); else the name as read.",
     ),
     FieldSpec("dose_mcg", FieldType.NUMBER, "dose", "Amount per administration.", unit="mcg"),
     FieldSpec("volume_ml", FieldType.NUMBER, "volume", "Volume per administration.", unit="mL"),
@@ -57,6 +63,14 @@ _FIELDS = (
         FieldType.NUMBER,
         "product concentration",
         "Strength on the vial to be used.",
+        unit="mcg/mL",
+    ),
+    FieldSpec(
+        "named_concentration_mcg_per_ml",
+        FieldType.NUMBER,
+        "strength in the drug's name",
+        "Strength written in the drug's name ('Cyanocobalamin Injection USP 1000 mcg/mL'); also the "
+        "product concentration when the order states none.",
         unit="mcg/mL",
     ),
     FieldSpec("route", FieldType.STRING, "route", "Route of administration, as a code.", values=ROUTES),
@@ -166,3 +180,28 @@ OPEN_ENDED_DAYS = 36500.0
 """How an open-ended duration (lifelong, indefinite, ongoing) is represented in ``duration_days``."""
 
 VOCABULARY: dict[str, FieldSpec] = {spec.name: spec for spec in _FIELDS}
+
+
+_NDC_SEGMENTS = {(4, 4, 2): (1, 0, 0), (5, 3, 2): (0, 1, 0), (5, 4, 1): (0, 0, 1), (5, 4, 2): (0, 0, 0)}
+"""NDC segment lengths (labeler-product-package) and the zeros each segment is padded with to 5-4-2."""
+
+
+def ndc_keys(text: str) -> tuple[str, ...]:
+    """The 11-digit forms (5-4-2, no hyphens) an NDC can be, or 9 digits (5-4) for a product NDC
+    without its package ("0517-0031"); () when the text is no NDC. A 10-digit NDC without hyphens
+    can be three codes (4-4-2, 5-3-2 or 5-4-1): each is returned."""
+    code = text.strip().upper().removeprefix("NDC").strip(" :#")
+    parts = code.replace(" ", "-").split("-")
+    if not all(part.isascii() and part.isdigit() for part in parts):
+        return ()
+    lengths = tuple(len(part) for part in parts)
+    if len(parts) == 3 and lengths in _NDC_SEGMENTS:
+        pads = _NDC_SEGMENTS[lengths]
+        return ("".join("0" * pad + part for pad, part in zip(pads, parts, strict=True)),)
+    if len(parts) == 2 and lengths in ((4, 4), (5, 3), (5, 4)):
+        return (parts[0].rjust(5, "0") + parts[1].rjust(4, "0"),)
+    if len(parts) == 1 and lengths == (11,):
+        return (code,)
+    if len(parts) == 1 and lengths == (10,):
+        return ("0" + code, f"{code[:5]}0{code[5:]}", f"{code[:9]}0{code[9:]}")
+    return ()

@@ -197,6 +197,7 @@ def test_a_correct_order_maps_to_every_record_field() -> None:
         "order_id": "MR-1",
         "patient_id": "PT-9",
         "drug": "cyanocobalamin",
+        "rxnorm": "309594",  # the Medication's code: packs list codes that identify their drugs
         "product_concentration": "1000 mcg/1 mL",
         "dose": "1000 mcg",
         "volume": "1 mL",
@@ -334,6 +335,51 @@ def test_drug_is_the_ingredient_name_of_a_medication_codeable_concept(
     concept: dict[str, Any], drug: str
 ) -> None:
     assert mapped(with_concept(concept))["drug"] == drug
+
+
+NDC = "http://hl7.org/fhir/sid/ndc"
+
+
+@pytest.mark.parametrize(
+    ("concept", "fields"),
+    [
+        ({"coding": [{"system": NDC, "code": "0517-0031-25", "display": "Vibisone"}]},
+         {"drug": "Vibisone", "ndc": "0517-0031-25"}),
+        ({"coding": [{"system": NDC, "code": "00517003125"}]}, {"drug": "ndc 00517003125", "ndc": "00517003125"}),
+        ({"coding": [{"system": RXNORM, "code": "1234567"}]}, {"drug": "rxnorm 1234567", "rxnorm": "1234567"}),
+        ({"coding": [{"system": RXNORM, "code": "309594"}, {"system": RXNORM, "code": "11248"},
+                     {"system": NDC, "code": "63323-044-01"}], "text": "B12 inj"},
+         {"drug": "cyanocobalamin", "rxnorm": "309594; 11248", "ndc": "63323-044-01"}),  # RXNORM names it
+    ],
+)  # fmt: skip
+def test_rxnorm_and_ndc_codings_are_the_records_codes(
+    concept: dict[str, Any], fields: dict[str, str]
+) -> None:
+    """The packs list codes that identify their drugs (doseguard.orders.drugs); a concept with a code
+    and nothing else is named by its code, not refused as naming no drug."""
+    record = mapped(with_concept(concept))
+    assert {name: record.get(name) for name in fields} == fields
+    assert "rxnorm" in fields or "rxnorm" not in record
+
+
+def test_an_ndc_coding_a_pack_lists_identifies_the_drug() -> None:
+    normaliser = OrderNormaliser(load_rules().drugs)
+    record = mapped(
+        with_concept({"coding": [{"system": NDC, "code": "0517-0031-25", "display": "Vibisone"}]})
+    )
+    assert normaliser.normalise(record).facts["drug"] == "cyanocobalamin"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["cyanocobalamin 1000 mcg tablet", "Cyanocobalamin 1000 mcg oral tablet", "vitamin B12 nasal spray"],
+)
+def test_a_product_of_another_form_is_not_cut_to_its_ingredient(text: str) -> None:
+    """Cut to "cyanocobalamin", an oral tablet was checked as the injection."""
+    record = mapped(with_concept({"text": text}))
+    assert record["drug"] == text
+    facts = OrderNormaliser(load_rules().drugs).normalise(record).facts
+    assert facts["drug"] not in ("cyanocobalamin", "hydroxocobalamin")
 
 
 def test_the_ingredient_names_map_to_the_pack_drug() -> None:
@@ -1029,6 +1075,7 @@ def test_no_dosage_instruction_gives_only_ids_drug_and_strength() -> None:
     del resource["dosageInstruction"]
     assert mapped(resource) == {
         "order_id": "MR-1", "patient_id": "PT-9", "drug": "cyanocobalamin", "product_concentration": "1000 mcg/1 mL",
+        "rxnorm": "309594",
     }  # fmt: skip
 
 
@@ -1242,11 +1289,12 @@ def test_bundle_examples_map_as_documented() -> None:
     assert shown(good.data) == {
         "order_id": "MR-B12-001", "patient_id": "PT-101", "drug": "cyanocobalamin", "product_concentration": "1000 mcg/1 mL",
         "dose": "1000 mcg", "volume": "1 mL", "route": "IM", "site": "left deltoid", "frequency": "daily", "duration": "7 days",
+        "rxnorm": "309594",
     }  # fmt: skip
     assert shown(mg.data) == {
         "order_id": "MR-B12-002", "patient_id": "PT-102", "drug": "Cyanocobalamin", "product_concentration": "1 mg/1 mL",
         "dose": "1 mg", "volume": "1 mL", "route": "IM", "site": "right ventrogluteal", "frequency": "every 2.333333 days",
-        "duration": "2 weeks",
+        "duration": "2 weeks", "rxnorm": "309594",
     }  # fmt: skip
     assert "frequency" not in no_timing.data and "duration" not in no_timing.data
     assert iv.data["route"] == "IV"

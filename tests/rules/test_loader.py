@@ -206,7 +206,8 @@ def test_the_bundled_packs_load() -> None:
         "HYDROXO-PRODUCT-STRENGTH", "HYDROXO-CONC-MISMATCH", "HYDROXO-DOSE-VOLUME-MISMATCH", "HYDROXO-DOSE",
         "HYDROXO-DOSE-IMPLAUSIBLE", "HYDROXO-ROUTE", "HYDROXO-HYPERSENSITIVITY", "HYDROXO-ORDER-INCOMPLETE",
         "HYDROXO-INITIAL-FREQUENCY", "HYDROXO-INITIAL-SHORT", "HYDROXO-INITIAL-LONG", "HYDROXO-NEURO-INITIAL-FIXED",
-        "HYDROXO-MAINTENANCE-INTERVAL", "HYDROXO-NEURO-MAINTENANCE-INTERVAL",
+        "HYDROXO-MAINTENANCE-INTERVAL", "HYDROXO-NEURO-MAINTENANCE-INTERVAL", "B12-NAMED-STRENGTH-MISMATCH",
+        "HYDROXO-NAMED-STRENGTH-MISMATCH",
     }  # fmt: skip
     assert {rule.id for rule in rules.rules} == expected
     for rule in rules.rules:
@@ -423,3 +424,59 @@ def test_the_rules_version_tells_which_pack_each_rule_is_in(tmp_path: Path) -> N
             write_pack(tmp_path / arrangement / pack, rule(number), f"r{number}.yaml")
     versions = {name: load_rules([tmp_path / name]).version for name in ("one", "two", "three")}
     assert len(set(versions.values())) == 3, versions
+
+
+DRUG_PACK = "name: test\ntitle: Test\ndrugs:\n  - name: cyanocobalamin\n"
+
+
+def test_a_packs_drug_lists_its_forms_and_codes(tmp_path: Path) -> None:
+    write_pack(tmp_path / "pack", VALID_RULE)
+    write_pack(
+        tmp_path / "pack",
+        DRUG_PACK + '    forms: [Injection]\n    codes:\n      rxnorm: [309594, "11248"]\n'
+        '      ndc: ["0517-0031", "00517003125"]\n',
+        "pack.yaml",
+    )
+    (drug,) = load_rules([tmp_path / "pack"]).drugs
+    assert drug.forms == ["injection"]
+    assert (drug.codes.rxnorm, drug.codes.ndc) == (["309594", "11248"], ["0517-0031", "00517003125"])
+
+
+@pytest.mark.parametrize(
+    ("lines", "where", "said"),
+    [
+        ("    forms: [injection, tablet]\n", "5:24:", "unknown dose form 'tablet'"),
+        ("    forms: [injecton]\n", "5:13:", "did you mean 'injection'?"),
+        ("    codes:\n      rxnorm: [RX309594]\n", "6:16:", "'RX309594' is not an RxNorm code"),
+        (
+            "    codes:\n      ndc: ['0517003125']\n",
+            "6:13:",
+            "10 digits without hyphens, which can be 3 NDCs",
+        ),
+        ("    codes:\n      ndc: [517003125]\n", "6:13:", "write an NDC as quoted text"),
+        ("    codes:\n      ndc: ['0517-31']\n", "6:13:", "'0517-31' is not an NDC"),
+        ("    codes:\n      snomed: ['123']\n", "6:7:", "unknown key 'snomed'"),
+    ],
+)
+def test_a_wrong_form_or_code_in_pack_yaml_is_located(
+    tmp_path: Path, lines: str, where: str, said: str
+) -> None:
+    write_pack(tmp_path / "pack", VALID_RULE)
+    path = write_pack(tmp_path / "pack", DRUG_PACK + lines, "pack.yaml")
+    (found,) = problems(tmp_path / "pack")
+    assert found.startswith(f"{path}:{where}"), found
+    assert said in found
+
+
+def test_a_code_listed_for_two_drugs_is_located_where_it_is_listed_again(tmp_path: Path) -> None:
+    write_pack(tmp_path / "pack", VALID_RULE)
+    path = write_pack(
+        tmp_path / "pack",
+        DRUG_PACK + "    codes: {ndc: ['0517-0031-25']}\n"
+        "  - name: hydroxocobalamin\n    codes: {ndc: ['00517-0031-25'], rxnorm: ['5493']}\n",
+        "pack.yaml",
+    )
+    (found,) = problems(tmp_path / "pack")
+    assert found.startswith(
+        f"{path}:7:19: ndc '00517-0031-25' is also listed for cyanocobalamin (at {path}:5:19)"
+    )

@@ -127,10 +127,11 @@ Feature: An order's text is read as the nurse reads it
     Then the order has exactly these findings:
       | DOSEGUARD-DRUG-NOT-COVERED | warning |
 
-  Scenario: A drug name that carries its strength and form is not guessed at
-    The strength and the form have fields of their own; "cyanocobalamin 1000 mcg/mL injection" is
-    reported as not covered, and the result's warnings say which covered name it holds.
+  Scenario: A product name with a word no pack lists is not guessed at
+    "Cyanocobalamin 1000 mcg/mL injection" is the injection (product_names.feature); a name that also
+    holds a word no pack lists (a brand, a maker, another ingredient) is reported as not covered, and
+    the result's warnings say which covered name it holds.
     Given a standard cyanocobalamin order
-    And the order's drug is "Cyanocobalamin 1000 mcg/mL injection"
+    And the order's drug is "Cyanocobalamin 1000 mcg/mL injection (Acme Pharma)"
     Then the order has exactly these findings:
       | DOSEGUARD-DRUG-NOT-COVERED | warning |

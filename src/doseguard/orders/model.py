@@ -52,6 +52,12 @@ def _whole_number(value: Any) -> Any:
     return value
 
 
+def _ndc_text(value: Any) -> Any:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        raise ValueError("write an NDC as text ('0517-0031-25'): as a number it loses its leading zeros")
+    return _blank_to_none(value)
+
+
 OptionalText = Annotated[str | None, BeforeValidator(_blank_to_none)]
 Identifier = Annotated[str, BeforeValidator(_identifier), Field(min_length=1)]
 TextList = Annotated[list[str] | None, BeforeValidator(_text_list)]
@@ -85,6 +91,9 @@ class OrderRecord(BaseModel):
     red_flags: TextList = None
     allergies: TextList = None
     conditions: TextList = None
+    # Codes of the drug (doseguard.orders.drugs): one or more, separated by ';', ',' or spaces.
+    rxnorm: Annotated[str | None, BeforeValidator(_identifier)] = None
+    ndc: Annotated[str | None, BeforeValidator(_ndc_text)] = None
 
 
 RECORD_FIELDS = tuple(OrderRecord.model_fields)
@@ -115,7 +124,7 @@ class Order:
 
 TEXT_FIELDS = (
     "order_id", "patient_id", "drug", "dose", "volume", "concentration", "product_concentration", "route",
-    "site", "frequency", "duration", "phase",
+    "site", "frequency", "duration", "phase", "rxnorm", "ndc",
 )  # fmt: skip
 _ASCII_SPACE = " \t\n\r\x0b\x0c"
 """What pydantic's whitespace stripping removes from ASCII text (``str.strip`` also removes \\x1c-\\x1f)."""
@@ -147,6 +156,8 @@ class PlainRecord:
     red_flags: list[str] | None = None
     allergies: list[str] | None = None
     conditions: list[str] | None = None
+    rxnorm: str | None = None
+    ndc: str | None = None
     model_extra: dict[str, Any] | None = None
 
 

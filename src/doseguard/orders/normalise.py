@@ -7,9 +7,8 @@ the engine treats ``null`` as present and an empty list as something to match.
 
 from __future__ import annotations
 
-import re
 import unicodedata
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
 from typing import Any
 
@@ -26,6 +25,7 @@ from doseguard.orders.draft import (
     checked_frequency,
     checked_quantity,
 )
+from doseguard.orders.drugs import DrugEntry, DrugIdentifier
 from doseguard.orders.model import (
     LIST_FIELDS,
     MAX_TEXT,
@@ -56,19 +56,11 @@ _QUANTITIES = tuple(
 """Quantity fields: the record's field, the fact, the parser, and the field as messages name it."""
 
 
-_NAME_BREAK = re.compile(r"[^\w'-]+")
-"""What separates the words of a drug name ("cyanocobalamin 1000 mcg/ml"); hyphens stay ("neo-cytamen")."""
-
-
 class OrderNormaliser:
-    """Normalises records for one rule set (whose packs say which drug names mean the same drug)."""
+    """Normalises records for one rule set (whose packs say which names and codes are which drug)."""
 
-    def __init__(self, drug_names: Mapping[str, str] | None = None) -> None:
-        # Every spelling as an order's drug is read ("Vitamin B-12" and "vitamin b12" alike).
-        names = dict(drug_names or {})
-        self.drug_names = {**names, **{codes.free_text_item(k): v for k, v in names.items()}}
-        self._covered = frozenset(self.drug_names.values())
-        self._hints: dict[str, str | None] = {}
+    def __init__(self, drugs: Iterable[DrugEntry] | Mapping[str, str] | None = None) -> None:
+        self.drugs = DrugIdentifier(drugs or ())
 
     def normalise(self, raw: Any) -> Order:
         """The normalised order; raises :class:`InvalidOrderError` naming every field that is wrong."""
@@ -81,12 +73,11 @@ class OrderNormaliser:
         warnings: list[str] = []
         if isinstance(record, OrderRecord):  # a plain record is printable ASCII: nothing to read
             record = _read_record(record, problems, warnings, structured)
-        drug = self._drug(record.drug)
-        facts: dict[str, Any] = {"drug": drug}
-        if self._covered and drug not in self._covered:
-            hint = self._hint(drug)
-            if hint is not None:
-                warnings.append(hint)
+        identity = self.drugs.identify(record.drug, record.rxnorm, record.ndc)
+        facts: dict[str, Any] = {"drug": identity.drug}
+        problems.extend(identity.problems)
+        if identity.notice is not None:
+            warnings.append(identity.notice)
 
         quantities: list[DraftQuantity] = []
         notation: list[str] = []
@@ -108,6 +99,10 @@ class OrderNormaliser:
             )
             if ordered is not None:
                 as_ordered.append((fact, *ordered))
+
+        if identity.strength_mcg_per_ml is not None:  # the product's, when the order states none
+            facts["named_concentration_mcg_per_ml"] = identity.strength_mcg_per_ml
+            facts.setdefault("product_concentration_mcg_per_ml", identity.strength_mcg_per_ml)
 
         frequency: DraftFrequency | None = self._schedule(
             record.frequency, "frequency", parse_frequency, checked_frequency, problems
@@ -199,37 +194,6 @@ class OrderNormaliser:
             notes = (*_unknown_fields(record), *warnings)
             return Order(record.order_id, record.patient_id, facts, notes, stated)
         return Order(record.order_id, record.patient_id, facts, as_ordered=stated)
-
-    def _drug(self, text: str) -> str:
-        name = codes.free_text_item(text)
-        return self.drug_names.get(name, name)
-
-    def _hint(self, drug: str) -> str | None:
-        """A warning for a drug name close to one a pack covers ("cyanocobalmin"), else None.
-
-        A near name is not taken for the drug: "hydroxocobalamin" is close to "cyanocobalamin" and is
-        another product with other rules. The order stays not covered, and says which name was meant.
-        """
-        if drug in self._hints:
-            return self._hints[drug]
-        unchecked = f"drug: {drug!r} is not a name any rule pack covers, so the order was not checked "
-        words = f" {' '.join(_NAME_BREAK.split(drug))} "
-        named = [name for name in self.drug_names if f" {name} " in words]
-        digits = [ch for ch in drug if ch.isdigit()]  # "vitamin b6" is another vitamin, not a typo
-        names = [name for name in self.drug_names if [ch for ch in name if ch.isdigit()] == digits]
-        meant = closest(drug, names, cutoff=0.92)
-        hint = None
-        if named:  # "cyanocobalamin 1000 mcg/mL inj": the strength and form have fields of their own
-            hint = (
-                f"{unchecked}for dose, route or schedule; it names {max(named, key=len)!r}: send the "
-                "drug's name alone, or add this spelling to the pack's synonyms"
-            )
-        elif meant is not None:
-            hint = f"{unchecked}for dose, route or schedule{did_you_mean(meant)}"
-        if len(self._hints) >= 4096:
-            self._hints.clear()
-        self._hints[drug] = hint
-        return hint
 
     @staticmethod
     def _schedule(value: Any, name: str, parser: Any, checker: Any, problems: list[FieldProblem]) -> Any:

@@ -44,7 +44,7 @@ from doseguard.rules.overrides import SiteOverrides, read_overrides
 from doseguard.rules.typecheck import ParameterValue, TypeChecker, unguarded_divisors
 from doseguard.rules.yaml_source import PathKey, YamlDocument, load_yaml
 from doseguard.suggestions import closest, did_you_mean
-from doseguard.vocabulary import VOCABULARY
+from doseguard.vocabulary import VOCABULARY, ndc_keys
 
 
 def bundled_rules_dir() -> Path:
@@ -101,6 +101,7 @@ class _Loader:
         self.site = SiteOverrides()
         self.written_ids: set[str] = set()
         self.unread: list[str] = []  # rule files (and folders) whose rule ids are not known
+        self.codes_seen: dict[tuple[str, str], tuple[str, SourceLocation]] = {}  # (system, code): drug
 
     def load_overrides(self, path: Path) -> None:
         document = self._read(path, NO_SUCH_OVERRIDES)
@@ -119,12 +120,28 @@ class _Loader:
             if document is not None and self._is_mapping(document, PACK_FILE_IS):
                 validated = self._validate(PackSpec, document.data, document, ())
                 spec = validated if isinstance(validated, PackSpec) else spec
+                if isinstance(validated, PackSpec):
+                    self._check_codes(document, validated)
         pack = Pack(spec, str(folder), _drug_names(spec))
         # which pack the files that follow are in (findings name it, its drugs decide coverage)
         self.digest.update(b"pack\0" + spec.name.encode() + b"\0")
         self.packs.append(pack)
         for path in files.rule_files:
             self.load_file(path, pack)
+
+    def _check_codes(self, document: YamlDocument, spec: PackSpec) -> None:
+        """A code names one drug: one listed for two drugs (of any pack) is a problem where it is
+        listed again (an NDC in any of its written forms)."""
+        for number, drug in enumerate(spec.drugs):
+            name = drug.name.strip().lower()
+            for system, listed in (("rxnorm", drug.codes.rxnorm), ("ndc", drug.codes.ndc)):
+                for index, code in enumerate(listed):
+                    where = document.locate(("drugs", number, "codes", system, index))
+                    for key in (code,) if system == "rxnorm" else ndc_keys(code):
+                        first, at = self.codes_seen.setdefault((system, key), (name, where))
+                        if first != name:
+                            self._problem(where, f"{system} {code!r} is also listed for {first} (at {at}): a "
+                                          "code names one drug")  # fmt: skip
 
     def _read(self, path: Path, missing: str = "no such file") -> YamlDocument | None:
         """The file's YAML, with its problems recorded; None when it cannot be read or composed. Every

@@ -7,10 +7,12 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 from doseguard.errors import RuleProblem, SourceLocation
 from doseguard.rules.expressions import Expr
+from doseguard.suggestions import closest, did_you_mean
+from doseguard.vocabulary import DOSE_FORMS, ndc_keys
 
 RuleId = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)*$")]
 ParameterName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
@@ -56,11 +58,70 @@ class RuleSpec(BaseModel):
     message: Text
 
 
+def _dose_form(value: str) -> str:
+    form = value.strip().lower()
+    if form not in DOSE_FORMS:
+        meant = closest(form, DOSE_FORMS)
+        expected = ", ".join(DOSE_FORMS)
+        raise ValueError(f"unknown dose form {value!r}{did_you_mean(meant)} (expected one of: {expected})")
+    return form
+
+
+def _rxcui(value: object) -> object:
+    """An RxCUI written as a YAML number (``309594``) is the same code as ``"309594"``."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    if isinstance(value, str) and not (value.strip().isascii() and value.strip().isdigit()):
+        raise ValueError(f"{value!r} is not an RxNorm code (an RxCUI is digits, e.g. '309594')")
+    return value.strip() if isinstance(value, str) else value
+
+
+def _ndc(value: object) -> object:
+    """An NDC as text, in one of its unambiguous forms: hyphenated (4-4-2, 5-3-2, 5-4-1, 5-4-2, or
+    the product alone: 4-4, 5-3, 5-4) or 11 digits."""
+    if not isinstance(value, str):
+        raise ValueError(f"write an NDC as quoted text ('0517-0031-25'), not {type(value).__name__}: "
+                         "a number loses its leading zeros")  # fmt: skip
+    keys = ndc_keys(value)
+    if len(keys) != 1:
+        problem = "is 10 digits without hyphens, which can be 3 NDCs" if len(keys) > 1 else "is not an NDC"
+        raise ValueError(
+            f"{value!r} {problem}: write it hyphenated ('0517-0031-25', '63323-044') or as 11 digits"
+        )
+    return value.strip()
+
+
+DoseForm = Annotated[str, AfterValidator(_dose_form), Field(json_schema_extra={"enum": list(DOSE_FORMS)})]
+RxCui = Annotated[str, BeforeValidator(_rxcui), Field(pattern=r"^\d{1,8}$")]
+Ndc = Annotated[str, BeforeValidator(_ndc)]
+
+
+class DrugCodes(BaseModel):
+    """Codes that identify the drug whatever its name says: RxNorm concepts (RxCUIs) and NDCs."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    rxnorm: list[RxCui] = Field(default_factory=list, description="RxCUIs, e.g. '309594'.")
+    ndc: list[Ndc] = Field(
+        default_factory=list,
+        description="NDCs, quoted: a package ('0517-0031-25', 4-4-2, 5-3-2, 5-4-1 or 11 digits) or a "
+        "product, every package of it ('0517-0031').",
+    )
+
+
 class DrugSpec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     name: Text
     synonyms: list[Text] = Field(default_factory=list)
+    forms: list[DoseForm] = Field(
+        default_factory=list,
+        description="The dose forms the pack's rules are about (none listed: every form); a product "
+        "name of another form ('cyanocobalamin 1000 mcg tablet') is not covered.",
+    )
+    codes: DrugCodes = Field(
+        default_factory=DrugCodes, description="Codes that identify the drug, whatever its name says."
+    )
 
 
 class PackSpec(BaseModel):
@@ -162,6 +223,11 @@ class RuleSet:
         for pack in self.packs:
             names.update(pack.drugs)
         return names
+
+    @property
+    def drugs(self) -> tuple[DrugSpec, ...]:
+        """Every pack's drugs, in load order (a later pack's spelling wins, as in drug_names)."""
+        return tuple(drug for pack in self.packs for drug in pack.spec.drugs)
 
     @property
     def covered_drugs(self) -> frozenset[str]:

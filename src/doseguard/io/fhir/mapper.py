@@ -36,6 +36,7 @@ from doseguard.io.fhir.terminology import (
     codings,
     concept_name,
     displays,
+    drug_codes,
     implied_strength,
     ingredient_name,
     known_ingredients,
@@ -87,6 +88,7 @@ class _Mapper:
         self.resources = resources
         self.problems = Problems()
         self._contained: dict[str, tuple[int, Resource]] | None = None
+        self.drug_codes: dict[str, str] = {}  # the medication's RxNorm and NDC codes (terminology.drug_codes)
 
     def problem(self, path: str, message: str, value: object = None) -> None:
         self.problems.add(path, message, value)
@@ -107,6 +109,7 @@ class _Mapper:
         drug, strength = self._medication()
         if drug is not None:
             record["drug"] = drug
+            record.update(self.drug_codes)
         if strength is not None:
             record["product_concentration"] = strength[0]
         dosage = self._dosage()
@@ -279,6 +282,7 @@ class _Mapper:
                 self.problem(path, f"must be a CodeableConcept object, got {kind_of(concept)}", concept)
                 return None, None
             drug = self._concept_name(concept, path)
+            self.drug_codes = drug_codes(concept)
             if drug is None:
                 self.problem(path, "names no drug: give text, a coding display or an RxNorm code")
             return drug, implied_strength(concept)
@@ -342,6 +346,7 @@ class _Mapper:
                     strengths.append(strength)
         code = medication.get("code")
         code = code if isinstance(code, OBJECT) else None
+        self.drug_codes = drug_codes(code) if code is not None else {}
         drug = (
             " + ".join(names)
             if names

@@ -10,10 +10,14 @@ from typing import Any
 from doseguard.io.fhir.elements import OBJECT, Resource, text_of
 from doseguard.orders import codes
 from doseguard.orders.draft import StructuredFrequency, StructuredQuantity
+from doseguard.orders.drugs import FORM_WORDS as FORM_WORDS_OF_DRUGS
 
 UCUM = "http://unitsofmeasure.org"
 SNOMED = "http://snomed.info/sct"
 RXNORM_SYSTEM = "http://www.nlm.nih.gov/research/umls/rxnorm"
+NDC_SYSTEM = "http://hl7.org/fhir/sid/ndc"
+DRUG_CODE_FIELDS = {RXNORM_SYSTEM: "rxnorm", NDC_SYSTEM: "ndc"}
+"""Code systems whose codes go to the record's code fields, where the packs' codes identify the drug."""
 V3_ROUTE_SYSTEMS = (
     "http://terminology.hl7.org/CodeSystem/v3-RouteOfAdministration",
     "http://hl7.org/fhir/v3/RouteOfAdministration",
@@ -176,7 +180,20 @@ def concept_name(concept: Resource) -> str | None:
     for text in [concept.get("text")] + [coding.get("display") for coding in found]:
         if isinstance(text, str) and text.strip():
             return ingredient_name(text)
+    for field, code in drug_codes(concept).items():  # a code alone: a pack that lists it names the drug
+        return f"{field} {code}"
     return None
+
+
+def drug_codes(concept: Resource) -> dict[str, str]:
+    """The concept's RxNorm and NDC codes as the record's ``rxnorm`` and ``ndc`` fields ('; '-joined)."""
+    found: dict[str, list[str]] = {}
+    for coding in codings(concept):
+        field = DRUG_CODE_FIELDS.get(str(coding.get("system")))
+        code = text_of(coding.get("code"))
+        if field is not None and code is not None and code not in found.setdefault(field, []):
+            found[field].append(code)
+    return {field: "; ".join(found_codes) for field, found_codes in found.items() if found_codes}
 
 
 KNOWN_INGREDIENTS = frozenset(name for name, _ in RXNORM.values())
@@ -202,7 +219,14 @@ def known_ingredients(concept: Resource) -> list[str]:
 
 @lru_cache(maxsize=1024)
 def ingredient_name(text: str) -> str:
-    """A product's name cut to its ingredient's: the words before the strength, less form words."""
+    """A product's name cut to its ingredient's: the words before the strength, less form words. A
+    name of another form than an injection ("cyanocobalamin 1000 mcg tablet") is kept whole: cut, it
+    would read as the injection; whole, :mod:`doseguard.orders.drugs` says it is not covered."""
+    if any(
+        FORM_WORDS_OF_DRUGS.get(word.strip(",;()").lower(), "injection") != "injection"
+        for word in text.split()
+    ):
+        return text.strip()
     words: list[str] = []
     for word in text.split():
         if NUMBER_START.match(word):

@@ -629,3 +629,43 @@ def test_the_one_dose_check_accepts_a_day_or_a_dose() -> None:
 def test_parse_frequency_is_cached() -> None:
     assert parse_frequency("MWF") is parse_frequency("MWF")
     assert parse_frequency.cache_info().maxsize == 4096
+
+
+# --- issue 10: the HL7 timing abbreviations (GTSAbbreviation) written as text -------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "days", "token"),
+    [
+        ("BID", 0.5, None), ("TID", 0.333333, None), ("QID", 0.25, None), ("AM", 1.0, None),
+        ("PM", 1.0, None), ("QD", 1.0, "qd"), ("QOD", 2.0, "qod"), ("Q1H", 0.041667, None),
+        ("Q2H", 0.083333, None), ("Q3H", 0.125, None), ("Q4H", 0.166667, None), ("Q6H", 0.25, None),
+        ("Q8H", 0.333333, None), ("BED", 1.0, None), ("WK", 7.0, None), ("MO", 30.0, None),
+    ],
+)  # fmt: skip
+def test_each_hl7_timing_abbreviation_written_as_text(text: str, days: float, token: str | None) -> None:
+    frequency = parse_frequency(text)
+    assert frequency.interval_days == days
+    assert frequency.notation == ((token,) if token else ())
+
+
+@pytest.mark.parametrize(
+    ("text", "token"),
+    [
+        ("qam", None), ("qAM", None), ("qpm", None), ("every morning", None), ("every evening", None),
+        ("every night", None), ("nightly", None), ("at bedtime", None), ("bedtime", None),
+        ("qhs", "qhs"), ("QHS", "qhs"), ("hs", "hs"), ("qn", "qn"), ("q1d", "q1d"),
+    ],
+)  # fmt: skip
+def test_once_a_day_at_a_time_of_day(text: str, token: str | None) -> None:
+    frequency = parse_frequency(text)
+    assert frequency.interval_days == 1.0
+    assert frequency.notation == ((token,) if token else ())
+
+
+@pytest.mark.parametrize(
+    "text", ["STAT then monthly", "daily x 7 days then weekly", "daily x7, then weekly x4, then monthly"]
+)
+def test_a_frequency_in_steps_is_refused_saying_what_to_write(text: str) -> None:
+    with pytest.raises(ScheduleError, match="one order per step"):
+        parse_frequency(text)

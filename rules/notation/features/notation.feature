@@ -93,7 +93,7 @@ Feature: Error-prone notation
     And the message of NOTATION-ERROR-PRONE mentions "qod"
 
   @NOTATION-ERROR-PRONE
-  Scenario Outline: Error-prone weekly abbreviation "<written>", understood and flagged
+  Scenario Outline: Error-prone frequency "<written>", understood and flagged
     Given the order's frequency is "<written>"
     Then the order is flagged NOTATION-ERROR-PRONE as info
     And the order has exactly these findings:
@@ -108,9 +108,13 @@ Feature: Error-prone notation
       | BIW     | biw    | twice a week       |
       | QOW     | qow    | every other week   |
       | q.o.w.  | q.o.w. | every other week   |
+      | qhs     | qhs    | at bedtime         |
+      | HS      | hs     | at bedtime         |
+      | qn      | qn     | at bedtime         |
+      | q1d     | q1d    | daily              |
 
   @NOTATION-ERROR-PRONE
-  Scenario Outline: Weekly schedules written out safely: "<written>"
+  Scenario Outline: Frequencies written out safely: "<written>"
     Given the order's frequency is "<written>"
     Then the order is not flagged NOTATION-ERROR-PRONE
     And the order passes
@@ -122,6 +126,8 @@ Feature: Error-prone notation
       | MWF                  |
       | twice a week         |
       | every other week     |
+      | at bedtime           |
+      | nightly              |
 
   # A period after the unit ("ug.", "cc.") must not hide the abbreviation from the rule.
   @NOTATION-ERROR-PRONE

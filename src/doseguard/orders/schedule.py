@@ -103,6 +103,12 @@ FIXED_FREQUENCIES: dict[str, tuple[float, str | None]] = {
     # ISMP error-prone: TIW and BIW read as three or two times a day; QOW's "o" misread as QOD's is
     "tiw": (2.333333, "tiw"), "t.i.w.": (2.333333, "t.i.w."), "biw": (3.5, "biw"), "b.i.w.": (3.5, "b.i.w."),
     "qow": (14, "qow"), "q.o.w.": (14, "q.o.w."),
+    # HL7 GTSAbbreviation codes written as text (timing-abbreviation: AM, PM, BED, WK, MO; Q1H.. parse)
+    "am": (1, None), "pm": (1, None), "bed": (1, None), "wk": (7, None), "mo": (30, None),
+    # once a day at a time of day; ISMP: qhs read as "qhr", qn as "qh", q1d as QID, HS as half-strength
+    "qam": (1, None), "qpm": (1, None), "every morning": (1, None), "every evening": (1, None),
+    "every night": (1, None), "nightly": (1, None), "at bedtime": (1, None), "bedtime": (1, None),
+    "qhs": (1, "qhs"), "hs": (1, "hs"), "qn": (1, "qn"), "q1d": (1, "q1d"),
     "semimonthly": (15, None), "semi-monthly": (15, None),
     "semiweekly": (3.5, None), "semi-weekly": (3.5, None),
 }  # fmt: skip
@@ -178,7 +184,12 @@ def parse_frequency(text: str) -> Frequency:
     frequency = _frequency(key, text.strip())
     if frequency is not None:
         return frequency
-    if _THEN.search(key) is None and (split := _split(key, text.strip())) is not None:
+    if _THEN.search(key):
+        raise ScheduleError(
+            f"{text.strip()!r}: a plan in steps ('... then ...') is one order per step: write this "
+            "step's frequency here (e.g. 'daily') and order the next step on its own"
+        )
+    if (split := _split(key, text.strip())) is not None:
         return split
     if (advice := ambiguous_day(key)) is not None:
         raise ScheduleError(f"{text.strip()!r}: {advice}")

@@ -121,23 +121,19 @@ ONE_DOSE = ONE_TIME - {"stat", "stat dose", "now", "once now", "once stat", "sta
 """A duration of one dose ("x1", "single dose"); "now" and "STAT" say when, not how long."""
 _WRITE_HOW_OFTEN = "write how often (e.g. 'daily', 'weekly', 'every 2 weeks', 'monthly') and for how long"
 AMBIGUOUS = {
-    "biweekly": "'biweekly' is ambiguous (twice a week, or every two weeks?): write 'twice a week' or "
-    "'every 2 weeks'",
-    "bi-weekly": "'bi-weekly' is ambiguous (twice a week, or every two weeks?): write 'twice a week' or "
-    "'every 2 weeks'",
-    "bimonthly": "'bimonthly' is ambiguous (twice a month, or every two months?): write 'twice a month' or "
-    "'every 2 months'",
-    "bi-monthly": "'bi-monthly' is ambiguous (twice a month, or every two months?): write 'twice a month' "
-    "or 'every 2 months'",
-    "biannually": "'biannually' is ambiguous (twice a year, or every two years?): write 'twice a year' or "
-    "'every 2 years'",
-    "biannual": "'biannual' is ambiguous (twice a year, or every two years?): write 'twice a year' or "
-    "'every 2 years'",
+    **{
+        word: f"{word!r} is ambiguous (twice a {period}, or every two {period}s?): write 'twice a {period}' "
+        f"or 'every 2 {period}s'"
+        for word, period in (
+            ("biweekly", "week"), ("bi-weekly", "week"), ("bimonthly", "month"), ("bi-monthly", "month"),
+            ("biannual", "year"), ("biannually", "year"), ("bi-annually", "year"),
+        )
+    },
     "as directed": f"'as directed' is not a schedule: {_WRITE_HOW_OFTEN}",
     "use as directed": f"'use as directed' is not a schedule: {_WRITE_HOW_OFTEN}",
     "ud": f"'UD' (as directed; also read as 'unit dose') is not a schedule: {_WRITE_HOW_OFTEN}",
     "u.d.": f"'u.d.' (as directed; also read as 'unit dose') is not a schedule: {_WRITE_HOW_OFTEN}",
-}
+}  # fmt: skip
 AS_NEEDED = re.compile(
     r"\b(?:prn|p\.r\.n\.|as needed|as required|when required|when needed|if needed)(?=\W|$)"
 )

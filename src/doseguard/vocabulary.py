@@ -100,6 +100,15 @@ _FIELDS = (
     FieldSpec(
         "duration_open_ended", FieldType.BOOL, "open-ended duration", "True for lifelong/indefinite/ongoing."
     ),
+    FieldSpec(
+        "single_dose",
+        FieldType.BOOL,
+        "one-time order",
+        "True for a one-time order: one administration ('once', 'STAT', 'x1', 'one time', 'single "
+        "dose', 'once only', 'one dose', 'now'; a duration of 1 dose; FHIR repeat.count 1), absent "
+        "otherwise. With no second dose there is no interval: such an order carries no interval_days "
+        "or interval_max_days, and duration_days only when it states a duration of a day or less.",
+    ),
     FieldSpec("phase", FieldType.STRING, "phase", "Treatment phase.", values=PHASES),
     FieldSpec(
         "administrations_given",

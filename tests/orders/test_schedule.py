@@ -13,6 +13,7 @@ from doseguard.orders.schedule import (
     OPEN_ENDED,
     Duration,
     Frequency,
+    fits_one_dose,
     parse_duration,
     parse_frequency,
 )
@@ -242,7 +243,7 @@ def test_every_ambiguous_phrase_is_refused_with_its_message(key: str) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["garbage", "once", "weekly x 4", "every blue moon", "once every", "every fortnights", "7 days", "mcg"],
+    ["garbage", "every blue moon", "once every", "every fortnights", "7 days", "mcg"],
 )
 def test_unknown_frequency_is_refused_with_examples(text: str) -> None:
     with pytest.raises(ScheduleError) as info:
@@ -346,7 +347,7 @@ def test_zero_duration_is_refused() -> None:
         parse_duration("0 days")
 
 
-@pytest.mark.parametrize("text", ["garbage", "one-off", "single dose", "daily", "7"])
+@pytest.mark.parametrize("text", ["garbage", "daily", "7"])
 def test_unknown_duration_is_refused_with_examples(text: str) -> None:
     with pytest.raises(ScheduleError) as info:
         parse_duration(text)
@@ -408,3 +409,263 @@ def test_a_range_whose_least_frequent_end_is_beyond_any_plan_is_refused() -> Non
 def test_implausibly_long_schedule_is_refused(parser: object, text: str) -> None:
     with pytest.raises(ScheduleError):
         parser(text)  # type: ignore[operator]
+
+
+# --- issue 10: one-time orders ------------------------------------------------------------------
+
+ONE_TIME = [
+    "once", "ONCE", "Once", "STAT", "stat", "x1", "x 1", "X1", "1x", "one time", "One Time", "one-time",
+    "single dose", "Single Dose", "once only", "one dose", "1 dose", "now", "NOW", "one-off", "stat dose",
+    "once now", "once stat",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("text", ONE_TIME)
+def test_a_one_time_order_is_one_dose_with_no_interval(text: str) -> None:
+    frequency = parse_frequency(text)
+    assert frequency.single_dose is True
+    assert frequency.interval_days is None
+    assert frequency.max_interval_days is None
+    assert frequency.duration is None
+    assert frequency.notation == ()
+    assert frequency.text == text
+
+
+@pytest.mark.parametrize(
+    ("text", "days"),
+    [("once daily", 1.0), ("once a day", 1.0), ("once a week", 7.0), ("once weekly", 7.0),
+     ("once a month", 30.0), ("once monthly", 30.0), ("once every 2 weeks", 14.0), ("once a fortnight", 14.0)],
+)  # fmt: skip
+def test_once_with_a_period_stays_a_regular_schedule(text: str, days: float) -> None:
+    frequency = parse_frequency(text)
+    assert frequency.single_dose is False
+    assert frequency.interval_days == days
+
+
+@pytest.mark.parametrize("text", ["daily", "weekly", "every 3 months", "three times a week"])
+def test_a_regular_frequency_is_not_a_single_dose(text: str) -> None:
+    assert parse_frequency(text).single_dose is False
+
+
+@pytest.mark.parametrize(
+    "text", ["once x 10 doses", "STAT x 3", "x1 for 2 weeks", "once for 6 months", "once lifelong"]
+)
+def test_a_one_time_frequency_with_a_longer_plan_is_refused(text: str) -> None:
+    with pytest.raises(ScheduleError, match="one dose"):
+        parse_frequency(text)
+
+
+@pytest.mark.parametrize(("text", "doses"), [("once x1", 1), ("STAT x 1 dose", 1), ("once, 1 dose", 1)])
+def test_a_one_time_frequency_with_one_dose_is_one_dose(text: str, doses: int) -> None:
+    frequency = parse_frequency(text)
+    assert frequency.single_dose is True
+    assert frequency.duration is not None
+    assert frequency.duration.doses == doses
+
+
+# --- issue 10: everyday spellings of regular schedules ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "days"),
+    [
+        ("q month", 30.0), ("Q month", 30.0), ("q mo", 30.0), ("Q week", 7.0), ("q week", 7.0),
+        ("q wk", 7.0), ("Q WK", 7.0), ("q day", 1.0), ("q year", 365.0), ("q 2 weeks", 14.0),
+        ("q4wk", 28.0), ("Q4WK", 28.0), ("q 4 wk", 28.0), ("Q28D", 28.0), ("q28d", 28.0), ("q 28 days", 28.0),
+        ("q3 months", 90.0), ("q 3 mo", 90.0), ("every 4 weeks", 28.0), ("once a week", 7.0),
+        ("semimonthly", 15.0), ("semi-monthly", 15.0), ("semiweekly", 3.5), ("semi-weekly", 3.5),
+        ("3 times weekly", 2.333333), ("three times weekly", 2.333333), ("twice monthly", 15.0),
+        ("3x weekly", 2.333333), ("3 x per week", 2.333333), ("2x/week", 3.5), ("1x/month", 30.0),
+        ("every 30 days", 30.0), ("every 7 days", 7.0), ("Q7D", 7.0), ("q 1 month", 30.0),
+    ],
+)  # fmt: skip
+def test_everyday_spellings_of_regular_schedules(text: str, days: float) -> None:
+    frequency = parse_frequency(text)
+    assert frequency.interval_days == days
+    assert frequency.single_dose is False
+    assert frequency.notation == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "shortest", "longest"),
+    [
+        ("every 3 to 4 days", 3.0, 4.0), ("every 3-4 days", 3.0, 4.0), ("Every 3 to 4 days", 3.0, 4.0),
+        ("q3-4d", 3.0, 4.0), ("every 3 - 4 days", 3.0, 4.0), ("every three to four days", 3.0, 4.0),
+    ],
+)  # fmt: skip
+def test_the_labels_every_3_to_4_days_is_a_range(text: str, shortest: float, longest: float) -> None:
+    frequency = parse_frequency(text)
+    assert (frequency.interval_days, frequency.max_interval_days) == (shortest, longest)
+
+
+@pytest.mark.parametrize(
+    ("text", "days", "token"),
+    [
+        ("TIW", 2.333333, "tiw"), ("tiw", 2.333333, "tiw"), ("t.i.w.", 2.333333, "t.i.w."),
+        ("BIW", 3.5, "biw"), ("biw", 3.5, "biw"), ("QOW", 14.0, "qow"), ("qow", 14.0, "qow"),
+        ("q.o.w.", 14.0, "q.o.w."),
+    ],
+)  # fmt: skip
+def test_error_prone_weekly_abbreviations_are_understood_and_recorded(
+    text: str, days: float, token: str
+) -> None:
+    frequency = parse_frequency(text)
+    assert frequency.interval_days == days
+    assert frequency.notation == (token,)
+
+
+# --- issue 10: a frequency with its duration in one field ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "days", "duration_days", "doses"),
+    [
+        ("weekly x4", 7.0, None, 4), ("weekly x 4", 7.0, None, 4), ("Weekly X4", 7.0, None, 4),
+        ("weekly x 4 doses", 7.0, None, 4), ("weekly for 4 weeks", 7.0, 28.0, None),
+        ("daily x 7 days", 1.0, 7.0, None), ("daily x7 days", 1.0, 7.0, None), ("daily for 7 days", 1.0, 7.0, None),
+        ("once daily for 1 week", 1.0, 7.0, None), ("every other day x 7 doses", 2.0, None, 7),
+        ("monthly x 3", 30.0, None, 3), ("q2wk x 6 doses", 14.0, None, 6), ("daily, 7 days", 1.0, 7.0, None),
+        ("monthly lifelong", 30.0, 36500.0, None), ("monthly, ongoing", 30.0, 36500.0, None),
+        ("TIW x 2 weeks", 2.333333, 14.0, None),
+    ],
+)  # fmt: skip
+def test_a_frequency_may_carry_its_duration(
+    text: str, days: float, duration_days: float | None, doses: int | None
+) -> None:
+    frequency = parse_frequency(text)
+    assert frequency.interval_days == days
+    assert frequency.duration is not None
+    assert (frequency.duration.days, frequency.duration.doses) == (duration_days, doses)
+
+
+@pytest.mark.parametrize("text", ["weekly x 4 hours", "daily x 0 doses", "weekly x lots"])
+def test_a_frequency_with_a_duration_that_cannot_be_read_is_refused(text: str) -> None:
+    with pytest.raises(ScheduleError):
+        parse_frequency(text)
+
+
+def test_a_frequency_carrying_its_duration_keeps_its_notation() -> None:
+    frequency = parse_frequency("QOD x 7 doses")
+    assert frequency.interval_days == 2.0
+    assert frequency.notation == ("qod",)
+
+
+# --- issue 10: still refused, saying what to write ----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "advice"),
+    [
+        ("biweekly", "'twice a week' or 'every 2 weeks'"),
+        ("bi-weekly", "'twice a week' or 'every 2 weeks'"),
+        ("bimonthly", "'twice a month' or 'every 2 months'"),
+        ("bi-monthly", "'twice a month' or 'every 2 months'"),
+        ("biannually", "'twice a year' or 'every 2 years'"),
+        ("as directed", "write how often"),
+        ("As Directed", "write how often"),
+        ("use as directed", "write how often"),
+        ("ud", "write how often"),
+        ("UD", "write how often"),
+        ("u.d.", "write how often"),
+        ("PRN", "write how often"),
+        ("prn", "write how often"),
+        ("p.r.n.", "write how often"),
+        ("as needed", "write how often"),
+        ("as required", "write how often"),
+        ("when required", "write how often"),
+        ("prn fatigue", "write how often"),
+        ("monthly prn", "write how often"),
+        ("weekly as needed", "write how often"),
+    ],
+)
+def test_ambiguous_or_no_schedule_is_refused_saying_what_to_write(text: str, advice: str) -> None:
+    with pytest.raises(ScheduleError) as info:
+        parse_frequency(text)
+    assert advice in str(info.value)
+
+
+@pytest.mark.parametrize("text", ["Mon-Fri", "M-F"])
+def test_a_range_of_weekdays_is_refused_saying_what_to_write(text: str) -> None:
+    with pytest.raises(ScheduleError, match="write the days"):
+        parse_frequency(text)
+
+
+# --- issue 10: durations met on real orders -----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "days", "doses"),
+    [
+        ("x 2 weeks", 14.0, None), ("x2 weeks", 14.0, None), ("1 week", 7.0, None), ("7d", 7.0, None),
+        ("7 d", 7.0, None), ("x 7d", 7.0, None), ("for 1 week then stop", 7.0, None),
+        ("for 1 week, then stop", 7.0, None), ("2 weeks then discontinue", 14.0, None),
+        ("for 7 days only", 7.0, None), ("3 months then review", 90.0, None), ("x 10 doses", None, 10),
+        ("x10", None, 10), ("x 4", None, 4), ("X 4", None, 4), ("4 times", None, 4),
+        ("single dose", None, 1), ("one dose", None, 1), ("once", None, 1), ("x1", None, 1),
+        ("once only", None, 1), ("one time", None, 1), ("for 6 doses then stop", None, 6),
+    ],
+)  # fmt: skip
+def test_durations_met_on_real_orders(text: str, days: float | None, doses: int | None) -> None:
+    duration = parse_duration(text)
+    assert (duration.days, duration.doses, duration.open_ended) == (days, doses, False)
+
+
+@pytest.mark.parametrize(
+    "text", ["for 1 week then weekly", "7 days then monthly", "2 weeks, then every 3 months"]
+)
+def test_a_plan_in_steps_is_refused_saying_what_to_write(text: str) -> None:
+    with pytest.raises(ScheduleError, match="one order per step"):
+        parse_duration(text)
+
+
+def test_the_one_dose_check_accepts_a_day_or_a_dose() -> None:
+    assert fits_one_dose(parse_duration("1 dose"))
+    assert fits_one_dose(parse_duration("1 day"))
+    assert not fits_one_dose(parse_duration("2 doses"))
+    assert not fits_one_dose(parse_duration("2 days"))
+    assert not fits_one_dose(parse_duration("lifelong"))
+
+
+def test_parse_frequency_is_cached() -> None:
+    assert parse_frequency("MWF") is parse_frequency("MWF")
+    assert parse_frequency.cache_info().maxsize == 4096
+
+
+# --- issue 10: the HL7 timing abbreviations (GTSAbbreviation) written as text -------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "days", "token"),
+    [
+        ("BID", 0.5, None), ("TID", 0.333333, None), ("QID", 0.25, None), ("AM", 1.0, None),
+        ("PM", 1.0, None), ("QD", 1.0, "qd"), ("QOD", 2.0, "qod"), ("Q1H", 0.041667, None),
+        ("Q2H", 0.083333, None), ("Q3H", 0.125, None), ("Q4H", 0.166667, None), ("Q6H", 0.25, None),
+        ("Q8H", 0.333333, None), ("BED", 1.0, None), ("WK", 7.0, None), ("MO", 30.0, None),
+    ],
+)  # fmt: skip
+def test_each_hl7_timing_abbreviation_written_as_text(text: str, days: float, token: str | None) -> None:
+    frequency = parse_frequency(text)
+    assert frequency.interval_days == days
+    assert frequency.notation == ((token,) if token else ())
+
+
+@pytest.mark.parametrize(
+    ("text", "token"),
+    [
+        ("qam", None), ("qAM", None), ("qpm", None), ("every morning", None), ("every evening", None),
+        ("every night", None), ("nightly", None), ("at bedtime", None), ("bedtime", None),
+        ("qhs", "qhs"), ("QHS", "qhs"), ("hs", "hs"), ("qn", "qn"), ("q1d", "q1d"),
+    ],
+)  # fmt: skip
+def test_once_a_day_at_a_time_of_day(text: str, token: str | None) -> None:
+    frequency = parse_frequency(text)
+    assert frequency.interval_days == 1.0
+    assert frequency.notation == ((token,) if token else ())
+
+
+@pytest.mark.parametrize(
+    "text", ["STAT then monthly", "daily x 7 days then weekly", "daily x7, then weekly x4, then monthly"]
+)
+def test_a_frequency_in_steps_is_refused_saying_what_to_write(text: str) -> None:
+    with pytest.raises(ScheduleError, match="one order per step"):
+        parse_frequency(text)

@@ -93,7 +93,8 @@ standard_orders:
 def test_the_notation_pack_tested_alone_needs_no_standard_order_of_another_pack() -> None:
     # A pack folder is self-contained: its scenarios run with it alone (before the cyanocobalamin order
     # moved into the b12 pack, 30 of the notation pack's 31 passed so; after, every one failed with
-    # "no standard 'cyanocobalamin' order"). The one left needs a pack that covers drugs.
+    # "no standard 'cyanocobalamin' order"). The one left needs a pack that covers drugs. (47 since
+    # issue 10's frequency abbreviations: TIW, BIW, QOW, qhs, ...)
     run = doseguard("rules", "test", bundled_rules_dir() / "notation")
     assert "no standard" not in run.stdout
-    assert "31 scenarios" in run.stdout and "30 passed, 1 failed" in run.stdout
+    assert "47 scenarios" in run.stdout and "46 passed, 1 failed" in run.stdout

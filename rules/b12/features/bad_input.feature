@@ -22,7 +22,7 @@ Feature: Orders that cannot be understood
       | route                 | IV push     | unknown route                       |
       | site                  | buttock     | unknown site 'buttock'              |
       | frequency             | biweekly    | ambiguous                           |
-      | frequency             | now         | is not a frequency                  |
+      | frequency             | sometimes   | is not a frequency                  |
       | duration              | 10 hours    | not hours                           |
       | phase                 | acute       | unknown phase 'acute'               |
       | administrations given | three       | must be a whole number              |

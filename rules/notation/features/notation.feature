@@ -92,6 +92,43 @@ Feature: Error-prone notation
       | NOTATION-ERROR-PRONE | info |
     And the message of NOTATION-ERROR-PRONE mentions "qod"
 
+  @NOTATION-ERROR-PRONE
+  Scenario Outline: Error-prone frequency "<written>", understood and flagged
+    Given the order's frequency is "<written>"
+    Then the order is flagged NOTATION-ERROR-PRONE as info
+    And the order has exactly these findings:
+      | NOTATION-ERROR-PRONE | info |
+    And the message of NOTATION-ERROR-PRONE mentions "Error-prone notation <token>"
+    And the message of NOTATION-ERROR-PRONE mentions "<write>"
+
+    Examples:
+      | written | token  | write              |
+      | TIW     | tiw    | three times a week |
+      | t.i.w.  | t.i.w. | three times a week |
+      | BIW     | biw    | twice a week       |
+      | QOW     | qow    | every other week   |
+      | q.o.w.  | q.o.w. | every other week   |
+      | qhs     | qhs    | at bedtime         |
+      | HS      | hs     | at bedtime         |
+      | qn      | qn     | at bedtime         |
+      | q1d     | q1d    | daily              |
+
+  @NOTATION-ERROR-PRONE
+  Scenario Outline: Frequencies written out safely: "<written>"
+    Given the order's frequency is "<written>"
+    Then the order is not flagged NOTATION-ERROR-PRONE
+    And the order passes
+
+    Examples:
+      | written              |
+      | three times a week   |
+      | Mon/Wed/Fri          |
+      | MWF                  |
+      | twice a week         |
+      | every other week     |
+      | at bedtime           |
+      | nightly              |
+
   # A period after the unit ("ug.", "cc.") must not hide the abbreviation from the rule.
   @NOTATION-ERROR-PRONE
   Scenario Outline: Error-prone unit followed by a period: "<written>"

@@ -90,6 +90,14 @@ class StructuredFrequency(NamedTuple):
     def max_interval_days(self) -> float:
         return self.interval_days
 
+    @property
+    def single_dose(self) -> bool:
+        return False  # a one-time Timing is a count of 1 (a StructuredDuration) or the text "once"
+
+    @property
+    def duration(self) -> None:
+        return None
+
     def checked(self) -> StructuredFrequency:
         """The days rounded as facts carry them, if in the range a parsed frequency must be in (else
         the same ScheduleError)."""

@@ -38,6 +38,7 @@ from doseguard.orders.model import (
     PlainRecord,
     plain_record,
 )
+from doseguard.orders.plan import add_plan_facts
 from doseguard.orders.quantities import Quantity, parse_concentration, parse_mass, parse_volume
 from doseguard.orders.schedule import parse_duration, parse_frequency
 from doseguard.orders.text import read_text
@@ -108,27 +109,18 @@ class OrderNormaliser:
             record.frequency, "frequency", parse_frequency, checked_frequency, problems
         )
         if frequency is not None:
-            facts["interval_days"] = frequency.interval_days
-            facts["interval_max_days"] = frequency.max_interval_days
             notation.extend(frequency.notation)
         duration: DraftDuration | None = self._schedule(
             record.duration, "duration", parse_duration, checked_duration, problems
         )
-        if duration is not None:
-            days = duration.days
-            if duration.doses is not None:
-                if frequency is not None:
-                    days = round(duration.doses * frequency.interval_days, 6)
-                elif record.frequency is None:
-                    problems.append(
-                        FieldProblem(
-                            "duration", f"{duration.text!r} counts doses, so the order needs a frequency"
-                        )
-                    )
-            if days is not None:
-                facts["duration_days"] = days
-            if duration.open_ended:
-                facts["duration_open_ended"] = True
+        add_plan_facts(
+            facts,
+            problems,
+            frequency,
+            duration,
+            frequency_stated=record.frequency is not None,
+            duration_stated=record.duration is not None,
+        )
 
         for name, fact, coder, allowed in (
             ("route", "route", codes.route_code, ROUTES),

@@ -71,6 +71,10 @@ TIMING_CODES: dict[str, StructuredFrequency] = {
         "Q8H": (8 / 24, "every 8 hours"), "WK": (7, "weekly"), "MO": (30, "monthly"),
     }.items()
 }  # fmt: skip
+ONE_TIME_CODES = {"ONCE": "once"}
+"""A one-time order's code (HL7 v2 table 0335 "Once": one time only; EHRs send it under the v3 system or
+none), as the text read as any frequency: one dose, no interval."""
+V2_REPEAT_PATTERN = "http://terminology.hl7.org/CodeSystem/v2-0335"
 WEEKDAYS = frozenset({"mon", "tue", "wed", "thu", "fri", "sat", "sun"})
 PERIOD_DAYS = {"h": 1 / 24, "d": 1.0, "wk": 7.0, "mo": 30.0, "a": 365.0}
 """UCUM period units in days, as :mod:`doseguard.orders.schedule` counts them (a month is 30 days)."""

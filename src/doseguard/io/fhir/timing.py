@@ -19,8 +19,10 @@ from doseguard.io.fhir.elements import (
 from doseguard.io.fhir.terminology import (
     DURATION_UNITS,
     DURATION_WORDS,
+    ONE_TIME_CODES,
     PERIOD_DAYS,
     TIMING_CODES,
+    V2_REPEAT_PATTERN,
     V3_TIMING_SYSTEMS,
     WEEKDAYS,
     codings,
@@ -200,9 +202,11 @@ def _timing_code(concept: Any, path: str, problems: Problems) -> str | Structure
     unknown: list[tuple[int, Resource]] = []
     for number, coding in enumerate(codings(concept)):
         system = coding.get("system")
+        code = (text_of(coding.get("code")) or "").upper()
+        if code in ONE_TIME_CODES and (system is None or system in (*V3_TIMING_SYSTEMS, V2_REPEAT_PATTERN)):
+            return ONE_TIME_CODES[code]
         if system is not None and system not in V3_TIMING_SYSTEMS:
             continue
-        code = (text_of(coding.get("code")) or "").upper()
         if code in TIMING_CODES:
             return TIMING_CODES[code]
         unknown.append((number, coding))

@@ -36,7 +36,13 @@ class FieldSpec:
 
 
 ROUTES = ("IM", "SC", "IV", "PO", "SL", "IN", "ID", "IT", "TOP")
-SITES = ("deltoid", "vastus_lateralis", "ventrogluteal", "dorsogluteal")
+SITES = (
+    "deltoid", "vastus_lateralis", "ventrogluteal", "dorsogluteal",  # muscles
+    "upper_arm", "back_of_arm", "thigh", "buttock", "abdomen",  # regions: no muscle named
+)  # fmt: skip
+"""Injection sites. A muscle names an intramuscular site; a region (an arm, a thigh, a buttock, the
+abdomen) names where either route goes, and the rules say what it means for each route
+(docs/decisions/injection-sites.md)."""
 PHASES = ("repletion", "maintenance")
 
 _FIELDS = (
@@ -60,7 +66,15 @@ _FIELDS = (
         unit="mcg/mL",
     ),
     FieldSpec("route", FieldType.STRING, "route", "Route of administration, as a code.", values=ROUTES),
-    FieldSpec("site", FieldType.STRING, "site", "Injection site.", values=SITES),
+    FieldSpec(
+        "site",
+        FieldType.STRING,
+        "site",
+        "Injection site, without its side: a muscle (deltoid, vastus_lateralis, ventrogluteal, "
+        "dorsogluteal) or a region with no muscle named (upper_arm, back_of_arm, thigh, buttock, "
+        "abdomen); HL7 v3 ActSite codes (LD, RVL, LUA, ...) are read as their sites.",
+        values=SITES,
+    ),
     FieldSpec(
         "interval_days",
         FieldType.NUMBER,

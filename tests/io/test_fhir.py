@@ -19,6 +19,7 @@ from doseguard.io.fhir import (
     medication_request_to_record,
 )
 from doseguard.io.readers import read_fhir_bundle, read_fhir_ndjson
+from doseguard.orders import codes
 from doseguard.orders.draft import StructuredDuration, StructuredFrequency, StructuredQuantity
 from doseguard.orders.normalise import OrderNormaliser
 from doseguard.orders.quantities import parse_concentration, parse_mass, parse_volume
@@ -724,6 +725,29 @@ def test_route_text_and_displays_are_the_fallback(route: dict[str, Any], expecte
     assert OrderNormaliser().normalise(record).facts["route"] in ("IM", "SC")
 
 
+EDQM_ROUTE = "http://standardterms.edqm.eu"
+
+
+@pytest.mark.parametrize(
+    ("route", "expected"),
+    [
+        ({"coding": [{"system": EDQM_ROUTE, "code": "20035000", "display": "Intramuscular use"}]}, "IM"),
+        ({"coding": [{"system": EDQM_ROUTE, "code": "20066000", "display": "Subcutaneous use"}]}, "SC"),
+        ({"coding": [{"system": EDQM_ROUTE, "code": "20045000", "display": "Intravenous use"}]}, "IV"),
+        ({"coding": [{"system": EDQM_ROUTE, "code": "20053000", "display": "Oral use"}]}, "PO"),
+        (
+            {"coding": [{"system": "urn:local", "code": "1", "display": "Intramuscular use"}]},
+            "Intramuscular use",
+        ),
+        ({"text": "IV push"}, "IV push"),
+    ],
+)
+def test_edqm_route_codes_and_terms(route: dict[str, Any], expected: str) -> None:
+    record = mapped(with_route(route))
+    assert record["route"] == expected
+    assert OrderNormaliser().normalise(record).facts["route"] == codes.route_code(expected)
+
+
 @pytest.mark.parametrize(
     ("route", "path", "words"),
     [
@@ -770,12 +794,16 @@ def test_no_route_gives_no_route() -> None:
                     {"system": SNOMED, "code": "0", "display": "Deltoid muscle structure (body structure)"}
                 ]
             },
-            "deltoid",
+            "Deltoid muscle structure (body structure)",
         ),
-        ({"coding": [{"display": "Right ventrogluteal region"}]}, "right ventrogluteal"),
+        ({"coding": [{"display": "Right ventrogluteal region"}]}, "Right ventrogluteal region"),
         ({"coding": [{"system": V3_SITE, "code": "LD"}]}, "left deltoid"),
         ({"coding": [{"system": V3_SITE, "code": "RVL"}]}, "right vastus lateralis"),
         ({"coding": [{"system": V3_SITE, "code": "LVG"}]}, "left ventrogluteal"),
+        ({"coding": [{"system": V3_SITE, "code": "LUA"}]}, "left upper arm"),
+        ({"coding": [{"system": V3_SITE, "code": "RLAQ"}]}, "right lower abd quadrant"),
+        ({"coding": [{"display": "Left upper arm"}]}, "Left upper arm"),
+        ({"text": "left buttock"}, "left buttock"),
     ],
 )
 def test_site_text_display_and_v3_codes(site: dict[str, Any], expected: str) -> None:
@@ -787,13 +815,13 @@ def test_site_text_display_and_v3_codes(site: dict[str, Any], expected: str) -> 
 @pytest.mark.parametrize(
     ("site", "path", "words"),
     [
-        ({"text": "left buttock"}, f"{D}.site.text", "unknown injection site 'left buttock'"),
+        ({"text": "left knee"}, f"{D}.site.text", "unknown injection site 'left knee'"),
         (
-            {"coding": [{"display": "Left upper arm"}]},
+            {"coding": [{"display": "Left forearm"}]},
             f"{D}.site.coding",
-            "unknown injection site 'Left upper arm'",
+            "unknown injection site 'Left forearm'",
         ),
-        ({"coding": [{"system": V3_SITE, "code": "LUA"}]}, f"{D}.site", "no text"),
+        ({"coding": [{"system": V3_SITE, "code": "LF"}]}, f"{D}.site", "no text"),  # left foot
         ("deltoid", f"{D}.site", "CodeableConcept"),
     ],
 )

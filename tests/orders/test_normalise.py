@@ -502,7 +502,10 @@ def test_coded_fields(field: str, written: str, code: str) -> None:
 def test_unknown_code_lists_the_allowed_values() -> None:
     message = problems_of(site="deltiod")["site"]
     assert "did you mean 'deltoid'?" in message
-    assert "(expected one of: deltoid, vastus lateralis, ventrogluteal, dorsogluteal)" in message
+    assert (
+        "(expected one of: deltoid, vastus lateralis, ventrogluteal, dorsogluteal, upper arm, back of arm, "
+        "thigh, buttock, abdomen)" in message
+    )
 
 
 # --- schedule -----------------------------------------------------------------------------------

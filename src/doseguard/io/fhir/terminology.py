@@ -13,6 +13,7 @@ from doseguard.orders.draft import StructuredFrequency, StructuredQuantity
 
 UCUM = "http://unitsofmeasure.org"
 SNOMED = "http://snomed.info/sct"
+EDQM = "http://standardterms.edqm.eu"
 RXNORM_SYSTEM = "http://www.nlm.nih.gov/research/umls/rxnorm"
 V3_ROUTE_SYSTEMS = (
     "http://terminology.hl7.org/CodeSystem/v3-RouteOfAdministration",
@@ -32,17 +33,8 @@ RXNORM: dict[str, tuple[str, StructuredQuantity | None]] = {
 }
 """RxNorm codes known by number; any other code falls back to the concept's text or display."""
 
-SNOMED_ROUTES = {
-    "78421000": "IM",  # intramuscular route
-    "34206005": "SC",  # subcutaneous route
-    "47625008": "IV",  # intravenous route
-    "26643006": "PO",  # oral route
-    "37839007": "SL",  # sublingual route
-    "46713006": "IN",  # nasal route
-    "372464004": "ID",  # intradermal route
-    "72607000": "IT",  # intrathecal route
-    "6064005": "TOP",  # topical route
-}
+SNOMED_ROUTES = codes.SNOMED_ROUTE_CODES
+EDQM_ROUTES = codes.EDQM_ROUTE_CODES
 V3_ROUTES = {
     "IM": "IM", "IMD": "IM", "IMZ": "IM",
     "SQ": "SC", "SC": "SC",
@@ -51,11 +43,13 @@ V3_ROUTES = {
     "PO": "PO", "SL": "SL", "NASAL": "IN", "NASALINSTIL": "IN", "NASINHL": "IN",
     "IDINJ": "ID", "IT": "IT", "ITINJ": "IT", "TOPICAL": "TOP", "SKIN": "TOP",
 }  # fmt: skip
-V3_SITES = {
-    "LD": "left deltoid", "RD": "right deltoid",
-    "LVL": "left vastus lateralis", "RVL": "right vastus lateralis",
-    "LVG": "left ventrogluteal", "RVG": "right ventrogluteal",
-}  # fmt: skip
+ROUTE_TABLES: dict[str, dict[str, str]] = {
+    SNOMED: SNOMED_ROUTES,
+    EDQM: EDQM_ROUTES,
+    **dict.fromkeys(V3_ROUTE_SYSTEMS, V3_ROUTES),
+}
+"""Each route code system by its URI, with its codes' routes."""
+V3_SITES = codes.ACT_SITES
 TIMING_CODES: dict[str, StructuredFrequency] = {
     # v3 GTSAbbreviation: structured, so that a coded "QD" is not reported as handwritten "QD"
     code: StructuredFrequency(days, shown)

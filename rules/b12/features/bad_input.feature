@@ -19,8 +19,8 @@ Feature: Orders that cannot be understood
       | volume                | 0,5 mL      | not a comma                         |
       | concentration         | 1000 mcg    | is not a concentration              |
       | route                 | intramuscle | unknown route 'intramuscle'         |
-      | route                 | IV push     | unknown route                       |
-      | site                  | buttock     | unknown site 'buttock'              |
+      | route                 | IM/IV       | unknown route 'IM/IV'               |
+      | site                  | knee        | unknown site 'knee'                 |
       | frequency             | biweekly    | ambiguous                           |
       | frequency             | now         | is not a frequency                  |
       | duration              | 10 hours    | not hours                           |

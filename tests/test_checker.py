@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -235,3 +236,28 @@ def test_an_order_that_divides_by_zero_is_an_error_every_time_in_a_batch(dividin
               for n in range(1, 6)]  # fmt: skip
     results = dividing_checker.check_many(orders)
     assert [r.status for r in results] == [ResultStatus.ERROR] * 5
+
+
+def test_a_cyanocobalamin_dose_in_units_is_invalid_on_its_dose(checker: Checker) -> None:
+    result = checker.check(InputRecord("t:1", {**STANDARD, "dose": "1000 units"}))
+    assert result.status is ResultStatus.INVALID
+    assert result.errors == (
+        ResultError("dose", "cyanocobalamin is dosed by mass (mcg); '1000 units' is not a mass"),
+    )
+
+
+def test_an_order_for_another_drug_dosed_in_units_is_read(checker: Checker) -> None:
+    result = checker.check(InputRecord("t:1", {**STANDARD, "drug": "heparin", "dose": "5000 units"}))
+    assert result.status is not ResultStatus.INVALID
+    assert result.errors == ()
+
+
+@pytest.mark.parametrize(
+    ("dose", "flagged"), [("5000 U", True), ("10 IU", True), ("10 I.U.", True), ("5000 units", False)]
+)
+def test_the_notation_pack_flags_u_and_iu_in_a_dose_in_units(dose: str, flagged: bool) -> None:
+    """The Do Not Use list's "U" and "IU" (read as 0, 4 or cc): write "units"."""
+    notation = Checker(load_rules([Path(__file__).resolve().parent.parent / "rules" / "notation"]))
+    result = notation.check(InputRecord("t:1", {**STANDARD, "drug": "heparin", "dose": dose}))
+    assert result.errors == ()
+    assert ("NOTATION-ERROR-PRONE" in [f.rule_id for f in result.findings]) is flagged

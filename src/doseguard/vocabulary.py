@@ -50,6 +50,14 @@ _FIELDS = (
         "drug", FieldType.STRING, "drug", "Drug name, lower case; pack synonyms mapped to the pack's name."
     ),
     FieldSpec("dose_mcg", FieldType.NUMBER, "dose", "Amount per administration.", unit="mcg"),
+    FieldSpec(
+        "dose_units",
+        FieldType.NUMBER,
+        "dose in units",
+        "Amount per administration of a drug dosed in units ('5000 units', '10 IU', 'USP units'), never "
+        "converted to mass; an order dosed in units for a drug whose rules read dose_mcg is invalid.",
+        unit="units",
+    ),
     FieldSpec("volume_ml", FieldType.NUMBER, "volume", "Volume per administration.", unit="mL"),
     FieldSpec(
         "concentration_mcg_per_ml",

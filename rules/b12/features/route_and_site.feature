@@ -18,13 +18,13 @@ Feature: Route and injection site
     And the message of B12-ROUTE mentions "Route <code> is not for this product"
 
     Examples:
-      | route        | code |
-      | IV           | IV   |
-      | intravenous  | IV   |
-      | PO           | PO   |
-      | by mouth     | PO   |
-      | sublingual   | SL   |
-      | intrathecal  | IT   |
+      | route           | code |
+      | IV              | IV   |
+      | intravenous     | IV   |
+      | PO              | PO   |
+      | by mouth        | PO   |
+      | sublingual      | SL   |
+      | intrathecal     | IT   |
       | IV push         | IV   |
       | IVP             | IV   |
       | IV bolus        | IV   |

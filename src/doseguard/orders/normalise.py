@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from typing import Any
 
@@ -38,7 +38,13 @@ from doseguard.orders.model import (
     PlainRecord,
     plain_record,
 )
-from doseguard.orders.quantities import parse_concentration, parse_mass, parse_volume
+from doseguard.orders.quantities import (
+    Quantity,
+    parse_concentration,
+    parse_mass,
+    parse_units,
+    parse_volume,
+)
 from doseguard.orders.schedule import parse_duration, parse_frequency
 from doseguard.orders.text import read_text
 from doseguard.suggestions import closest, did_you_mean
@@ -63,10 +69,13 @@ _NAME_BREAK = re.compile(r"[^\w'-]+")
 class OrderNormaliser:
     """Normalises records for one rule set (whose packs say which drug names mean the same drug)."""
 
-    def __init__(self, drug_names: Mapping[str, str] | None = None) -> None:
+    def __init__(self, drug_names: Mapping[str, str] | None = None, mass_dosed: Iterable[str] = ()) -> None:
+        """``mass_dosed``: the drugs whose rules read the dose as a mass (``dose_mcg``); for them a dose
+        in units is an invalid dose, for any other drug it is the ``dose_units`` fact."""
         # Every spelling as an order's drug is read ("Vitamin B-12" and "vitamin b12" alike).
         names = dict(drug_names or {})
         self.drug_names = {**names, **{codes.free_text_item(k): v for k, v in names.items()}}
+        self._mass_dosed = frozenset(mass_dosed)
         self._covered = frozenset(self.drug_names.values())
         self._hints: dict[str, str | None] = {}
 
@@ -97,9 +106,16 @@ class OrderNormaliser:
             try:  # text is parsed; a structured value (orders.draft) is taken as it is, range-checked
                 quantity = parser(text, what) if type(text) is str else checked_quantity(text, what)
             except QuantityError as error:
-                problems.append(FieldProblem(name, str(error), _shown(text)))
-                continue
-            facts[fact] = quantity.value
+                if name != "dose" or type(text) is not str:
+                    problems.append(FieldProblem(name, str(error), _shown(text)))
+                    continue
+                units = self._units(drug, text, error, problems)  # not a mass: a dose in units?
+                if units is None:
+                    continue
+                facts["dose_units"] = units.value
+                quantity = units
+            else:
+                facts[fact] = quantity.value
             quantities.append(quantity)
             notation.extend(quantity.notation)
 
@@ -191,6 +207,25 @@ class OrderNormaliser:
         if record.model_extra or warnings:
             return Order(record.order_id, record.patient_id, facts, (*_unknown_fields(record), *warnings))
         return Order(record.order_id, record.patient_id, facts)
+
+    def _units(
+        self, drug: str, text: str, not_a_mass: QuantityError, problems: list[FieldProblem]
+    ) -> Quantity | None:
+        """The dose in units ("5000 units", "10 IU"), or None when it is not one or the drug is dosed by
+        mass (then the problem is said here: what the rules need, not only what was written)."""
+        try:
+            units = parse_units(text)
+        except QuantityError as error:
+            problems.append(FieldProblem("dose", str(error), text))
+            return None
+        if units is None:
+            problems.append(FieldProblem("dose", str(not_a_mass), text))
+        elif drug in self._mass_dosed:
+            problems.append(
+                FieldProblem("dose", f"{drug} is dosed by mass (mcg); {text!r} is not a mass", text)
+            )
+            return None
+        return units
 
     def _drug(self, text: str) -> str:
         name = codes.free_text_item(text)

@@ -163,6 +163,12 @@ class RuleSet:
             names.update(pack.drugs)
         return names
 
+    def drugs_reading(self, field: str) -> frozenset[str]:
+        """The drugs some rule reads ``field`` for (a pack's rules are about its drugs); a pack that
+        names no drug applies to every order and says nothing about any one drug."""
+        drugs = {pack.spec.name: frozenset(pack.drugs.values()) for pack in self.packs}
+        return frozenset().union(*(drugs.get(r.pack, ()) for r in self.rules if field in r.fields_read))
+
     @property
     def covered_drugs(self) -> frozenset[str]:
         """Drugs some pack is about; an order for any other drug is reported as not covered."""

@@ -600,7 +600,7 @@ def test_no_dose_gives_no_dose_and_no_volume() -> None:
     ("dose", "path", "words"),
     [
         (quantity(1, "{vial}", unit="vial"), f"{DOSE}.code", "not a unit of a dose"),
-        (quantity(1, "[iU]", unit="IU"), f"{DOSE}.code", "not a unit of a dose"),
+        (quantity(1, "mmol", unit="mmol"), f"{DOSE}.code", "not a unit of a dose"),
         (quantity(1, "tablet", unit="tablet", system=None), f"{DOSE}.code", "not a unit of a dose"),
         (quantity(1, None, unit="ampoule", system=None), f"{DOSE}.unit", "not a unit of a dose"),
         (quantity(1000, None, system=None), f"{DOSE}.code", "needs a unit"),
@@ -619,6 +619,36 @@ def test_no_dose_gives_no_dose_and_no_volume() -> None:
 )
 def test_dose_problems_name_the_fhir_path(dose: Any, path: str, words: str) -> None:
     assert words in problems(with_dose(dose))[path]
+
+
+@pytest.mark.parametrize(
+    "dose",
+    [
+        quantity(5000, "[iU]", unit="IU"),
+        quantity(5000, "[IU]", unit="international units"),
+        quantity(5000, "U", unit="units"),
+        quantity(5000, "[USP'U]", unit="USP units"),
+        quantity(5000, None, unit="units", system=None),
+        quantity(5000, None, unit="IU", system=None),
+    ],
+)
+def test_a_dose_in_units_maps_to_a_dose_in_units(dose: dict[str, Any]) -> None:
+    """Coded units (UCUM [iU], U, [USP'U]) are written "units", not noted as a handwritten "IU"."""
+    record = mapped(with_dose(dose))
+    assert record["dose"] == "5000 units"
+    assert "volume" not in record  # a strength in mcg/mL says nothing of a dose in units
+    facts = OrderNormaliser().normalise({**record, "drug": "heparin"}).facts
+    assert facts["dose_units"] == 5000.0
+    assert "dose_mcg" not in facts
+
+
+def test_a_cyanocobalamin_dose_in_units_from_fhir_is_invalid_on_its_dose() -> None:
+    checker = Checker(load_rules())
+    (result,) = checker.check_all(read_fhir_ndjson("t", [json.dumps(with_dose(quantity(1000, "[iU]")))]))
+    assert result.status is ResultStatus.INVALID
+    assert [error.message for error in result.errors] == [
+        "cyanocobalamin is dosed by mass (mcg); '1000 units' is not a mass"
+    ]
 
 
 @pytest.mark.parametrize("before", [1, 1.0])

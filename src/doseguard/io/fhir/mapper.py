@@ -22,6 +22,7 @@ from doseguard.io.fhir.elements import (
 )
 from doseguard.io.fhir.quantity import map_quantity
 from doseguard.io.fhir.terminology import (
+    ACTIVITY,
     MASS,
     NOT_CHECKED_STATUSES,
     R4_INTENTS,
@@ -434,6 +435,8 @@ class _Mapper:
                     volume = amount / strength[1]
                     if round(volume, 6) > 0:
                         record["volume"] = StructuredQuantity(volume, f"{format_number(volume)} mL")
+            elif kind == ACTIVITY:  # as text: the normaliser decides whether the drug may be dosed so
+                record["dose"] = text.text
             else:
                 record["volume"] = text
         route = self._route(dosage.get("route"))
@@ -487,7 +490,7 @@ class _Mapper:
         quantity = first.get("doseQuantity")
         if quantity is None:
             return None
-        return self._quantity(quantity, f"{path}.doseQuantity", (MASS, VOLUME), "a dose")
+        return self._quantity(quantity, f"{path}.doseQuantity", (MASS, VOLUME, ACTIVITY), "a dose")
 
     def _quantity(
         self, quantity: Any, path: str, kinds: tuple[str, ...], what: str, *, required: bool = False

@@ -70,7 +70,7 @@ DURATION_UNITS = {
     "month": "mo", "months": "mo", "a": "a", "year": "a", "years": "a",
     "h": "h", "hour": "h", "hours": "h", "min": "min", "minute": "min", "minutes": "min", "s": "s",
 }  # fmt: skip
-MASS, VOLUME = "mass", "volume"
+MASS, VOLUME, ACTIVITY = "mass", "volume", "activity"
 UNITS: dict[str, tuple[str, str]] = {
     # lower-case UCUM code or display text: (unit as the record writes it, kind)
     "ug": ("mcg", MASS), "mcg": ("mcg", MASS), "µg": ("mcg", MASS), "μg": ("mcg", MASS),
@@ -80,6 +80,11 @@ UNITS: dict[str, tuple[str, str]] = {
     "ml": ("mL", VOLUME), "milliliter": ("mL", VOLUME), "milliliters": ("mL", VOLUME),
     "millilitre": ("mL", VOLUME), "millilitres": ("mL", VOLUME),
     "l": ("L", VOLUME), "liter": ("L", VOLUME), "litre": ("L", VOLUME),
+    # units of activity (heparin, insulin, ...): a dose in units, never converted to mass
+    "[iu]": ("units", ACTIVITY), "u": ("units", ACTIVITY), "[usp'u]": ("units", ACTIVITY),
+    "units": ("units", ACTIVITY), "unit": ("units", ACTIVITY), "iu": ("units", ACTIVITY),
+    "international units": ("units", ACTIVITY), "international unit": ("units", ACTIVITY),
+    "usp units": ("units", ACTIVITY),
 }  # fmt: skip
 FORM_WORDS = {
     "injection", "injectable", "inj", "inj.", "solution", "soln", "sol", "suspension", "vial", "vials",
@@ -156,7 +161,8 @@ def unit_of(text: Any) -> tuple[str, str] | None:
 
 
 def expected_units(kinds: tuple[str, ...]) -> str:
-    return " or ".join({MASS: "mcg, mg or g (UCUM ug, mg, g)", VOLUME: "mL or L"}[kind] for kind in kinds)
+    shown = {MASS: "mcg, mg or g (UCUM ug, mg, g)", VOLUME: "mL or L", ACTIVITY: "units (UCUM [iU], U)"}
+    return " or ".join(shown[kind] for kind in kinds)
 
 
 def concept_name(concept: Resource) -> str | None:

@@ -77,7 +77,8 @@ SITES_BY_NAME: dict[str, str] = {
     "lower abd quadrant": "abdomen", "upper abd quadrant": "abdomen",  # the v3 displays' spelling
     "llq": "abdomen", "rlq": "abdomen", "luq": "abdomen", "ruq": "abdomen",
 }  # fmt: skip
-"""Sites as :func:`_site_key` writes them (lower case, no side, no "muscle"), by name."""
+"""Sites by name, as :func:`site_code` compares them: lower case, hyphens as spaces, without the side
+("left", "R", "Lt.") or a word that says nothing more ("muscle", "region", "structure of")."""
 ACT_SITES: dict[str, str] = {
     "LD": "left deltoid", "RD": "right deltoid",
     "LVL": "left vastus lateralis", "RVL": "right vastus lateralis",
@@ -88,10 +89,10 @@ ACT_SITES: dict[str, str] = {
     "LLAQ": "left lower abd quadrant", "RLAQ": "right lower abd quadrant",
     "LUAQ": "left upper abd quadrant", "RUAQ": "right upper abd quadrant",
 }  # fmt: skip
-"""HL7 v3 ActSite (HumanSubstanceAdministrationSite) codes of injection sites, with their displays
-(written as the record shows them):
-read in a FHIR coding and as a site field's text. Other codes of the system (ears, eyes, nares,
-forearms, jugular and subclavian veins, hands, feet, chest) are not sites of these injections."""
+"""HL7 v3 ActSite (HumanSubstanceAdministrationSite) codes of injection sites, with their displays as
+the record shows them: read in a FHIR coding and as a site field's text. The system's other codes
+(ears, eyes, nares, forearms, hands, feet, chest, jugular and subclavian veins) are not sites of these
+injections."""
 
 
 def _without_side(display: str) -> str:
@@ -102,6 +103,7 @@ SITE_SYNONYMS: dict[str, str] = {
     **SITES_BY_NAME,
     **{code.lower(): SITES_BY_NAME[_without_side(display)] for code, display in ACT_SITES.items()},
 }
+"""Every site as :func:`site_code` reads it: by name, and by ActSite code ("ld", "rua")."""
 PHASE_SYNONYMS: dict[str, str] = {
     "repletion": "repletion",
     "loading": "repletion",
@@ -122,7 +124,7 @@ def _key(text: str) -> str:
 
 
 def _route_key(text: str) -> str:
-    """ "I.M.", "i.m" and "IM" alike; "sub-Q" as "sub q"."""
+    """The route as :data:`ROUTE_SYNONYMS` holds it: "I.M.", "i.m" and "IM" alike, "sub-Q" as "sub q"."""
     return _key(_QUALIFIER_VALUE.sub("", text.lower()).replace(".", "").replace("-", " "))
 
 

@@ -153,7 +153,7 @@ Feature: Route and injection site
     Given the order's route is "IM"
     And the order's site is "<site>"
     Then the order is flagged B12-SITE-ROUTE as warning
-    And the message of B12-SITE-ROUTE mentions "An IM injection is not given into the <code>"
+    And the message of B12-SITE-ROUTE mentions "The <code> is not a site for IM injections"
 
     Examples:
       | site              | code        |
@@ -169,7 +169,7 @@ Feature: Route and injection site
     Given the order's route is "deep SC"
     And the order's site is "<site>"
     Then the order is flagged B12-SITE-ROUTE as warning
-    And the message of B12-SITE-ROUTE mentions "An SC injection is not given into the <code>"
+    And the message of B12-SITE-ROUTE mentions "The <code> is not a site for SC injections"
 
     Examples:
       | site          | code          |

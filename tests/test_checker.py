@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -266,3 +267,28 @@ def test_orders_with_equal_facts_but_other_units_never_share_a_message() -> None
     assert first[2:] == first[:2]
     other = Checker(load_rules())  # the other way round, on cold caches
     assert [_dose_high(other, dose, n) for n, dose in enumerate((in_mcg, in_mg), start=1)] == first[1::-1]
+
+
+def test_a_cyanocobalamin_dose_in_units_is_invalid_on_its_dose(checker: Checker) -> None:
+    result = checker.check(InputRecord("t:1", {**STANDARD, "dose": "1000 units"}))
+    assert result.status is ResultStatus.INVALID
+    assert result.errors == (
+        ResultError("dose", "cyanocobalamin is dosed by mass (mcg); '1000 units' is not a mass"),
+    )
+
+
+def test_an_order_for_another_drug_dosed_in_units_is_read(checker: Checker) -> None:
+    result = checker.check(InputRecord("t:1", {**STANDARD, "drug": "heparin", "dose": "5000 units"}))
+    assert result.status is not ResultStatus.INVALID
+    assert result.errors == ()
+
+
+@pytest.mark.parametrize(
+    ("dose", "flagged"), [("5000 U", True), ("10 IU", True), ("10 I.U.", True), ("5000 units", False)]
+)
+def test_the_notation_pack_flags_u_and_iu_in_a_dose_in_units(dose: str, flagged: bool) -> None:
+    """The Do Not Use list's "U" and "IU" (read as 0, 4 or cc): write "units"."""
+    notation = Checker(load_rules([Path(__file__).resolve().parent.parent / "rules" / "notation"]))
+    result = notation.check(InputRecord("t:1", {**STANDARD, "drug": "heparin", "dose": dose}))
+    assert result.errors == ()
+    assert ("NOTATION-ERROR-PRONE" in [f.rule_id for f in result.findings]) is flagged

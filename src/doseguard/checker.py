@@ -67,7 +67,7 @@ class Checker:
         self.engine: RuleEngine = (
             engine if engine is not None else DurableEngine(self.compiled.of(rules.rules))
         )
-        self.normaliser = OrderNormaliser(rules.drugs)
+        self.normaliser = OrderNormaliser(rules.drugs, rules.drugs_reading("dose_mcg"))
         self._finders = {rule.id: _finder(rule) for rule in rules.rules}
         self._zero_checks: tuple[tuple[Rule, ZeroDivisorCheck], ...] = tuple(
             (rule, check) for rule in rules.rules if (check := zero_divisor_check(rule.condition)) is not None

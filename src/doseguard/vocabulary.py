@@ -36,7 +36,13 @@ class FieldSpec:
 
 
 ROUTES = ("IM", "SC", "IV", "PO", "SL", "IN", "ID", "IT", "TOP")
-SITES = ("deltoid", "vastus_lateralis", "ventrogluteal", "dorsogluteal")
+SITES = (
+    "deltoid", "vastus_lateralis", "ventrogluteal", "dorsogluteal",  # muscles
+    "upper_arm", "back_of_arm", "thigh", "buttock", "abdomen",  # regions: no muscle named
+)  # fmt: skip
+"""Injection sites. A muscle names an intramuscular site; a region (an arm, a thigh, a buttock, the
+abdomen) names where either route goes, and the rules say what it means for each route
+(docs/decisions/injection-sites.md)."""
 PHASES = ("repletion", "maintenance")
 DOSE_FORMS = ("injection", "oral", "sublingual", "nasal", "topical", "ophthalmic", "rectal", "inhalation")
 """The dose forms a pack's drug may say it covers (``forms: [injection]``) and a product name may state."""
@@ -50,6 +56,14 @@ _FIELDS = (
         "Injection USP 1000 mcg/mL') and codes (rxnorm, ndc); else the name as read.",
     ),
     FieldSpec("dose_mcg", FieldType.NUMBER, "dose", "Amount per administration.", unit="mcg"),
+    FieldSpec(
+        "dose_units",
+        FieldType.NUMBER,
+        "dose in units",
+        "Amount per administration of a drug dosed in units ('5000 units', '10 IU', 'USP units'), never "
+        "converted to mass; an order dosed in units for a drug whose rules read dose_mcg is invalid.",
+        unit="units",
+    ),
     FieldSpec("volume_ml", FieldType.NUMBER, "volume", "Volume per administration.", unit="mL"),
     FieldSpec(
         "concentration_mcg_per_ml",
@@ -74,7 +88,15 @@ _FIELDS = (
         unit="mcg/mL",
     ),
     FieldSpec("route", FieldType.STRING, "route", "Route of administration, as a code.", values=ROUTES),
-    FieldSpec("site", FieldType.STRING, "site", "Injection site.", values=SITES),
+    FieldSpec(
+        "site",
+        FieldType.STRING,
+        "site",
+        "Injection site, without its side: a muscle (deltoid, vastus_lateralis, ventrogluteal, "
+        "dorsogluteal) or a region with no muscle named (upper_arm, back_of_arm, thigh, buttock, "
+        "abdomen); HL7 v3 ActSite codes (LD, RVL, LUA, ...) are read as their sites.",
+        values=SITES,
+    ),
     FieldSpec(
         "interval_days",
         FieldType.NUMBER,

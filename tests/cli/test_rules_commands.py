@@ -465,7 +465,8 @@ def test_explain_shows_what_a_reviewer_needs() -> None:
         "    - drug in ['cyanocobalamin']",
         "    - route == 'IM'",
         "Parameters",
-        "  site_max_volume_ml: {deltoid: 2, vastus_lateralis: 3, ventrogluteal: 3, dorsogluteal: 3}",
+        "  site_max_volume_ml: {deltoid: 2, vastus_lateralis: 3, ventrogluteal: 3, dorsogluteal: 3,",
+        "      upper_arm: 2, thigh: 3, buttock: 3}",
         "Message",
         "References",
     ):
@@ -491,9 +492,10 @@ def test_explain_shows_site_overrides_with_location_pack_value_and_reason(overri
     volume = invoke("rules", "explain", "B12-SITE-VOLUME", "--overrides", overrides).stdout
     flat = " ".join(volume.split())
     assert (
-        "site_max_volume_ml: {deltoid: 1, vastus_lateralis: 3, ventrogluteal: 3, dorsogluteal: 3} "
-        f"(site override at {overrides}:6:27, pack value {{deltoid: 2, vastus_lateralis: 3, "
-        "ventrogluteal: 3, dorsogluteal: 3}: Trust IM policy caps the deltoid at 1 mL)"
+        "site_max_volume_ml: {deltoid: 1, vastus_lateralis: 3, ventrogluteal: 3, dorsogluteal: 3, "
+        f"upper_arm: 2, thigh: 3, buttock: 3}} (site override at {overrides}:6:27, pack value {{deltoid: 2, "
+        "vastus_lateralis: 3, ventrogluteal: 3, dorsogluteal: 3, upper_arm: 2, thigh: 3, buttock: 3}: Trust "
+        "IM policy caps the deltoid at 1 mL)"
     ) in flat
     high = invoke("rules", "explain", "B12-DOSE-HIGH", "--overrides", overrides).stdout
     assert (

@@ -19,6 +19,7 @@ from doseguard.io.fhir import (
     medication_request_to_record,
 )
 from doseguard.io.readers import read_fhir_bundle, read_fhir_ndjson
+from doseguard.orders import codes
 from doseguard.orders.draft import StructuredDuration, StructuredFrequency, StructuredQuantity
 from doseguard.orders.normalise import OrderNormaliser
 from doseguard.orders.quantities import parse_concentration, parse_mass, parse_volume
@@ -645,7 +646,7 @@ def test_no_dose_gives_no_dose_and_no_volume() -> None:
     ("dose", "path", "words"),
     [
         (quantity(1, "{vial}", unit="vial"), f"{DOSE}.code", "not a unit of a dose"),
-        (quantity(1, "[iU]", unit="IU"), f"{DOSE}.code", "not a unit of a dose"),
+        (quantity(1, "mmol", unit="mmol"), f"{DOSE}.code", "not a unit of a dose"),
         (quantity(1, "tablet", unit="tablet", system=None), f"{DOSE}.code", "not a unit of a dose"),
         (quantity(1, None, unit="ampoule", system=None), f"{DOSE}.unit", "not a unit of a dose"),
         (quantity(1000, None, system=None), f"{DOSE}.code", "needs a unit"),
@@ -664,6 +665,36 @@ def test_no_dose_gives_no_dose_and_no_volume() -> None:
 )
 def test_dose_problems_name_the_fhir_path(dose: Any, path: str, words: str) -> None:
     assert words in problems(with_dose(dose))[path]
+
+
+@pytest.mark.parametrize(
+    "dose",
+    [
+        quantity(5000, "[iU]", unit="IU"),
+        quantity(5000, "[IU]", unit="international units"),
+        quantity(5000, "U", unit="units"),
+        quantity(5000, "[USP'U]", unit="USP units"),
+        quantity(5000, None, unit="units", system=None),
+        quantity(5000, None, unit="IU", system=None),
+    ],
+)
+def test_a_dose_in_units_maps_to_a_dose_in_units(dose: dict[str, Any]) -> None:
+    """Coded units (UCUM [iU], U, [USP'U]) are written "units", not noted as a handwritten "IU"."""
+    record = mapped(with_dose(dose))
+    assert record["dose"] == "5000 units"
+    assert "volume" not in record  # a strength in mcg/mL says nothing of a dose in units
+    facts = OrderNormaliser().normalise({**record, "drug": "heparin"}).facts
+    assert facts["dose_units"] == 5000.0
+    assert "dose_mcg" not in facts
+
+
+def test_a_cyanocobalamin_dose_in_units_from_fhir_is_invalid_on_its_dose() -> None:
+    checker = Checker(load_rules())
+    (result,) = checker.check_all(read_fhir_ndjson("t", [json.dumps(with_dose(quantity(1000, "[iU]")))]))
+    assert result.status is ResultStatus.INVALID
+    assert [error.message for error in result.errors] == [
+        "cyanocobalamin is dosed by mass (mcg); '1000 units' is not a mass"
+    ]
 
 
 @pytest.mark.parametrize("before", [1, 1.0])
@@ -770,6 +801,29 @@ def test_route_text_and_displays_are_the_fallback(route: dict[str, Any], expecte
     assert OrderNormaliser().normalise(record).facts["route"] in ("IM", "SC")
 
 
+EDQM_ROUTE = "http://standardterms.edqm.eu"
+
+
+@pytest.mark.parametrize(
+    ("route", "expected"),
+    [
+        ({"coding": [{"system": EDQM_ROUTE, "code": "20035000", "display": "Intramuscular use"}]}, "IM"),
+        ({"coding": [{"system": EDQM_ROUTE, "code": "20066000", "display": "Subcutaneous use"}]}, "SC"),
+        ({"coding": [{"system": EDQM_ROUTE, "code": "20045000", "display": "Intravenous use"}]}, "IV"),
+        ({"coding": [{"system": EDQM_ROUTE, "code": "20053000", "display": "Oral use"}]}, "PO"),
+        (
+            {"coding": [{"system": "urn:local", "code": "1", "display": "Intramuscular use"}]},
+            "Intramuscular use",
+        ),
+        ({"text": "IV push"}, "IV push"),
+    ],
+)
+def test_edqm_route_codes_and_terms(route: dict[str, Any], expected: str) -> None:
+    record = mapped(with_route(route))
+    assert record["route"] == expected
+    assert OrderNormaliser().normalise(record).facts["route"] == codes.route_code(expected)
+
+
 @pytest.mark.parametrize(
     ("route", "path", "words"),
     [
@@ -816,12 +870,16 @@ def test_no_route_gives_no_route() -> None:
                     {"system": SNOMED, "code": "0", "display": "Deltoid muscle structure (body structure)"}
                 ]
             },
-            "deltoid",
+            "Deltoid muscle structure (body structure)",
         ),
-        ({"coding": [{"display": "Right ventrogluteal region"}]}, "right ventrogluteal"),
+        ({"coding": [{"display": "Right ventrogluteal region"}]}, "Right ventrogluteal region"),
         ({"coding": [{"system": V3_SITE, "code": "LD"}]}, "left deltoid"),
         ({"coding": [{"system": V3_SITE, "code": "RVL"}]}, "right vastus lateralis"),
         ({"coding": [{"system": V3_SITE, "code": "LVG"}]}, "left ventrogluteal"),
+        ({"coding": [{"system": V3_SITE, "code": "LUA"}]}, "left upper arm"),
+        ({"coding": [{"system": V3_SITE, "code": "RLAQ"}]}, "right lower abd quadrant"),
+        ({"coding": [{"display": "Left upper arm"}]}, "Left upper arm"),
+        ({"text": "left buttock"}, "left buttock"),
     ],
 )
 def test_site_text_display_and_v3_codes(site: dict[str, Any], expected: str) -> None:
@@ -833,13 +891,13 @@ def test_site_text_display_and_v3_codes(site: dict[str, Any], expected: str) -> 
 @pytest.mark.parametrize(
     ("site", "path", "words"),
     [
-        ({"text": "left buttock"}, f"{D}.site.text", "unknown injection site 'left buttock'"),
+        ({"text": "left knee"}, f"{D}.site.text", "unknown injection site 'left knee'"),
         (
-            {"coding": [{"display": "Left upper arm"}]},
+            {"coding": [{"display": "Left forearm"}]},
             f"{D}.site.coding",
-            "unknown injection site 'Left upper arm'",
+            "unknown injection site 'Left forearm'",
         ),
-        ({"coding": [{"system": V3_SITE, "code": "LUA"}]}, f"{D}.site", "no text"),
+        ({"coding": [{"system": V3_SITE, "code": "LF"}]}, f"{D}.site", "no text"),  # left foot
         ("deltoid", f"{D}.site", "CodeableConcept"),
     ],
 )

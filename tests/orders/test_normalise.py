@@ -502,7 +502,10 @@ def test_coded_fields(field: str, written: str, code: str) -> None:
 def test_unknown_code_lists_the_allowed_values() -> None:
     message = problems_of(site="deltiod")["site"]
     assert "did you mean 'deltoid'?" in message
-    assert "(expected one of: deltoid, vastus lateralis, ventrogluteal, dorsogluteal)" in message
+    assert (
+        "(expected one of: deltoid, vastus lateralis, ventrogluteal, dorsogluteal, upper arm, back of arm, "
+        "thigh, buttock, abdomen)" in message
+    )
 
 
 # --- schedule -----------------------------------------------------------------------------------
@@ -654,3 +657,48 @@ def test_over_long_text_is_invalid_and_names_its_field() -> None:
         )
     assert {p.field for p in caught.value.problems} == {"drug", "allergies"}
     assert all("longer than 1000 characters" in p.message for p in caught.value.problems)
+
+
+# --- doses in units ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("dose", "units", "token"),
+    [
+        ("5000 units", 5000.0, "units"),
+        ("1 unit", 1.0, "unit"),
+        ("10 IU", 10.0, "iu"),
+        ("10 U", 10.0, "u"),
+        ("40 international units", 40.0, "international units"),
+        ("5000 USP units", 5000.0, "usp units"),
+    ],
+)
+def test_a_dose_in_units_is_a_fact_of_its_own(dose: str, units: float, token: str) -> None:
+    facts = OrderNormaliser(DRUG_NAMES).normalise({**BASE, "drug": "heparin", "dose": dose}).facts
+    assert facts["dose_units"] == units
+    assert "dose_mcg" not in facts
+    assert token in facts["notation_tokens"]
+
+
+@pytest.mark.parametrize(
+    "dose", ["1000 units", "1000 IU", "10 U", "5000 USP units", "40 international units"]
+)
+def test_a_dose_in_units_is_invalid_for_a_drug_dosed_by_mass(dose: str) -> None:
+    normaliser = OrderNormaliser(DRUG_NAMES, mass_dosed=frozenset({"cyanocobalamin"}))
+    with pytest.raises(InvalidOrderError) as info:
+        normaliser.normalise({**BASE, "drug": "Vitamin B12", "dose": dose})
+    assert [(p.field, p.message) for p in info.value.problems] == [
+        ("dose", f"cyanocobalamin is dosed by mass (mcg); {dose!r} is not a mass")
+    ]
+
+
+def test_a_dose_by_mass_is_read_as_before_for_a_drug_dosed_by_mass() -> None:
+    normaliser = OrderNormaliser(DRUG_NAMES, mass_dosed=frozenset({"cyanocobalamin"}))
+    facts = normaliser.normalise({**BASE, "dose": "1 mg"}).facts
+    assert facts["dose_mcg"] == 1000.0
+    assert "dose_units" not in facts
+
+
+@pytest.mark.parametrize("dose", ["1000 unicorns", "-5 units", "lots of units"])
+def test_a_dose_neither_mass_nor_units_is_still_invalid(dose: str) -> None:
+    assert "dose" in problems_of(drug="heparin", dose=dose)

@@ -17,6 +17,7 @@ from doseguard.orders.quantities import (
     Quantity,
     parse_concentration,
     parse_mass,
+    parse_units,
     parse_volume,
 )
 
@@ -403,3 +404,46 @@ def test_a_quantity_keeps_the_number_and_unit_the_order_stated(
     parse: Callable[[str], Quantity], text: str, ordered: tuple[float, str] | None
 ) -> None:
     assert parse(text).ordered == ordered
+
+
+# --- doses in units (not mass) -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "units", "notation"),
+    [
+        ("1000 units", 1000.0, ("units",)),
+        ("1 unit", 1.0, ("unit",)),
+        ("5000 Units", 5000.0, ("units",)),
+        ("5,000 units", 5000.0, ("units",)),
+        ("10 IU", 10.0, ("iu",)),
+        ("10IU", 10.0, ("iu",)),
+        ("10 U", 10.0, ("u",)),
+        ("10 I.U.", 10.0, ("i.u", "i.u.")),
+        ("40 international units", 40.0, ("international units",)),
+        ("1 international unit", 1.0, ("international unit",)),
+        ("5000 USP units", 5000.0, ("usp units",)),
+        ("0.5 units", 0.5, ("units",)),
+    ],
+)
+def test_a_dose_in_units_is_read_with_its_unit_as_written(
+    text: str, units: float, notation: tuple[str, ...]
+) -> None:
+    quantity = parse_units(text)
+    assert quantity is not None
+    assert quantity.value == units
+    assert quantity.notation == notation
+
+
+@pytest.mark.parametrize("text", ["1000 mcg", "1 mL", "a lot", "1000", "units", "1000 unicorns", "10 UI"])
+def test_what_is_not_a_dose_in_units_is_none(text: str) -> None:
+    assert parse_units(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [("-5 units", "cannot be negative"), ("0 units", "greater than zero")],
+)
+def test_a_dose_in_units_is_refused_as_a_mass_is(text: str, message: str) -> None:
+    with pytest.raises(QuantityError, match=message):
+        parse_units(text)

@@ -65,7 +65,10 @@ def test_what_changed_is_kept_with_its_location_and_reason(tmp_path: Path) -> No
     volume = rules.rule("B12-SITE-VOLUME")
     (change,) = volume.overrides
     assert change.key == "site_max_volume_ml"
-    assert change.pack_value == {"deltoid": 2, "vastus_lateralis": 3, "ventrogluteal": 3, "dorsogluteal": 3}
+    assert change.pack_value == {
+        "deltoid": 2, "vastus_lateralis": 3, "ventrogluteal": 3, "dorsogluteal": 3,
+        "upper_arm": 2, "thigh": 3, "buttock": 3,
+    }  # fmt: skip
     assert change.site_value["deltoid"] == 1
     assert str(change.source) == f"{site}:6:27"
     assert change.reason == "Trust IM policy caps the deltoid at 1 mL"
@@ -165,6 +168,8 @@ def test_the_shipped_example_applies() -> None:
     example = Path(__file__).resolve().parents[2] / "examples" / "site-overrides.yaml"
     rules = load_rules(overrides=example)
     assert rules.rule("B12-SITE-VOLUME").spec.parameters["site_max_volume_ml"]["deltoid"] == 1
+    # "right arm" in an IM order is the deltoid: a cap on the deltoid caps the upper arm too
+    assert rules.rule("B12-SITE-VOLUME").spec.parameters["site_max_volume_ml"]["upper_arm"] == 1
     assert rules.rule("NOTATION-ERROR-PRONE").severity is Severity.WARNING
 
 

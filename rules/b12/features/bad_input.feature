@@ -13,20 +13,37 @@ Feature: Orders that cannot be understood
       | dose                  | a lot       | is not a dose                       |
       | dose                  | 1000        | has no unit                         |
       | dose                  | 1 mL        | 'ml' is a volume unit               |
-      | dose                  | 1000 IU     | unknown unit 'iu'                   |
+      | dose                  | 1000 IU     | dosed by mass (mcg)                 |
       | volume                | -1 mL       | a volume cannot be negative         |
       | volume                | 0 mL        | a volume must be greater than zero  |
       | volume                | 0,5 mL      | not a comma                         |
       | concentration         | 1000 mcg    | is not a concentration              |
       | route                 | intramuscle | unknown route 'intramuscle'         |
-      | route                 | IV push     | unknown route                       |
-      | site                  | buttock     | unknown site 'buttock'              |
+      | route                 | IM/IV       | unknown route 'IM/IV'               |
+      | site                  | knee        | unknown site 'knee'                 |
       | frequency             | biweekly    | ambiguous                           |
       | frequency             | sometimes   | is not a frequency                  |
       | duration              | 10 hours    | not hours                           |
       | phase                 | acute       | unknown phase 'acute'               |
       | administrations given | three       | must be a whole number              |
       | administrations given | -1          | must be 0 or more                   |
+
+  Scenario Outline: Cyanocobalamin is dosed by mass, not in units: "<dose>"
+    Units measure the activity of drugs such as heparin or insulin; a cyanocobalamin dose in units
+    cannot be checked against a dose in micrograms, so the order is not read as one.
+    Given a standard cyanocobalamin order
+    And the order's dose is "<dose>"
+    Then the order is invalid because of its dose
+    And the error about its dose mentions "cyanocobalamin is dosed by mass (mcg); '<dose>' is not a mass"
+
+    Examples:
+      | dose                     |
+      | 1000 units               |
+      | 1 unit                   |
+      | 1000 IU                  |
+      | 1000 U                   |
+      | 1000 international units |
+      | 1000 USP units           |
 
   Scenario: Every wrong field is named, not just the first
     Given a standard cyanocobalamin order

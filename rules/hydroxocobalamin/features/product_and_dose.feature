@@ -178,13 +178,15 @@ Feature: Hydroxocobalamin: the product, the arithmetic, the dose and the route
     And the message of HYDROXO-ROUTE mentions "Route <code> is not for this product"
 
     Examples:
-      | route           | code |
-      | IV              | IV   |
-      | intravenous     | IV   |
-      | SC              | SC   |
-      | deep SC         | SC   |
-      | subcutaneous    | SC   |
-      | PO              | PO   |
+      | route            | code |
+      | IV               | IV   |
+      | intravenous      | IV   |
+      | SC               | SC   |
+      | deep SC          | SC   |
+      | subcutaneous     | SC   |
+      | PO               | PO   |
+      | IV push          | IV   |
+      | Subcutaneous use | SC   |
 
   @HYDROXO-ROUTE
   Scenario Outline: Intramuscular written as <route>
@@ -193,11 +195,40 @@ Feature: Hydroxocobalamin: the product, the arithmetic, the dose and the route
     And the order passes
 
     Examples:
-      | route           |
-      | IM              |
-      | intramuscular   |
-      | intramuscularly |
-      | i.m.            |
+      | route               |
+      | IM                  |
+      | intramuscular       |
+      | intramuscularly     |
+      | i.m.                |
+      | Intramuscular route |
+      | Intramuscular use   |
+      | IM injection        |
+      | 78421000            |
+
+  Scenario Outline: Into a muscle, however the site is written: <site>
+    Given the order's site is "<site>"
+    Then the order passes
+
+    Examples:
+      | site           |
+      | left upper arm |
+      | R deltoid      |
+      | LD             |
+      | right thigh    |
+      | RVL            |
+      | buttock        |
+      | gluteal        |
+      | LVG            |
+
+  Scenario Outline: Hydroxocobalamin is dosed by mass, not in units: "<dose>"
+    Given the order's dose is "<dose>"
+    Then the order is invalid because of its dose
+    And the error about its dose mentions "hydroxocobalamin is dosed by mass (mcg); '<dose>' is not a mass"
+
+    Examples:
+      | dose       |
+      | 1000 units |
+      | 1000 IU    |
 
   @HYDROXO-HYPERSENSITIVITY
   Scenario Outline: Allergy to <allergies>
@@ -208,12 +239,12 @@ Feature: Hydroxocobalamin: the product, the arithmetic, the dose and the route
     And the message of HYDROXO-HYPERSENSITIVITY mentions "Allergy to <named>"
 
     Examples:
-      | allergies                    | named                 |
-      | hydroxocobalamin             | hydroxocobalamin      |
-      | Neo-Cytamen (rash)           | cytamen, neo cytamen  |
-      | Allergic to cobalt           | cobalt                |
-      | penicillin; vitamin B-12     | b12, vitamin b12      |
-      | cyanocobalamin injection     | cyanocobalamin        |
+      | allergies                | named                |
+      | hydroxocobalamin         | hydroxocobalamin     |
+      | Neo-Cytamen (rash)       | cytamen, neo cytamen |
+      | Allergic to cobalt       | cobalt               |
+      | penicillin; vitamin B-12 | b12, vitamin b12     |
+      | cyanocobalamin injection | cyanocobalamin       |
 
   @HYDROXO-HYPERSENSITIVITY
   Scenario Outline: Other allergies, and Leber's disease, are not contraindications: <allergies> / <conditions>
@@ -249,6 +280,6 @@ Feature: Hydroxocobalamin: the product, the arithmetic, the dose and the route
     Then the order is flagged HYDROXO-HYPERSENSITIVITY as critical
 
     Examples:
-      | allergies                              |
-      | no known drug allergies except cobalt  |
-      | no latex allergy; hydroxocobalamin     |
+      | allergies                             |
+      | no known drug allergies except cobalt |
+      | no latex allergy; hydroxocobalamin    |

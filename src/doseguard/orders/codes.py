@@ -12,27 +12,98 @@ from functools import lru_cache
 
 from doseguard.vocabulary import MAX_PHRASE_WORDS, MAX_TERMS
 
+SNOMED_ROUTE_CODES: dict[str, str] = {
+    "78421000": "IM",  # intramuscular route
+    "34206005": "SC",  # subcutaneous route
+    "47625008": "IV",  # intravenous route
+    "26643006": "PO",  # oral route
+    "37839007": "SL",  # sublingual route
+    "46713006": "IN",  # nasal route
+    "372464004": "ID",  # intradermal route
+    "72607000": "IT",  # intrathecal route
+    "6064005": "TOP",  # topical route
+}
+"""SNOMED CT route of administration concepts (qualifier values): read in a FHIR coding and as a
+route field's text (a CSV or JSON export writes the code)."""
+EDQM_ROUTE_CODES: dict[str, str] = {
+    "20035000": "IM",  # Intramuscular use
+    "20066000": "SC",  # Subcutaneous use
+    "20045000": "IV",  # Intravenous use
+    "20053000": "PO",  # Oral use
+}
+"""EDQM Standard Terms routes (http://standardterms.edqm.eu), read in a FHIR coding; their terms
+("Intramuscular use") are read as text."""
 ROUTE_SYNONYMS: dict[str, str] = {
-    "im": "IM", "i.m.": "IM", "intramuscular": "IM", "intramuscularly": "IM", "intramuscular injection": "IM",
-    "sc": "SC", "s.c.": "SC", "sq": "SC", "subq": "SC", "subcut": "SC", "subcutaneous": "SC",
-    "subcutaneously": "SC", "deep sc": "SC", "deep subcutaneous": "SC", "deep subcut": "SC",
-    "iv": "IV", "i.v.": "IV", "intravenous": "IV", "intravenously": "IV",
-    "po": "PO", "p.o.": "PO", "oral": "PO", "orally": "PO", "by mouth": "PO",
+    "im": "IM", "intramuscular": "IM", "intramuscularly": "IM",
+    "sc": "SC", "sq": "SC", "subq": "SC", "sub q": "SC", "subcut": "SC", "sub cut": "SC",
+    "subcutaneous": "SC", "subcutaneously": "SC", "deep sc": "SC", "deep subcutaneous": "SC",
+    "deep subcut": "SC", "deep subq": "SC",
+    "iv": "IV", "intravenous": "IV", "intravenously": "IV",
+    # ways of giving IV are the IV route: the route rule then says so, instead of the order being unread
+    "iv push": "IV", "ivp": "IV", "iv bolus": "IV", "iv piggyback": "IV", "ivpb": "IV", "iv infusion": "IV",
+    "iv drip": "IV", "intravenous push": "IV", "intravenous bolus": "IV", "intravenous piggyback": "IV",
+    "intravenous infusion": "IV",
+    "po": "PO", "oral": "PO", "orally": "PO", "by mouth": "PO",
     "sl": "SL", "sublingual": "SL", "in": "IN", "intranasal": "IN", "nasal": "IN",
     "id": "ID", "intradermal": "ID", "it": "IT", "intrathecal": "IT", "top": "TOP", "topical": "TOP",
+    **SNOMED_ROUTE_CODES,
 }  # fmt: skip
-SITE_SYNONYMS: dict[str, str] = {
+"""Routes as :func:`_route_key` writes them: lower case, no full stops, hyphens as spaces."""
+
+SITES_BY_NAME: dict[str, str] = {
+    # muscles (IM sites)
     "deltoid": "deltoid",
-    "vastus lateralis": "vastus_lateralis",
-    "vastus_lateralis": "vastus_lateralis",
+    "vastus lateralis": "vastus_lateralis", "vastus_lateralis": "vastus_lateralis",
     "lateral thigh": "vastus_lateralis",
-    "ventrogluteal": "ventrogluteal",
-    "ventro-gluteal": "ventrogluteal",
-    "ventro gluteal": "ventrogluteal",
-    "dorsogluteal": "dorsogluteal",
-    "dorso-gluteal": "dorsogluteal",
-    "dorso gluteal": "dorsogluteal",
+    "ventrogluteal": "ventrogluteal", "ventro gluteal": "ventrogluteal",
+    "ventragluteal": "ventrogluteal",  # HL7 v3 ActSite's spelling (LVG, RVG)
+    "dorsogluteal": "dorsogluteal", "dorso gluteal": "dorsogluteal",
+    # "gluteal" names the muscle: in common usage the dorsogluteal site (docs/decisions/injection-sites.md)
+    "gluteal": "dorsogluteal", "gluteus": "dorsogluteal", "glute": "dorsogluteal",
+    "gluteus maximus": "dorsogluteal", "gluteus medius": "dorsogluteal",  # v3 LG/RG
+    # regions, with no muscle named: what each means for IM and SC is the rules' to say
+    "arm": "upper_arm", "upper arm": "upper_arm", "outer upper arm": "upper_arm",
+    "lateral upper arm": "upper_arm",
+    "back of arm": "back_of_arm", "back of upper arm": "back_of_arm", "back of the arm": "back_of_arm",
+    "back of the upper arm": "back_of_arm", "posterior upper arm": "back_of_arm",
+    "posterior arm": "back_of_arm",
+    "thigh": "thigh", "anterior thigh": "thigh", "front of thigh": "thigh", "front of the thigh": "thigh",
+    "anterolateral thigh": "thigh", "outer thigh": "thigh",
+    "buttock": "buttock", "buttocks": "buttock", "upper outer buttock": "buttock",
+    "upper outer quadrant of buttock": "buttock", "upper outer quadrant of the buttock": "buttock",
+    "abdomen": "abdomen", "abdominal": "abdomen", "abdominal wall": "abdomen", "lower abdomen": "abdomen",
+    "periumbilical": "abdomen", "lower quadrant": "abdomen", "upper quadrant": "abdomen",
+    "lower abdominal quadrant": "abdomen", "upper abdominal quadrant": "abdomen",
+    "lower abd quadrant": "abdomen", "upper abd quadrant": "abdomen",  # the v3 displays' spelling
+    "llq": "abdomen", "rlq": "abdomen", "luq": "abdomen", "ruq": "abdomen",
+}  # fmt: skip
+"""Sites by name, as :func:`site_code` compares them: lower case, hyphens as spaces, without the side
+("left", "R", "Lt.") or a word that says nothing more ("muscle", "region", "structure of")."""
+ACT_SITES: dict[str, str] = {
+    "LD": "left deltoid", "RD": "right deltoid",
+    "LVL": "left vastus lateralis", "RVL": "right vastus lateralis",
+    "LVG": "left ventrogluteal", "RVG": "right ventrogluteal",  # v3 displays "ventragluteal"
+    "LG": "left gluteus medius", "RG": "right gluteus medius",
+    "LA": "left arm", "RA": "right arm", "LUA": "left upper arm", "RUA": "right upper arm",
+    "LT": "left thigh", "RT": "right thigh", "BU": "buttock",
+    "LLAQ": "left lower abd quadrant", "RLAQ": "right lower abd quadrant",
+    "LUAQ": "left upper abd quadrant", "RUAQ": "right upper abd quadrant",
+}  # fmt: skip
+"""HL7 v3 ActSite (HumanSubstanceAdministrationSite) codes of injection sites, with their displays as
+the record shows them: read in a FHIR coding and as a site field's text. The system's other codes
+(ears, eyes, nares, forearms, hands, feet, chest, jugular and subclavian veins) are not sites of these
+injections."""
+
+
+def _without_side(display: str) -> str:
+    return display.removeprefix("left ").removeprefix("right ")
+
+
+SITE_SYNONYMS: dict[str, str] = {
+    **SITES_BY_NAME,
+    **{code.lower(): SITES_BY_NAME[_without_side(display)] for code, display in ACT_SITES.items()},
 }
+"""Every site as :func:`site_code` reads it: by name, and by ActSite code ("ld", "rua")."""
 PHASE_SYNONYMS: dict[str, str] = {
     "repletion": "repletion",
     "loading": "repletion",
@@ -40,21 +111,44 @@ PHASE_SYNONYMS: dict[str, str] = {
     "induction": "repletion",
     "maintenance": "maintenance",
 }
-_SIDE = re.compile(r"^(?:left|right|l|r|lt|rt|bilateral)\.?\s+")
+_SIDE = re.compile(r"^(?:left|right|l|r|lt|rt|bilateral)\.?\s+|[\s,(-]+(?:left|right|l|r|lt|rt)\.?\)?$")
+_SITE_NOISE = re.compile(
+    r"^(?:structure of|entire)\s+|\s+(?:muscle|muscle structure|structure|region|area|site)$"
+)
+_ROUTE_NOISE = re.compile(r"^(?:by|via)\s+|\s+(?:route|use|injection|inj|administration)$")
+_QUALIFIER_VALUE = re.compile(r"\s*\((?:body structure|qualifier value)\)$")
 
 
 def _key(text: str) -> str:
     return re.sub(r"\s+", " ", text.strip().lower())
 
 
+def _route_key(text: str) -> str:
+    """The route as :data:`ROUTE_SYNONYMS` holds it: "I.M.", "i.m" and "IM" alike, "sub-Q" as "sub q"."""
+    return _key(_QUALIFIER_VALUE.sub("", text.lower()).replace(".", "").replace("-", " "))
+
+
 @lru_cache(maxsize=4096)
 def route_code(text: str) -> str | None:
-    return ROUTE_SYNONYMS.get(_key(text))
+    """The route's code; "Intramuscular route", "Intramuscular use" (EDQM), "IM injection" and
+    "by intramuscular injection" are the route named with a word that says nothing more."""
+    key = _route_key(text)
+    code = ROUTE_SYNONYMS.get(key)
+    if code is None:
+        code = ROUTE_SYNONYMS.get(_ROUTE_NOISE.sub("", _ROUTE_NOISE.sub("", key)))
+    return code
 
 
 @lru_cache(maxsize=4096)
 def site_code(text: str) -> str | None:
-    return SITE_SYNONYMS.get(_SIDE.sub("", _key(text)))
+    """The site's code, whatever the side ("R deltoid", "deltoid, left") and "muscle" or "region"."""
+    key = _key(text)
+    code = SITE_SYNONYMS.get(key)
+    if code is None:
+        key = _key(_QUALIFIER_VALUE.sub("", key).replace("-", " "))
+        key = _SITE_NOISE.sub("", _SIDE.sub("", _SIDE.sub("", key)))
+        code = SITE_SYNONYMS.get(_SITE_NOISE.sub("", key))
+    return code
 
 
 @lru_cache(maxsize=4096)

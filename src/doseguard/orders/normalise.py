@@ -39,7 +39,13 @@ from doseguard.orders.model import (
     plain_record,
 )
 from doseguard.orders.plan import add_plan_facts
-from doseguard.orders.quantities import Quantity, parse_concentration, parse_mass, parse_volume
+from doseguard.orders.quantities import (
+    Quantity,
+    parse_concentration,
+    parse_mass,
+    parse_units,
+    parse_volume,
+)
 from doseguard.orders.schedule import parse_duration, parse_frequency
 from doseguard.orders.text import read_text
 from doseguard.suggestions import closest, did_you_mean
@@ -60,8 +66,13 @@ _QUANTITIES = tuple(
 class OrderNormaliser:
     """Normalises records for one rule set (whose packs say which names and codes are which drug)."""
 
-    def __init__(self, drugs: Iterable[DrugEntry] | Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self, drugs: Iterable[DrugEntry] | Mapping[str, str] | None = None, mass_dosed: Iterable[str] = ()
+    ) -> None:
+        """``mass_dosed``: the drugs whose rules read the dose as a mass (``dose_mcg``); for them a dose
+        in units is an invalid dose, for any other drug it is the ``dose_units`` fact."""
         self.drugs = DrugIdentifier(drugs or ())
+        self._mass_dosed = frozenset(mass_dosed)
 
     def normalise(self, raw: Any) -> Order:
         """The normalised order; raises :class:`InvalidOrderError` naming every field that is wrong."""
@@ -90,15 +101,22 @@ class OrderNormaliser:
             try:  # text is parsed; a structured value (orders.draft) is taken as it is, range-checked
                 quantity = parser(text, what) if type(text) is str else checked_quantity(text, what)
             except QuantityError as error:
-                problems.append(FieldProblem(name, str(error), _shown(text)))
-                continue
-            facts[fact] = quantity.value
+                if name != "dose" or type(text) is not str:
+                    problems.append(FieldProblem(name, str(error), _shown(text)))
+                    continue
+                units = self._units(identity.drug, text, error, problems)  # not a mass: a dose in units?
+                if units is None:
+                    continue
+                facts["dose_units"] = units.value
+                quantity = units
+            else:
+                facts[fact] = quantity.value
             quantities.append(quantity)
             notation.extend(quantity.notation)
             ordered = (
                 quantity.ordered if type(quantity) is Quantity else _structured_ordered(parser, quantity.text)
             )
-            if ordered is not None:
+            if ordered is not None and fact in facts:  # not for a dose in units
                 as_ordered.append((fact, *ordered))
 
         if identity.strength_mcg_per_ml is not None:  # the product's, when the order states none
@@ -186,6 +204,25 @@ class OrderNormaliser:
             notes = (*_unknown_fields(record), *warnings)
             return Order(record.order_id, record.patient_id, facts, notes, stated)
         return Order(record.order_id, record.patient_id, facts, as_ordered=stated)
+
+    def _units(
+        self, drug: str, text: str, not_a_mass: QuantityError, problems: list[FieldProblem]
+    ) -> Quantity | None:
+        """The dose in units ("5000 units", "10 IU"), or None when it is not one or the drug is dosed by
+        mass (then the problem is said here: what the rules need, not only what was written)."""
+        try:
+            units = parse_units(text)
+        except QuantityError as error:
+            problems.append(FieldProblem("dose", str(error), text))
+            return None
+        if units is None:
+            problems.append(FieldProblem("dose", str(not_a_mass), text))
+        elif drug in self._mass_dosed:
+            problems.append(
+                FieldProblem("dose", f"{drug} is dosed by mass (mcg); {text!r} is not a mass", text)
+            )
+            return None
+        return units
 
     @staticmethod
     def _schedule(value: Any, name: str, parser: Any, checker: Any, problems: list[FieldProblem]) -> Any:

@@ -1,9 +1,10 @@
 """Parse quantities as prescribers write them, normalise units, and note how they were written.
 
-Doses go to mcg, volumes to mL, concentrations to mcg/mL, before anything reaches the engine (which
-compares strings and numbers blindly). The text as written is kept, with the notation facts the
-notation rules read: the unit token as written ("ug", "cc"), a trailing zero ("1.0 mL"), a missing
-leading zero (".5 mL"). Parsing is cached: in a batch the same strings come back again and again.
+Doses go to mcg (a dose in units stays in units), volumes to mL, concentrations to mcg/mL, before
+anything reaches the engine (which compares strings and numbers blindly). The text as written is
+kept, with the notation facts the notation rules read: the unit token as written ("ug", "cc", "IU"),
+a trailing zero ("1.0 mL"), a missing leading zero (".5 mL"). Parsing is cached: in a batch the same
+strings come back again and again.
 """
 
 from __future__ import annotations
@@ -55,6 +56,12 @@ on numbers that JSON writes with an exponent."""
 
 _NUMBER = r"(?P<number>(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d*)?|\.\d+)"
 _AMOUNT = re.compile(rf"^\s*(?P<sign>[-+])?\s*{_NUMBER}\s*(?P<unit>[^\W\d_]+\.?)?\s*$")
+_UNITS = re.compile(
+    rf"^\s*(?P<sign>[-+])?\s*{_NUMBER}\s*(?P<unit>(?:international|usp)\s+units?|units?|iu|i\.u\.|u)\s*$",
+    re.IGNORECASE,
+)
+"""A dose in units: units, unit, IU, I.U., U, international units, USP units (never converted to mass:
+a unit is the drug's own measure of activity)."""
 _RATIO = re.compile(r"^(?P<top>.+?)\s*(?:/|\bper\b|\bin\b)\s*(?P<bottom>.+)$", re.IGNORECASE)
 
 
@@ -150,6 +157,27 @@ def parse_mass(text: str, what: str = "dose") -> Quantity:
     amount = _amount(clean, what)
     factor = _unit_factor(amount, MASS_TO_MCG, clean, what, "mass")
     return _quantity(amount.number * factor, clean, what, amount, _ordered(amount.number, factor, MASS_SHOWN))
+
+
+@lru_cache(maxsize=4096)
+def parse_units(text: str, what: str = "dose") -> Quantity | None:
+    """``"5000 units"`` → 5000 units, and the unit as written ("IU", "U") for the notation rules; None
+    for a text that is not an amount in units (a mass, a volume, words)."""
+    clean = _clean(text)
+    match = _UNITS.match(clean)
+    if match is None:
+        return None
+    written_unit = " ".join(match.group("unit").lower().split())
+    amount = _amount(f"{match.group('sign') or ''}{match.group('number')} units", what, clean)
+    unit = written_unit.rstrip(".")
+    notation = (unit, written_unit) if unit != written_unit else (unit,)
+    return Quantity(
+        checked_amount(amount.number, clean, what),
+        clean,
+        notation,
+        amount.trailing_zero,
+        amount.missing_leading_zero,
+    )
 
 
 @lru_cache(maxsize=4096)

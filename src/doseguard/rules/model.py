@@ -224,6 +224,12 @@ class RuleSet:
             names.update(pack.drugs)
         return names
 
+    def drugs_reading(self, field: str) -> frozenset[str]:
+        """The drugs some rule reads ``field`` for (a pack's rules are about its drugs); a pack that
+        names no drug applies to every order and says nothing about any one drug."""
+        drugs = {pack.spec.name: frozenset(pack.drugs.values()) for pack in self.packs}
+        return frozenset().union(*(drugs.get(r.pack, ()) for r in self.rules if field in r.fields_read))
+
     @property
     def drugs(self) -> tuple[DrugSpec, ...]:
         """Every pack's drugs, in load order (a later pack's spelling wins, as in drug_names)."""

@@ -22,14 +22,12 @@ from doseguard.io.fhir.elements import (
 )
 from doseguard.io.fhir.quantity import map_quantity
 from doseguard.io.fhir.terminology import (
+    ACTIVITY,
     MASS,
     NOT_CHECKED_STATUSES,
     R4_INTENTS,
     R4_STATUSES,
-    SNOMED,
-    SNOMED_ROUTES,
-    V3_ROUTE_SYSTEMS,
-    V3_ROUTES,
+    ROUTE_TABLES,
     V3_SITE_SYSTEMS,
     V3_SITES,
     VOLUME,
@@ -442,6 +440,8 @@ class _Mapper:
                     volume = amount / strength[1]
                     if round(volume, 6) > 0:
                         record["volume"] = StructuredQuantity(volume, f"{format_number(volume)} mL")
+            elif kind == ACTIVITY:  # as text: the normaliser decides whether the drug may be dosed so
+                record["dose"] = text.text
             else:
                 record["volume"] = text
         route = self._route(dosage.get("route"))
@@ -495,7 +495,7 @@ class _Mapper:
         quantity = first.get("doseQuantity")
         if quantity is None:
             return None
-        return self._quantity(quantity, f"{path}.doseQuantity", (MASS, VOLUME), "a dose")
+        return self._quantity(quantity, f"{path}.doseQuantity", (MASS, VOLUME, ACTIVITY), "a dose")
 
     def _quantity(
         self, quantity: Any, path: str, kinds: tuple[str, ...], what: str, *, required: bool = False
@@ -536,7 +536,7 @@ class _Mapper:
         unknown: list[tuple[int, Resource]] = []
         for number, coding in enumerate(codings(route)):
             system, code = coding.get("system"), text_of(coding.get("code"))
-            table = SNOMED_ROUTES if system == SNOMED else V3_ROUTES if system in V3_ROUTE_SYSTEMS else None
+            table = ROUTE_TABLES.get(system) if isinstance(system, str) else None
             if table is None or not code:
                 continue
             found = table.get(code)
@@ -562,7 +562,7 @@ class _Mapper:
             self.problem(
                 f"{path}.text",
                 f"unknown route {text.strip()!r} (expected IM, SC, IV, PO, SL, IN, ID, IT or TOP, "
-                "or a SNOMED CT or HL7 v3 route code)",
+                "or a SNOMED CT, EDQM or HL7 v3 route code)",
                 text,
             )
         elif route:
@@ -590,8 +590,9 @@ class _Mapper:
         if written:
             self.problem(
                 f"{path}.text" if text else f"{path}.coding",
-                f"unknown injection site {written[0]!r} (expected deltoid, vastus lateralis, ventrogluteal "
-                "or dorsogluteal, with or without left/right)",
+                f"unknown injection site {written[0]!r} (expected a muscle: deltoid, vastus lateralis, "
+                "ventrogluteal, dorsogluteal; or a region: upper arm, back of arm, thigh, buttock, abdomen; "
+                "with or without left/right)",
                 written[0],
             )
         else:

@@ -8,11 +8,12 @@ from typing import Any
 
 from doseguard.errors import QuantityError
 from doseguard.io.fhir.elements import positive_number, text_of
-from doseguard.io.fhir.terminology import MASS, UCUM, expected_units, unit_of
+from doseguard.io.fhir.terminology import ACTIVITY, MASS, UCUM, VOLUME, expected_units, unit_of
 from doseguard.numbers import format_number
 from doseguard.orders.draft import StructuredQuantity
 from doseguard.orders.quantities import MASS_TO_MCG, VOLUME_TO_ML, checked_amount
 
+_KIND_NAMES = {MASS: "mass unit", VOLUME: "volume unit", ACTIVITY: "unit of activity"}
 QuantityProblem = tuple[str, str, object]
 """A problem of a Quantity: the path below the Quantity ("" or ".code"), the message, the value."""
 
@@ -54,7 +55,7 @@ def map_quantity(
         return None, tuple(problems)
     written, kind = found
     text = f"{format_number(number)} {written}"
-    factor = (MASS_TO_MCG if kind == MASS else VOLUME_TO_ML)[written.lower()]
+    factor = 1.0 if kind == ACTIVITY else (MASS_TO_MCG if kind == MASS else VOLUME_TO_ML)[written.lower()]
     try:
         amount = checked_amount(number * factor, text, what.removeprefix("a "))
     except QuantityError as error:
@@ -94,7 +95,11 @@ def quantity_unit(
     if found[1] not in kinds:
         suffix, written = (".code", code) if by_code is not None else (".unit", unit)
         problems.append(
-            (suffix, f"{found[0]!r} is a {found[1]} unit: {what} needs {expected_units(kinds)}", written)
+            (
+                suffix,
+                f"{found[0]!r} is a {_KIND_NAMES[found[1]]}: {what} needs {expected_units(kinds)}",
+                written,
+            )
         )
         return None
     return found

@@ -14,6 +14,7 @@ from doseguard.orders.drugs import FORM_WORDS as FORM_WORDS_OF_DRUGS
 
 UCUM = "http://unitsofmeasure.org"
 SNOMED = "http://snomed.info/sct"
+EDQM = "http://standardterms.edqm.eu"
 RXNORM_SYSTEM = "http://www.nlm.nih.gov/research/umls/rxnorm"
 NDC_SYSTEM = "http://hl7.org/fhir/sid/ndc"
 DRUG_CODE_FIELDS = {RXNORM_SYSTEM: "rxnorm", NDC_SYSTEM: "ndc"}
@@ -36,17 +37,8 @@ RXNORM: dict[str, tuple[str, StructuredQuantity | None]] = {
 }
 """RxNorm codes known by number; any other code falls back to the concept's text or display."""
 
-SNOMED_ROUTES = {
-    "78421000": "IM",  # intramuscular route
-    "34206005": "SC",  # subcutaneous route
-    "47625008": "IV",  # intravenous route
-    "26643006": "PO",  # oral route
-    "37839007": "SL",  # sublingual route
-    "46713006": "IN",  # nasal route
-    "372464004": "ID",  # intradermal route
-    "72607000": "IT",  # intrathecal route
-    "6064005": "TOP",  # topical route
-}
+SNOMED_ROUTES = codes.SNOMED_ROUTE_CODES
+EDQM_ROUTES = codes.EDQM_ROUTE_CODES
 V3_ROUTES = {
     "IM": "IM", "IMD": "IM", "IMZ": "IM",
     "SQ": "SC", "SC": "SC",
@@ -55,11 +47,13 @@ V3_ROUTES = {
     "PO": "PO", "SL": "SL", "NASAL": "IN", "NASALINSTIL": "IN", "NASINHL": "IN",
     "IDINJ": "ID", "IT": "IT", "ITINJ": "IT", "TOPICAL": "TOP", "SKIN": "TOP",
 }  # fmt: skip
-V3_SITES = {
-    "LD": "left deltoid", "RD": "right deltoid",
-    "LVL": "left vastus lateralis", "RVL": "right vastus lateralis",
-    "LVG": "left ventrogluteal", "RVG": "right ventrogluteal",
-}  # fmt: skip
+ROUTE_TABLES: dict[str, dict[str, str]] = {
+    SNOMED: SNOMED_ROUTES,
+    EDQM: EDQM_ROUTES,
+    **dict.fromkeys(V3_ROUTE_SYSTEMS, V3_ROUTES),
+}
+"""Each route code system by its URI, with its codes' routes."""
+V3_SITES = codes.ACT_SITES
 TIMING_CODES: dict[str, StructuredFrequency] = {
     # v3 GTSAbbreviation: structured, so that a coded "QD" is not reported as handwritten "QD"
     code: StructuredFrequency(days, shown)
@@ -84,7 +78,7 @@ DURATION_UNITS = {
     "month": "mo", "months": "mo", "a": "a", "year": "a", "years": "a",
     "h": "h", "hour": "h", "hours": "h", "min": "min", "minute": "min", "minutes": "min", "s": "s",
 }  # fmt: skip
-MASS, VOLUME = "mass", "volume"
+MASS, VOLUME, ACTIVITY = "mass", "volume", "activity"
 UNITS: dict[str, tuple[str, str]] = {
     # lower-case UCUM code or display text: (unit as the record writes it, kind)
     "ug": ("mcg", MASS), "mcg": ("mcg", MASS), "µg": ("mcg", MASS), "μg": ("mcg", MASS),
@@ -94,6 +88,11 @@ UNITS: dict[str, tuple[str, str]] = {
     "ml": ("mL", VOLUME), "milliliter": ("mL", VOLUME), "milliliters": ("mL", VOLUME),
     "millilitre": ("mL", VOLUME), "millilitres": ("mL", VOLUME),
     "l": ("L", VOLUME), "liter": ("L", VOLUME), "litre": ("L", VOLUME),
+    # units of activity (heparin, insulin, ...): a dose in units, never converted to mass
+    "[iu]": ("units", ACTIVITY), "u": ("units", ACTIVITY), "[usp'u]": ("units", ACTIVITY),
+    "units": ("units", ACTIVITY), "unit": ("units", ACTIVITY), "iu": ("units", ACTIVITY),
+    "international units": ("units", ACTIVITY), "international unit": ("units", ACTIVITY),
+    "usp units": ("units", ACTIVITY),
 }  # fmt: skip
 FORM_WORDS = {
     "injection", "injectable", "inj", "inj.", "solution", "soln", "sol", "suspension", "vial", "vials",
@@ -170,7 +169,8 @@ def unit_of(text: Any) -> tuple[str, str] | None:
 
 
 def expected_units(kinds: tuple[str, ...]) -> str:
-    return " or ".join({MASS: "mcg, mg or g (UCUM ug, mg, g)", VOLUME: "mL or L"}[kind] for kind in kinds)
+    shown = {MASS: "mcg, mg or g (UCUM ug, mg, g)", VOLUME: "mL or L", ACTIVITY: "units (UCUM [iU], U)"}
+    return " or ".join(shown[kind] for kind in kinds)
 
 
 def concept_name(concept: Resource) -> str | None:

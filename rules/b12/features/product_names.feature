@@ -53,7 +53,7 @@ Feature: The drug as pharmacy systems and EHRs name the product
     Given the order's drug is "cyanocobalamin 100 mcg/mL injection"
     Then the order is flagged B12-NAMED-STRENGTH-MISMATCH as critical
     And the message of B12-NAMED-STRENGTH-MISMATCH mentions "says 100 mcg/mL"
-    And the message of B12-NAMED-STRENGTH-MISMATCH mentions "the product concentration is 1000 mcg/mL"
+    And the message of B12-NAMED-STRENGTH-MISMATCH mentions "the product concentration is 1,000 mcg/mL"
 
   Scenario: Without the vial's strength, the ordered concentration is compared with the name's
     Given the order has no product concentration

@@ -31,7 +31,7 @@ Feature: Hydroxocobalamin as the product is named
   Scenario: The name says one strength and the ampoule's another
     Given the order's drug is "hydroxocobalamin 2 mg/mL injection"
     Then the order is flagged HYDROXO-NAMED-STRENGTH-MISMATCH as critical
-    And the message of HYDROXO-NAMED-STRENGTH-MISMATCH mentions "says 2000 mcg/mL"
+    And the message of HYDROXO-NAMED-STRENGTH-MISMATCH mentions "says 2,000 mcg/mL"
 
   Scenario: A strength in the name that is not 1 mg/mL is another product
     Given the order has no product concentration

@@ -1784,3 +1784,20 @@ def test_the_same_resource_indexed_twice_is_not_ambiguous() -> None:
     patient = {"resourceType": "Patient", "id": "PT-1"}
     index = index_resources([{"fullUrl": "urn:uuid:pt", "resource": patient}, patient])
     assert index["Patient/PT-1"] is patient
+
+
+@pytest.mark.parametrize(
+    ("text", "volume"),
+    [("Cyanocobalamin Injection USP 1000 mcg/mL", 1.0), ("cyanocobalamin 1 MG/ML Injectable Solution", 1.0)],
+)
+def test_a_strength_in_the_product_name_gives_the_volume_to_draw(text: str, volume: float) -> None:
+    """A FHIR order states its dose and its product; with the strength only in the product's name the
+    volume was left unstated, and a correct order was flagged incomplete."""
+    record = mapped(with_concept({"text": text}))
+    assert record["volume"] == f"{volume:g} mL"
+    assert record["product_concentration"] == "1000 mcg/mL"
+
+
+def test_a_product_name_with_two_strengths_gives_no_volume() -> None:
+    record = mapped(with_concept({"text": "cyanocobalamin 1000 mcg/mL or 100 mcg/mL injection"}))
+    assert "volume" not in record

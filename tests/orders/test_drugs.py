@@ -35,6 +35,8 @@ def normalise(**changes: Any) -> Any:
         ("Cyanocobalamin Injection, USP (1,000 mcg/mL)", "cyanocobalamin", 1000.0),
         ("cyanocobalamin (VITAMIN B-12) 1,000 mcg/mL injection 1,000 mcg", "cyanocobalamin", 1000.0),  # Epic
         ("CYANOCOBALAMIN 1000MCG/ML 1ML VL", "cyanocobalamin", 1000.0),  # a dispensing cabinet's label
+        ("CYANOCOBALAMIN 1000 MCG/ML IJ SOLN", "cyanocobalamin", 1000.0),  # Epic: IJ is injection
+        ("cyanocobalamin 1,000 mcg/mL injectable soln", "cyanocobalamin", 1000.0),
         ("cyanocobalamin 1000 mcg/mL 10 mL multiple dose vial", "cyanocobalamin", 1000.0),
         ("cyanocobalamin 5000 mcg/5 mL injection", "cyanocobalamin", 1000.0),
         ("Vitamin B-12 1000 mcg/mL soln for IM/SC use", "cyanocobalamin", 1000.0),

@@ -77,7 +77,7 @@ class Identity:
 
 FORM_WORDS: dict[str, str] = {
     **dict.fromkeys(
-        ("injection", "injections", "injectable", "inj", "vial", "vials", "vl", "ampoule", "ampoules",
+        ("injection", "injections", "injectable", "inj", "ij", "vial", "vials", "vl", "ampoule", "ampoules",
          "ampule", "ampules", "ampul", "amp", "amps", "syringe", "syringes", "prefilled", "pre-filled",
          "cartridge", "parenteral", "im", "intramuscular", "intramuscularly", "sc", "subcutaneous", "subq",
          "sq", "iv", "intravenous", "mdv", "sdv", "multi-dose", "multidose", "single-dose"),

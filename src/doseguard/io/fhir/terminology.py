@@ -10,7 +10,9 @@ from typing import Any
 from doseguard.io.fhir.elements import OBJECT, Resource, text_of
 from doseguard.orders import codes
 from doseguard.orders.draft import StructuredFrequency, StructuredQuantity
+from doseguard.numbers import format_number
 from doseguard.orders.drugs import FORM_WORDS as FORM_WORDS_OF_DRUGS
+from doseguard.orders.drugs import read_name
 
 UCUM = "http://unitsofmeasure.org"
 SNOMED = "http://snomed.info/sct"
@@ -131,12 +133,18 @@ def codings(concept: Resource) -> list[Resource]:
 
 
 def implied_strength(concept: Resource) -> tuple[StructuredQuantity, float] | None:
-    """The strength an RxNorm clinical-drug code defines (309594 is 1 MG/ML), if the code is known."""
+    """The strength an RxNorm clinical-drug code defines (309594 is 1 MG/ML), if the code is known, else
+    the one strength the concept's names state (none when they state two)."""
     for coding in codings(concept):
         if coding.get("system") == RXNORM_SYSTEM:
             known = RXNORM.get(text_of(coding.get("code")) or "")
             if known is not None and known[1] is not None:
                 return known[1], known[1].value
+    names = [text for text in (text_of(concept.get("text")), *displays(concept)) if text]
+    strengths = {value for name in names for value in read_name(name).strengths}
+    if len(strengths) == 1:  # "Cyanocobalamin Injection USP 1000 mcg/mL": the product's, as its name says
+        value = strengths.pop()
+        return StructuredQuantity(value, f"{format_number(value)} mcg/mL"), value
     return None
 
 

@@ -8,9 +8,9 @@ from functools import lru_cache
 from typing import Any
 
 from doseguard.io.fhir.elements import OBJECT, Resource, text_of
+from doseguard.numbers import format_number
 from doseguard.orders import codes
 from doseguard.orders.draft import StructuredFrequency, StructuredQuantity
-from doseguard.numbers import format_number
 from doseguard.orders.drugs import FORM_WORDS as FORM_WORDS_OF_DRUGS
 from doseguard.orders.drugs import read_name
 

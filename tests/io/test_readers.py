@@ -62,7 +62,7 @@ def test_unknown_extension_is_an_input_error(name: str) -> None:
         input_format(name)
     assert info.value.path == name
     assert "unknown input format" in info.value.message
-    assert ".jsonl, .ndjson, .json or .csv" in info.value.message
+    assert ".jsonl, .ndjson, .json, .csv or .tsv" in info.value.message
 
 
 @pytest.mark.parametrize(

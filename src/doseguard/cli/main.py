@@ -15,7 +15,7 @@ import os
 import sys
 import time
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any, NoReturn
 
@@ -41,13 +41,15 @@ from doseguard.cli.scenario_command import rules_test
 from doseguard.cli.signals import Stopped, stop_on_signals
 from doseguard.errors import DoseguardError, InputError, OutputError
 from doseguard.io.chunk_reader import ChunkReader
+from doseguard.io.columns import ColumnMap, ColumnMapError, load_column_map, presets
 from doseguard.io.formats import input_format
 from doseguard.io.html_report import HtmlReportWriter
 from doseguard.io.outputs import CLOSED_AT_START, STDOUT, Outputs
 from doseguard.io.paths import is_stdin, same_file
 from doseguard.io.streams import STDIN, is_stream
 from doseguard.io.writers import HUMAN_FORMATS, OUTPUT_FORMATS, ResultWriter, make_sink
-from doseguard.printable import printable_lines
+from doseguard.orders.normalise import close_field
+from doseguard.printable import printable, printable_lines
 from doseguard.results import Summary
 from doseguard.rules.files import discover
 from doseguard.rules.loader import bundled_rules_dir
@@ -55,6 +57,7 @@ from doseguard.rules.model import Severity
 from doseguard.rules.source import RuleSource
 
 FAIL_ON = ("info", "warning", "critical", "never")
+_PRESETS = "; ".join(f"{name} ({description})" for name, description in presets().items())
 
 
 def _quiet_broken_pipe() -> NoReturn:
@@ -152,6 +155,13 @@ cli.add_command(rules)
     help="Also write a self-contained HTML report to this file.",
 )
 @click.option(
+    "--columns",
+    "columns_spec",
+    metavar="MAP|PRESET",
+    help="Read an export's own column names (CSV/TSV headers, JSON keys) as order fields: a YAML map "
+    f"('columns:' order field: column) or a preset: {_PRESETS}.",
+)
+@click.option(
     "--jobs",
     "-j",
     type=click.IntRange(min=1),
@@ -167,12 +177,15 @@ def check(
     summary_path: str | None,
     report_path: str | None,
     jobs: int | None,
+    columns_spec: str | None,
 ) -> None:
-    """Check orders in INPUT files (.jsonl, .ndjson, .json, .csv, each optionally .gz; '-' for stdin).
+    """Check orders in INPUT files (.jsonl, .ndjson, .json, .csv, .tsv, each optionally .gz; '-' for
+    stdin).
 
     JSON Lines and .ndjson may hold FHIR MedicationRequest resources (Bulk Data export); a .json file
-    may be a FHIR Bundle.
+    may be a FHIR Bundle. A .csv may be separated by commas, semicolons or tabs.
     """
+    columns = _column_map(columns_spec)
     for path in inputs:
         if path != STDIN and not is_stream(path):  # a FIFO or <(...) is read as it comes, sniffed
             try:
@@ -214,7 +227,7 @@ def check(
             except OutputError as error:
                 _say(str(error))
                 sys.exit(EXIT_USAGE)
-            summary = _run(inputs, source, kind, to_terminal, results, report, jobs or cores)
+            summary = _run(inputs, source, kind, to_terminal, results, report, jobs or cores, columns)
             try:
                 if summary_file is not None:
                     document = {**summary.as_dict(), "timings": summary.timings()}
@@ -232,6 +245,10 @@ def check(
             f"{counts['invalid']} invalid, {counts['error']} error",
             err=True,
         )
+    for note in summary.notes:
+        _say(printable(note))
+    if summary.ignored_fields:
+        _say(printable(ignored_note(summary.ignored_fields)))
     threshold = None if fail_on == "never" else Severity(fail_on)
     sys.exit(EXIT_FLAGGED if _reaches(summary, threshold) else EXIT_OK)
 
@@ -244,18 +261,20 @@ def _run(
     results: IO[bytes],
     report_stream: IO[bytes] | None,
     jobs: int,
+    columns: ColumnMap | None = None,
 ) -> Summary:
     """Load the rules and check every input, writing ``kind`` to the opened outputs (committed by the
     caller); colors are left to the terminal when ``to_terminal``."""
     rule_set = load_or_exit(source)
     summary = Summary(rules_version=rule_set.version)
-    reader = ChunkReader(list(inputs))
+    reader = ChunkReader(list(inputs), columns=columns)
     options = BatchOptions(
         source,
         output="objects" if (report_stream or kind in HUMAN_FORMATS) else kind,
         jobs=jobs,
         rules_version=rule_set.version,
         notify=_say,
+        columns=columns,
     )
     try:
         with _report(report_stream) as report, _progress(reader) as progress:
@@ -264,6 +283,29 @@ def _run(
     except OutputError as error:
         _fail_output(error)
     return summary
+
+
+def _column_map(spec: str | None) -> ColumnMap | None:
+    """The ``--columns`` map, or exit 2 with each of its problems on a line (``map.yaml:3:3: ...``)."""
+    if spec is None:
+        return None
+    try:
+        return load_column_map(spec)
+    except ColumnMapError as error:
+        for problem in error.problems:
+            _say(printable(str(problem)))
+        _say("the --columns map cannot be used")
+        sys.exit(EXIT_USAGE)
+
+
+def ignored_note(ignored: Mapping[str, int]) -> str:
+    """The run's one note on what its inputs held that is no order field (not read)."""
+    said = []
+    for name, count in sorted(ignored.items()):
+        meant = close_field(name)
+        hint = f"; did you mean {meant!r}?" if meant is not None else ""
+        said.append(f"{name!r} ({count:,} records{hint})")
+    return f"not order fields, not read: {', '.join(said)}"
 
 
 def _fail_output(error: OutputError) -> NoReturn:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from functools import lru_cache
 from typing import Any
 
@@ -41,6 +41,7 @@ from doseguard.orders.model import (
 from doseguard.orders.quantities import parse_concentration, parse_mass, parse_volume
 from doseguard.orders.schedule import parse_duration, parse_frequency
 from doseguard.orders.text import read_text
+from doseguard.orders.units import UNIT_OF, joined, numbers_as_text, unit_without_value
 from doseguard.suggestions import closest, did_you_mean
 from doseguard.vocabulary import PHASES, ROUTES, SITES
 
@@ -77,7 +78,7 @@ class OrderNormaliser:
             raise InvalidOrderError(
                 [FieldProblem("record", f"expected an object with order fields, got {kind}")]
             )
-        record, problems, structured = _validate(raw)
+        record, problems, structured = _validate(numbers_as_text(raw) if type(raw) is dict else raw)
         warnings: list[str] = []
         if isinstance(record, OrderRecord):  # a plain record is printable ASCII: nothing to read
             record = _read_record(record, problems, warnings, structured)
@@ -92,9 +93,14 @@ class OrderNormaliser:
         notation: list[str] = []
         for name, fact, parser, what in _QUANTITIES:
             text = getattr(record, name)
+            unit = getattr(record, UNIT_OF[name])
             if text is None:
+                if unit is not None:
+                    problems.append(FieldProblem(UNIT_OF[name], unit_without_value(name, unit), unit))
                 continue
             try:  # text is parsed; a structured value (orders.draft) is taken as it is, range-checked
+                if unit is not None:
+                    text = _with_unit(text, unit, name)
                 quantity = parser(text, what) if type(text) is str else checked_quantity(text, what)
             except QuantityError as error:
                 problems.append(FieldProblem(name, str(error), _shown(text)))
@@ -188,8 +194,8 @@ class OrderNormaliser:
             problems.extend(_misnamed_fields(record.model_extra, raw))
         if problems:
             raise InvalidOrderError(problems)
-        if record.model_extra or warnings:
-            return Order(record.order_id, record.patient_id, facts, (*_unknown_fields(record), *warnings))
+        if warnings:  # unknown keys are not warned of here: a batch names them once (doseguard.batch)
+            return Order(record.order_id, record.patient_id, facts, tuple(warnings))
         return Order(record.order_id, record.patient_id, facts)
 
     def _drug(self, text: str) -> str:
@@ -272,6 +278,15 @@ def _read_record(
     return PlainRecord(**values, model_extra=record.model_extra)
 
 
+def _with_unit(value: Any, unit: str, name: str) -> Any:
+    """A quantity joined to its unit field's unit (:mod:`doseguard.orders.units`)."""
+    if type(value) is not str:
+        raise QuantityError(
+            f"is a structured quantity with its own unit: {UNIT_OF[name]} {unit!r} is not read"
+        )
+    return joined(value, unit, name)
+
+
 def _shown(value: Any) -> Any:
     """A field's value as a problem quotes it: text as it is, a structured value as it is shown."""
     return value if type(value) is str else value.text
@@ -321,12 +336,9 @@ def _misnamed_fields(extra: Mapping[str, Any], raw: Mapping[str, Any]) -> list[F
     problems = []
     for name, value in extra.items():
         key = str(name)
-        field = _SPELLINGS.get(_spelling(key))
+        field = misnamed_field(key, raw)
         if field is None:
-            close = _close_field(key)
-            field = close if close is not None and close not in raw else None
-            if field is None:
-                continue
+            continue
         said = "also stated as" if field in raw else "not stated as"
         problems.append(
             FieldProblem(
@@ -339,6 +351,16 @@ def _misnamed_fields(extra: Mapping[str, Any], raw: Mapping[str, Any]) -> list[F
     return problems
 
 
+def misnamed_field(key: str, stated: Collection[str]) -> str | None:
+    """The field an unknown key is written for ("Allergies", "allergy"), or misspells when ``stated``
+    (the record's keys, or a file's columns) does not hold it ("alergies"); None if neither."""
+    field = _SPELLINGS.get(_spelling(key))
+    if field is not None:
+        return field
+    close = _close_field(key)
+    return close if close is not None and close not in stated else None
+
+
 @lru_cache(maxsize=4096)
 def _close_field(name: str) -> str | None:
     """The record field an unknown key is a misspelling of, or None. Cached: a batch repeats its
@@ -346,13 +368,18 @@ def _close_field(name: str) -> str | None:
     return closest(name, RECORD_FIELDS, cutoff=0.7)
 
 
-def _unknown_fields(record: OrderRecord | PlainRecord) -> tuple[str, ...]:
-    warnings = []
-    for name in record.model_extra or {}:
-        close = _close_field(str(name))
-        hint = f" (did you mean {close!r}?)" if close is not None else ""
-        warnings.append(f"unknown field {name!r} ignored{hint}")
-    return tuple(warnings)
+def unread_keys(raw: Mapping[str, Any]) -> tuple[str, ...]:
+    """The keys of a record that are no order field and are not read, as a batch names them once:
+    a key that reads like a field (:func:`misnamed_field`) is the record's problem instead."""
+    return tuple(key for key in raw if key not in _FIELD_NAMES and misnamed_field(str(key), raw) is None)
+
+
+def close_field(name: str) -> str | None:
+    """The field an unknown key most likely misspells, for the batch's note ("dosage": dose)."""
+    return _close_field(name)
+
+
+_FIELD_NAMES = frozenset(RECORD_FIELDS)
 
 
 def _validate(

@@ -30,22 +30,34 @@ def problems_of(text: str) -> list[str]:
 
 
 def test_a_map_reads_each_field_from_its_column() -> None:
-    columns = parse_column_map("map.yaml", "columns:\n  order_id: ORDER_MED_ID\n  drug: [MEDICATION_NAME, DESCRIPTION]\n")
+    columns = parse_column_map(
+        "map.yaml", "columns:\n  order_id: ORDER_MED_ID\n  drug: [MEDICATION_NAME, DESCRIPTION]\n"
+    )
     assert columns.fields == {"order_id": ("order_med_id",), "drug": ("medication_name", "description")}
 
 
 @pytest.mark.parametrize(
     ("text", "problem"),
     [
-        ("columns:\n  order_id: ORDER_MED_ID\n  dosage: HV_DISCRETE_DOSE\n",
-         "map.yaml:3:3: 'dosage' is not an order field; did you mean 'dose'?"),
-        ("columns:\n  order_id: ORDER_MED_ID\n  rout: ADMIN_ROUTE\n",
-         "map.yaml:3:3: 'rout' is not an order field; did you mean 'route'?"),
+        (
+            "columns:\n  order_id: ORDER_MED_ID\n  dosage: HV_DISCRETE_DOSE\n",
+            "map.yaml:3:3: 'dosage' is not an order field; did you mean 'dose'?",
+        ),
+        (
+            "columns:\n  order_id: ORDER_MED_ID\n  rout: ADMIN_ROUTE\n",
+            "map.yaml:3:3: 'rout' is not an order field; did you mean 'route'?",
+        ),
         ("columns:\n  order_id: 12\n", "map.yaml:2:13: order_id: must be the export's column header"),
         ("columns:\n  order_id: [A, 3]\n", "map.yaml:2:13: order_id: must be the export's column header"),
-        ("columns:\n  order_id: A\n  patient_id: a\n", "map.yaml:3:15: patient_id: column 'a' is already read as 'order_id'"),
+        (
+            "columns:\n  order_id: A\n  patient_id: a\n",
+            "map.yaml:3:15: patient_id: column 'a' is already read as 'order_id'",
+        ),
         ("colums:\n  order_id: A\n", "map.yaml:1:1: a column map is a mapping 'columns:'"),
-        ("columns:\n  order_id: A\ncolumn: x\n", "map.yaml:3:1: unknown key 'column'; did you mean 'columns'?"),
+        (
+            "columns:\n  order_id: A\ncolumn: x\n",
+            "map.yaml:3:1: unknown key 'column'; did you mean 'columns'?",
+        ),
         ("columns:\n  order_id: A\n  order_id: B\n", "map.yaml:3:3: duplicate key 'order_id'"),
         ("columns: [order_id]\n", "map.yaml:1:10: a column map is a mapping 'columns:'"),
         ("columns:\n  order_id: !!python/name:os.system A\n", "map.yaml:2:13:"),
@@ -66,7 +78,9 @@ def test_a_map_file_is_read_from_its_path(tmp_path: Path) -> None:
     assert columns.strict and columns.fields == {"order_id": ("order_med_id",)}
 
 
-@pytest.mark.parametrize(("spec", "said"), [("epik", "did you mean 'epic'?"), ("nowhere/map.yaml", "no such column map file")])
+@pytest.mark.parametrize(
+    ("spec", "said"), [("epik", "did you mean 'epic'?"), ("nowhere/map.yaml", "no such column map file")]
+)
 def test_a_map_that_is_neither_a_file_nor_a_preset_is_refused(spec: str, said: str) -> None:
     with pytest.raises(ColumnMapError) as caught:
         load_column_map(spec)
@@ -77,7 +91,9 @@ def test_a_map_that_is_neither_a_file_nor_a_preset_is_refused(spec: str, said: s
 @pytest.mark.parametrize("name", ["epic", "cerner"])
 def test_each_preset_loads_names_the_required_fields_and_says_what_it_is(name: str) -> None:
     columns = load_column_map(name)
-    assert not columns.strict and {"order_id", "patient_id", "drug", "dose", "dose_unit"} <= set(columns.fields)
+    assert not columns.strict and {"order_id", "patient_id", "drug", "dose", "dose_unit"} <= set(
+        columns.fields
+    )
     assert "-like" in presets()[name]  # honest: like a vendor's layout, not the vendor's own
 
 
@@ -94,17 +110,23 @@ def test_a_preset_reads_the_first_of_its_headers_the_file_has() -> None:
 
 
 def test_a_header_the_map_names_and_the_file_lacks_is_refused_with_the_header_meant() -> None:
-    columns = parse_column_map("map.yaml", "columns:\n  order_id: ORDER_MED_ID\n  dose: HV_DISCRET_DOSE\n  route: ROUTE_X\n")
+    columns = parse_column_map(
+        "map.yaml", "columns:\n  order_id: ORDER_MED_ID\n  dose: HV_DISCRET_DOSE\n  route: ROUTE_X\n"
+    )
     with pytest.raises(InputError) as caught:
         map_header("export.csv", EPIC_HEADER, columns)
     said = str(caught.value)
-    assert said.startswith("export.csv: dose: column 'HV_DISCRET_DOSE' is not in the header; did you mean 'HV_DISCRETE_DOSE'?")
+    assert said.startswith(
+        "export.csv: dose: column 'HV_DISCRET_DOSE' is not in the header; did you mean 'HV_DISCRETE_DOSE'?"
+    )
     assert "route: column 'ROUTE_X' is not in the header" in said  # one message for the file
 
 
 def test_a_column_named_as_a_field_the_map_reads_elsewhere_is_refused() -> None:
     columns = parse_column_map("map.yaml", "columns:\n  dose: HV_DISCRETE_DOSE\n")
-    with pytest.raises(InputError, match="column 'Dose' is the field dose, which the map reads from 'HV_DISCRETE_DOSE'"):
+    with pytest.raises(
+        InputError, match="column 'Dose' is the field dose, which the map reads from 'HV_DISCRETE_DOSE'"
+    ):
         map_header("export.csv", ["order_id", "patient_id", "drug", "Dose", "HV_DISCRETE_DOSE"], columns)
 
 
@@ -113,8 +135,11 @@ def test_a_column_named_as_a_field_the_map_reads_elsewhere_is_refused() -> None:
     [
         (["order_id", "drug", "dose"], None, "no column for the required field(s) patient_id"),
         (["orderid", "patient_id", "drug"], None, "order_id; did you mean 'orderid'?"),
-        (["ORDER_MED_ID", "PATIENT_MRN", "MEDICATION_NAME"], "epic",
-         "patient_id (the map's 'PAT_MRN_ID' or 'PAT_ID'); did you mean 'PATIENT_MRN'?"),
+        (
+            ["ORDER_MED_ID", "PATIENT_MRN", "MEDICATION_NAME"],
+            "epic",
+            "patient_id (the map's 'PAT_MRN_ID' or 'PAT_ID'); did you mean 'PATIENT_MRN'?",
+        ),
     ],
 )
 def test_required_fields_no_column_gives_are_said_once_with_the_columns_ignored(
@@ -138,8 +163,15 @@ def test_a_column_that_reads_like_a_field_is_kept_for_the_order_to_refuse(column
 
 def test_json_keys_are_read_as_the_map_says() -> None:
     by_column = load_column_map("epic").by_column
-    item = InputRecord("e.jsonl:1", {"ORDER_MED_ID": "1", "pat_mrn_id": "P", "Medication Name": "x", "note": "n"})
-    assert mapped_record(item, by_column).data == {"order_id": "1", "patient_id": "P", "drug": "x", "note": "n"}
+    item = InputRecord(
+        "e.jsonl:1", {"ORDER_MED_ID": "1", "pat_mrn_id": "P", "Medication Name": "x", "note": "n"}
+    )
+    assert mapped_record(item, by_column).data == {
+        "order_id": "1",
+        "patient_id": "P",
+        "drug": "x",
+        "note": "n",
+    }
 
 
 def test_a_json_record_stating_a_mapped_field_twice_is_invalid_naming_the_key() -> None:

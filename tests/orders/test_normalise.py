@@ -441,7 +441,7 @@ def test_a_field_written_twice_in_two_ways_is_refused(name: str, stated: str) ->
 
 
 def test_a_close_name_beside_the_field_itself_is_not_read_and_not_warned_of_per_order() -> None:
-    """"dosage" beside "dose" was a warning in every result; a batch now names it once
+    """ "dosage" beside "dose" was a warning in every result; a batch now names it once
     (tests/batch/test_worker.py), and the order is read from its dose."""
     order = normalise(dose="1000 mcg", dosage="1000 mcg")
     assert order.warnings == ()
@@ -452,7 +452,10 @@ def test_a_close_name_beside_the_field_itself_is_not_read_and_not_warned_of_per_
     ("extra", "unread"),
     [
         ({"comment": "hello"}, ("comment",)),
-        ({"dose": "1 mg", "dosage": "1 mg", "notes": "x", "prescriber": "y"}, ("dosage", "notes", "prescriber")),
+        (
+            {"dose": "1 mg", "dosage": "1 mg", "notes": "x", "prescriber": "y"},
+            ("dosage", "notes", "prescriber"),
+        ),
         ({"Allergies": ["cobalt"]}, ()),  # reads like a field: the order's problem, not a note
         ({"alergies": ["cobalt"]}, ()),
         ({"dose_unit": "mcg", "dose": "1"}, ()),

@@ -35,7 +35,11 @@ def problems(**fields: Any) -> dict[str | None, str]:
         ({"volume": "1", "volume_unit": "mL"}, "volume_ml", 1),
         ({"volume": "0.5", "volume_unit": "ml"}, "volume_ml", 0.5),
         ({"concentration": "1000", "concentration_unit": "mcg/mL"}, "concentration_mcg_per_ml", 1000),
-        ({"product_concentration": "1", "product_concentration_unit": "mg/mL"}, "product_concentration_mcg_per_ml", 1000),
+        (
+            {"product_concentration": "1", "product_concentration_unit": "mg/mL"},
+            "product_concentration_mcg_per_ml",
+            1000,
+        ),
     ],
 )
 def test_a_value_and_its_unit_field_are_one_quantity(fields: dict[str, Any], fact: str, value: float) -> None:

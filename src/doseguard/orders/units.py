@@ -32,12 +32,15 @@ def numbers_as_text(raw: dict[str, Any]) -> dict[str, Any]:
     numbers = {
         name: format_number(value)
         for name, unit in UNIT_OF.items()
-        if type(raw.get(unit)) is str
-        and type(value := raw.get(name)) in (int, float)
-        and math.isfinite(value)
-        and abs(value) < 1e15  # beyond, the quantity's range check words it (a number is not text)
+        if type(raw.get(unit)) is str and _plain_number(value := raw.get(name))
     }
     return {**raw, **numbers} if numbers else raw
+
+
+def _plain_number(value: Any) -> bool:
+    """A JSON number written back as text as it is (no bool; beyond 1e15, or not finite, the
+    quantity's own checks word it: a number without a unit)."""
+    return type(value) in (int, float) and math.isfinite(value) and abs(value) < 1e15
 
 
 @lru_cache(maxsize=4096)

@@ -30,9 +30,9 @@ def numbers_as_text(raw: dict[str, Any]) -> dict[str, Any]:
     if _UNIT_KEYS.isdisjoint(raw):
         return raw
     numbers = {
-        name: format_number(value)
+        name: format_number(raw[name])
         for name, unit in UNIT_OF.items()
-        if type(raw.get(unit)) is str and _plain_number(value := raw.get(name))
+        if type(raw.get(unit)) is str and _plain_number(raw.get(name))
     }
     return {**raw, **numbers} if numbers else raw
 

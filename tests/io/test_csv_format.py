@@ -81,6 +81,7 @@ def test_a_semicolon_file_keeps_the_careful_reading_of_quotes(tmp_path: Path) ->
     [
         b"A-1,P-1,cyanocobalamin,1000 mcg,IM,monthly\nA-2,P-2,cyanocobalamin,1000 mcg,IM,monthly\n",
         b"A-1;P-1;cyanocobalamin;1000 mcg;IM\n",
+        b"ORD-7,PT-7,cyanocobalamin,,IM\n",  # no number, but a route
         b"1001\tMRN1\tcyanocobalamin\t1000\tmcg\n",
     ],
 )
@@ -90,7 +91,14 @@ def test_a_file_without_a_header_line_is_refused_not_read_from_its_second_order(
     with pytest.raises(InputError) as caught:
         read(written(tmp_path, "o.csv", data))
     assert "names no order field" in caught.value.message
-    assert "it looks like data, not a header: a CSV needs a header line" in caught.value.message
+    assert "it looks like an order, not a header: the file seems to have no header line" in caught.value.message
+
+
+def test_a_header_of_unknown_names_is_refused_saying_what_a_header_needs(tmp_path: Path) -> None:
+    with pytest.raises(InputError) as caught:
+        read(written(tmp_path, "o.csv", b"Ward,Bed,Nurse\n4B,12,Ann\n"))
+    assert "a CSV needs a header line naming order fields (or --columns" in caught.value.message
+    assert "no header line" not in caught.value.message
 
 
 def test_an_export_without_its_header_is_refused_under_a_map_too(tmp_path: Path) -> None:

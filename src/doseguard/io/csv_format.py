@@ -18,6 +18,7 @@ from doseguard.io.columns import ColumnMap, column_name, map_header
 from doseguard.io.csv_rows import CsvRecords, Row, physical_lines
 from doseguard.io.json_text import not_utf8_at
 from doseguard.io.streams import refuse_utf16
+from doseguard.orders.codes import route_code
 from doseguard.orders.model import RECORD_FIELDS
 from doseguard.records import InputRecord
 
@@ -125,7 +126,7 @@ def _csv_header(name: str, cells: list[str], columns: ColumnMap | None) -> tuple
             named = f"column of the map {columns.name} nor any {named}"
         raise InputError(
             name,
-            f"the first line names no {named}: {_separated(shown)}it reads {shown[:80]!r}",
+            f"the first line names no {named}: {_separated(shown, cells)}it reads {shown[:80]!r}",
         )
     duplicates = sorted({cell for cell in header if cell and header.count(cell) > 1})  # unnamed: unknown
     if duplicates:
@@ -149,12 +150,20 @@ def _header_again(name: str, header: tuple[str, ...], line: int, cells: list[str
     return line, cells
 
 
-def _separated(header: str) -> str:
-    """Why a header read as one column, if its order fields are separated by another character."""
+def _separated(header: str, cells: list[str]) -> str:
+    """Why a header names no field: its fields separated by another character, or no header at all
+    (a first line holding numbers or routes is an order, not column names)."""
     names = {column_name(cell.strip().strip('"')) for cell in header.split("|")}
     if names & set(RECORD_FIELDS):
         return "its columns are separated by '|' (export it with commas, semicolons or tabs); "
-    return "it looks like data, not a header: a CSV needs a header line naming its columns; "
+    parts = [part.strip().strip('"') for cell in cells for part in re.split(r"[;\t|]", cell)]
+    if any(_DATA.match(part) or route_code(part) is not None for part in parts if part):
+        return "it looks like an order, not a header: the file seems to have no header line (add one); "
+    return "a CSV needs a header line naming order fields (or --columns to read an export's own); "
+
+
+_DATA = re.compile(r"\s*[-+]?\.?\d")
+"""A cell that starts with a number: an id, a dose, a date; not a column name."""
 
 
 def _from_row(source: str, header: tuple[str, ...], row: list[str] | str) -> InputRecord:

@@ -42,7 +42,7 @@ _KEYS = ("columns", "description")
 
 def column_name(cell: str) -> str:
     """A column header as doseguard compares it: "Order ID", "order-id" and "ORDER_ID" are one."""
-    return re.sub(r"[\s\-]+", "_", cell.strip().lower())
+    return re.sub(r"[\s\-]+", "_", cell.strip().lstrip("\ufeff").lower())
 
 
 class ColumnMapError(DoseguardError):

@@ -91,7 +91,9 @@ def test_a_file_without_a_header_line_is_refused_not_read_from_its_second_order(
     with pytest.raises(InputError) as caught:
         read(written(tmp_path, "o.csv", data))
     assert "names no order field" in caught.value.message
-    assert "it looks like an order, not a header: the file seems to have no header line" in caught.value.message
+    assert (
+        "it looks like an order, not a header: the file seems to have no header line" in caught.value.message
+    )
 
 
 def test_a_header_of_unknown_names_is_refused_saying_what_a_header_needs(tmp_path: Path) -> None:

@@ -6,9 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from doseguard.errors import InputError
+from doseguard.errors import ColumnMapError, InputError
 from doseguard.io.columns import (
-    ColumnMapError,
     load_column_map,
     map_header,
     mapped_record,

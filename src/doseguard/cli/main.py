@@ -39,9 +39,9 @@ from doseguard.cli.common import (
 from doseguard.cli.rules_commands import rules
 from doseguard.cli.scenario_command import rules_test
 from doseguard.cli.signals import Stopped, stop_on_signals
-from doseguard.errors import DoseguardError, InputError, OutputError
+from doseguard.errors import ColumnMapError, DoseguardError, InputError, OutputError
 from doseguard.io.chunk_reader import ChunkReader
-from doseguard.io.columns import ColumnMap, ColumnMapError, load_column_map, presets
+from doseguard.io.columns import ColumnMap, load_column_map, presets
 from doseguard.io.formats import input_format
 from doseguard.io.html_report import HtmlReportWriter
 from doseguard.io.outputs import CLOSED_AT_START, STDOUT, Outputs

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from doseguard.errors import (
-    DoseguardError,
+    ColumnMapError,
     FieldProblem,
     InputError,
     ProblemKind,
@@ -43,14 +43,6 @@ _KEYS = ("columns", "description")
 def column_name(cell: str) -> str:
     """A column header as doseguard compares it: "Order ID", "order-id" and "ORDER_ID" are one."""
     return re.sub(r"[\s\-]+", "_", cell.strip().lstrip("\ufeff").lower())
-
-
-class ColumnMapError(DoseguardError):
-    """A column map that cannot be used: every problem, located (``map.yaml:line:col: ...``)."""
-
-    def __init__(self, problems: list[RuleProblem]) -> None:
-        self.problems = problems
-        super().__init__("\n".join(str(problem) for problem in problems))
 
 
 @dataclass(frozen=True)

@@ -46,7 +46,7 @@ from doseguard.suggestions import closest, did_you_mean
 from doseguard.vocabulary import PHASES, ROUTES, SITES
 
 _QUANTITIES = tuple(
-    (name, fact, parser, name.replace("_", " "))
+    (name, UNIT_OF[name], fact, parser, name.replace("_", " "))
     for name, fact, parser in (
         ("dose", "dose_mcg", parse_mass),
         ("volume", "volume_ml", parse_volume),
@@ -54,7 +54,9 @@ _QUANTITIES = tuple(
         ("product_concentration", "product_concentration_mcg_per_ml", parse_concentration),
     )
 )
-"""Quantity fields: the record's field, the fact, the parser, and the field as messages name it."""
+"""Quantity fields: the record's field, its unit field, the fact, the parser, and the field as
+messages name it."""
+_UNIT_KEYS = frozenset(UNIT_OF.values())
 
 
 _NAME_BREAK = re.compile(r"[^\w'-]+")
@@ -78,7 +80,10 @@ class OrderNormaliser:
             raise InvalidOrderError(
                 [FieldProblem("record", f"expected an object with order fields, got {kind}")]
             )
-        record, problems, structured = _validate(numbers_as_text(raw) if type(raw) is dict else raw)
+        units = not _UNIT_KEYS.isdisjoint(raw)  # a unit in a field of its own (rare: one test in C)
+        if units and type(raw) is dict:
+            raw = numbers_as_text(raw)
+        record, problems, structured = _validate(raw)
         warnings: list[str] = []
         if isinstance(record, OrderRecord):  # a plain record is printable ASCII: nothing to read
             record = _read_record(record, problems, warnings, structured)
@@ -91,12 +96,12 @@ class OrderNormaliser:
 
         quantities: list[DraftQuantity] = []
         notation: list[str] = []
-        for name, fact, parser, what in _QUANTITIES:
+        for name, unit_field, fact, parser, what in _QUANTITIES:
             text = getattr(record, name)
-            unit = getattr(record, UNIT_OF[name])
+            unit = getattr(record, unit_field) if units else None
             if text is None:
                 if unit is not None:
-                    problems.append(FieldProblem(UNIT_OF[name], unit_without_value(name, unit), unit))
+                    problems.append(FieldProblem(unit_field, unit_without_value(name, unit), unit))
                 continue
             try:  # text is parsed; a structured value (orders.draft) is taken as it is, range-checked
                 if unit is not None:

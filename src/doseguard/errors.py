@@ -99,6 +99,14 @@ class RulePackError(DoseguardError):
         super().__init__(f"{count} problem{'s' if count != 1 else ''} in rule files:\n{head}")
 
 
+class ColumnMapError(DoseguardError):
+    """A column map (``--columns``) that cannot be used; ``problems`` lists every mistake, located."""
+
+    def __init__(self, problems: list[RuleProblem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(problem) for problem in problems))
+
+
 class ExpressionError(DoseguardError):
     """A rule expression does not parse or type-check; ``offset`` is the character position in its text,
     ``suggestion`` the name meant when one was misspelt (the message says it too)."""

@@ -107,6 +107,8 @@ class Summary:
     by_rule: Counter[str] = field(default_factory=Counter)
     seconds: float | None = None
     worker_restarts: int = 0
+    ignored_fields: Counter[str] = field(default_factory=Counter)  # not order fields → records with it
+    notes: list[str] = field(default_factory=list)  # what is true of a whole input, said once
 
     def add(self, result: OrderResult) -> None:
         severity = result.severity
@@ -131,6 +133,7 @@ class Summary:
                              (self.by_rule, other.by_rule)):  # fmt: skip
             for key, count in theirs.items():
                 mine[key] += sign * count
+        self.ignored_fields.update(other.ignored_fields)  # a repeated id does not unsay a record's keys
 
     def timings(self) -> dict[str, Any]:
         """How long the run took: kept out of the report itself, whose bytes must not vary."""
@@ -144,4 +147,6 @@ class Summary:
             "by_status": {s.value: self.by_status.get(s.value, 0) for s in ResultStatus},
             "flagged_by_highest_severity": {s.value: self.by_severity.get(s.value, 0) for s in Severity},
             "findings_by_rule": dict(sorted(self.by_rule.items())),
+            "ignored_fields": dict(sorted(self.ignored_fields.items())),
+            "notes": list(self.notes),
         }

@@ -152,3 +152,14 @@ def test_a_line_with_a_repeated_key_is_never_answered_as_passing(checker: Checke
     statuses = [meta.status for meta in result.records_meta()]
     assert statuses == ["invalid"] * 4 + ["pass"] + ["invalid"] * 4
     assert [json.loads(out)["errors"][0]["field"] for out in result.outputs()[:4]] == ["dose"] * 4
+
+
+def test_keys_no_order_field_are_counted_for_the_run_on_cached_lines_too(checker: Checker) -> None:
+    """Unknown keys are named once per run (a count, not a warning in each result): a line answered
+    from the cache counts its keys as the line it was learnt from did."""
+    lines = [line({**SENTENCES[0], "ward": "4B"}, f"ORD-{n}", f"PT-{n}", "compact") for n in range(50)]
+    cached = ChunkChecker(checker, "jsonl")
+    first = cached.process(Chunk("lines", "o.jsonl", 1, lines))
+    again = cached.process(Chunk("lines", "o.jsonl", 51, lines))  # every line a hit
+    assert first.counts.ignored_fields == again.counts.ignored_fields == {"ward": 50}
+    assert all(json.loads(out)["warnings"] == [] for out in again.outputs())

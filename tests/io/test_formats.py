@@ -148,7 +148,9 @@ def test_a_format_that_cuts_lines_is_read_by_its_own_mapper_not_the_json_line_ca
 def test_without_its_registration_the_toy_format_is_unknown(tmp_path: Path) -> None:
     with pytest.raises(InputError) as info:
         input_format("orders.kv")
-    assert info.value.message == "unknown input format '.kv': use .jsonl, .ndjson, .json or .csv (or .gz)"
+    assert (
+        info.value.message == "unknown input format '.kv': use .jsonl, .ndjson, .json, .csv or .tsv (or .gz)"
+    )
     assert sniffed(ORDERS).name == "csv"  # what a stream no format claims is read as
 
 
@@ -177,6 +179,7 @@ def test_the_built_in_formats_in_order() -> None:
         ("jsonl", (".jsonl", ".ndjson")),
         ("json", (".json",)),
         ("csv", (".csv",)),
+        ("tsv", (".tsv",)),
     ]
 
 

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from doseguard.errors import FieldProblem, InvalidOrderError
 from doseguard.orders.model import Order
-from doseguard.orders.normalise import OrderNormaliser
+from doseguard.orders.normalise import OrderNormaliser, unread_keys
 from doseguard.rules.loader import load_rules
 from doseguard.vocabulary import MAX_TERMS, VOCABULARY
 
@@ -440,18 +440,31 @@ def test_a_field_written_twice_in_two_ways_is_refused(name: str, stated: str) ->
     assert [p.field for p in caught.value.problems] == [name]
 
 
-def test_a_close_name_beside_the_field_itself_is_a_warning() -> None:
+def test_a_close_name_beside_the_field_itself_is_not_read_and_not_warned_of_per_order() -> None:
+    """ "dosage" beside "dose" was a warning in every result; a batch now names it once
+    (tests/batch/test_worker.py), and the order is read from its dose."""
     order = normalise(dose="1000 mcg", dosage="1000 mcg")
-    assert order.warnings == ("unknown field 'dosage' ignored (did you mean 'dose'?)",)
+    assert order.warnings == ()
     assert order.facts["dose_mcg"] == 1000
 
 
-def test_unknown_field_without_a_close_match_is_a_plain_warning() -> None:
-    assert normalise(comment="hello").warnings == ("unknown field 'comment' ignored",)
-
-
-def test_every_unknown_field_is_warned_about() -> None:
-    assert len(normalise(dose="1 mg", dosage="1 mg", notes="x", prescriber="y").warnings) == 3
+@pytest.mark.parametrize(
+    ("extra", "unread"),
+    [
+        ({"comment": "hello"}, ("comment",)),
+        (
+            {"dose": "1 mg", "dosage": "1 mg", "notes": "x", "prescriber": "y"},
+            ("dosage", "notes", "prescriber"),
+        ),
+        ({"Allergies": ["cobalt"]}, ()),  # reads like a field: the order's problem, not a note
+        ({"alergies": ["cobalt"]}, ()),
+        ({"dose_unit": "mcg", "dose": "1"}, ()),
+    ],
+)
+def test_unread_keys_are_the_unknown_ones_that_read_like_no_field(
+    extra: dict[str, Any], unread: tuple[str, ...]
+) -> None:
+    assert unread_keys({**BASE, **extra}) == unread
 
 
 # --- drugs --------------------------------------------------------------------------------------

@@ -44,13 +44,14 @@ named tuple would cost a fifth of a microsecond per line here, a twentieth of a 
 class _Template:
     """An encoded output with holes for the record number, source and ids."""
 
-    __slots__ = ("fields", "format", "outcome")
+    __slots__ = ("fields", "format", "ignored", "outcome")
 
-    def __init__(self, pieces: list[bytes], outcome: Outcome) -> None:
+    def __init__(self, pieces: list[bytes], outcome: Outcome, ignored: tuple[str, ...] = ()) -> None:
         literal = [piece.replace(b"%", b"%%") for piece in pieces[0::2]]
         self.format = b"%b".join(literal)
         self.fields = tuple(_MARKS[mark] for mark in pieces[1::2])  # indexes into fill's arguments
         self.outcome = outcome
+        self.ignored = ignored  # the line's keys that are no order field (the same in every line like it)
 
     def fill(self, record: bytes, source: bytes, order_id: bytes, patient_id: bytes) -> bytes:
         values = (record, source, order_id, patient_id)
@@ -98,6 +99,7 @@ class LineCache:
         result: OrderResult,
         encoded: bytes,
         outcome: Outcome,
+        ignored: tuple[str, ...] = (),
     ) -> None:
         """Remember ``result`` (just encoded as ``encoded``, counted as ``outcome``) for lines like
         ``raw`` but for their ids, if that is provably right: ``found`` is ``key(raw)``, ``data``
@@ -119,7 +121,7 @@ class LineCache:
             return
         probe = OrderResult(*_PROBE, result.status, result.findings, result.errors, result.warnings,
                             result.rules_version)  # fmt: skip
-        template = _Template(_SPLIT.split(self.encode(probe)), outcome)
+        template = _Template(_SPLIT.split(self.encode(probe)), outcome, ignored)
         if template.fill(b"%d" % result.record, result.source.encode(), order_id, patient_id) != encoded:
             return
         self._templates.keep(key, template)

@@ -20,6 +20,7 @@ from doseguard.batch.pool import WorkerPool
 from doseguard.batch.record_meta import MetaColumns
 from doseguard.batch.worker import BeforeSend, ChunkResult, WorkerSetup, make_encoder
 from doseguard.io.chunk_reader import ChunkReader
+from doseguard.io.columns import ColumnMap
 from doseguard.io.encoders import Encoder
 from doseguard.io.writers import Sink
 from doseguard.order_ids import RepeatedOrderIds
@@ -41,6 +42,7 @@ class BatchOptions:
     chunk_timeout: float = CHUNK_TIMEOUT
     in_flight_per_job: int = 3
     notify: Callable[[str], None] | None = None  # told when a worker dies or hangs
+    columns: ColumnMap | None = None  # --columns: JSON records' keys are mapped by the workers
     before_send: BeforeSend | None = None  # tests only: faults injected in the workers
 
 
@@ -63,7 +65,9 @@ def run_batch(
     """Check every record of ``reader`` and write the results to ``sink``; returns the summary."""
     started = time.perf_counter()
     encode = make_encoder(options.output)
-    setup = WorkerSetup(options.rules, options.output, options.rules_version, options.before_send)
+    setup = WorkerSetup(
+        options.rules, options.output, options.rules_version, options.before_send, options.columns
+    )
     # No more workers than cores (each holds an engine: about 27 MB) nor than chunks to check.
     jobs = max(1, min(options.jobs, usable_cores()))
     chunks = iter(reader)
@@ -92,6 +96,8 @@ def run_batch(
     finally:
         pool.close()
         repeated.close()
+    summary.ignored_fields.update(reader.ignored_columns)  # CSV columns, noted as each file was cut
+    summary.notes.extend(reader.notes)
     summary.seconds = time.perf_counter() - started
     summary.worker_restarts = pool.restarts
     sink.close(summary)

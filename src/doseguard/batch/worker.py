@@ -15,6 +15,7 @@ import pickle
 import signal
 import struct
 from array import array
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import accumulate
@@ -25,8 +26,11 @@ from doseguard.batch.line_cache import LineCache, LineKey
 from doseguard.batch.record_meta import MetaColumns, MetaRow, RecordMeta, pack_meta
 from doseguard.checker import Checker
 from doseguard.io.chunks import Chunk, ChunkKind
+from doseguard.io.columns import ColumnMap, mapped_record
 from doseguard.io.encoders import Encoder, JsonLineEncoder, encode_csv_rows
 from doseguard.io.readers import record_of_line, records_of
+from doseguard.orders.model import RECORD_FIELDS
+from doseguard.orders.normalise import unread_keys
 from doseguard.records import InputRecord, record_ids
 from doseguard.results import OrderResult, ResultError, ResultStatus, Summary
 from doseguard.rules.source import RuleSource
@@ -122,12 +126,17 @@ class ChunkResult:
 
 
 class ChunkChecker:
-    """Checks chunks with one checker; used in workers, and in-process for the same bytes."""
+    """Checks chunks with one checker; used in workers, and in-process for the same bytes.
 
-    def __init__(self, checker: Checker, output: str) -> None:
+    Keys of JSON records that are no order field are counted (``counts.ignored_fields``), to be
+    named once per run; a CSV's columns are counted where its header is read. With a column map,
+    JSON records' keys are read as the map says (:func:`doseguard.io.columns.mapped_record`)."""
+
+    def __init__(self, checker: Checker, output: str, columns: ColumnMap | None = None) -> None:
         self.checker = checker
         self.encode: Encoder | None = make_encoder(output)
         self.lines = LineCache(self.encode) if self.encode is not None else None
+        self.by_column = columns.by_column if columns is not None else None
 
     def process(self, chunk: Chunk) -> ChunkResult:
         chunk = chunk.as_lines()
@@ -135,14 +144,23 @@ class ChunkChecker:
             chunk.kind is ChunkKind.LINES
             and chunk.format in JSON_LINES
             and self.lines is not None
+            and self.by_column is None
             and LineCache.plain_name(chunk.name)
         ):  # the line cache reads JSON: another format's lines go to its own mapper
             return self._process_lines(chunk, self.lines)
         items = list(records_of(chunk))
+        ignored: Counter[str] = Counter()
+        if chunk.kind is not ChunkKind.ROWS:  # a CSV's columns were mapped and counted with its header
+            if self.by_column is not None:
+                items = [mapped_record(item, self.by_column) for item in items]
+            for item in items:
+                ignored.update(_unread(item.data))
         results = self.checker.check_many(items, chunk.first_record)
         if self.encode is None:  # the results themselves go out: with the records, for the report
             results = with_records(results, items)
-        return ChunkResult.of(results, self.encode)
+        done = ChunkResult.of(results, self.encode)
+        done.counts.ignored_fields.update(ignored)
+        return done
 
     def _process_lines(self, chunk: Chunk, cache: LineCache) -> ChunkResult:
         """JSON Lines through the line cache: a line seen before (but for its ids) is not checked
@@ -168,6 +186,8 @@ class ChunkChecker:
                 status, severity, rules = template.outcome
                 meta.append((order_id.decode(), patient_id.decode(), source, status, severity, rules))
                 counts.add_counts(status, severity, rules)
+                if template.ignored:
+                    counts.ignored_fields.update(template.ignored)
             else:
                 misses.append(_Miss(len(outputs), number, raw, found, record_of_line(source, raw)))
                 outputs.append(None)
@@ -183,7 +203,11 @@ class ChunkChecker:
                 encoded = outputs[miss.position] = encode(numbered)
                 described = meta[miss.position] = describe(numbered)
                 counts.add_counts(described.status, described.severity, described.rules)
-                cache.learn(miss.raw, miss.found, miss.item.data, numbered, encoded, described.outcome)
+                ignored = _unread(miss.item.data)
+                counts.ignored_fields.update(ignored)
+                cache.learn(
+                    miss.raw, miss.found, miss.item.data, numbered, encoded, described.outcome, ignored
+                )
         return ChunkResult.pack(outputs, cast(list[MetaRow], meta), counts)
 
 
@@ -204,6 +228,16 @@ def with_records(results: list[OrderResult], items: Sequence[InputRecord]) -> li
         dataclasses.replace(result, record_data=item.data)
         for result, item in zip(results, items, strict=True)
     ]
+
+
+def _unread(data: Any) -> tuple[str, ...]:
+    """A record's keys that are no order field (none, for most: one C call tells)."""
+    if type(data) is not dict or _FIELD_NAMES.issuperset(data):
+        return ()
+    return unread_keys(data)
+
+
+_FIELD_NAMES = frozenset(RECORD_FIELDS)
 
 
 def make_encoder(output: str) -> Encoder | None:
@@ -241,6 +275,7 @@ class WorkerSetup:
     output: str
     rules_version: str = ""
     before_send: BeforeSend | None = None
+    columns: ColumnMap | None = None
 
 
 def serve(commands: Connection, results: Connection, setup: WorkerSetup) -> None:
@@ -278,7 +313,7 @@ def _serve(commands: Connection, results: Connection, setup: WorkerSetup) -> Non
                 f"the rules changed on disk since the run began (version {rule_set.version}, "
                 f"not {setup.rules_version})"
             )
-        checker = ChunkChecker(Checker(rule_set), setup.output)
+        checker = ChunkChecker(Checker(rule_set), setup.output, setup.columns)
     except Exception as error:  # told to the main process, which stops the run
         results.send_bytes(pickle.dumps(Greeting(failed=f"{type(error).__name__}: {error}")))
         return

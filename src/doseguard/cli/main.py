@@ -15,7 +15,7 @@ import os
 import sys
 import time
 import traceback
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any, NoReturn
@@ -40,16 +40,18 @@ from doseguard.cli.common import (
 from doseguard.cli.rules_commands import rules
 from doseguard.cli.scenario_command import rules_test
 from doseguard.cli.signals import Stopped, stop_on_signals
-from doseguard.errors import DoseguardError, InputError, OutputError
+from doseguard.errors import ColumnMapError, DoseguardError, InputError, OutputError
 from doseguard.io.annotated import annotated_format, annotated_writer
 from doseguard.io.chunk_reader import ChunkReader
+from doseguard.io.columns import ColumnMap, load_column_map, presets
 from doseguard.io.formats import input_format
 from doseguard.io.html_report import HtmlReportWriter
 from doseguard.io.outputs import CLOSED_AT_START, STDOUT, Outputs
 from doseguard.io.paths import is_stdin, same_file
 from doseguard.io.streams import STDIN, is_stream
 from doseguard.io.writers import HUMAN_FORMATS, OUTPUT_FORMATS, ResultWriter, make_sink
-from doseguard.printable import printable_lines
+from doseguard.orders.normalise import close_field
+from doseguard.printable import printable, printable_lines
 from doseguard.results import ResultStatus, Summary
 from doseguard.rules.files import discover
 from doseguard.rules.loader import bundled_rules_dir
@@ -57,6 +59,7 @@ from doseguard.rules.model import Severity
 from doseguard.rules.source import RuleSource
 
 FAIL_ON = ("info", "warning", "critical", "never")
+_PRESETS = "; ".join(f"{name} ({description})" for name, description in presets().items())
 
 
 def _quiet_broken_pipe() -> NoReturn:
@@ -160,6 +163,13 @@ cli.add_command(rules)
     help="Also write each order as read, with its status, severity, rules and messages (.csv or .jsonl).",
 )
 @click.option(
+    "--columns",
+    "columns_spec",
+    metavar="MAP|PRESET",
+    help="Read an export's own column names (CSV/TSV headers, JSON keys) as order fields: a YAML map "
+    f"('columns:' order field: column) or a preset: {_PRESETS}.",
+)
+@click.option(
     "--jobs",
     "-j",
     type=click.IntRange(min=1),
@@ -176,12 +186,15 @@ def check(
     report_path: str | None,
     annotate_path: str | None,
     jobs: int | None,
+    columns_spec: str | None,
 ) -> None:
-    """Check orders in INPUT files (.jsonl, .ndjson, .json, .csv, each optionally .gz; '-' for stdin).
+    """Check orders in INPUT files (.jsonl, .ndjson, .json, .csv, .tsv, each optionally .gz; '-' for
+    stdin).
 
     JSON Lines and .ndjson may hold FHIR MedicationRequest resources (Bulk Data export); a .json file
-    may be a FHIR Bundle.
+    may be a FHIR Bundle. A .csv may be separated by commas, semicolons or tabs.
     """
+    columns = _column_map(columns_spec)
     for path in inputs:
         if path != STDIN and not is_stream(path):  # a FIFO or <(...) is read as it comes, sniffed
             try:
@@ -233,7 +246,7 @@ def check(
             also: tuple[ResultWriter, ...] = ()
             if annotate_path and annotated is not None:
                 also = (annotated_writer(annotated_format(annotate_path) or "", annotated),)
-            summary = _run(inputs, source, kind, to_terminal, results, report, jobs or cores, also)
+            summary = _run(inputs, source, kind, to_terminal, results, report, jobs or cores, also, columns)
             try:
                 if summary_file is not None:
                     document = {**summary.as_dict(), "timings": summary.timings()}
@@ -244,6 +257,10 @@ def check(
     except Stopped as stop:  # a signal that waited for the commit comes after it
         stop.outputs_written = outputs.committed
         raise
+    for note in summary.notes:
+        _say(printable(note))
+    if summary.ignored_fields:
+        _say(printable(ignored_note(summary.ignored_fields)))
     if kind != "table" or not sys.stderr.isatty():  # a table on a terminal ends with its totals
         _say(summary_line(summary))
     threshold = None if fail_on == "never" else Severity(fail_on)
@@ -273,18 +290,20 @@ def _run(
     report_stream: IO[bytes] | None,
     jobs: int,
     also: tuple[ResultWriter, ...] = (),
+    columns: ColumnMap | None = None,
 ) -> Summary:
     """Load the rules and check every input, writing ``kind`` to the opened outputs (committed by the
     caller); colors are left to the terminal when ``to_terminal``."""
     rule_set = load_or_exit(source)
     summary = Summary(rules_version=rule_set.version)
-    reader = ChunkReader(list(inputs))
+    reader = ChunkReader(list(inputs), columns=columns)
     options = BatchOptions(
         source,
         output="objects" if (report_stream or also or kind in HUMAN_FORMATS) else kind,
         jobs=jobs,
         rules_version=rule_set.version,
         notify=_say,
+        columns=columns,
     )
     try:
         header = _report_header(inputs, source)
@@ -299,6 +318,29 @@ def _run(
     for path in reader.empty_inputs:  # an export that came out empty is said, not passed over
         _say(f"warning: {printable_lines(path)} held no order records: nothing was checked")
     return summary
+
+
+def _column_map(spec: str | None) -> ColumnMap | None:
+    """The ``--columns`` map, or exit 2 with each of its problems on a line (``map.yaml:3:3: ...``)."""
+    if spec is None:
+        return None
+    try:
+        return load_column_map(spec)
+    except ColumnMapError as error:
+        for problem in error.problems:
+            _say(printable(str(problem)))
+        _say("the --columns map cannot be used")
+        sys.exit(EXIT_USAGE)
+
+
+def ignored_note(ignored: Mapping[str, int]) -> str:
+    """The run's one note on what its inputs held that is no order field (not read)."""
+    said = []
+    for name, count in sorted(ignored.items()):
+        meant = close_field(name)
+        hint = f"; did you mean {meant!r}?" if meant is not None else ""
+        said.append(f"{name!r} ({count:,} records{hint})")
+    return f"not order fields, not read: {', '.join(said)}"
 
 
 def _fail_output(error: OutputError) -> NoReturn:

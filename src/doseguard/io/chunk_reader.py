@@ -7,12 +7,14 @@ Each input is opened (:mod:`doseguard.io.inputs`) and cut by its format's reader
 from __future__ import annotations
 
 import gzip
+from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 from doseguard.errors import InputError
 from doseguard.io.chunks import Chunk, ChunkKind
+from doseguard.io.columns import ColumnMap
 from doseguard.io.formats import named
 from doseguard.io.inputs import open_input
 from doseguard.io.streams import STDIN, is_stream
@@ -23,9 +25,14 @@ CHUNK_RECORDS = 2000
 class ChunkReader:
     """Chunks of every input, in order; ``bytes_read`` says how much of them was read so far."""
 
-    def __init__(self, paths: list[str], *, chunk_records: int = CHUNK_RECORDS) -> None:
+    def __init__(
+        self, paths: list[str], *, chunk_records: int = CHUNK_RECORDS, columns: ColumnMap | None = None
+    ) -> None:
         self.paths = paths
         self.chunk_records = chunk_records
+        self.columns = columns
+        self.ignored_columns: Counter[str] = Counter()  # column → records that had it, not read
+        self.notes: list[str] = []  # what is true of a whole input, said once
         self.next_record = 1
         self.bytes_read = 0
         self._done_bytes = 0
@@ -57,6 +64,13 @@ class ChunkReader:
         if cut <= 0 or records_written >= cut:
             return self.bytes_read
         return self.bytes_read * records_written // cut
+
+    def ignored(self, columns: tuple[str, ...], records: int) -> None:
+        for column in columns:
+            self.ignored_columns[column] += records
+
+    def note(self, message: str) -> None:
+        self.notes.append(message)
 
     def progress(self) -> None:
         self.bytes_read = self._done_bytes + self._tell()

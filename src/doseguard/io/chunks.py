@@ -10,7 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from doseguard.io.columns import ColumnMap
 
 
 class ChunkKind(StrEnum):
@@ -93,11 +96,23 @@ class Chunk:
 
 class Cutter(Protocol):
     """What a format's chunk reader is given (by :class:`doseguard.io.chunk_reader.ChunkReader`):
-    how many records go in a chunk, a maker of chunks numbered in the run, and a way to say how far
-    the input has been read (for the progress bar)."""
+    how many records go in a chunk, the column map in force (``--columns``), a maker of chunks
+    numbered in the run, a way to say how far the input has been read (for the progress bar), and
+    ways to note, once per run, what is true of a whole input (columns not read, required ones missing)."""
 
     @property
     def chunk_records(self) -> int: ...
+
+    @property
+    def columns(self) -> ColumnMap | None: ...
+
+    def ignored(self, columns: tuple[str, ...], records: int) -> None:
+        """Note that ``records`` records of the input being read had these columns, not read."""
+        ...
+
+    def note(self, message: str) -> None:
+        """Say something of the input being read once, in the run's notes (not in every result)."""
+        ...
 
     def chunk(self, kind: ChunkKind, name: str, items: list[Any], **extra: Any) -> Chunk:
         """A chunk of the input being read, numbered after the chunks before it."""

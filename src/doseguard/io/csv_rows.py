@@ -72,23 +72,25 @@ def _text(line: bytes) -> str:
     return line.decode("utf-8", "surrogateescape")
 
 
-def _parse(lines: Iterable[str]) -> list[list[str]] | str:
+def _parse(lines: Iterable[str], delimiter: str = ",") -> list[list[str]] | str:
     """Rows of ``lines`` read strictly (a quote must close before a delimiter), or csv's complaint.
 
     csv's own field limit is lifted (to a bound on memory) while :meth:`CsvRecords.rows` runs: a cell
     over ``CELL_LIMIT`` is refused by :meth:`CsvRecords._checked`, naming its column, once the record is
     known to end where it ends."""
     try:
-        return list(csv.reader(lines, strict=True))
+        return list(csv.reader(lines, strict=True, delimiter=delimiter))
     except csv.Error as error:
         return str(error)
 
 
 class CsvRecords:
     """(line, cells or error) of each record of a CSV, in order; ``width`` (the header's) is set by the
-    caller once it has the header, and only a record of that width may span lines."""
+    caller once it has the header, and only a record of that width may span lines. ``delimiter``
+    separates cells (``,``; ``;`` and tabs as some exports write them)."""
 
-    def __init__(self) -> None:
+    def __init__(self, delimiter: str = ",") -> None:
+        self.delimiter = delimiter
         self.width: int | None = None  # None: any (the header)
         self.header: tuple[str, ...] = ()
         self.single_line: frozenset[int] = frozenset()  # columns that never hold a line break
@@ -99,16 +101,18 @@ class CsvRecords:
         self._quotes = 0
         self._spool: IO[bytes] | None = None
 
-    def rows(self, lines: Iterable[bytes]) -> Iterator[Row]:
+    def rows(self, lines: Iterable[bytes], first: int = 1) -> Iterator[Row]:
+        """The records of ``lines``, the first of which is line ``first`` of the file."""
         old = csv.field_size_limit(SPOOLED_CELL_LIMIT)  # once, not per line: it costs
+        delimiter = self.delimiter
         try:
-            for number, line in enumerate(lines, 1):
+            for number, line in enumerate(lines, first):
                 if self._start:
                     yield from self._work(iter(((number, line),)))
                 elif b'"' not in line and len(line) <= CELL_LIMIT:  # the usual line
                     body = line.rstrip(b"\r\n")
                     if body and not body.isspace():
-                        yield number, _text(body).split(",")
+                        yield number, _text(body).split(delimiter)
                 elif (row := self._single(number, line, may_open=True)) is not None:
                     yield row
             if self._start:
@@ -137,7 +141,7 @@ class CsvRecords:
         """One line read alone: its record, or None (blank, or it opens a record spanning lines)."""
         if not line.strip():
             return None
-        parsed = _parse((_text(line),))
+        parsed = _parse((_text(line),), self.delimiter)
         if parsed == UNCLOSED and may_open:
             self._start, self._lines, self._kept, self._quotes = number, [line], len(line), 0
             return None
@@ -154,7 +158,7 @@ class CsvRecords:
         self._quotes += line.count(b'"')
         if not self._quotes % 2:  # the quote is still open (a doubled quote counts twice)
             return None
-        rows = _parse(_text(part) for part in self._kept_lines())
+        rows = _parse((_text(part) for part in self._kept_lines()), self.delimiter)
         if isinstance(rows, str) and rows.startswith("field larger"):
             rows = "oversized"
         if rows == UNCLOSED:  # a quote was closed, and another opened
@@ -228,7 +232,7 @@ class CsvRecords:
             if b'"' not in line and len(line) <= CELL_LIMIT:
                 body = line.rstrip(b"\r\n")
                 if body and not body.isspace():
-                    yield number, _text(body).split(",")
+                    yield number, _text(body).split(self.delimiter)
             elif (row := self._single(number, line, may_open=False)) is not None:
                 yield row
 
@@ -249,8 +253,8 @@ class CsvRecords:
         for offset, line in enumerate(lines[1:], 1):
             inside = _before_closing_quote(line) if offset == last else line  # the cell ends at its quote
             inside = inside.replace(b'""', b'"')  # a quote inside a cell is written twice
-            if inside.count(b",") >= self.width - 1:
-                rows = _parse((_text(inside),))
+            if inside.count(self.delimiter.encode()) >= self.width - 1:
+                rows = _parse((_text(inside),), self.delimiter)
                 if isinstance(rows, list) and len(rows) == 1 and len(rows[0]) == self.width:
                     return f"line {start + offset} reads as a row of its own"
         return None

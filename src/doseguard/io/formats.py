@@ -74,6 +74,7 @@ register(Format("jsonl", (".jsonl", ".ndjson"), jsonl_format.read_chunks, jsonl_
                 jsonl_format.sniff, jsonl_format.settle))  # fmt: skip
 register(Format("json", (".json",), json_format.read_chunks, json_format.records, json_format.sniff))
 register(Format("csv", (".csv",), csv_format.read_chunks, csv_format.records))
+register(Format("tsv", (".tsv",), csv_format.read_tsv_chunks, csv_format.records))
 
 
 def named(name: str) -> Format:

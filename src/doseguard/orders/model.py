@@ -15,6 +15,9 @@ from doseguard.orders.draft import (
 )
 
 QUANTITY_FIELDS = ("dose", "volume", "concentration", "product_concentration")
+UNIT_FIELDS = tuple(f"{name}_unit" for name in QUANTITY_FIELDS)
+"""A quantity's unit in a column of its own (``HV_DISCRETE_DOSE`` 1000, ``DOSE_UNIT`` mcg): joined to
+its value by :mod:`doseguard.orders.units`."""
 REQUIRED_FIELDS = ("order_id", "patient_id", "drug")
 MAX_ADMINISTRATIONS = 100_000
 MAX_TEXT = 1000
@@ -80,6 +83,10 @@ class OrderRecord(BaseModel):
     volume: OptionalText = None
     concentration: OptionalText = None
     product_concentration: OptionalText = None
+    dose_unit: OptionalText = None
+    volume_unit: OptionalText = None
+    concentration_unit: OptionalText = None
+    product_concentration_unit: OptionalText = None
     route: OptionalText = None
     site: OptionalText = None
     frequency: OptionalText = None
@@ -124,7 +131,7 @@ class Order:
 
 TEXT_FIELDS = (
     "order_id", "patient_id", "drug", "dose", "volume", "concentration", "product_concentration", "route",
-    "site", "frequency", "duration", "phase", "rxnorm", "ndc",
+    "site", "frequency", "duration", "phase", "rxnorm", "ndc", *UNIT_FIELDS,
 )  # fmt: skip
 _ASCII_SPACE = " \t\n\r\x0b\x0c"
 """What pydantic's whitespace stripping removes from ASCII text (``str.strip`` also removes \\x1c-\\x1f)."""
@@ -147,6 +154,10 @@ class PlainRecord:
     volume: str | StructuredQuantity | None = None
     concentration: str | StructuredQuantity | None = None
     product_concentration: str | StructuredQuantity | None = None
+    dose_unit: str | None = None
+    volume_unit: str | None = None
+    concentration_unit: str | None = None
+    product_concentration_unit: str | None = None
     route: str | None = None
     site: str | None = None
     frequency: str | StructuredFrequency | None = None

@@ -8,7 +8,7 @@ the engine treats ``null`` as present and an empty list as something to match.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from functools import lru_cache
 from typing import Any
 
@@ -48,11 +48,12 @@ from doseguard.orders.quantities import (
 )
 from doseguard.orders.schedule import parse_duration, parse_frequency
 from doseguard.orders.text import read_text
+from doseguard.orders.units import UNIT_OF, joined, numbers_as_text, unit_without_value
 from doseguard.suggestions import closest, did_you_mean
 from doseguard.vocabulary import PHASES, ROUTES, SITES
 
 _QUANTITIES = tuple(
-    (name, fact, parser, name.replace("_", " "))
+    (name, UNIT_OF[name], fact, parser, name.replace("_", " "))
     for name, fact, parser in (
         ("dose", "dose_mcg", parse_mass),
         ("volume", "volume_ml", parse_volume),
@@ -60,7 +61,9 @@ _QUANTITIES = tuple(
         ("product_concentration", "product_concentration_mcg_per_ml", parse_concentration),
     )
 )
-"""Quantity fields: the record's field, the fact, the parser, and the field as messages name it."""
+"""Quantity fields: the record's field, its unit field, the fact, the parser, and the field as
+messages name it."""
+_UNIT_KEYS = frozenset(UNIT_OF.values())
 
 
 class OrderNormaliser:
@@ -81,6 +84,9 @@ class OrderNormaliser:
             raise InvalidOrderError(
                 [FieldProblem("record", f"expected an object with order fields, got {kind}")]
             )
+        units = not _UNIT_KEYS.isdisjoint(raw)  # a unit in a field of its own (rare: one test in C)
+        if units and type(raw) is dict:
+            raw = numbers_as_text(raw)
         record, problems, structured = _validate(raw)
         warnings: list[str] = []
         if isinstance(record, OrderRecord):  # a plain record is printable ASCII: nothing to read
@@ -94,21 +100,26 @@ class OrderNormaliser:
         quantities: list[DraftQuantity] = []
         notation: list[str] = []
         as_ordered: list[tuple[str, float, str]] = []
-        for name, fact, parser, what in _QUANTITIES:
+        for name, unit_field, fact, parser, what in _QUANTITIES:
             text = getattr(record, name)
+            unit = getattr(record, unit_field) if units else None
             if text is None:
+                if unit is not None:
+                    problems.append(FieldProblem(unit_field, unit_without_value(name, unit), unit))
                 continue
             try:  # text is parsed; a structured value (orders.draft) is taken as it is, range-checked
+                if unit is not None:
+                    text = _with_unit(text, unit, name)
                 quantity = parser(text, what) if type(text) is str else checked_quantity(text, what)
             except QuantityError as error:
                 if name != "dose" or type(text) is not str:
                     problems.append(FieldProblem(name, str(error), _shown(text)))
                     continue
-                units = self._units(identity.drug, text, error, problems)  # not a mass: a dose in units?
-                if units is None:
+                in_units = self._units(identity.drug, text, error, problems)  # not a mass: in units?
+                if in_units is None:
                     continue
-                facts["dose_units"] = units.value
-                quantity = units
+                facts["dose_units"] = in_units.value
+                quantity = in_units
             else:
                 facts[fact] = quantity.value
             quantities.append(quantity)
@@ -200,9 +211,8 @@ class OrderNormaliser:
         if problems:
             raise InvalidOrderError(problems)
         stated = tuple(as_ordered)
-        if record.model_extra or warnings:
-            notes = (*_unknown_fields(record), *warnings)
-            return Order(record.order_id, record.patient_id, facts, notes, stated)
+        if warnings:  # unknown keys are not warned of here: a batch names them once (doseguard.batch)
+            return Order(record.order_id, record.patient_id, facts, tuple(warnings), stated)
         return Order(record.order_id, record.patient_id, facts, as_ordered=stated)
 
     def _units(
@@ -273,6 +283,15 @@ def _read_record(
     return PlainRecord(**values, model_extra=record.model_extra)
 
 
+def _with_unit(value: Any, unit: str, name: str) -> Any:
+    """A quantity joined to its unit field's unit (:mod:`doseguard.orders.units`)."""
+    if type(value) is not str:
+        raise QuantityError(
+            f"is a structured quantity with its own unit: {UNIT_OF[name]} {unit!r} is not read"
+        )
+    return joined(value, unit, name)
+
+
 def _shown(value: Any) -> Any:
     """A field's value as a problem quotes it: text as it is, a structured value as it is shown."""
     return value if type(value) is str else value.text
@@ -332,12 +351,9 @@ def _misnamed_fields(extra: Mapping[str, Any], raw: Mapping[str, Any]) -> list[F
     problems = []
     for name, value in extra.items():
         key = str(name)
-        field = _SPELLINGS.get(_spelling(key))
+        field = misnamed_field(key, raw)
         if field is None:
-            close = _close_field(key)
-            field = close if close is not None and close not in raw else None
-            if field is None:
-                continue
+            continue
         said = "also stated as" if field in raw else "not stated as"
         problems.append(
             FieldProblem(
@@ -350,6 +366,16 @@ def _misnamed_fields(extra: Mapping[str, Any], raw: Mapping[str, Any]) -> list[F
     return problems
 
 
+def misnamed_field(key: str, stated: Collection[str]) -> str | None:
+    """The field an unknown key is written for ("Allergies", "allergy"), or misspells when ``stated``
+    (the record's keys, or a file's columns) does not hold it ("alergies"); None if neither."""
+    field = _SPELLINGS.get(_spelling(key))
+    if field is not None:
+        return field
+    close = _close_field(key)
+    return close if close is not None and close not in stated else None
+
+
 @lru_cache(maxsize=4096)
 def _close_field(name: str) -> str | None:
     """The record field an unknown key is a misspelling of, or None. Cached: a batch repeats its
@@ -357,13 +383,18 @@ def _close_field(name: str) -> str | None:
     return closest(name, RECORD_FIELDS, cutoff=0.7)
 
 
-def _unknown_fields(record: OrderRecord | PlainRecord) -> tuple[str, ...]:
-    warnings = []
-    for name in record.model_extra or {}:
-        close = _close_field(str(name))
-        hint = f" (did you mean {close!r}?)" if close is not None else ""
-        warnings.append(f"unknown field {name!r} ignored{hint}")
-    return tuple(warnings)
+def unread_keys(raw: Mapping[str, Any]) -> tuple[str, ...]:
+    """The keys of a record that are no order field and are not read, as a batch names them once:
+    a key that reads like a field (:func:`misnamed_field`) is the record's problem instead."""
+    return tuple(key for key in raw if key not in _FIELD_NAMES and misnamed_field(str(key), raw) is None)
+
+
+def close_field(name: str) -> str | None:
+    """The field an unknown key most likely misspells, for the batch's note ("dosage": dose)."""
+    return _close_field(name)
+
+
+_FIELD_NAMES = frozenset(RECORD_FIELDS)
 
 
 def _validate(

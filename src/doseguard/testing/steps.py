@@ -27,6 +27,7 @@ from pytest_bdd import given, parsers, then
 
 from doseguard.checker import NOT_COVERED, Checker
 from doseguard.orders.model import RECORD_FIELDS
+from doseguard.orders.normalise import unread_keys
 from doseguard.records import InputRecord
 from doseguard.results import OrderResult, ResultStatus
 from doseguard.rules.model import RuleSet, RuleStatus
@@ -135,10 +136,13 @@ def remove_field(order: Any, field: str) -> None:
 
 @then("the order passes")
 def order_passes(order: Any, doseguard_checker: Checker) -> None:
-    """Checked, no finding, and no warning (an ignored field could hide a finding)."""
+    """Checked, no finding, no warning, and no key left unread (an ignored field could hide a finding;
+    a run names such keys once, not in each result)."""
     result = _check(doseguard_checker, order)
     ok = result.status is ResultStatus.PASS and not result.findings and not result.warnings
     _expect(ok, "expected the order to pass, with no finding and no warning", result)
+    unread = unread_keys(order) if isinstance(order, dict) else ()
+    _expect(not unread, f"expected the order to pass, but doseguard does not read its {list(unread)}", result)
 
 
 @then(parsers.re(FLAGGED))

@@ -40,6 +40,7 @@ from doseguard.orders.model import (
 )
 from doseguard.orders.quantities import parse_concentration, parse_mass, parse_volume
 from doseguard.orders.schedule import parse_duration, parse_frequency
+from doseguard.orders.status import Activity, order_activity
 from doseguard.orders.text import read_text
 from doseguard.suggestions import closest, did_you_mean
 from doseguard.vocabulary import PHASES, ROUTES, SITES
@@ -82,11 +83,12 @@ class OrderNormaliser:
         if isinstance(record, OrderRecord):  # a plain record is printable ASCII: nothing to read
             record = _read_record(record, problems, warnings, structured)
         drug = self._drug(record.drug)
+        # A drug that could not be read may be a covered one: the whole order is then read, every
+        # problem named (an order is not for the rules only when what it is, is known).
+        unchecked = None if _names(problems, "drug") else self._unchecked(record.status, drug, warnings)
+        if unchecked is not None:
+            return _not_for_rules(record, drug, unchecked, problems, warnings)
         facts: dict[str, Any] = {"drug": drug}
-        if self._covered and drug not in self._covered:
-            hint = self._hint(drug)
-            if hint is not None:
-                warnings.append(hint)
 
         quantities: list[DraftQuantity] = []
         notation: list[str] = []
@@ -192,6 +194,23 @@ class OrderNormaliser:
             return Order(record.order_id, record.patient_id, facts, (*_unknown_fields(record), *warnings))
         return Order(record.order_id, record.patient_id, facts)
 
+    def _unchecked(self, status: str | None, drug: str, warnings: list[str]) -> str | None:
+        """Why the order is not for the rules ("inactive", "not_covered"), or None to check it; what
+        the result says about its status or drug goes to ``warnings``. An inactive order is that
+        whatever its drug: a cancelled order of any drug is not alerted on."""
+        if status is not None:
+            reading = order_activity(status)
+            if reading.note is not None:
+                warnings.append(reading.note)
+            if reading.activity is Activity.INACTIVE:
+                return INACTIVE
+        if self._covered and drug not in self._covered:  # the seam for orders/drugs.py's identify()
+            hint = self._hint(drug)
+            if hint is not None:
+                warnings.append(hint)
+            return NOT_COVERED
+        return None
+
     def _drug(self, text: str) -> str:
         name = codes.free_text_item(text)
         return self.drug_names.get(name, name)
@@ -233,6 +252,28 @@ class OrderNormaliser:
         except ScheduleError as error:
             problems.append(FieldProblem(name, str(error), _shown(value)))
             return None
+
+
+INACTIVE, NOT_COVERED = "inactive", "not_covered"
+SAID_OF_UNCHECKED = (*REQUIRED_FIELDS, "status")
+"""The fields whose warnings an order that is not for the rules keeps: what it is, and its status."""
+
+
+def _names(problems: list[FieldProblem], field: str) -> bool:
+    return any(problem.field == field for problem in problems)
+
+
+def _not_for_rules(
+    record: OrderRecord | PlainRecord, drug: str, why: str, problems: list[FieldProblem], warnings: list[str]
+) -> Order:
+    """An order read only as far as knowing it is not for the rules (``why``): its ids and drug are
+    still held to the contract (a repeated or missing id is invalid), its other fields are not read,
+    so nothing of theirs is a problem or a warning (the vocabulary is the covered drugs')."""
+    identity = [problem for problem in problems if problem.field in REQUIRED_FIELDS]
+    if identity:
+        raise InvalidOrderError(identity)
+    said = tuple(w for w in warnings if w.partition(":")[0] in SAID_OF_UNCHECKED)
+    return Order(record.order_id, record.patient_id, {"drug": drug}, said, why)
 
 
 READ_FIELDS = tuple(name for name in TEXT_FIELDS if name not in ("order_id", "patient_id"))

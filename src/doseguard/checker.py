@@ -198,7 +198,7 @@ class Checker:
     ) -> OrderResult:
         """The result of an order that is not for the rules: inactive (no finding: not alerted on), or
         not covered, with the built-in notice that says so unless it is silenced."""
-        status = ResultStatus(order.unchecked)
+        status = ResultStatus(order.unchecked or ResultStatus.NOT_COVERED)
         findings: tuple[Finding, ...] = ()
         notice = self.rules.notice(NOT_COVERED) if status is ResultStatus.NOT_COVERED else None
         if notice is not None:

@@ -20,7 +20,6 @@ class ResultStatus(StrEnum):
     INACTIVE = "inactive"  # the order is cancelled, entered in error, completed or stopped: not alerted on
 
 
-
 UNCHECKED_ON_PURPOSE = (ResultStatus.NOT_COVERED, ResultStatus.INACTIVE)
 """Statuses of orders read well enough to know that they are not for the rules: never a pass (they were
 not checked), never critical like ``invalid`` (nothing is wrong with them)."""

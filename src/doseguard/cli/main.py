@@ -48,7 +48,7 @@ from doseguard.io.paths import is_stdin, same_file
 from doseguard.io.streams import STDIN, is_stream
 from doseguard.io.writers import HUMAN_FORMATS, OUTPUT_FORMATS, ResultWriter, make_sink
 from doseguard.printable import printable_lines
-from doseguard.results import Summary
+from doseguard.results import ResultStatus, Summary
 from doseguard.rules.files import discover
 from doseguard.rules.loader import bundled_rules_dir
 from doseguard.rules.model import Severity
@@ -111,8 +111,9 @@ cli.add_command(rules)
 
 @cli.command(
     epilog=exit_status_epilog(
-        "no result reaches --fail-on",
-        "one does",
+        "no result reaches --fail-on (not_covered and inactive orders never reach --fail-on: they were "
+        "not checked, and nothing is wrong with them)",
+        "one does, or with --fail-on-not-covered an order is not_covered",
         f"the run could not be done: {NOT_DONE}, rules that do not load, a --select/--ignore naming no "
         "rule, an input that cannot be read, an output that cannot be written, a reader that went away "
         "(| head); 128 + n when stopped by signal n (no output file written)",
@@ -140,6 +141,12 @@ cli.add_command(rules)
     help="Exit 1 when a result reaches this severity (invalid and error records count as critical).",
 )
 @click.option(
+    "--fail-on-not-covered",
+    is_flag=True,
+    help="Also exit 1 when an order's drug is one no loaded pack covers (status not_covered), whatever "
+    "--fail-on and even with the notice silenced (--ignore DOSEGUARD-DRUG-NOT-COVERED).",
+)
+@click.option(
     "--summary",
     "summary_path",
     type=click.Path(dir_okay=False),
@@ -164,6 +171,7 @@ def check(
     fmt: str | None,
     output: str | None,
     fail_on: str,
+    fail_on_not_covered: bool,
     summary_path: str | None,
     report_path: str | None,
     jobs: int | None,
@@ -229,11 +237,13 @@ def check(
         counts = summary.as_dict()["by_status"]
         click.echo(
             f"{summary.orders} orders: {counts['pass']} pass, {counts['flagged']} flagged, "
-            f"{counts['invalid']} invalid, {counts['error']} error",
+            f"{counts['invalid']} invalid, {counts['error']} error, {counts['not_covered']} not covered, "
+            f"{counts['inactive']} inactive",
             err=True,
         )
     threshold = None if fail_on == "never" else Severity(fail_on)
-    sys.exit(EXIT_FLAGGED if _reaches(summary, threshold) else EXIT_OK)
+    not_covered = fail_on_not_covered and summary.by_status.get(ResultStatus.NOT_COVERED.value, 0) > 0
+    sys.exit(EXIT_FLAGGED if _reaches(summary, threshold) or not_covered else EXIT_OK)
 
 
 def _run(

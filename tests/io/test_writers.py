@@ -118,7 +118,7 @@ def test_write_all_counts_the_results() -> None:
     _, summary = run("jsonl")
     counts = summary.as_dict()
     assert counts["orders"] == 5
-    assert counts["by_status"] == {"pass": 1, "flagged": 2, "invalid": 1, "error": 1}
+    assert counts["by_status"] == {"pass": 1, "flagged": 2, "invalid": 1, "error": 1, "not_covered": 0, "inactive": 0}
     assert counts["flagged_by_highest_severity"] == {"info": 0, "warning": 1, "critical": 1}
     assert counts["findings_by_rule"] == {"B12-CONC-MISMATCH": 1, "B12-ROUTE": 1, "NOTATION-TRAILING-ZERO": 1}
 
@@ -266,7 +266,7 @@ def test_table_with_only_passing_orders_prints_only_the_summary(report_results: 
     assert "ORD-1" not in text
     assert " ".join(text.split()) == (
         f"1 orders checked with rules {VERSION}: 1 pass, 0 flagged (0 critical, 0 warning, 0 info), "
-        "0 invalid, 0 error"
+        "0 invalid, 0 error, 0 not covered, 0 inactive"
     )
 
 

@@ -23,19 +23,24 @@ from importlib.resources import files
 from typing import IO
 
 from doseguard.printable import printable_lines
-from doseguard.results import OrderResult, ResultError, ResultStatus, Summary
+from doseguard.results import UNCHECKED_ON_PURPOSE, OrderResult, ResultError, ResultStatus, Summary
 from doseguard.rules.model import Severity
 
 SEVERITIES = (Severity.CRITICAL, Severity.WARNING, Severity.INFO)  # most severe first
-STATUSES = (ResultStatus.PASS, ResultStatus.FLAGGED, ResultStatus.INVALID, ResultStatus.ERROR)
+STATUSES = tuple(ResultStatus)
 NEEDS_REVIEW = (ResultStatus.FLAGGED, ResultStatus.INVALID, ResultStatus.ERROR)
 STATUS_LABEL = {
     ResultStatus.PASS: "Pass",
     ResultStatus.FLAGGED: "Flagged",
     ResultStatus.INVALID: "Invalid",
     ResultStatus.ERROR: "Error",
+    ResultStatus.NOT_COVERED: "Not covered",
+    ResultStatus.INACTIVE: "Inactive",
 }
-_STATUS_RANK = {ResultStatus.PASS: 0, ResultStatus.FLAGGED: 1, ResultStatus.INVALID: 2, ResultStatus.ERROR: 3}
+_STATUS_RANK = {
+    ResultStatus.INACTIVE: -2, ResultStatus.NOT_COVERED: -1, ResultStatus.PASS: 0, ResultStatus.FLAGGED: 1,
+    ResultStatus.INVALID: 2, ResultStatus.ERROR: 3,
+}  # fmt: skip
 
 # Chart geometry (SVG user units; the SVG scales to the page width).
 _CHART_WIDTH = 880
@@ -111,7 +116,7 @@ class HtmlReportWriter:
             elif finding.severity.rank > tally.severity.rank:
                 tally.severity = finding.severity
             tally.count += 1
-        if result.status is ResultStatus.PASS:
+        if result.status not in NEEDS_REVIEW:  # passed, or not checked on purpose (counted, not listed)
             return
         self.needs_review += 1
         if len(self.rows) < self.max_rows:
@@ -175,6 +180,14 @@ class HtmlReportWriter:
             text, kind = "Action needed: " + " and ".join(problems) + ".", "bad"
         elif flagged:
             text, kind = f"No critical findings; {_plural(flagged, 'order')} with warnings or notes.", "warn"
+        elif on_purpose := sum(summary.by_status.get(s.value, 0) for s in UNCHECKED_ON_PURPOSE):
+            not_covered = summary.by_status.get(ResultStatus.NOT_COVERED.value, 0)
+            inactive = summary.by_status.get(ResultStatus.INACTIVE.value, 0)
+            text = (
+                f"No findings; {_plural(on_purpose, 'order')} not checked on purpose ({not_covered:,} not "
+                f"covered by any rule pack, {inactive:,} inactive)."
+            )
+            kind = "good"
         elif summary.orders:
             text, kind = f"All {_plural(summary.orders, 'order')} passed.", "good"
         else:
@@ -193,7 +206,11 @@ class HtmlReportWriter:
             ("info", "Info", severity.get("info", 0), "flagged, notes only"),
             ("invalid", "Invalid", status.get(ResultStatus.INVALID.value, 0), "not understood: not checked"),
             ("error", "Error", status.get(ResultStatus.ERROR.value, 0), "check failed: not checked"),
-        ]
+            ("not_covered", "Not covered", status.get(ResultStatus.NOT_COVERED.value, 0),
+             "no rule pack covers the drug: not checked"),
+            ("inactive", "Inactive", status.get(ResultStatus.INACTIVE.value, 0),
+             "cancelled, completed or stopped: not alerted on"),
+        ]  # fmt: skip
         items = []
         for key, label, value, hint in tiles:
             zero = " zero" if value == 0 and key != "orders" else ""

@@ -550,7 +550,7 @@ def _unchecked_on_purpose() -> list[OrderResult]:
             ResultStatus.INACTIVE,
             warnings=("status: 'cancelled'",),
             rules_version=VERSION,
-        ),  # fmt: skip
+        ),
     ]
 
 

@@ -86,13 +86,6 @@ def test_a_repeated_order_id_is_invalid(checker: Checker) -> None:
     assert results[1].errors[0] == ResultError("order_id", "duplicates the order_id of record 1")
 
 
-def test_a_drug_no_pack_covers_is_said_to_be_unchecked(checker: Checker) -> None:
-    result = checker.check(InputRecord("t:1", {**STANDARD, "drug": "amoxicillin"}))
-    assert result.status is ResultStatus.FLAGGED
-    assert [f.rule_id for f in result.findings] == [NOT_COVERED]
-    assert "amoxicillin" in result.findings[0].message
-
-
 def test_drug_synonyms_are_covered(checker: Checker) -> None:
     assert checker.check(InputRecord("t:1", {**STANDARD, "drug": "Vitamin B12"})).status is ResultStatus.PASS
 
@@ -292,3 +285,106 @@ def test_the_notation_pack_flags_u_and_iu_in_a_dose_in_units(dose: str, flagged:
     result = notation.check(InputRecord("t:1", {**STANDARD, "drug": "heparin", "dose": dose}))
     assert result.errors == ()
     assert ("NOTATION-ERROR-PRONE" in [f.rule_id for f in result.findings]) is flagged
+
+
+# --- orders that are not checked on purpose: not covered, inactive -----------------------------------
+
+INSULIN = {"order_id": "I1", "patient_id": "P9", "drug": "insulin aspart", "dose": "6 units", "route": "SC",
+           "site": "abdomen", "frequency": "before meals", "duration": "ongoing"}  # fmt: skip
+
+
+def test_an_order_for_a_drug_no_pack_covers_is_not_checked_and_says_so(checker: Checker) -> None:
+    """Its fields are not held to the covered drugs' vocabulary: units, SC, "before meals", abdomen."""
+    result = checker.check(InputRecord("t:1", INSULIN))
+    assert result.status is ResultStatus.NOT_COVERED
+    assert result.errors == ()
+    assert [(f.rule_id, f.severity.value, f.pack) for f in result.findings] == [
+        (NOT_COVERED, "info", "doseguard")
+    ]
+    assert "'insulin aspart'" in result.findings[0].message
+    assert (result.order_id, result.patient_id) == ("I1", "P9")
+
+
+def test_a_drug_no_pack_covers_is_said_to_be_unchecked(checker: Checker) -> None:
+    result = checker.check(InputRecord("t:1", {**STANDARD, "drug": "amoxicillin"}))
+    assert result.status is ResultStatus.NOT_COVERED
+    assert [f.rule_id for f in result.findings] == [NOT_COVERED]
+    assert "amoxicillin" in result.findings[0].message
+
+
+def test_a_not_covered_order_gets_no_notation_finding(checker: Checker) -> None:
+    """Not checked means not checked: its doses may be in units no notation rule reads, so a partial
+    check would read as a checked order. (With the notation pack alone, no drug is "not covered".)"""
+    result = checker.check(InputRecord("t:1", {**STANDARD, "drug": "methotrexate", "dose": "25.0 mg"}))
+    assert (result.status, [f.rule_id for f in result.findings]) == (ResultStatus.NOT_COVERED, [NOT_COVERED])
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"order_id": None}, "order_id"),
+        ({"patient_id": "  "}, "patient_id"),
+        ({"order_id": ["x"]}, "order_id"),
+    ],
+)
+def test_a_not_covered_order_still_needs_its_ids(
+    checker: Checker, changes: dict[str, Any], field: str
+) -> None:
+    """Only the ids are still held to the contract: the other fields' problems are not reported."""
+    result = checker.check(InputRecord("t:1", {**INSULIN, **changes}))
+    assert result.status is ResultStatus.INVALID
+    assert [error.field for error in result.errors] == [field]
+
+
+def test_a_not_covered_order_with_another_field_of_the_wrong_type_is_still_not_covered(
+    checker: Checker,
+) -> None:
+    result = checker.check(InputRecord("t:1", {**INSULIN, "dose": 6, "administrations_given": -1}))
+    assert result.status is ResultStatus.NOT_COVERED
+
+
+def test_a_repeated_order_id_among_not_covered_orders_is_invalid(checker: Checker) -> None:
+    results = list(checker.check_all([InputRecord("f:1", INSULIN), InputRecord("f:2", INSULIN)]))
+    assert [r.status for r in results] == [ResultStatus.NOT_COVERED, ResultStatus.INVALID]
+
+
+def test_a_not_covered_outcome_is_shared_by_orders_that_differ_only_in_their_ids() -> None:
+    checker = Checker(load_rules())
+    records = [InputRecord(f"f:{i}", {**INSULIN, "order_id": f"I{i}"}) for i in range(3)]
+    results = list(checker.check_all(records))
+    assert [r.status for r in results] == [ResultStatus.NOT_COVERED] * 3
+    assert len({(r.findings, r.warnings) for r in results}) == 1
+    assert [r.order_id for r in results] == ["I0", "I1", "I2"]
+
+
+def test_a_cancelled_order_with_a_wrong_dose_is_not_alerted_on(checker: Checker) -> None:
+    result = checker.check(InputRecord("t:1", {**STANDARD, "dose": "10 mg", "status": "Canceled"}))
+    assert (result.status, result.findings, result.errors) == (ResultStatus.INACTIVE, (), ())
+    assert any("'Canceled'" in w and "not checked" in w for w in result.warnings)
+    assert result.severity is None
+
+
+def test_an_inactive_order_still_needs_its_ids(checker: Checker) -> None:
+    result = checker.check(
+        InputRecord("t:1", {**STANDARD, "dose": "ten", "status": "stopped", "patient_id": ""})
+    )
+    assert result.status is ResultStatus.INVALID
+    assert [error.field for error in result.errors] == ["patient_id"]
+
+
+def test_an_inactive_order_for_a_drug_no_pack_covers_is_inactive(checker: Checker) -> None:
+    result = checker.check(InputRecord("t:1", {**INSULIN, "status": "completed"}))
+    assert (result.status, result.findings) == (ResultStatus.INACTIVE, ())
+
+
+@pytest.mark.parametrize("status", ["active", "draft", "on-hold", "Pending", "Verified"])
+def test_an_active_or_pending_order_is_checked(checker: Checker, status: str) -> None:
+    assert checker.check(InputRecord("t:1", {**STANDARD, "status": status})).status is ResultStatus.PASS
+    wrong = checker.check(InputRecord("t:1", {**STANDARD, "status": status, "route": "IV"}))
+    assert [f.rule_id for f in wrong.findings] == ["B12-ROUTE"]
+
+
+def test_an_order_with_a_status_doseguard_does_not_know_is_checked_with_a_warning(checker: Checker) -> None:
+    result = checker.check(InputRecord("t:1", {**STANDARD, "status": "D/C", "route": "IV"}))
+    assert [f.rule_id for f in result.findings] == ["B12-ROUTE"]
+    assert any(w.startswith("status: 'D/C'") for w in result.warnings)

@@ -117,3 +117,17 @@ def test_the_one_policy_gives_the_same_results_a_result_or_a_chunk_at_a_time() -
     assert singly[3].errors == (ResultError("order_id", "duplicates the order_id of record 1"),)
     assert singly[4].errors[0].message == "duplicates the order_id of record 3"
     assert singly[6].rules_version == "v1" and singly[6].source == "f:7" and singly[6].patient_id == "P1"
+
+
+@pytest.mark.parametrize("status", [ResultStatus.NOT_COVERED, ResultStatus.INACTIVE])
+def test_an_order_not_checked_on_purpose_claims_its_id_and_its_repeat_is_invalid(
+    status: ResultStatus,
+) -> None:
+    """Its ids were read and held to the contract: a later record with the same id is a repeat, and
+    so is a not-covered or inactive record that repeats a checked one."""
+    assert claimed_ids(["A"], [status]) == ["A"]
+    with RepeatedOrderIds("v1") as repeats:
+        assert repeats.check(_result(1, "A", status)).status is status
+        assert repeats.check(_result(2, "A")).status is ResultStatus.INVALID
+        assert repeats.check(_result(3, "B")).status is ResultStatus.PASS
+        assert repeats.check(_result(4, "B", status)).status is ResultStatus.INVALID

@@ -5,10 +5,12 @@ from __future__ import annotations
 import pickle
 
 import orjson
+import pytest
 
 from doseguard.errors import FieldProblem
 from doseguard.io.encoders import JsonLineEncoder, encode_csv_rows
-from doseguard.results import OrderResult, ResultError, ResultStatus
+from doseguard.results import Finding, OrderResult, ResultError, ResultStatus, Summary
+from doseguard.rules.model import Severity
 
 
 def test_a_result_error_reads_field_colon_message_or_the_message_alone() -> None:
@@ -40,3 +42,37 @@ def test_results_with_errors_encode_as_before_and_cross_processes() -> None:
     assert result.as_dict()["errors"] == line["errors"]
     assert "dose: bad; =worse" in encode_csv_rows(result).decode()
     assert pickle.loads(pickle.dumps(result)) == result
+
+
+# --- the statuses of orders that are not checked on purpose ----------------------------------------
+
+
+def test_not_covered_and_inactive_are_statuses_of_their_own() -> None:
+    assert ResultStatus("not_covered") is ResultStatus.NOT_COVERED
+    assert ResultStatus("inactive") is ResultStatus.INACTIVE
+
+
+def _notice(severity: Severity) -> Finding:
+    return Finding("DOSEGUARD-DRUG-NOT-COVERED", severity, "No rule pack covers 'insulin'", "t", "doseguard")
+
+
+@pytest.mark.parametrize("status", [ResultStatus.NOT_COVERED, ResultStatus.INACTIVE])
+def test_an_order_not_checked_on_purpose_is_not_critical_like_an_invalid_one(status: ResultStatus) -> None:
+    assert OrderResult(1, "f:1", "O1", "P1", status).severity is None
+
+
+def test_a_not_covered_order_has_the_severity_of_its_notice() -> None:
+    result = OrderResult(1, "f:1", "O1", "P1", ResultStatus.NOT_COVERED, (_notice(Severity.INFO),))
+    assert result.severity is Severity.INFO
+
+
+def test_the_summary_counts_every_status_and_not_covered_orders_by_the_notice_rule() -> None:
+    summary = Summary()
+    summary.add(OrderResult(1, "f:1", "O1", "P1", ResultStatus.NOT_COVERED, (_notice(Severity.WARNING),)))
+    summary.add(OrderResult(2, "f:2", "O2", "P1", ResultStatus.INACTIVE))
+    counts = summary.as_dict()
+    assert list(counts["by_status"]) == [status.value for status in ResultStatus]
+    assert (counts["by_status"]["not_covered"], counts["by_status"]["inactive"]) == (1, 1)
+    assert counts["findings_by_rule"] == {"DOSEGUARD-DRUG-NOT-COVERED": 1}
+    # "flagged by highest severity" counts flagged orders: a notice is no finding about the order
+    assert counts["flagged_by_highest_severity"] == {"critical": 0, "warning": 0, "info": 0}

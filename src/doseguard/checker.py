@@ -32,9 +32,9 @@ from doseguard.result_cache import ResultCache, record_key
 from doseguard.results import Finding, OrderResult, ResultError, ResultStatus
 from doseguard.rules.evaluate import ORDERED, ZeroDivisorCheck, divisor_fields, zero_divisor_check
 from doseguard.rules.expressions import render
-from doseguard.rules.model import Rule, RuleSet, Severity
+from doseguard.rules.model import NOT_COVERED, Rule, RuleSet
 
-NOT_COVERED = "DOSEGUARD-DRUG-NOT-COVERED"
+__all__ = ["NOT_COVERED", "Checker"]
 
 Outcome = tuple[ResultStatus, tuple[Finding, ...], tuple[ResultError, ...], tuple[str, ...]]
 FindingsKey = str | tuple[str, tuple[tuple[str, float, str], ...]]
@@ -114,7 +114,7 @@ class Checker:
                 continue
             try:
                 order = self.normaliser.normalise(item.data)
-                fact_json = encode_fact(order.facts)
+                fact_json = encode_fact(order.facts) if order.unchecked is None else ""
             except InvalidOrderError as error:
                 problems = tuple(ResultError.of(p) for p in error.problems)
                 invalid = OrderResult(
@@ -130,6 +130,11 @@ class Checker:
                 continue
             except Exception as error:  # fail closed: a bug or bad data here must not stop the batch
                 results[index] = self._error(number, item, order_id, patient_id, _describe(error))
+                continue
+            if order.unchecked is not None:  # not covered, or inactive: read, not for the rules
+                results[index] = self._remember(
+                    key, self._unchecked(number, item, order, (order_id, patient_id))
+                )
                 continue
             findings_key = fact_json if not order.as_ordered else (fact_json, order.as_ordered)
             cached = self._cache.get(findings_key)
@@ -193,6 +198,25 @@ class Checker:
         return OrderResult(number, item.source, *ids, status, findings, warnings=order.warnings,
                            rules_version=self.rules.version)  # fmt: skip
 
+    def _unchecked(
+        self, number: int, item: InputRecord, order: Order, identity: tuple[str | None, str | None]
+    ) -> OrderResult:
+        """The result of an order that is not for the rules: inactive (no finding: not alerted on), or
+        not covered, with the built-in notice that says so unless it is silenced."""
+        status = ResultStatus(order.unchecked or ResultStatus.NOT_COVERED)
+        findings: tuple[Finding, ...] = ()
+        notice = self.rules.notice(NOT_COVERED) if status is ResultStatus.NOT_COVERED else None
+        if notice is not None:
+            drug = order.facts["drug"]
+            message = (
+                f"No rule pack covers {drug!r}: the order was not checked for dose, route or schedule "
+                f"(packs cover: {', '.join(sorted(self._covered))})."
+            )
+            findings = (Finding(notice.id, notice.severity, message, notice.title, notice.pack),)
+        ids = (identity[0] or order.order_id, identity[1] or order.patient_id)
+        return OrderResult(number, item.source, *ids, status, findings, warnings=order.warnings,
+                           rules_version=self.rules.version)  # fmt: skip
+
     def _remember(self, key: tuple[Any, ...] | None, result: OrderResult) -> OrderResult:
         """Keep the outcome for records that differ only in their ids (never a failed evaluation)."""
         if key is not None and result.status is not ResultStatus.ERROR:
@@ -229,18 +253,6 @@ class Checker:
         if order.as_ordered and fired:  # messages read how the order stated its quantities too
             shown = {**facts, ORDERED: {name: (number, unit) for name, number, unit in order.as_ordered}}
         findings = [finders[rule_id](shown) for rule_id in fired]
-        drug = facts.get("drug")
-        if self._covered and drug not in self._covered:
-            findings.append(
-                Finding(
-                    NOT_COVERED,
-                    Severity.WARNING,
-                    f"No rule pack covers {drug!r}: the order was not checked for dose, route or schedule "
-                    f"(packs cover: {', '.join(sorted(self._covered))}).",
-                    "Drug not covered by any rule pack",
-                    "doseguard",
-                )
-            )
         findings.sort(key=lambda f: (-f.severity.rank, self._order.get(f.rule_id, -1)))
         return tuple(findings)
 

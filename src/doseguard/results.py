@@ -16,6 +16,13 @@ class ResultStatus(StrEnum):
     FLAGGED = "flagged"  # checked, at least one finding
     INVALID = "invalid"  # the record could not be understood: not checked
     ERROR = "error"  # the evaluation failed: not checked (never reported as a pass)
+    NOT_COVERED = "not_covered"  # no loaded pack covers the drug: not checked, on purpose
+    INACTIVE = "inactive"  # the order is cancelled, entered in error, completed or stopped: not alerted on
+
+
+UNCHECKED_ON_PURPOSE = (ResultStatus.NOT_COVERED, ResultStatus.INACTIVE)
+"""Statuses of orders read well enough to know that they are not for the rules: never a pass (they were
+not checked), never critical like ``invalid`` (nothing is wrong with them)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +82,8 @@ class OrderResult:
 
     @property
     def severity(self) -> Severity | None:
-        """The severity an integration acts on: invalid and error records count as critical."""
+        """The severity an integration acts on: invalid and error records count as critical; a
+        not-covered order has its notice's (none when the notice is silenced), an inactive one none."""
         if self.status in (ResultStatus.INVALID, ResultStatus.ERROR):
             return Severity.CRITICAL
         if not self.findings:

@@ -278,3 +278,31 @@ def test_workers_that_cannot_start_stop_the_run_with_a_clear_error(tmp_path: Pat
     options = BatchOptions(RuleSource((str(tmp_path / "no-such-rules"),)), output="jsonl", jobs=1)
     with pytest.raises(WorkerStartError, match="cannot start"):
         run_batch(ChunkReader([str(path)]), make_sink("jsonl", io.BytesIO()), options, Summary())
+
+
+def test_not_covered_and_inactive_orders_come_back_alike_from_the_workers(tmp_path: Path) -> None:
+    """Workers encode and count the new statuses as the single process does, and a not-covered
+    order's id is claimed like any other: its repeat, chunks later, is invalid."""
+    orders = list(realistic(5_000))
+    for index in range(0, 5_000, 3):
+        orders[index] |= {"drug": "insulin aspart", "dose": "6 units", "route": "SC", "site": "abdomen"}
+    for index in range(1, 5_000, 7):
+        orders[index] |= {"status": "Discontinued", "dose": "10 mg"}
+    orders[4_500]["order_id"] = orders[9]["order_id"]  # record 10 is not covered
+    path = tmp_path / "hospital.jsonl"
+    write_jsonl(path, orders)
+    summary = tmp_path / "summary.json"
+    outputs = []
+    for jobs in (1, 2):
+        done = check(path, "--format", "jsonl", "--jobs", jobs, "--fail-on", "never", "--summary", summary)
+        assert done.returncode == 0, done.stderr
+        outputs.append(done.stdout)
+    assert outputs[0] == outputs[1]
+    lines = [json.loads(line) for line in outputs[0].splitlines()]
+    assert lines[9]["status"] == "not_covered" and lines[1]["status"] == "inactive"
+    assert (lines[4_500]["status"], lines[4_500]["errors"][0]["message"]) == (
+        "invalid", "duplicates the order_id of record 10"
+    )  # fmt: skip
+    counts = json.loads(summary.read_text())["by_status"]
+    assert {status: n for status, n in counts.items() if n} == Counter(line["status"] for line in lines)
+    assert counts["not_covered"] > 1_400 and counts["inactive"] > 700

@@ -18,7 +18,17 @@ from click.testing import CliRunner
 
 from doseguard.cli.main import cli
 from tests.helpers.cli import DOSEGUARD, doseguard, invoke, jsonl, results
-from tests.helpers.orders import CRITICAL, INFO, INVALID, PASSING, STANDARD_SENTENCE, WARNING, order
+from tests.helpers.orders import (
+    CANCELLED,
+    CRITICAL,
+    INFO,
+    INVALID,
+    OTHER_DRUG,
+    PASSING,
+    STANDARD_SENTENCE,
+    WARNING,
+    order,
+)
 
 # --- exit statuses (through the installed script) -----------------------------------------------
 
@@ -281,7 +291,14 @@ def test_json_format_is_one_document(tmp_path: Path) -> None:
     result = invoke("check", jsonl(tmp_path, PASSING, CRITICAL), "--format", "json")
     document = json.loads(result.stdout)
     assert [r["order_id"] for r in document["results"]] == ["PASS", "CRIT"]
-    assert document["summary"]["by_status"] == {"pass": 1, "flagged": 1, "invalid": 0, "error": 0}
+    assert document["summary"]["by_status"] == {
+        "pass": 1,
+        "flagged": 1,
+        "invalid": 0,
+        "error": 0,
+        "not_covered": 0,
+        "inactive": 0,
+    }
 
 
 def test_csv_format_one_row_per_finding(tmp_path: Path) -> None:
@@ -334,7 +351,14 @@ def test_summary_writes_json_counts(tmp_path: Path) -> None:
     assert result.exit_code == 1
     counts = json.loads(summary.read_text(encoding="utf-8"))
     assert counts["orders"] == 6
-    assert counts["by_status"] == {"pass": 1, "flagged": 3, "invalid": 2, "error": 0}
+    assert counts["by_status"] == {
+        "pass": 1,
+        "flagged": 3,
+        "invalid": 2,
+        "error": 0,
+        "not_covered": 0,
+        "inactive": 0,
+    }
     assert counts["flagged_by_highest_severity"] == {"info": 1, "warning": 1, "critical": 1}
     assert counts["findings_by_rule"] == {
         "B12-DOSE-VOLUME-MISMATCH": 1,
@@ -499,3 +523,50 @@ def test_jsonl_with_cr_only_line_ends_gives_one_result_per_line(tmp_path: Path) 
             ("P4", "pass", "5"),
         ], done.stderr
         assert done.returncode == 1
+
+
+# --- orders that are not checked on purpose ------------------------------------------------------
+
+
+def test_not_covered_and_inactive_orders_do_not_fail_a_run_by_default(tmp_path: Path) -> None:
+    path = jsonl(tmp_path, PASSING, OTHER_DRUG, CANCELLED)
+    done = doseguard("check", path, "--fail-on", "info", "--format", "jsonl")
+    assert done.returncode == 0, done.stderr
+    assert [r["status"] for r in results(done.stdout)] == ["pass", "not_covered", "inactive"]
+    assert results(done.stdout)[1]["findings"][0]["severity"] == "info"
+
+
+def test_fail_on_not_covered_makes_a_not_covered_order_exit_1_even_with_its_notice_silenced(
+    tmp_path: Path,
+) -> None:
+    path = jsonl(tmp_path, PASSING, OTHER_DRUG)
+    assert doseguard("check", path, "--fail-on-not-covered", "--format", "jsonl").returncode == 1
+    silenced = doseguard(
+        "check", path, "--fail-on-not-covered", "--ignore", "DOSEGUARD-DRUG-NOT-COVERED", "--format", "jsonl"
+    )
+    assert silenced.returncode == 1
+    assert [(r["status"], r["findings"]) for r in results(silenced.stdout)][1] == ("not_covered", [])
+    assert doseguard("check", path, "--fail-on-not-covered", "--fail-on", "never").returncode == 1
+    assert doseguard("check", jsonl(tmp_path, PASSING, CANCELLED), "--fail-on-not-covered").returncode == 0
+
+
+def test_check_help_says_what_not_covered_orders_do_to_the_exit_status() -> None:
+    text = " ".join(CliRunner().invoke(cli, ["check", "--help"]).output.split())
+    assert "not_covered and inactive orders never reach --fail-on" in text
+    assert "--fail-on-not-covered" in text
+
+
+def test_the_table_counts_not_covered_and_inactive_orders(tmp_path: Path) -> None:
+    result = invoke("check", jsonl(tmp_path, PASSING, OTHER_DRUG, CANCELLED), "--format", "table",
+                    env={"COLUMNS": "200"})  # fmt: skip
+    assert result.exit_code == 0, result.output
+    words = " ".join(result.stdout.split())
+    assert "0 invalid, 0 error, 1 not covered, 1 inactive" in words
+    assert "OTHER" in words and "CANC" not in words  # an inactive order is not alerted on
+
+
+def test_the_summary_file_counts_every_status(tmp_path: Path) -> None:
+    summary = tmp_path / "summary.json"
+    invoke("check", jsonl(tmp_path, OTHER_DRUG, CANCELLED), "--summary", summary, "--format", "jsonl")
+    counts = json.loads(summary.read_text())["by_status"]
+    assert counts == {"pass": 0, "flagged": 0, "invalid": 0, "error": 0, "not_covered": 1, "inactive": 1}

@@ -22,6 +22,7 @@ from doseguard.errors import EngineError
 from doseguard.rules.expressions import KEYWORDS, ArithmeticOp, CompareOp, MembershipOp
 from doseguard.rules.language import OPERATOR_MEANINGS, operator_symbols
 from doseguard.rules.loader import load_rules
+from doseguard.rules.model import NOT_COVERED
 from doseguard.rules.schema import SCHEMA_PATH, rule_pack_schema
 from doseguard.rules.typecheck import CONDITION_FUNCTIONS, MESSAGE_FUNCTIONS
 from doseguard.vocabulary import VOCABULARY
@@ -403,7 +404,9 @@ def test_list_shows_every_bundled_rule_in_aligned_columns() -> None:
     lines = done.stdout.splitlines()
     assert re.fullmatch(r"ID +SEVERITY +STATUS +PACK +TITLE", lines[0])
     assert re.fullmatch(r"B12-ROUTE +warning +stable +b12 +Route other than IM or deep SC", lines[1])
-    assert [line.split()[0] for line in lines[1:]] == [rule.id for rule in load_rules().rules]
+    assert [line.split()[0] for line in lines[1:]] == [rule.id for rule in load_rules().rules] + [NOT_COVERED]
+    assert re.fullmatch(r"DOSEGUARD-DRUG-NOT-COVERED +info +stable +doseguard +Drug not covered by any rule pack",
+                        lines[-1])  # fmt: skip
     assert (
         len({line.index(" warning") if " warning" in line else -1 for line in lines} - {-1}) == 1
     )  # aligned
@@ -441,6 +444,40 @@ def test_list_of_a_broken_pack_shows_the_problems_and_exits_2(broken: Path) -> N
         "doseguard: 6 problems in rule files (fix them, then check with: doseguard rules validate)\n"
     )
     assert done.stdout == ""
+
+
+def test_list_shows_the_not_covered_notice_as_a_site_set_it(tmp_path: Path) -> None:
+    site = tmp_path / "site.yaml"
+    site.write_text(
+        "overrides:\n  - rule: DOSEGUARD-DRUG-NOT-COVERED\n    reason: seen by pharmacy\n    severity: warning\n",
+        encoding="utf-8",
+    )
+    listed = {
+        r["id"]: r
+        for r in json.loads(invoke("rules", "list", "--overrides", site, "--format", "json").stdout)
+    }
+    notice = listed[NOT_COVERED]
+    assert (notice["severity"], notice["status"], notice["pack"], notice["overridden"]) == (
+        "warning", "stable", "doseguard", ["severity"]
+    )  # fmt: skip
+    assert notice["source"] == "built-in"
+
+
+def test_a_pack_with_no_drugs_lists_no_not_covered_notice(small: Path) -> None:
+    """No order is "not covered" when no pack names a drug: the notice cannot be given."""
+    listed = json.loads(invoke("rules", "list", "--rules", small, "--format", "json").stdout)
+    assert NOT_COVERED not in [r["id"] for r in listed]
+
+
+def test_explain_explains_the_not_covered_notice() -> None:
+    done = invoke("rules", "explain", "doseguard-drug-not-covered")
+    assert done.exit_code == 0
+    text = done.stdout
+    assert text.startswith("DOSEGUARD-DRUG-NOT-COVERED: Drug not covered by any rule pack\n")
+    for line in ("  pack:      doseguard (built into doseguard)", "  severity:  info", "  source:    built-in",
+                 "Description", "References"):  # fmt: skip
+        assert line in text.splitlines()
+    assert "--fail-on-not-covered" in " ".join(text.split())
 
 
 # --- explain ----------------------------------------------------------------------------------------

@@ -30,3 +30,8 @@ WARNING = order("WARN", route="IV")  # B12-ROUTE (warning) only
 INFO = order("INFO", volume="1.0 mL")  # NOTATION-TRAILING-ZERO (info) only
 CRITICAL = order("CRIT", dose="500 mcg")  # B12-DOSE-VOLUME-MISMATCH (critical)
 INVALID = order("BAD", dose="one thousand")
+OTHER_DRUG = order(
+    "OTHER", drug="insulin aspart", dose="6 units", route="SC", site="abdomen", frequency="before meals"
+)
+"""An order for a drug no bundled pack covers: not_covered, with the info notice."""
+CANCELLED = order("CANC", dose="10 mg", status="cancelled")  # inactive: its wrong dose is not alerted on

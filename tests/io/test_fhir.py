@@ -197,6 +197,7 @@ def test_a_correct_order_maps_to_every_record_field() -> None:
     assert mapped(order()) == {
         "order_id": "MR-1",
         "patient_id": "PT-9",
+        "status": "active",
         "drug": "cyanocobalamin",
         "rxnorm": "309594",  # the Medication's code: packs list codes that identify their drugs
         "product_concentration": "1000 mcg/1 mL",
@@ -1132,8 +1133,8 @@ def test_no_dosage_instruction_gives_only_ids_drug_and_strength() -> None:
     resource = order()
     del resource["dosageInstruction"]
     assert mapped(resource) == {
-        "order_id": "MR-1", "patient_id": "PT-9", "drug": "cyanocobalamin", "product_concentration": "1000 mcg/1 mL",
-        "rxnorm": "309594",
+        "order_id": "MR-1", "patient_id": "PT-9", "status": "active", "drug": "cyanocobalamin",
+        "product_concentration": "1000 mcg/1 mL", "rxnorm": "309594",
     }  # fmt: skip
 
 
@@ -1150,15 +1151,31 @@ def test_a_malformed_dosage_instruction_is_a_problem(value: Any, path: str) -> N
     assert path in problems(order(dosageInstruction=value))
 
 
-@pytest.mark.parametrize(
-    "status", ["draft", "active", "on-hold", "completed", "stopped", "cancelled", "unknown"]
-)
-def test_orders_of_every_real_status_are_checked(status: str) -> None:
-    assert mapped(order(status=status))["order_id"] == "MR-1"
+@pytest.mark.parametrize("status", ["draft", "active", "on-hold", "unknown"])
+def test_orders_of_every_status_under_which_the_drug_may_be_given_are_checked(status: str) -> None:
+    record = mapped(order(status=status))
+    assert (record["status"], record["dose"], record["route"]) == (status, "1000 mcg", "IM")
 
 
-def test_an_entered_in_error_resource_is_not_checked() -> None:
-    assert "not checked" in problems(order(status="entered-in-error"))["MedicationRequest.status"]
+@pytest.mark.parametrize("status", ["cancelled", "completed", "entered-in-error", "stopped"])
+def test_an_order_that_ended_is_inactive_not_invalid(status: str, checker: Checker) -> None:
+    """MedicationRequest.status is the order's own status: an ended order is not alerted on (it was
+    refused as invalid, which counts as critical, for entered-in-error; checked for the others)."""
+    wrong = order(status=status)
+    dosage(wrong)["doseAndRate"] = [{"doseQuantity": quantity(10, "mg")}]
+    assert mapped(wrong)["status"] == status
+    result = checker.check(fhir_record("r:1", wrong))
+    assert (result.status, result.findings, result.errors) == (ResultStatus.INACTIVE, (), ())
+    assert (result.order_id, result.patient_id) == ("MR-1", "PT-9")
+
+
+def test_the_dosage_of_an_order_that_ended_is_not_read(checker: Checker) -> None:
+    """Not alerted on means not read: a cancelled order's unmappable dose is no problem of it."""
+    cancelled = order(status="cancelled")
+    dosage(cancelled)["doseAndRate"] = [{"doseQuantity": quantity(1, "{vial}", unit="vial")}]
+    assert checker.check(fhir_record("r:1", cancelled)).status is ResultStatus.INACTIVE
+    active = {**copy.deepcopy(cancelled), "status": "active"}
+    assert checker.check(fhir_record("r:1", active)).status is ResultStatus.INVALID
 
 
 def test_an_order_not_to_give_the_drug_is_not_checked() -> None:
@@ -1269,7 +1286,7 @@ def test_a_resource_that_is_not_a_medication_request_is_a_problem(kind: str | No
 
 
 def test_every_problem_of_a_resource_is_collected_before_raising() -> None:
-    resource = order(status="entered-in-error", subject={"reference": "Group/G-1"})
+    resource = order(status="Entered-In-Error", subject={"reference": "Group/G-1"})
     del resource["id"]
     resource["contained"] = [medication(quantity(1000, "ug"), quantity(1, "[iU]"))]
     dose = dosage(resource)
@@ -1345,12 +1362,12 @@ def test_read_fhir_bundle_gives_one_record_per_medication_request() -> None:
 def test_bundle_examples_map_as_documented() -> None:
     good, mg, no_timing, iv, bad_unit = read_fhir_bundle("b", load_bundle())
     assert shown(good.data) == {
-        "order_id": "MR-B12-001", "patient_id": "PT-101", "drug": "cyanocobalamin", "product_concentration": "1000 mcg/1 mL",
+        "order_id": "MR-B12-001", "patient_id": "PT-101", "status": "draft", "drug": "cyanocobalamin", "product_concentration": "1000 mcg/1 mL",
         "dose": "1000 mcg", "volume": "1 mL", "route": "IM", "site": "left deltoid", "frequency": "daily", "duration": "7 days",
         "rxnorm": "309594",
     }  # fmt: skip
     assert shown(mg.data) == {
-        "order_id": "MR-B12-002", "patient_id": "PT-102", "drug": "Cyanocobalamin", "product_concentration": "1 mg/1 mL",
+        "order_id": "MR-B12-002", "patient_id": "PT-102", "status": "draft", "drug": "Cyanocobalamin", "product_concentration": "1 mg/1 mL",
         "dose": "1 mg", "volume": "1 mL", "route": "IM", "site": "right ventrogluteal", "frequency": "every 2.333333 days",
         "duration": "2 weeks", "rxnorm": "309594",
     }  # fmt: skip

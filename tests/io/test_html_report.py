@@ -173,11 +173,15 @@ def test_totals_tiles() -> None:
         "info": 0,
         "invalid": 1,
         "error": 1,
+        "not_covered": 0,
+        "inactive": 0,
     }
     labels = [
         " ".join(t.find("span", cls="tile-label").text().split()) for t in document.find_all("li", cls="tile")
     ]
-    assert labels == ["Orders checked", "Passed", "Critical", "Warning", "Info", "Invalid", "Error"]
+    assert labels == [
+        "Orders checked", "Passed", "Critical", "Warning", "Info", "Invalid", "Error", "Not covered", "Inactive",
+    ]  # fmt: skip
     assert "zero" in document.find("li", data_total="info").classes
 
 
@@ -264,7 +268,10 @@ def test_status_bar_and_legend() -> None:
     widths = [float((s.find("rect").attrs["width"] or "").rstrip("%")) for s in segments]
     assert sum(widths) == pytest.approx(100, abs=0.05)
     legend = [" ".join(li.text().split()) for li in document.find("ul", cls="legend").find_all("li")]
-    assert legend == ["Pass 2 (25%)", "Flagged 4 (50%)", "Invalid 1 (13%)", "Error 1 (13%)"]
+    assert legend == [
+        "Pass 2 (25%)", "Flagged 4 (50%)", "Invalid 1 (13%)", "Error 1 (13%)", "Not covered 0 (0%)",
+        "Inactive 0 (0%)",
+    ]  # fmt: skip
 
 
 def test_no_findings_no_chart() -> None:
@@ -644,3 +651,42 @@ def test_the_orders_tables_caption_says_critical_first() -> None:
     assert " ".join(caption.text().split()).startswith(
         "Flagged, invalid and error orders, critical first, then in input order;"
     )
+
+
+# --- orders that are not checked on purpose -----------------------------------------------------
+
+
+def _unchecked_on_purpose() -> list[OrderResult]:
+    notice = Finding(
+        "DOSEGUARD-DRUG-NOT-COVERED", Severity.INFO, "No rule pack covers 'insulin'", "t", "doseguard"
+    )
+    return [
+        OrderResult(1, "in.jsonl:1", "ORD-1", "PT-1", ResultStatus.PASS, rules_version=VERSION),
+        OrderResult(
+            2, "in.jsonl:2", "ORD-2", "PT-2", ResultStatus.NOT_COVERED, (notice,), rules_version=VERSION
+        ),
+        OrderResult(
+            3,
+            "in.jsonl:3",
+            "ORD-3",
+            "PT-3",
+            ResultStatus.INACTIVE,
+            warnings=("status: 'cancelled'",),
+            rules_version=VERSION,
+        ),
+    ]
+
+
+def test_not_covered_and_inactive_orders_are_counted_not_listed_and_not_passed() -> None:
+    document = parse(render(_unchecked_on_purpose()))
+    tiles = {
+        tile.attrs["data-total"]: int(tile.find("span", cls="tile-value").text())
+        for tile in document.find_all("li", cls="tile")
+    }
+    assert (tiles["pass"], tiles["not_covered"], tiles["inactive"], tiles["invalid"]) == (1, 1, 1, 0)
+    assert document.find("p", cls="banner").text() == (
+        "No findings; 2 orders not checked on purpose (1 not covered by any rule pack, 1 inactive)."
+    )
+    legend = [" ".join(li.text().split()) for li in document.find("ul", cls="legend").find_all("li")]
+    assert legend[-2:] == ["Not covered 1 (33%)", "Inactive 1 (33%)"]
+    assert not document.find_all("table", id="orders") or rows(document) == []

@@ -118,7 +118,14 @@ def test_write_all_counts_the_results() -> None:
     _, summary = run("jsonl")
     counts = summary.as_dict()
     assert counts["orders"] == 5
-    assert counts["by_status"] == {"pass": 1, "flagged": 2, "invalid": 1, "error": 1}
+    assert counts["by_status"] == {
+        "pass": 1,
+        "flagged": 2,
+        "invalid": 1,
+        "error": 1,
+        "not_covered": 0,
+        "inactive": 0,
+    }
     assert counts["flagged_by_highest_severity"] == {"info": 0, "warning": 1, "critical": 1}
     assert counts["findings_by_rule"] == {"B12-CONC-MISMATCH": 1, "B12-ROUTE": 1, "NOTATION-TRAILING-ZERO": 1}
 
@@ -266,7 +273,7 @@ def test_table_with_only_passing_orders_prints_only_the_summary(report_results: 
     assert "ORD-1" not in text
     assert " ".join(text.split()) == (
         f"1 orders checked with rules {VERSION}: 1 pass, 0 flagged (0 critical, 0 warning, 0 info), "
-        "0 invalid, 0 error"
+        "0 invalid, 0 error, 0 not covered, 0 inactive"
     )
 
 
@@ -393,3 +400,37 @@ def test_machine_outputs_keep_control_characters_exact() -> None:
     assert row["order_id"] == HOSTILE_ID
     assert row["source"] == "x.jsonl:9\x1b]0;title\x07"
     assert row["message"] == "bad \x1b[8mhidden\x1b[0m\x7f"
+
+
+# --- orders that are not checked on purpose ------------------------------------------------------
+
+NOT_COVERED_RESULT = OrderResult(
+    1, "in.jsonl:1", "ORD-NC", "PT-1", ResultStatus.NOT_COVERED,
+    (finding("DOSEGUARD-DRUG-NOT-COVERED", Severity.INFO),), rules_version=VERSION,
+)  # fmt: skip
+INACTIVE_RESULT = OrderResult(
+    2, "in.jsonl:2", "ORD-IN", "PT-1", ResultStatus.INACTIVE,
+    warnings=("status: 'cancelled' (cancelled): the order is no longer to be given, so it was not checked",),
+    rules_version=VERSION,
+)  # fmt: skip
+
+
+@pytest.mark.parametrize("kind", ["jsonl", "json", "csv"])
+def test_machine_formats_write_the_new_statuses_as_they_are(kind: str) -> None:
+    text, summary = run(kind, [NOT_COVERED_RESULT, INACTIVE_RESULT])
+    if kind == "csv":
+        statuses = [(row["status"], row["rule_id"], row["severity"]) for row in csv_rows(text)]
+        assert statuses == [("not_covered", "DOSEGUARD-DRUG-NOT-COVERED", "info"), ("inactive", "", "")]
+    else:
+        lines = json.loads(text)["results"] if kind == "json" else [json.loads(x) for x in text.splitlines()]
+        assert [line["status"] for line in lines] == ["not_covered", "inactive"]
+        assert "no longer to be given" in lines[1]["warnings"][0]
+    assert summary.as_dict()["by_status"]["not_covered"] == 1
+
+
+def test_the_table_lists_a_not_covered_order_by_its_notice_and_no_inactive_order() -> None:
+    text = table([NOT_COVERED_RESULT, INACTIVE_RESULT])
+    assert "ORD-NC" in text and "not_covered" in text
+    assert "ORD-IN" not in text
+    silenced = OrderResult(1, "in.jsonl:1", "ORD-NC", "PT-1", ResultStatus.NOT_COVERED, rules_version=VERSION)
+    assert "ORD-NC" not in table([silenced])

@@ -687,7 +687,7 @@ def test_over_long_text_is_invalid_and_names_its_field() -> None:
     ],
 )
 def test_a_dose_in_units_is_a_fact_of_its_own(dose: str, units: float, token: str) -> None:
-    facts = OrderNormaliser(DRUG_NAMES).normalise({**BASE, "drug": "heparin", "dose": dose}).facts
+    facts = OrderNormaliser({"heparin": "heparin"}).normalise({**BASE, "drug": "heparin", "dose": dose}).facts
     assert facts["dose_units"] == units
     assert "dose_mcg" not in facts
     assert token in facts["notation_tokens"]
@@ -714,4 +714,7 @@ def test_a_dose_by_mass_is_read_as_before_for_a_drug_dosed_by_mass() -> None:
 
 @pytest.mark.parametrize("dose", ["1000 unicorns", "-5 units", "lots of units"])
 def test_a_dose_neither_mass_nor_units_is_still_invalid(dose: str) -> None:
-    assert "dose" in problems_of(drug="heparin", dose=dose)
+    """For a drug a pack covers and doses in units (an order no pack covers is not read so far)."""
+    with pytest.raises(InvalidOrderError) as info:
+        OrderNormaliser({"heparin": "heparin"}).normalise({**BASE, "drug": "heparin", "dose": dose})
+    assert [problem.field for problem in info.value.problems] == ["dose"]

@@ -12,8 +12,9 @@ import pytest
 from doseguard.checker import Checker
 from doseguard.errors import RulePackError
 from doseguard.records import InputRecord
+from doseguard.results import ResultStatus
 from doseguard.rules.loader import load_rules
-from doseguard.rules.model import Severity
+from doseguard.rules.model import NOT_COVERED, Severity
 from tests.helpers.rule_files import SITE_OVERRIDES
 
 STANDARD = {
@@ -254,3 +255,44 @@ def test_an_override_of_a_rule_in_a_file_that_does_not_parse_says_where_the_id_m
         f"{site}:2:11: no loaded rule has the id 'TEST-HIGH' (unless it is in {broken}, which could not be "
         "read: fix that first)"
     )
+
+
+# --- the built-in notice -----------------------------------------------------------------------------
+
+INSULIN = {"order_id": "I1", "patient_id": "P1", "drug": "insulin glargine", "dose": "10 units"}
+
+
+def test_a_site_changes_the_severity_of_the_not_covered_notice(tmp_path: Path) -> None:
+    site = overrides_file(
+        tmp_path,
+        """\
+        overrides:
+          - rule: DOSEGUARD-DRUG-NOT-COVERED
+            reason: Pharmacy wants every unchecked order seen
+            severity: warning
+        """,
+    )
+    rules = load_rules(overrides=site)
+    notice = rules.notice(NOT_COVERED)
+    assert notice is not None and notice.severity is Severity.WARNING
+    assert [(o.key, o.pack_value, o.site_value) for o in notice.overrides] == [
+        ("severity", "info", "warning")
+    ]
+    result = Checker(rules).check(InputRecord("t", INSULIN))
+    assert [(f.rule_id, f.severity) for f in result.findings] == [(NOT_COVERED, Severity.WARNING)]
+    assert result.status is ResultStatus.NOT_COVERED
+    assert rules.version != load_rules().version
+
+
+def test_the_not_covered_notice_has_no_parameters_to_override(tmp_path: Path) -> None:
+    site = overrides_file(
+        tmp_path,
+        """\
+        overrides:
+          - rule: DOSEGUARD-DRUG-NOT-COVERED
+            reason: a try
+            parameters: {covered: [insulin]}
+        """,
+    )
+    (problem,) = problems(site)
+    assert "site.yaml:4:" in problem and "DOSEGUARD-DRUG-NOT-COVERED has no parameter 'covered'" in problem

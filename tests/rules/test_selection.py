@@ -8,7 +8,7 @@ import pytest
 
 from doseguard.errors import SelectionError
 from doseguard.rules.loader import load_rules
-from doseguard.rules.model import RuleSet
+from doseguard.rules.model import NOT_COVERED, RuleSet
 from doseguard.rules.selection import Selection, select_rules
 
 PACK = """\
@@ -101,3 +101,24 @@ def test_a_selection_that_leaves_nothing_to_run_is_an_error(rules: RuleSet) -> N
     ):
         with pytest.raises(SelectionError, match="leaves no rule to run"):
             select_rules(rules, selection)
+
+
+# --- the built-in notice -----------------------------------------------------------------------------
+
+
+def test_ignore_silences_the_not_covered_notice_and_changes_the_version(rules: RuleSet) -> None:
+    assert [notice.id for notice in rules.notices] == [NOT_COVERED]
+    silenced = select_rules(rules, Selection(ignore=(NOT_COVERED,)))
+    assert silenced.notices == () and silenced.notice(NOT_COVERED) is None
+    assert ids(silenced) == ids(select_rules(rules, Selection()))
+    assert silenced.version != rules.version
+
+
+def test_a_misspelt_notice_id_is_an_error_with_the_notice_suggested(rules: RuleSet) -> None:
+    with pytest.raises(SelectionError) as caught:
+        select_rules(rules, Selection(ignore=("DOSEGUARD-DRUG-NOT-COVRED",)))
+    assert NOT_COVERED in str(caught.value)
+
+
+def test_selecting_rules_keeps_the_notice(rules: RuleSet) -> None:
+    assert select_rules(rules, Selection(select=("TEST-HIGH",))).notice(NOT_COVERED) is not None

@@ -106,7 +106,8 @@ Feature: Orders that cannot be understood
       | route     | IM              |
       | frequency | every 3 months  |
       | duration  | lifelong        |
-    Then the order is flagged DOSEGUARD-DRUG-NOT-COVERED as warning
+    Then the order is not checked because no rule pack covers its drug
+    And the order is flagged DOSEGUARD-DRUG-NOT-COVERED as info
     And the message of DOSEGUARD-DRUG-NOT-COVERED mentions "No rule pack covers 'methylcobalamin'"
 
   @DOSEGUARD-DRUG-NOT-COVERED

@@ -125,7 +125,7 @@ Feature: An order's text is read as the nurse reads it
     Given a standard cyanocobalamin order
     And the order's drug is "cyanocobalmin"
     Then the order has exactly these findings:
-      | DOSEGUARD-DRUG-NOT-COVERED | warning |
+      | DOSEGUARD-DRUG-NOT-COVERED | info |
 
   Scenario: A product name with a word no pack lists is not guessed at
     "Cyanocobalamin 1000 mcg/mL injection" is the injection (product_names.feature); a name that also
@@ -134,4 +134,4 @@ Feature: An order's text is read as the nurse reads it
     Given a standard cyanocobalamin order
     And the order's drug is "Cyanocobalamin 1000 mcg/mL injection (Acme Pharma)"
     Then the order has exactly these findings:
-      | DOSEGUARD-DRUG-NOT-COVERED | warning |
+      | DOSEGUARD-DRUG-NOT-COVERED | info |

@@ -116,8 +116,9 @@ cli.add_command(rules)
 
 @cli.command(
     epilog=exit_status_epilog(
-        "no result reaches --fail-on",
-        "one does",
+        "no result reaches --fail-on (not_covered and inactive orders never reach --fail-on: they were "
+        "not checked, and nothing is wrong with them)",
+        "one does, or with --fail-on-not-covered an order is not_covered",
         f"the run could not be done: {NOT_DONE}, rules that do not load, a --select/--ignore naming no "
         "rule, an input that cannot be read, an output that cannot be written, a reader that went away "
         "(| head); 128 + n when stopped by signal n (no output file written)",
@@ -143,6 +144,12 @@ cli.add_command(rules)
     default="critical",
     show_default=True,
     help="Exit 1 when a result reaches this severity (invalid and error records count as critical).",
+)
+@click.option(
+    "--fail-on-not-covered",
+    is_flag=True,
+    help="Also exit 1 when an order's drug is one no loaded pack covers (status not_covered), whatever "
+    "--fail-on and even with the notice silenced (--ignore DOSEGUARD-DRUG-NOT-COVERED).",
 )
 @click.option(
     "--summary",
@@ -182,6 +189,7 @@ def check(
     fmt: str | None,
     output: str | None,
     fail_on: str,
+    fail_on_not_covered: bool,
     summary_path: str | None,
     report_path: str | None,
     annotate_path: str | None,
@@ -264,7 +272,8 @@ def check(
     if kind != "table" or not sys.stderr.isatty():  # a table on a terminal ends with its totals
         _say(summary_line(summary))
     threshold = None if fail_on == "never" else Severity(fail_on)
-    sys.exit(EXIT_FLAGGED if _reaches(summary, threshold) else EXIT_OK)
+    not_covered = fail_on_not_covered and summary.by_status.get(ResultStatus.NOT_COVERED.value, 0) > 0
+    sys.exit(EXIT_FLAGGED if _reaches(summary, threshold) or not_covered else EXIT_OK)
 
 
 def summary_line(summary: Summary) -> str:

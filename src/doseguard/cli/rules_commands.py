@@ -33,6 +33,9 @@ from doseguard.cli.common import (
 )
 from doseguard.cli.rules_views import (
     explain_text,
+    listed_notices,
+    notice_summary,
+    notice_text,
     rule_summary,
     rule_table,
     vocabulary_data,
@@ -230,15 +233,18 @@ def _print_validation(outcome: Validation) -> None:
 @rule_source_options(selection=False)
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 def list_rules(source: RuleSource, fmt: str) -> None:
-    """List every rule of the packs (deprecated ones too): id, severity, status, pack and title.
+    """List every rule of the packs (deprecated ones too) and doseguard's built-in notices: id,
+    severity, status, pack and title.
 
     Severities are the ones in force, after --overrides.
     """
     rule_set = load_all_or_exit(source)
+    notices = listed_notices(rule_set)
     if fmt == "json":
-        click.echo(json.dumps([rule_summary(rule) for rule in rule_set.rules], indent=2))
+        listed = [*map(rule_summary, rule_set.rules), *map(notice_summary, notices)]
+        click.echo(json.dumps(listed, indent=2))
     else:
-        click.echo(rule_table(rule_set.rules))
+        click.echo(rule_table(rule_set.rules, notices))
 
 
 @rules.command(
@@ -254,6 +260,12 @@ def explain(rule_id: str, source: RuleSource, compiled: bool) -> None:
     """Explain rule ID: what it checks and why, its condition, parameters (with a site's overrides)
     and references."""
     rule_set = load_all_or_exit(source)
+    notice = next((n for n in listed_notices(rule_set) if n.id == rule_id.upper()), None)
+    if notice is not None:
+        if compiled:
+            raise click.UsageError(f"{notice.id} is built into doseguard: it has no engine condition")
+        click.echo(notice_text(notice))
+        return
     rule = find_rule(rule_set, rule_id)
     if compiled:
         click.echo(json.dumps(compile_rules(rule_set)[rule.id].compiled, indent=2))

@@ -15,7 +15,7 @@ import yaml
 from doseguard.numbers import format_number
 from doseguard.rules.expressions import And, Expr, Not, Or, render
 from doseguard.rules.language import SYNTAX, fields, functions, operators
-from doseguard.rules.model import Override, Pack, Rule
+from doseguard.rules.model import Notice, Override, Pack, Rule, RuleSet
 
 WIDTH = 100
 
@@ -49,9 +49,56 @@ def value_text(value: Any) -> str:
 # --- list -------------------------------------------------------------------------------------------
 
 
-def rule_table(rules: Sequence[Rule]) -> str:
+def rule_table(rules: Sequence[Rule], notices: Sequence[Notice] = ()) -> str:
     rows = [(r.id, r.severity.value, r.spec.status.value, r.pack, r.title) for r in rules]
+    rows += [(n.id, n.severity.value, n.status.value, n.pack, n.title) for n in notices]
     return aligned(("ID", "SEVERITY", "STATUS", "PACK", "TITLE"), rows)
+
+
+def listed_notices(rule_set: RuleSet) -> tuple[Notice, ...]:
+    """The built-in notices the packs can give: the not-covered notice only when some pack names a
+    drug (with none, every order is checked)."""
+    return rule_set.notices if rule_set.covered_drugs else ()
+
+
+def notice_summary(notice: Notice) -> dict[str, Any]:
+    """A built-in notice for ``rules list --format json``, with a rule's keys."""
+    return {
+        "id": notice.id,
+        "severity": notice.severity.value,
+        "status": notice.status.value,
+        "title": notice.title,
+        "pack": notice.pack,
+        "version": 1,
+        "tags": [],
+        "source": BUILT_IN,
+        "overridden": [o.key for o in notice.overrides],
+    }
+
+
+def notice_text(notice: Notice) -> str:
+    """``rules explain`` of a built-in notice: what it says, why, and its severity in force."""
+    note = "".join(_override_text(o) for o in notice.overrides)
+    facts = [
+        ("pack", f"{notice.pack} (built into doseguard)"),
+        ("severity", notice.severity.value + note),
+        ("status", notice.status.value),
+        ("source", BUILT_IN),
+    ]
+    heading = "\n".join([f"{notice.id}: {notice.title}", "", *(f"  {n + ':':<10} {t}" for n, t in facts)])
+    references = (
+        textwrap.fill(ref, WIDTH - 2, initial_indent="- ", subsequent_indent="  ")
+        for ref in notice.references
+    )
+    sections = [
+        heading,
+        _section("Description", _paragraphs(notice.description)),
+        _section("References", "\n".join(references)),
+    ]
+    return "\n\n".join(sections)
+
+
+BUILT_IN = "built-in"
 
 
 def rule_summary(rule: Rule) -> dict[str, Any]:

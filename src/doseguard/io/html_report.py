@@ -28,14 +28,17 @@ from pathlib import PurePath
 from typing import IO, Any
 
 from doseguard.printable import printable_lines
-from doseguard.results import OrderResult, ResultError, ResultStatus, Summary
+from doseguard.results import UNCHECKED_ON_PURPOSE, OrderResult, ResultError, ResultStatus, Summary
 from doseguard.rules.model import Severity
 
 SEVERITIES = (Severity.CRITICAL, Severity.WARNING, Severity.INFO)  # most severe first
 STATUSES = tuple(ResultStatus)
 NEEDS_REVIEW = (ResultStatus.FLAGGED, ResultStatus.INVALID, ResultStatus.ERROR)
 STATUS_LABEL = {s: s.value.replace("_", " ").capitalize() for s in ResultStatus}
-_STATUS_RANK = {s: rank for rank, s in enumerate(ResultStatus)}
+_STATUS_RANK = {
+    ResultStatus.INACTIVE: -2, ResultStatus.NOT_COVERED: -1, ResultStatus.PASS: 0, ResultStatus.FLAGGED: 1,
+    ResultStatus.INVALID: 2, ResultStatus.ERROR: 3,
+}  # fmt: skip
 ORDER_COLUMNS = (("drug", "Drug"), ("dose", "Dose"), ("route", "Route"), ("frequency", "Frequency"))
 """The order's own fields shown in each row, as the record wrote them."""
 
@@ -131,7 +134,7 @@ class HtmlReportWriter:
                 tally.severity = finding.severity
             tally.count += 1
         severity = result.severity
-        if severity is None:  # passed, or nothing to review (an order no pack covers, say)
+        if severity is None or result.status not in NEEDS_REVIEW:  # passed, or not checked on purpose
             return
         self.needs_review += 1
         critical = severity is Severity.CRITICAL
@@ -225,6 +228,14 @@ class HtmlReportWriter:
             text, kind = "Action needed: " + " and ".join(problems) + ".", "bad"
         elif flagged:
             text, kind = f"No critical findings; {_plural(flagged, 'order')} with warnings or notes.", "warn"
+        elif on_purpose := sum(summary.by_status.get(s.value, 0) for s in UNCHECKED_ON_PURPOSE):
+            not_covered = summary.by_status.get(ResultStatus.NOT_COVERED.value, 0)
+            inactive = summary.by_status.get(ResultStatus.INACTIVE.value, 0)
+            text = (
+                f"No findings; {_plural(on_purpose, 'order')} not checked on purpose ({not_covered:,} not "
+                f"covered by any rule pack, {inactive:,} inactive)."
+            )
+            kind = "good"
         elif summary.orders:
             text, kind = f"All {_plural(summary.orders, 'order')} passed.", "good"
         else:
@@ -243,7 +254,11 @@ class HtmlReportWriter:
             ("info", "Info", severity.get("info", 0), "flagged, notes only"),
             ("invalid", "Invalid", status.get(ResultStatus.INVALID.value, 0), "not understood: not checked"),
             ("error", "Error", status.get(ResultStatus.ERROR.value, 0), "check failed: not checked"),
-        ]
+            ("not_covered", "Not covered", status.get(ResultStatus.NOT_COVERED.value, 0),
+             "no rule pack covers the drug: not checked"),
+            ("inactive", "Inactive", status.get(ResultStatus.INACTIVE.value, 0),
+             "cancelled, completed or stopped: not alerted on"),
+        ]  # fmt: skip
         items = []
         for key, label, value, hint in tiles:
             zero = " zero" if value == 0 and key != "orders" else ""

@@ -19,7 +19,7 @@ from rich.text import Text
 
 from doseguard.io.encoders import CSV_COLUMNS, JsonLineEncoder, csv_header, encode_csv_rows, spreadsheet_safe
 from doseguard.printable import printable, printable_lines
-from doseguard.results import OrderResult, ResultStatus, Summary
+from doseguard.results import UNCHECKED_ON_PURPOSE, OrderResult, ResultStatus, Summary
 
 __all__ = [
     "CSV_COLUMNS",
@@ -39,7 +39,10 @@ __all__ = [
 OUTPUT_FORMATS = ("table", "jsonl", "json", "csv", "html")
 HUMAN_FORMATS = ("table", "html")
 SEVERITY_STYLE = {"critical": "bold red", "warning": "yellow", "info": "cyan"}
-STATUS_STYLE = {"pass": "green", "flagged": "yellow", "invalid": "magenta", "error": "bold red"}
+STATUS_STYLE = {
+    "pass": "green", "flagged": "yellow", "invalid": "magenta", "error": "bold red", "not_covered": "cyan",
+    "inactive": "dim",
+}  # fmt: skip
 
 
 class ResultWriter(Protocol):
@@ -147,8 +150,10 @@ class TableWriter:
             self.table.add_row(number, order, status, cell, **kw)
 
     def write(self, result: OrderResult) -> None:
-        if result.status is ResultStatus.PASS:
-            return
+        if result.status is ResultStatus.PASS or (
+            result.status in UNCHECKED_ON_PURPOSE and not result.findings
+        ):
+            return  # an inactive order is not alerted on; a not-covered one only by its notice
         self.shown += 1
         # Every cell is a Text, never markup, and its control characters are escapes: order ids and
         # messages come from the input (an ESC sequence in an order id erased the rows above it).
@@ -184,7 +189,8 @@ class TableWriter:
             f"[bold]{summary.orders}[/] orders checked with rules {version}: "
             f"[green]{status['pass']} pass[/], [yellow]{status['flagged']} flagged[/] "
             f"({severity['critical']} critical, {severity['warning']} warning, {severity['info']} info), "
-            f"[magenta]{status['invalid']} invalid[/], [bold red]{status['error']} error[/]"
+            f"[magenta]{status['invalid']} invalid[/], [bold red]{status['error']} error[/], "
+            f"[cyan]{status['not_covered']} not covered[/], [dim]{status['inactive']} inactive[/]"
         )
 
 

@@ -92,6 +92,7 @@ class OrderRecord(BaseModel):
     frequency: OptionalText = None
     duration: OptionalText = None
     phase: OptionalText = None
+    status: OptionalText = None  # the order's own status (orders/status.py): cancelled ones are not checked
     administrations_given: Annotated[
         Annotated[int, Field(ge=0, le=MAX_ADMINISTRATIONS)] | None, BeforeValidator(_whole_number)
     ] = None
@@ -117,6 +118,7 @@ class Order:
     facts: dict[str, Any]
     warnings: tuple[str, ...] = ()
     as_ordered: tuple[tuple[str, float, str], ...] = ()
+    unchecked: str | None = None  # "not_covered" or "inactive": read, and not for the rules (facts: the drug)
 
 
 # The fast path --------------------------------------------------------------------------------------
@@ -131,7 +133,7 @@ class Order:
 
 TEXT_FIELDS = (
     "order_id", "patient_id", "drug", "dose", "volume", "concentration", "product_concentration", "route",
-    "site", "frequency", "duration", "phase", "rxnorm", "ndc", *UNIT_FIELDS,
+    "site", "frequency", "duration", "phase", "rxnorm", "ndc", "status", *UNIT_FIELDS,
 )  # fmt: skip
 _ASCII_SPACE = " \t\n\r\x0b\x0c"
 """What pydantic's whitespace stripping removes from ASCII text (``str.strip`` also removes \\x1c-\\x1f)."""
@@ -163,6 +165,7 @@ class PlainRecord:
     frequency: str | StructuredFrequency | None = None
     duration: str | StructuredDuration | None = None
     phase: str | None = None
+    status: str | None = None
     administrations_given: int | None = None
     red_flags: list[str] | None = None
     allergies: list[str] | None = None

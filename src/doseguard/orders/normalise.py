@@ -47,6 +47,7 @@ from doseguard.orders.quantities import (
     parse_volume,
 )
 from doseguard.orders.schedule import parse_duration, parse_frequency
+from doseguard.orders.status import Activity, order_activity
 from doseguard.orders.text import read_text
 from doseguard.orders.units import UNIT_OF, joined, numbers_as_text, unit_without_value
 from doseguard.suggestions import closest, did_you_mean
@@ -92,10 +93,18 @@ class OrderNormaliser:
         if isinstance(record, OrderRecord):  # a plain record is printable ASCII: nothing to read
             record = _read_record(record, problems, warnings, structured)
         identity = self.drugs.identify(record.drug, record.rxnorm, record.ndc)
-        facts: dict[str, Any] = {"drug": identity.drug}
+        drug = identity.drug
         problems.extend(identity.problems)
         if identity.notice is not None:
             warnings.append(identity.notice)
+        # A drug that could not be read (or whose name and codes disagree) may be a covered one: the
+        # whole order is then read, every problem named (an order is not for the rules only when what
+        # it is, is known).
+        unread = identity.problems or _names(problems, "drug")
+        unchecked = None if unread else self._unchecked(record.status, identity.covered, warnings)
+        if unchecked is not None:
+            return _not_for_rules(record, drug, unchecked, problems, warnings)
+        facts: dict[str, Any] = {"drug": drug}
 
         quantities: list[DraftQuantity] = []
         notation: list[str] = []
@@ -215,6 +224,21 @@ class OrderNormaliser:
             return Order(record.order_id, record.patient_id, facts, tuple(warnings), stated)
         return Order(record.order_id, record.patient_id, facts, as_ordered=stated)
 
+    def _unchecked(self, status: str | None, covered: bool, warnings: list[str]) -> str | None:
+        """Why the order is not for the rules ("inactive", "not_covered"), or None to check it; what
+        the result says about its status goes to ``warnings``. An inactive order is that whatever its
+        drug: a cancelled order of any drug is not alerted on; with no pack naming a drug (the notation
+        pack alone), every order is for the rules."""
+        if status is not None:
+            reading = order_activity(status)
+            if reading.note is not None:
+                warnings.append(reading.note)
+            if reading.activity is Activity.INACTIVE:
+                return INACTIVE
+        if self.drugs.covered and not covered:
+            return NOT_COVERED
+        return None
+
     def _units(
         self, drug: str, text: str, not_a_mass: QuantityError, problems: list[FieldProblem]
     ) -> Quantity | None:
@@ -244,6 +268,28 @@ class OrderNormaliser:
         except ScheduleError as error:
             problems.append(FieldProblem(name, str(error), _shown(value)))
             return None
+
+
+INACTIVE, NOT_COVERED = "inactive", "not_covered"
+SAID_OF_UNCHECKED = (*REQUIRED_FIELDS, "status")
+"""The fields whose warnings an order that is not for the rules keeps: what it is, and its status."""
+
+
+def _names(problems: list[FieldProblem], field: str) -> bool:
+    return any(problem.field == field for problem in problems)
+
+
+def _not_for_rules(
+    record: OrderRecord | PlainRecord, drug: str, why: str, problems: list[FieldProblem], warnings: list[str]
+) -> Order:
+    """An order read only as far as knowing it is not for the rules (``why``): its ids and drug are
+    still held to the contract (a repeated or missing id is invalid), its other fields are not read,
+    so nothing of theirs is a problem or a warning (the vocabulary is the covered drugs')."""
+    identity = [problem for problem in problems if problem.field in REQUIRED_FIELDS]
+    if identity:
+        raise InvalidOrderError(identity)
+    said = tuple(w for w in warnings if w.partition(":")[0] in SAID_OF_UNCHECKED)
+    return Order(record.order_id, record.patient_id, {"drug": drug}, said, unchecked=why)
 
 
 READ_FIELDS = tuple(name for name in TEXT_FIELDS if name not in ("order_id", "patient_id"))

@@ -31,6 +31,7 @@ from doseguard.rules.expressions import And, Const, Expr, Membership, Name
 from doseguard.rules.files import NO_SUCH_OVERRIDES, PackFiles, discover, read_file
 from doseguard.rules.messages import MessageTemplate, parse_message
 from doseguard.rules.model import (
+    NOTICES,
     ConditionSource,
     Override,
     Pack,
@@ -374,8 +375,14 @@ class _Loader:
         )
 
     def finish(self) -> LoadedRules:
-        self.problems.extend(self.site.unused(self.written_ids, list(dict.fromkeys(self.unread))))
-        rule_set = RuleSet(tuple(self.rules), tuple(self.packs), self.digest.hexdigest()[:12])
+        notices = []
+        for notice in NOTICES:
+            effective, problems = self.site.apply_notice(notice)
+            self.problems.extend(problems)
+            notices.append(effective)
+        known = self.written_ids | {notice.id for notice in NOTICES}
+        self.problems.extend(self.site.unused(known, list(dict.fromkeys(self.unread))))
+        rule_set = RuleSet(tuple(self.rules), tuple(self.packs), self.digest.hexdigest()[:12], tuple(notices))
         return LoadedRules(rule_set, tuple(in_file_order(self.problems)))
 
 

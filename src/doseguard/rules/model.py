@@ -200,6 +200,44 @@ class Rule:
 
 
 @dataclass(frozen=True)
+class Notice:
+    """A notice doseguard itself gives, listed, silenced and overridden like a rule but decided in
+    Python, because no rule can say it: which drugs the loaded packs cover is known to no single pack."""
+
+    id: str
+    severity: Severity
+    title: str
+    description: str
+    references: tuple[str, ...]
+    status: RuleStatus = RuleStatus.STABLE
+    pack: str = "doseguard"
+    overrides: tuple[Override, ...] = ()
+
+
+NOT_COVERED = "DOSEGUARD-DRUG-NOT-COVERED"
+NOT_COVERED_NOTICE = Notice(
+    NOT_COVERED,
+    Severity.INFO,
+    "Drug not covered by any rule pack",
+    "An order for a drug no loaded rule pack covers is not checked: its status is not_covered, never "
+    "pass and never invalid, and its fields other than its ids and drug are not read (an insulin order "
+    "in units, SC, before meals is not held to the vocabulary of the covered drugs). This notice says "
+    "so on the order's result. It is information by default: a whole-hospital export holds many such "
+    "orders, none of them wrong, and a warning on each would bury the findings that matter (alert "
+    "fatigue). Silencing it (--ignore) removes the notice, not the status. Whether not-covered orders "
+    "decide the exit status is check's --fail-on-not-covered, not this severity.",
+    (
+        "docs/outputs.md: statuses (not_covered, inactive)",
+        "van der Sijs H, Aarts J, Vulto A, Berg M. Overriding of drug safety alerts in computerized "
+        "physician order entry. J Am Med Inform Assoc. 2006;13(2):138-147 (alerts overridden in 49-96% "
+        "of cases: alerts that need no action teach users to override all of them)",
+    ),
+)
+"""The built-in notices: ``rules list`` lists them after the packs' rules."""
+NOTICES = (NOT_COVERED_NOTICE,)
+
+
+@dataclass(frozen=True)
 class Pack:
     spec: PackSpec
     directory: str
@@ -213,9 +251,14 @@ class RuleSet:
     rules: tuple[Rule, ...]
     packs: tuple[Pack, ...]
     version: str
+    notices: tuple[Notice, ...] = NOTICES  # the built-in notices in force (less those --ignore silences)
 
     def rule(self, rule_id: str) -> Rule:
         return next(r for r in self.rules if r.id == rule_id)
+
+    def notice(self, notice_id: str) -> Notice | None:
+        """The built-in notice in force, or None when it is silenced."""
+        return next((n for n in self.notices if n.id == notice_id), None)
 
     @property
     def drug_names(self) -> dict[str, str]:

@@ -23,13 +23,13 @@ override's values then go through the same type check and compilation as the pac
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from doseguard.errors import ProblemKind, RuleProblem, SourceLocation
-from doseguard.rules.model import Override, ParameterName, RuleSpec, Severity, Text
+from doseguard.rules.model import Notice, Override, ParameterName, RuleSpec, Severity, Text
 from doseguard.rules.typecheck import ParameterValue, type_of_value
 from doseguard.rules.yaml_source import PathKey, YamlDocument
 from doseguard.suggestions import closest, did_you_mean
@@ -130,6 +130,28 @@ class SiteOverrides:
         severity = entry.severity or spec.severity
         effective = spec.model_copy(update={"severity": severity, "parameters": raw_parameters})
         return effective, merged, tuple(changes), []
+
+    def apply_notice(self, notice: Notice) -> tuple[Notice, list[RuleProblem]]:
+        """The built-in notice as the site wants it (its severity), and the problems: a notice has no
+        parameters to change."""
+        found = self.entries.get(notice.id)
+        if found is None or self.document is None:
+            return notice, []
+        entry, where = found
+        problems = [
+            _problem(
+                self.document.locate((*where, "parameters", name), at_key=True),
+                f"{notice.id} has no parameter {name!r} (a built-in notice has none: only its severity "
+                "can be changed)",
+                notice.id,
+            )
+            for name in entry.parameters
+        ]
+        if problems or entry.severity is None or entry.severity == notice.severity:
+            return notice, problems
+        location = self.document.locate((*where, "severity"))
+        change = Override("severity", notice.severity, entry.severity, location, entry.reason)
+        return replace(notice, severity=entry.severity, overrides=(change,)), []
 
     def unused(self, known_ids: set[str], unread: Sequence[str] = ()) -> list[RuleProblem]:
         """Overrides of rules no pack has (``known_ids``: every id written in a rule file, valid or

@@ -150,7 +150,7 @@ def order_flagged(
     order: Any, doseguard_checker: Checker, rule_id: str, severity: str | None, request: pytest.FixtureRequest
 ) -> None:
     _expects(request, rule_id, fires=True)
-    result = _checked(doseguard_checker, order)
+    result = _checked(doseguard_checker, order, rule_id)
     found = [f for f in result.findings if f.rule_id == rule_id]
     _expect(bool(found), f"expected a finding of {rule_id}", result)
     if severity is not None:
@@ -165,7 +165,7 @@ def order_not_flagged(
 ) -> None:
     """Not flagged by that rule, and checked: an invalid order is not a near miss."""
     _expects(request, rule_id, fires=False)
-    result = _checked(doseguard_checker, order)
+    result = _checked(doseguard_checker, order, rule_id)
     unexpected = any(f.rule_id == rule_id for f in result.findings)
     _expect(not unexpected, f"expected no finding of {rule_id}", result)
 
@@ -175,7 +175,7 @@ def message_mentions(
     order: Any, doseguard_checker: Checker, rule_id: str, text: str, request: pytest.FixtureRequest
 ) -> None:
     _expects(request, rule_id, fires=True)
-    result = _checked(doseguard_checker, order)
+    result = _checked(doseguard_checker, order, rule_id)
     messages = [f.message for f in result.findings if f.rule_id == rule_id]
     _expect(bool(messages), f"expected a finding of {rule_id}", result)
     mentioned = any(text in m for m in messages)
@@ -194,11 +194,27 @@ def exact_findings(
         _expect(ok, f"each row is | rule id | or | rule id | severity |, got {row}")
     for row in rows:
         _expects(request, row[0], fires=True)
-    result = _checked(doseguard_checker, order)
+    result = _checked(doseguard_checker, order, *(row[0] for row in rows))
     expected = sorted(tuple(row) for row in rows)
     actual = sorted((f.rule_id, f.severity.value)[:width] for f in result.findings)
     listed = ", ".join(" as ".join(row) for row in expected) or "none"
     _expect(actual == expected, f"expected exactly these findings: {listed}", result)
+
+
+@then("the order is not checked because no rule pack covers its drug")
+def order_not_covered(order: Any, doseguard_checker: Checker) -> None:
+    """Not checked, and not invalid: its drug is one no loaded pack is about."""
+    result = _check(doseguard_checker, order)
+    ok = result.status is ResultStatus.NOT_COVERED and not result.errors
+    _expect(ok, "expected the order not to be checked, no rule pack covering its drug", result)
+
+
+@then("the order is not alerted on because it is no longer active")
+def order_inactive(order: Any, doseguard_checker: Checker) -> None:
+    """Cancelled, entered in error, completed or stopped: no finding, and the result says why."""
+    result = _check(doseguard_checker, order)
+    ok = result.status is ResultStatus.INACTIVE and not result.findings and bool(result.warnings)
+    _expect(ok, "expected the order not to be alerted on, its status saying it is no longer active", result)
 
 
 @then(parsers.re(rf"the order is invalid because of (?:its|the) {FIELD}"))
@@ -285,12 +301,14 @@ def _check(checker: Checker, order: Any) -> OrderResult:
     return checker.check(InputRecord("scenario", order))
 
 
-def _checked(checker: Checker, order: Any) -> OrderResult:
-    """The result of an order that was actually checked (pass or flagged)."""
+def _checked(checker: Checker, order: Any, *rule_ids: str) -> OrderResult:
+    """The result of an order that was actually checked (pass or flagged), or, for a step about the
+    not-covered notice alone, not covered."""
     result = _check(checker, order)
-    _expect(
-        result.status in (ResultStatus.PASS, ResultStatus.FLAGGED), "expected the order to be checked", result
-    )
+    statuses = [ResultStatus.PASS, ResultStatus.FLAGGED]
+    if rule_ids and set(rule_ids) == {NOT_COVERED}:
+        statuses.append(ResultStatus.NOT_COVERED)
+    _expect(result.status in statuses, "expected the order to be checked", result)
     return result
 
 

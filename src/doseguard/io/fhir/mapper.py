@@ -23,8 +23,8 @@ from doseguard.io.fhir.elements import (
 from doseguard.io.fhir.quantity import map_quantity
 from doseguard.io.fhir.terminology import (
     ACTIVITY,
+    ENDED_STATUSES,
     MASS,
-    NOT_CHECKED_STATUSES,
     R4_INTENTS,
     R4_STATUSES,
     ROUTE_TABLES,
@@ -103,14 +103,18 @@ class _Mapper:
         if _has_modifier(resource):
             self._modifiers(resource, MEDICATION_REQUEST)
         self._contained_ids()
-        self._status()
+        status = self._status()
+        if status is not None:
+            record["status"] = status  # the normaliser decides (orders/status.py): an ended order is inactive
         drug, strength = self._medication()
         if drug is not None:
             record["drug"] = drug
             record.update(self.drug_codes)
-        if strength is not None:
+        if status in ENDED_STATUSES:  # not alerted on: its dosage is not read, so none of it is a problem
+            strength = None
+        elif strength is not None:
             record["product_concentration"] = strength[0]
-        dosage = self._dosage()
+        dosage = self._dosage() if status not in ENDED_STATUSES else None
         if dosage is not None:
             self._map_dosage(dosage, strength, record)
         if self.problems:
@@ -230,10 +234,11 @@ class _Mapper:
             )
         return None
 
-    def _status(self) -> None:
-        """The modifier elements of a MedicationRequest: what is not exactly understood is refused
-        (a status "Entered-In-Error" or none could be a mistake, a doNotPerform "true" an order not
-        to give the drug: either checked as an order to give it would be a pass for the wrong order)."""
+    def _status(self) -> str | None:
+        """The R4 status, after the modifier elements of a MedicationRequest: what is not exactly
+        understood is refused (a status "Entered-In-Error" or none could be a mistake, a doNotPerform
+        "true" an order not to give the drug: either checked as an order to give it would be a pass
+        for the wrong order). An R4 status is the record's ``status``: an ended order is inactive."""
         get = self.resource.get
         status, intent, not_perform = get("status"), get("intent"), get("doNotPerform")
         path = f"{MEDICATION_REQUEST}.status"
@@ -242,8 +247,7 @@ class _Mapper:
         elif not isinstance(status, str) or status not in R4_STATUSES:
             expected = ", ".join(R4_STATUSES)
             self.problem(path, f"{status!r} is not a status of FHIR R4 ({expected}); not checked", status)
-        elif status in NOT_CHECKED_STATUSES:
-            self.problem(path, f"{status!r}: {NOT_CHECKED_STATUSES[status]}; not checked", status)
+            status = None
         if intent is not None and (not isinstance(intent, str) or intent not in R4_INTENTS):
             expected = ", ".join(R4_INTENTS)
             self.problem(
@@ -261,6 +265,7 @@ class _Mapper:
                 "to be given; not checked",
                 not_perform,
             )
+        return status if isinstance(status, str) else None
 
     # --- medication -----------------------------------------------------------------------------
 

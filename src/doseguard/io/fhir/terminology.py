@@ -107,7 +107,8 @@ NUMBER_START = re.compile(r"^[\d.]")
 SITE_NOISE = re.compile(r"^(?:structure of|entire)\s+|\s+(?:muscle|muscle structure|structure|region)$")
 ROUTE_NOISE = re.compile(r"\s+route$", re.IGNORECASE)
 QUALIFIER = re.compile(r"\s*\((?:body structure|qualifier value)\)$", re.IGNORECASE)
-NOT_CHECKED_STATUSES = {"entered-in-error": "the resource records a mistake, not an order"}
+ENDED_STATUSES = ("cancelled", "completed", "entered-in-error", "stopped")
+"""R4 statuses of an order that is no longer to be given: its dosage is not read (not alerted on)."""
 R4_STATUSES = (
     "active",
     "on-hold",

@@ -31,9 +31,21 @@ def test_a_csv_annotated_keeps_every_row_and_column_and_adds_doseguards(tmp_path
     assert done.exit_code == 1, done.stderr
     rows = list(csv.reader(io.StringIO(out.read_text(encoding="utf-8"), newline="")))
     assert rows[0] == [
-        "order_id", "patient_id", "drug", "dose", "volume", "route", "frequency", "duration", "ward",
-        "doseguard_status", "doseguard_severity", "doseguard_rules", "doseguard_messages", "doseguard_source",
-    ]  # fmt: skip
+        "Order ID",
+        "patient_id",
+        "drug",
+        "dose",
+        "volume",
+        "route",
+        "frequency",
+        "duration",
+        "Ward",
+        "doseguard_status",
+        "doseguard_severity",
+        "doseguard_rules",
+        "doseguard_messages",
+        "doseguard_source",
+    ]  # fmt: skip  (the header as the file wrote it)
     assert len(rows) == 4  # one per order, the short row too
     assert rows[1][8] == "'=cmd|' /C calc'!A0"  # a formula is neutralised
     assert rows[1][9] in ("pass", "flagged")

@@ -67,7 +67,7 @@ def test_an_export_is_checked_through_its_column_map(tmp_path: Path) -> None:
     assert all(r["warnings"] == [] for r in results(done.stdout))  # nothing said per row of the column
     note, last = done.stderr.splitlines()  # the note once, then the run's summary line
     assert note == "doseguard: not order fields, not read: 'ORDERING_PROVIDER' (5 records)"
-    assert last.startswith("doseguard: 5 orders checked: ")
+    assert last.startswith("doseguard: 5 orders: ")
     summary = json.loads((tmp_path / "s.json").read_text())
     assert summary["ignored_fields"] == {"ORDERING_PROVIDER": 5}
 

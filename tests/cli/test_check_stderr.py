@@ -22,7 +22,8 @@ def test_a_stderr_that_is_not_a_terminal_gets_one_summary_line_at_the_end(tmp_pa
     lines = done.stderr.splitlines()
     assert len(lines) == 1, done.stderr
     assert lines[0] == (
-        "doseguard: 4 orders checked: 1 pass, 2 flagged (1 critical, 1 warning, 0 info), 1 invalid, 0 error"
+        "doseguard: 4 orders: 1 pass, 2 flagged (1 critical, 1 warning, 0 info), 1 invalid, 0 error, 0 not covered, "
+        "0 inactive"
     )
 
 
@@ -31,19 +32,20 @@ def test_the_summary_line_names_every_result_status(tmp_path: Path) -> None:
     assert done.exit_code == 0
     line = done.stderr.splitlines()[-1]
     for status in ResultStatus:
-        assert f" {status.value}" in line
+        assert f" {status.value.replace('_', ' ')}" in line
 
 
 def test_the_summary_line_writes_thousands_with_a_separator(tmp_path: Path) -> None:
     orders = [order(f"O{n}") for n in range(1200)]
     done = invoke("check", jsonl(tmp_path, *orders), "-o", tmp_path / "out.jsonl")
-    assert done.stderr.splitlines()[-1].startswith("doseguard: 1,200 orders checked: 1,200 pass")
+    assert done.stderr.splitlines()[-1].startswith("doseguard: 1,200 orders: 1,200 pass")
 
 
 def test_the_summary_line_follows_a_table_on_stdout_when_stderr_is_a_log(tmp_path: Path) -> None:
     done = invoke("check", jsonl(tmp_path, PASSING), "--format", "table")
     assert done.stderr.splitlines() == [
-        "doseguard: 1 order checked: 1 pass, 0 flagged (0 critical, 0 warning, 0 info), 0 invalid, 0 error"
+        "doseguard: 1 order: 1 pass, 0 flagged (0 critical, 0 warning, 0 info), 0 invalid, 0 error, 0 not covered, "
+        "0 inactive"
     ]
 
 

@@ -252,9 +252,13 @@ def check(
                 _say(str(error))
                 sys.exit(EXIT_USAGE)
             also: tuple[ResultWriter, ...] = ()
+            headers: dict[str, dict[str, str]] = {}  # filled as inputs are read: their columns as written
             if annotate_path and annotated is not None:
-                also = (annotated_writer(annotated_format(annotate_path) or "", annotated),)
-            summary = _run(inputs, source, kind, to_terminal, results, report, jobs or cores, also, columns)
+                kind_of_annotated = annotated_format(annotate_path) or ""
+                also = (annotated_writer(kind_of_annotated, annotated, headers),)
+            summary = _run(
+                inputs, source, kind, to_terminal, results, report, jobs or cores, also, columns, headers
+            )
             try:
                 if summary_file is not None:
                     document = {**summary.as_dict(), "timings": summary.timings()}
@@ -283,11 +287,12 @@ def summary_line(summary: Summary) -> str:
     severities = counts["flagged_by_highest_severity"]
     worst = ", ".join(f"{severities[s.value]:,} {s.value}" for s in sorted(Severity, key=lambda s: -s.rank))
     statuses = ", ".join(
-        f"{count:,} {status}" + (f" ({worst})" if status == ResultStatus.FLAGGED.value else "")
+        f"{count:,} {status.replace('_', ' ')}"
+        + (f" ({worst})" if status == ResultStatus.FLAGGED.value else "")
         for status, count in counts["by_status"].items()
     )
     noun = "order" if summary.orders == 1 else "orders"
-    return f"{summary.orders:,} {noun} checked: {statuses}"
+    return f"{summary.orders:,} {noun}: {statuses}"  # not "checked": some are not, on purpose
 
 
 def _run(
@@ -300,12 +305,13 @@ def _run(
     jobs: int,
     also: tuple[ResultWriter, ...] = (),
     columns: ColumnMap | None = None,
+    headers: dict[str, dict[str, str]] | None = None,
 ) -> Summary:
     """Load the rules and check every input, writing ``kind`` to the opened outputs (committed by the
     caller); colors are left to the terminal when ``to_terminal``."""
     rule_set = load_or_exit(source)
     summary = Summary(rules_version=rule_set.version)
-    reader = ChunkReader(list(inputs), columns=columns)
+    reader = ChunkReader(list(inputs), columns=columns, headers=headers)
     options = BatchOptions(
         source,
         output="objects" if (report_stream or also or kind in HUMAN_FORMATS) else kind,

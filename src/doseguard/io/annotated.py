@@ -7,8 +7,8 @@ messages, then why an order was not checked, then notes) and ``doseguard_source`
 only locator of a line that could not be read at all). A column of the input with one of these names
 is kept, and ours is written ``doseguard_status_2`` (then ``_3``...).
 
-CSV: the input's columns in the order read (under the names doseguard reads them by: ``Order ID`` is
-``order_id``), the union over several inputs; rows go to a spooled temporary file until the run ends,
+CSV: the input's columns in the order read, under the names its header wrote (``Order ID``, ``ORDER_MED_ID``
+through a column map), the union over several inputs; rows go to a spooled temporary file until the run ends,
 because a later input may bring a column the header must name. Every cell is made safe for a
 spreadsheet (OWASP CSV injection: a leading ``=``, ``+``, ``-``, ``@``, tab or CR gets a ``'``).
 JSON Lines: the record's own object with the same keys added (structured FHIR values as their text).
@@ -19,7 +19,7 @@ from __future__ import annotations
 import csv
 import io
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import PurePath
 from typing import IO, Any
 
@@ -91,13 +91,19 @@ def _json_default(value: Any) -> Any:
 class AnnotatedCsvWriter:
     """The annotated CSV: written on :meth:`close`, once every column is known."""
 
-    def __init__(self, stream: IO[bytes]) -> None:
+    def __init__(self, stream: IO[bytes], headers: Mapping[str, Mapping[str, str]] | None = None) -> None:
+        """``headers``: each input's columns, by the names records hold them under, as its header
+        wrote them (``ChunkReader.headers``): the export keeps the hospital's own column names."""
         self.stream = stream
+        self.headers = headers if headers is not None else {}
         self.columns: dict[str, None] = {}  # the input's columns, in the order first met
         self.spool = tempfile.SpooledTemporaryFile(max_size=_SPOOL_BYTES)  # noqa: SIM115 (closed in close)
 
     def write(self, result: OrderResult) -> None:
         data = result.record_data if isinstance(result.record_data, dict) else {}
+        written = self.headers.get(result.source.rpartition(":")[0])
+        if written:  # "ORDER_MED_ID", not the order_id it was read as
+            data = {written.get(name, name): value for name, value in data.items()}
         for name in data:
             if name not in self.columns:
                 self.columns[name] = None
@@ -139,9 +145,11 @@ class AnnotatedJsonLinesWriter:
         self.stream.flush()
 
 
-def annotated_writer(kind: str, stream: IO[bytes]) -> AnnotatedCsvWriter | AnnotatedJsonLinesWriter:
+def annotated_writer(
+    kind: str, stream: IO[bytes], headers: Mapping[str, Mapping[str, str]] | None = None
+) -> AnnotatedCsvWriter | AnnotatedJsonLinesWriter:
     if kind == "csv":
-        return AnnotatedCsvWriter(stream)
+        return AnnotatedCsvWriter(stream, headers)
     if kind == "jsonl":
         return AnnotatedJsonLinesWriter(stream)
     raise ValueError(kind)

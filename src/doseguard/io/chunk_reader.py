@@ -26,13 +26,21 @@ class ChunkReader:
     """Chunks of every input, in order; ``bytes_read`` says how much of them was read so far."""
 
     def __init__(
-        self, paths: list[str], *, chunk_records: int = CHUNK_RECORDS, columns: ColumnMap | None = None
+        self,
+        paths: list[str],
+        *,
+        chunk_records: int = CHUNK_RECORDS,
+        columns: ColumnMap | None = None,
+        headers: dict[str, dict[str, str]] | None = None,
     ) -> None:
+        """``headers`` (filled as inputs are read): for each input with a header line, its columns by
+        the names records hold them under, as the header wrote them (for the annotated export)."""
         self.paths = paths
         self.chunk_records = chunk_records
         self.columns = columns
         self.ignored_columns: Counter[str] = Counter()  # column → records that had it, not read
         self.notes: list[str] = []  # what is true of a whole input, said once
+        self.headers = headers if headers is not None else {}
         self.next_record = 1
         self.bytes_read = 0
         self._done_bytes = 0
@@ -71,6 +79,9 @@ class ChunkReader:
 
     def note(self, message: str) -> None:
         self.notes.append(message)
+
+    def header(self, name: str, read_as: tuple[str, ...], written: tuple[str, ...]) -> None:
+        self.headers[name] = dict(zip(read_as, written, strict=True))
 
     def progress(self) -> None:
         self.bytes_read = self._done_bytes + self._tell()

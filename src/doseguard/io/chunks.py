@@ -114,6 +114,10 @@ class Cutter(Protocol):
         """Say something of the input being read once, in the run's notes (not in every result)."""
         ...
 
+    def header(self, name: str, read_as: tuple[str, ...], written: tuple[str, ...]) -> None:
+        """Note the columns of input ``name`` as records name them and as its header wrote them."""
+        ...
+
     def chunk(self, kind: ChunkKind, name: str, items: list[Any], **extra: Any) -> Chunk:
         """A chunk of the input being read, numbered after the chunks before it."""
         ...

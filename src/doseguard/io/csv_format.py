@@ -63,6 +63,7 @@ def _read_chunks(cutter: Cutter, name: str, stream: IO[bytes], delimiter: str | 
     header = tuple(field or spelling for field, spelling in zip(mapped.names, spelled, strict=True))
     if mapped.missing is not None:
         cutter.note(f"{name}: {mapped.missing}")
+    cutter.header(name, header, tuple(cell.strip().lstrip("\ufeff") for cell in cells))
     reader.width, reader.header = len(header), spelled
     reader.single_line = frozenset(i for i, cell in enumerate(header) if cell in RECORD_FIELDS)
     starts = frozenset(chain(*((text, "\ufeff" + text) for text in chain(cells, RECORD_FIELDS))))

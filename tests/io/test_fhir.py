@@ -1818,3 +1818,15 @@ def test_a_strength_in_the_product_name_gives_the_volume_to_draw(text: str, volu
 def test_a_product_name_with_two_strengths_gives_no_volume() -> None:
     record = mapped(with_concept({"text": "cyanocobalamin 1000 mcg/mL or 100 mcg/mL injection"}))
     assert "volume" not in record
+
+
+def test_a_dose_coded_u_in_brackets_is_a_dose_in_units() -> None:
+    """Some exports code insulin's "units" '[U]' (not UCUM): refused, an insulin order was invalid."""
+    dose = {"value": 6, "unit": "units", "code": "[U]", "system": "http://unitsofmeasure.org"}
+    assert mapped(with_dose(dose))["dose"] == "6 units"
+
+
+def test_a_mass_displayed_with_a_code_doseguard_does_not_know_is_still_a_problem() -> None:
+    """'mcg' displayed beside an unknown code could be a mix-up: not guessed."""
+    dose = {"value": 1000, "unit": "mcg", "code": "mcgx", "system": "http://unitsofmeasure.org"}
+    assert any("doseQuantity.code" in path for path in problems(with_dose(dose)))

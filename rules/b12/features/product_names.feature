@@ -66,8 +66,7 @@ Feature: The drug as pharmacy systems and EHRs name the product
     And the order is changed to:
       | dose  | 100 mg |
       | route | IV     |
-    Then the order is not flagged B12-DOSE-IMPLAUSIBLE
-    And the order is not flagged B12-ROUTE
+    Then the order is not checked because no rule pack covers its drug
 
     Examples:
       | drug                           |

@@ -95,6 +95,7 @@ UNITS: dict[str, tuple[str, str]] = {
     "units": ("units", ACTIVITY), "unit": ("units", ACTIVITY), "iu": ("units", ACTIVITY),
     "international units": ("units", ACTIVITY), "international unit": ("units", ACTIVITY),
     "usp units": ("units", ACTIVITY),
+    "[u]": ("units", ACTIVITY),  # not UCUM, but what some exports code "units" as (insulin)
 }  # fmt: skip
 FORM_WORDS = {
     "injection", "injectable", "inj", "inj.", "solution", "soln", "sol", "suspension", "vial", "vials",

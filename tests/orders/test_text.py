@@ -228,13 +228,13 @@ def test_the_ids_are_left_as_sent() -> None:
     ("drug", "meant"),
     [("cyanocobalmin", "cyanocobalamin"), ("cyanocobalamine", "cyanocobalamin"), ("hydroxocobalamn", "hydroxocobalamin")],
 )  # fmt: skip
-def test_a_misspelt_drug_stays_not_covered_with_a_did_you_mean(drug: str, meant: str) -> None:
-    order = normalise(drug=drug)
-    assert order.facts["drug"] == drug  # not taken for the drug: a near name may be another one
-    assert order.warnings == (
-        f"drug: {drug!r} is not a name any rule pack covers, so the order was not checked for dose, "
-        f"route or schedule; did you mean {meant!r}?",
-    )
+def test_a_misspelt_drug_is_invalid_with_a_did_you_mean(drug: str, meant: str) -> None:
+    """Not taken for the drug (a near name may be another one), nor not covered (unchecked)."""
+    with pytest.raises(InvalidOrderError) as raised:
+        normalise(drug=drug)
+    assert [(p.field, p.message) for p in raised.value.problems] == [
+        ("drug", f"{drug!r} is not a name any rule pack covers; did you mean {meant!r}?")
+    ]
 
 
 @pytest.mark.parametrize("drug", ["vitamin b6", "vitamin b1", "methylcobalamin", "mecobalamin", "folic acid"])
@@ -267,11 +267,11 @@ def test_a_product_name_is_read_as_its_drug(drug: str, meant: str) -> None:
     assert order.warnings == ()
 
 
-def test_a_drug_name_that_holds_a_covered_name_and_an_unlisted_word_says_so() -> None:
+def test_a_drug_name_that_holds_a_covered_name_and_an_unlisted_word_is_checked_and_says_so() -> None:
     order = normalise(drug="cyanocobalamin injection (Acme Pharma)")
-    assert order.facts["drug"] not in {"cyanocobalamin", "hydroxocobalamin"}  # not guessed
+    assert order.facts["drug"] == "cyanocobalamin"  # checked: a maker's name is not another drug
     assert order.warnings == (
-        "drug: 'cyanocobalamin injection (Acme Pharma)' was not checked for dose, route or schedule: it "
-        "names 'cyanocobalamin' but also 'acme pharma', which no pack lists: add this spelling to the "
-        "pack's synonyms",
+        "drug: 'cyanocobalamin injection (Acme Pharma)' was checked as cyanocobalamin, the one drug it "
+        "names; 'acme pharma' is no word a pack lists (if it names another product, add that product to "
+        "a pack, or this spelling to the pack's synonyms)",
     )

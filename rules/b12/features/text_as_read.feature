@@ -119,19 +119,36 @@ Feature: An order's text is read as the nurse reads it
       | κ light chain disease |
       | α-thalassaemia        |
 
-  Scenario: A misspelt drug name is not taken for the drug
-    A near name may be another drug ("hydroxocobalamin" is one letter group from "cyanocobalamin"):
-    it is reported as not covered, and the result's warnings say which covered name it is close to.
+  Scenario Outline: A misspelt drug name is neither taken for the drug nor passed over
+    A near name may be another drug ("hydroxocobalamin" is one letter group from "cyanocobalamin"), so
+    it is not checked as the drug; nor is it filed with the drugs no pack covers, where a wrong dose
+    would go unseen: the order is invalid, and the error says which covered name it is close to.
     Given a standard cyanocobalamin order
-    And the order's drug is "cyanocobalmin"
-    Then the order has exactly these findings:
-      | DOSEGUARD-DRUG-NOT-COVERED | info |
+    And the order's drug is "<drug>"
+    Then the order is invalid because of its drug
+    And the error about its drug mentions "did you mean 'cyanocobalamin'?"
 
-  Scenario: A product name with a word no pack lists is not guessed at
-    "Cyanocobalamin 1000 mcg/mL injection" is the injection (product_names.feature); a name that also
-    holds a word no pack lists (a brand, a maker, another ingredient) is reported as not covered, and
-    the result's warnings say which covered name it holds.
+    Examples:
+      | drug             |
+      | cyanocobalmin    |
+      | Cyanocobalamine  |
+
+  Scenario Outline: A product name that names the drug and a word no pack lists is still checked
+    A maker, a vial size or a note beside the name does not make it another drug: an order that names
+    cyanocobalamin and nothing else a pack knows is checked as cyanocobalamin (a wrong dose in it must
+    not slip through as "not covered"), and the result's warnings name the words that were not read.
     Given a standard cyanocobalamin order
-    And the order's drug is "Cyanocobalamin 1000 mcg/mL injection (Acme Pharma)"
-    Then the order has exactly these findings:
-      | DOSEGUARD-DRUG-NOT-COVERED | info |
+    And the order's drug is "<drug>"
+    And the order's dose is "1000 mg"
+    Then the order is flagged B12-DOSE-IMPLAUSIBLE as critical
+
+    Examples:
+      | drug                                                            |
+      | Cyanocobalamin 1000 mcg/mL injection (Acme Pharma)              |
+      | Cyanocobalamin 1000 mcg/mL injection, 30 mL multiple-dose vial |
+      | Cyanocobalamin 1,000 mcg/mL Injection (Fresenius Kabi)          |
+      | cyanocobalamin 1000 mcg/mL IM or SC                             |
+      | Vit B12 inj                                                     |
+      | B12 shot                                                        |
+      | cyanocobalamin deep subcut injection                            |
+      | cyanocobalamin 1000 mcg/mL (NON-FORMULARY)                      |

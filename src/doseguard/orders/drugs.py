@@ -230,16 +230,25 @@ class DrugIdentifier:
                 notice = f"drug: {text!r} is taken for {code_drug} by its {field_name} {code!r}: {reason}"
             return Identity(code_drug, True, strength, forms, notice, tuple(problems))
         reason = self._not_covered(text, read, named, unknown) if named else None
-        if reason is None and named:
-            return Identity(named[0], True, strength, forms, None, tuple(problems))
+        if reason is None and named:  # a maker, a vial size, a note beside the one drug it names
+            notice = None
+            if unknown:
+                notice = (
+                    f"drug: {text!r} was checked as {named[0]}, the one drug it names; "
+                    f"{' '.join(unknown)!r} is no word a pack lists (if it names another product, "
+                    "add that product to a pack, or this spelling to the pack's synonyms)"
+                )
+            return Identity(named[0], True, strength, forms, notice, tuple(problems))
         drug = codes.free_text_item(text)
         if drug in self.covered:  # "cyanocobalamin (oral)": the qualifier is what made it not covered
             drug = _key(text)
         notice = None
         if reason is not None:
             notice = f"drug: {text!r} was not checked for dose, route or schedule: {reason}"
-        elif self.covered:
-            notice = self._hint(text, unknown)
+        elif self.covered and (near := self._hint(text, unknown)) is not None:
+            # Fail closed: not checked as the drug (it may be another), nor filed as not covered
+            # (where a wrong dose goes unseen): invalid, saying which name it is close to.
+            problems.append(FieldProblem("drug", near, text))
         return Identity(drug, False, strength, forms, notice, tuple(problems))
 
     def _named(self, words: tuple[str, ...]) -> tuple[list[str], list[str]]:
@@ -271,11 +280,6 @@ class DrugIdentifier:
         drug = named[0]
         if unknown and read.joined:
             return f"it names {drug} with {' '.join(unknown)!r}: a combination no rule pack covers"
-        if unknown:
-            return (
-                f"it names {drug!r} but also {' '.join(unknown)!r}, which no pack lists: add this "
-                "spelling to the pack's synonyms"
-            )
         covers = self._forms.get(drug, ())
         other = [form for form in read.forms if covers and form not in covers]
         if other:
@@ -289,7 +293,8 @@ class DrugIdentifier:
         """A "did you mean" for a name close to one a pack covers ("cyanocobalmin"), else None.
 
         A near name is not taken for the drug: "hydroxocobalamin" is close to "cyanocobalamin" and is
-        another product with other rules. The order stays not covered, and says which name was meant.
+        another product with other rules. Nor is it not covered: the order is invalid, saying which name
+        was meant.
         """
         written = " ".join(unknown)
         digits = [ch for ch in written if ch.isdigit()]  # "vitamin b6" is another vitamin, not a typo
@@ -297,10 +302,7 @@ class DrugIdentifier:
         meant = closest(written, names, cutoff=0.92) if written else None
         if meant is None:
             return None
-        return (
-            f"drug: {text!r} is not a name any rule pack covers, so the order was not checked for dose, "
-            f"route or schedule{did_you_mean(meant)}"
-        )
+        return f"{text!r} is not a name any rule pack covers{did_you_mean(meant)}"
 
     def _coded(
         self, field_name: str, text: str | None, problems: list[FieldProblem]

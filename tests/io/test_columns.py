@@ -96,6 +96,13 @@ def test_each_preset_loads_names_the_required_fields_and_says_what_it_is(name: s
     assert "-like" in presets()[name]  # honest: like a vendor's layout, not the vendor's own
 
 
+@pytest.mark.parametrize("name", ["epic", "cerner"])
+def test_each_preset_reads_the_volume_and_the_site(name: str) -> None:
+    """Defect (review): the epic preset left ADMIN_VOLUME and ADMIN_SITE unread, so a 10 mL volume
+    (a critical dose-volume mismatch) and an IM site in the abdomen went unseen."""
+    assert {"volume", "volume_unit", "site"} <= set(load_column_map(name).fields)
+
+
 def test_a_header_is_read_under_the_maps_fields() -> None:
     mapped = map_header("export.csv", EPIC_HEADER, load_column_map("epic"))
     assert mapped.names[:7] == ("order_id", "patient_id", "drug", "dose", "dose_unit", "route", "frequency")

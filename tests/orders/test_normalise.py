@@ -718,3 +718,26 @@ def test_a_dose_neither_mass_nor_units_is_still_invalid(dose: str) -> None:
     with pytest.raises(InvalidOrderError) as info:
         OrderNormaliser({"heparin": "heparin"}).normalise({**BASE, "drug": "heparin", "dose": dose})
     assert [problem.field for problem in info.value.problems] == ["dose"]
+
+
+@pytest.mark.parametrize(
+    ("key", "field"),
+    [
+        ("PATIENT_ALLERGIES", "allergies"),
+        ("ALLERGY_NAME", "allergies"),
+        ("Allergies/Intolerances", "allergies"),
+        ("ADMIN_VOLUME", "volume"),
+        ("active_conditions", "conditions"),
+    ],
+)
+def test_a_key_holding_a_safety_fields_word_is_a_problem_not_ignored(key: str, field: str) -> None:
+    """Defect (review): a cobalt allergy under "PATIENT_ALLERGIES" was ignored and the order passed;
+    a volume under "ADMIN_VOLUME" was dropped. Such a key is read or refused, never ignored."""
+    found = problems({**BASE, key: "cobalt" if field != "volume" else "10 mL"})
+    assert [(p.field, field in p.message) for p in found] == [(key, True)]
+
+
+def test_a_key_that_only_mentions_a_site_or_a_dose_is_not_a_problem() -> None:
+    """'SITE_ID' (a hospital's site), 'DOSE_FORM': words too common to be refused on."""
+    order = normalise(SITE_ID="north", DOSE_FORM="solution")
+    assert order.facts["drug"] == "cyanocobalamin"

@@ -415,11 +415,21 @@ def _misnamed_fields(extra: Mapping[str, Any], raw: Mapping[str, Any]) -> list[F
 def misnamed_field(key: str, stated: Collection[str]) -> str | None:
     """The field an unknown key is written for ("Allergies", "allergy"), or misspells when ``stated``
     (the record's keys, or a file's columns) does not hold it ("alergies"); None if neither."""
-    field = _SPELLINGS.get(_spelling(key))
+    spelling = _spelling(key)
+    field = _SPELLINGS.get(spelling)
     if field is not None:
         return field
     close = _close_field(key)
-    return close if close is not None and close not in stated else None
+    if close is not None and close not in stated:
+        return close
+    return next((field for word, field in _HELD_WORDS if word in spelling), None)
+
+
+_HELD_WORDS = (("allerg", "allergies"), ("condition", "conditions"), ("redflag", "red_flags"),
+               ("volume", "volume"))  # fmt: skip
+"""Words that, anywhere in a key ("PATIENT_ALLERGIES", "ADMIN_VOLUME"), say it holds a field whose loss
+could hide a finding (a cobalt allergy, the volume the arithmetic checks): such a key is refused, never
+ignored. "site", "dose", "route" are too common in other columns ("SITE_ID", "DOSE_FORM") to refuse on."""
 
 
 @lru_cache(maxsize=4096)

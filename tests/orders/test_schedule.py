@@ -669,3 +669,24 @@ def test_once_a_day_at_a_time_of_day(text: str, token: str | None) -> None:
 def test_a_frequency_in_steps_is_refused_saying_what_to_write(text: str) -> None:
     with pytest.raises(ScheduleError, match="one order per step"):
         parse_frequency(text)
+
+
+@pytest.mark.parametrize("text", ["3 monthly", "2 weekly", "2 monthly", "3-monthly", "2-weekly", "4 yearly"])
+def test_a_number_before_weekly_or_monthly_is_refused_as_ambiguous(text: str) -> None:
+    """Defect (review): "3 monthly" (UK: every 3 months) was read as 3 times a month, so a correct
+    maintenance order was flagged and a wrong one could pass: as ambiguous as "biweekly"."""
+    with pytest.raises(ScheduleError, match="ambiguous"):
+        parse_frequency(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "days"), [("1 weekly", 7.0), ("once monthly", 30.0), ("3 times monthly", 10.0)]
+)
+def test_one_before_weekly_or_monthly_and_times_stay_readable(text: str, days: float) -> None:
+    assert parse_frequency(text).interval_days == days
+
+
+@pytest.mark.parametrize(("text", "days"), [("7 day(s)", 7.0), ("4 week(s)", 28.0), ("2 Week(s)", 14.0)])
+def test_a_duration_written_with_plural_in_brackets_is_read(text: str, days: float) -> None:
+    """Defect (review): Cerner-style "7 day(s)" made a correct order invalid."""
+    assert parse_duration(text).days == days

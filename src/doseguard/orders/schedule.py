@@ -163,7 +163,14 @@ _SPLIT = re.compile(r"[\s,;]+")
 
 
 def _key(text: str) -> str:
-    return re.sub(r"\s+", " ", text.strip().lower())
+    """Lower case, single spaces, "day(s)" written "days" (as order entry systems print a unit)."""
+    return re.sub(r"\s+", " ", text.strip().lower()).replace("(s)", "s")
+
+
+_N_PERIODIC = re.compile(rf"^{_NUMBER}\s*-?\s*(weekly|monthly|yearly)$")
+"""'3 monthly', '2-weekly': every 3 months in UK usage, 3 times a month read literally."""
+_TIMES_WORDS = frozenset({"once", "twice", "thrice", "one", "a", "an", "1"})
+"""Before "weekly" these say how many times ("twice weekly"), never how many weeks."""
 
 
 def _number(word: str) -> float:
@@ -218,6 +225,13 @@ def _frequency(key: str, text: str) -> Frequency | None:
         shortest = days_in_range(min(ends) * UNIT_DAYS[unit], text, MAX_INTERVAL_DAYS)  # most frequent end
         longest = days_in_range(max(ends) * UNIT_DAYS[unit], text, MAX_INTERVAL_DAYS)  # least frequent end
         return Frequency(shortest, text, longest_interval_days=longest if longest != shortest else None)
+    if (match := _N_PERIODIC.match(key)) is not None and match.group(1) not in _TIMES_WORDS:
+        count, period = match.groups()
+        unit = period.removesuffix("ly")  # week, month, year
+        raise ScheduleError(
+            f"{text!r} is ambiguous (every {count} {unit}s, or {count} times a {unit}?): write "
+            f"'every {count} {unit}s' or '{count} times a {unit}'"
+        )
     if match := _TIMES_PER.match(key):
         count, period = match.groups()
         times = _number(count)

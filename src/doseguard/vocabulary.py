@@ -123,6 +123,13 @@ _FIELDS = (
         "duration_open_ended", FieldType.BOOL, "open-ended duration", "True for lifelong/indefinite/ongoing."
     ),
     FieldSpec(
+        "duration_until_response",
+        FieldType.BOOL,
+        "until a response",
+        "True for an open-ended duration that ends at the patient's response ('until no further "
+        "improvement', 'until response'), not at a date or a review; duration_open_ended is true too.",
+    ),
+    FieldSpec(
         "single_dose",
         FieldType.BOOL,
         "one-time order",

@@ -239,3 +239,19 @@ Feature: Regimens as they are written, without a phase
       | frequency | weekly      |
       | duration  | lifelong    |
     Then the order passes
+
+  @B12-REPLETION-TOO-LONG
+  Scenario Outline: <frequency> <duration>, no phase: frequent injections for life
+    Only a course that ends at a clinical response ("until no further improvement", the BNF's) may
+    stay on alternate days open-ended; for life, the switch to monthly maintenance was never written.
+    Given the order is changed to:
+      | frequency | <frequency> |
+      | duration  | <duration>  |
+    Then the order is flagged B12-REPLETION-TOO-LONG as warning
+
+    Examples:
+      | frequency          | duration |
+      | every other day    | lifelong |
+      | three times a week | lifelong |
+      | MWF                | ongoing  |
+      | alternate days     | for life |

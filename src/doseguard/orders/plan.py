@@ -62,6 +62,8 @@ def add_plan_facts(
         facts["duration_days"] = days
     if duration.open_ended:
         facts["duration_open_ended"] = True
+        if getattr(duration, "until_response", False):  # text only: a structured duration has no words
+            facts["duration_until_response"] = True
 
 
 def _days(duration: DraftDuration, frequency: DraftFrequency | None) -> float | None:

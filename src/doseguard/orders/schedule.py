@@ -34,6 +34,7 @@ class Duration:
     text: str
     open_ended: bool = False
     doses: int | None = None
+    until_response: bool = False  # "until no further improvement": open-ended, ending at a response
 
     @property
     def written(self) -> str:
@@ -138,6 +139,9 @@ AS_NEEDED = re.compile(
     r"\b(?:prn|p\.r\.n\.|as needed|as required|when required|when needed|if needed)(?=\W|$)"
 )
 """As needed: not a schedule for an injection plan, alone ("PRN") or beside one ("monthly prn")."""
+RESPONSE_WORDS = ("improv", "respon", "recover", "resol", "normal")
+"""An "until ..." that ends at the patient's response ("until no further improvement", the BNF's
+course with neurological involvement), not at a date or a review."""
 OPEN_ENDED = {
     "lifelong", "life-long", "life long", "for life", "indefinite", "indefinitely", "ongoing", "long-term",
     "long term", "continuous", "continuing", "permanent", "permanently",
@@ -311,7 +315,8 @@ def parse_duration(text: str) -> Duration:
     if key in ONE_DOSE:
         return Duration(None, text.strip(), doses=1)
     if key in OPEN_ENDED or key.startswith("until "):
-        return Duration(OPEN_ENDED_DAYS, text.strip(), open_ended=True)
+        response = key.startswith("until ") and any(word in key for word in RESPONSE_WORDS)
+        return Duration(OPEN_ENDED_DAYS, text.strip(), open_ended=True, until_response=response)
     key = _STOP.sub("", key)  # "for 1 week then stop" is "for 1 week"
     if _THEN.search(key):
         raise ScheduleError(

@@ -291,3 +291,29 @@ def test_a_product_name_is_read_on_the_fast_path_and_the_slow_one_alike() -> Non
     plain = normalise(drug="CYANOCOBALAMIN 1,000 MCG/ML INJECTION SOLUTION")
     read = normalise(drug="CYANOCOBALAMIN 1,000\u00a0MCG/ML INJECTION SOLUTION")  # not plain: NBSP
     assert plain.facts == read.facts and plain.facts["drug"] == "cyanocobalamin"
+
+
+@pytest.mark.parametrize(
+    ("rxnorm", "ndc"),
+    [
+        (None, "N/A"),
+        (None, "COMPOUNDED"),
+        (None, "2821501"),
+        ("RXCUI:40790", None),
+        (None, "NDC 0517-0031-25x"),
+    ],
+)
+def test_another_drugs_codes_are_not_held_to_the_code_formats(rxnorm: str | None, ndc: str | None) -> None:
+    """Defect (review): an insulin order with ndc 'N/A' was invalid (critical): the fields of a drug no
+    pack covers are not held to the covered drugs' vocabulary."""
+    identity = IDENTIFIER.identify("insulin lispro", rxnorm, ndc)
+    assert (identity.covered, identity.problems) == (False, ())
+
+
+@pytest.mark.parametrize(
+    ("rxnorm", "ndc"),
+    [("309594.0", None), ("RXCUI: 309594", None), (None, "NDC 0517-0031-25"), (None, "N/A")],
+)
+def test_codes_as_exports_write_them_are_read(rxnorm: str | None, ndc: str | None) -> None:
+    identity = IDENTIFIER.identify("cyanocobalamin", rxnorm, ndc)
+    assert (identity.covered, identity.drug, identity.problems) == (True, "cyanocobalamin", ())

@@ -199,6 +199,8 @@ class DrugIdentifier:
             **self._coded("rxnorm", rxnorm, problems),
             **self._coded("ndc", ndc, problems),
         }
+        if not coded and not named:  # another drug's codes: not held to the covered drugs' formats
+            problems.clear()
         if len(set(coded.values())) > 1:
             said = ", ".join(f"{field} {code!r} is {drug}" for (field, code), drug in coded.items())
             problems.append(
@@ -308,10 +310,10 @@ class DrugIdentifier:
         self, field_name: str, text: str | None, problems: list[FieldProblem]
     ) -> dict[tuple[str, str], str]:
         """The pack drugs the codes of one field name, by (field, code); a malformed code is a problem."""
-        if text is None:
+        if text is None or codes.is_null_entry(text):  # "N/A", "none": no code
             return {}
         found: dict[tuple[str, str], str] = {}
-        for code in (part for part in re.split(r"[;,\s]+", text.strip()) if part):
+        for code in _code_parts(text):
             if field_name == "rxnorm":
                 if not (code.isascii() and code.isdigit() and len(code) <= 8):
                     message = f"{code!r} is not an RxNorm code (an RxCUI is digits, e.g. '309594')"
@@ -342,3 +344,13 @@ def _entries(drugs: Iterable[DrugEntry] | Mapping[str, str]) -> list[DrugEntry]:
     for spelling, name in drugs.items():
         synonyms.setdefault(name, []).append(spelling)
     return [PackDrug(name, tuple(spellings)) for name, spellings in synonyms.items()]
+
+
+_CODE_LABEL = re.compile(r"^(?:ndc|rxcui|rxnorm)\s*:?\s*", re.IGNORECASE)
+
+
+def _code_parts(text: str) -> list[str]:
+    """The codes of one field as exports write them: separated by ';', ',' or spaces, a label before
+    them dropped ("NDC 0517-0031-25", "RXCUI: 309594"), a spreadsheet's "309594.0" read as 309594."""
+    parts = [part for part in re.split(r"[;,\s]+", _CODE_LABEL.sub("", text.strip())) if part]
+    return [part.removesuffix(".0") if part.removesuffix(".0").isdigit() else part for part in parts]

@@ -42,6 +42,17 @@ def check(
     )  # fmt: skip
 
 
+def results_alike_at_one_and_two_jobs(path: Path, summary: Path) -> list[dict[str, Any]]:
+    """The JSON Lines results of ``path``, checked the same with one worker as with two."""
+    outputs = []
+    for jobs in (1, 2):
+        done = check(path, "--format", "jsonl", "--jobs", jobs, "--fail-on", "never", "--summary", summary)
+        assert done.returncode == 0, done.stderr
+        outputs.append(done.stdout)
+    assert outputs[0] == outputs[1]
+    return [json.loads(line) for line in outputs[0].splitlines()]
+
+
 @pytest.fixture(scope="module")
 def orders(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("batch") / "orders.jsonl"
@@ -196,13 +207,7 @@ def test_an_order_id_repeated_across_chunks_makes_the_later_record_invalid(tmp_p
     path = tmp_path / "repeats.jsonl"
     write_jsonl(path, orders)
     summary = tmp_path / "summary.json"
-    outputs = []
-    for jobs in (1, 2):
-        done = check(path, "--format", "jsonl", "--jobs", jobs, "--fail-on", "never", "--summary", summary)
-        assert done.returncode == 0, done.stderr
-        outputs.append(done.stdout)
-    assert outputs[0] == outputs[1]
-    lines = [json.loads(line) for line in outputs[0].splitlines()]
+    lines = results_alike_at_one_and_two_jobs(path, summary)
     assert len(lines) == 5_000
     repeats = [(line["record"], line["status"], line["errors"][0]["message"]) for line in lines[4_500:4_502]]
     assert repeats == [
@@ -292,13 +297,7 @@ def test_not_covered_and_inactive_orders_come_back_alike_from_the_workers(tmp_pa
     path = tmp_path / "hospital.jsonl"
     write_jsonl(path, orders)
     summary = tmp_path / "summary.json"
-    outputs = []
-    for jobs in (1, 2):
-        done = check(path, "--format", "jsonl", "--jobs", jobs, "--fail-on", "never", "--summary", summary)
-        assert done.returncode == 0, done.stderr
-        outputs.append(done.stdout)
-    assert outputs[0] == outputs[1]
-    lines = [json.loads(line) for line in outputs[0].splitlines()]
+    lines = results_alike_at_one_and_two_jobs(path, summary)
     assert lines[9]["status"] == "not_covered" and lines[1]["status"] == "inactive"
     assert (lines[4_500]["status"], lines[4_500]["errors"][0]["message"]) == (
         "invalid", "duplicates the order_id of record 10"

@@ -19,7 +19,7 @@ from doseguard.checker import Checker
 from doseguard.errors import InputError
 from doseguard.io import formats
 from doseguard.io.chunk_reader import ChunkReader
-from doseguard.io.chunks import Chunk, ChunkKind, Cutter
+from doseguard.io.chunks import Chunk, ChunkKind, Cutter, cut_into_chunks
 from doseguard.io.formats import Format, input_format, register, sniffed
 from doseguard.io.readers import read_input, records_of
 from doseguard.records import InputRecord
@@ -30,17 +30,9 @@ SRC = Path(__file__).resolve().parents[2] / "src" / "doseguard"
 
 def read_key_values(cutter: Cutter, name: str, stream: IO[bytes]) -> Iterator[Chunk]:
     """The toy format's chunk reader: each line not blank is a record (its raw bytes), named file:line."""
-    items: list[tuple[str, bytes]] = []
-    for number, line in enumerate(stream.read().splitlines(), start=1):
-        if line.strip():
-            items.append((f"{name}:{number}", line))
-        if len(items) >= cutter.chunk_records:
-            cutter.progress()
-            yield cutter.chunk(ChunkKind.OBJECTS, name, items)
-            items = []
-    cutter.progress()
-    if items:
-        yield cutter.chunk(ChunkKind.OBJECTS, name, items)
+    lines = enumerate(stream.read().splitlines(), start=1)
+    items = ((f"{name}:{number}", line) for number, line in lines if line.strip())
+    yield from cut_into_chunks(cutter, ChunkKind.OBJECTS, name, items)
 
 
 def key_value_records(chunk: Chunk) -> Iterator[InputRecord]:

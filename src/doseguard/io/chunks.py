@@ -8,6 +8,7 @@ number of its first record and how to name each record's source (``file:line``).
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Protocol
@@ -125,3 +126,21 @@ class Cutter(Protocol):
     def progress(self) -> None:
         """Note how many bytes of the inputs have been read so far."""
         ...
+
+
+def cut_into_chunks(
+    cutter: Cutter, kind: ChunkKind, name: str, items: Iterable[Any], **extra: Any
+) -> Iterator[Chunk]:
+    """``items`` in chunks of ``cutter.chunk_records``, each cut once the input has been read that far
+    (said to ``cutter.progress`` before it goes): the loop every format's chunk reader shares."""
+    size = cutter.chunk_records
+    batch: list[Any] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            cutter.progress()
+            yield cutter.chunk(kind, name, batch, **extra)
+            batch = []
+    cutter.progress()
+    if batch:
+        yield cutter.chunk(kind, name, batch, **extra)

@@ -13,7 +13,7 @@ from itertools import chain
 from typing import IO
 
 from doseguard.errors import FieldProblem, InputError
-from doseguard.io.chunks import Chunk, ChunkKind, Cutter
+from doseguard.io.chunks import Chunk, ChunkKind, Cutter, cut_into_chunks
 from doseguard.io.columns import ColumnMap, column_name, map_header
 from doseguard.io.csv_rows import CsvRecords, Row, physical_lines
 from doseguard.io.json_text import not_utf8_at
@@ -67,23 +67,16 @@ def _read_chunks(cutter: Cutter, name: str, stream: IO[bytes], delimiter: str | 
     reader.width, reader.header = len(header), spelled
     reader.single_line = frozenset(i for i, cell in enumerate(header) if cell in RECORD_FIELDS)
     starts = frozenset(chain(*((text, "\ufeff" + text) for text in chain(cells, RECORD_FIELDS))))
-    chunk_records = cutter.chunk_records
-    items: list[tuple[int, list[str] | str]] = []
+    items = (  # one set lookup per row: a header again?
+        _header_again(name, spelled, item[0], item[1])
+        if type(item[1]) is list and item[1][0] in starts
+        else item
+        for item in rows
+    )
     count = 0
-    for item in rows:
-        if type(item[1]) is list and item[1][0] in starts:  # one set lookup per row: a header again?
-            items.append(_header_again(name, spelled, item[0], item[1]))
-        else:
-            items.append(item)
-        if len(items) >= chunk_records:
-            cutter.progress()
-            count += len(items)
-            yield cutter.chunk(ChunkKind.ROWS, name, items, header=header)
-            items = []
-    cutter.progress()
-    if items:
-        count += len(items)
-        yield cutter.chunk(ChunkKind.ROWS, name, items, header=header)
+    for chunk in cut_into_chunks(cutter, ChunkKind.ROWS, name, items, header=header):
+        count += chunk.record_count
+        yield chunk
     if mapped.ignored and count:
         cutter.ignored(mapped.ignored, count)
 

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from typing import IO, Any
 
 from doseguard.errors import InputError
-from doseguard.io.chunks import Chunk, ChunkKind, Cutter
+from doseguard.io.chunks import Chunk, ChunkKind, Cutter, cut_into_chunks
 from doseguard.io.json_array import array_items
 from doseguard.io.json_records import kind_of, object_record
 from doseguard.io.json_text import checked_document, load_clean, not_utf8
@@ -38,17 +38,8 @@ def read_chunks(cutter: Cutter, name: str, stream: IO[bytes]) -> Iterator[Chunk]
         else:
             raise InputError(name, f"expected a JSON array of orders, got {kind_of(document)}")
         return
-    chunk_records = cutter.chunk_records
-    items: list[tuple[str, Any]] = []
-    for index, item in enumerate(array_items(rest), start=1):
-        items.append((f"{name}:[{index}]", item))
-        if len(items) >= chunk_records:
-            cutter.progress()
-            yield cutter.chunk(ChunkKind.OBJECTS, name, items)
-            items = []
-    cutter.progress()
-    if items:
-        yield cutter.chunk(ChunkKind.OBJECTS, name, items)
+    items = ((f"{name}:[{index}]", item) for index, item in enumerate(array_items(rest), start=1))
+    yield from cut_into_chunks(cutter, ChunkKind.OBJECTS, name, items)
 
 
 def records(chunk: Chunk) -> Iterator[InputRecord]:

@@ -98,32 +98,28 @@ def _compile(node: Expr, *, positive: bool) -> Condition:
 
 def all_of(parts: list[Condition]) -> Condition:
     """``$and`` of parts, folding constants and flattening nested ``$and``."""
-    if any(p is False for p in parts):
-        return False
-    flat: list[Json] = []
-    for part in parts:
-        if part is True:
-            continue
-        assert isinstance(part, dict)
-        flat.extend(part["$and"] if set(part) == {"$and"} else [part])
-    if not flat:
-        return True
-    return flat[0] if len(flat) == 1 else {"$and": flat}
+    return _joined(parts, "$and", absorbing=False)
 
 
 def any_of(parts: list[Condition]) -> Condition:
     """``$or`` of parts, folding constants and flattening nested ``$or``."""
-    if any(p is True for p in parts):
-        return True
+    return _joined(parts, "$or", absorbing=True)
+
+
+def _joined(parts: list[Condition], key: str, absorbing: bool) -> Condition:
+    """Parts joined by ``key``: ``absorbing`` (False for ``$and``) decides the whole, its opposite
+    drops out, and a part joined by the same key is flattened into this one."""
+    if any(p is absorbing for p in parts):
+        return absorbing
     flat: list[Json] = []
     for part in parts:
-        if part is False:
+        if part is (not absorbing):
             continue
         assert isinstance(part, dict)
-        flat.extend(part["$or"] if set(part) == {"$or"} else [part])
+        flat.extend(part[key] if set(part) == {key} else [part])
     if not flat:
-        return False
-    return flat[0] if len(flat) == 1 else {"$or": flat}
+        return not absorbing
+    return flat[0] if len(flat) == 1 else {key: flat}
 
 
 # --------------------------------------------------------------------------------- case splits

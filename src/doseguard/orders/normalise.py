@@ -415,14 +415,22 @@ def _misnamed_fields(extra: Mapping[str, Any], raw: Mapping[str, Any]) -> list[F
 def misnamed_field(key: str, stated: Collection[str]) -> str | None:
     """The field an unknown key is written for ("Allergies", "allergy"), or misspells when ``stated``
     (the record's keys, or a file's columns) does not hold it ("alergies"); None if neither."""
-    spelling = _spelling(key)
-    field = _SPELLINGS.get(spelling)
-    if field is not None:
-        return field
+    written_as, held = _read_as_field(key)
+    if written_as is not None:
+        return written_as
     close = _close_field(key)
     if close is not None and close not in stated:
         return close
-    return next((field for word, field in _HELD_WORDS if word in spelling), None)
+    return held
+
+
+@lru_cache(maxsize=4096)
+def _read_as_field(key: str) -> tuple[str | None, str | None]:
+    """The field ``key`` is written for ("Allergies"), and the field a word in it says it holds
+    ("PATIENT_ALLERGIES"): cached, as a batch repeats its keys on every record."""
+    spelling = _spelling(key)
+    held = next((field for word, field in _HELD_WORDS if word in spelling), None)
+    return _SPELLINGS.get(spelling), held
 
 
 _HELD_WORDS = (("allerg", "allergies"), ("condition", "conditions"), ("redflag", "red_flags"),

@@ -229,6 +229,37 @@ class UnevaluableRulesError(DoseguardError):
         super().__init__("; ".join(p.message for p in problems))
 
 
+# --- patient context -------------------------------------------------------------------------------
+
+
+class LabValueError(DoseguardError, ValueError):
+    """A lab result that cannot be read (an unknown test, a unit its test is not measured in);
+    ``field`` is the record's field concerned."""
+
+    def __init__(self, message: str, field: str) -> None:
+        self.message = message
+        self.field = field
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class HistoryProblem:
+    """Why one record of a patient-context input (a patients file, the MAR, labs, a FHIR resource
+    beside the orders) was not used: where it is (``file:line``), the field, what is wrong. Reported
+    in place, as a bad order is; the patient is then checked without it."""
+
+    source: str
+    field: str | None
+    message: str
+
+    def as_dict(self) -> dict[str, object]:
+        return {"source": self.source, "field": self.field, "message": self.message}
+
+    def __str__(self) -> str:
+        where = f"{self.source}: {self.field}" if self.field else self.source
+        return f"{where}: {self.message}"
+
+
 # --- runs ------------------------------------------------------------------------------------------
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from doseguard.errors import FieldProblem
+from doseguard.patients.model import PatientContext
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,12 +19,14 @@ class InputRecord:
 
     ``error`` is a reason the whole record could not be read; ``problems`` name fields of a record
     that was read but could not be mapped (a FHIR path, say). Either makes the result ``invalid``.
+    ``context`` is the patient behind the order (a FHIR Bundle's other resources, the history files).
     """
 
     source: str
     data: Any = None
     error: str | None = None
     problems: tuple[FieldProblem, ...] = ()
+    context: PatientContext | None = None  # the patient's facts and history, when the run has any
 
 
 def record_ids(data: Any) -> tuple[str | None, str | None]:

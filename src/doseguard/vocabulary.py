@@ -24,6 +24,17 @@ class FieldType(StrEnum):
         return {FieldType.STRING_LIST: FieldType.STRING, FieldType.NUMBER_LIST: FieldType.NUMBER}.get(self)
 
 
+class HistoryKind(StrEnum):
+    """Kinds of patient data a run can hold. A rule that needs a kind the run holds none of is
+    reported once for the run; one that needs data the run holds, but not for this patient or not in
+    the window, gets a "not evaluated" finding on the order (docs/decisions/patient-context.md)."""
+
+    PATIENT = "patient"  # weight, height, age, sex, renal function, pregnancy, allergies, conditions
+    ADMINISTRATIONS = "administrations"  # the MAR: doses given, missed, refused
+    LABS = "labs"  # laboratory results
+    ORDERS = "orders"  # the patient's other orders (duplicate therapy)
+
+
 @dataclass(frozen=True)
 class FieldSpec:
     name: str
@@ -33,6 +44,9 @@ class FieldSpec:
     unit: str | None = None
     values: tuple[str, ...] | None = None  # closed set of values for an enumerated string field
     may_be_zero: bool = False  # a number the order model lets be 0 (quantities and schedules never are)
+    # The kind of patient data the field needs (None: the order's own field). A rule that cannot be
+    # decided because such a field is absent is "not evaluated", never a silent pass.
+    needs: HistoryKind | None = None
 
 
 ROUTES = ("IM", "SC", "IV", "PO", "SL", "IN", "ID", "IT", "TOP")

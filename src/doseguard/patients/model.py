@@ -10,16 +10,17 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from doseguard.vocabulary import HistoryKind
 
-class HistoryKind(StrEnum):
-    """Kinds of patient data a run can hold. A rule that needs a kind the run holds none of is
-    reported once for the run; one that needs data the run holds, but not for this patient or not in
-    the window, gets a "not evaluated" finding on the order (docs/decisions/patient-context.md)."""
-
-    PATIENT = "patient"  # weight, height, age, sex, renal function, pregnancy, allergies, conditions
-    ADMINISTRATIONS = "administrations"  # the MAR: doses given, missed, refused
-    LABS = "labs"  # laboratory results
-    ORDERS = "orders"  # the patient's other orders (duplicate therapy)
+__all__ = [
+    "Administration",
+    "AdministrationStatus",
+    "HistoryItem",
+    "HistoryKind",
+    "LabResult",
+    "OtherOrder",
+    "PatientContext",
+]
 
 
 class AdministrationStatus(StrEnum):

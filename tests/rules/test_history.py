@@ -44,7 +44,7 @@ def test_exactly_one_kind_key() -> None:
 @pytest.mark.parametrize(
     ("declaration", "words"),
     [
-        ({"latest": "potassium", "status": "given"}, "status: is for administrations aggregates only"),
+        ({"latest": "potassium", "status": "given"}, "is for administrations aggregates only"),
         ({"count": "administrations", "within_days": 0}, "greater than 0"),
         ({"count": "administrations", "days_after_first_dose": [10, 5]}, "from 10 is after to 5"),
         ({"count": "orders", "forms": ["tablet"]}, "unknown dose form 'tablet'"),

@@ -171,7 +171,7 @@ class HistorySpec(BaseModel):
     @classmethod
     def _status_of_doses(cls, value: DoseStatus | None, info: ValidationInfo) -> DoseStatus | None:
         if value is not None and not _reads_administrations(info.data):
-            raise ValueError("status: is for administrations aggregates only (given, missed, refused or any)")
+            raise ValueError("is for administrations aggregates only (given, missed, refused or any)")
         return value
 
     @field_validator("days_after_first_dose")
@@ -185,7 +185,7 @@ class HistorySpec(BaseModel):
     @classmethod
     def _forms_of_doses(cls, value: list[str] | None, info: ValidationInfo) -> list[str] | None:
         if value is not None and _lab_of(info.data) is not None:
-            raise ValueError("forms: is for administrations and orders aggregates, not for lab results")
+            raise ValueError("is for administrations and orders aggregates, not for lab results")
         return value
 
     @property

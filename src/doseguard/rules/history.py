@@ -10,7 +10,7 @@ the engine-free :class:`Aggregate` it resolves to; it computes nothing.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated, Any
@@ -98,11 +98,14 @@ def _dose_form(value: str) -> str:
     return form
 
 
-LabName = Annotated[str, BeforeValidator(_lab_name), Field(json_schema_extra={"enum": list(test_names())})]
+# No enum in the schema: aliases and LOINC codes are accepted too ("Hgb", "718-7").
+LabName = Annotated[
+    str, BeforeValidator(_lab_name), Field(json_schema_extra={"examples": list(test_names())})
+]
 Counted = Annotated[
     str,
     BeforeValidator(_counted),
-    Field(json_schema_extra={"enum": [ADMINISTRATIONS, ORDERS, *test_names()]}),
+    Field(json_schema_extra={"examples": [ADMINISTRATIONS, ORDERS, *test_names()]}),
 ]
 Administrations = Annotated[str, Field(pattern=f"^{ADMINISTRATIONS}$")]
 DoseForm = Annotated[str, AfterValidator(_dose_form), Field(json_schema_extra={"enum": list(DOSE_FORMS)})]
@@ -423,3 +426,10 @@ def _label(measure: Measure, kind: HistoryKind, what: str, status: DoseStatus | 
         Measure.DAYS_SINCE_FIRST: f"days since the first of the {doses}",
         Measure.LONGEST_GAP: "longest gap between doses",
     }[measure]
+
+
+def not_evaluated_message(phrases: Iterable[str]) -> str:
+    """The generated message of a not-evaluated finding, from what is absent (each phrase once):
+    "Not evaluated: no haemoglobin result in the 30 days before the order." """
+    said = list(dict.fromkeys(phrases))
+    return "Not evaluated: " + ("; ".join(said) if said else "data the rule needs is absent") + "."

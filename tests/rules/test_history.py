@@ -5,7 +5,16 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from doseguard.rules.history import Aggregate, DoseStatus, HistorySpec, Measure, kind_problem, resolve
+from doseguard.rules.history import (
+    NO_ORDERED_AT,
+    Aggregate,
+    DoseStatus,
+    HistorySpec,
+    Measure,
+    kind_problem,
+    not_evaluated_message,
+    resolve,
+)
 from doseguard.vocabulary import FieldType, HistoryKind
 
 
@@ -108,3 +117,30 @@ def test_same_declaration_ignores_the_pack_and_the_words() -> None:
     )
     assert one.same_declaration(other)
     assert not one.same_declaration(aggregate({"latest": "b12", "within_days": 5}))
+
+
+def test_a_change_since_the_first_dose_says_both_results_it_needs() -> None:
+    rise = aggregate({"change_since_first_dose": "hb", "within_days": 14})
+    assert rise.absent_phrase == (
+        "no haemoglobin result at or before the first dose of cyanocobalamin or hydroxocobalamin of the "
+        "current course, or none in the 14 days before the order"
+    )
+    assert aggregate({"change_since_first_dose": "hb"}).absent_phrase.endswith(
+        "of the current course, or none since"
+    )
+    assert rise.unit == "g/dL"
+
+
+def test_a_missed_dose_aggregate_says_missed() -> None:
+    missed = aggregate({"count": "administrations", "status": "missed"})
+    assert missed.label == "doses missed"
+    last = aggregate({"days_since_last": "administrations", "status": "missed", "within_days": 30})
+    assert last.absent_phrase == (
+        "no missed administration of cyanocobalamin or hydroxocobalamin recorded in the 30 days before the order"
+    )
+
+
+def test_the_generated_not_evaluated_message() -> None:
+    assert not_evaluated_message(["no b12 result", "no b12 result", NO_ORDERED_AT]) == (
+        "Not evaluated: no b12 result; no ordered_at."
+    )

@@ -296,8 +296,11 @@ class Aggregate:
             test = lab_test(self.what)
             label = test.label if test else self.what
             if self.measure is Measure.CHANGE_SINCE_FIRST_DOSE:
-                return (f"no {label} result at or before the first dose of {self._drug_words} and another "
-                        f"since, {self.window}")  # fmt: skip
+                since = f" {self.window}" if self.window != "before the order" else " since"
+                return (
+                    f"no {label} result at or before the first dose of {self._drug_words} of the current "
+                    f"course, or none{since}"
+                )
             if self.measure is Measure.COUNT:
                 return "no lab results recorded for the patient"
             return f"no {label} result {self.window}"

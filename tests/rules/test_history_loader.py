@@ -161,6 +161,8 @@ def located(tmp_path: Path, history: str) -> list[str]:
         ),
         ("  hb:\n    count: orders\n    forms: [tablet]\n", "10:13: forms.0: unknown dose form 'tablet'"),
         ("  hb:\n    count: orders\n    windw: 3\n", "10:5: unknown key 'windw'"),
+        ("  hb:\n    lastest: b12\n", "9:5: unknown key 'lastest'; did you mean 'latest'?"),
+        ("  hb:\n    days_since_last: b12\n", "9:22: days_since_last: takes administrations, not 'b12'"),
         ("  Hb_Latest:\n    latest: b12\n", "8:3: history aggregate 'Hb_Latest': a name is lower_snake_case"),
         (
             "  dose_mcg:\n    latest: b12\n",

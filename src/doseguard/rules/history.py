@@ -107,7 +107,20 @@ Counted = Annotated[
     BeforeValidator(_counted),
     Field(json_schema_extra={"examples": [ADMINISTRATIONS, ORDERS, *test_names()]}),
 ]
-Administrations = Annotated[str, Field(pattern=f"^{ADMINISTRATIONS}$")]
+
+
+def _administrations(value: object) -> object:
+    if isinstance(value, str) and value.strip().lower() != ADMINISTRATIONS:
+        raise ValueError(
+            f"takes administrations, not {value!r} (a lab test: latest:, days_since_latest:, "
+            "change_since_first_dose:, count:; other orders: count: orders)"
+        )
+    return value.strip().lower() if isinstance(value, str) else value
+
+
+Administrations = Annotated[
+    str, BeforeValidator(_administrations), Field(json_schema_extra={"enum": [ADMINISTRATIONS]})
+]
 DoseForm = Annotated[str, AfterValidator(_dose_form), Field(json_schema_extra={"enum": list(DOSE_FORMS)})]
 Drug = Annotated[str, Field(min_length=1)]
 

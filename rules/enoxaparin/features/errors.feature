@@ -94,6 +94,15 @@ Feature: Enoxaparin: each error is flagged
     Then the order is flagged ENOX-INDICATION-UNSTATED as warning
 
   @ENOX-INDICATION-UNSTATED
+  Scenario: 40 mg once daily with no indication is read as prophylaxis, as exports write it
+    Given the order is changed to:
+      | dose      | 40 mg      |
+      | frequency | once daily |
+    And the order has no conditions
+    Then the order is not flagged ENOX-INDICATION-UNSTATED
+    And the order passes
+
+  @ENOX-INDICATION-UNSTATED
   Scenario: An indication named among other conditions
     Given the order's conditions are "atrial fibrillation; pulmonary embolism"
     Then the order is not flagged ENOX-INDICATION-UNSTATED

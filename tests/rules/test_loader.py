@@ -197,7 +197,7 @@ def test_missing_folder_is_reported(tmp_path: Path) -> None:
 
 def test_the_bundled_packs_load() -> None:
     rules = load_rules()
-    assert {pack.spec.name for pack in rules.packs} == {"b12", "hydroxocobalamin", "notation"}
+    assert {pack.spec.name for pack in rules.packs} == {"b12", "enoxaparin", "hydroxocobalamin", "notation"}
     assert bundled_rules_dir().is_dir()
     expected = {
         "B12-CONC-MISMATCH", "B12-DOSE-VOLUME-MISMATCH", "B12-ORDER-INCOMPLETE", "B12-DOSE-HIGH",
@@ -209,6 +209,9 @@ def test_the_bundled_packs_load() -> None:
         "HYDROXO-INITIAL-FREQUENCY", "HYDROXO-INITIAL-SHORT", "HYDROXO-INITIAL-LONG", "HYDROXO-NEURO-INITIAL-FIXED",
         "HYDROXO-MAINTENANCE-INTERVAL", "HYDROXO-NEURO-MAINTENANCE-INTERVAL", "B12-NAMED-STRENGTH-MISMATCH",
         "HYDROXO-NAMED-STRENGTH-MISMATCH", "B12-ONE-TIME-INCOMPLETE", "HYDROXO-ONE-TIME-INCOMPLETE",
+        "ENOX-ORDER-INCOMPLETE", "ENOX-INDICATION-UNSTATED", "ENOX-TREATMENT-DOSE-PER-KG",
+        "ENOX-TREATMENT-FREQUENCY", "ENOX-PROPHYLAXIS-DOSE", "ENOX-PROPHYLAXIS-FREQUENCY",
+        "ENOX-RENAL-TREATMENT", "ENOX-RENAL-PROPHYLAXIS", "ENOX-ROUTE",
     }  # fmt: skip
     assert {rule.id for rule in rules.rules} == expected
     for rule in rules.rules:

@@ -67,7 +67,8 @@ def write_store(
         connection.execute("PRAGMA journal_mode=OFF")  # a scratch file: rebuilt, never recovered
         connection.execute("PRAGMA synchronous=OFF")
         connection.execute(
-            "CREATE TABLE items (patient_id TEXT NOT NULL, kind INTEGER NOT NULL, at REAL, seq INTEGER, data BLOB)"
+            "CREATE TABLE items "
+            "(patient_id TEXT NOT NULL, kind INTEGER NOT NULL, at REAL, seq INTEGER, data BLOB)"
         )
         connection.execute("CREATE TABLE meta (kinds TEXT NOT NULL)")
         connection.execute("INSERT INTO meta VALUES (?)", (",".join(sorted(kinds)),))

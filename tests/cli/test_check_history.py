@@ -6,6 +6,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
+from doseguard.cli import main
 from tests.helpers.cli import invoke, jsonl, results
 from tests.helpers.orders import order
 
@@ -72,3 +75,17 @@ def test_an_output_may_not_replace_a_history_file(tmp_path: Path) -> None:
     result = invoke("check", jsonl(tmp_path, order("O1")), "--labs", labs, "--summary", labs)
     assert result.exit_code == 2 and "would be overwritten" in result.stderr
     assert labs.read_text(encoding="utf-8") == LABS
+
+
+def test_bad_history_records_beyond_the_cap_are_only_counted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(main, "HISTORY_PROBLEMS_SHOWN", 2)
+    labs = tmp_path / "labs.csv"
+    labs.write_text(
+        "patient_id,test,value,unit,taken_at\n" + "PT-1,hb,high,g/dL,2026-02-01\n" * 5, encoding="utf-8"
+    )
+    result = invoke("check", jsonl(tmp_path, order("O1")), "--labs", labs)
+    assert result.exit_code == 0
+    assert result.stderr.count("'high' is not a number") == 2
+    assert "5 history records were not used (3 not shown)" in result.stderr

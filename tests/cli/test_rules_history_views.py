@@ -12,8 +12,8 @@ import yaml
 
 from doseguard.rules.schema import rule_pack_schema
 from tests.helpers.cli import invoke
+from tests.helpers.history_pack import PACK, RULES, pack
 from tests.helpers.rule_files import VALID_RULE, write_pack
-from tests.rules.test_history_loader import PACK, RULES, pack
 
 
 def test_vocabulary_lists_the_loaded_packs_aggregates_after_the_fields(tmp_path: Path) -> None:

@@ -41,9 +41,7 @@ def test_allergies_and_conditions_are_joined_as_lists_or_semicolon_text() -> Non
 
 def test_a_list_field_the_order_leaves_out_comes_from_the_patient() -> None:
     assert merge_patient(ORDER, context(allergies="cobalt;nickel"))["allergies"] == ["cobalt", "nickel"]
-    assert merge_patient({**ORDER, "allergies": ""}, context(allergies=["cobalt"]))["allergies"] == [
-        "cobalt"
-    ]
+    assert merge_patient({**ORDER, "allergies": ""}, context(allergies=["cobalt"]))["allergies"] == ["cobalt"]
 
 
 def test_an_order_value_the_normaliser_must_refuse_is_left_for_it_to_refuse() -> None:

@@ -150,22 +150,34 @@ def _call(function: str, args: tuple[Expr, ...], fact: Fact) -> Any:
     if function == "coalesce":
         return next((v for v in (evaluate(a, fact) for a in args) if v is not None), None)
     if function == "unstated":
-        return tuple(
-            VOCABULARY[a.name].label for a in args if isinstance(a, Name) and evaluate(a, fact) is None
-        )
+        return tuple(label_of(a) for a in args if isinstance(a, Name) and evaluate(a, fact) is None)
     if function == "common":
         first, second = evaluate(args[0], fact) or (), evaluate(args[1], fact) or ()
         return tuple(item for item in first if item in second)
     if function == "as_ordered":
         (field,) = args
         assert isinstance(field, Name)
-        return as_ordered(field.name, VOCABULARY[field.name].unit or "", fact)
+        return as_ordered(field.name, unit_of(field.name), fact)
     raise AssertionError(function)
 
 
 ORDERED = "@ordered"
 """The key, in a fact rendered for a message, of how the order stated its quantities: ``{field:
 (number, unit)}`` (:attr:`doseguard.orders.model.Order.as_ordered`). No rule can name it."""
+
+
+def label_of(field: Name) -> str:
+    """How a message names a field: the label the type checker gave it, the vocabulary's, or its
+    name in words (a history aggregate checked without its pack's vocabulary)."""
+    if field.label is not None:
+        return field.label
+    spec = VOCABULARY.get(field.name)
+    return spec.label if spec is not None else field.name.replace("_", " ")
+
+
+def unit_of(name: str) -> str:
+    spec = VOCABULARY.get(name)
+    return (spec.unit or "") if spec is not None else ""
 
 
 def as_ordered(name: str, unit: str, fact: Fact) -> str | None:
@@ -248,9 +260,7 @@ def _compile_call(function: str, args: tuple[Expr, ...]) -> Compiled:
         return coalesce
     if function == "unstated":
         labelled = tuple(
-            (VOCABULARY[arg.name].label, part)
-            for arg, part in zip(args, parts, strict=True)
-            if isinstance(arg, Name)
+            (label_of(arg), part) for arg, part in zip(args, parts, strict=True) if isinstance(arg, Name)
         )
         return lambda fact: tuple(label for label, part in labelled if part(fact) is None)
     if function == "common":
@@ -264,7 +274,7 @@ def _compile_call(function: str, args: tuple[Expr, ...]) -> Compiled:
     if function == "as_ordered":
         (field,) = args
         assert isinstance(field, Name)
-        name, unit = field.name, VOCABULARY[field.name].unit or ""
+        name, unit = field.name, unit_of(field.name)
         return lambda fact: as_ordered(name, unit, fact)
     raise AssertionError(function)
 

@@ -13,9 +13,9 @@ exponent (docs/engine-hazards.md).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from datetime import datetime
-from typing import Any
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from itertools import pairwise
 
 from doseguard.orders.model import Order
 from doseguard.patients.model import (
@@ -47,18 +47,18 @@ def ordered_at(order: Order) -> datetime | None:
 
 
 class AggregateComputer:
-    """The loaded aggregates, ready to compute for one order at a time.
+    """The loaded aggregates, ready to compute for one order at a time (each carries its pack's
+    ``course_gap_days``: the longest gap between given doses, and from the last to the order, that
+    still belongs to one course)."""
 
-    ``course_gap_days`` maps a pack's name to its ``course_gap_days`` (default 90): the longest gap
-    between given doses (and from the last to the order) that still belongs to one course."""
-
-    def __init__(self, aggregates: Sequence[Aggregate], course_gap_days: Mapping[str, float] | None = None):
+    def __init__(self, aggregates: Sequence[Aggregate]) -> None:
         self.aggregates = tuple(aggregates)
-        gaps = course_gap_days or {}
-        self._gap = {a.name: float(gaps.get(a.pack, DEFAULT_COURSE_GAP_DAYS)) for a in self.aggregates}
+        self._gap = {a.name: float(a.course_gap_days or DEFAULT_COURSE_GAP_DAYS) for a in self.aggregates}
         self.kinds = frozenset(a.kind for a in self.aggregates)
 
-    def __call__(self, order: Order, context: PatientContext | None, record: int | None = None) -> dict[str, float]:
+    def __call__(
+        self, order: Order, context: PatientContext | None, record: int | None = None
+    ) -> dict[str, float]:
         """The aggregates with something to say, by name; ``record`` is the order's number in the
         batch (another order of the patient with that number is this order, never counted)."""
         if not self.aggregates or context is None:
@@ -172,10 +172,12 @@ def _doses(
     if measure is Measure.DAYS_SINCE_FIRST:
         return _days(at - chosen[0].given_at)
     times = [a.given_at for a in chosen] + [at]
-    return max(_days(later - earlier) for earlier, later in zip(times, times[1:], strict=False))
+    return max(_days(later - earlier) for earlier, later in pairwise(times))
 
 
-def _labs(aggregate: Aggregate, labs: Sequence[LabResult], at: datetime, first: datetime | None) -> float | None:
+def _labs(
+    aggregate: Aggregate, labs: Sequence[LabResult], at: datetime, first: datetime | None
+) -> float | None:
     test = aggregate.what
     results = sorted(
         (lab for lab in labs if lab.test == test and _in_window(aggregate, lab.taken_at, at, first)),
@@ -222,5 +224,5 @@ def _other_orders(aggregate: Aggregate, context: PatientContext, at: datetime, r
     return float(found)
 
 
-def _days(delta: Any) -> float:
+def _days(delta: timedelta) -> float:
     return round(delta.total_seconds() / DAY, DAYS_DECIMALS)

@@ -34,7 +34,7 @@ def merge_patient(data: Any, context: PatientContext | None) -> Any:
             if _blank(own):
                 merged[name] = _items(value) if _is_list_like(value) else value
             elif _is_list_like(own) and _is_list_like(value):
-                merged[name] = list(dict.fromkeys([*_items(own), *_items(value)]))
+                merged[name] = list(dict.fromkeys([*_items(own), *_items(value)]))  # type: ignore[arg-type]
             # else: the order's value is not a list the normaliser can read; it reports it as it is
         elif _blank(own):
             merged[name] = value

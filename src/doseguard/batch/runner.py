@@ -44,6 +44,7 @@ class BatchOptions:
     notify: Callable[[str], None] | None = None  # told when a worker dies or hangs
     columns: ColumnMap | None = None  # --columns: JSON records' keys are mapped by the workers
     before_send: BeforeSend | None = None  # tests only: faults injected in the workers
+    history: str | None = None  # the run's history store (io/history_store.py): records get their patient
 
 
 def usable_cores() -> int:
@@ -66,7 +67,12 @@ def run_batch(
     started = time.perf_counter()
     encode = make_encoder(options.output)
     setup = WorkerSetup(
-        options.rules, options.output, options.rules_version, options.before_send, options.columns
+        options.rules,
+        options.output,
+        options.rules_version,
+        options.before_send,
+        options.columns,
+        options.history,
     )
     # No more workers than cores (each holds an engine: about 27 MB) nor than chunks to check.
     jobs = max(1, min(options.jobs, usable_cores()))

@@ -22,12 +22,14 @@ from itertools import accumulate
 from multiprocessing.connection import Connection
 from typing import Any, NamedTuple, cast
 
+from doseguard.batch.context import with_context
 from doseguard.batch.line_cache import LineCache, LineKey
 from doseguard.batch.record_meta import MetaColumns, MetaRow, RecordMeta, pack_meta
 from doseguard.checker import Checker
 from doseguard.io.chunks import Chunk, ChunkKind
 from doseguard.io.columns import ColumnMap, mapped_record
 from doseguard.io.encoders import Encoder, JsonLineEncoder, encode_csv_rows
+from doseguard.io.history_store import HistoryStore
 from doseguard.io.readers import record_of_line, records_of
 from doseguard.orders.model import RECORD_FIELDS
 from doseguard.orders.normalise import unread_keys
@@ -130,12 +132,22 @@ class ChunkChecker:
 
     Keys of JSON records that are no order field are counted (``counts.ignored_fields``), to be
     named once per run; a CSV's columns are counted where its header is read. With a column map,
-    JSON records' keys are read as the map says (:func:`doseguard.io.columns.mapped_record`)."""
+    JSON records' keys are read as the map says (:func:`doseguard.io.columns.mapped_record`).
 
-    def __init__(self, checker: Checker, output: str, columns: ColumnMap | None = None) -> None:
+    With a history store, each record is checked with its patient's context, and the line cache is
+    off: its premise (rules never read the ids) does not hold when the patient id picks the history."""
+
+    def __init__(
+        self,
+        checker: Checker,
+        output: str,
+        columns: ColumnMap | None = None,
+        history: HistoryStore | None = None,
+    ) -> None:
         self.checker = checker
         self.encode: Encoder | None = make_encoder(output)
-        self.lines = LineCache(self.encode) if self.encode is not None else None
+        self.history = history
+        self.lines = LineCache(self.encode) if self.encode is not None and history is None else None
         self.by_column = columns.by_column if columns is not None else None
 
     def process(self, chunk: Chunk) -> ChunkResult:
@@ -155,6 +167,8 @@ class ChunkChecker:
                 items = [mapped_record(item, self.by_column) for item in items]
             for item in items:
                 ignored.update(_unread(item.data))
+        if self.history is not None:
+            items = with_context(items, self.history)
         results = self.checker.check_many(items, chunk.first_record)
         if self.encode is None:  # the results themselves go out: with the records, for the report
             results = with_records(results, items)
@@ -269,13 +283,15 @@ sent: the tests' way of injecting faults (``tests/batch/faults.py``). Nothing sh
 class WorkerSetup:
     """What a worker needs to build its checker: the rules, the output format, and the version of the
     rules the main process checked (a worker that reads other rules from disk refuses to start).
-    ``before_send`` is for tests only (:data:`BeforeSend`); it must pickle (a module-level callable)."""
+    ``before_send`` is for tests only (:data:`BeforeSend`); it must pickle (a module-level callable).
+    ``history`` is the run's history store (:mod:`doseguard.io.history_store`), opened read-only."""
 
     rules: RuleSource
     output: str
     rules_version: str = ""
     before_send: BeforeSend | None = None
     columns: ColumnMap | None = None
+    history: str | None = None
 
 
 def serve(commands: Connection, results: Connection, setup: WorkerSetup) -> None:
@@ -313,7 +329,8 @@ def _serve(commands: Connection, results: Connection, setup: WorkerSetup) -> Non
                 f"the rules changed on disk since the run began (version {rule_set.version}, "
                 f"not {setup.rules_version})"
             )
-        checker = ChunkChecker(Checker(rule_set), setup.output, setup.columns)
+        history = HistoryStore(setup.history) if setup.history is not None else None
+        checker = ChunkChecker(Checker(rule_set), setup.output, setup.columns, history)
     except Exception as error:  # told to the main process, which stops the run
         results.send_bytes(pickle.dumps(Greeting(failed=f"{type(error).__name__}: {error}")))
         return

@@ -40,11 +40,13 @@ from doseguard.cli.common import (
 from doseguard.cli.rules_commands import rules
 from doseguard.cli.scenario_command import rules_test
 from doseguard.cli.signals import Stopped, stop_on_signals
-from doseguard.errors import ColumnMapError, DoseguardError, InputError, OutputError
+from doseguard.errors import ColumnMapError, DoseguardError, HistoryProblem, InputError, OutputError
 from doseguard.io.annotated import annotated_format, annotated_writer
 from doseguard.io.chunk_reader import ChunkReader
 from doseguard.io.columns import ColumnMap, load_column_map, presets
 from doseguard.io.formats import input_format
+from doseguard.io.history import HistorySources, read_history
+from doseguard.io.history_store import STORE_NAME, run_folder, write_store
 from doseguard.io.html_report import HtmlReportWriter
 from doseguard.io.outputs import CLOSED_AT_START, STDOUT, Outputs
 from doseguard.io.paths import is_stdin, same_file
@@ -183,6 +185,22 @@ cli.add_command(rules)
     default=None,
     help="Worker processes. Default and most: one per usable core (never more than chunks to check).",
 )
+@click.option(
+    "--patients", "patients", metavar="FILE", help="Patient facts (CSV or JSON Lines keyed by patient_id)."
+)
+@click.option(
+    "--administrations",
+    "administrations",
+    metavar="FILE",
+    help="The MAR: patient_id, drug, dose, route, given_at, status (CSV or JSON Lines).",
+)
+@click.option("--labs", "labs", metavar="FILE", help="Lab results: patient_id, test, value, unit, taken_at.")
+@click.option(
+    "--history",
+    "history",
+    metavar="DIR",
+    help="A folder of patients, administrations and labs .csv|.jsonl files (and FHIR Bulk NDJSON).",
+)
 def check(
     inputs: tuple[str, ...],
     source: RuleSource,
@@ -195,6 +213,10 @@ def check(
     annotate_path: str | None,
     jobs: int | None,
     columns_spec: str | None,
+    patients: str | None = None,
+    administrations: str | None = None,
+    labs: str | None = None,
+    history: str | None = None,
 ) -> None:
     """Check orders in INPUT files (.jsonl, .ndjson, .json, .csv, .tsv, each optionally .gz; '-' for
     stdin).
@@ -203,6 +225,9 @@ def check(
     may be a FHIR Bundle. A .csv may be separated by commas, semicolons or tabs.
     """
     columns = _column_map(columns_spec)
+    sources = HistorySources(patients, administrations, labs, history)
+    for problem in sources.problems():
+        raise click.UsageError(problem)
     for path in inputs:
         if path != STDIN and not is_stream(path):  # a FIFO or <(...) is read as it comes, sniffed
             try:
@@ -231,7 +256,7 @@ def check(
         if read := next((f for f in rule_files if same_file(written, f)), None):
             what = "the overrides file" if read == source.overrides else f"a rule file ({read})"
             raise click.UsageError(f"{written} is {what}: it would be overwritten")
-        if any(same_file(written, path) for path in inputs):
+        if any(same_file(written, path) for path in (*inputs, *sources.paths())):
             raise click.UsageError(f"{written} is also an input: it would be overwritten")
         if is_stdin(written):
             raise click.UsageError(f"{written} is also an input (stdin): it would be overwritten")
@@ -257,7 +282,17 @@ def check(
                 kind_of_annotated = annotated_format(annotate_path) or ""
                 also = (annotated_writer(kind_of_annotated, annotated, headers),)
             summary = _run(
-                inputs, source, kind, to_terminal, results, report, jobs or cores, also, columns, headers
+                inputs,
+                source,
+                kind,
+                to_terminal,
+                results,
+                report,
+                jobs or cores,
+                also,
+                columns,
+                headers,
+                sources,
             )
             try:
                 if summary_file is not None:
@@ -306,6 +341,7 @@ def _run(
     also: tuple[ResultWriter, ...] = (),
     columns: ColumnMap | None = None,
     headers: dict[str, dict[str, str]] | None = None,
+    sources: HistorySources | None = None,
 ) -> Summary:
     """Load the rules and check every input, writing ``kind`` to the opened outputs (committed by the
     caller); colors are left to the terminal when ``to_terminal``."""
@@ -320,6 +356,54 @@ def _run(
         notify=_say,
         columns=columns,
     )
+    with run_folder() as folder:
+        if sources:
+            options.history = str(folder / STORE_NAME)
+            _load_history(sources, rule_set, folder / STORE_NAME, summary)
+        _check_all(inputs, source, kind, to_terminal, results, report_stream, also, reader, options, summary)
+    return summary
+
+
+HISTORY_PROBLEMS_SHOWN = 50
+"""Bad history records said one line each; beyond, only their count."""
+
+
+def _load_history(sources: HistorySources, rule_set: Any, store: Path, summary: Summary) -> None:
+    """The history files into the run's store, before any order is checked: each record that cannot
+    be used said in place (``labs.csv:17: value: 'high' is not a number``), and counted."""
+    problems = 0
+
+    def said(problem: HistoryProblem) -> None:
+        nonlocal problems
+        problems += 1
+        if problems <= HISTORY_PROBLEMS_SHOWN:
+            _say(printable(str(problem)))
+
+    def warned(message: str) -> None:
+        _say(printable(f"warning: {message}"))
+
+    write_store(store, sources.kinds(), read_history(sources, rule_set.drugs, warned), said)
+    if problems:
+        more = (
+            f" ({problems - HISTORY_PROBLEMS_SHOWN:,} not shown)" if problems > HISTORY_PROBLEMS_SHOWN else ""
+        )
+        summary.notes.append(
+            f"{problems:,} history records were not used{more}: each patient was checked without them"
+        )
+
+
+def _check_all(
+    inputs: tuple[str, ...],
+    source: RuleSource,
+    kind: str,
+    to_terminal: bool,
+    results: IO[bytes],
+    report_stream: IO[bytes] | None,
+    also: tuple[ResultWriter, ...],
+    reader: ChunkReader,
+    options: BatchOptions,
+    summary: Summary,
+) -> None:
     try:
         header = _report_header(inputs, source)
         with _report(report_stream, header) as report, _progress(reader) as progress:
@@ -332,7 +416,6 @@ def _run(
         _fail_output(error)
     for path in reader.empty_inputs:  # an export that came out empty is said, not passed over
         _say(f"warning: {printable_lines(path)} held no order records: nothing was checked")
-    return summary
 
 
 def _column_map(spec: str | None) -> ColumnMap | None:

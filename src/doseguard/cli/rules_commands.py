@@ -289,14 +289,17 @@ def find_rule(rule_set: RuleSet, rule_id: str) -> Rule:
 # --- the language -----------------------------------------------------------------------------------
 
 
-@rules.command("vocabulary")
+@rules.command("vocabulary", epilog=exit_status_epilog("listed", None, f"{NOT_DONE}, rules that do not load"))
+@rule_source_options(selection=False)
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
-def vocabulary(fmt: str) -> None:
-    """The fields a rule can read (type, unit, allowed values), the operators and the functions."""
+def vocabulary(source: RuleSource, fmt: str) -> None:
+    """The fields a rule can read (type, unit, allowed values), the loaded packs' history aggregates
+    (pack.yaml history:), the operators and the functions."""
+    rule_set = load_all_or_exit(source)
     if fmt == "json":
-        click.echo(json.dumps(vocabulary_data(), indent=2, ensure_ascii=False))
+        click.echo(json.dumps(vocabulary_data(rule_set), indent=2, ensure_ascii=False))
     else:
-        click.echo(vocabulary_text())
+        click.echo(vocabulary_text(rule_set))
 
 
 @rules.command("schema")

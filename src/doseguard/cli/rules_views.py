@@ -14,8 +14,10 @@ import yaml
 
 from doseguard.numbers import format_number
 from doseguard.rules.expressions import And, Expr, Not, Or, render
+from doseguard.rules.history import Aggregate, not_evaluated_message
 from doseguard.rules.language import SYNTAX, fields, functions, operators
 from doseguard.rules.model import Notice, Override, Pack, Rule, RuleSet
+from doseguard.vocabulary import VOCABULARY, FieldSpec
 
 WIDTH = 100
 
@@ -133,13 +135,50 @@ def explain_text(rule: Rule, pack: Pack | None) -> str:
     parameters = _parameter_lines(rule)
     if parameters:
         sections.append(_section("Parameters", "\n".join(parameters)))
+    aggregates = _aggregates_read(rule, pack)
+    if aggregates:
+        lines = [_wrapped(f"{a.name} ({a.unit or 'number'}): {a.field_spec.description}") for a in aggregates]
+        sections.append(_section("History aggregates read", "\n".join(lines)))
     sections.append(_section("Message", _paragraphs(rule.spec.message)))
+    unevaluated = _unevaluated_lines(rule, pack, aggregates)
+    if unevaluated:
+        sections.append(
+            _section("When it cannot be decided (data it reads is absent)", "\n".join(unevaluated))
+        )
     references = (
         textwrap.fill(ref, WIDTH - 2, initial_indent="- ", subsequent_indent="  ")
         for ref in rule.spec.references
     )
     sections.append(_section("References", "\n".join(references)))
     return "\n\n".join(sections)
+
+
+def _aggregates_read(rule: Rule, pack: Pack | None) -> list[Aggregate]:
+    aggregates = pack.aggregates if pack is not None else {}
+    return [aggregates[name] for name in sorted(rule.fields_read) if name in aggregates]
+
+
+def _unevaluated_lines(rule: Rule, pack: Pack | None, aggregates: Sequence[Aggregate]) -> list[str]:
+    """The not-evaluated finding's severity and message, for a rule that reads patient data or a
+    history aggregate (none for a rule that reads only the order)."""
+    vocabulary: dict[str, FieldSpec] = {**VOCABULARY, **(pack.vocabulary if pack is not None else {})}
+    patient = sorted(name for name in rule.fields_read if name in VOCABULARY and vocabulary[name].needs)
+    if not aggregates and not patient:
+        return []
+    own = rule.spec.unevaluated
+    where = "the rule's unevaluated:" if own and own.severity else "the pack's unevaluated_severity"
+    if rule.unevaluated_message is not None:
+        message = f"{rule.unevaluated_message} (the rule's)"
+    else:
+        phrases = [
+            *(f"no {vocabulary[name].label}" for name in patient),
+            *(a.absent_phrase for a in aggregates),
+        ]
+        message = f"generated from what is absent, e.g. {not_evaluated_message(phrases)!r}"
+    return [
+        _wrapped(f"severity: {rule.unevaluated_severity.value} ({where})"),
+        _wrapped(f"message: {message}"),
+    ]
 
 
 def _heading(rule: Rule, pack: Pack | None) -> str:
@@ -227,7 +266,8 @@ def _override_text(override: Override) -> str:
 # --- vocabulary -------------------------------------------------------------------------------------
 
 
-def vocabulary_data() -> dict[str, Any]:
+def vocabulary_data(rule_set: RuleSet | None = None) -> dict[str, Any]:
+    """The language as data; with loaded rules, their packs' history aggregates after the fields."""
     return {
         "fields": [
             {
@@ -237,8 +277,22 @@ def vocabulary_data() -> dict[str, Any]:
                 "values": list(spec.values) if spec.values else None,
                 "label": spec.label,
                 "description": spec.description,
+                "needs": spec.needs.value if spec.needs else None,
             }
             for spec in fields()
+        ],
+        "aggregates": [
+            {
+                "name": aggregate.name,
+                "type": aggregate.field_spec.type.value,
+                "unit": aggregate.unit,
+                "pack": aggregate.pack,
+                "label": aggregate.label,
+                "needs": aggregate.kind.value,
+                "definition": aggregate.definition,
+                "description": aggregate.description,
+            }
+            for aggregate in _aggregates(rule_set)
         ],
         "operators": [{"operator": op.symbol, "kind": op.kind, "meaning": op.meaning} for op in operators()],
         "functions": [
@@ -249,16 +303,38 @@ def vocabulary_data() -> dict[str, Any]:
     }
 
 
-def vocabulary_text() -> str:
+def _aggregates(rule_set: RuleSet | None) -> list[Aggregate]:
+    """Every loaded pack's aggregates, pack by pack (one a pack shares with an earlier pack once)."""
+    if rule_set is None:
+        return []
+    found: dict[str, Aggregate] = {}
+    for pack in rule_set.packs:
+        for name, aggregate in pack.aggregates.items():
+            found.setdefault(name, aggregate)
+    return list(found.values())
+
+
+def vocabulary_text(rule_set: RuleSet | None = None) -> str:
     field_rows = [
         (
             spec.name,
             spec.type.value,
             spec.unit or "",
-            spec.description + (f" One of: {', '.join(spec.values)}." if spec.values else ""),
+            ("(patient) " if spec.needs else "")
+            + spec.description
+            + (f" One of: {', '.join(spec.values)}." if spec.values else ""),
         )
         for spec in fields()
     ]
+    aggregates = _aggregates(rule_set)
+    aggregate_rows = [
+        (a.name, a.field_spec.type.value, a.unit or "", a.pack, a.field_spec.description) for a in aggregates
+    ]
+    history = (
+        textwrap.indent(aligned(("AGGREGATE", "TYPE", "UNIT", "PACK", "DEFINITION"), aggregate_rows), "  ")
+        if aggregates
+        else "  (none: no loaded pack declares history:)"
+    )
     operator_rows = [(op.symbol, op.kind, op.meaning) for op in operators()]
     function_rows = [
         (f.usage.split(":", 1)[0], "conditions, messages" if f.in_conditions else "messages only",
@@ -267,8 +343,12 @@ def vocabulary_text() -> str:
     ]  # fmt: skip
     return "\n\n".join(
         [
-            "Fields of the order (a field the order does not state makes a comparison false)\n"
+            "Fields of the order (a field the order does not state makes a comparison false; a "
+            "(patient) field is the patient's, and a rule it leaves undecided is not evaluated)\n"
             + textwrap.indent(aligned(("FIELD", "TYPE", "UNIT", "DESCRIPTION"), field_rows), "  "),
+            "History aggregates of the loaded packs (pack.yaml history:; computed from the patient's "
+            "history, absent when it has nothing to say: a rule it leaves undecided is not evaluated)\n"
+            + history,
             "Operators\n" + textwrap.indent(aligned(("OPERATOR", "KIND", "MEANING"), operator_rows), "  "),
             "Functions\n" + textwrap.indent(aligned(("FUNCTION", "USED IN", "MEANING"), function_rows), "  "),
             "Also\n" + "\n".join(f"  {line}" for line in SYNTAX),

@@ -49,6 +49,7 @@ __all__ = [
     "UNEVALUABLE",
     "Unevaluable",
     "compile_expression",
+    "decide",
     "divisor_fields",
     "evaluate",
     "truth",
@@ -76,20 +77,14 @@ def evaluate(node: Expr, fact: Fact) -> Any:
                 return False
             if a is UNEVALUABLE or b is UNEVALUABLE:
                 return UNEVALUABLE
-            return bool({"==": a == b, "!=": a != b, "<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b}[op])
+            return _compare(op, a, b)
         case Membership(op=op, left=left, right=right):
             a, b = evaluate(left, fact), evaluate(right, fact)
             if a is None or b is None:
                 return False
             if a is UNEVALUABLE or b is UNEVALUABLE:
                 return UNEVALUABLE
-            if op == "in":
-                return a in b
-            if op == "not in":
-                return a not in b
-            if op == "contains":
-                return b in a
-            return any(item in a for item in b)
+            return _member(op, a, b)
         case Not(operand=operand):
             value = evaluate(operand, fact)
             return value if value is UNEVALUABLE else not truth(value)
@@ -113,6 +108,20 @@ def evaluate(node: Expr, fact: Fact) -> Any:
         case Call(function=function, args=args):
             return _call(function, args, fact)
     raise AssertionError(node)
+
+
+def _compare(op: str, a: Any, b: Any) -> bool:
+    return bool({"==": a == b, "!=": a != b, "<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b}[op])
+
+
+def _member(op: str, a: Any, b: Any) -> bool:
+    if op == "in":
+        return a in b
+    if op == "not in":
+        return a not in b
+    if op == "contains":
+        return b in a
+    return any(item in a for item in b)
 
 
 def _arithmetic(op: str, a: Any, b: Any) -> Any:
@@ -141,22 +150,34 @@ def _call(function: str, args: tuple[Expr, ...], fact: Fact) -> Any:
     if function == "coalesce":
         return next((v for v in (evaluate(a, fact) for a in args) if v is not None), None)
     if function == "unstated":
-        return tuple(
-            VOCABULARY[a.name].label for a in args if isinstance(a, Name) and evaluate(a, fact) is None
-        )
+        return tuple(label_of(a) for a in args if isinstance(a, Name) and evaluate(a, fact) is None)
     if function == "common":
         first, second = evaluate(args[0], fact) or (), evaluate(args[1], fact) or ()
         return tuple(item for item in first if item in second)
     if function == "as_ordered":
         (field,) = args
         assert isinstance(field, Name)
-        return as_ordered(field.name, VOCABULARY[field.name].unit or "", fact)
+        return as_ordered(field.name, unit_of(field.name), fact)
     raise AssertionError(function)
 
 
 ORDERED = "@ordered"
 """The key, in a fact rendered for a message, of how the order stated its quantities: ``{field:
 (number, unit)}`` (:attr:`doseguard.orders.model.Order.as_ordered`). No rule can name it."""
+
+
+def label_of(field: Name) -> str:
+    """How a message names a field: the label the type checker gave it, the vocabulary's, or its
+    name in words (a history aggregate checked without its pack's vocabulary)."""
+    if field.label is not None:
+        return field.label
+    spec = VOCABULARY.get(field.name)
+    return spec.label if spec is not None else field.name.replace("_", " ")
+
+
+def unit_of(name: str) -> str:
+    spec = VOCABULARY.get(name)
+    return (spec.unit or "") if spec is not None else ""
 
 
 def as_ordered(name: str, unit: str, fact: Fact) -> str | None:
@@ -239,9 +260,7 @@ def _compile_call(function: str, args: tuple[Expr, ...]) -> Compiled:
         return coalesce
     if function == "unstated":
         labelled = tuple(
-            (VOCABULARY[arg.name].label, part)
-            for arg, part in zip(args, parts, strict=True)
-            if isinstance(arg, Name)
+            (label_of(arg), part) for arg, part in zip(args, parts, strict=True) if isinstance(arg, Name)
         )
         return lambda fact: tuple(label for label, part in labelled if part(fact) is None)
     if function == "common":
@@ -255,9 +274,115 @@ def _compile_call(function: str, args: tuple[Expr, ...]) -> Compiled:
     if function == "as_ordered":
         (field,) = args
         assert isinstance(field, Name)
-        name, unit = field.name, VOCABULARY[field.name].unit or ""
+        name, unit = field.name, unit_of(field.name)
         return lambda fact: as_ordered(name, unit, fact)
     raise AssertionError(function)
+
+
+class _Unknown:
+    """The value of an expression that reads a field whose value is unknown (``decide``)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "UNKNOWN"
+
+
+_UNKNOWN = _Unknown()
+
+
+def decide(node: Expr, fact: Fact, unknown: frozenset[str] | set[str]) -> bool | None:
+    """Whether ``node`` holds for ``fact`` whatever the values of the ``unknown`` fields (absent from
+    ``fact``: patient data or history the order's context lacks): True or False when every value
+    they could have gives that answer, None (undecided) otherwise. Strong Kleene logic (``true or
+    unknown`` is true, ``false and unknown`` false) on the reference semantics (``evaluate``).
+
+    It is sound, not complete: a True or False answer is right for every completion of the unknown
+    fields; None may be said of a condition that some reasoning could settle (``x > 5 or x <= 5``).
+    ``exists``/``missing`` of an unknown field are decided (it *is* absent: a rule can opt out with
+    ``missing(x) or ...``); a condition that cannot be evaluated (a zero divisor) is undecided.
+    """
+    value = _kleene(node, fact, unknown)
+    if value is True or value is False:
+        return value
+    if value is UNEVALUABLE or value is _UNKNOWN:
+        return None
+    return truth(value)
+
+
+def _kleene(node: Expr, fact: Fact, unknown: frozenset[str] | set[str]) -> Any:
+    """``evaluate`` with one more value, ``_UNKNOWN``: "depends on the unknown fields' values" (which
+    may make an expression no value, or UNEVALUABLE, too). A known "no value" decides first, as in
+    ``evaluate``: a comparison with a field not stated is false whatever the other side is."""
+    match node:
+        case Name(name=name):
+            return _UNKNOWN if name in unknown else fact.get(name)
+        case Const():
+            return node.value
+        case Index(table=Const(value=dict() as table), key=key):
+            value = _kleene(key, fact, unknown)
+            return value if value is _UNKNOWN else table.get(value)
+        case Negate(operand=operand):
+            value = _kleene(operand, fact, unknown)
+            return value if value is None or value is UNEVALUABLE or value is _UNKNOWN else -value
+        case Arithmetic(op=op, left=left, right=right):
+            a, b = _kleene(left, fact, unknown), _kleene(right, fact, unknown)
+            if a is None or b is None:
+                return None
+            if a is _UNKNOWN or b is _UNKNOWN:
+                return _UNKNOWN
+            return _arithmetic(op, a, b)
+        case Compare() | Membership():
+            a, b = _kleene(node.left, fact, unknown), _kleene(node.right, fact, unknown)
+            if a is None or b is None:
+                return False
+            if a is UNEVALUABLE or b is UNEVALUABLE:
+                return UNEVALUABLE  # whatever an unknown side is, it is a value: still UNEVALUABLE
+            if a is _UNKNOWN or b is _UNKNOWN:
+                return _UNKNOWN
+            return _compare(node.op, a, b) if isinstance(node, Compare) else _member(node.op, a, b)
+        case Not(operand=operand):
+            value = _kleene(operand, fact, unknown)
+            return value if value is UNEVALUABLE or value is _UNKNOWN else not truth(value)
+        case And(items=items):
+            values = [_kleene(item, fact, unknown) for item in items]
+            if any(v is not True and v is not UNEVALUABLE and v is not _UNKNOWN for v in values):
+                return False
+            if any(v is _UNKNOWN for v in values):
+                return _UNKNOWN
+            return UNEVALUABLE if any(v is UNEVALUABLE for v in values) else True
+        case Or(items=items):
+            values = [_kleene(item, fact, unknown) for item in items]
+            if any(v is True for v in values):
+                return True
+            if any(v is _UNKNOWN for v in values):
+                return _UNKNOWN
+            return UNEVALUABLE if any(v is UNEVALUABLE for v in values) else False
+        case Call(function="exists" | "missing" as function, args=(arg,)):
+            if isinstance(arg, Name):  # an unknown field is absent: decided
+                present = fact.get(arg.name) is not None
+            else:
+                value = _kleene(arg, fact, unknown)
+                if value is _UNKNOWN:
+                    return _UNKNOWN
+                present = value is not None
+            return present if function == "exists" else not present
+        case Call(function="coalesce", args=args):
+            for arg in args:
+                value = _kleene(arg, fact, unknown)
+                if value is _UNKNOWN:
+                    return _UNKNOWN
+                if value is not None:
+                    return value
+            return None
+        case Call(function="abs", args=(arg,)):
+            value = _kleene(arg, fact, unknown)
+            return value if value is None or value is UNEVALUABLE or value is _UNKNOWN else abs(value)
+        case Call(args=args) if not any(name.name in unknown for arg in args for name in name_nodes(arg)):
+            return evaluate(node, fact)
+        case Call():
+            return _UNKNOWN
+    raise AssertionError(node)
 
 
 ZeroDivisorCheck = Callable[[Fact], tuple[str, ...] | None]

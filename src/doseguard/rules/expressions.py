@@ -25,7 +25,7 @@ exact column of a rule file.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal, TypeAlias
 
 from doseguard.errors import ExpressionError
@@ -48,6 +48,9 @@ class Name:
 
     name: str
     pos: int = 0
+    # How a message names the field (``unstated()``), set by the type checker from the rule's
+    # vocabulary: an aggregate's label is in no global table.
+    label: str | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,6 +29,7 @@ from doseguard.errors import (
 from doseguard.rules.conditions import ParsedWhen, offset_location, parse_when
 from doseguard.rules.expressions import And, Const, Expr, Membership, Name
 from doseguard.rules.files import NO_SUCH_OVERRIDES, PackFiles, discover, read_file
+from doseguard.rules.history import AGGREGATE_NAME, Aggregate, HistorySpec, kind_problem, resolve
 from doseguard.rules.messages import MessageTemplate, parse_message
 from doseguard.rules.model import (
     NOTICES,
@@ -45,7 +46,7 @@ from doseguard.rules.overrides import SiteOverrides, read_overrides
 from doseguard.rules.typecheck import ParameterValue, TypeChecker, unguarded_divisors
 from doseguard.rules.yaml_source import PathKey, YamlDocument, load_yaml
 from doseguard.suggestions import closest, did_you_mean
-from doseguard.vocabulary import VOCABULARY, ndc_keys
+from doseguard.vocabulary import VOCABULARY, FieldSpec, FieldType, ndc_keys
 
 
 def bundled_rules_dir() -> Path:
@@ -103,6 +104,8 @@ class _Loader:
         self.written_ids: set[str] = set()
         self.unread: list[str] = []  # rule files (and folders) whose rule ids are not known
         self.codes_seen: dict[tuple[str, str], tuple[str, SourceLocation]] = {}  # (system, code): drug
+        self.aggregates_seen: dict[str, tuple[Aggregate, SourceLocation]] = {}  # the first declaration
+        self.placeholders: dict[str, FieldSpec] = {}  # the current pack's refused declarations
 
     def load_overrides(self, path: Path) -> None:
         document = self._read(path, NO_SUCH_OVERRIDES)
@@ -116,19 +119,71 @@ class _Loader:
     def load_pack(self, files: PackFiles) -> None:
         folder = files.folder
         spec = PackSpec(name=_pack_name(folder), title=folder.resolve().name or "rules")
+        aggregates: dict[str, Aggregate] = {}
+        self.placeholders = {}
         if files.pack_file is not None:
             document = self._read(files.pack_file)
             if document is not None and self._is_mapping(document, PACK_FILE_IS):
-                validated = self._validate(PackSpec, document.data, document, ())
+                data = dict(document.data)
+                history = data.get("history")
+                if isinstance(history, dict):
+                    del data["history"]  # each declaration on its own: one mistake hides no other
+                validated = self._validate(PackSpec, data, document, ())
                 spec = validated if isinstance(validated, PackSpec) else spec
                 if isinstance(validated, PackSpec):
                     self._check_codes(document, validated)
-        pack = Pack(spec, str(folder), _drug_names(spec))
+                if isinstance(history, dict):
+                    aggregates = self._history(document, history, spec)
+        pack = Pack(spec, str(folder), _drug_names(spec), aggregates)
         # which pack the files that follow are in (findings name it, its drugs decide coverage)
         self.digest.update(b"pack\0" + spec.name.encode() + b"\0")
         self.packs.append(pack)
         for path in files.rule_files:
             self.load_file(path, pack)
+
+    def _history(
+        self, document: YamlDocument, history: dict[Any, Any], spec: PackSpec
+    ) -> dict[str, Aggregate]:
+        """The pack's aggregates, each declaration checked on its own. A refused one still names a
+        number field for the pack's rules (:attr:`placeholders`): the load fails anyway, and its
+        rules' problems would be echoes of the declaration's."""
+        aggregates: dict[str, Aggregate] = {}
+        drugs = list(dict.fromkeys(_drug_names(spec).values()))
+        for key, raw in history.items():
+            name = str(key)
+            where = ("history", key)
+            at = document.locate(where, at_key=True)
+            if name in VOCABULARY:
+                self._problem(at, f"history aggregate {name!r} has the name of a field; choose another name")
+                continue
+            self.placeholders[name] = FieldSpec(name, FieldType.NUMBER, name, "", unit="")
+            if not re.fullmatch(AGGREGATE_NAME, name):
+                self._problem(at, f"history aggregate {name!r}: a name is lower_snake_case (a-z, 0-9 and _, "
+                              "starting with a letter)")  # fmt: skip
+            if not isinstance(raw, dict):
+                if not document.is_refused(where):
+                    self._problem(document.locate(where), f"history aggregate {name!r}: a declaration is a "
+                                  "mapping of keys (latest: haemoglobin, within_days: 30, ...)")  # fmt: skip
+                continue
+            declared = self._validate(HistorySpec, raw, document, where)
+            if not isinstance(declared, HistorySpec):
+                continue
+            problem = kind_problem(declared)
+            if problem is not None:
+                self._problem(at, f"history aggregate {name!r}: {problem}")
+                continue
+            if not re.fullmatch(AGGREGATE_NAME, name):
+                continue
+            aggregate = resolve(name, declared, spec.name, drugs, spec.course_gap_days)
+            first, first_at = self.aggregates_seen.setdefault(name, (aggregate, at))
+            if not first.same_declaration(aggregate):
+                self._problem(at, f"history aggregate {name!r} is declared differently by pack "
+                              f"{first.pack!r} (at {first_at}): one name, one aggregate; rename one of "
+                              "them")  # fmt: skip
+                continue
+            aggregates[name] = aggregate
+            del self.placeholders[name]
+        return aggregates
 
     def _check_codes(self, document: YamlDocument, spec: PackSpec) -> None:
         """A code names one drug: one listed for two drugs (of any pack) is a problem where it is
@@ -205,7 +260,8 @@ class _Loader:
         if rule_id is not None:
             self.written_ids.add(rule_id)  # an override of a rule with problems is not "unknown"
         spec = self._validate(RuleSpec, raw, document, where, rule_id)
-        parameters = self._parameters(document, where, raw.get("parameters"), rule_id)
+        vocabulary = {**pack.vocabulary, **self.placeholders}
+        parameters = self._parameters(document, where, raw.get("parameters"), rule_id, vocabulary)
         if parameters is None:
             return  # its condition and message would be checked against parameters that are not there
         usable = isinstance(spec, RuleSpec)
@@ -224,7 +280,7 @@ class _Loader:
             if problems:  # the pack's own parameters are still checked below
                 self.problems.extend(problems)
                 usable = False
-        checked = self._check_texts(document, where, raw, parameters, rule_id)
+        checked = self._check_texts(document, where, raw, parameters, rule_id, vocabulary)
         if not usable or not isinstance(spec, RuleSpec) or checked is None:
             return
         when, checker, resolved, message, message_fields = checked
@@ -241,10 +297,15 @@ class _Loader:
                 rule_id=spec.id,
                 severity="warning",
             )
-            for at, _, text in unguarded_divisors(resolved, VOCABULARY)
+            for at, _, text in unguarded_divisors(resolved, vocabulary)
         )
         source = _condition_source(document, (*where, "when"), when, resolved)
-        rule = Rule(spec, pack.spec.name, location, resolved, message, fields, source, overrides, warnings)
+        unevaluated = spec.unevaluated
+        rule = Rule(
+            spec, pack.spec.name, location, resolved, message, fields, source, overrides, warnings,
+            unevaluated_severity=(unevaluated and unevaluated.severity) or pack.spec.unevaluated_severity,
+            unevaluated_message=unevaluated.message if unevaluated else None,
+        )  # fmt: skip
         self.rules.append(rule)
 
     def _check_texts(
@@ -254,11 +315,12 @@ class _Loader:
         raw: dict[Any, Any],
         parameters: dict[str, ParameterValue],
         rule_id: str | None,
+        vocabulary: Mapping[str, FieldSpec],
     ) -> tuple[ParsedWhen, TypeChecker, Expr, MessageTemplate, set[str]] | None:
         """The rule's condition and message, parsed and type-checked, each on its own: a problem in
         one (or in the rule's other keys) does not hide a problem in the other. None if either has
         one, or is not there to check (the schema check says so)."""
-        checker = TypeChecker(VOCABULARY, parameters)
+        checker = TypeChecker(vocabulary, parameters)
         resolved: Expr | None = None
         when: ParsedWhen | None = None
         if isinstance(raw.get("when"), str | list | dict):
@@ -282,7 +344,7 @@ class _Loader:
         parsed: tuple[MessageTemplate, set[str]] | None = None
         if isinstance(text, str) and text.strip():
             try:
-                parsed = parse_message(text.strip(), VOCABULARY, parameters)
+                parsed = parse_message(text.strip(), vocabulary, parameters)
             except ExpressionError as error:
                 location = offset_location(document, (*where, "message"), error.offset)
                 self._problem(
@@ -293,7 +355,12 @@ class _Loader:
         return when, checker, resolved, *parsed
 
     def _parameters(
-        self, document: YamlDocument, where: PathKey, raw: Any, rule_id: str | None
+        self,
+        document: YamlDocument,
+        where: PathKey,
+        raw: Any,
+        rule_id: str | None,
+        vocabulary: Mapping[str, FieldSpec],
     ) -> dict[str, ParameterValue] | None:
         if raw is None:
             return {}
@@ -316,6 +383,14 @@ class _Loader:
                 self._problem(
                     document.locate(spot, at_key=True),
                     f"parameter {name!r} has the name of a field; choose another name",
+                    rule_id=rule_id,
+                )
+                ok = False
+            elif name in vocabulary:
+                self._problem(
+                    document.locate(spot, at_key=True),
+                    f"parameter {name!r} has the name of a history aggregate of the pack; choose another "
+                    "name",
                     rule_id=rule_id,
                 )
                 ok = False

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Annotated, Any
@@ -11,8 +11,8 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 
 from doseguard.errors import RuleProblem, SourceLocation
 from doseguard.rules.expressions import Expr
-from doseguard.suggestions import closest, did_you_mean
-from doseguard.vocabulary import DOSE_FORMS, ndc_keys
+from doseguard.rules.history import Aggregate, DoseForm, HistorySpec
+from doseguard.vocabulary import VOCABULARY, FieldSpec, ndc_keys
 
 RuleId = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)*$")]
 ParameterName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
@@ -39,6 +39,23 @@ class RuleStatus(StrEnum):
     DEPRECATED = "deprecated"
 
 
+def _plain(text: str) -> str:
+    if "{" in text or "}" in text:
+        raise ValueError("a not-evaluated message is plain text: the fields it could name are absent")
+    return text
+
+
+class UnevaluatedSpec(BaseModel):
+    """A rule's ``unevaluated:``: its not-evaluated finding's severity and message."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    severity: Severity | None = Field(default=None, description="Default: the pack's unevaluated_severity.")
+    message: Annotated[Text, AfterValidator(_plain)] | None = Field(
+        default=None, description="Plain text; default: 'Not evaluated: ' and what is absent."
+    )
+
+
 class RuleSpec(BaseModel):
     """One rule as written in YAML. Unknown keys are errors (a misspelt key must not be ignored)."""
 
@@ -56,15 +73,12 @@ class RuleSpec(BaseModel):
     parameters: dict[ParameterName, Any] = Field(default_factory=dict)
     when: str | list[Any] | dict[str, Any]
     message: Text
-
-
-def _dose_form(value: str) -> str:
-    form = value.strip().lower()
-    if form not in DOSE_FORMS:
-        meant = closest(form, DOSE_FORMS)
-        expected = ", ".join(DOSE_FORMS)
-        raise ValueError(f"unknown dose form {value!r}{did_you_mean(meant)} (expected one of: {expected})")
-    return form
+    unevaluated: UnevaluatedSpec | None = Field(
+        default=None,
+        description="What the rule says when it cannot be decided because patient data or a history "
+        "aggregate it reads is absent (default: the pack's unevaluated_severity, and a message saying "
+        "what is absent).",
+    )
 
 
 def _rxcui(value: object) -> object:
@@ -91,7 +105,6 @@ def _ndc(value: object) -> object:
     return value.strip()
 
 
-DoseForm = Annotated[str, AfterValidator(_dose_form), Field(json_schema_extra={"enum": list(DOSE_FORMS)})]
 RxCui = Annotated[str, BeforeValidator(_rxcui), Field(pattern=r"^\d{1,8}$")]
 Ndc = Annotated[str, BeforeValidator(_ndc)]
 
@@ -135,6 +148,22 @@ class PackSpec(BaseModel):
     drugs: list[DrugSpec] = Field(default_factory=list)
     # Correct orders that scenarios start from ("Given a standard <name> order"): field -> value.
     standard_orders: dict[Text, dict[Text, str]] = Field(default_factory=dict)
+    history: dict[str, HistorySpec] = Field(
+        default_factory=dict,
+        description="History aggregates the pack's rules read as fields: name -> declaration "
+        "(docs/rule-files.md).",
+    )
+    course_gap_days: float = Field(
+        default=90,
+        gt=0,
+        description="The current course: the given doses of the pack's drugs with no gap longer than "
+        "this before the order.",
+    )
+    unevaluated_severity: Severity = Field(
+        default=Severity.INFO,
+        description="Severity of a not-evaluated finding of the pack's rules, unless a rule's "
+        "unevaluated: says otherwise.",
+    )
 
 
 class RuleFileSpec(BaseModel):
@@ -185,6 +214,10 @@ class Rule:
     condition_source: ConditionSource
     overrides: tuple[Override, ...] = ()
     warnings: tuple[RuleProblem, ...] = ()  # what ``rules validate`` warns about (a divisor that can be 0)
+    # The not-evaluated finding's severity and message (None: the checker says what is absent, from
+    # the absent fields' Aggregate.absent_phrase).
+    unevaluated_severity: Severity = Severity.INFO
+    unevaluated_message: str | None = None
 
     @property
     def id(self) -> str:
@@ -242,6 +275,16 @@ class Pack:
     spec: PackSpec
     directory: str
     drugs: dict[str, str] = field(default_factory=dict)  # every accepted spelling -> the drug's name
+    aggregates: Mapping[str, Aggregate] = field(default_factory=dict)  # its history: block, resolved
+
+    @property
+    def course_gap_days(self) -> float:
+        return self.spec.course_gap_days
+
+    @property
+    def vocabulary(self) -> Mapping[str, FieldSpec]:
+        """The fields the pack's rules may read: the order's and patient's, and its aggregates."""
+        return with_aggregates(self.aggregates.values())
 
 
 @dataclass(frozen=True)
@@ -252,6 +295,21 @@ class RuleSet:
     packs: tuple[Pack, ...]
     version: str
     notices: tuple[Notice, ...] = NOTICES  # the built-in notices in force (less those --ignore silences)
+
+    @property
+    def aggregates(self) -> Mapping[str, Aggregate]:
+        """Every loaded pack's history aggregates by name (two packs declaring one name declare the
+        same aggregate: the loader refuses a different one); the first pack's in load order."""
+        found: dict[str, Aggregate] = {}
+        for pack in self.packs:
+            for name, aggregate in pack.aggregates.items():
+                found.setdefault(name, aggregate)
+        return found
+
+    @property
+    def vocabulary(self) -> Mapping[str, FieldSpec]:
+        """The fields some loaded rule may read: the vocabulary and every pack's aggregates."""
+        return with_aggregates(self.aggregates.values())
 
     def rule(self, rule_id: str) -> Rule:
         return next(r for r in self.rules if r.id == rule_id)
@@ -282,6 +340,13 @@ class RuleSet:
     def covered_drugs(self) -> frozenset[str]:
         """Drugs some pack is about; an order for any other drug is reported as not covered."""
         return frozenset(name for pack in self.packs for name in pack.drugs.values())
+
+
+def with_aggregates(aggregates: Iterable[Aggregate]) -> Mapping[str, FieldSpec]:
+    """The fact vocabulary with these aggregates' fields after the order's own."""
+    vocabulary = dict(VOCABULARY)
+    vocabulary.update((aggregate.name, aggregate.field_spec) for aggregate in aggregates)
+    return vocabulary
 
 
 from doseguard.rules.messages import MessageTemplate  # noqa: E402  (a cycle for annotations only)

@@ -19,6 +19,7 @@ from typing import Any
 from pydantic.json_schema import models_json_schema
 
 from doseguard.rules.conditions import COMBINATORS
+from doseguard.rules.history import AGGREGATE_NAME, Measure
 from doseguard.rules.language import fields, functions, operators
 from doseguard.rules.model import PackSpec, RuleFileSpec, RuleSpec
 
@@ -43,6 +44,9 @@ PACK_KEYS = {
     "title": "What the pack checks, in one line.",
     "description": "What the pack checks, and what it does not.",
     "drugs": "The drugs the pack's rules apply to (none: every order, whatever the drug).",
+    "history": "History aggregates the pack's rules read as fields, by name (lower_snake_case): "
+    "count:, days_since_last:, days_since_first:, longest_gap:, latest:, days_since_latest: or "
+    "change_since_first_dose:, with within_days:, days_after_first_dose:, status:, drugs:, forms:.",
 }
 
 
@@ -64,6 +68,13 @@ def rule_pack_schema() -> dict[str, Any]:
     rule["status"]["$ref"] = "#/$defs/Status"
     defs["RuleFileSpec"]["properties"]["rules"]["items"] = {"$ref": "#/$defs/RuleSpec"}
     defs["RuleFileSpec"]["description"] = "A rule file of a pack: a list of rules."
+    history = defs["PackSpec"]["properties"]["history"]
+    history["propertyNames"] = {"pattern": AGGREGATE_NAME}
+    defs["HistorySpec"]["description"] = (
+        "One history aggregate: exactly one kind key, what it is of, and optionally a window and which "
+        "drugs (docs/rule-files.md)."
+    )
+    defs["HistorySpec"]["oneOf"] = [{"required": [measure.value]} for measure in Measure]
     defs["Condition"] = _condition()
     defs["Expression"] = _expression()
     defs["ParameterValue"] = _parameter_value()

@@ -32,7 +32,7 @@ from doseguard.rules.expressions import (
     render,
 )
 from doseguard.suggestions import closest, did_you_mean
-from doseguard.vocabulary import FieldSpec, FieldType
+from doseguard.vocabulary import FieldSpec, FieldType, HistoryKind
 
 ParameterValue = float | str | bool | tuple[float | str, ...] | dict[str, float | str]
 
@@ -216,13 +216,17 @@ class TypeChecker:
             for arg in args:
                 if not isinstance(arg, Name):
                     raise ExpressionError("unstated() takes field names", arg.pos)
-                resolved_args.append(self.check(arg)[0])
+                resolved = self.check(arg)[0]
+                if isinstance(resolved, Name):
+                    resolved = replace(resolved, label=self.vocabulary[resolved.name].label)
+                resolved_args.append(resolved)
             return replace(node, args=tuple(resolved_args)), FieldType.STRING_LIST
         if node.function == "as_ordered":
             self._arity(node, 1)
             resolved, _ = self.check(args[0])
             spec = self.vocabulary.get(resolved.name) if isinstance(resolved, Name) else None
-            if spec is None or spec.type is not FieldType.NUMBER or spec.unit is None:
+            history = spec is not None and spec.needs is not None and spec.needs is not HistoryKind.PATIENT
+            if spec is None or spec.type is not FieldType.NUMBER or spec.unit is None or history:
                 raise ExpressionError(
                     "as_ordered() takes a quantity field (dose_mcg, volume_ml, ...), a field with a unit",
                     node.pos,

@@ -1,0 +1,203 @@
+"""The rows of one patient-context file (a patients file, the MAR, labs): CSV or JSON Lines, ``.gz``
+read through, each row as ``file:line`` and its columns, or why it cannot be read.
+
+The bytes are read as order inputs are (:mod:`doseguard.io.inputs`, :mod:`doseguard.io.csv_rows`,
+:mod:`doseguard.io.json_records`): BOMs, UTF-16, CR line ends, NULs, unclosed quotes and long lines
+spoil one row, never the file. A row keeps only the columns its kind reads; the others are said once
+per file (with the column meant), not per row.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from itertools import chain
+from typing import IO, Any
+
+from doseguard.errors import InputError
+from doseguard.io.columns import column_name
+from doseguard.io.csv_rows import CsvRecords, physical_lines
+from doseguard.io.inputs import open_input
+from doseguard.io.json_records import kind_of, record_of_line
+from doseguard.io.streams import refuse_utf16
+from doseguard.suggestions import closest, did_you_mean
+
+FORMATS = ("csv", "tsv", "jsonl")
+"""The formats a patient-context file may have (by extension; ``.gz`` read through)."""
+
+Row = tuple[str, dict[str, Any] | str]
+"""``file:line`` and the row's known columns that are not blank, or why the row cannot be read."""
+
+
+@dataclass(frozen=True)
+class Columns:
+    """What one kind of file holds: the columns it reads and those a row cannot do without."""
+
+    kind: str  # as messages name the file: "patients", "administrations", "labs"
+    known: tuple[str, ...]
+    required: tuple[str, ...]
+
+
+@dataclass
+class RowReader:
+    """Reads the rows of patient-context files, saying once per file what it does not read."""
+
+    warn: Callable[[str], None] = field(default=lambda message: None)
+
+    def rows(self, path: str, columns: Columns) -> Iterator[Row]:
+        """The rows of ``path``; raises :class:`InputError` for a file that cannot be read at all
+        (missing, another format, a header without ``patient_id``)."""
+        try:
+            opened = open_input(path)
+        except (OSError, EOFError, gzip.BadGzipFile) as error:
+            raise InputError(path, f"cannot read: {error}") from None
+        if opened.format not in FORMATS:
+            opened.stream.close()
+            raise InputError(
+                path, f"a {columns.kind} file is CSV or JSON Lines (.csv, .tsv, .jsonl), not {opened.format}"
+            )
+        name = opened.name
+        try:
+            with opened.stream:
+                if opened.format == "jsonl":
+                    yield from self._json_rows(name, opened.stream, columns)
+                else:
+                    yield from self._csv_rows(
+                        name, opened.stream, columns, "\t" if opened.format == "tsv" else None
+                    )
+                opened.check_unchanged()
+        except (OSError, EOFError, gzip.BadGzipFile) as error:
+            raise InputError(path, f"cannot read: {error}") from None
+        finally:
+            if opened.raw is not None and opened.raw is not opened.stream:
+                opened.raw.close()
+
+    def _csv_rows(
+        self, name: str, stream: IO[bytes], columns: Columns, delimiter: str | None
+    ) -> Iterator[Row]:
+        lines = physical_lines(stream)
+        head = next(lines, b"")
+        refuse_utf16(name, head)
+        if delimiter is None:
+            delimiter = _delimiter(head, columns)
+        reader = CsvRecords(delimiter)
+        rows = reader.rows(chain((head,), lines))
+        first = next(rows, None)
+        if first is None:
+            return
+        line, cells = first
+        if isinstance(cells, str):
+            raise InputError(name, f"CSV header (line {line}): {cells}")
+        header = tuple(column_name(cell) for cell in cells)
+        _check_header(name, header, columns)
+        self._unknown(name, [cell for cell in header if cell not in columns.known], columns)
+        reader.width, reader.header = len(header), header
+        width = len(header)
+        for line, row in rows:
+            source = f"{name}:{line}"
+            if isinstance(row, str):
+                yield source, row
+            elif len(row) != width:
+                yield source, f"the row has {len(row)} cells but the header has {width}"
+            elif not _utf8("".join(row)):
+                yield source, "not UTF-8 text (save the file as UTF-8)"
+            else:
+                yield (
+                    source,
+                    {
+                        key: cell
+                        for key, cell in zip(header, row, strict=True)
+                        if key in columns.known and cell.strip()
+                    },
+                )
+
+    def _json_rows(self, name: str, stream: IO[bytes], columns: Columns) -> Iterator[Row]:
+        unknown: dict[str, None] = {}
+        for number, line in enumerate(physical_lines(stream), 1):
+            raw = line.rstrip(b"\r\n")
+            if number == 1:
+                refuse_utf16(name, raw)
+            if not raw.strip():
+                continue
+            source = f"{name}:{number}"
+            if b'"resourceType"' in raw:
+                yield (
+                    source,
+                    (
+                        "a FHIR resource: FHIR Bulk NDJSON is read from --history DIR, in files named by "
+                        "resource type (Patient.ndjson, Observation.ndjson, ...)"
+                    ),
+                )
+                continue
+            record = record_of_line(source, raw)
+            if record.error is not None or record.problems:
+                yield source, record.error or "; ".join(str(problem) for problem in record.problems)
+                continue
+            data = record.data
+            if type(data) is not dict:
+                yield source, f"expected a JSON object, got {kind_of(data)}"
+                continue
+            unknown.update(dict.fromkeys(key for key in data if key not in columns.known))
+            yield (
+                source,
+                {key: value for key, value in data.items() if key in columns.known and not _blank(value)},
+            )
+        self._unknown(name, list(unknown), columns)
+
+    def _unknown(self, name: str, names: list[str], columns: Columns) -> None:
+        for unread in names:
+            if not unread:
+                continue
+            meant = closest(unread, columns.known)
+            self.warn(
+                f"{name}: the column {unread!r} is not one a {columns.kind} file has, not read"
+                f"{did_you_mean(meant)}"
+            )
+
+
+def _check_header(name: str, header: tuple[str, ...], columns: Columns) -> None:
+    """A header without a column every row needs (most likely no header line, or another kind of
+    file) cannot be read row by row: refused whole, as an unreadable input is."""
+    missing = [required for required in columns.required if required not in header]
+    if missing:
+        raise InputError(
+            name,
+            f"the first line names no {', '.join(missing)} column: a {columns.kind} file's header names "
+            f"{', '.join(columns.known)}",
+        )
+    duplicates = sorted({cell for cell in header if cell and header.count(cell) > 1})
+    if duplicates:
+        raise InputError(name, f"the header repeats the column(s) {', '.join(duplicates)}")
+
+
+def _delimiter(head: bytes, columns: Columns) -> str:
+    """The delimiter that makes the header name the most known columns; a comma when none does."""
+    line = head.decode("utf-8", "surrogateescape").rstrip("\r\n")
+    best, score = ",", 0
+    for delimiter in (",", ";", "\t"):
+        if delimiter not in line:
+            continue
+        try:
+            cells = next(csv.reader([line], delimiter=delimiter), [])
+        except csv.Error:
+            continue
+        named = sum(column_name(cell.strip('"')) in columns.known for cell in cells)
+        if named > score:
+            best, score = delimiter, named
+    return best
+
+
+def _utf8(text: str) -> bool:
+    if text.isascii():
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip()) or value == []

@@ -1,0 +1,91 @@
+"""``doseguard check --patients/--administrations/--labs/--history``: bad history records said in
+place and counted, unusable history options a usage error before anything runs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from doseguard.cli import main
+from tests.helpers.cli import invoke, jsonl, results
+from tests.helpers.orders import order
+
+LABS = (
+    "patient_id,test,value,unit,taken_at\nPT-1,haemoglobin,high,g/dL,2026-02-01\nPT-1,hb,11,g/dL,2026-02-02\n"
+)
+
+
+def test_a_run_with_history_checks_every_order_and_says_each_bad_record(tmp_path: Path) -> None:
+    orders = jsonl(tmp_path, order("O1"), order("O2"))
+    labs = tmp_path / "labs.csv"
+    labs.write_text(LABS, encoding="utf-8")
+    mar = jsonl(
+        tmp_path,
+        {"patient_id": "PT-1", "drug": "cyanocobalamin", "given_at": "2026-02-01T09:00Z"},
+        name="mar.jsonl",
+    )
+    patients = jsonl(tmp_path, {"patient_id": "PT-1", "weight_kg": "80 kg"}, name="patients.jsonl")
+    summary = tmp_path / "summary.json"
+    result = invoke(
+        "check",
+        orders,
+        "--labs",
+        labs,
+        "--administrations",
+        mar,
+        "--patients",
+        patients,
+        "--summary",
+        summary,
+    )
+    assert result.exit_code == 0, result.stderr
+    assert [r["order_id"] for r in results(result.stdout)] == ["O1", "O2"]
+    assert f"doseguard: {labs}:2: value: 'high' is not a number" in result.stderr.splitlines()
+    note = "1 history records were not used: each patient was checked without them"
+    assert f"doseguard: {note}" in result.stderr
+    assert note in json.loads(summary.read_text())["notes"]
+
+
+def test_a_history_folder_is_read(tmp_path: Path) -> None:
+    folder = tmp_path / "history"
+    folder.mkdir()
+    (folder / "labs.csv").write_text(LABS, encoding="utf-8")
+    result = invoke("check", jsonl(tmp_path, order("O1")), "--history", folder)
+    assert result.exit_code == 0, result.stderr
+    assert f"{folder / 'labs.csv'}:2: value" in result.stderr
+
+
+def test_unusable_history_options_are_usage_errors(tmp_path: Path) -> None:
+    orders = jsonl(tmp_path, order("O1"))
+    missing = invoke("check", orders, "--labs", tmp_path / "nope.csv")
+    assert missing.exit_code == 2 and "--labs" in missing.stderr and "no such file" in missing.stderr
+    assert invoke("check", orders, "--history", tmp_path / "nope").exit_code == 2
+    labs = tmp_path / "labs.csv"
+    labs.write_text("id,test\n1,hb\n", encoding="utf-8")
+    headless = invoke("check", orders, "--labs", labs)
+    assert headless.exit_code == 2 and "names no patient_id" in headless.stderr
+    assert headless.stdout == ""
+
+
+def test_an_output_may_not_replace_a_history_file(tmp_path: Path) -> None:
+    labs = tmp_path / "labs.csv"
+    labs.write_text(LABS, encoding="utf-8")
+    result = invoke("check", jsonl(tmp_path, order("O1")), "--labs", labs, "--summary", labs)
+    assert result.exit_code == 2 and "would be overwritten" in result.stderr
+    assert labs.read_text(encoding="utf-8") == LABS
+
+
+def test_bad_history_records_beyond_the_cap_are_only_counted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(main, "HISTORY_PROBLEMS_SHOWN", 2)
+    labs = tmp_path / "labs.csv"
+    labs.write_text(
+        "patient_id,test,value,unit,taken_at\n" + "PT-1,hb,high,g/dL,2026-02-01\n" * 5, encoding="utf-8"
+    )
+    result = invoke("check", jsonl(tmp_path, order("O1")), "--labs", labs)
+    assert result.exit_code == 0
+    assert result.stderr.count("'high' is not a number") == 2
+    assert "5 history records were not used (3 not shown)" in result.stderr

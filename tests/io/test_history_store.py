@@ -1,0 +1,116 @@
+"""The on-disk history store: what goes in comes out per patient, sorted by time, with the run's
+kinds, read-only for the workers, in a private folder removed after the run."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from doseguard.errors import HistoryProblem
+from doseguard.io import history_store
+from doseguard.io.history_store import HistoryStore, run_folder, write_store
+from doseguard.patients.model import (
+    Administration,
+    AdministrationStatus,
+    HistoryKind,
+    LabResult,
+    OtherOrder,
+    PatientContext,
+)
+
+T0 = datetime(2026, 2, 1, 9, tzinfo=UTC)
+ALL = frozenset({HistoryKind.PATIENT, HistoryKind.ADMINISTRATIONS, HistoryKind.LABS})
+
+
+def dose(days: int, status: AdministrationStatus = AdministrationStatus.GIVEN) -> Administration:
+    return Administration(
+        "cyanocobalamin", T0 + timedelta(days=days), status, 1000.0, None, "IM", f"mar.csv:{days + 2}"
+    )
+
+
+def test_a_round_trip_gives_each_patient_their_own_items_sorted_by_time(tmp_path: Path) -> None:
+    hb_late = LabResult("haemoglobin", 11.0, T0 + timedelta(days=9), "g/dL", "labs.csv:3")
+    hb_early = LabResult("haemoglobin", 9.5, T0, "g/dL", "labs.csv:2")
+    other = OtherOrder("cyanocobalamin", "PO", "oral", True, 7, T0)
+    items = [
+        ("P1", dose(3)), ("P2", dose(0)), ("P1", dose(1, AdministrationStatus.MISSED)), ("P1", hb_late),
+        ("P1", {"weight_kg": "80 kg", "allergies": "cobalt"}), ("P1", hb_early), ("P1", other),
+        ("P1", {"weight_kg": "90 kg", "allergies": "latex", "sex": "F"}),
+    ]  # fmt: skip
+    path = tmp_path / "h.sqlite"
+    assert write_store(path, ALL | {HistoryKind.ORDERS}, items) == len(items)
+    store = HistoryStore(path)
+    assert store.context("P1") == PatientContext(
+        "P1",
+        ALL | {HistoryKind.ORDERS},
+        {
+            "weight_kg": "80 kg",
+            "allergies": "cobalt; latex",
+            "sex": "F",
+        },  # the first value kept, lists joined
+        (dose(1, AdministrationStatus.MISSED), dose(3)),
+        (hb_early, hb_late),
+        (other,),
+    )
+    assert store.context("P2").administrations == (dose(0),)
+
+
+def test_a_patient_with_nothing_has_the_runs_kinds_and_empty_histories(tmp_path: Path) -> None:
+    path = tmp_path / "h.sqlite"
+    write_store(path, frozenset({HistoryKind.LABS}), [])
+    context = HistoryStore(path).context("nobody")
+    assert context == PatientContext("nobody", frozenset({HistoryKind.LABS}))
+    assert context.has_history
+
+
+def test_problems_go_to_their_callback_not_to_the_store(tmp_path: Path) -> None:
+    problem = HistoryProblem("labs.csv:4", "value", "'high' is not a number")
+    said: list[HistoryProblem] = []
+    path = tmp_path / "h.sqlite"
+    assert write_store(path, ALL, [problem, ("P1", dose(0))], said.append) == 1
+    assert said == [problem]
+
+
+def test_many_patients_are_written_in_batches_and_indexed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(history_store, "BATCH", 7)
+    path = tmp_path / "h.sqlite"
+    items = [(f"P{n % 100}", dose(n % 30)) for n in range(1000)]
+    assert write_store(path, ALL, items) == 1000
+    store = HistoryStore(path, cache=3)
+    assert all(len(store.context(f"P{n}").administrations) == 10 for n in range(100))
+    plan = (
+        sqlite3.connect(path)
+        .execute("EXPLAIN QUERY PLAN SELECT * FROM items WHERE patient_id = 'P1'")
+        .fetchall()
+    )
+    assert "by_patient" in str(plan)
+
+
+def test_workers_open_it_read_only(tmp_path: Path) -> None:
+    path = tmp_path / "h.sqlite"
+    write_store(path, ALL, [("P1", dose(0))])
+    store = HistoryStore(path)
+    with pytest.raises(sqlite3.OperationalError, match="readonly"):
+        store._connection.execute("DELETE FROM items")
+
+
+def test_the_lru_keeps_recent_contexts_and_drops_the_oldest(tmp_path: Path) -> None:
+    path = tmp_path / "h.sqlite"
+    write_store(path, ALL, [("P1", dose(0)), ("P2", dose(1))])
+    store = HistoryStore(path, cache=1)
+    first = store.context("P1")
+    assert store.context("P1") is first
+    store.context("P2")
+    assert store.context("P1") is not first and store.context("P1") == first
+
+
+def test_the_run_folder_is_private_and_removed_after_the_run() -> None:
+    with run_folder() as folder:
+        assert folder.stat().st_mode & 0o077 == 0
+        write_store(folder / "h.sqlite", ALL, [("P1", dose(0))])
+    assert not folder.exists()

@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from baselines import IO_FLOOR_ROLE, STOCK_HOST_ROLE, io_floor, stock_host
+from history_run import bench_history
 from report import report_sizes
 from runner import bench_workload, machine, save, workdir
 from runs import BenchmarkError, Options, say
@@ -57,7 +58,11 @@ def parse_args(argv: Sequence[str]) -> Options:
     )
     size.add_argument("--quick", action="store_true", help=f"{QUICK_ORDERS:,} orders per workload")
     parser.add_argument(
-        "--workloads", nargs="+", choices=("realistic", "worst"), default=["realistic", "worst"]
+        "--workloads",
+        nargs="+",
+        choices=("realistic", "worst", "history"),
+        default=["realistic", "worst", "history"],
+        help="history: --history DIR at a tenth and the whole size, with --jobs 2",
     )
     parser.add_argument(
         "--jobs", nargs="+", type=int, default=[1, 2], help="--jobs values to run (default 1 2)"
@@ -113,7 +118,10 @@ def main(argv: Sequence[str]) -> int:
         }
         try:
             for kind in options.workloads:
-                entry["workloads"][kind] = bench_workload(options, kind)
+                if kind == "history":
+                    entry["workloads"][kind] = bench_history(options)
+                else:
+                    entry["workloads"][kind] = bench_workload(options, kind)
         except BenchmarkError as error:
             say(f"\nFAIL  {error}")
             return 1

@@ -180,6 +180,11 @@ class ScheduleError(DoseguardError, ValueError):
     """A frequency or duration that cannot be understood."""
 
 
+class PatientFactError(DoseguardError, ValueError):
+    """A patient fact (weight, height, age, sex, renal function, pregnancy) or an order time that
+    cannot be understood or is not plausible; the message says why, for a person."""
+
+
 class InvalidOrderError(DoseguardError):
     """An input record cannot be checked; ``problems`` names each field and what is wrong with it."""
 

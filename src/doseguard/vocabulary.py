@@ -58,6 +58,8 @@ SITES = (
 abdomen) names where either route goes, and the rules say what it means for each route
 (docs/decisions/injection-sites.md)."""
 PHASES = ("repletion", "maintenance")
+SEXES = ("female", "male", "other", "unknown")
+"""Sex as FHIR's administrative gender codes (F/M are read as female/male)."""
 DOSE_FORMS = ("injection", "oral", "sublingual", "nasal", "topical", "ophthalmic", "rectal", "inhalation")
 """The dose forms a pack's drug may say it covers (``forms: [injection]``) and a product name may state."""
 
@@ -202,6 +204,106 @@ _FIELDS = (
         "'without', 'nil', 'denies', 'negative for', 'free of', 'absence of', 'excluding', or before "
         "'absent', 'excluded', 'ruled out', 'negative', 'none', 'not present' ('no neurological "
         "involvement', 'nil neuro', 'neuropathy: none'), up to a ';' or 'but', 'however', ...",
+    ),
+    FieldSpec(
+        "weight_kg",
+        FieldType.NUMBER,
+        "weight",
+        "The patient's weight ('80 kg', '176 lb', '850 g'; a bare number is kg), 0.3 to 500 kg.",
+        unit="kg",
+        needs=HistoryKind.PATIENT,
+    ),
+    FieldSpec(
+        "height_cm",
+        FieldType.NUMBER,
+        "height",
+        "The patient's height ('180 cm', '1.8 m', '5 ft 11 in'; a bare number is cm), 20 to 280 cm.",
+        unit="cm",
+        needs=HistoryKind.PATIENT,
+    ),
+    FieldSpec(
+        "age_years",
+        FieldType.NUMBER,
+        "age",
+        "The patient's age in years (0 to 130): as stated ('70', '6 months'), or the whole years from "
+        "birth_date to the day of ordered_at (never to today; no ordered_at, no age from a birth date).",
+        unit="years",
+        may_be_zero=True,
+        needs=HistoryKind.PATIENT,
+    ),
+    FieldSpec(
+        "sex",
+        FieldType.STRING,
+        "sex",
+        "The patient's sex as FHIR's gender codes (F and M are read as female and male).",
+        values=SEXES,
+        needs=HistoryKind.PATIENT,
+    ),
+    FieldSpec(
+        "creatinine_clearance_ml_min",
+        FieldType.NUMBER,
+        "creatinine clearance",
+        "Creatinine clearance (Cockcroft-Gault, as dosing tables use it), 0 to 250 mL/min; a value "
+        "per 1.73 m² is an eGFR, not this.",
+        unit="mL/min",
+        may_be_zero=True,
+        needs=HistoryKind.PATIENT,
+    ),
+    FieldSpec(
+        "egfr",
+        FieldType.NUMBER,
+        "eGFR",
+        "Estimated glomerular filtration rate, 0 to 250 mL/min/1.73 m².",
+        unit="mL/min/1.73 m²",
+        may_be_zero=True,
+        needs=HistoryKind.PATIENT,
+    ),
+    FieldSpec(
+        "pregnant",
+        FieldType.BOOL,
+        "pregnant",
+        "True when the patient is pregnant, false when stated not to be (yes/no, true/false).",
+        needs=HistoryKind.PATIENT,
+    ),
+    FieldSpec(
+        "body_surface_area_m2",
+        FieldType.NUMBER,
+        "body surface area",
+        "Mosteller's √(height cm × weight kg / 3600), to 2 decimals, from weight_kg and height_cm.",
+        unit="m²",
+        needs=HistoryKind.PATIENT,
+    ),
+    FieldSpec(
+        "dose_mg",
+        FieldType.NUMBER,
+        "dose in mg",
+        "dose_mcg / 1000, for rules written in mg (40 mg of enoxaparin). Absent with dose_mcg: a "
+        "dose per kg with no weight has no absolute dose.",
+        unit="mg",
+    ),
+    FieldSpec(
+        "dose_mg_per_kg",
+        FieldType.NUMBER,
+        "dose per kg",
+        "The dose per kg of body weight: as written ('1 mg/kg'), or dose_mg / weight_kg.",
+        unit="mg/kg",
+        needs=HistoryKind.PATIENT,
+    ),
+    FieldSpec(
+        "dose_units_per_kg",
+        FieldType.NUMBER,
+        "dose in units per kg",
+        "The dose in units per kg of body weight: as written ('100 units/kg'), or dose_units / weight_kg.",
+        unit="units/kg",
+        needs=HistoryKind.PATIENT,
+    ),
+    FieldSpec(
+        "dose_mg_per_m2",
+        FieldType.NUMBER,
+        "dose per m²",
+        "The dose per m² of body surface: as written ('75 mg/m²'), or dose_mg / body_surface_area_m2.",
+        unit="mg/m²",
+        needs=HistoryKind.PATIENT,
     ),
     FieldSpec(
         "notation_tokens",

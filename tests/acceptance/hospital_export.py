@@ -105,7 +105,8 @@ OTHER_DRUGS = (
     ("insulin lispro (HUMALOG) injection 0-10 Units", "", "Units", "", "Subcutaneous", "TID WITH MEALS", "", "INSULINS"),
     ("heparin (porcine) injection 5,000 Units", "5,000", "Units", "", "Subcutaneous", "EVERY 8 HOURS", "", "ANTICOAGULANTS"),
     ("heparin 25,000 units in dextrose 5% 250 mL infusion", "18", "Units/kg/hr", "", "Intravenous", "CONTINUOUS", "", "ANTICOAGULANTS"),
-    ("enoxaparin (LOVENOX) injection 40 mg", "40", "mg", "0.4 mL", "Subcutaneous", "DAILY", "", "ANTICOAGULANTS"),
+    # Enoxaparin has a pack of its own since issue 11: fondaparinux is the anticoagulant no pack covers.
+    ("fondaparinux (ARIXTRA) injection 2.5 mg", "2.5", "mg", "0.5 mL", "Subcutaneous", "DAILY", "", "ANTICOAGULANTS"),
     ("cefTRIAXone (ROCEPHIN) 1 g in sodium chloride 0.9 % 50 mL IVPB", "1", "g", "50 mL", "Intravenous", "EVERY 24 HOURS", "7 Days", "CEPHALOSPORINS"),
     ("vancomycin (VANCOCIN) 1,250 mg in sodium chloride 0.9 % 250 mL IVPB", "1,250", "mg", "250 mL", "Intravenous", "EVERY 12 HOURS", "", "GLYCOPEPTIDES"),
     ("ondansetron (ZOFRAN) injection 4 mg", "4", "mg", "2 mL", "IV Push", "EVERY 6 HOURS PRN", "", "ANTIEMETICS"),

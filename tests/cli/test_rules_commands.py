@@ -235,7 +235,8 @@ def test_validate_json_on_the_bundled_packs() -> None:
         "packs": len(rule_set.packs),
         # every stable rule has scenarios in its own pack's features/ folder
         "features": [
-            str(REPO / "rules" / pack / "features") for pack in ("b12", "hydroxocobalamin", "notation")
+            str(REPO / "rules" / pack / "features")
+            for pack in ("b12", "enoxaparin", "hydroxocobalamin", "notation")
         ],
         "problems": [],
         "warnings": [],
@@ -351,7 +352,7 @@ def test_validate_lists_the_loaders_and_the_engines_problems_together_in_file_or
     pack = engine_pack(
         tmp_path / "pack",
         {
-            "a.yaml": [("G-1", "route in []"), ("G-2", "dose_mg > 1"), ("G-3", WIDE),
+            "a.yaml": [("G-1", "route in []"), ("G-2", "dose_mcgs > 1"), ("G-3", WIDE),
                        ("G-4", "volume_ml * dose_mcg > 1")],
             "b.yaml": [("G-5", "bogus > 1"), ("G-6", "route in []")],
         },
@@ -361,7 +362,7 @@ def test_validate_lists_the_loaders_and_the_engines_problems_together_in_file_or
     assert done.exit_code == 1
     assert done.stderr.splitlines() == [
         f"{a}:7:11: this condition can never be true",
-        f"{a}:14:11: unknown field or parameter 'dose_mg'; did you mean 'dose_mcg'?",
+        f"{a}:14:11: unknown field or parameter 'dose_mcgs'; did you mean 'dose_mcg'?",
         f"{a}:21:11: the condition expands into 61 alternative paths; the engine fails when one order "
         "matches more than 60 (split the rule, or use fewer table entries or 'or's)",
         f"{a}:28:32: one side of a comparison must be a field, or a field plus or minus other terms",

@@ -90,12 +90,17 @@ def test_loader_and_engine_problems_are_one_list_in_file_order(tmp_path: Path) -
     a = write_rules(
         folder,
         "a.yaml",
-        [("G-1", "route in []"), ("G-2", "dose_mg > 1"), ("G-3", WIDE), ("G-4", "volume_ml * dose_mcg > 1")],
+        [
+            ("G-1", "route in []"),
+            ("G-2", "dose_mcgs > 1"),
+            ("G-3", WIDE),
+            ("G-4", "volume_ml * dose_mcg > 1"),
+        ],
     )
     b = write_rules(folder, "b.yaml", [("G-5", "bogus > 1"), ("G-6", "route in []")])
     assert problems(folder) == [
         f"{a}:7:11: this condition can never be true",
-        f"{a}:14:11: unknown field or parameter 'dose_mg'; did you mean 'dose_mcg'?",
+        f"{a}:14:11: unknown field or parameter 'dose_mcgs'; did you mean 'dose_mcg'?",
         f"{a}:21:11: {TOO_MANY_PATHS}",
         f"{a}:28:32: one side of a comparison must be a field, or a field plus or minus other terms",
         f"{b}:7:11: unknown field or parameter 'bogus'",
@@ -112,7 +117,7 @@ def test_problems_of_rules_written_on_one_line_keep_their_columns(tmp_path: Path
     )
     assert problems(folder) == [
         f"{folder / 'a.yaml'}:1:87: this condition can never be true",
-        f"{folder / 'a.yaml'}:1:194: unknown field or parameter 'dose'; did you mean 'dose_mcg'?",
+        f"{folder / 'a.yaml'}:1:194: unknown field or parameter 'dose'; did you mean 'dose_mg'?",
     ]
 
 

@@ -47,6 +47,7 @@ def test_structured_values_are_taken_as_they_are_and_never_read_as_notation() ->
     assert facts == {
         "drug": "cyanocobalamin",
         "dose_mcg": 1000.0,
+        "dose_mg": 1.0,
         "volume_ml": 1.0,
         "interval_days": 1.0,
         "interval_max_days": 1.0,

@@ -65,6 +65,7 @@ def test_a_complete_record_gives_exactly_these_facts() -> None:
     assert order.facts == {
         "drug": "cyanocobalamin",
         "dose_mcg": 1000.0,
+        "dose_mg": 1.0,
         "volume_ml": 1.0,
         "concentration_mcg_per_ml": 1000.0,
         "product_concentration_mcg_per_ml": 1000.0,

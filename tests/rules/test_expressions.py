@@ -83,7 +83,7 @@ def test_syntax_errors_say_what_and_where(text: str, message: str, offset: int) 
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("dose > 1", "unknown field or parameter 'dose'; did you mean 'dose_mcg'?"),
+        ("dose > 1", "unknown field or parameter 'dose'; did you mean 'dose_mg'?"),
         ("dose_mcg > 'x'", "'>' compares numbers, but 'x' is a string"),
         ("route == 1", "cannot compare route (a string) with 1 (a number)"),
         ("dose_mcg", "a condition must be true or false, but dose_mcg is a number"),
@@ -206,7 +206,7 @@ def test_messages_render_values_as_a_pharmacist_writes_them() -> None:
 @pytest.mark.parametrize(
     ("text", "message", "offset"),
     [
-        ("{dose}", "in placeholder {dose}: unknown field or parameter 'dose'; did you mean 'dose_mcg'?", 1),
+        ("{dose}", "in placeholder {dose}: unknown field or parameter 'dose'; did you mean 'dose_mg'?", 1),
         ("a {dose_mcg", "unclosed '{' in message", 2),
         ("a } b", "unmatched '}' in message (write '}}' for a brace)", 2),
         ("{dose_mcg >}", "in placeholder {dose_mcg >}: expression ends too early", 11),

@@ -266,6 +266,7 @@ def test_the_bundled_packs_keep_their_scenarios_beside_them() -> None:
     folders = files.feature_folders(files.pack_folders([rules]))
     assert [Path(folder).relative_to(rules).as_posix() for folder in folders] == [
         "b12/features",
+        "enoxaparin/features",
         "hydroxocobalamin/features",
         "notation/features",
     ]

@@ -63,9 +63,10 @@ def test_missing_key_points_at_the_rule(tmp_path: Path) -> None:
 
 
 def test_unknown_field_in_a_condition_points_into_the_expression(tmp_path: Path) -> None:
-    text = VALID_RULE.replace("when: dose_mcg > limit", "when: dose_mg > limit")
+    text = VALID_RULE.replace("when: dose_mcg > limit", "when: dose_mcgs > limit")
     assert (
-        one_problem(tmp_path, text) == "9:11: unknown field or parameter 'dose_mg'; did you mean 'dose_mcg'?"
+        one_problem(tmp_path, text)
+        == "9:11: unknown field or parameter 'dose_mcgs'; did you mean 'dose_mcg'?"
     )
 
 
@@ -98,7 +99,7 @@ def test_bad_message_placeholder_points_into_the_message(tmp_path: Path) -> None
         '"{dose_mcg} mcg is more than {limit} mcg"', '"{dose} mcg is more than {limit} mcg"'
     )
     assert one_problem(tmp_path, text) == (
-        "10:16: message: in placeholder {dose}: unknown field or parameter 'dose'; did you mean 'dose_mcg'?"
+        "10:16: message: in placeholder {dose}: unknown field or parameter 'dose'; did you mean 'dose_mg'?"
     )
 
 
@@ -196,7 +197,7 @@ def test_missing_folder_is_reported(tmp_path: Path) -> None:
 
 def test_the_bundled_packs_load() -> None:
     rules = load_rules()
-    assert {pack.spec.name for pack in rules.packs} == {"b12", "hydroxocobalamin", "notation"}
+    assert {pack.spec.name for pack in rules.packs} == {"b12", "enoxaparin", "hydroxocobalamin", "notation"}
     assert bundled_rules_dir().is_dir()
     expected = {
         "B12-CONC-MISMATCH", "B12-DOSE-VOLUME-MISMATCH", "B12-ORDER-INCOMPLETE", "B12-DOSE-HIGH",
@@ -208,6 +209,9 @@ def test_the_bundled_packs_load() -> None:
         "HYDROXO-INITIAL-FREQUENCY", "HYDROXO-INITIAL-SHORT", "HYDROXO-INITIAL-LONG", "HYDROXO-NEURO-INITIAL-FIXED",
         "HYDROXO-MAINTENANCE-INTERVAL", "HYDROXO-NEURO-MAINTENANCE-INTERVAL", "B12-NAMED-STRENGTH-MISMATCH",
         "HYDROXO-NAMED-STRENGTH-MISMATCH", "B12-ONE-TIME-INCOMPLETE", "HYDROXO-ONE-TIME-INCOMPLETE",
+        "ENOX-ORDER-INCOMPLETE", "ENOX-INDICATION-UNSTATED", "ENOX-TREATMENT-DOSE-PER-KG",
+        "ENOX-TREATMENT-FREQUENCY", "ENOX-PROPHYLAXIS-DOSE", "ENOX-PROPHYLAXIS-FREQUENCY",
+        "ENOX-RENAL-TREATMENT", "ENOX-RENAL-PROPHYLAXIS", "ENOX-ROUTE",
     }  # fmt: skip
     assert {rule.id for rule in rules.rules} == expected
     for rule in rules.rules:
@@ -246,7 +250,7 @@ def test_yaml_level_problems_hide_no_other_problem_of_the_file_or_of_other_files
         f"{a}:4:5: duplicate key 'title'",
         f"{a}:5:15: severity: Input should be 'info', 'warning' or 'critical' (got 'loud')",
         f"{b}:2:3: YAML syntax: while parsing a flow node expected the node content, but found '-'",
-        f"{c}:9:11: unknown field or parameter 'dose'; did you mean 'dose_mcg'?",
+        f"{c}:9:11: unknown field or parameter 'dose'; did you mean 'dose_mg'?",
     ]
 
 
@@ -330,13 +334,13 @@ def test_the_problems_of_one_rule_do_not_hide_each_other(tmp_path: Path) -> None
     """A schema problem, a condition problem and a message problem of one rule: three problems."""
     text = (
         VALID_RULE.replace("severity: warning", "severity: loud")
-        .replace("when: dose_mcg > limit", "when: dose_mg > limit")
+        .replace("when: dose_mcg > limit", "when: dose_mcgs > limit")
         .replace("{limit} mcg", "{limt} mcg")
     )
     path = write_pack(tmp_path / "pack", text)
     assert problems(tmp_path / "pack") == [
         f"{path}:4:15: severity: Input should be 'info', 'warning' or 'critical' (got 'loud')",
-        f"{path}:9:11: unknown field or parameter 'dose_mg'; did you mean 'dose_mcg'?",
+        f"{path}:9:11: unknown field or parameter 'dose_mcgs'; did you mean 'dose_mcg'?",
         f"{path}:10:44: message: in placeholder {{limt}}: unknown field or parameter 'limt'; "
         "did you mean 'limit'?",
     ]
@@ -347,7 +351,7 @@ def test_a_duplicate_rule_id_does_not_hide_the_second_rules_other_problems(tmp_p
     second = write_pack(tmp_path / "pack", VALID_RULE.replace("dose_mcg >", "dose >"), "b.yaml")
     assert problems(tmp_path / "pack") == [
         f"{second}:2:9: duplicate rule id 'TEST-HIGH' (first defined at {first}:2:9)",
-        f"{second}:9:11: unknown field or parameter 'dose'; did you mean 'dose_mcg'?",
+        f"{second}:9:11: unknown field or parameter 'dose'; did you mean 'dose_mg'?",
     ]
 
 

@@ -63,5 +63,7 @@ def test_the_warning_says_what_happens_and_how_to_guard() -> None:
 
 
 def test_only_fields_the_order_model_lets_be_zero_are_marked_so() -> None:
-    """The mark is the order model's contract: a count may be 0; quantities and schedules may not."""
-    assert {name for name, spec in VOCABULARY.items() if spec.may_be_zero} == {"administrations_given"}
+    """The mark is the order model's contract: a count, a newborn's age and an anuric patient's renal
+    function may be 0; quantities and schedules may not."""
+    zero = {name for name, spec in VOCABULARY.items() if spec.may_be_zero}
+    assert zero == {"administrations_given", "age_years", "creatinine_clearance_ml_min", "egfr"}

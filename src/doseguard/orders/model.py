@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
@@ -22,6 +23,12 @@ REQUIRED_FIELDS = ("order_id", "patient_id", "drug")
 MAX_ADMINISTRATIONS = 100_000
 MAX_TEXT = 1000
 LIST_FIELDS = ("red_flags", "allergies", "conditions")
+PATIENT_FIELDS = (
+    "weight_kg", "height_cm", "age_years", "birth_date", "sex", "creatinine_clearance_ml_min", "egfr",
+    "pregnant",
+)  # fmt: skip
+"""The patient's facts an order (or a patients file) may carry: numbers or text with units, read by
+:mod:`doseguard.orders.patient`."""
 
 
 def _blank_to_none(value: Any) -> Any:
@@ -55,6 +62,16 @@ def _whole_number(value: Any) -> Any:
     return value
 
 
+def _scalar_text(value: Any) -> Any:
+    """A patient fact or time as text: a JSON number as it is written ("80.5"), true/false as words;
+    the fact's reader (:mod:`doseguard.orders.patient`) says what it means."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value) if isinstance(value, float) else str(value)
+    return _blank_to_none(value)
+
+
 def _ndc_text(value: Any) -> Any:
     if isinstance(value, int | float) and not isinstance(value, bool):
         raise ValueError("write an NDC as text ('0517-0031-25'): as a number it loses its leading zeros")
@@ -64,6 +81,7 @@ def _ndc_text(value: Any) -> Any:
 OptionalText = Annotated[str | None, BeforeValidator(_blank_to_none)]
 Identifier = Annotated[str, BeforeValidator(_identifier), Field(min_length=1)]
 TextList = Annotated[list[str] | None, BeforeValidator(_text_list)]
+FactText = Annotated[str | None, BeforeValidator(_scalar_text)]
 
 
 class OrderRecord(BaseModel):
@@ -102,6 +120,17 @@ class OrderRecord(BaseModel):
     # Codes of the drug (doseguard.orders.drugs): one or more, separated by ';', ',' or spaces.
     rxnorm: Annotated[str | None, BeforeValidator(_identifier)] = None
     ndc: Annotated[str | None, BeforeValidator(_ndc_text)] = None
+    # The patient (doseguard.orders.patient): a number in the fact's unit, or text with a unit.
+    weight_kg: FactText = None
+    height_cm: FactText = None
+    age_years: FactText = None
+    birth_date: FactText = None
+    sex: FactText = None
+    creatinine_clearance_ml_min: FactText = None
+    egfr: FactText = None
+    pregnant: FactText = None
+    # When the order was written (ISO 8601): windows and ages are counted from it; not a rule fact.
+    ordered_at: FactText = None
 
 
 RECORD_FIELDS = tuple(OrderRecord.model_fields)
@@ -119,6 +148,7 @@ class Order:
     warnings: tuple[str, ...] = ()
     as_ordered: tuple[tuple[str, float, str], ...] = ()
     unchecked: str | None = None  # "not_covered" or "inactive": read, and not for the rules (facts: the drug)
+    ordered_at: datetime | None = None  # when the order was written (aware; UTC when it said no offset)
 
 
 # The fast path --------------------------------------------------------------------------------------
@@ -133,7 +163,8 @@ class Order:
 
 TEXT_FIELDS = (
     "order_id", "patient_id", "drug", "dose", "volume", "concentration", "product_concentration", "route",
-    "site", "frequency", "duration", "phase", "rxnorm", "ndc", "status", *UNIT_FIELDS,
+    "site", "frequency", "duration", "phase", "rxnorm", "ndc", "status", *UNIT_FIELDS, *PATIENT_FIELDS,
+    "ordered_at",
 )  # fmt: skip
 _ASCII_SPACE = " \t\n\r\x0b\x0c"
 """What pydantic's whitespace stripping removes from ASCII text (``str.strip`` also removes \\x1c-\\x1f)."""
@@ -172,6 +203,15 @@ class PlainRecord:
     conditions: list[str] | None = None
     rxnorm: str | None = None
     ndc: str | None = None
+    weight_kg: str | None = None
+    height_cm: str | None = None
+    age_years: str | None = None
+    birth_date: str | None = None
+    sex: str | None = None
+    creatinine_clearance_ml_min: str | None = None
+    egfr: str | None = None
+    pregnant: str | None = None
+    ordered_at: str | None = None
     model_extra: dict[str, Any] | None = None
 
 

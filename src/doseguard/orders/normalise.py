@@ -38,11 +38,14 @@ from doseguard.orders.model import (
     PlainRecord,
     plain_record,
 )
+from doseguard.orders.patient import PatientReading, add_dose_facts, read_patient
 from doseguard.orders.plan import add_plan_facts
 from doseguard.orders.quantities import (
+    PerBodyDose,
     Quantity,
     parse_concentration,
     parse_mass,
+    parse_per_body,
     parse_units,
     parse_volume,
 )
@@ -105,6 +108,9 @@ class OrderNormaliser:
         if unchecked is not None:
             return _not_for_rules(record, drug, unchecked, problems, warnings)
         facts: dict[str, Any] = {"drug": drug}
+        patient = read_patient(record, problems, warnings)
+        facts.update(patient.facts)
+        per_body: PerBodyDose | None = None
 
         quantities: list[DraftQuantity] = []
         notation: list[str] = []
@@ -124,11 +130,21 @@ class OrderNormaliser:
                 if name != "dose" or type(text) is not str:
                     problems.append(FieldProblem(name, str(error), _shown(text)))
                     continue
-                in_units = self._units(identity.drug, text, error, problems)  # not a mass: in units?
-                if in_units is None:
+                try:  # not a mass: per kg or m² ("1 mg/kg")?
+                    per_body = parse_per_body(text, what)
+                except QuantityError as per_body_error:
+                    problems.append(FieldProblem(name, str(per_body_error), text))
                     continue
-                facts["dose_units"] = in_units.value
-                quantity = in_units
+                if per_body is not None:
+                    if not self._per_body_usable(identity.drug, per_body, patient, problems):
+                        continue
+                    quantity = per_body.quantity
+                else:
+                    in_units = self._units(identity.drug, text, error, problems)  # in units?
+                    if in_units is None:
+                        continue
+                    facts["dose_units"] = in_units.value
+                    quantity = in_units
             else:
                 facts[fact] = quantity.value
             quantities.append(quantity)
@@ -138,6 +154,8 @@ class OrderNormaliser:
             )
             if ordered is not None and fact in facts:  # not for a dose in units
                 as_ordered.append((fact, *ordered))
+
+        add_dose_facts(facts, per_body, patient, problems)
 
         if identity.strength_mcg_per_ml is not None:  # the product's, when the order states none
             facts["named_concentration_mcg_per_ml"] = identity.strength_mcg_per_ml
@@ -220,9 +238,10 @@ class OrderNormaliser:
         if problems:
             raise InvalidOrderError(problems)
         stated = tuple(as_ordered)
-        if warnings:  # unknown keys are not warned of here: a batch names them once (doseguard.batch)
-            return Order(record.order_id, record.patient_id, facts, tuple(warnings), stated)
-        return Order(record.order_id, record.patient_id, facts, as_ordered=stated)
+        said = tuple(
+            warnings
+        )  # unknown keys are not warned of here: a batch names them once (doseguard.batch)
+        return Order(record.order_id, record.patient_id, facts, said, stated, ordered_at=patient.ordered_at)
 
     def _unchecked(self, status: str | None, covered: bool, warnings: list[str]) -> str | None:
         """Why the order is not for the rules ("inactive", "not_covered"), or None to check it; what
@@ -257,6 +276,36 @@ class OrderNormaliser:
             )
             return None
         return units
+
+    def _per_body_usable(
+        self, drug: str, dose: PerBodyDose, patient: PatientReading, problems: list[FieldProblem]
+    ) -> bool:
+        """A dose per kg or m² is the order's dose, unless the drug's rules read the dose as a mass
+        (dose_mcg) and the patient's weight (or surface) that gives the mass is not known: those rules
+        would read no dose at all, and "does not state its dose" is not what is wrong
+        (docs/decisions/doses-per-weight.md). A dose in units per kg is a dose in units (see _units)."""
+        text = dose.quantity.text
+        if drug not in self._mass_dosed:
+            return True
+        if dose.fact == "dose_units_per_kg":
+            problems.append(
+                FieldProblem("dose", f"{drug} is dosed by mass (mcg); {text!r} is not a mass", text)
+            )
+            return False
+        needed = "height_cm and weight_kg" if dose.fact == "dose_mg_per_m2" else "weight_kg"
+        known = patient.body_surface_area_m2 if dose.fact == "dose_mg_per_m2" else patient.weight_kg
+        if known is None:
+            problems.append(
+                FieldProblem(
+                    "dose",
+                    f"{text!r} is a dose per {'m²' if dose.fact == 'dose_mg_per_m2' else 'kg'}, and the "
+                    f"patient's {needed.replace('_cm', '').replace('_kg', '')} is not known: {drug}'s rules "
+                    f"read the dose as a mass (state {needed}, or the dose in mg or mcg)",
+                    text,
+                )
+            )
+            return False
+        return True
 
     @staticmethod
     def _schedule(value: Any, name: str, parser: Any, checker: Any, problems: list[FieldProblem]) -> Any:

@@ -260,3 +260,58 @@ def _quantity(
         amount.missing_leading_zero,
         ordered,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class PerBodyDose:
+    """A dose written per kg of body weight or per m² of body surface ("1 mg/kg", "75 mg/m²"): the
+    fact it is (``dose_mg_per_kg``, ``dose_units_per_kg``, ``dose_mg_per_m2``) and its value in that
+    fact's unit (mg or units), with the notation as :class:`Quantity` keeps it."""
+
+    fact: str
+    quantity: Quantity
+
+
+_PER_BODY = re.compile(
+    rf"^\s*(?P<sign>[-+])?\s*{_NUMBER}\s*(?P<unit>[^\W\d_]+\.?(?:\s+units?)?)\s*(?:/|\bper\b)\s*"
+    r"(?P<basis>kg|kilogram|m2|m\^2|m²|sq\.?\s*m|square\s+met(?:re|er))\s*(?P<per>/\s*(?:dose|day|d|24\s*h))?\s*$",
+    re.IGNORECASE,
+)
+_PER_BODY_FACTS = {("mass", "kg"): "dose_mg_per_kg", ("units", "kg"): "dose_units_per_kg",
+                   ("mass", "m2"): "dose_mg_per_m2"}  # fmt: skip
+
+
+@lru_cache(maxsize=4096)
+def parse_per_body(text: str, what: str = "dose") -> PerBodyDose | None:
+    """``"1 mg/kg"`` → 1 mg per kg, ``"100 units/kg"``, ``"75 mg/m2"`` (or m²); None for a text that is
+    not written per kg or m². "/dose" may follow (the dose per administration); a daily dose per kg
+    ("mg/kg/day") is refused: the order's dose is per administration."""
+    clean = _clean(text)
+    match = _PER_BODY.match(clean)
+    if match is None:
+        return None
+    per = match.group("per")
+    if per is not None and per.lstrip("/ ").lower() != "dose":
+        raise QuantityError(
+            f"{clean!r} is a daily dose: write the dose of one administration ('1 mg/kg') and the frequency"
+        )
+    basis = "kg" if match.group("basis").lower().startswith("k") else "m2"
+    unit_text = match.group("unit")
+    units = parse_units(f"{match.group('number')} {unit_text}", what)
+    if units is not None:
+        if basis != "kg":
+            raise QuantityError(f"{clean!r}: a dose in units is read per kg, not per m²")
+        amount = _amount(f"{match.group('sign') or ''}{match.group('number')} units", what, clean)
+        quantity = Quantity(
+            checked_amount(amount.number, clean, what), clean, units.notation,
+            amount.trailing_zero, amount.missing_leading_zero,
+        )  # fmt: skip
+        return PerBodyDose(_PER_BODY_FACTS["units", basis], quantity)
+    amount = _amount(f"{match.group('sign') or ''}{match.group('number')} {unit_text}", what, clean)
+    factor = _unit_factor(amount, MASS_TO_MCG, clean, what, "mass")
+    mg = checked_amount(amount.number * factor / 1000, clean, what)
+    ordered = None if factor == 1000.0 else (amount.number, f"{MASS_SHOWN[factor]}/{basis}")
+    quantity = Quantity(
+        mg, clean, _notation(amount), amount.trailing_zero, amount.missing_leading_zero, ordered
+    )
+    return PerBodyDose(_PER_BODY_FACTS["mass", basis], quantity)

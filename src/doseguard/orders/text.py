@@ -19,8 +19,9 @@ from functools import lru_cache
 from doseguard.errors import TextProblem
 
 NUMERIC_FIELDS = frozenset(
-    {"dose", "volume", "concentration", "product_concentration", "frequency", "duration"}
-)
+    {"dose", "volume", "concentration", "product_concentration", "frequency", "duration", "weight_kg",
+     "height_cm", "age_years", "birth_date", "creatinine_clearance_ml_min", "egfr", "ordered_at"}
+)  # fmt: skip
 """Fields whose digits are read as a number: a superscript or fraction digit would change it."""
 
 LOOK_ALIKES: dict[str, str] = {
@@ -40,6 +41,7 @@ LOOK_ALIKES: dict[str, str] = {
 _LOOK_ALIKES = str.maketrans(LOOK_ALIKES)
 _WORD = re.compile(r"[^\W\d_]+")
 _SPACES = re.compile(r"\s+")
+_SQUARE_METRE = re.compile(r"(?<=m)\u00b2(?![\d\u00b2-\u00b3\u00b9\u2070-\u2079])")
 _MICRO = "\u00b5"  # NFKC folds the micro sign into Greek mu; units keep it as written
 
 
@@ -68,7 +70,8 @@ def _read(value: str, numeric: bool, single_script: bool) -> Reading:
             "the data may be corrupt or cut short; correct it at its source"
         )
     if numeric:
-        digits = sorted({ch for ch in value if unicodedata.category(ch) == "No"})
+        # "m²" is a unit (a dose per m² of body surface, "75 mg/m²"), not a digit of the number.
+        digits = sorted({ch for ch in _SQUARE_METRE.sub("", value) if unicodedata.category(ch) == "No"})
         if digits:
             raise TextProblem(f"{_names(digits)} cannot be read safely as part of a number: write it plainly")
     text = _MICRO.join(unicodedata.normalize("NFKC", part) for part in value.split(_MICRO))

@@ -45,8 +45,11 @@ from doseguard.testing.phrases import (
     findings_table_rows,
 )
 from doseguard.testing.plugin import DEPRECATED_INI, all_rules, rule_source
+from doseguard.testing.scenario import SCENARIO_ORDERED_AT
 
 IDENTITY = {"order_id": "O1", "patient_id": "P1"}
+SCENARIO_DEFAULTS = {"ordered_at": SCENARIO_ORDERED_AT}
+"""What a scenario's order is unless it says otherwise (not for ``an order as JSON``: that is exact)."""
 
 # Fixtures ---------------------------------------------------------------------------------------
 
@@ -96,13 +99,13 @@ def standard_order(name: str, doseguard_standard_orders: Mapping[str, Mapping[st
     """A copy of a named correct order."""
     known = {key.lower(): value for key, value in doseguard_standard_orders.items()}
     _expect(name.lower() in known, f"no standard {name!r} order (known: {', '.join(sorted(known))})")
-    return dict(known[name.lower()])
+    return {**SCENARIO_DEFAULTS, **known[name.lower()]}
 
 
 @given("an order:", target_fixture="order")
 def order_from_table(datatable: list[list[str]]) -> dict[str, Any]:
     """The order in a field | value table; order_id and patient_id default to O1 and P1."""
-    return {**IDENTITY, **_fields(datatable)}
+    return {**IDENTITY, **SCENARIO_DEFAULTS, **_fields(datatable)}
 
 
 @given("an order as JSON:", target_fixture="order")

@@ -8,7 +8,9 @@
     with history facts on equality (patient, order) and compare windows and thresholds within one fact
     (inequality joins segfault, #381). Context facts go in first (``$not`` only blocks when the negating
     fact was asserted first), the state is deleted after each patient (1024 live sids at most).
-(c) the Python cost of computing the aggregates design (a) needs, from the same history.
+(c) the Python cost of computing the aggregates design (a) needs, from the same history: a stand-in
+    (the four fields the rules read, written by hand) and the real ``doseguard.patients.aggregates``
+    (six aggregates of a pack's ``history:`` block, from PatientContexts built beforehand).
 
 Both designs evaluate the same three rules, and the script checks they fire on the same orders:
 
@@ -30,11 +32,25 @@ import json
 import os
 import random
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import durable_rules_engine as engine
+
+from doseguard.orders.normalise import OrderNormaliser
+from doseguard.patients.aggregates import AggregateComputer
+from doseguard.patients.model import (
+    Administration,
+    AdministrationStatus,
+    HistoryKind,
+    LabResult,
+    PatientContext,
+)
+from doseguard.rules.loader import load_rules
 
 ADMINISTRATIONS = 30
 LABS = 20
@@ -246,6 +262,68 @@ def observed_limit(limit: int = 60_000) -> int | None:
     return None
 
 
+REAL_PACK = """\
+name: design
+title: Design measurement
+drugs:
+  - name: cyanocobalamin
+history:
+  doses_given: {count: administrations, within_days: 90}
+  missed_doses: {count: administrations, status: missed, within_days: 28}
+  days_since_first_dose: {days_since_first: administrations}
+  haemoglobin_latest: {latest: haemoglobin, within_days: 30}
+  haemoglobin_rise: {change_since_first_dose: haemoglobin}
+  potassium_checks_first_2_days: {count: potassium, days_after_first_dose: [0, 2]}
+"""
+REAL_RULES = """\
+rules:
+  - {id: D-HB, title: t, severity: info, description: d, references: [r],
+     when: haemoglobin_latest < 8, message: m}
+"""
+UNITS = {"haemoglobin": "g/dL", "mcv": "fL", "reticulocytes": "%", "potassium": "mmol/L"}
+
+
+def _context(patient: Patient, at: datetime) -> PatientContext:
+    """The patient's history as the store would give it (sorted by time, aware datetimes)."""
+    administrations = sorted(
+        (
+            Administration("cyanocobalamin", at - timedelta(days=a["days_before"]),
+                           AdministrationStatus(a["status"]), 1000.0, None, "IM")
+            for a in patient.administrations
+        ),
+        key=lambda a: a.given_at,
+    )  # fmt: skip
+    labs = sorted(
+        (
+            LabResult(lab["test"], lab["value"], at - timedelta(days=lab["days_before"]), UNITS[lab["test"]])
+            for lab in patient.labs
+        ),
+        key=lambda r: r.taken_at,
+    )
+    kinds = frozenset({HistoryKind.ADMINISTRATIONS, HistoryKind.LABS})
+    return PatientContext(patient.pid, kinds, {}, tuple(administrations), tuple(labs))
+
+
+def real_aggregates_seconds(patients: list[Patient]) -> float:
+    """The cost of ``doseguard.patients.aggregates`` (the real computation, six aggregates of a pack)
+    over the same histories, from normalised orders and PatientContexts built beforehand."""
+    with tempfile.TemporaryDirectory() as folder:
+        (Path(folder) / "pack.yaml").write_text(REAL_PACK, encoding="utf-8")
+        (Path(folder) / "rules.yaml").write_text(REAL_RULES, encoding="utf-8")
+        rules = load_rules([Path(folder)])
+    compute = AggregateComputer(list(rules.aggregates.values()))
+    normaliser = OrderNormaliser(rules.drugs)
+    at = datetime(2026, 6, 1, 9, tzinfo=UTC)
+    order = {"drug": "cyanocobalamin", "dose": "1000 mcg", "route": "IM", "frequency": "weekly",
+             "ordered_at": at.isoformat()}  # fmt: skip
+    work = [(normaliser.normalise({**order, "order_id": p.pid, "patient_id": p.pid}), _context(p, at))
+            for p in patients]  # fmt: skip
+    started = time.perf_counter()
+    for normalised, context in work:
+        compute(normalised, context)
+    return time.perf_counter() - started
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--patients", type=int, default=5_000)
@@ -260,6 +338,7 @@ def main(argv: list[str]) -> int:
     joined_seconds, joined = run_joined(patients)
     _, wrong_order = run_joined(patients, order_first=True)
 
+    real_seconds = real_aggregates_seconds(patients)
     shared = {"HB-LOW", "MISSED", "NO-K"}
     disagree = sum(1 for x, y in zip(flat, joined, strict=True) if x & shared != y)
     no_k_wrong = sum(1 for x, y in zip(joined, wrong_order, strict=True) if ("NO-K" in x) != ("NO-K" in y))
@@ -275,6 +354,9 @@ def main(argv: list[str]) -> int:
         "a_plus_c_orders_per_s": round(n / (flat_seconds + aggregate_seconds)),
         "a_over_b": round(joined_seconds / flat_seconds, 1),
         "a_plus_c_over_b": round(joined_seconds / (flat_seconds + aggregate_seconds), 1),
+        "c_real_aggregates_orders_per_s": round(n / real_seconds),
+        "a_plus_c_real_orders_per_s": round(n / (flat_seconds + real_seconds)),
+        "a_plus_c_real_over_b": round(joined_seconds / (flat_seconds + real_seconds), 1),
         "fired_per_rule_flat": {r: sum(r in f for f in flat) for r in sorted(FLAT_RULES) if r != "catch"},
         "orders_where_a_and_b_disagree_on_shared_rules": disagree,
         "b_order_asserted_before_history_NO_K_wrong": no_k_wrong,

@@ -10,6 +10,9 @@ For each workload (``realistic`` mix, ``worst`` case) the script generates the o
 * a **stock durable-rules loop**: ``durable.engine.Host`` (timer threads included) with one ruleset made
   of our compiled rules; normalise, ``assert_fact``, ``delete_state``, one order at a time, on a sample.
 
+The ``history`` workload (``history.py``, ``history_run.py``) runs ``doseguard check ... --history DIR
+--jobs 2`` at a tenth of the size and at the size, against the same orders without history.
+
 Memory is read from ``/proc`` while each process runs (``memory_monitor.py``). The parts, one job each:
 ``runner.py`` (a whole run: workloads, checks, the results file), ``baselines.py`` (the I/O floor and the
 stock Host loop), ``memory_monitor.py``, ``report.py`` (what is printed), ``runs.py`` (what they share);

@@ -228,8 +228,8 @@ def run_joined(patients: list[Patient], *, order_first: bool = False) -> tuple[f
     for n, patient in enumerate(patients):
         sid = str(n % 1000)  # sids are reused: at most one is live at a time (1024 at most)
         order = json.dumps({"kind": "order", "sid": sid, "id": "o", "patient": patient.pid, "order": f"O{n}"})
-        history = [{"sid": sid, **f} for f in history_facts(patient, f"O{n}")]
-        prepared.append((sid, order, json.dumps(history)))
+        facts = [{"sid": sid, **f} for f in history_facts(patient, f"O{n}")]
+        prepared.append((sid, order, json.dumps(facts)))
     fired: list[set[str]] = []
     started = time.perf_counter()
     for sid, order, history in prepared:
@@ -237,8 +237,8 @@ def run_joined(patients: list[Patient], *, order_first: bool = False) -> tuple[f
         # order_first is the wrong order: the $not rule has fired before the potassium arrives
         steps = [(order, False), (history, True)] if order_first else [(history, True), (order, False)]
         code, state = 0, None
-        for facts, many in steps:
-            code, state = (engine.assert_facts if many else engine.assert_fact)(handle, facts)
+        for batch, many in steps:
+            code, state = (engine.assert_facts if many else engine.assert_fact)(handle, batch)
             if code != 0:
                 raise RuntimeError(f"assert returned {code}")
         result = engine.start_action_for_state(handle, state)

@@ -10,6 +10,9 @@ For each workload (``realistic`` mix, ``worst`` case) the script generates the o
 * a **stock durable-rules loop**: ``durable.engine.Host`` (timer threads included) with one ruleset made
   of our compiled rules; normalise, ``assert_fact``, ``delete_state``, one order at a time, on a sample.
 
+The ``history`` workload (``history.py``, ``history_run.py``) runs ``doseguard check ... --history DIR
+--jobs 2`` at a tenth of the size and at the size, against the same orders without history.
+
 Memory is read from ``/proc`` while each process runs (``memory_monitor.py``). The parts, one job each:
 ``runner.py`` (a whole run: workloads, checks, the results file), ``baselines.py`` (the I/O floor and the
 stock Host loop), ``memory_monitor.py``, ``report.py`` (what is printed), ``runs.py`` (what they share);
@@ -36,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from baselines import IO_FLOOR_ROLE, STOCK_HOST_ROLE, io_floor, stock_host
+from history_run import bench_history
 from report import report_sizes
 from runner import bench_workload, machine, save, workdir
 from runs import BenchmarkError, Options, say
@@ -57,7 +61,11 @@ def parse_args(argv: Sequence[str]) -> Options:
     )
     size.add_argument("--quick", action="store_true", help=f"{QUICK_ORDERS:,} orders per workload")
     parser.add_argument(
-        "--workloads", nargs="+", choices=("realistic", "worst"), default=["realistic", "worst"]
+        "--workloads",
+        nargs="+",
+        choices=("realistic", "worst", "history"),
+        default=["realistic", "worst", "history"],
+        help="history: --history DIR at a tenth and the whole size, with --jobs 2",
     )
     parser.add_argument(
         "--jobs", nargs="+", type=int, default=[1, 2], help="--jobs values to run (default 1 2)"
@@ -113,7 +121,10 @@ def main(argv: Sequence[str]) -> int:
         }
         try:
             for kind in options.workloads:
-                entry["workloads"][kind] = bench_workload(options, kind)
+                if kind == "history":
+                    entry["workloads"][kind] = bench_history(options)
+                else:
+                    entry["workloads"][kind] = bench_workload(options, kind)
         except BenchmarkError as error:
             say(f"\nFAIL  {error}")
             return 1

@@ -37,6 +37,7 @@ class Measurement:
     main_peak_mb: float
     worker_peak_mb: float | None
     workers: int
+    worker_peaks_mb: list[float]  # each worker's own VmHWM, in the order they were first seen
     tree_peak_mb: float
     max_rss_mb: float
     stdout: str
@@ -56,6 +57,7 @@ class Measurement:
             "main_peak_mb": round(self.main_peak_mb, 1),
             "worker_peak_mb": None if self.worker_peak_mb is None else round(self.worker_peak_mb, 1),
             "workers_seen": self.workers,
+            "worker_peaks_mb": [round(peak, 1) for peak in self.worker_peaks_mb],
             "tree_peak_mb": round(self.tree_peak_mb, 1),
             "wait4_max_rss_mb": round(self.max_rss_mb, 1),
         }
@@ -160,6 +162,7 @@ def measure(command: Sequence[str], workdir: Path) -> Measurement:
         main_peak_mb=monitor.peaks[process.pid].hwm_kb / KB_PER_MB,
         worker_peak_mb=max(workers) / KB_PER_MB if workers else None,
         workers=len(workers),
+        worker_peaks_mb=[kb / KB_PER_MB for kb in workers],
         tree_peak_mb=monitor.tree_peak_kb / KB_PER_MB,
         max_rss_mb=usage.ru_maxrss / KB_PER_MB,  # kB on Linux
         stdout=out_path.read_text(encoding="utf-8", errors="replace"),

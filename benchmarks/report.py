@@ -93,7 +93,8 @@ def report_sizes(results: dict[str, Any]) -> None:
     seen: list[tuple[str, str]] = []
     for size in sizes:
         for kind, record in results["runs"][size]["workloads"].items():
-            seen.extend((kind, jobs) for jobs in record["pipeline"] if (kind, jobs) not in seen)
+            pipeline = record.get("pipeline", {})  # the history workload reports its own sizes
+            seen.extend((kind, jobs) for jobs in pipeline if (kind, jobs) not in seen)
     for kind, jobs in seen:
         cells = []
         for size in sizes:

@@ -13,13 +13,14 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from doseguard.errors import HistoryProblem, LabValueError, QuantityError
+from doseguard.errors import HistoryProblem, LabValueError, PatientFactError, QuantityError
 from doseguard.io.history_rows import Columns
 from doseguard.orders.codes import route_code
 from doseguard.orders.drugs import DrugEntry, DrugIdentifier
+from doseguard.orders.patient import parse_ordered_at
 from doseguard.orders.quantities import parse_mass, parse_units
 from doseguard.patients.labs import TESTS, convert, lab_test
 from doseguard.patients.model import Administration, AdministrationStatus, HistoryItem, LabResult
@@ -57,7 +58,6 @@ its ``not-done`` a dose not given (missed: the MAR gives no reason); anything el
 
 _OTHER_WORDS = ", ".join(word for word in STATUS_WORDS if word not in set(AdministrationStatus))
 _ID = re.compile(r"[^\x00-\x1f\x7f]+")
-_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$")
 
 
 class RowNormaliser:
@@ -167,20 +167,17 @@ def _text(row: dict[str, Any], key: str) -> str | None:
 
 
 def _moment(source: str, key: str, row: dict[str, Any]) -> datetime | HistoryProblem:
-    """An ISO 8601 date-time, UTC when it writes no offset; a date is that day at 00:00 UTC."""
+    """An ISO 8601 date-time, UTC when it writes no offset; a date is that day at 00:00 UTC (read as
+    an order's ``ordered_at`` is, so a window counts from the same instants)."""
     value = row.get(key)
     if value is None:
         return HistoryProblem(source, key, "missing: when?")
-    text = value.strip() if isinstance(value, str) else ""
     try:
-        if _ISO.match(text) is None:
-            raise ValueError
-        when = datetime.fromisoformat(text)
-    except ValueError:
+        return parse_ordered_at(value if isinstance(value, str) else "")
+    except PatientFactError:
         return HistoryProblem(
             source, key, f"{value!r} is not an ISO 8601 date-time (e.g. '2026-03-01T09:00:00Z')"
         )
-    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
 
 
 def _status(source: str, row: dict[str, Any]) -> AdministrationStatus | HistoryProblem:

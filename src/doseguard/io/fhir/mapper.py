@@ -21,6 +21,7 @@ from doseguard.io.fhir.elements import (
     type_and_id,
 )
 from doseguard.io.fhir.quantity import map_quantity
+from doseguard.io.fhir.references import ambiguous, not_a, patient_of
 from doseguard.io.fhir.terminology import (
     ACTIVITY,
     ENDED_STATUSES,
@@ -185,54 +186,14 @@ class _Mapper:
         return ids
 
     def _patient(self, report: bool) -> str | None:
+        """The patient id, read as every resource's patient reference is (:mod:`.references`)."""
         path = f"{MEDICATION_REQUEST}.subject"
         subject = self.resource.get("subject")
-        if not isinstance(subject, OBJECT):
-            if report:
-                self.problem(path, "required: a reference to the Patient ('Patient/<id>')", subject)
-            return None
-        reference = text_of(subject.get("reference"))
-        if reference is not None:
-            local = reference[8:] if reference.startswith("Patient/") else None
-            if local and "/" not in local:
-                return local  # the common case, "Patient/<id>"
-            target = self._lookup(reference)
-            if target is not None and target.get("resourceType") == AMBIGUOUS:
-                if report:
-                    self.problem(f"{path}.reference", _ambiguous(reference), reference)
-                return None
-            if target is not None and isinstance(target.get("id"), str) and target.get("id"):
-                if target.get("resourceType") != "Patient":
-                    if report:
-                        self.problem(f"{path}.reference", _not_a("Patient", target), reference)
-                    return None
-                return str(target["id"])
-            kind, ident = type_and_id(reference)
-            if ident is None:
-                if report:
-                    self.problem(
-                        f"{path}.reference",
-                        f"{reference!r} does not name a Patient ('Patient/<id>') in this Bundle",
-                        reference,
-                    )
-                return None
-            if kind is not None and kind != "Patient":
-                if report:
-                    self.problem(
-                        f"{path}.reference", f"the subject is a {kind}: expected a Patient", reference
-                    )
-                return None
-            return ident
-        identifier = subject.get("identifier")
-        if isinstance(identifier, OBJECT):
-            value = identifier.get("value")
-            if isinstance(value, str) and value.strip():
-                return value.strip()
-        if report:
-            self.problem(
-                f"{path}.reference", "required: a reference to the Patient ('Patient/<id>')", reference
-            )
-        return None
+        found = patient_of(subject, self._lookup)
+        if found.problem is not None and report:
+            written = subject.get("reference") if isinstance(subject, OBJECT) else subject
+            self.problem(f"{path}{found.at}", found.problem, written)
+        return found.patient_id
 
     def _status(self) -> str | None:
         """The R4 status, after the modifier elements of a MedicationRequest: what is not exactly
@@ -302,7 +263,7 @@ class _Mapper:
         medication, medication_path = self._resolve(reference, path)
         if medication is not None and medication.get("resourceType") == AMBIGUOUS:
             target = reference.get("reference")
-            self.problem(f"{path}.reference", _ambiguous(target), target)
+            self.problem(f"{path}.reference", ambiguous(target), target)
             return None, None
         if medication is None:
             display = text_of(reference.get("display"))
@@ -319,7 +280,7 @@ class _Mapper:
             )
             return None, None
         if medication.get("resourceType") != "Medication":
-            self.problem(f"{path}.reference", _not_a("Medication", medication), reference.get("reference"))
+            self.problem(f"{path}.reference", not_a("Medication", medication), reference.get("reference"))
             return None, None
         if not medication_path.startswith(f"{MEDICATION_REQUEST}.contained") and _has_modifier(medication):
             self._modifiers(medication, medication_path)  # (a contained one was seen with the request)
@@ -653,10 +614,6 @@ def _has_modifier(value: Any) -> bool:
     return b'"modifierExtension"' in written or b'"implicitRules"' in written
 
 
-def _ambiguous(reference: Any) -> str:
-    return f"{reference!r} names more than one resource in this Bundle: which is meant cannot be known"
-
-
 def _not_an_order(kind: Any) -> str:
     if kind is None:
         return "missing: expected a MedicationRequest"
@@ -668,6 +625,3 @@ def _not_an_order(kind: Any) -> str:
         return f"{kind!r} is not a FHIR resource type: MedicationRequest is meant? (case matters)"
     return f"a {kind} is not an order: expected a MedicationRequest"
 
-
-def _not_a(expected: str, resource: Resource) -> str:
-    return f"refers to a {resource.get('resourceType')}: expected a {expected}"

@@ -8,7 +8,7 @@ from typing import Any
 
 import orjson
 
-from doseguard.errors import FhirMappingError, FieldProblem
+from doseguard.errors import FhirMappingError, FieldProblem, PatientFactError
 from doseguard.io.fhir.bundle import AMBIGUOUS
 from doseguard.io.fhir.elements import (
     DOSAGE,
@@ -45,6 +45,7 @@ from doseguard.io.fhir.terminology import (
 from doseguard.io.fhir.timing import timing_values
 from doseguard.numbers import format_number
 from doseguard.orders.draft import StructuredQuantity
+from doseguard.orders.patient import parse_ordered_at
 from doseguard.records import InputRecord
 
 Strength = tuple[StructuredQuantity, float]
@@ -107,6 +108,9 @@ class _Mapper:
         status = self._status()
         if status is not None:
             record["status"] = status  # the normaliser decides (orders/status.py): an ended order is inactive
+        ordered_at = self._authored_on()
+        if ordered_at is not None:
+            record["ordered_at"] = ordered_at
         drug, strength = self._medication()
         if drug is not None:
             record["drug"] = drug
@@ -227,6 +231,24 @@ class _Mapper:
                 not_perform,
             )
         return status if isinstance(status, str) else None
+
+    def _authored_on(self) -> str | None:
+        """``authoredOn`` as the order's ``ordered_at``: history windows count back from it. A date
+        or date-time with an offset (UTC when none); a year or a month alone is refused, never read
+        as its first day (a window would move by up to a year)."""
+        value = self.resource.get("authoredOn")
+        if value is None:
+            return None
+        path = f"{MEDICATION_REQUEST}.authoredOn"
+        if not isinstance(value, str):
+            self.problem(path, f"must be a dateTime (text), got {kind_of(value)}", value)
+            return None
+        try:
+            parse_ordered_at(value)
+        except PatientFactError as error:
+            self.problem(path, str(error), value)
+            return None
+        return value.strip()
 
     # --- medication -----------------------------------------------------------------------------
 
@@ -624,4 +646,3 @@ def _not_an_order(kind: Any) -> str:
     if isinstance(kind, str) and kind.lower() == MEDICATION_REQUEST.lower():
         return f"{kind!r} is not a FHIR resource type: MedicationRequest is meant? (case matters)"
     return f"a {kind} is not an order: expected a MedicationRequest"
-

@@ -87,3 +87,15 @@ def test_a_bad_context_resource_is_said_in_place_and_the_batch_goes_on(tmp_path:
         in result.stderr
     )
     assert "1 history records were not used: each patient was checked without them" in result.stderr
+
+
+def test_a_bulk_export_folder_gives_the_orders_their_allergies(tmp_path: Path) -> None:
+    export = tmp_path / "export"
+    export.mkdir()
+    orders = export / "MedicationRequest.ndjson"
+    orders.write_text("\n".join(json.dumps(request(f"MR-{p}", p)) for p in "AB") + "\n", "utf-8")
+    (export / "AllergyIntolerance.ndjson").write_text(json.dumps(cobalt_allergy("A")) + "\n", "utf-8")
+    result = invoke("check", orders, "--history", export)
+    by_order = {line["order_id"]: line for line in results(result.stdout)}
+    assert RULE in fired(by_order["MR-A"]), result.stdout
+    assert by_order["MR-B"]["status"] == "pass", result.stdout

@@ -187,3 +187,19 @@ def test_a_patient_with_no_result_in_a_run_with_labs_gets_a_not_evaluated_findin
         "Not evaluated: No recent haemoglobin; check one before the next dose.",
     )
     assert "not_evaluated" not in line
+
+
+def test_a_lab_value_no_patient_can_have_is_a_bad_record_not_a_failed_check(tmp_path: Path) -> None:
+    """1e300 g/dL once made the order an error (the engine must not see such a number)."""
+    packs = history_pack.pack(tmp_path / "b12")
+    orders = jsonl(tmp_path, standard_order("O1", "PT-1", ordered_at="2026-03-01T09:00:00Z"))
+    labs = tmp_path / "labs.csv"
+    labs.write_text("patient_id,test,value,unit,taken_at\nPT-1,hb,1e300,g/dL,2026-02-27\n", encoding="utf-8")
+    result = invoke("check", orders, "--rules", packs, "--labs", labs, "--fail-on", "never")
+    assert (
+        f"doseguard: {labs}:2: value: 1e+300 g/dL is not a plausible haemoglobin result (expected 0.5 to 30 g/dL)"
+        in result.stderr.splitlines()
+    )
+    (line,) = results(result.stdout)
+    assert line["status"] == "flagged"
+    assert {f["rule_id"]: f["evaluated"] for f in line["findings"]} == {"B12-HB-LOW-SAYS": False}

@@ -171,3 +171,12 @@ def test_a_rule_of_a_pack_with_no_drugs_is_looked_at_for_every_drug(tmp_path: Pa
     found = _by_rule(checker, ORDER, None)
     assert found["ANY-HEAVY"].evaluated is False
     assert found["ANY-HEAVY"].message == "Not evaluated: no weight recorded for the patient."
+
+
+def test_a_rule_the_run_holds_no_data_for_is_listed_whatever_else_the_patient_lacks(checker: Checker) -> None:
+    """No MAR in the run, no haemoglobin for this patient: the run's want of administrations is the
+    reason B12-HB-LOW cannot be checked, for this order as for every other."""
+    kinds = frozenset({HistoryKind.PATIENT, HistoryKind.LABS})
+    result = checker.check(InputRecord("t:1", ORDER, context=_context(None, doses=0, kinds=kinds)))
+    assert result.not_evaluated == ("B12-HB-LOW",)
+    assert [(f.rule_id, f.evaluated) for f in result.findings] == [("B12-HB-LOW-SAYS", False)]

@@ -7,7 +7,8 @@ engine's answer; one they do not is not evaluated. When the run holds that kind 
 field: order columns carry them; labs, administrations, other orders when the run was given them),
 the rule gives a finding saying what is missing (``Finding.evaluated`` False, at its pack's
 ``unevaluated:`` severity); when the run holds none of it (no labs at all), the rule is listed on the
-result's ``not_evaluated`` and the run says so once (a finding on every order would bury the others).
+result's ``not_evaluated`` and the run says so once (a finding on every order would bury the others),
+whatever else it lacks: the run's want of data is the reason, not this patient's.
 """
 
 from __future__ import annotations
@@ -96,14 +97,11 @@ class UndecidedRules:
             absent = tuple(name for name, _ in needs if get(name) is None)
             if not absent or self._decided(rule, reads, absent, facts):
                 continue
-            missing = [
-                name for name, kind in needs
-                if name in absent and (kind is HistoryKind.PATIENT or kind in held)
-            ]  # fmt: skip
-            if missing:
-                found[rule.id] = self._finding(rule, missing, ordered)
+            if any(name in absent and kind is not HistoryKind.PATIENT and kind not in held
+                   for name, kind in needs):  # fmt: skip
+                unheld.append(rule.id)  # no order of the run can be checked by it: said once
             else:
-                unheld.append(rule.id)
+                found[rule.id] = self._finding(rule, absent, ordered)
         return Undecided(found, tuple(unheld)) if found or unheld else NOTHING
 
     def _decided(
@@ -121,7 +119,7 @@ class UndecidedRules:
             self._decisions[key] = verdict
         return verdict is not None
 
-    def _finding(self, rule: Rule, missing: list[str], ordered: bool) -> Finding:
+    def _finding(self, rule: Rule, missing: tuple[str, ...], ordered: bool) -> Finding:
         message = rule.unevaluated_message
         if message is None:
             message = not_evaluated_message(self._phrase(name, ordered) for name in missing)

@@ -89,3 +89,30 @@ def test_bad_history_records_beyond_the_cap_are_only_counted(
     assert result.exit_code == 0
     assert result.stderr.count("'high' is not a number") == 2
     assert "5 history records were not used (3 not shown)" in result.stderr
+
+
+# --- a history CSV reads as an orders CSV does (io/csv_open.py) ------------------------------------
+
+
+def test_an_excel_sep_line_in_a_labs_csv_is_honoured_as_in_an_orders_csv(tmp_path: Path) -> None:
+    labs = tmp_path / "labs.csv"
+    labs.write_text("sep=;\n" + LABS.replace(",", ";"), encoding="utf-8")
+    result = invoke("check", jsonl(tmp_path, order("O1"), order("O2")), "--labs", labs)
+    assert result.exit_code == 0, result.stderr
+    assert [r["order_id"] for r in results(result.stdout)] == ["O1", "O2"]
+    assert f"doseguard: {labs}:3: value: 'high' is not a number" in result.stderr.splitlines()
+    assert "1 history records were not used" in result.stderr
+
+
+def test_labs_files_joined_with_cat_say_the_repeated_header_line(tmp_path: Path) -> None:
+    labs = tmp_path / "labs.csv"
+    labs.write_text(LABS + LABS, encoding="utf-8")
+    result = invoke("check", jsonl(tmp_path, order("O1")), "--labs", labs)
+    assert result.exit_code == 0, result.stderr
+    said = result.stderr.splitlines()
+    assert (
+        f"doseguard: {labs}:4: the header line again (files joined?): not a record; the rows after it are read"
+        in said
+    )
+    assert "is no test of the lab catalogue" not in result.stderr
+    assert f"doseguard: {labs}:5: value: 'high' is not a number" in said

@@ -229,7 +229,7 @@ def test_a_nul_or_latin1_byte_spoils_its_row_only(tmp_path: Path) -> None:
     items = read(HistorySources(labs=str(path)))
     said = problems(items)
     assert said[0].startswith(f"{path}:2: taken_at:")
-    assert said[1] == f"{path}:3: not UTF-8 text (save the file as UTF-8)"
+    assert said[1].startswith(f"{path}:3: patient_id: not UTF-8 text (byte 0xB5 at character 2)")
     assert isinstance(items[2], tuple) and items[2][1].value == 210
 
 

@@ -55,7 +55,9 @@ def test_a_repeated_header_with_a_bom_of_the_joined_file_is_said_too(tmp_path: P
 
 
 def test_another_header_line_refuses_the_file_as_for_orders(tmp_path: Path) -> None:
-    path = write(tmp_path, f"{HEADER}\n{ROW}\npatient_id,drug,given_at\nP1,b12,2026-02-01\n")
+    path = write(
+        tmp_path, f"{HEADER}\n{ROW}\npatient_id,taken_at,test,value,unit\nP1,2026-02-01,hb,11,g/dL\n"
+    )
     with pytest.raises(InputError, match="line 3 is another header line"):
         rows(path)
 
@@ -72,12 +74,23 @@ def test_tsv_and_gz(tmp_path: Path) -> None:
 
 
 def test_a_quoted_line_break_keeps_the_lines_after_it_numbered(tmp_path: Path) -> None:
+    path = write(tmp_path, f'{HEADER},note\n{ROW},"two\nlines"\n{ROW},x\n')
+    assert rows(path) == [(f"{path}:2", READ), (f"{path}:4", READ)]
+
+
+def test_a_line_break_in_a_column_read_is_a_quote_left_open_as_in_an_order(tmp_path: Path) -> None:
     path = write(tmp_path, f'{HEADER}\nP1,hb,11,"g/\ndL",2026-02-01\n{ROW}\n')
-    assert rows(path) == [(f"{path}:2", {**READ, "unit": "g/\ndL"}), (f"{path}:4", READ)]
+    said = rows(path)
+    assert said[0] == (
+        f"{path}:2",
+        "a quote opened on this line is not closed on it (a line break in the unit cell); "
+        "the next lines are read alone",
+    )
+    assert said[-1] == (f"{path}:4", READ)
 
 
 def test_header_spelling_is_the_orders_readers(tmp_path: Path) -> None:
-    path = write(tmp_path, f' "Patient ID" ; Test ;VALUE; unit ;Taken-At\n{ROW.replace(",", ";")}\n')
+    path = write(tmp_path, "\ufeff Patient ID ; Test ;VALUE; unit ;Taken-At\n" + ROW.replace(",", ";") + "\n")
     assert rows(path) == [(f"{path}:2", READ)]
 
 

@@ -116,3 +116,18 @@ def test_labs_files_joined_with_cat_say_the_repeated_header_line(tmp_path: Path)
     )
     assert "is no test of the lab catalogue" not in result.stderr
     assert f"doseguard: {labs}:5: value: 'high' is not a number" in said
+
+
+def test_a_patients_rows_that_disagree_are_said_at_the_later_row(tmp_path: Path) -> None:
+    patients = tmp_path / "patients.csv"
+    patients.write_text(
+        "patient_id,weight_kg,sex\nPT-1,70,F\nPT-2,60,M\nPT-1,90,F\nPT-1,70,F\n", encoding="utf-8"
+    )
+    result = invoke("check", jsonl(tmp_path, order("O1"), order("O2")), "--patients", patients)
+    assert result.exit_code == 0, result.stderr
+    assert [r["order_id"] for r in results(result.stdout)] == ["O1", "O2"]
+    said = [line for line in result.stderr.splitlines() if "weight_kg" in line]
+    assert said == [
+        f"doseguard: {patients}:4: weight_kg: '90' here, '70' at {patients}:2: the patient's rows "
+        "disagree, so neither value is used for PT-1"
+    ]

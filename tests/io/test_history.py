@@ -287,3 +287,10 @@ def test_unusable_sources_are_said_before_anything_runs(tmp_path: Path) -> None:
     assert HistorySources(history=str(tmp_path / "nope")).problems() == [
         f"--history {tmp_path / 'nope'}: no such folder"
     ]
+
+
+def test_a_patient_row_says_where_it_was_read(tmp_path: Path) -> None:
+    path = tmp_path / "patients.csv"
+    path.write_text("patient_id,sex\nP1,F\n", encoding="utf-8")
+    ((_, fields),) = read(HistorySources(patients=str(path)))
+    assert getattr(fields, "source", None) == f"{path}:2"

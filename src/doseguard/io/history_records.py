@@ -18,6 +18,7 @@ from typing import Any
 
 from doseguard.errors import HistoryProblem, LabValueError, PatientFactError, QuantityError
 from doseguard.io.history_rows import Columns
+from doseguard.io.history_store import PatientFields
 from doseguard.orders.codes import route_code
 from doseguard.orders.drugs import DrugEntry, DrugIdentifier
 from doseguard.orders.patient import parse_ordered_at
@@ -80,7 +81,7 @@ class RowNormaliser:
                     key,
                     f"expected a value, got {'an object' if isinstance(value, dict) else 'a list'}",
                 )
-        return patient_id, fields
+        return patient_id, PatientFields(fields, source)
 
     def administration(self, source: str, row: dict[str, Any]) -> HistoryItem | HistoryProblem:
         patient_id = _patient_id(source, row)

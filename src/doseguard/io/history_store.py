@@ -10,12 +10,15 @@ read-only and keep a few recent patients' contexts (a patient's orders come toge
 from __future__ import annotations
 
 import contextlib
+import math
 import shutil
 import sqlite3
 import tempfile
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from datetime import datetime
+from itertools import groupby
 from pathlib import Path
 from typing import Any
 from urllib.request import pathname2url
@@ -41,6 +44,29 @@ STORE_NAME = "history.sqlite"
 
 _PATIENT, _ADMINISTRATION, _LAB, _ORDER = 0, 1, 2, 3
 _LISTS = ("allergies", "conditions")
+
+
+class PatientFields(dict[str, Any]):
+    """A patients-file row's fields (as a plain ``dict`` compares) and where it was read
+    (``file:line``), so that a row disagreeing with an earlier one of its patient is said in place.
+    A reader that yields a plain ``dict`` (no place) is located by the patient id."""
+
+    __slots__ = ("source",)
+
+    def __init__(self, fields: Mapping[str, Any], source: str) -> None:
+        super().__init__(fields)
+        self.source = source
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """A field a patient's later row gives another value than an earlier row did."""
+
+    field: str
+    value: Any
+    source: str  # the later row's
+    first: Any
+    first_source: str
 
 
 @contextlib.contextmanager
@@ -74,10 +100,12 @@ def write_store(
         connection.execute("INSERT INTO meta VALUES (?)", (",".join(sorted(kinds)),))
         connection.execute("BEGIN")
         batch: list[tuple[str, int, float | None, int, bytes]] = []
+        patient_rows = 0
         for item in items:
             if isinstance(item, HistoryProblem):
                 on_problem(item)
                 continue
+            patient_rows += type(item[1]) in (dict, PatientFields)
             batch.append(_row(item, stored))
             stored += 1
             if len(batch) >= BATCH:
@@ -86,9 +114,29 @@ def write_store(
         connection.executemany("INSERT INTO items VALUES (?, ?, ?, ?, ?)", batch)
         connection.execute("COMMIT")
         connection.execute("CREATE INDEX by_patient ON items (patient_id, kind, at, seq)")
+        if patient_rows > 1:
+            for problem in _conflicts(connection):
+                on_problem(problem)
     finally:
         connection.close()
     return stored
+
+
+def _conflicts(connection: sqlite3.Connection) -> Iterator[HistoryProblem]:
+    """Each field a patient's rows disagree on, at the later row: read in the main process, once, in
+    patient order from an index holding only patient rows (memory: one patient's rows)."""
+    connection.execute("CREATE INDEX patient_rows ON items (patient_id, seq) WHERE kind = 0")
+    rows = connection.execute("SELECT patient_id, data FROM items WHERE kind = 0 ORDER BY patient_id, seq")
+    for patient_id, group in groupby(rows, key=lambda row: row[0]):
+        _, conflicts = merge_patient_rows(orjson.loads(data) for _, data in group)
+        for conflict in conflicts:
+            yield HistoryProblem(
+                conflict.source or f"patient {patient_id}",
+                conflict.field,
+                f"{conflict.value!r} here, {conflict.first!r} at "
+                f"{conflict.first_source or 'an earlier record'}: the patient's rows disagree, "
+                f"so neither value is used for {patient_id}",
+            )
 
 
 class HistoryStore:
@@ -122,14 +170,14 @@ class HistoryStore:
         rows = self._connection.execute(
             "SELECT kind, data FROM items WHERE patient_id = ? ORDER BY kind, at, seq", (patient_id,)
         )
-        fields: dict[str, Any] = {}
+        patient_rows: list[list[Any]] = []
         administrations: list[Administration] = []
         labs: list[LabResult] = []
         orders: list[OtherOrder] = []
         for kind, data in rows:
             value = orjson.loads(data)
             if kind == _PATIENT:
-                _merge(fields, value)
+                patient_rows.append(value)
             elif kind == _ADMINISTRATION:
                 drug, at, status, mcg, units, route, source = value
                 administrations.append(
@@ -141,6 +189,7 @@ class HistoryStore:
             else:
                 drug, route, form, active, record, at = value
                 orders.append(OtherOrder(drug, route, form, active, record, _moment(at) if at else None))
+        fields, _ = merge_patient_rows(patient_rows)
         return PatientContext(
             patient_id, self.kinds, fields, tuple(administrations), tuple(labs), tuple(orders)
         )
@@ -166,17 +215,54 @@ def _row(item: HistoryItem, seq: int) -> tuple[str, int, float | None, int, byte
             at.isoformat() if at else None,
         ]
         return patient_id, _ORDER, at.timestamp() if at else None, seq, orjson.dumps(data)
-    return patient_id, _PATIENT, None, seq, orjson.dumps(value)
+    source = value.source if isinstance(value, PatientFields) else ""
+    return patient_id, _PATIENT, None, seq, orjson.dumps([source, value])
 
 
-def _merge(fields: dict[str, Any], more: dict[str, Any]) -> None:
-    """A patient's rows into one record: the first row's value of a field is kept, allergies and
-    conditions of every row are joined."""
-    for key, value in more.items():
-        if key not in fields:
-            fields[key] = value
-        elif key in _LISTS:
-            fields[key] = _joined(fields[key], value)
+def merge_patient_rows(rows: Iterable[list[Any]]) -> tuple[dict[str, Any], list[Conflict]]:
+    """A patient's rows (``[source, fields]``, in file order) into one record, and the conflicts.
+
+    Allergies and conditions of every row are joined. Another field holds one value: the same value
+    written otherwise (``80`` and ``"80.0"``, ``"F"`` and ``" f "``) is no conflict; two values are,
+    said once per new value at the row that brings it, and the field is then taken from neither row
+    (no row says which is right: a weight of 70 or 90 kg is the dose per kg a rule judges, so the
+    field is left unknown and a rule that needs it is not evaluated, never judged on a guess). The
+    workers merge with this function too, so what is said is what is checked."""
+    fields: dict[str, Any] = {}
+    seen: dict[str, tuple[Any, str, set[Any]]] = {}  # field: first value, its row, values seen
+    conflicts: list[Conflict] = []
+    for source, more in rows:
+        for key, value in more.items():
+            if key in _LISTS:
+                fields[key] = _joined(fields[key], value) if key in fields else value
+                continue
+            canonical = _canonical(value)
+            if key not in seen:
+                seen[key] = (value, source, {canonical})
+                fields[key] = value
+            elif canonical not in seen[key][2]:
+                first, first_source, values = seen[key]
+                values.add(canonical)
+                fields.pop(key, None)
+                conflicts.append(Conflict(key, value, source, first, first_source))
+    return fields, conflicts
+
+
+def _canonical(value: Any) -> Any:
+    """A patient value as two rows are compared: a number (written as text or JSON) by its value,
+    text without case or spaces."""
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, str):
+        text = "".join(value.split()).casefold()
+        try:
+            number = float(text)
+        except ValueError:
+            return text
+        return number if math.isfinite(number) else text
+    return orjson.dumps(value)
 
 
 def _joined(first: Any, second: Any) -> Any:

@@ -131,3 +131,35 @@ def test_a_patients_rows_that_disagree_are_said_at_the_later_row(tmp_path: Path)
         f"doseguard: {patients}:4: weight_kg: '90' here, '70' at {patients}:2: the patient's rows "
         "disagree, so neither value is used for PT-1"
     ]
+
+
+LAB = {"patient_id": "PT-1", "test": "hb", "value": 11, "unit": "g/dL", "taken_at": "2026-02-01"}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "[\n  " + json.dumps(LAB) + ",\n  " + json.dumps(LAB) + "\n]\n",
+            ":1: a JSON array, not JSON Lines (one object a line): the file is not read",
+        ),
+        ("[" + json.dumps(LAB) + "]\n", ":1: a JSON array, not JSON Lines (one object a line)"),
+        (json.dumps(LAB) + "\n[1, 2]\n", ":2: expected a JSON object, got an array"),
+        (json.dumps(LAB) + '\n"hb"\n', ":2: expected a JSON object, got a string"),
+        (json.dumps(LAB).replace(": 11", ": 1e400") + "\n", ":1: value: the number 1e400 is not one"),
+        (json.dumps(LAB).replace(": 11", ": NaN") + "\n", ":1: value: the number NaN is not one"),
+    ],
+    ids=["array", "one-line-array", "array-line", "string-line", "huge-number", "nan"],
+)
+def test_a_bad_labs_jsonl_gives_one_located_line_and_the_batch_goes_on(
+    tmp_path: Path, text: str, expected: str
+) -> None:
+    labs = tmp_path / "labs.jsonl"
+    labs.write_text(text, encoding="utf-8")
+    result = invoke("check", jsonl(tmp_path, order("O1"), order("O2")), "--labs", labs)
+    assert result.exit_code == 0, result.stderr
+    assert [r["order_id"] for r in results(result.stdout)] == ["O1", "O2"]
+    said = [line for line in result.stderr.splitlines() if str(labs) in line]
+    assert len(said) == 1, said
+    assert said[0].startswith(f"doseguard: {labs}{expected}")
+    assert "1 history records were not used" in result.stderr

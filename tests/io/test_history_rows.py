@@ -110,7 +110,9 @@ def test_a_latin1_byte_names_its_cell_and_byte_as_for_orders(tmp_path: Path) -> 
 
 
 def test_a_jsonl_file_holding_a_json_array_is_one_problem_and_not_read(tmp_path: Path) -> None:
-    path = write(tmp_path, '\n[\n  {"patient_id": "P1", "test": "hb"},\n  {"patient_id": "P1"}\n]\n', "labs.jsonl")
+    path = write(
+        tmp_path, '\n[\n  {"patient_id": "P1", "test": "hb"},\n  {"patient_id": "P1"}\n]\n', "labs.jsonl"
+    )
     ((source, why),) = rows(path)
     assert source == f"{path}:2"
     assert isinstance(why, str) and why.startswith("a JSON array, not JSON Lines (one object a line)")

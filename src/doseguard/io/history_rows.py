@@ -100,6 +100,7 @@ class RowReader:
 
     def _json_rows(self, name: str, stream: IO[bytes], columns: Columns) -> Iterator[Row]:
         unknown: dict[str, None] = {}
+        seen = False  # a line that is not blank
         for number, line in enumerate(physical_lines(stream), 1):
             raw = line.rstrip(b"\r\n")
             if number == 1:
@@ -107,6 +108,10 @@ class RowReader:
             if not raw.strip():
                 continue
             source = f"{name}:{number}"
+            if not seen and raw.lstrip().startswith(b"["):
+                yield source, _ARRAY  # one problem, not one a line of the array (and its elements read)
+                return
+            seen = True
             if b'"resourceType"' in raw:
                 yield (
                     source,
@@ -140,6 +145,12 @@ class RowReader:
                 f"{name}: the column {unread!r} is not one a {columns.kind} file has, not read"
                 f"{did_you_mean(meant)}"
             )
+
+
+_ARRAY = (
+    "a JSON array, not JSON Lines (one object a line): the file is not read; "
+    "write one object per line (jq -c '.[]' turns an array into JSON Lines)"
+)
 
 
 def _check_header(name: str, header: tuple[str, ...], columns: Columns) -> None:

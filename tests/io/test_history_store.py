@@ -156,3 +156,15 @@ def test_rows_without_a_source_are_located_by_the_patient(tmp_path: Path) -> Non
     items = [("P1", {"sex": "F"}), ("P1", {"sex": "M"})]
     write_store(tmp_path / "h.sqlite", ALL, items, said.append)
     assert [(problem.source, problem.field) for problem in said] == [("patient P1", "sex")]
+
+
+def test_values_are_compared_as_the_order_reads_them(tmp_path: Path) -> None:
+    items = [
+        ("P1", patient_row("p.csv:2", weight_kg="80 kg", sex="F", pregnant="yes", birth_date="1950-01-02")),
+        ("P1", patient_row("p.csv:3", weight_kg="80", sex="female", pregnant=True, birth_date="1950-01-02")),
+        ("P1", patient_row("p.csv:4", creatinine_clearance_ml_min="25 mL/min", height_cm="1.8 m")),
+        ("P1", patient_row("p.csv:5", creatinine_clearance_ml_min="25", height_cm="180 cm")),
+    ]
+    said: list[HistoryProblem] = []
+    write_store(tmp_path / "h.sqlite", ALL, items, said.append)
+    assert said == []

@@ -10,7 +10,6 @@ read-only and keep a few recent patients' contexts (a patient's orders come toge
 from __future__ import annotations
 
 import contextlib
-import math
 import shutil
 import sqlite3
 import tempfile
@@ -25,7 +24,16 @@ from urllib.request import pathname2url
 
 import orjson
 
-from doseguard.errors import HistoryProblem
+from doseguard.errors import HistoryProblem, PatientFactError
+from doseguard.orders.patient import (
+    parse_age,
+    parse_birth_date,
+    parse_height,
+    parse_pregnant,
+    parse_renal,
+    parse_sex,
+    parse_weight,
+)
 from doseguard.patients.model import (
     Administration,
     AdministrationStatus,
@@ -223,7 +231,8 @@ def merge_patient_rows(rows: Iterable[list[Any]]) -> tuple[dict[str, Any], list[
     """A patient's rows (``[source, fields]``, in file order) into one record, and the conflicts.
 
     Allergies and conditions of every row are joined. Another field holds one value: the same value
-    written otherwise (``80`` and ``"80.0"``, ``"F"`` and ``" f "``) is no conflict; two values are,
+    written otherwise (``80`` and ``"80 kg"``, ``"F"`` and ``"female"``: as the order reads it) is no
+    conflict; two values are,
     said once per new value at the row that brings it, and the field is then taken from neither row
     (no row says which is right: a weight of 70 or 90 kg is the dose per kg a rule judges, so the
     field is left unknown and a rule that needs it is not evaluated, never judged on a guess). The
@@ -236,7 +245,7 @@ def merge_patient_rows(rows: Iterable[list[Any]]) -> tuple[dict[str, Any], list[
             if key in _LISTS:
                 fields[key] = _joined(fields[key], value) if key in fields else value
                 continue
-            canonical = _canonical(value)
+            canonical = _canonical(key, value)
             if key not in seen:
                 seen[key] = (value, source, {canonical})
                 fields[key] = value
@@ -248,21 +257,33 @@ def merge_patient_rows(rows: Iterable[list[Any]]) -> tuple[dict[str, Any], list[
     return fields, conflicts
 
 
-def _canonical(value: Any) -> Any:
-    """A patient value as two rows are compared: a number (written as text or JSON) by its value,
-    text without case or spaces."""
-    if isinstance(value, bool) or value is None:
+_READ_AS: dict[str, Callable[[str], Any]] = {
+    "weight_kg": parse_weight,
+    "height_cm": parse_height,
+    "age_years": parse_age,
+    "creatinine_clearance_ml_min": lambda text: parse_renal(text, "creatinine_clearance_ml_min"),
+    "egfr": lambda text: parse_renal(text, "egfr"),
+    "sex": parse_sex,
+    "pregnant": parse_pregnant,
+    "birth_date": parse_birth_date,
+}
+"""How the order normaliser reads each patient field (``orders/patient.py``): two rows agree when
+the order would read the same fact from either ("80 kg" and 80, "F" and "female")."""
+
+
+def _canonical(key: str, value: Any) -> Any:
+    """A patient value as the order would read it; one the order cannot read (reported when an order
+    of the patient is read) as its text without case or spaces."""
+    read = _READ_AS.get(key)
+    text = value if isinstance(value, str) else orjson.dumps(value).decode()
+    if isinstance(value, bool) and key == "pregnant":
         return value
-    if isinstance(value, int | float):
-        return float(value)
-    if isinstance(value, str):
-        text = "".join(value.split()).casefold()
+    if read is not None:
         try:
-            number = float(text)
-        except ValueError:
-            return text
-        return number if math.isfinite(number) else text
-    return orjson.dumps(value)
+            return read(text)
+        except PatientFactError:
+            pass
+    return "".join(text.split()).casefold()
 
 
 def _joined(first: Any, second: Any) -> Any:

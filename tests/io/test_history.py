@@ -294,3 +294,39 @@ def test_a_patient_row_says_where_it_was_read(tmp_path: Path) -> None:
     path.write_text("patient_id,sex\nP1,F\n", encoding="utf-8")
     ((_, fields),) = read(HistorySources(patients=str(path)))
     assert getattr(fields, "source", None) == f"{path}:2"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("1e300", "'1e300' is not a number as an order's are written (digits and a decimal point)"),
+        ("1_1", "'1_1' is not a number as an order's are written (digits and a decimal point)"),
+        ("-inf", "'-inf' is not a number as an order's are written (digits and a decimal point)"),
+        ("9999999999999", "9999999999999 is out of the range a check can hold (up to 1e12)"),
+        ('"1,5"', "'1,5' is not a number as an order's are written (digits and a decimal point)"),
+    ],
+)
+def test_a_lab_value_is_a_number_as_an_order_writes_one_and_in_the_engines_range(
+    tmp_path: Path, value: str, expected: str
+) -> None:
+    path = tmp_path / "labs.csv"
+    path.write_text(f"patient_id,test,value,unit,taken_at\nP1,hb,{value},g/dL,2026-02-01\n", encoding="utf-8")
+    assert problems(read(HistorySources(labs=str(path)))) == [f"{path}:2: value: {expected}"]
+
+
+def test_a_huge_json_lab_value_is_out_of_range_too(tmp_path: Path) -> None:
+    path = jsonl(
+        tmp_path / "labs.jsonl", {"patient_id": "P1", "test": "hb", "value": 1e300, "taken_at": "2026-02-01"}
+    )
+    assert problems(read(HistorySources(labs=path))) == [
+        f"{path}:1: value: 1e+300 is out of the range a check can hold (up to 1e12)"
+    ]
+
+
+def test_plain_lab_values_still_read(tmp_path: Path) -> None:
+    path = tmp_path / "labs.csv"
+    path.write_text(
+        "patient_id,test,value,unit,taken_at\nP1,hb, 11.5 ,g/dL,2026-02-01\nP1,potassium,.5,mmol/L,2026-02-01\n",
+        encoding="utf-8",
+    )
+    assert [item[1].value for item in read(HistorySources(labs=str(path)))] == [11.5, 0.5]

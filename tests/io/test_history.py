@@ -301,7 +301,7 @@ def test_a_patient_row_says_where_it_was_read(tmp_path: Path) -> None:
     [
         ("1e300", "'1e300' is not a number as an order's are written (digits and a decimal point)"),
         ("1_1", "'1_1' is not a number as an order's are written (digits and a decimal point)"),
-        ("-inf", "'-inf' is not a number as an order's are written (digits and a decimal point)"),
+        ("-inf", "'-inf' is not a number"),
         ("9999999999999", "9999999999999 is out of the range a check can hold (up to 1e12)"),
         ('"1,5"', "'1,5' is not a number as an order's are written (digits and a decimal point)"),
     ],

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
+from doseguard.engine.limits import LARGEST_NUMBER
 from doseguard.errors import HistoryProblem, LabValueError, PatientFactError, QuantityError
 from doseguard.io.history_rows import Columns
 from doseguard.io.history_store import PatientFields
@@ -59,6 +60,9 @@ its ``not-done`` a dose not given (missed: the MAR gives no reason); anything el
 
 _OTHER_WORDS = ", ".join(word for word in STATUS_WORDS if word not in set(AdministrationStatus))
 _ID = re.compile(r"[^\x00-\x1f\x7f]+")
+_LARGEST = f"{LARGEST_NUMBER:.0e}".replace("e+", "e")
+_DIGIT = re.compile(r"\d")
+_NUMBER = re.compile(r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)")
 
 
 class RowNormaliser:
@@ -132,11 +136,8 @@ class RowNormaliser:
                 f"mcv, reticulocytes){did_you_mean(meant)}",
             )
         value = _number(row.get("value"))
-        if value is None:
-            shown = row.get("value")
-            return HistoryProblem(
-                source, "value", "missing" if shown is None else f"{shown!r} is not a number"
-            )
+        if isinstance(value, str):
+            return HistoryProblem(source, "value", value)
         taken_at = _moment(source, "taken_at", row)
         if isinstance(taken_at, HistoryProblem):
             return taken_at
@@ -213,14 +214,24 @@ def _dose(source: str, row: dict[str, Any]) -> tuple[float | None, float | None]
         return None, units.value
 
 
-def _number(value: Any) -> float | None:
+def _number(value: Any) -> float | str:
+    """A lab value, or why not: text is a number as an order writes one (digits and a decimal point,
+    as ``orders/patient.py`` reads a weight: no exponent, ``inf``, ``1_000`` or decimal comma, which
+    Python's ``float`` would take or misread), and it must fit the engine (a latest value is compared
+    in a rule's condition; beyond ``LARGEST_NUMBER`` the engine cannot hold it)."""
+    if value is None:
+        return "missing"
     if type(value) in (int, float):
         number = float(value)
+    elif isinstance(value, str) and _NUMBER.fullmatch(value.strip()):
+        number = float(value.strip())
     elif isinstance(value, str):
-        try:
-            number = float(value.strip())
-        except ValueError:
-            return None
+        text = value.strip()
+        how = " as an order's are written (digits and a decimal point)" if _DIGIT.search(text) else ""
+        return f"{text!r} is not a number{how}"
     else:
-        return None
-    return number if math.isfinite(number) else None
+        return f"{value!r} is not a number"
+    if not math.isfinite(number) or abs(number) > LARGEST_NUMBER:
+        shown = value.strip() if isinstance(value, str) else repr(value)
+        return f"{shown} is out of the range a check can hold (up to {_LARGEST})"
+    return number

@@ -14,7 +14,7 @@ from typing import IO
 from doseguard.errors import FieldProblem, InputError
 from doseguard.io.chunks import Chunk, ChunkKind, Cutter, cut_into_chunks
 from doseguard.io.columns import ColumnMap, column_name, map_header
-from doseguard.io.csv_open import open_csv, without_repeated_headers
+from doseguard.io.csv_open import open_csv, refuse_repeated_columns, without_repeated_headers
 from doseguard.io.json_text import not_utf8_at
 from doseguard.orders.codes import route_code
 from doseguard.orders.model import RECORD_FIELDS
@@ -78,9 +78,7 @@ def _csv_header(
             name,
             f"the first line names no {named}: {_separated(shown, cells)}it reads {shown[:80]!r}",
         )
-    duplicates = sorted({cell for cell in header if cell and header.count(cell) > 1})  # unnamed: unknown
-    if duplicates:
-        raise InputError(name, f"the header repeats the column(s) {', '.join(duplicates)}")
+    refuse_repeated_columns(name, header)
     return header
 
 

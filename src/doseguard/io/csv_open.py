@@ -69,6 +69,14 @@ def open_csv(name: str, stream: IO[bytes], delimiter: str | None, known: Collect
     return OpenedCsv(line, cells, records, rows)
 
 
+def refuse_repeated_columns(name: str, header: tuple[str, ...]) -> None:
+    """A header naming a column twice cannot say which cell is the field: the file is refused
+    (unnamed cells are unknown columns, not repeats)."""
+    duplicates = sorted({cell for cell in header if cell and header.count(cell) > 1})
+    if duplicates:
+        raise InputError(name, f"the header repeats the column(s) {', '.join(duplicates)}")
+
+
 def sniff_delimiter(head: bytes, known: Collection[str]) -> str:
     """The delimiter that makes the header line name the most of ``known`` (more cells breaking a tie);
     a comma when none names one. Cells are parsed as CSV: a quoted comma is no delimiter."""

@@ -22,6 +22,7 @@ from doseguard.io.history_rows import Columns
 from doseguard.io.history_store import PatientFields
 from doseguard.orders.codes import route_code
 from doseguard.orders.drugs import DrugEntry, DrugIdentifier
+from doseguard.orders.model import PATIENT_FIELDS as ORDER_PATIENT_FIELDS
 from doseguard.orders.patient import parse_ordered_at
 from doseguard.orders.quantities import parse_mass, parse_units
 from doseguard.patients.labs import TESTS, convert, lab_test
@@ -29,12 +30,10 @@ from doseguard.patients.model import Administration, AdministrationStatus, Histo
 from doseguard.suggestions import closest, did_you_mean
 from doseguard.vocabulary import ROUTES
 
-PATIENT_FIELDS = (
-    "weight_kg", "height_cm", "age_years", "birth_date", "sex", "creatinine_clearance_ml_min", "egfr",
-    "pregnant", "allergies", "conditions",
-)  # fmt: skip
-"""A patients file's columns beside ``patient_id``: the patient fields orders carry (decision 2 of
-issue 11; the vocabulary names them with ``needs = PATIENT``)."""
+PATIENT_FIELDS = (*ORDER_PATIENT_FIELDS, "allergies", "conditions")
+"""A patients file's columns beside ``patient_id``: the patient fields orders carry (the order model's
+list, ``orders/model.py``, and the lists; decision 2 of issue 11: the vocabulary names them with
+``needs = PATIENT``)."""
 
 PATIENTS = Columns("patients", ("patient_id", *PATIENT_FIELDS), ("patient_id",))
 ADMINISTRATIONS = Columns(

@@ -16,7 +16,7 @@ from typing import IO, Any
 
 from doseguard.errors import InputError
 from doseguard.io.csv_format import row_record
-from doseguard.io.csv_open import open_csv, without_repeated_headers
+from doseguard.io.csv_open import open_csv, refuse_repeated_columns, without_repeated_headers
 from doseguard.io.csv_rows import physical_lines
 from doseguard.io.inputs import open_input
 from doseguard.io.json_records import kind_of, record_of_line
@@ -163,9 +163,7 @@ def _check_header(name: str, header: tuple[str, ...], columns: Columns) -> None:
             f"the first line names no {', '.join(missing)} column: a {columns.kind} file's header names "
             f"{', '.join(columns.known)}",
         )
-    duplicates = sorted({cell for cell in header if cell and header.count(cell) > 1})
-    if duplicates:
-        raise InputError(name, f"the header repeats the column(s) {', '.join(duplicates)}")
+    refuse_repeated_columns(name, header)
 
 
 def _blank(value: Any) -> bool:

@@ -116,3 +116,9 @@ def test_a_jsonl_file_holding_a_json_array_is_one_problem_and_not_read(tmp_path:
     ((source, why),) = rows(path)
     assert source == f"{path}:2"
     assert isinstance(why, str) and why.startswith("a JSON array, not JSON Lines (one object a line)")
+
+
+def test_a_header_naming_a_column_twice_refuses_the_file_as_for_orders(tmp_path: Path) -> None:
+    path = write(tmp_path, f"{HEADER},Test\n{ROW},x\n")
+    with pytest.raises(InputError, match=r"the header repeats the column\(s\) test"):
+        rows(path)

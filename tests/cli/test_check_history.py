@@ -219,3 +219,22 @@ def test_history_files_reach_a_packs_history_rules(tmp_path: Path, jobs: str) ->
         "Haemoglobin 7.5 g/dL after 3 doses"
     ]
     assert by_order["O2"]["status"] == "pass", by_order["O2"]
+
+
+def test_a_lab_value_beyond_the_engines_range_is_a_located_problem_not_an_order_error(
+    tmp_path: Path,
+) -> None:
+    packs = history_pack.pack(tmp_path / "b12")
+    orders = jsonl(tmp_path, standard_order("O1", "PT-1", ordered_at="2026-03-01T09:00:00Z"))
+    labs = tmp_path / "labs.csv"
+    labs.write_text(
+        "patient_id,test,value,unit,taken_at\nPT-1,hb,9999999999999,g/dL,2026-02-27\n", encoding="utf-8"
+    )
+    result = invoke("check", orders, "--rules", packs, "--labs", labs, "--fail-on", "never")
+    assert result.exit_code == 0, result.stderr
+    (only,) = results(result.stdout)
+    assert only["status"] != "error", only
+    assert (
+        f"doseguard: {labs}:2: value: 9999999999999 is out of the range a check can hold (up to 1e12)"
+        in result.stderr.splitlines()
+    )

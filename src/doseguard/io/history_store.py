@@ -134,7 +134,11 @@ def _conflicts(connection: sqlite3.Connection) -> Iterator[HistoryProblem]:
     """Each field a patient's rows disagree on, at the later row: read in the main process, once, in
     patient order from an index holding only patient rows (memory: one patient's rows)."""
     connection.execute("CREATE INDEX patient_rows ON items (patient_id, seq) WHERE kind = 0")
-    rows = connection.execute("SELECT patient_id, data FROM items WHERE kind = 0 ORDER BY patient_id, seq")
+    rows = connection.execute(  # only the patients of two rows or more reach Python
+        "SELECT patient_id, data FROM items WHERE kind = 0 AND patient_id IN "
+        "(SELECT patient_id FROM items INDEXED BY patient_rows WHERE kind = 0 GROUP BY patient_id "
+        "HAVING count(*) > 1) ORDER BY patient_id, seq"
+    )
     for patient_id, group in groupby(rows, key=lambda row: row[0]):
         _, conflicts = merge_patient_rows(orjson.loads(data) for _, data in group)
         for conflict in conflicts:

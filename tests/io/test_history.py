@@ -11,8 +11,10 @@ from typing import Any
 
 import pytest
 
+from doseguard.engine.limits import LARGEST_NUMBER
 from doseguard.errors import HistoryProblem, InputError
 from doseguard.io.history import HistorySources, read_history
+from doseguard.io.history_records import LARGEST_VALUE
 from doseguard.orders.drugs import PackDrug
 from doseguard.patients.model import Administration, AdministrationStatus, HistoryKind, LabResult
 
@@ -330,3 +332,7 @@ def test_plain_lab_values_still_read(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     assert [item[1].value for item in read(HistorySources(labs=str(path)))] == [11.5, 0.5]
+
+
+def test_the_largest_lab_value_is_the_engines_largest_number() -> None:
+    assert LARGEST_VALUE == LARGEST_NUMBER

@@ -16,7 +16,6 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from doseguard.engine.limits import LARGEST_NUMBER
 from doseguard.errors import HistoryProblem, LabValueError, PatientFactError, QuantityError
 from doseguard.io.history_rows import Columns
 from doseguard.io.history_store import PatientFields
@@ -59,7 +58,11 @@ its ``not-done`` a dose not given (missed: the MAR gives no reason); anything el
 
 _OTHER_WORDS = ", ".join(word for word in STATUS_WORDS if word not in set(AdministrationStatus))
 _ID = re.compile(r"[^\x00-\x1f\x7f]+")
-_LARGEST = f"{LARGEST_NUMBER:.0e}".replace("e+", "e")
+LARGEST_VALUE = 1e12
+"""The largest lab value read: the engine's ``LARGEST_NUMBER`` (``engine/limits.py``; io may not
+import the engine, docs/architecture.md; a test holds the two equal). A latest-value aggregate
+beyond it fails the order in the adapter."""
+_LARGEST = f"{LARGEST_VALUE:.0e}".replace("e+", "e")
 _DIGIT = re.compile(r"\d")
 _NUMBER = re.compile(r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)")
 
@@ -217,7 +220,7 @@ def _number(value: Any) -> float | str:
     """A lab value, or why not: text is a number as an order writes one (digits and a decimal point,
     as ``orders/patient.py`` reads a weight: no exponent, ``inf``, ``1_000`` or decimal comma, which
     Python's ``float`` would take or misread), and it must fit the engine (a latest value is compared
-    in a rule's condition; beyond ``LARGEST_NUMBER`` the engine cannot hold it)."""
+    in a rule's condition; beyond :data:`LARGEST_VALUE` the engine cannot hold it)."""
     if value is None:
         return "missing"
     if type(value) in (int, float):
@@ -230,7 +233,7 @@ def _number(value: Any) -> float | str:
         return f"{text!r} is not a number{how}"
     else:
         return f"{value!r} is not a number"
-    if not math.isfinite(number) or abs(number) > LARGEST_NUMBER:
+    if not math.isfinite(number) or abs(number) > LARGEST_VALUE:
         shown = value.strip() if isinstance(value, str) else repr(value)
         return f"{shown} is out of the range a check can hold (up to {_LARGEST})"
     return number

@@ -280,3 +280,30 @@ def test_a_patient_with_no_result_in_a_run_with_labs_gets_a_not_evaluated_findin
         "Not evaluated: No recent haemoglobin; check one before the next dose.",
     )
     assert "not_evaluated" not in line
+
+
+WEIGHT_RULE = """\
+rules:
+  - id: HEAVY
+    title: Heavy patient
+    severity: warning
+    description: A test rule.
+    references: [a source]
+    when: weight_kg > 100
+    message: "Weight {weight_kg} kg"
+"""
+
+
+def test_a_weight_the_patients_rows_disagree_on_leaves_a_weight_rule_not_evaluated(tmp_path: Path) -> None:
+    packs = history_pack.pack(tmp_path / "b12", rules=WEIGHT_RULE)
+    record = standard_order("O1", "PT-1", ordered_at="2026-03-01T09:00:00Z")
+    record.pop("weight_kg", None)
+    patients = tmp_path / "patients.csv"
+    patients.write_text("patient_id,weight_kg\nPT-1,120\nPT-1,70\n", encoding="utf-8")
+    result = invoke(
+        "check", jsonl(tmp_path, record), "--rules", packs, "--patients", patients, "--fail-on", "never"
+    )
+    assert result.exit_code == 0, result.stderr
+    (line,) = results(result.stdout)
+    assert [(f["rule_id"], f["evaluated"]) for f in line["findings"]] == [("HEAVY", False)]
+    assert f"doseguard: {patients}:3: weight_kg: '70' here, '120' at {patients}:2" in result.stderr

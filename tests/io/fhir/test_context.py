@@ -416,3 +416,35 @@ def test_a_repeated_key_in_a_bulk_line_is_refused(tmp_path: Path) -> None:
     )
     (problem,) = ndjson_items(str(path), "AllergyIntolerance", DRUGS)
     assert isinstance(problem, HistoryProblem) and problem.source == f"{path}:1"
+
+
+def test_a_bulk_series_of_weights_gives_the_latest_and_no_conflict(tmp_path: Path) -> None:
+    path = tmp_path / "Observation.ndjson"
+    weights = [
+        observation("29463-7", quantity(kg, "kg"), effectiveDateTime=at)
+        for kg, at in (
+            (80, "2026-01-10T08:00:00Z"),
+            (90, "2026-02-10T08:00:00Z"),
+            (85, "2025-12-01T08:00:00Z"),
+        )
+    ]
+    path.write_text("\n".join(json.dumps(w) for w in weights) + "\n", encoding="utf-8")
+    (item,) = ndjson_items(str(path), "Observation", DRUGS)
+    assert item == ("123", {"weight_kg": "90 kg"})
+    assert getattr(item[1], "source", None) == f"{path}:2"
+
+
+def test_two_bulk_patients_that_disagree_are_said_at_their_line(tmp_path: Path) -> None:
+    from doseguard.io.history_store import write_store  # noqa: PLC0415
+
+    (tmp_path / "Patient.ndjson").write_text(
+        "\n".join(
+            json.dumps({"resourceType": "Patient", "id": "123", "gender": sex}) for sex in ("female", "male")
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    problems: list[HistoryProblem] = []
+    sources = HistorySources(history=str(tmp_path))
+    write_store(tmp_path / "store.sqlite", sources.kinds(), read_history(sources, DRUGS), problems.append)
+    assert [(p.source, p.field) for p in problems] == [(f"{tmp_path / 'Patient.ndjson'}:2", "sex")]

@@ -5,15 +5,16 @@ Each resource is read by :mod:`doseguard.io.fhir.patient_resources` (the mapping
 resource); each line that cannot be used is a :class:`~doseguard.errors.HistoryProblem` at
 ``file:line``, and reading goes on.
 
-Of two values of one patient field (two weights) the history store keeps the first read
-(``io/history_store.py``): a Bulk export gives no order to read them in, so a file of many weights
-per patient gives the first one, not the latest (the Bundle keeps the latest).
+An Observation file's weights, heights and renal function are a series: the latest of each
+patient's is the field (as in a Bundle). Other patient fields go to the store located (a
+``PatientFields``), so two Patient resources that disagree are said at their lines.
 """
 
 from __future__ import annotations
 
 import gzip
 from collections.abc import Iterable, Iterator, Mapping
+from datetime import datetime
 from typing import Any
 
 import orjson
@@ -22,6 +23,7 @@ from doseguard.errors import HistoryProblem, InputError
 from doseguard.io.csv_rows import physical_lines
 from doseguard.io.fhir.bundle_context import BundleContext, attach_context, bundle_context
 from doseguard.io.fhir.patient_resources import ResourceReader
+from doseguard.io.history_store import PatientFields
 from doseguard.io.inputs import open_input
 from doseguard.io.json_text import Unreadable, explain, may_repeat_keys, refuse_repeats
 from doseguard.io.streams import refuse_utf16
@@ -43,6 +45,7 @@ def ndjson_items(path: str, resource_type: str, drugs: Drugs = ()) -> Iterator[H
     each line that cannot be used a problem at ``file:line``. Raises :class:`InputError` for a file
     that cannot be read at all."""
     reader = ResourceReader(drugs)
+    latest = _Latest()
     try:
         opened = open_input(path)
     except (OSError, EOFError, gzip.BadGzipFile) as error:
@@ -70,13 +73,40 @@ def ndjson_items(path: str, resource_type: str, drugs: Drugs = ()) -> Iterator[H
                     )
                     continue
                 for read in reader.read(source, resource):
-                    yield read.item
+                    item = read.item
+                    if isinstance(item, HistoryProblem) or not isinstance(item[1], dict):
+                        yield item
+                    elif resource_type == "Observation":
+                        latest.keep(source, item[0], item[1], read.at)
+                    else:
+                        yield item[0], PatientFields(item[1], source)
             opened.check_unchanged()
+            yield from latest.items()
     except (OSError, EOFError, gzip.BadGzipFile) as error:
         raise InputError(path, f"cannot read: {error}") from None
     finally:
         if opened.raw is not None and opened.raw is not opened.stream:
             opened.raw.close()
+
+
+class _Latest:
+    """An Observation file's patient fields (weights, heights, renal function), the latest of each
+    patient's kept until the file is read: a series of weights is a history, not rows that disagree
+    (the store would say two different weights conflict and keep neither). One value per patient
+    and field is held, never the file."""
+
+    def __init__(self) -> None:
+        self.values: dict[tuple[str, str], tuple[datetime | None, Any, str]] = {}
+
+    def keep(self, source: str, patient_id: str, fields: dict[str, Any], at: datetime | None) -> None:
+        for key, value in fields.items():
+            known = self.values.get((patient_id, key))
+            if known is None or (at is not None and (known[0] is None or at > known[0])):
+                self.values[(patient_id, key)] = (at, value, source)
+
+    def items(self) -> Iterator[HistoryItem]:
+        for (patient_id, key), (_, value, source) in self.values.items():
+            yield patient_id, PatientFields({key: value}, source)
 
 
 def _resource_of_line(raw: bytes) -> Any:

@@ -387,11 +387,13 @@ class _HistoryProblems:
             _say(printable(str(problem)))
 
     def note(self, summary: Summary) -> None:
+        summary.history_problems = self.count
         if self.count:
             hidden = self.count - HISTORY_PROBLEMS_SHOWN
             more = f" ({hidden:,} not shown)" if hidden > 0 else ""
             summary.notes.append(
-                f"{self.count:,} history records were not used{more}: each patient was checked without them"
+                f"{self.count:,} history records or values were not used{more}: each patient was checked "
+                "without them"
             )
 
 

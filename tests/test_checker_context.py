@@ -97,3 +97,26 @@ def test_an_unreadable_patient_fact_makes_the_order_invalid(checker: Checker) ->
     result = checker.check(InputRecord("t:1", STANDARD, context=context))
     assert result.status is ResultStatus.INVALID
     assert [error.field for error in result.errors] == ["weight_kg"]
+
+
+def test_a_record_met_again_with_the_same_history_shares_its_outcome(
+    history_checker: Checker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Remembered by the record, the kinds held and the aggregates (all a rule reads of the history),
+    a Bundle's or a batch's repeated order is not normalised again."""
+    checker = Checker(history_checker.rules, history_checker.compiled)
+    calls = []
+    normalise = checker.normaliser.normalise
+    monkeypatch.setattr(checker.normaliser, "normalise", lambda data: calls.append(1) or normalise(data))
+    record = InputRecord("t", ORDER, context=_history(7.5, 3))
+    outcomes = {tuple(f.message for f in checker.check(record).findings) for _ in range(6)}
+    assert outcomes == {("Haemoglobin 7.5 g/dL after 3 doses",)}
+    assert len(calls) == 2  # kept the second time it is met
+
+
+def test_an_unreadable_ordered_at_never_shares_an_outcome(history_checker: Checker) -> None:
+    record = InputRecord("t", {**ORDER, "ordered_at": "yesterday"}, context=_history(7.5, 3))
+    for _ in range(4):
+        result = history_checker.check(record)
+        assert result.status is ResultStatus.INVALID
+        assert [error.field for error in result.errors] == ["ordered_at"]

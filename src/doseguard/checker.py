@@ -32,9 +32,10 @@ from doseguard.not_evaluated import UndecidedRules
 from doseguard.order_ids import RepeatedOrderIds
 from doseguard.orders.model import Order
 from doseguard.orders.normalise import OrderNormaliser
+from doseguard.orders.patient import parse_ordered_at
 from doseguard.patients.aggregates import AggregateComputer
 from doseguard.patients.merge import merge_patient
-from doseguard.patients.model import HistoryKind
+from doseguard.patients.model import HistoryKind, PatientContext
 from doseguard.records import InputRecord, record_ids
 from doseguard.result_cache import ResultCache, record_key
 from doseguard.results import Finding, OrderResult, ResultError, ResultStatus
@@ -125,7 +126,12 @@ class Checker:
                                              errors=problems, rules_version=version)  # fmt: skip
                 continue
             history = context is not None and context.has_history
-            key = None if history else record_key(data, (order_id, patient_id))
+            values: dict[str, float] | None = None
+            if history:
+                assert context is not None
+                values, key = self._history_key(data, (order_id, patient_id), context, number)
+            else:
+                key = record_key(data, (order_id, patient_id))
             known = self._outcomes.get(key) if key is not None else None
             if known is not None:
                 status, findings, errors, warnings, unheld = known
@@ -138,7 +144,8 @@ class Checker:
                 order = self.normaliser.normalise(data)
                 facts = order.facts
                 if history and order.unchecked is None and self._aggregates.aggregates:
-                    values = self._aggregates(order, context, number)
+                    if values is None:
+                        values = self._aggregates(order, context, number)
                     if values:
                         facts = {**facts, **values}
                 if order.unchecked is not None:
@@ -186,6 +193,30 @@ class Checker:
             self._evaluate(items, first_number, waiting, results)
         assert all(r is not None for r in results)
         return results  # type: ignore[return-value]
+
+    def _history_key(
+        self, data: Any, ids: tuple[str | None, str | None], context: PatientContext, number: int
+    ) -> tuple[dict[str, float] | None, tuple[Any, ...] | None]:
+        """A record with history: its aggregates, computed from its ``ordered_at`` before it is
+        normalised, and the key its outcome is remembered by (the record without its ids, the kinds
+        of data the run holds for the patient, the aggregates: all a rule can read of the history),
+        None when the record cannot share an outcome (its ``ordered_at`` is not readable: the
+        normaliser says why)."""
+        base = record_key(data, ids)
+        if base is None:
+            return None, None
+        stated = data.get("ordered_at")
+        if stated is None:
+            at = None
+        elif isinstance(stated, str):
+            try:
+                at = parse_ordered_at(stated)
+            except DoseguardError:
+                return None, None
+        else:
+            return None, None
+        values = self._aggregates.at(at, context, number)
+        return values, (base, context.kinds, tuple(sorted(values.items())))
 
     def _evaluate(
         self,

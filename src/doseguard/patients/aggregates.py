@@ -61,10 +61,16 @@ class AggregateComputer:
     ) -> dict[str, float]:
         """The aggregates with something to say, by name; ``record`` is the order's number in the
         batch (another order of the patient with that number is this order, never counted)."""
+        return self.at(ordered_at(order), context, record)
+
+    def at(
+        self, at: datetime | None, context: PatientContext | None, record: int | None = None
+    ) -> dict[str, float]:
+        """The aggregates of an order placed at ``at`` (what they depend on of the order: the
+        checker computes them before normalising, to remember outcomes by them)."""
         if not self.aggregates or context is None:
             return {}
         held = context.kinds & self.kinds
-        at = ordered_at(order)
         if not held or at is None:
             return {}
         values: dict[str, float] = {}

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, NamedTuple
 
-from doseguard.engine.adapter import DurableEngine, encode_fact
+from doseguard.engine.adapter import DurableEngine, encode_fact, encode_fact_with
 from doseguard.engine.compiled import CompiledRules, compile_rules
 from doseguard.errors import (
     DoseguardError,
@@ -153,7 +153,7 @@ class Checker:
                 elif facts is order.facts:
                     fact_json = encode_fact(facts)
                 else:  # aggregates are no field of the order's vocabulary
-                    fact_json = encode_fact(facts, self._vocabulary)
+                    fact_json = encode_fact_with(order.facts, values or {}, self._vocabulary)
             except InvalidOrderError as error:
                 problems = tuple(ResultError.of(p) for p in error.problems)
                 invalid = OrderResult(

@@ -16,7 +16,11 @@ from doseguard.engine.adapter import (
     DurableEngine,
     encode_fact,
     encode_fact_checked,
+    encode_fact_with,
 )
+from doseguard.errors import EngineError
+from doseguard.rules.history import HistorySpec, resolve
+from doseguard.rules.model import with_aggregates
 from doseguard.vocabulary import VOCABULARY
 from tests.helpers.stub_rules import StubRule
 
@@ -93,3 +97,15 @@ def test_a_tiny_number_reaches_the_engine_as_itself_not_as_zero(value: float) ->
     assert float(written) == value
     engine = DurableEngine([StubRule("R", {"$gt": {"volume_ml": 0.0}})])
     assert engine.fired({"volume_ml": value}) == {"R"}
+
+
+def test_facts_with_aggregates_encode_as_one_fact_of_the_wider_vocabulary() -> None:
+    aggregate = resolve("doses_given", HistorySpec(count="administrations"), "b12", ["cyanocobalamin"])
+    vocabulary = with_aggregates([aggregate])
+    facts = {"drug": "cyanocobalamin", "dose_mcg": 1000.0, "route": "IM"}
+    for extra in ({"doses_given": 3.0}, {"doses_given": 0.0}, {}):
+        assert encode_fact_with(facts, extra, vocabulary) == encode_fact_checked(
+            {**facts, **extra}, vocabulary
+        )
+    with pytest.raises(EngineError):
+        encode_fact_with(facts, {"doses_given": 1e300}, vocabulary)

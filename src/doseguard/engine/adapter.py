@@ -110,6 +110,18 @@ def _plain(text: str) -> bool:
     )
 
 
+def encode_fact_with(
+    facts: Mapping[str, Any], extra: Mapping[str, Any], vocabulary: Mapping[str, FieldSpec]
+) -> str:
+    """``encode_fact({**facts, **extra}, vocabulary)`` for an order's facts (of the order vocabulary:
+    the short path) and a few more fields of ``vocabulary`` (history aggregates: the full check)."""
+    if any(name in facts for name in extra):
+        return encode_fact_checked({**facts, **extra}, vocabulary)
+    head = encode_fact(facts)
+    tail = [encoded for name, value in extra.items() if (encoded := _encode_field(name, value, vocabulary))]
+    return head[:-1] + "".join(tail) + "}"
+
+
 def encode_fact_checked(facts: Mapping[str, Any], vocabulary: Mapping[str, FieldSpec] = VOCABULARY) -> str:
     """What :func:`encode_fact` writes, every field through the full check (the reference)."""
     parts = [FACT_HEAD]

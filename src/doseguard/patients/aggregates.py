@@ -74,6 +74,7 @@ class AggregateComputer:
         if not held or at is None:
             return {}
         values: dict[str, float] = {}
+        labs: dict[str, list[LabResult]] | None = None  # by test, in time order: grouped once
         courses: dict[tuple[tuple[str, ...], tuple[str, ...], float], tuple[Administration, ...]] = {}
         for aggregate in self.aggregates:
             if aggregate.kind not in held:
@@ -83,7 +84,9 @@ class AggregateComputer:
             course = courses.get(key)
             if course is None:
                 course = courses[key] = current_course(context.administrations, aggregate, at, gap)
-            value = _compute(aggregate, context, at, course, record)
+            if aggregate.kind is HistoryKind.LABS and labs is None:
+                labs = _by_test(context.labs)
+            value = _compute(aggregate, context, at, course, record, labs or {})
             if value is not None:
                 values[aggregate.name] = value
         return values
@@ -116,12 +119,20 @@ def _of_drugs(administration: Administration, aggregate: Aggregate) -> bool:
     return not aggregate.forms or ROUTE_FORMS.get(administration.route or "") in aggregate.forms
 
 
+def _by_test(labs: Sequence[LabResult]) -> dict[str, list[LabResult]]:
+    grouped: dict[str, list[LabResult]] = {}
+    for lab in sorted(labs, key=lambda lab: lab.taken_at):
+        grouped.setdefault(lab.test, []).append(lab)
+    return grouped
+
+
 def _compute(
     aggregate: Aggregate,
     context: PatientContext,
     at: datetime,
     course: tuple[Administration, ...],
     record: int | None,
+    labs: dict[str, list[LabResult]],
 ) -> float | None:
     first = course[0].given_at if course else None
     if aggregate.days_after_first_dose is not None and first is None:
@@ -129,7 +140,7 @@ def _compute(
     if aggregate.kind is HistoryKind.ADMINISTRATIONS:
         return _doses(aggregate, context.administrations, at, course, first)
     if aggregate.kind is HistoryKind.LABS:
-        return _labs(aggregate, context.labs, at, first)
+        return _labs(aggregate, labs.get(aggregate.what, ()), at, first)
     return _other_orders(aggregate, context, at, record)
 
 
@@ -184,11 +195,8 @@ def _doses(
 def _labs(
     aggregate: Aggregate, labs: Sequence[LabResult], at: datetime, first: datetime | None
 ) -> float | None:
-    test = aggregate.what
-    results = sorted(
-        (lab for lab in labs if lab.test == test and _in_window(aggregate, lab.taken_at, at, first)),
-        key=lambda lab: lab.taken_at,
-    )
+    """``labs``: the results of the aggregate's test, in time order."""
+    results = [lab for lab in labs if _in_window(aggregate, lab.taken_at, at, first)]
     measure = aggregate.measure
     if measure is Measure.COUNT:
         return float(len(results))
@@ -202,7 +210,7 @@ def _labs(
     # change since the first dose: the latest result after it minus the last one at or before it
     if first is None or latest.taken_at <= first:
         return None
-    baseline = [lab for lab in labs if lab.test == test and lab.taken_at <= first]
+    baseline = [lab for lab in labs if lab.taken_at <= first]
     if not baseline:
         return None
     before = max(baseline, key=lambda lab: lab.taken_at)

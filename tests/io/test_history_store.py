@@ -114,3 +114,15 @@ def test_the_run_folder_is_private_and_removed_after_the_run() -> None:
         assert folder.stat().st_mode & 0o077 == 0
         write_store(folder / "h.sqlite", ALL, [("P1", dose(0))])
     assert not folder.exists()
+
+
+def test_other_orders_come_back_in_record_order_whatever_their_times(tmp_path: Path) -> None:
+    """The batch's orders of a patient as the input holds them (a later record may have been written
+    earlier); one without ``ordered_at`` keeps its place too."""
+    late = OtherOrder("cyanocobalamin", "IM", None, True, 1, T0 + timedelta(days=2))
+    early = OtherOrder("cyanocobalamin", "PO", None, True, 2, T0)
+    timeless = OtherOrder("cyanocobalamin", "PO", None, False, 3, None)
+    path = tmp_path / "h.sqlite"
+    write_store(path, frozenset({HistoryKind.ORDERS}), [("P1", late), ("P2", early), ("P1", early),
+                                                        ("P1", timeless)])  # fmt: skip
+    assert HistoryStore(path).context("P1").orders == (late, early, timeless)

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import contextlib
 import io
+import itertools
 import json
 import os
 import sys
 import time
 import traceback
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any, NoReturn
@@ -25,6 +26,12 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 
 from doseguard import __version__
+from doseguard.batch.other_orders import (
+    OtherOrderReader,
+    needs_other_orders,
+    other_order_items,
+    spool_streams,
+)
 from doseguard.batch.runner import BatchOptions, run_batch, usable_cores
 from doseguard.cli import stdio
 from doseguard.cli.common import (
@@ -53,6 +60,7 @@ from doseguard.io.paths import is_stdin, same_file
 from doseguard.io.streams import STDIN, is_stream
 from doseguard.io.writers import HUMAN_FORMATS, OUTPUT_FORMATS, ResultWriter, make_sink
 from doseguard.orders.normalise import close_field
+from doseguard.patients.model import HistoryItem, HistoryKind
 from doseguard.printable import printable, printable_lines
 from doseguard.results import ResultStatus, Summary
 from doseguard.rules.files import discover
@@ -347,7 +355,6 @@ def _run(
     caller); colors are left to the terminal when ``to_terminal``."""
     rule_set = load_or_exit(source)
     summary = Summary(rules_version=rule_set.version)
-    reader = ChunkReader(list(inputs), columns=columns, headers=headers)
     options = BatchOptions(
         source,
         output="objects" if (report_stream or also or kind in HUMAN_FORMATS) else kind,
@@ -357,9 +364,15 @@ def _run(
         columns=columns,
     )
     with run_folder() as folder:
-        if sources:
+        # Other orders of the patient are history when a loaded aggregate counts them: the orders are
+        # then read twice (stdin and FIFOs from a copy in the run's folder: batch/other_orders.py).
+        orders_too = needs_other_orders(rule_set.aggregates.values())
+        spooled = spool_streams(inputs, folder) if orders_too else {}
+        reader = ChunkReader(list(inputs), columns=columns, headers=headers, spooled=spooled)
+        if sources or orders_too:
             options.history = str(folder / STORE_NAME)
-            _load_history(sources, rule_set, folder / STORE_NAME, summary)
+            orders = ChunkReader(list(inputs), columns=columns, spooled=spooled) if orders_too else None
+            _load_history(sources or HistorySources(), rule_set, folder / STORE_NAME, summary, orders)
         _check_all(inputs, source, kind, to_terminal, results, report_stream, also, reader, options, summary)
     return summary
 
@@ -368,9 +381,16 @@ HISTORY_PROBLEMS_SHOWN = 50
 """Bad history records said one line each; beyond, only their count."""
 
 
-def _load_history(sources: HistorySources, rule_set: Any, store: Path, summary: Summary) -> None:
+def _load_history(
+    sources: HistorySources,
+    rule_set: Any,
+    store: Path,
+    summary: Summary,
+    orders: ChunkReader | None = None,
+) -> None:
     """The history files into the run's store, before any order is checked: each record that cannot
-    be used said in place (``labs.csv:17: value: 'high' is not a number``), and counted."""
+    be used said in place (``labs.csv:17: value: 'high' is not a number``), and counted. ``orders``:
+    the orders input again, its orders stored as each other's history (``batch/other_orders.py``)."""
     problems = 0
 
     def said(problem: HistoryProblem) -> None:
@@ -382,7 +402,13 @@ def _load_history(sources: HistorySources, rule_set: Any, store: Path, summary: 
     def warned(message: str) -> None:
         _say(printable(f"warning: {message}"))
 
-    write_store(store, sources.kinds(), read_history(sources, rule_set.drugs, warned), said)
+    kinds = sources.kinds()
+    items: Iterable[HistoryItem | HistoryProblem] = read_history(sources, rule_set.drugs, warned)
+    if orders is not None:
+        kinds |= {HistoryKind.ORDERS}
+        reader = OtherOrderReader(rule_set.drugs, rule_set.aggregates.values())
+        items = itertools.chain(items, other_order_items(orders, reader, orders.columns))
+    write_store(store, kinds, items, said)
     if problems:
         more = (
             f" ({problems - HISTORY_PROBLEMS_SHOWN:,} not shown)" if problems > HISTORY_PROBLEMS_SHOWN else ""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import gzip
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -32,9 +32,12 @@ class ChunkReader:
         chunk_records: int = CHUNK_RECORDS,
         columns: ColumnMap | None = None,
         headers: dict[str, dict[str, str]] | None = None,
+        spooled: Mapping[str, Path] | None = None,
     ) -> None:
         """``headers`` (filled as inputs are read): for each input with a header line, its columns by
-        the names records hold them under, as the header wrote them (for the annotated export)."""
+        the names records hold them under, as the header wrote them (for the annotated export).
+        ``spooled``: inputs (stdin, FIFOs) read from a copy made before (``batch/other_orders.py``)."""
+        self.spooled = dict(spooled or {})
         self.paths = paths
         self.chunk_records = chunk_records
         self.columns = columns
@@ -49,7 +52,7 @@ class ChunkReader:
         self.empty_inputs: list[str] = []  # inputs read whole that held no record
 
     def total_bytes(self) -> int | None:
-        if STDIN in self.paths or any(map(is_stream, self.paths)):
+        if self.spooled or STDIN in self.paths or any(map(is_stream, self.paths)):
             return None
         return sum(Path(p).stat().st_size for p in self.paths)
 
@@ -88,7 +91,9 @@ class ChunkReader:
 
     def _read(self, path: str) -> Iterator[Chunk]:
         try:
-            source = open_input(path)  # stdin and FIFOs are read from here, to sniff them (a gzip's too)
+            source = open_input(
+                path, self.spooled.get(path)
+            )  # stdin and FIFOs are read from here, to sniff them (a gzip's too)
         except (OSError, EOFError, gzip.BadGzipFile) as error:
             raise InputError(path, f"cannot read: {error}") from None
         fmt = named(source.format)

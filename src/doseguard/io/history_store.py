@@ -165,7 +165,8 @@ def _row(item: HistoryItem, seq: int) -> tuple[str, int, float | None, int, byte
             value.record,
             at.isoformat() if at else None,
         ]
-        return patient_id, _ORDER, at.timestamp() if at else None, seq, orjson.dumps(data)
+        # No sort time: a patient's other orders come back in the order they were written (record order).
+        return patient_id, _ORDER, None, seq, orjson.dumps(data)
     return patient_id, _PATIENT, None, seq, orjson.dumps(value)
 
 

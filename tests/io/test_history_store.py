@@ -126,3 +126,21 @@ def test_other_orders_come_back_in_record_order_whatever_their_times(tmp_path: P
     write_store(path, frozenset({HistoryKind.ORDERS}), [("P1", late), ("P2", early), ("P1", early),
                                                         ("P1", timeless)])  # fmt: skip
     assert HistoryStore(path).context("P1").orders == (late, early, timeless)
+
+
+def test_a_store_opened_for_some_kinds_reads_and_says_only_those(tmp_path: Path) -> None:
+    """A worker whose rules read no lab aggregate needs no lab result: it neither reads them nor says
+    the run holds them (then no outcome of its depends on them, and outcomes can be shared)."""
+    hb = LabResult("haemoglobin", 9.5, T0, "g/dL", "labs.csv:2")
+    other = OtherOrder("cyanocobalamin", "PO", "oral", True, 7, T0)
+    path = tmp_path / "h.sqlite"
+    kinds = ALL | {HistoryKind.ORDERS}
+    write_store(path, kinds, [("P1", dose(0)), ("P1", hb), ("P1", other), ("P1", {"weight_kg": "80 kg"})])
+    orders_only = HistoryStore(path, needs=frozenset({HistoryKind.ORDERS})).context("P1")
+    assert orders_only == PatientContext(
+        "P1", frozenset({HistoryKind.PATIENT, HistoryKind.ORDERS}), {"weight_kg": "80 kg"}, (), (), (other,)
+    )
+    nothing = HistoryStore(path, needs=frozenset()).context("P1")
+    assert nothing.kinds == {HistoryKind.PATIENT} and not nothing.has_history
+    assert nothing.fields == {"weight_kg": "80 kg"}
+    assert HistoryStore(path).context("P1").kinds == kinds

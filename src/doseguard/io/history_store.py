@@ -41,6 +41,12 @@ STORE_NAME = "history.sqlite"
 
 _PATIENT, _ADMINISTRATION, _LAB, _ORDER = 0, 1, 2, 3
 _LISTS = ("allergies", "conditions")
+_CODES = {
+    HistoryKind.PATIENT: _PATIENT,
+    HistoryKind.ADMINISTRATIONS: _ADMINISTRATION,
+    HistoryKind.LABS: _LAB,
+    HistoryKind.ORDERS: _ORDER,
+}
 
 
 @contextlib.contextmanager
@@ -94,11 +100,21 @@ def write_store(
 class HistoryStore:
     """A store opened read-only: each patient's :class:`PatientContext`, with the run's kinds."""
 
-    def __init__(self, path: Path | str, cache: int = CACHE) -> None:
+    def __init__(
+        self, path: Path | str, cache: int = CACHE, needs: frozenset[HistoryKind] | None = None
+    ) -> None:
+        """``needs``: the kinds of history the reader's rules aggregate (None: every kind). Only those
+        are read, and said held (patient fields always are): what no loaded rule reads costs nothing,
+        and no outcome depends on it."""
         uri = f"file:{pathname2url(str(Path(path).resolve()))}?mode=ro"  # never written by a worker
         self._connection = sqlite3.connect(uri, uri=True, check_same_thread=False)
         (kinds,) = self._connection.execute("SELECT kinds FROM meta").fetchone()
-        self.kinds = frozenset(HistoryKind(kind) for kind in kinds.split(",") if kind)
+        held = frozenset(HistoryKind(kind) for kind in kinds.split(",") if kind)
+        self.kinds = held if needs is None else held & (needs | {HistoryKind.PATIENT})
+        codes = ",".join(str(_CODES[kind]) for kind in sorted(self.kinds | {HistoryKind.PATIENT}))
+        self._query = (
+            f"SELECT kind, data FROM items WHERE patient_id = ? AND kind IN ({codes}) ORDER BY kind, at, seq"
+        )
         self._cache: OrderedDict[str, PatientContext] = OrderedDict()
         self._size = cache
 
@@ -119,9 +135,7 @@ class HistoryStore:
         self._connection.close()
 
     def _read(self, patient_id: str) -> PatientContext:
-        rows = self._connection.execute(
-            "SELECT kind, data FROM items WHERE patient_id = ? ORDER BY kind, at, seq", (patient_id,)
-        )
+        rows = self._connection.execute(self._query, (patient_id,))
         fields: dict[str, Any] = {}
         administrations: list[Administration] = []
         labs: list[LabResult] = []

@@ -35,26 +35,8 @@ from doseguard.rules.source import RuleSource
 from tests.helpers.bundled import bundled_checker
 from tests.helpers.history_pack import pack
 from tests.helpers.orders import standard_order
+from tests.helpers.orders_pack import ORDERS_PACK, ORDERS_RULES
 
-ORDERS_PACK = """\
-name: b12
-title: Vitamin B12
-drugs:
-  - name: cyanocobalamin
-history:
-  other_active_orders:
-    count: orders
-"""
-ORDERS_RULES = """\
-rules:
-  - id: B12-DUPLICATE
-    title: Duplicate B12 therapy
-    severity: warning
-    description: A test rule.
-    references: [a source]
-    when: other_active_orders >= 1
-    message: "{other_active_orders} other active B12 orders"
-"""
 AT = "2026-03-01T09:00:00Z"
 KINDS = frozenset({HistoryKind.ORDERS})
 

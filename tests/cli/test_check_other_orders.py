@@ -8,10 +8,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.batch.test_other_orders import ORDERS_PACK, ORDERS_RULES
 from tests.helpers.cli import invoke, jsonl, results
 from tests.helpers.history_pack import pack
 from tests.helpers.orders import standard_order
+from tests.helpers.orders_pack import ORDERS_PACK, ORDERS_RULES
 
 AT = "2026-03-01T09:00:00Z"
 

@@ -91,3 +91,16 @@ def test_a_worker_reads_only_the_kinds_its_rules_aggregate(tmp_path: Path) -> No
     assert context is not None and context.fields == {"allergies": "cobalt"}
     assert context.administrations == ((GIVEN,) if HistoryKind.ADMINISTRATIONS in needs else ())
     assert context.kinds == KINDS & (needs | {HistoryKind.PATIENT})
+
+
+def test_a_store_with_nothing_the_rules_read_is_not_opened_and_the_line_cache_stays_on(
+    tmp_path: Path,
+) -> None:
+    """A run given only the MAR, whose rules aggregate none of it: records are checked as without a
+    store (no patient has fields, no rule reads what it holds), the line cache answering repeats."""
+    write_store(tmp_path / "h.sqlite", frozenset({HistoryKind.ADMINISTRATIONS}), [("P1", GIVEN)])
+    rules = bundled_checker().rules
+    assert not any(a.kind is HistoryKind.ADMINISTRATIONS for a in rules.aggregates.values())
+    assert open_store(str(tmp_path / "h.sqlite"), rules) is None
+    write_store(tmp_path / "p.sqlite", KINDS, [("P1", {"allergies": "cobalt"})])
+    assert open_store(str(tmp_path / "p.sqlite"), rules) is not None

@@ -308,10 +308,16 @@ def serve(commands: Connection, results: Connection, setup: WorkerSetup) -> None
         return
 
 
-def open_store(path: str, rule_set: RuleSet) -> HistoryStore:
+def open_store(path: str, rule_set: RuleSet) -> HistoryStore | None:
     """The run's history store, read for the kinds of history the rules aggregate only: a run whose
-    rules read no lab aggregate reads no lab result, and its outcomes do not depend on them."""
-    return HistoryStore(path, needs=frozenset(a.kind for a in rule_set.aggregates.values()))
+    rules read no lab aggregate reads no lab result, and its outcomes do not depend on them. None
+    when it holds nothing those rules read (no patient fields either): records are then checked as
+    in a run without one, the line cache on."""
+    store = HistoryStore(path, needs=frozenset(a.kind for a in rule_set.aggregates.values()))
+    if store.says_nothing:
+        store.close()
+        return None
+    return store
 
 
 def _leave_with_parent() -> None:

@@ -13,7 +13,7 @@ import contextlib
 import shutil
 import sqlite3
 import tempfile
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
@@ -80,16 +80,21 @@ def write_store(
         connection.execute("INSERT INTO meta VALUES (?)", (",".join(sorted(kinds)),))
         connection.execute("BEGIN")
         batch: list[tuple[str, int, float | None, int, bytes]] = []
+        counts: Counter[int] = Counter()
         for item in items:
             if isinstance(item, HistoryProblem):
                 on_problem(item)
                 continue
-            batch.append(_row(item, stored))
+            row = _row(item, stored)
+            batch.append(row)
+            counts[row[1]] += 1
             stored += 1
             if len(batch) >= BATCH:
                 connection.executemany("INSERT INTO items VALUES (?, ?, ?, ?, ?)", batch)
                 batch = []
         connection.executemany("INSERT INTO items VALUES (?, ?, ?, ?, ?)", batch)
+        connection.execute("CREATE TABLE counts (kind INTEGER PRIMARY KEY, items INTEGER NOT NULL)")
+        connection.executemany("INSERT INTO counts VALUES (?, ?)", sorted(counts.items()))
         connection.execute("COMMIT")
         connection.execute("CREATE INDEX by_patient ON items (patient_id, kind, at, seq)")
     finally:
@@ -117,6 +122,10 @@ class HistoryStore:
         )
         self._cache: OrderedDict[str, PatientContext] = OrderedDict()
         self._size = cache
+        patients = self._connection.execute("SELECT items FROM counts WHERE kind = ?", (_PATIENT,)).fetchone()
+        self.says_nothing = not (self.kinds - {HistoryKind.PATIENT}) and not (patients and patients[0])
+        """No patient has fields here and no history kind is read: every context would be empty, and a
+        record checked with one is checked as with none."""
 
     def context(self, patient_id: str) -> PatientContext:
         """Everything the run holds of this patient (an empty history of each kind the run holds

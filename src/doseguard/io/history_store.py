@@ -96,7 +96,10 @@ def write_store(
         connection.execute("CREATE TABLE counts (kind INTEGER PRIMARY KEY, items INTEGER NOT NULL)")
         connection.executemany("INSERT INTO counts VALUES (?, ?)", sorted(counts.items()))
         connection.execute("COMMIT")
-        connection.execute("CREATE INDEX by_patient ON items (patient_id, kind, at, seq)")
+        # The data in the index too: a patient's rows are scattered over the table (files come in time
+        # order), so reading them through a plain index costs a page each; this one holds them side by
+        # side (a context read 54 -> 17 us for 24 rows; the file is about 1.7 times larger).
+        connection.execute("CREATE INDEX by_patient ON items (patient_id, kind, at, seq, data)")
     finally:
         connection.close()
     return stored
@@ -149,18 +152,19 @@ class HistoryStore:
         administrations: list[Administration] = []
         labs: list[LabResult] = []
         orders: list[OtherOrder] = []
+        loads, moment, statuses = orjson.loads, _moment, _STATUSES  # locals: a patient has many rows
         for kind, data in rows:
-            value = orjson.loads(data)
-            if kind == _PATIENT:
-                _merge(fields, value)
-            elif kind == _ADMINISTRATION:
+            value = loads(data)
+            if kind == _ADMINISTRATION:
                 drug, at, status, mcg, units, route, source = value
                 administrations.append(
-                    Administration(drug, _moment(at), AdministrationStatus(status), mcg, units, route, source)
+                    Administration(drug, moment(at), statuses[status], mcg, units, route, source)
                 )
             elif kind == _LAB:
                 test, number, at, unit, source = value
-                labs.append(LabResult(test, number, _moment(at), unit, source))
+                labs.append(LabResult(test, number, moment(at), unit, source))
+            elif kind == _PATIENT:
+                _merge(fields, value)
             else:
                 drug, route, form, active, record, at = value
                 orders.append(OtherOrder(drug, route, form, active, record, _moment(at) if at else None))
@@ -213,5 +217,6 @@ def _joined(first: Any, second: Any) -> Any:
     return list(dict.fromkeys(items))
 
 
-def _moment(text: str) -> datetime:
-    return datetime.fromisoformat(text)
+_moment = datetime.fromisoformat
+_STATUSES = {status.value: status for status in AdministrationStatus}
+"""A stored status to the enum: a dict lookup (the enum's call costs a few microseconds a row)."""

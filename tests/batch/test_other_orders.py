@@ -94,6 +94,7 @@ def test_an_order_is_read_as_the_normaliser_names_its_drug_route_and_status() ->
         standard_order("O1", "P1", ordered_at="last tuesday"),
         standard_order("O1", "P1", route="up the nose sideways"),
         standard_order("O1", "P1", drug=42),
+        standard_order("O1", "P1", drug=["cyanocobalamin"]),  # no text (and no key to remember it by)
         {"order_id": "O1", "drug": "cyanocobalamin"},  # no patient
         ["not", "a", "record"],
     ],
@@ -204,3 +205,13 @@ def test_a_spooled_input_is_read_twice_the_same(tmp_path: Path, monkeypatch: pyt
     first = [c.items for c in ChunkReader(["-"], spooled=spooled)]
     second = [c.items for c in ChunkReader(["-"], spooled=spooled)]
     assert first == second and first
+
+
+def test_a_sentence_is_read_once_and_each_record_keeps_its_own_number_and_time() -> None:
+    reader = _reader()
+    first = reader.read(standard_order("O1", "P1", ordered_at="2026-03-01"), 1)
+    again = reader.read(standard_order("O2", "P2", ordered_at="2026-03-02"), 2)
+    assert len(reader._known) == 1
+    assert first is not None and again is not None
+    assert (again[0], again[1].record, again[1].ordered_at) == ("P2", 2, datetime(2026, 3, 2, tzinfo=UTC))
+    assert reader.read(standard_order("O3", "P2", ordered_at="never"), 3) is None

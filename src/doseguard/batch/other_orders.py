@@ -26,6 +26,7 @@ folder first, and both passes read the copy under the input's own name (docs/dec
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import sys
 from collections.abc import Iterable, Iterator, Sequence
@@ -48,6 +49,10 @@ from doseguard.rules.history import Aggregate
 __all__ = ["OtherOrderReader", "needs_other_orders", "other_order_items", "spool_streams"]
 
 SPOOL_BLOCK = 1 << 20
+KNOWN_SIZE = 4096
+"""Distinct (drug, rxnorm, ndc, route, status) remembered, as read (emptied when full)."""
+_UNKNOWN: Any = object()
+_Order = tuple[str, str | None, str | None, bool]  # drug, route code, dose form, active
 
 
 def needs_other_orders(aggregates: Iterable[Aggregate]) -> bool:
@@ -67,6 +72,7 @@ class OtherOrderReader:
         self.wanted: frozenset[str] | None = (
             frozenset(drug for drugs in named for drug in drugs) if named and all(named) else None
         )
+        self._known: dict[tuple[Any, ...], _Order | None] = {}
 
     def read(self, data: Any, record: int) -> HistoryItem | None:
         if type(data) is not dict:
@@ -74,27 +80,48 @@ class OtherOrderReader:
         patient_id = record_ids(data)[1]
         if patient_id is None:
             return None
+        get = data.get
+        stated = (get("drug"), get("rxnorm"), get("ndc"), get("route"), get("status"))
         try:
-            drug_text = _text(data.get("drug"), "drug")
+            order = self._known.get(stated, _UNKNOWN)  # the same sentences come back: read once
+        except TypeError:  # a value that is no text (a list): read below, and refused there
+            order = _UNKNOWN
+        if order is _UNKNOWN:
+            order = self._read_order(stated)
+            if len(self._known) >= KNOWN_SIZE:
+                self._known.clear()
+            with contextlib.suppress(TypeError):
+                self._known[stated] = order
+        if order is None:
+            return None
+        try:
+            at_text = _text(get("ordered_at"), "ordered_at")
+            at = parse_ordered_at(at_text) if at_text is not None else None
+        except Exception:  # unreadable for this: not an other order (its own result says why)
+            return None
+        drug, route, form, active = order
+        return patient_id, OtherOrder(drug, route, form, active, record, at)
+
+    def _read_order(self, stated: tuple[Any, ...]) -> _Order | None:
+        """What a record's drug, codes, route and status say for this; None when they cannot be read."""
+        drug, rxnorm, ndc, route, status = stated
+        try:
+            drug_text = _text(drug, "drug")
             if drug_text is None:
                 return None
-            identity = self.drugs.identify(
-                drug_text, _text(data.get("rxnorm"), "rxnorm"), _text(data.get("ndc"), "ndc")
-            )
+            identity = self.drugs.identify(drug_text, _text(rxnorm, "rxnorm"), _text(ndc, "ndc"))
             if identity.problems or (self.wanted is not None and identity.drug not in self.wanted):
                 return None
-            route_text = _text(data.get("route"), "route")
-            route = codes.route_code(route_text) if route_text is not None else None
-            if route_text is not None and route is None:
+            route_text = _text(route, "route")
+            code = codes.route_code(route_text) if route_text is not None else None
+            if route_text is not None and code is None:
                 return None
-            status = _text(data.get("status"), "status")
-            active = status is None or order_activity(status).activity is not Activity.INACTIVE
-            at_text = _text(data.get("ordered_at"), "ordered_at")
-            at = parse_ordered_at(at_text) if at_text is not None else None
-        except Exception:
+            status_text = _text(status, "status")
+            active = status_text is None or order_activity(status_text).activity is not Activity.INACTIVE
+        except Exception:  # unreadable for this: not an other order (its own result says why)
             return None
         form = identity.forms[0] if len(identity.forms) == 1 else None
-        return patient_id, OtherOrder(identity.drug, route, form, active, record, at)
+        return identity.drug, code, form, active
 
 
 def _text(value: Any, name: str) -> str | None:

@@ -357,6 +357,7 @@ def _run(
     caller); colors are left to the terminal when ``to_terminal``."""
     rule_set = load_or_exit(source)
     summary = Summary(rules_version=rule_set.version)
+    unused = _HistoryProblems()
     options = BatchOptions(
         source,
         output="objects" if (report_stream or also or kind in HUMAN_FORMATS) else kind,
@@ -370,12 +371,24 @@ def _run(
         # then read twice (stdin and FIFOs from a copy in the run's folder: batch/other_orders.py).
         orders_too = needs_other_orders(rule_set.aggregates.values())
         spooled = spool_streams(inputs, folder) if orders_too else {}
-        reader = ChunkReader(list(inputs), columns=columns, headers=headers, spooled=spooled)
+        reader = ChunkReader(
+            list(inputs),
+            columns=columns,
+            headers=headers,
+            drugs=rule_set.drugs,
+            on_history_problem=unused.say,
+            spooled=spooled,
+        )
         if sources or orders_too:
             options.history = str(folder / STORE_NAME)
-            orders = ChunkReader(list(inputs), columns=columns, spooled=spooled) if orders_too else None
-            _load_history(sources or HistorySources(), rule_set, folder / STORE_NAME, summary, orders)
+            orders = (
+                ChunkReader(list(inputs), columns=columns, drugs=rule_set.drugs,
+                            on_history_problem=lambda problem: None, spooled=spooled)
+                if orders_too else None
+            )  # fmt: skip
+            _load_history(sources or HistorySources(), rule_set, folder / STORE_NAME, unused, orders)
         _check_all(inputs, source, kind, to_terminal, results, report_stream, also, reader, options, summary)
+    unused.note(summary)
     return summary
 
 
@@ -383,23 +396,39 @@ HISTORY_PROBLEMS_SHOWN = 50
 """Bad history records said one line each; beyond, only their count."""
 
 
+class _HistoryProblems:
+    """History records not used (a history file's rows, a Bundle's context resources): each said in
+    place as it is read (``labs.csv:17: value: 'high' is not a number``), then counted in the notes."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def say(self, problem: HistoryProblem) -> None:
+        self.count += 1
+        if self.count <= HISTORY_PROBLEMS_SHOWN:
+            _say(printable(str(problem)))
+
+    def note(self, summary: Summary) -> None:
+        summary.history_problems = self.count
+        if self.count:
+            hidden = self.count - HISTORY_PROBLEMS_SHOWN
+            more = f" ({hidden:,} not shown)" if hidden > 0 else ""
+            summary.notes.append(
+                f"{self.count:,} history records or values were not used{more}: each patient was checked "
+                "without them"
+            )
+
+
 def _load_history(
     sources: HistorySources,
     rule_set: Any,
     store: Path,
-    summary: Summary,
+    unused: _HistoryProblems,
     orders: ChunkReader | None = None,
 ) -> None:
     """The history files into the run's store, before any order is checked: each record that cannot
-    be used said in place (``labs.csv:17: value: 'high' is not a number``), and counted. ``orders``:
-    the orders input again, its orders stored as each other's history (``batch/other_orders.py``)."""
-    problems = 0
-
-    def said(problem: HistoryProblem) -> None:
-        nonlocal problems
-        problems += 1
-        if problems <= HISTORY_PROBLEMS_SHOWN:
-            _say(printable(str(problem)))
+    be used said in place, and counted. ``orders``: the orders input again, its orders stored as
+    each other's history (``batch/other_orders.py``)."""
 
     def warned(message: str) -> None:
         _say(printable(f"warning: {message}"))
@@ -410,14 +439,7 @@ def _load_history(
         kinds |= {HistoryKind.ORDERS}
         reader = OtherOrderReader(rule_set.drugs, rule_set.aggregates.values())
         items = itertools.chain(items, other_order_items(orders, reader, orders.columns))
-    write_store(store, kinds, items, said)
-    if problems:
-        more = (
-            f" ({problems - HISTORY_PROBLEMS_SHOWN:,} not shown)" if problems > HISTORY_PROBLEMS_SHOWN else ""
-        )
-        summary.notes.append(
-            f"{problems:,} history records were not used{more}: each patient was checked without them"
-        )
+    write_store(store, kinds, items, unused.say)
 
 
 def _check_all(

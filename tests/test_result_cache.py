@@ -9,8 +9,10 @@ from hypothesis import strategies as st
 
 from doseguard.orders.draft import StructuredFrequency, StructuredQuantity
 from doseguard.orders.model import MAX_TEXT, OrderRecord
-from doseguard.records import record_ids
+from doseguard.records import InputRecord, record_ids
 from doseguard.result_cache import _UNCACHEABLE, CACHE_SIZE, ResultCache, _freeze, record_key
+from tests.helpers.bundled import bundled_checker
+from tests.helpers.orders import standard_order
 
 
 def test_an_entry_is_kept_the_second_time_it_is_offered() -> None:
@@ -139,3 +141,53 @@ def test_a_record_with_a_key_has_ids_the_order_model_accepts(order_id: Any, pati
     data = {"order_id": order_id, "patient_id": patient_id, "drug": "cyanocobalamin"}
     if record_key(data, record_ids(data)) is not None:
         OrderRecord.model_validate(data)
+
+
+# -- ordered_at: its validity decides an outcome, its value only with history or a birth date ----------
+# Every record of an export with an order time differs in it: keyed by its value, no outcome would ever
+# be shared. Where no history applies (the record has no context with history, which bypasses the
+# outcome cache, and no birth_date, whose age is counted at the order) a valid time's value decides
+# nothing; an invalid one is an invalid record, whose message quotes it.
+
+VALID_TIMES = ["2026-03-01T09:00:00Z", "2026-03-01", "2025-12-31T23:59:59.5+02:00", "2026-03-01 09:00"]
+INVALID_TIMES = ["2026-02-30T09:00:00Z", "last tuesday", "2026-03-01T25:00:00Z", "2026-3-1", "٢٠٢٦-٠٣-٠١"]
+
+
+def _timed(at: Any, order_id: str = "A", **more: Any) -> dict[str, Any]:
+    return {"order_id": order_id, "patient_id": "P", "drug": "cyanocobalamin", "ordered_at": at, **more}
+
+
+def _key(data: dict[str, Any]) -> Any:
+    return record_key(data, record_ids(data))
+
+
+def test_records_that_differ_only_in_a_valid_order_time_share_a_key() -> None:
+    keys = {_key(_timed(at, f"O{n}")) for n, at in enumerate(VALID_TIMES)}
+    assert len(keys) == 1 and None not in keys
+
+
+def test_an_invalid_order_time_never_shares_a_key_with_a_valid_one_nor_with_none() -> None:
+    valid = _key(_timed(VALID_TIMES[0]))
+    without = _key({"order_id": "A", "patient_id": "P", "drug": "cyanocobalamin"})
+    for at in [*INVALID_TIMES, " 2026-03-01 ", "2026-03-01\t", 20260301, None, ""]:
+        assert _key(_timed(at)) not in (valid, without), at
+    assert valid != without
+    assert len({_key(_timed(at)) for at in INVALID_TIMES}) == len(INVALID_TIMES)
+
+
+def test_with_a_birth_date_the_order_time_is_keyed_by_its_value() -> None:
+    born = {"birth_date": "1950-03-01"}
+    assert _key(_timed(VALID_TIMES[0], **born)) != _key(_timed(VALID_TIMES[1], **born))
+
+
+def test_the_checker_never_answers_an_invalid_order_time_with_a_valid_ones_outcome() -> None:
+    """What the key promises, seen through the checker: each record checked after every other
+    (cached) gets the status a fresh checker gives it."""
+    records = [standard_order(f"O{n}", "P", ordered_at=at)
+               for n, at in enumerate([*VALID_TIMES, *VALID_TIMES, *INVALID_TIMES, *VALID_TIMES])]  # fmt: skip
+    shared = bundled_checker()
+    for number, data in enumerate(records, start=1):
+        item = InputRecord(f"o.jsonl:{number}", data)
+        alone = bundled_checker().check(item, number)
+        again = shared.check(item, number)
+        assert (again.status, again.errors, again.findings) == (alone.status, alone.errors, alone.findings)

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from typing import Any, Generic, TypeVar
 
+from doseguard.errors import PatientFactError
 from doseguard.orders.draft import STRUCTURED_TYPES
 from doseguard.orders.model import MAX_TEXT
+from doseguard.orders.patient import parse_ordered_at
 
 CACHE_SIZE = 16_384
 """Entries per cache; a full cache is emptied (orders that repeat are back in it at once)."""
@@ -19,6 +21,8 @@ SEEN_SIZE = 4 * CACHE_SIZE
 """How many first sightings a cache remembers: an entry is kept the second time it is met, so orders
 that never repeat (the worst case) leave no objects behind for the garbage collector to follow."""
 _UNCACHEABLE = object()
+_VALID_ORDERED_AT = object()
+"""Among a key's field names, in place of ``ordered_at``: a valid order time (whose value is not keyed)."""
 _TEXT = {str}
 _TEXT_OR_INT = {str, int}
 _TEXT_OR_STRUCTURED = {str, *STRUCTURED_TYPES}
@@ -85,6 +89,14 @@ def record_key(data: Any, ids: tuple[str | None, str | None]) -> tuple[Any, ...]
         return None  # an id too long is invalid: this record cannot share the outcome of one without it
     rest = dict(data)
     del rest["order_id"], rest["patient_id"]
+    if "ordered_at" in rest and "birth_date" not in rest and _valid_time(rest["ordered_at"]):
+        del rest["ordered_at"]
+        key = _key_of(rest)
+        return None if key is None else ((*key[0], _VALID_ORDERED_AT), key[1])
+    return _key_of(rest)
+
+
+def _key_of(rest: dict[str, Any]) -> tuple[Any, ...] | None:
     values = rest.values()
     kinds = set(map(type, values))
     if kinds <= _TEXT:  # the common case: every field is text (a CSV row always)
@@ -97,6 +109,22 @@ def record_key(data: Any, ids: tuple[str | None, str | None]) -> tuple[Any, ...]
     if _UNCACHEABLE in frozen:
         return None
     return tuple(rest), tuple(frozen)
+
+
+def _valid_time(value: Any) -> bool:
+    """Whether ``value`` is an ``ordered_at`` the order model reads as it is (plain ASCII text, nothing
+    to strip, not too long) and that is a valid time: then, with no history and no birth date, no
+    outcome depends on which time it is, only on its being there and valid. Anything else is keyed
+    by its value (an invalid one's message quotes it)."""
+    if type(value) is not str or len(value) > MAX_TEXT or not value.isascii() or not value.isprintable():
+        return False
+    if value != value.strip():
+        return False
+    try:
+        parse_ordered_at(value)
+    except PatientFactError:
+        return False
+    return True
 
 
 def _freeze(value: Any) -> Any:

@@ -163,3 +163,69 @@ def test_keys_no_order_field_are_counted_for_the_run_on_cached_lines_too(checker
     again = cached.process(Chunk("lines", "o.jsonl", 51, lines))  # every line a hit
     assert first.counts.ignored_fields == again.counts.ignored_fields == {"ward": 50}
     assert all(json.loads(out)["warnings"] == [] for out in again.outputs())
+
+
+# -- ordered_at: every line of a timed export differs in it; a valid time's value decides nothing ----
+TIMES = st.one_of(
+    st.sampled_from(
+        ["2026-03-01T09:00:00Z", "2026-03-01", "2025-12-31T23:59:59.5+02:00", "2026-03-01 09:00"]
+    ),
+    st.sampled_from(
+        ["2026-02-30T09:00:00Z", "last tuesday", "2026-03-01T25:00:00Z", "", " 2026-03-01", None]
+    ),
+    st.datetimes().map(lambda at: at.isoformat()),
+    st.integers(min_value=0, max_value=3),
+)
+
+
+@st.composite
+def timed_chunks(draw: st.DrawFn) -> Chunk:
+    lines = []
+    for _ in range(draw(st.integers(min_value=1, max_value=30))):
+        sentence = dict(SENTENCES[draw(st.integers(min_value=0, max_value=2))])
+        sentence["ordered_at"] = draw(TIMES)
+        if draw(st.integers(min_value=0, max_value=5)) == 0:
+            sentence["birth_date"] = draw(st.sampled_from(["1950-03-01", "2026-03-02", "soon"]))
+        order_id = draw(st.sampled_from(["A", "B-2", "C3"]))
+        lines.append(
+            line(sentence, order_id, "PT-1", draw(st.sampled_from(["compact", "spaced", "patient-first"])))
+        )
+        if draw(st.integers(min_value=0, max_value=9)) == 0:
+            lines.append(b'{"order_id":"Z","patient_id":"P","ordered_at":"\x00"}')
+    return Chunk("lines", "o.jsonl", 1, lines)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(chunk=timed_chunks())
+def test_cached_lines_with_order_times_read_exactly_as_checked_lines(checker: Checker, chunk: Chunk) -> None:
+    cached = ChunkChecker(checker, "jsonl")
+    plain = ChunkChecker(checker, "jsonl")
+    plain.lines = None
+    expected = plain.process(chunk)
+    same(cached.process(chunk), expected)
+    same(cached.process(chunk), expected)
+
+
+def test_lines_that_differ_only_in_a_valid_order_time_are_answered_from_the_cache(checker: Checker) -> None:
+    sentence = SENTENCES[0]
+    lines = [line({**sentence, "ordered_at": f"2026-03-{1 + n % 28:02d}T09:{n % 60:02d}:00Z"}, f"O{n}", "PT-1",
+                  "compact") for n in range(50)]  # fmt: skip
+    cached = ChunkChecker(checker, "jsonl")
+    assert cached.lines is not None
+    cached.process(Chunk("lines", "o.jsonl", 1, lines))
+    first, last = LineCache.key(lines[0]), LineCache.key(lines[-1])
+    assert first is not None and last is not None and first[0] == last[0]
+    assert cached.lines.get(first[0]) is not None
+
+
+def test_an_invalid_order_time_or_a_birth_date_keeps_the_time_in_the_key() -> None:
+    def key(at: str, **more: str) -> bytes | None:
+        found = LineCache.key(orjson.dumps({"order_id": "A", "patient_id": "P", "ordered_at": at, **more}))
+        return found[0] if found is not None else None
+
+    valid = key("2026-03-01T09:00:00Z")
+    assert valid is not None and valid == key("2026-04-01")
+    assert key("2026-02-30T09:00:00Z") not in (valid, None)
+    born = {"birth_date": "1950-01-01"}
+    assert key("2026-03-01T09:00:00Z", **born) != key("2026-04-01", **born)
+    assert LineCache.key(b'{"order_id":"A","patient_id":"P","ordered_at":"\x00"}') is None

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from doseguard.batch.worker import ChunkChecker
+from doseguard.batch.worker import ChunkChecker, open_store
 from doseguard.checker import Checker
 from doseguard.io.chunks import Chunk
 from doseguard.io.history_store import HistoryStore, write_store
@@ -77,3 +77,30 @@ def test_an_unreadable_record_gets_no_context(tmp_path: Path) -> None:
     chunk = Chunk("lines", "o.jsonl", 1, [b"not json", json.dumps({"order_id": "O"}).encode()])
     ChunkChecker(checker, "jsonl", history=_store(tmp_path)).process(chunk)
     assert [item.context for item in checker.seen] == [None, None]
+
+
+def test_a_worker_reads_only_the_kinds_its_rules_aggregate(tmp_path: Path) -> None:
+    """The bundled packs declare no aggregate of administrations: records get the patient's fields,
+    no history, so their outcomes can be shared (the checker bypasses its cache for history)."""
+    write_store(tmp_path / "h.sqlite", KINDS, [("P1", {"allergies": "cobalt"}), ("P1", GIVEN)])
+    checker = _Seen()
+    store = open_store(str(tmp_path / "h.sqlite"), checker.rules)
+    ChunkChecker(checker, "jsonl", history=store).process(_lines(standard_order("O1", "P1")))
+    (context,) = [item.context for item in checker.seen]
+    needs = {a.kind for a in checker.rules.aggregates.values()}
+    assert context is not None and context.fields == {"allergies": "cobalt"}
+    assert context.administrations == ((GIVEN,) if HistoryKind.ADMINISTRATIONS in needs else ())
+    assert context.kinds == KINDS & (needs | {HistoryKind.PATIENT})
+
+
+def test_a_store_with_nothing_the_rules_read_is_not_opened_and_the_line_cache_stays_on(
+    tmp_path: Path,
+) -> None:
+    """A run given only the MAR, whose rules aggregate none of it: records are checked as without a
+    store (no patient has fields, no rule reads what it holds), the line cache answering repeats."""
+    write_store(tmp_path / "h.sqlite", frozenset({HistoryKind.ADMINISTRATIONS}), [("P1", GIVEN)])
+    rules = bundled_checker().rules
+    assert not any(a.kind is HistoryKind.ADMINISTRATIONS for a in rules.aggregates.values())
+    assert open_store(str(tmp_path / "h.sqlite"), rules) is None
+    write_store(tmp_path / "p.sqlite", KINDS, [("P1", {"allergies": "cobalt"})])
+    assert open_store(str(tmp_path / "p.sqlite"), rules) is not None

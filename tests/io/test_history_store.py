@@ -112,6 +112,46 @@ def test_the_run_folder_is_private_and_removed_after_the_run() -> None:
     assert not folder.exists()
 
 
+def test_other_orders_come_back_in_record_order_whatever_their_times(tmp_path: Path) -> None:
+    """The batch's orders of a patient as the input holds them (a later record may have been written
+    earlier); one without ``ordered_at`` keeps its place too."""
+    late = OtherOrder("cyanocobalamin", "IM", None, True, 1, T0 + timedelta(days=2))
+    early = OtherOrder("cyanocobalamin", "PO", None, True, 2, T0)
+    timeless = OtherOrder("cyanocobalamin", "PO", None, False, 3, None)
+    path = tmp_path / "h.sqlite"
+    write_store(path, frozenset({HistoryKind.ORDERS}), [("P1", late), ("P2", early), ("P1", early),
+                                                        ("P1", timeless)])  # fmt: skip
+    assert HistoryStore(path).context("P1").orders == (late, early, timeless)
+
+
+def test_a_store_opened_for_some_kinds_reads_and_says_only_those(tmp_path: Path) -> None:
+    """A worker whose rules read no lab aggregate needs no lab result: it neither reads them nor says
+    the run holds them (then no outcome of its depends on them, and outcomes can be shared)."""
+    hb = LabResult("haemoglobin", 9.5, T0, "g/dL", "labs.csv:2")
+    other = OtherOrder("cyanocobalamin", "PO", "oral", True, 7, T0)
+    path = tmp_path / "h.sqlite"
+    kinds = ALL | {HistoryKind.ORDERS}
+    write_store(path, kinds, [("P1", dose(0)), ("P1", hb), ("P1", other), ("P1", {"weight_kg": "80 kg"})])
+    orders_only = HistoryStore(path, needs=frozenset({HistoryKind.ORDERS})).context("P1")
+    assert orders_only == PatientContext(
+        "P1", frozenset({HistoryKind.PATIENT, HistoryKind.ORDERS}), {"weight_kg": "80 kg"}, (), (), (other,)
+    )
+    nothing = HistoryStore(path, needs=frozenset()).context("P1")
+    assert nothing.kinds == {HistoryKind.PATIENT} and not nothing.has_history
+    assert nothing.fields == {"weight_kg": "80 kg"}
+    assert HistoryStore(path).context("P1").kinds == kinds
+
+
+def test_a_patients_rows_are_read_from_the_index_alone(tmp_path: Path) -> None:
+    """A patient's rows are scattered over the table (files are in time order, not by patient): read
+    through the index, each would cost a random page; the index holds them whole, side by side."""
+    path = tmp_path / "h.sqlite"
+    write_store(path, ALL, [("P1", dose(0))])
+    store = HistoryStore(path)
+    plan = sqlite3.connect(path).execute(f"EXPLAIN QUERY PLAN {store._query}", ("P1",)).fetchall()
+    assert "COVERING INDEX by_patient" in str(plan)
+
+
 # --- a patient's rows that disagree ----------------------------------------------------------------
 
 

@@ -11,6 +11,10 @@ the order model accepts as it is and every output format writes as is (letters, 
 in a line with no escapes (so the match is the top-level key: the slow path checks that, once, when
 the entry is made), and an entry is kept only if its template, filled with the values of the record
 that made it, gives the very bytes the encoder gave. Anything else is checked the ordinary way.
+
+A valid ``ordered_at`` is cut out too (its place marked), when the line has no ``birth_date``: with no
+history (the cache is off with a history store) which time it is decides nothing, only that it is
+there and valid; without that, every line of an export with order times would be a line of its own.
 """
 
 from __future__ import annotations
@@ -19,14 +23,20 @@ import re
 from typing import Any
 
 from doseguard.batch.record_meta import Outcome
+from doseguard.errors import PatientFactError
 from doseguard.io.encoders import Encoder
 from doseguard.orders.model import MAX_TEXT
+from doseguard.orders.patient import parse_ordered_at
 from doseguard.result_cache import ResultCache
 from doseguard.results import OrderResult, ResultStatus
 
 # An id the order model accepts as it is (no whitespace to strip, not too long): rules never read ids,
 # but the model refuses ids over MAX_TEXT characters, so a longer one must be checked, not looked up.
 _VALUE = re.compile(rb'[ \t]*:[ \t]*"([A-Za-z0-9][A-Za-z0-9_.:/-]{0,%d})"' % (MAX_TEXT - 1))
+# A valid order time as the order model reads it as it is (ASCII, nothing to strip): with no history
+# (the cache is off with a history store) and no birth date (an age is counted at the order), which
+# time it is decides no outcome, only that it is there and valid (result_cache.record_key does the same).
+_TIME = re.compile(rb'"ordered_at"[ \t]*:[ \t]*"([0-9]{4}-[0-9]{2}-[0-9]{2}(?:[T ][0-9:.+Z-]{5,40})?)"')
 _PLAIN_NAME = re.compile(r"[A-Za-z0-9_./<>][A-Za-z0-9_./<> -]*")
 # What a probe result holds in place of the record number, source and ids; a template is its output
 # cut at these marks, each mark standing for that argument of _Template.fill.
@@ -39,6 +49,21 @@ Ids = tuple[bytes, bytes]  # order_id, patient_id
 LineKey = tuple[Key, Ids]
 """What :meth:`LineCache.key` says of a line: its key, and its ids (unpacked, never indexed; a
 named tuple would cost a fifth of a microsecond per line here, a twentieth of a cached line)."""
+
+
+def _valid_time(raw: bytes) -> re.Match[bytes] | None:
+    """The line's ``"ordered_at": "<time>"`` when its time is valid and the line has no ``birth_date``
+    key; None otherwise (the time is then keyed by its value, as any other field)."""
+    if b'"ordered_at"' not in raw or b'"birth_date"' in raw:
+        return None
+    found = _TIME.search(raw)
+    if found is None:
+        return None
+    try:
+        parse_ordered_at(found.group(1).decode())
+    except PatientFactError:
+        return None
+    return found
 
 
 class _Template:
@@ -92,8 +117,22 @@ class LineCache:
         patient = _VALUE.match(raw, at_patient + 12)
         if order is None or patient is None:
             return None
-        (start, end), (start2, end2) = sorted((order.span(1), patient.span(1)))
-        return raw[:start] + raw[end:start2] + raw[end2:], (order.group(1), patient.group(1))
+        if b"\0" in raw:  # a NUL (no valid JSON line holds one) could pass for a time's mark
+            return None
+        ids = (order.group(1), patient.group(1))
+        time = _valid_time(raw)
+        if time is None:
+            (start, end), (start2, end2) = sorted((order.span(1), patient.span(1)))
+            return raw[:start] + raw[end:start2] + raw[end2:], ids
+        spans = sorted((order.span(1), patient.span(1), time.span(1)))
+        pieces, at = [], 0
+        for start, end in spans:
+            pieces.append(raw[at:start])
+            at = end
+        pieces.append(raw[at:])
+        # The ids' places are empty, the time's holds a mark: a line with an empty time is another key.
+        pieces[spans.index(time.span(1))] += b"\0"
+        return b"".join(pieces), ids
 
     def get(self, key: Key) -> _Template | None:
         return self._templates.get(key)
@@ -124,6 +163,13 @@ class LineCache:
         ids = (order_id.decode(), patient_id.decode())
         if (data.get("order_id"), data.get("patient_id")) != ids:
             return  # the ids found are not the record's top-level ids
+        time = _valid_time(raw)
+        if time is not None and (
+            raw.count(b'"ordered_at"') != 1
+            or data.get("ordered_at") != time.group(1).decode()
+            or time.group(1) in encoded
+        ):
+            return  # the time cut out is not the record's ordered_at, or its output shows it
         if (result.order_id, result.patient_id) != ids:
             return
         probe = OrderResult(*_PROBE, result.status, result.findings, result.errors, result.warnings,

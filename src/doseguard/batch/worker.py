@@ -35,6 +35,7 @@ from doseguard.orders.model import RECORD_FIELDS
 from doseguard.orders.normalise import unread_keys
 from doseguard.records import InputRecord, record_ids
 from doseguard.results import OrderResult, ResultError, ResultStatus, Summary
+from doseguard.rules.model import RuleSet
 from doseguard.rules.source import RuleSource
 
 JSON_LINES = ("", "jsonl")
@@ -311,6 +312,18 @@ def serve(commands: Connection, results: Connection, setup: WorkerSetup) -> None
         return
 
 
+def open_store(path: str, rule_set: RuleSet) -> HistoryStore | None:
+    """The run's history store, read for the kinds of history the rules aggregate only: a run whose
+    rules read no lab aggregate reads no lab result, and its outcomes do not depend on them. None
+    when it holds nothing those rules read (no patient fields either): records are then checked as
+    in a run without one, the line cache on."""
+    store = HistoryStore(path, needs=frozenset(a.kind for a in rule_set.aggregates.values()))
+    if store.says_nothing:
+        store.close()
+        return None
+    return store
+
+
 def _leave_with_parent() -> None:
     """Ask Linux for a SIGTERM when the main process dies: a worker stuck in a long (or endless)
     evaluation would otherwise outlive it, an orphan reading no pipe."""
@@ -333,7 +346,7 @@ def _serve(commands: Connection, results: Connection, setup: WorkerSetup) -> Non
                 f"the rules changed on disk since the run began (version {rule_set.version}, "
                 f"not {setup.rules_version})"
             )
-        history = HistoryStore(setup.history) if setup.history is not None else None
+        history = open_store(setup.history, rule_set) if setup.history is not None else None
         checker = ChunkChecker(Checker(rule_set), setup.output, setup.columns, history)
     except Exception as error:  # told to the main process, which stops the run
         results.send_bytes(pickle.dumps(Greeting(failed=f"{type(error).__name__}: {error}")))

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import contextlib
 import io
+import itertools
 import json
 import os
 import sys
 import time
 import traceback
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any, NoReturn
@@ -25,6 +26,12 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 
 from doseguard import __version__
+from doseguard.batch.other_orders import (
+    OtherOrderReader,
+    needs_other_orders,
+    other_order_items,
+    spool_streams,
+)
 from doseguard.batch.runner import BatchOptions, run_batch, usable_cores
 from doseguard.cli import stdio
 from doseguard.cli.common import (
@@ -53,6 +60,7 @@ from doseguard.io.paths import is_stdin, same_file
 from doseguard.io.streams import STDIN, is_stream
 from doseguard.io.writers import HUMAN_FORMATS, OUTPUT_FORMATS, ResultWriter, make_sink
 from doseguard.orders.normalise import close_field
+from doseguard.patients.model import HistoryItem, HistoryKind
 from doseguard.printable import printable, printable_lines
 from doseguard.results import ResultStatus, Summary
 from doseguard.rules.files import discover
@@ -350,9 +358,6 @@ def _run(
     rule_set = load_or_exit(source)
     summary = Summary(rules_version=rule_set.version)
     unused = _HistoryProblems()
-    reader = ChunkReader(
-        list(inputs), columns=columns, headers=headers, drugs=rule_set.drugs, on_history_problem=unused.say
-    )
     options = BatchOptions(
         source,
         output="objects" if (report_stream or also or kind in HUMAN_FORMATS) else kind,
@@ -362,9 +367,26 @@ def _run(
         columns=columns,
     )
     with run_folder() as folder:
-        if sources:
+        # Other orders of the patient are history when a loaded aggregate counts them: the orders are
+        # then read twice (stdin and FIFOs from a copy in the run's folder: batch/other_orders.py).
+        orders_too = needs_other_orders(rule_set.aggregates.values())
+        spooled = spool_streams(inputs, folder) if orders_too else {}
+        reader = ChunkReader(
+            list(inputs),
+            columns=columns,
+            headers=headers,
+            drugs=rule_set.drugs,
+            on_history_problem=unused.say,
+            spooled=spooled,
+        )
+        if sources or orders_too:
             options.history = str(folder / STORE_NAME)
-            _load_history(sources, rule_set, folder / STORE_NAME, unused)
+            orders = (
+                ChunkReader(list(inputs), columns=columns, drugs=rule_set.drugs,
+                            on_history_problem=lambda problem: None, spooled=spooled)
+                if orders_too else None
+            )  # fmt: skip
+            _load_history(sources or HistorySources(), rule_set, folder / STORE_NAME, unused, orders)
         _check_all(inputs, source, kind, to_terminal, results, report_stream, also, reader, options, summary)
     unused.note(summary)
     return summary
@@ -397,14 +419,27 @@ class _HistoryProblems:
             )
 
 
-def _load_history(sources: HistorySources, rule_set: Any, store: Path, unused: _HistoryProblems) -> None:
+def _load_history(
+    sources: HistorySources,
+    rule_set: Any,
+    store: Path,
+    unused: _HistoryProblems,
+    orders: ChunkReader | None = None,
+) -> None:
     """The history files into the run's store, before any order is checked: each record that cannot
-    be used said in place, and counted."""
+    be used said in place, and counted. ``orders``: the orders input again, its orders stored as
+    each other's history (``batch/other_orders.py``)."""
 
     def warned(message: str) -> None:
         _say(printable(f"warning: {message}"))
 
-    write_store(store, sources.kinds(), read_history(sources, rule_set.drugs, warned), unused.say)
+    kinds = sources.kinds()
+    items: Iterable[HistoryItem | HistoryProblem] = read_history(sources, rule_set.drugs, warned)
+    if orders is not None:
+        kinds |= {HistoryKind.ORDERS}
+        reader = OtherOrderReader(rule_set.drugs, rule_set.aggregates.values())
+        items = itertools.chain(items, other_order_items(orders, reader, orders.columns))
+    write_store(store, kinds, items, unused.say)
 
 
 def _check_all(

@@ -37,11 +37,14 @@ class ChunkReader:
         headers: dict[str, dict[str, str]] | None = None,
         drugs: Iterable[DrugEntry] | Mapping[str, str] = (),
         on_history_problem: Callable[[HistoryProblem], None] | None = None,
+        spooled: Mapping[str, Path] | None = None,
     ) -> None:
         """``headers`` (filled as inputs are read): for each input with a header line, its columns by
         the names records hold them under, as the header wrote them (for the annotated export).
         ``drugs`` are the packs' (a Bundle's administrations name them); a Bundle's context resources
-        that cannot be used go to ``on_history_problem`` as read (else kept in ``history_problems``)."""
+        that cannot be used go to ``on_history_problem`` as read (else kept in ``history_problems``).
+        ``spooled``: inputs (stdin, FIFOs) read from a copy made before (``batch/other_orders.py``)."""
+        self.spooled = dict(spooled or {})
         self.paths = paths
         self.chunk_records = chunk_records
         self.columns = columns
@@ -59,7 +62,7 @@ class ChunkReader:
         self._on_history_problem = on_history_problem or self.history_problems.append
 
     def total_bytes(self) -> int | None:
-        if STDIN in self.paths or any(map(is_stream, self.paths)):
+        if self.spooled or STDIN in self.paths or any(map(is_stream, self.paths)):
             return None
         return sum(Path(p).stat().st_size for p in self.paths)
 
@@ -101,7 +104,9 @@ class ChunkReader:
 
     def _read(self, path: str) -> Iterator[Chunk]:
         try:
-            source = open_input(path)  # stdin and FIFOs are read from here, to sniff them (a gzip's too)
+            source = open_input(
+                path, self.spooled.get(path)
+            )  # stdin and FIFOs are read from here, to sniff them (a gzip's too)
         except (OSError, EOFError, gzip.BadGzipFile) as error:
             raise InputError(path, f"cannot read: {error}") from None
         fmt = named(source.format)

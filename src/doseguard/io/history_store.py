@@ -13,7 +13,7 @@ import contextlib
 import shutil
 import sqlite3
 import tempfile
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -52,6 +52,12 @@ STORE_NAME = "history.sqlite"
 
 _PATIENT, _ADMINISTRATION, _LAB, _ORDER = 0, 1, 2, 3
 _LISTS = ("allergies", "conditions")
+_CODES = {
+    HistoryKind.PATIENT: _PATIENT,
+    HistoryKind.ADMINISTRATIONS: _ADMINISTRATION,
+    HistoryKind.LABS: _LAB,
+    HistoryKind.ORDERS: _ORDER,
+}
 
 
 class PatientFields(dict[str, Any]):
@@ -108,21 +114,27 @@ def write_store(
         connection.execute("INSERT INTO meta VALUES (?)", (",".join(sorted(kinds)),))
         connection.execute("BEGIN")
         batch: list[tuple[str, int, float | None, int, bytes]] = []
-        patient_rows = 0
+        counts: Counter[int] = Counter()
         for item in items:
             if isinstance(item, HistoryProblem):
                 on_problem(item)
                 continue
-            patient_rows += type(item[1]) in (dict, PatientFields)
-            batch.append(_row(item, stored))
+            row = _row(item, stored)
+            batch.append(row)
+            counts[row[1]] += 1
             stored += 1
             if len(batch) >= BATCH:
                 connection.executemany("INSERT INTO items VALUES (?, ?, ?, ?, ?)", batch)
                 batch = []
         connection.executemany("INSERT INTO items VALUES (?, ?, ?, ?, ?)", batch)
+        connection.execute("CREATE TABLE counts (kind INTEGER PRIMARY KEY, items INTEGER NOT NULL)")
+        connection.executemany("INSERT INTO counts VALUES (?, ?)", sorted(counts.items()))
         connection.execute("COMMIT")
-        connection.execute("CREATE INDEX by_patient ON items (patient_id, kind, at, seq)")
-        if patient_rows > 1:
+        # The data in the index too: a patient's rows are scattered over the table (files come in time
+        # order), so reading them through a plain index costs a page each; this one holds them side by
+        # side (a context read 54 -> 17 us for 24 rows; the file is about 1.7 times larger).
+        connection.execute("CREATE INDEX by_patient ON items (patient_id, kind, at, seq, data)")
+        if counts[_PATIENT] > 1:
             for problem in _conflicts(connection):
                 on_problem(problem)
     finally:
@@ -154,13 +166,27 @@ def _conflicts(connection: sqlite3.Connection) -> Iterator[HistoryProblem]:
 class HistoryStore:
     """A store opened read-only: each patient's :class:`PatientContext`, with the run's kinds."""
 
-    def __init__(self, path: Path | str, cache: int = CACHE) -> None:
+    def __init__(
+        self, path: Path | str, cache: int = CACHE, needs: frozenset[HistoryKind] | None = None
+    ) -> None:
+        """``needs``: the kinds of history the reader's rules aggregate (None: every kind). Only those
+        are read, and said held (patient fields always are): what no loaded rule reads costs nothing,
+        and no outcome depends on it."""
         uri = f"file:{pathname2url(str(Path(path).resolve()))}?mode=ro"  # never written by a worker
         self._connection = sqlite3.connect(uri, uri=True, check_same_thread=False)
         (kinds,) = self._connection.execute("SELECT kinds FROM meta").fetchone()
-        self.kinds = frozenset(HistoryKind(kind) for kind in kinds.split(",") if kind)
+        held = frozenset(HistoryKind(kind) for kind in kinds.split(",") if kind)
+        self.kinds = held if needs is None else held & (needs | {HistoryKind.PATIENT})
+        codes = ",".join(str(_CODES[kind]) for kind in sorted(self.kinds | {HistoryKind.PATIENT}))
+        self._query = (
+            f"SELECT kind, data FROM items WHERE patient_id = ? AND kind IN ({codes}) ORDER BY kind, at, seq"
+        )
         self._cache: OrderedDict[str, PatientContext] = OrderedDict()
         self._size = cache
+        patients = self._connection.execute("SELECT items FROM counts WHERE kind = ?", (_PATIENT,)).fetchone()
+        self.says_nothing = not (self.kinds - {HistoryKind.PATIENT}) and not (patients and patients[0])
+        """No patient has fields here and no history kind is read: every context would be empty, and a
+        record checked with one is checked as with none."""
 
     def context(self, patient_id: str) -> PatientContext:
         """Everything the run holds of this patient (an empty history of each kind the run holds
@@ -179,25 +205,24 @@ class HistoryStore:
         self._connection.close()
 
     def _read(self, patient_id: str) -> PatientContext:
-        rows = self._connection.execute(
-            "SELECT kind, data FROM items WHERE patient_id = ? ORDER BY kind, at, seq", (patient_id,)
-        )
+        rows = self._connection.execute(self._query, (patient_id,))
         patient_rows: list[list[Any]] = []
         administrations: list[Administration] = []
         labs: list[LabResult] = []
         orders: list[OtherOrder] = []
+        loads, moment, statuses = orjson.loads, _moment, _STATUSES  # locals: a patient has many rows
         for kind, data in rows:
-            value = orjson.loads(data)
-            if kind == _PATIENT:
-                patient_rows.append(value)
-            elif kind == _ADMINISTRATION:
+            value = loads(data)
+            if kind == _ADMINISTRATION:
                 drug, at, status, mcg, units, route, source = value
                 administrations.append(
-                    Administration(drug, _moment(at), AdministrationStatus(status), mcg, units, route, source)
+                    Administration(drug, moment(at), statuses[status], mcg, units, route, source)
                 )
             elif kind == _LAB:
                 test, number, at, unit, source = value
-                labs.append(LabResult(test, number, _moment(at), unit, source))
+                labs.append(LabResult(test, number, moment(at), unit, source))
+            elif kind == _PATIENT:
+                patient_rows.append(value)
             else:
                 drug, route, form, active, record, at = value
                 orders.append(OtherOrder(drug, route, form, active, record, _moment(at) if at else None))
@@ -226,7 +251,8 @@ def _row(item: HistoryItem, seq: int) -> tuple[str, int, float | None, int, byte
             value.record,
             at.isoformat() if at else None,
         ]
-        return patient_id, _ORDER, at.timestamp() if at else None, seq, orjson.dumps(data)
+        # No sort time: a patient's other orders come back in the order they were written (record order).
+        return patient_id, _ORDER, None, seq, orjson.dumps(data)
     source = value.source if isinstance(value, PatientFields) else ""
     return patient_id, _PATIENT, None, seq, orjson.dumps([source, value])
 
@@ -300,5 +326,6 @@ def _joined(first: Any, second: Any) -> Any:
     return list(dict.fromkeys(items))
 
 
-def _moment(text: str) -> datetime:
-    return datetime.fromisoformat(text)
+_moment = datetime.fromisoformat
+_STATUSES = {status.value: status for status in AdministrationStatus}
+"""A stored status to the enum: a dict lookup (the enum's call costs a few microseconds a row)."""

@@ -45,14 +45,16 @@ class OpenedInput:
             )
 
 
-def open_input(path: str) -> OpenedInput:
-    """The input's bytes (decompressed), its format, and a function telling how much of it was read."""
+def open_input(path: str, spooled: Path | None = None) -> OpenedInput:
+    """The input's bytes (decompressed), its format, and a function telling how much of it was read.
+    ``spooled``: a copy of stdin or of a FIFO read before (a run that reads its input twice), read
+    in its place under the input's name and format."""
     if path == STDIN:
-        return _sniffed("<stdin>", sys.stdin.buffer)
-    stream = is_stream(path)
+        return _sniffed("<stdin>", spooled.open("rb") if spooled is not None else sys.stdin.buffer)
+    stream = is_stream(path) or spooled is not None
     kind = "" if stream and format_of(path) is None else input_format(path)
     try:
-        raw = Path(path).open("rb")  # noqa: SIM115 (the caller closes it)
+        raw = (spooled or Path(path)).open("rb")
     except OSError as error:
         raise InputError(path, error.strerror or str(error)) from None
     if not kind:

@@ -1,0 +1,59 @@
+"""``doseguard check`` with rules that count the patient's other orders: the batch's own orders are
+history (duplicate therapy), read from a file or from stdin (spooled: it cannot be read twice).
+
+These need the checker to compute aggregates (issue 11's checker integration)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.helpers.cli import invoke, jsonl, results
+from tests.helpers.history_pack import pack
+from tests.helpers.orders import standard_order
+from tests.helpers.orders_pack import ORDERS_PACK, ORDERS_RULES
+
+AT = "2026-03-01T09:00:00Z"
+
+
+def _orders(tmp_path: Path) -> Path:
+    return jsonl(
+        tmp_path,
+        standard_order("O1", "PT-1", ordered_at=AT),
+        standard_order("O2", "PT-2", ordered_at=AT),
+        standard_order("O3", "PT-1", route="PO", ordered_at=AT),
+    )
+
+
+def _flagged(stdout: str) -> dict[str, list[str]]:
+    return {r["order_id"]: [f["rule_id"] for f in r["findings"]] for r in results(stdout)}
+
+
+def test_two_orders_of_one_patient_each_see_the_other_and_another_patient_neither(tmp_path: Path) -> None:
+    rules = pack(tmp_path / "b12", ORDERS_PACK, ORDERS_RULES)
+    done = invoke("check", _orders(tmp_path), "--rules", rules, "--format", "jsonl", "--fail-on", "never")
+    assert done.exit_code == 0, done.stderr
+    flagged = _flagged(done.stdout)
+    assert list(flagged) == ["O1", "O2", "O3"]
+    assert "B12-DUPLICATE" in flagged["O1"] and "B12-DUPLICATE" in flagged["O3"]
+    assert "B12-DUPLICATE" not in flagged["O2"]
+
+
+def test_orders_from_stdin_are_read_twice_from_a_copy(tmp_path: Path) -> None:
+    rules = pack(tmp_path / "b12", ORDERS_PACK, ORDERS_RULES)
+    piped = _orders(tmp_path).read_bytes()
+    done = invoke("check", "-", "--rules", rules, "--format", "jsonl", "--fail-on", "never", stdin=piped)
+    assert done.exit_code == 0, done.stderr
+    assert [r["source"] for r in results(done.stdout)] == ["<stdin>:1", "<stdin>:2", "<stdin>:3"]
+    assert "B12-DUPLICATE" in _flagged(done.stdout)["O1"]
+
+
+def test_one_job_and_two_agree(tmp_path: Path) -> None:
+    rules = pack(tmp_path / "b12", ORDERS_PACK, ORDERS_RULES)
+    orders = _orders(tmp_path)
+    outputs = [
+        invoke("check", orders, "--rules", rules, "--format", "jsonl", "--fail-on", "never", "--jobs", jobs)
+        for jobs in ("1", "2")
+    ]
+    assert outputs[0].stdout == outputs[1].stdout
+    assert json.loads(outputs[0].stdout.splitlines()[0])["order_id"] == "O1"

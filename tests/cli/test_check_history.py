@@ -263,7 +263,7 @@ def test_rules_the_run_holds_no_data_for_are_listed_and_said_once(tmp_path: Path
     said = [line for line in result.stderr.splitlines() if "not evaluated" in line]
     assert said == [
         "doseguard: not evaluated, for want of patient history the run does not hold: B12-HB-LOW (6 orders), "
-        "B12-HB-LOW-SAYS (6 orders); give it --administrations, --labs or --history (or FHIR resources beside "
+        "B12-HB-LOW-SAYS (6 orders); give it --administrations, --labs, --history or --other-orders (or FHIR resources beside "
         "the orders) to check them"
     ]
 

@@ -209,6 +209,13 @@ cli.add_command(rules)
     metavar="DIR",
     help="A folder of patients, administrations and labs .csv|.jsonl files (and FHIR Bulk NDJSON).",
 )
+@click.option(
+    "--other-orders/--no-other-orders",
+    "other_orders",
+    default=None,
+    help="Read the inputs twice, so that each order's patient's other orders in the batch are history "
+    "(duplicate therapy). Default: on with --patients, --administrations, --labs or --history.",
+)
 def check(
     inputs: tuple[str, ...],
     source: RuleSource,
@@ -225,6 +232,7 @@ def check(
     administrations: str | None = None,
     labs: str | None = None,
     history: str | None = None,
+    other_orders: bool | None = None,
 ) -> None:
     """Check orders in INPUT files (.jsonl, .ndjson, .json, .csv, .tsv, each optionally .gz; '-' for
     stdin).
@@ -301,6 +309,7 @@ def check(
                 columns,
                 headers,
                 sources,
+                bool(sources) if other_orders is None else other_orders,
             )
             try:
                 if summary_file is not None:
@@ -352,6 +361,7 @@ def _run(
     columns: ColumnMap | None = None,
     headers: dict[str, dict[str, str]] | None = None,
     sources: HistorySources | None = None,
+    other_orders: bool = False,
 ) -> Summary:
     """Load the rules and check every input, writing ``kind`` to the opened outputs (committed by the
     caller); colors are left to the terminal when ``to_terminal``."""
@@ -367,9 +377,10 @@ def _run(
         columns=columns,
     )
     with run_folder() as folder:
-        # Other orders of the patient are history when a loaded aggregate counts them: the orders are
-        # then read twice (stdin and FIFOs from a copy in the run's folder: batch/other_orders.py).
-        orders_too = needs_other_orders(rule_set.aggregates.values())
+        # Other orders of the patient are history when asked for and a loaded aggregate counts them:
+        # the orders are then read twice (stdin and FIFOs from a copy in the run's folder:
+        # batch/other_orders.py). Not by default without history, which keeps a plain run one pass.
+        orders_too = other_orders and needs_other_orders(rule_set.aggregates.values())
         spooled = spool_streams(inputs, folder) if orders_too else {}
         reader = ChunkReader(
             list(inputs),
@@ -497,7 +508,8 @@ def not_evaluated_note(rules: Mapping[str, int]) -> str:
     said = ", ".join(f"{rule} ({count:,} orders)" for rule, count in sorted(rules.items()))
     return (
         f"not evaluated, for want of patient history the run does not hold: {said}; give it "
-        "--administrations, --labs or --history (or FHIR resources beside the orders) to check them"
+        "--administrations, --labs, --history or --other-orders (or FHIR resources beside the orders) "
+        "to check them"
     )
 
 

@@ -19,7 +19,7 @@ from typing import Any
 from doseguard.errors import HistoryProblem, PatientFactError
 from doseguard.io.history_records import RowNormaliser
 from doseguard.orders.codes import route_code
-from doseguard.orders.drugs import DrugEntry
+from doseguard.orders.drugs import DrugEntry, DrugIdentifier, PackCodes, PackDrug
 from doseguard.orders.patient import parse_ordered_at
 from doseguard.orders.status import Activity, order_activity
 from doseguard.patients.model import (
@@ -97,11 +97,10 @@ class ScenarioHistory:
     ) -> list[HistoryProblem]:
         """Why any of these rows could not be used (read against the scenario's default order time:
         a relative time is as good there as at any other)."""
-        normaliser = RowNormaliser(drugs)
         anchor = parse_ordered_at(SCENARIO_ORDERED_AT)
         found = []
         for index, (source, row) in enumerate(rows):
-            item = self._item(normaliser, kind, (source, row, index), "P1", anchor)
+            item = self._item(drugs, kind, (source, row, index), "P1", anchor)
             if isinstance(item, HistoryProblem):
                 found.append(item)
         return found
@@ -115,14 +114,13 @@ class ScenarioHistory:
             return None, []
         patient_id = _text(order, "patient_id") or "P1"
         anchor = _anchor(order)
-        normaliser = RowNormaliser(drugs)
         problems: list[HistoryProblem] = []
         administrations: list[Administration] = []
         labs: list[LabResult] = []
         orders: list[OtherOrder] = []
         for table in (self.administrations, self.labs, self.orders):
             for index, (source, row) in enumerate(table.rows):
-                item = self._item(normaliser, table.kind, (source, row, index), patient_id, anchor)
+                item = self._item(drugs, table.kind, (source, row, index), patient_id, anchor)
                 if isinstance(item, HistoryProblem):
                     problems.append(item)
                 elif isinstance(item, Administration):
@@ -146,7 +144,7 @@ class ScenarioHistory:
 
     def _item(
         self,
-        normaliser: RowNormaliser,
+        drugs: tuple[DrugEntry, ...],
         kind: HistoryKind,
         written: tuple[str, dict[str, str], int],
         patient_id: str,
@@ -160,7 +158,8 @@ class ScenarioHistory:
             return timed
         record: dict[str, Any] = {"patient_id": patient_id, **timed}
         if kind is HistoryKind.ORDERS:
-            return _other_order(normaliser, source, record, index)
+            return _other_order(_ingredients(drugs), source, record, index)
+        normaliser = _normaliser(drugs)
         read = (
             normaliser.administration(source, record)
             if kind is HistoryKind.ADMINISTRATIONS
@@ -219,15 +218,32 @@ def _iso(moment: datetime) -> str:
     return moment.isoformat().replace("+00:00", "Z")
 
 
+def _normaliser(drugs: tuple[DrugEntry, ...]) -> RowNormaliser:
+    return RowNormaliser(drugs)
+
+
+def _ingredients(drugs: tuple[DrugEntry, ...]) -> DrugIdentifier:
+    """The packs' drugs in every form: another order's drug is its ingredient (an oral tablet of
+    cyanocobalamin is cyanocobalamin, in the form ``oral``), so that duplicate therapy across forms
+    (IM and oral) is one drug in two forms, as an aggregate's ``drugs:`` and ``forms:`` read it."""
+    return DrugIdentifier(
+        [
+            PackDrug(d.name, tuple(d.synonyms), (), PackCodes(tuple(d.codes.rxnorm), tuple(d.codes.ndc)))
+            for d in drugs
+        ]
+    )
+
+
 def _other_order(
-    normaliser: RowNormaliser, source: str, row: dict[str, Any], index: int
+    identifier: DrugIdentifier, source: str, row: dict[str, Any], index: int
 ) -> OtherOrder | HistoryProblem:
-    """Another order of the patient: its drug as the packs name it, its route, the dose form its name
-    states, and whether it is active (its status as an order's own is read; none written: active)."""
+    """Another order of the patient: its drug (the ingredient, :func:`_ingredients`), its route, the
+    dose form its name states, and whether it is active (its status read as an order's own; none
+    written: active)."""
     text = row.get("drug")
     if not isinstance(text, str) or not text:
         return HistoryProblem(source, "drug", "missing: which drug is ordered?")
-    identity = normaliser.drugs.identify(text, row.get("rxnorm"), row.get("ndc"))
+    identity = identifier.identify(text, row.get("rxnorm"), row.get("ndc"))
     if identity.problems:
         problem = identity.problems[0]
         return HistoryProblem(source, problem.field, problem.message)

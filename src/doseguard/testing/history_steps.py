@@ -61,8 +61,8 @@ def these_lab_results(
     _add(scenario_history, doseguard_rules, HistoryKind.LABS, datatable)
 
 
-@given("the patient has another active order:")
-def another_active_order(
+@given(parsers.re(r"the patient has another (?:active )?order:"))
+def another_order(
     scenario_history: ScenarioHistory, doseguard_rules: RuleSet, datatable: list[list[str]]
 ) -> None:
     """Another order of the same patient, as a field | value table (drug, route, status, ordered_at,

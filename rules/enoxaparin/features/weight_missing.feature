@@ -1,5 +1,3 @@
-# Waits for i11-core's three-valued evaluation and its step "Then the order is not evaluated for RULE":
-# rename this file to weight_missing.feature once that lands (git merge i11-core).
 Feature: Enoxaparin: without the patient's weight the dose per kg is not evaluated, and says so
   A treatment dose is 1 mg/kg: with no weight on the order or in the patient's record the dose per kg
   cannot be judged. That is never a silent pass: the rule says it was not evaluated, and why.

@@ -4,9 +4,13 @@ It joins the pieces: the normaliser turns a record into facts, the engine (any
 :class:`~doseguard.evaluation.RuleEngine`; durable-rules by default) says which rules fire, the
 rules' templates say why. Whatever goes wrong for one record (bad data, an engine failure, a
 broken message) becomes that record's ``invalid`` or ``error`` result and the batch goes on.
-Rules read nothing but an order's fields, so two records that differ only in their ids get the same
-outcome: outcomes are remembered by the record without its ids (and findings by the engine's input),
-because in a batch the same order sentences come back again and again (``result_cache.py``).
+A record's patient context (``InputRecord.context``) is merged into it first (``patients/merge.py``)
+and its history aggregates computed into the order's facts (``patients/aggregates.py``): the engine
+sees one fact per order (docs/decisions/patient-context.md). Otherwise rules read nothing but an
+order's fields, so two records that differ only in their ids get the same outcome: outcomes are
+remembered by the record without its ids (never for a record with history, whose outcome is its
+patient's), and findings by the engine's input, because in a batch the same order sentences come back
+again and again (``result_cache.py``).
 """
 
 from __future__ import annotations
@@ -27,6 +31,8 @@ from doseguard.evaluation import RuleEngine
 from doseguard.order_ids import RepeatedOrderIds
 from doseguard.orders.model import Order
 from doseguard.orders.normalise import OrderNormaliser
+from doseguard.patients.aggregates import AggregateComputer
+from doseguard.patients.merge import merge_patient
 from doseguard.records import InputRecord, record_ids
 from doseguard.result_cache import ResultCache, record_key
 from doseguard.results import Finding, OrderResult, ResultError, ResultStatus
@@ -47,6 +53,7 @@ class _Pending(NamedTuple):
 
     position: int
     order: Order
+    facts: dict[str, Any]  # the order's, with its history aggregates
     fact_json: str
     findings_key: FindingsKey
     key: tuple[Any, ...] | None
@@ -75,6 +82,8 @@ class Checker:
         self._divisor_fields = tuple(sorted(set().union(*(divisor_fields(r.condition) for r in rules.rules))))
         self._order = {rule.id: index for index, rule in enumerate(rules.rules)}
         self._covered = rules.covered_drugs
+        self._aggregates = AggregateComputer(tuple(rules.aggregates.values()))
+        self._vocabulary = rules.vocabulary
         self._cache: ResultCache[FindingsKey, tuple[Finding, ...]] = ResultCache()  # by _findings_key
         self._outcomes: ResultCache[tuple[Any, ...], Outcome] = ResultCache()  # by record_key
 
@@ -97,6 +106,8 @@ class Checker:
         for index, item in enumerate(items):
             number = first_number + index
             order_id, patient_id = record_ids(item.data)
+            context = item.context
+            data = item.data if context is None else merge_patient(item.data, context)
             if item.problems or item.error is not None:
                 problems = tuple(ResultError.of(p) for p in item.problems) or (
                     ResultError("record", str(item.error)),
@@ -104,7 +115,8 @@ class Checker:
                 results[index] = OrderResult(number, item.source, order_id, patient_id, ResultStatus.INVALID,
                                              errors=problems, rules_version=version)  # fmt: skip
                 continue
-            key = record_key(item.data, (order_id, patient_id))
+            history = context is not None and context.has_history
+            key = None if history else record_key(data, (order_id, patient_id))
             known = self._outcomes.get(key) if key is not None else None
             if known is not None:
                 status, findings, errors, warnings = known
@@ -113,8 +125,18 @@ class Checker:
                 )
                 continue
             try:
-                order = self.normaliser.normalise(item.data)
-                fact_json = encode_fact(order.facts) if order.unchecked is None else ""
+                order = self.normaliser.normalise(data)
+                facts = order.facts
+                if history and order.unchecked is None and self._aggregates.aggregates:
+                    values = self._aggregates(order, context, number)
+                    if values:
+                        facts = {**facts, **values}
+                if order.unchecked is not None:
+                    fact_json = ""
+                elif facts is order.facts:
+                    fact_json = encode_fact(facts)
+                else:  # aggregates are no field of the order's vocabulary
+                    fact_json = encode_fact(facts, self._vocabulary)
             except InvalidOrderError as error:
                 problems = tuple(ResultError.of(p) for p in error.problems)
                 invalid = OrderResult(
@@ -143,7 +165,9 @@ class Checker:
                     key, self._result(number, item, order, cached, (order_id, patient_id))
                 )
             else:
-                waiting.append(_Pending(index, order, fact_json, findings_key, key, (order_id, patient_id)))
+                waiting.append(
+                    _Pending(index, order, facts, fact_json, findings_key, key, (order_id, patient_id))
+                )
         if waiting:
             self._evaluate(items, first_number, waiting, results)
         assert all(r is not None for r in results)
@@ -162,7 +186,7 @@ class Checker:
             verdicts = dict(zip(distinct, self.engine.fired_many(distinct), strict=True))
         except Exception as error:  # fail closed: the whole batch is unchecked
             verdicts = dict.fromkeys(distinct, EngineError(_describe(error)))
-        for index, order, fact_json, findings_key, key, ids in waiting:
+        for index, order, facts, fact_json, findings_key, key, ids in waiting:
             number, item = first_number + index, items[index]
             try:
                 findings = self._cache.get(findings_key)
@@ -170,7 +194,7 @@ class Checker:
                     fired = verdicts[fact_json]
                     if isinstance(fired, Exception):
                         raise fired
-                    findings = self._findings(order, fired)
+                    findings = self._findings(order, facts, fired)
                     self._cache.offer(findings_key, findings)
             except UnevaluableRulesError as error:  # fail closed: some rule could not say
                 problems = tuple(ResultError.of(p, "evaluation failed: ") for p in error.problems)
@@ -238,11 +262,10 @@ class Checker:
         if unevaluable:
             raise UnevaluableRulesError([_unevaluable(rule, divisors) for rule, divisors in unevaluable])
 
-    def _findings(self, order: Order, fired: frozenset[str]) -> tuple[Finding, ...]:
+    def _findings(self, order: Order, facts: dict[str, Any], fired: frozenset[str]) -> tuple[Finding, ...]:
         unknown = fired - self._finders.keys()
         if unknown:
             raise EngineError(f"unknown rules fired: {sorted(unknown)}")
-        facts = order.facts
         get = facts.get
         for name in self._divisor_fields:  # the cheap test: is any divisor 0 in this order?
             if get(name) == 0:

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from doseguard.cli import main
+from tests.helpers import history_pack
 from tests.helpers.cli import invoke, jsonl, results
-from tests.helpers.orders import order
+from tests.helpers.orders import order, standard_order
 
 LABS = (
     "patient_id,test,value,unit,taken_at\nPT-1,haemoglobin,high,g/dL,2026-02-01\nPT-1,hb,11,g/dL,2026-02-02\n"
@@ -89,3 +90,58 @@ def test_bad_history_records_beyond_the_cap_are_only_counted(
     assert result.exit_code == 0
     assert result.stderr.count("'high' is not a number") == 2
     assert "5 history records were not used (3 not shown)" in result.stderr
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_patients_file_allergy_flags_that_patients_orders_only(tmp_path: Path, jobs: str) -> None:
+    orders = jsonl(
+        tmp_path,
+        *(standard_order(f"A{n}", "PT-A") for n in range(3)),
+        *(standard_order(f"B{n}", "PT-B") for n in range(3)),
+        standard_order("A3", "PT-A"),
+    )
+    patients = jsonl(
+        tmp_path,
+        {"patient_id": "PT-A", "allergies": "cobalt"},
+        {"patient_id": "PT-B", "allergies": "penicillin"},
+        name="patients.jsonl",
+    )
+    result = invoke("check", orders, "--patients", patients, "--jobs", jobs, "--fail-on", "never")
+    assert result.exit_code == 0, result.stderr
+    flagged = {
+        r["order_id"]: "B12-CONTRAINDICATION" in [f["rule_id"] for f in r["findings"]]
+        for r in results(result.stdout)
+    }
+    assert flagged == {"A0": True, "A1": True, "A2": True, "B0": False, "B1": False, "B2": False, "A3": True}
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_history_files_reach_a_packs_history_rules(tmp_path: Path, jobs: str) -> None:
+    packs = history_pack.pack(tmp_path / "b12")
+    at = {"ordered_at": "2026-03-01T09:00:00Z"}
+    orders = jsonl(tmp_path, standard_order("O1", "PT-1", **at), standard_order("O2", "PT-2", **at))
+    labs = tmp_path / "labs.csv"
+    labs.write_text(
+        "patient_id,test,value,unit,taken_at\nPT-1,hb,7.5,g/dL,2026-02-27\nPT-2,hb,12.5,g/dL,2026-02-27\n",
+        encoding="utf-8",
+    )
+    mar = jsonl(
+        tmp_path,
+        *(
+            {"patient_id": p, "drug": "cyanocobalamin", "dose": "1000 mcg", "route": "IM",
+             "given_at": f"2026-02-{day}T09:00Z", "status": "given"}
+            for p in ("PT-1", "PT-2")
+            for day in ("20", "22", "24")
+        ),
+        name="mar.jsonl",
+    )  # fmt: skip
+    result = invoke(
+        "check", orders, "--rules", packs, "--labs", labs, "--administrations", mar, "--jobs", jobs,
+        "--fail-on", "never",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    by_order = {r["order_id"]: r for r in results(result.stdout)}
+    assert [f["message"] for f in by_order["O1"]["findings"] if f["rule_id"] == "B12-HB-LOW"] == [
+        "Haemoglobin 7.5 g/dL after 3 doses"
+    ]
+    assert by_order["O2"]["status"] == "pass", by_order["O2"]

@@ -144,7 +144,7 @@ Feature: B12: what the patient's history says about the course
       | cyanocobalamin | 1000 mcg | IM    | 2                     |
       | cyanocobalamin | 1000 mcg | IM    | 1                     |
     Then the order is flagged B12-MISSED-DOSES
-    And the message of B12-MISSED-DOSES mentions "longest gap of 3 days"
+    And the message of B12-MISSED-DOSES mentions "longest gap between doses is 3 days"
 
   @B12-MISSED-DOSES
   Scenario: A dose refused by the patient
@@ -399,10 +399,18 @@ Feature: B12: what the patient's history says about the course
     Then the order is flagged B12-DUPLICATE-THERAPY as warning
 
   @B12-DUPLICATE-THERAPY
-  Scenario: A second injection order, of hydroxocobalamin
+  Scenario: A second cyanocobalamin injection order, written on another ward
     Given the patient has another active order:
-      | drug  | hydroxocobalamin 1 mg/mL injection |
-      | route | IM                                 |
+      | drug       | Cyanocobalamin Injection USP 1000 mcg/mL |
+      | route      | IM                                       |
+      | ordered_at | 2026-02-27T14:00:00Z                     |
+    Then the order is flagged B12-DUPLICATE-THERAPY
+
+  @B12-DUPLICATE-THERAPY
+  Scenario: Hydroxocobalamin already ordered is B12 too
+    Given the patient has another active order:
+      | drug  | hydroxocobalamin |
+      | route | IM               |
     Then the order is flagged B12-DUPLICATE-THERAPY
 
   @B12-DUPLICATE-THERAPY

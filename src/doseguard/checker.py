@@ -28,11 +28,13 @@ from doseguard.errors import (
     UnevaluableRulesError,
 )
 from doseguard.evaluation import RuleEngine
+from doseguard.not_evaluated import UndecidedRules
 from doseguard.order_ids import RepeatedOrderIds
 from doseguard.orders.model import Order
 from doseguard.orders.normalise import OrderNormaliser
 from doseguard.patients.aggregates import AggregateComputer
 from doseguard.patients.merge import merge_patient
+from doseguard.patients.model import HistoryKind
 from doseguard.records import InputRecord, record_ids
 from doseguard.result_cache import ResultCache, record_key
 from doseguard.results import Finding, OrderResult, ResultError, ResultStatus
@@ -42,10 +44,15 @@ from doseguard.rules.model import NOT_COVERED, Rule, RuleSet
 
 __all__ = ["NOT_COVERED", "Checker"]
 
-Outcome = tuple[ResultStatus, tuple[Finding, ...], tuple[ResultError, ...], tuple[str, ...]]
-FindingsKey = str | tuple[str, tuple[tuple[str, float, str], ...]]
+Outcome = tuple[ResultStatus, tuple[Finding, ...], tuple[ResultError, ...], tuple[str, ...], tuple[str, ...]]
+FindingsKey = str | tuple[Any, ...]
 """What findings are remembered by: the engine's fact JSON, and how the order stated its quantities
-when that is not the facts' units (the messages say "1 mg (1,000 mcg)"; the engine saw only 1000)."""
+when that is not the facts' units (the messages say "1 mg (1,000 mcg)"; the engine saw only 1000);
+with rules that read patient data, also the kinds of it the run holds and whether ``ordered_at`` is
+stated (what a not-evaluated finding says)."""
+Said = tuple[tuple[Finding, ...], tuple[str, ...]]
+"""An order's findings, and the rules not evaluated for want of a kind of data the run lacks."""
+NO_KINDS: frozenset[HistoryKind] = frozenset()
 
 
 class _Pending(NamedTuple):
@@ -58,6 +65,7 @@ class _Pending(NamedTuple):
     findings_key: FindingsKey
     key: tuple[Any, ...] | None
     ids: tuple[str | None, str | None]
+    held: frozenset[HistoryKind]  # the kinds of patient data the run holds for the patient
 
 
 class Checker:
@@ -84,7 +92,8 @@ class Checker:
         self._covered = rules.covered_drugs
         self._aggregates = AggregateComputer(tuple(rules.aggregates.values()))
         self._vocabulary = rules.vocabulary
-        self._cache: ResultCache[FindingsKey, tuple[Finding, ...]] = ResultCache()  # by _findings_key
+        self._undecided = UndecidedRules(rules.rules, self._vocabulary, rules.aggregates)
+        self._cache: ResultCache[FindingsKey, Said] = ResultCache()  # by findings key
         self._outcomes: ResultCache[tuple[Any, ...], Outcome] = ResultCache()  # by record_key
 
     def check_all(self, records: Iterable[InputRecord]) -> Iterator[OrderResult]:
@@ -119,10 +128,11 @@ class Checker:
             key = None if history else record_key(data, (order_id, patient_id))
             known = self._outcomes.get(key) if key is not None else None
             if known is not None:
-                status, findings, errors, warnings = known
+                status, findings, errors, warnings, unheld = known
                 results[index] = OrderResult(
-                    number, item.source, order_id, patient_id, status, findings, errors, warnings, version
-                )
+                    number, item.source, order_id, patient_id, status, findings, errors, warnings, version,
+                    unheld,
+                )  # fmt: skip
                 continue
             try:
                 order = self.normaliser.normalise(data)
@@ -158,7 +168,11 @@ class Checker:
                     key, self._unchecked(number, item, order, (order_id, patient_id))
                 )
                 continue
-            findings_key = fact_json if not order.as_ordered else (fact_json, order.as_ordered)
+            held = context.kinds if context is not None else NO_KINDS
+            findings_key: FindingsKey = (
+                (fact_json, order.as_ordered, held, order.ordered_at is not None) if self._undecided
+                else fact_json if not order.as_ordered else (fact_json, order.as_ordered)
+            )  # fmt: skip
             cached = self._cache.get(findings_key)
             if cached is not None:
                 results[index] = self._remember(
@@ -166,7 +180,7 @@ class Checker:
                 )
             else:
                 waiting.append(
-                    _Pending(index, order, facts, fact_json, findings_key, key, (order_id, patient_id))
+                    _Pending(index, order, facts, fact_json, findings_key, key, (order_id, patient_id), held)
                 )
         if waiting:
             self._evaluate(items, first_number, waiting, results)
@@ -186,7 +200,7 @@ class Checker:
             verdicts = dict(zip(distinct, self.engine.fired_many(distinct), strict=True))
         except Exception as error:  # fail closed: the whole batch is unchecked
             verdicts = dict.fromkeys(distinct, EngineError(_describe(error)))
-        for index, order, facts, fact_json, findings_key, key, ids in waiting:
+        for index, order, facts, fact_json, findings_key, key, ids, held in waiting:
             number, item = first_number + index, items[index]
             try:
                 findings = self._cache.get(findings_key)
@@ -194,7 +208,7 @@ class Checker:
                     fired = verdicts[fact_json]
                     if isinstance(fired, Exception):
                         raise fired
-                    findings = self._findings(order, facts, fired)
+                    findings = self._findings(order, facts, fired, held)
                     self._cache.offer(findings_key, findings)
             except UnevaluableRulesError as error:  # fail closed: some rule could not say
                 problems = tuple(ResultError.of(p, "evaluation failed: ") for p in error.problems)
@@ -213,14 +227,15 @@ class Checker:
         number: int,
         item: InputRecord,
         order: Order,
-        findings: tuple[Finding, ...],
+        said: Said,
         identity: tuple[str | None, str | None],
     ) -> OrderResult:
         """Ids as the outcome cache reports them (so a hit and a miss read alike), else the model's."""
+        findings, unheld = said
         status = ResultStatus.FLAGGED if findings else ResultStatus.PASS
         ids = (identity[0] or order.order_id, identity[1] or order.patient_id)
         return OrderResult(number, item.source, *ids, status, findings, warnings=order.warnings,
-                           rules_version=self.rules.version)  # fmt: skip
+                           rules_version=self.rules.version, not_evaluated=unheld)  # fmt: skip
 
     def _unchecked(
         self, number: int, item: InputRecord, order: Order, identity: tuple[str | None, str | None]
@@ -244,7 +259,9 @@ class Checker:
     def _remember(self, key: tuple[Any, ...] | None, result: OrderResult) -> OrderResult:
         """Keep the outcome for records that differ only in their ids (never a failed evaluation)."""
         if key is not None and result.status is not ResultStatus.ERROR:
-            self._outcomes.offer(key, (result.status, result.findings, result.errors, result.warnings))
+            self._outcomes.offer(
+                key, (result.status, result.findings, result.errors, result.warnings, result.not_evaluated)
+            )
         return result
 
     def _error(
@@ -262,7 +279,11 @@ class Checker:
         if unevaluable:
             raise UnevaluableRulesError([_unevaluable(rule, divisors) for rule, divisors in unevaluable])
 
-    def _findings(self, order: Order, facts: dict[str, Any], fired: frozenset[str]) -> tuple[Finding, ...]:
+    def _findings(
+        self, order: Order, facts: dict[str, Any], fired: frozenset[str], held: frozenset[HistoryKind]
+    ) -> Said:
+        """The findings of the rules that fired, those that absent patient data left undecided in
+        place of their own (``not_evaluated.py``), by severity, then in rule order."""
         unknown = fired - self._finders.keys()
         if unknown:
             raise EngineError(f"unknown rules fired: {sorted(unknown)}")
@@ -275,9 +296,16 @@ class Checker:
         shown = facts
         if order.as_ordered and fired:  # messages read how the order stated its quantities too
             shown = {**facts, ORDERED: {name: (number, unit) for name, number, unit in order.as_ordered}}
-        findings = [finders[rule_id](shown) for rule_id in fired]
+        unheld: tuple[str, ...] = ()
+        if self._undecided:
+            undecided = self._undecided(facts, held, order.ordered_at is not None)
+            unheld = undecided.unheld
+            findings = [finders[rule_id](shown) for rule_id in fired if rule_id not in undecided.findings]
+            findings.extend(undecided.findings.values())
+        else:
+            findings = [finders[rule_id](shown) for rule_id in fired]
         findings.sort(key=lambda f: (-f.severity.rank, self._order.get(f.rule_id, -1)))
-        return tuple(findings)
+        return tuple(findings), unheld
 
 
 def _unevaluable(rule: Rule, divisors: tuple[str, ...]) -> FieldProblem:

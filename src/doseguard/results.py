@@ -27,11 +27,16 @@ not checked), never critical like ``invalid`` (nothing is wrong with them)."""
 
 @dataclass(frozen=True, slots=True)
 class Finding:
+    """What a rule says of an order. ``evaluated`` is False for a rule that could not be decided
+    because patient data or history it reads is absent: the finding says what is missing, at the
+    severity its pack chose (``unevaluated:``), never a silent pass."""
+
     rule_id: str
     severity: Severity
     message: str
     title: str
     pack: str
+    evaluated: bool = True
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -40,6 +45,7 @@ class Finding:
             "title": self.title,
             "message": self.message,
             "pack": self.pack,
+            "evaluated": self.evaluated,
         }
 
 
@@ -75,6 +81,9 @@ class OrderResult:
     errors: tuple[ResultError, ...] = ()
     warnings: tuple[str, ...] = ()
     rules_version: str = ""
+    # Rules not evaluated for this order because the run holds no data of a kind they read (no lab
+    # results at all): not findings (the run says so once), but never hidden from the result.
+    not_evaluated: tuple[str, ...] = ()
     # The record as its reader gave it (a CSV row's cells under the header's names, a JSON object),
     # for the outputs that show the order itself (the HTML report, the annotated export); attached
     # by the batch workers only when such an output is asked for, never in the JSON Lines result.
@@ -91,7 +100,7 @@ class OrderResult:
         return max((f.severity for f in self.findings), key=lambda s: s.rank)
 
     def as_dict(self) -> dict[str, Any]:
-        return {
+        said = {
             "record": self.record,
             "source": self.source,
             "order_id": self.order_id,
@@ -102,6 +111,9 @@ class OrderResult:
             "warnings": list(self.warnings),
             "rules_version": self.rules_version,
         }
+        if self.not_evaluated:
+            said["not_evaluated"] = list(self.not_evaluated)
+        return said
 
 
 @dataclass
@@ -116,6 +128,7 @@ class Summary:
     seconds: float | None = None
     worker_restarts: int = 0
     ignored_fields: Counter[str] = field(default_factory=Counter)  # not order fields → records with it
+    not_evaluated: Counter[str] = field(default_factory=Counter)  # rule → orders: the run lacks its data
     notes: list[str] = field(default_factory=list)  # what is true of a whole input, said once
 
     def add(self, result: OrderResult) -> None:
@@ -125,6 +138,7 @@ class Summary:
             severity.value if severity else None,
             tuple(f.rule_id for f in result.findings),
         )
+        self.not_evaluated.update(result.not_evaluated)
 
     def add_counts(self, status: str, severity: str | None, rule_ids: tuple[str, ...]) -> None:
         self.orders += 1
@@ -137,8 +151,9 @@ class Summary:
     def merge(self, other: Summary, sign: int = 1) -> None:
         """Add (or, with ``sign=-1``, take away) another summary's counts."""
         self.orders += sign * other.orders
-        for mine, theirs in ((self.by_status, other.by_status), (self.by_severity, other.by_severity),
-                             (self.by_rule, other.by_rule)):  # fmt: skip
+        pairs = ((self.by_status, other.by_status), (self.by_severity, other.by_severity),
+                 (self.by_rule, other.by_rule), (self.not_evaluated, other.not_evaluated))  # fmt: skip
+        for mine, theirs in pairs:
             for key, count in theirs.items():
                 mine[key] += sign * count
         self.ignored_fields.update(other.ignored_fields)  # a repeated id does not unsay a record's keys
@@ -156,5 +171,6 @@ class Summary:
             "flagged_by_highest_severity": {s.value: self.by_severity.get(s.value, 0) for s in Severity},
             "findings_by_rule": dict(sorted(self.by_rule.items())),
             "ignored_fields": dict(sorted(self.ignored_fields.items())),
+            "not_evaluated_by_rule": dict(sorted(self.not_evaluated.items())),
             "notes": list(self.notes),
         }

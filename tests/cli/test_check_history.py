@@ -145,3 +145,45 @@ def test_history_files_reach_a_packs_history_rules(tmp_path: Path, jobs: str) ->
         "Haemoglobin 7.5 g/dL after 3 doses"
     ]
     assert by_order["O2"]["status"] == "pass", by_order["O2"]
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_rules_the_run_holds_no_data_for_are_listed_and_said_once(tmp_path: Path, jobs: str) -> None:
+    """No --labs: each order lists the haemoglobin rules under not_evaluated (the line cache's copies
+    of a repeated line too), --summary counts them, stderr says it once."""
+    packs = history_pack.pack(tmp_path / "b12")
+    orders = jsonl(
+        tmp_path, *(standard_order(f"O{n}", "PT-1", ordered_at="2026-03-01T09:00:00Z") for n in range(6))
+    )
+    summary = tmp_path / "summary.json"
+    result = invoke(
+        "check", orders, "--rules", packs, "--jobs", jobs, "--summary", summary, "--fail-on", "never"
+    )
+    assert result.exit_code == 0, result.stderr
+    lines = results(result.stdout)
+    assert [line["not_evaluated"] for line in lines] == [["B12-HB-LOW", "B12-HB-LOW-SAYS"]] * 6
+    assert {line["status"] for line in lines} == {"pass"}
+    counts = json.loads(summary.read_text())["not_evaluated_by_rule"]
+    assert counts == {"B12-HB-LOW": 6, "B12-HB-LOW-SAYS": 6}
+    said = [line for line in result.stderr.splitlines() if "not evaluated" in line]
+    assert said == [
+        "doseguard: not evaluated, for want of patient history the run does not hold: B12-HB-LOW (6 orders), "
+        "B12-HB-LOW-SAYS (6 orders); give it --administrations, --labs or --history (or FHIR resources beside "
+        "the orders) to check them"
+    ]
+
+
+def test_a_patient_with_no_result_in_a_run_with_labs_gets_a_not_evaluated_finding(tmp_path: Path) -> None:
+    packs = history_pack.pack(tmp_path / "b12")
+    orders = jsonl(tmp_path, standard_order("O1", "PT-2", ordered_at="2026-03-01T09:00:00Z"))
+    labs = tmp_path / "labs.csv"
+    labs.write_text("patient_id,test,value,unit,taken_at\nPT-1,hb,7.5,g/dL,2026-02-27\n", encoding="utf-8")
+    result = invoke("check", orders, "--rules", packs, "--labs", labs, "--fail-on", "never")
+    (line,) = results(result.stdout)
+    said = {f["rule_id"]: (f["evaluated"], f["severity"], f["message"]) for f in line["findings"]}
+    assert said["B12-HB-LOW-SAYS"] == (
+        False,
+        "critical",
+        "Not evaluated: No recent haemoglobin; check one before the next dose.",
+    )
+    assert "not_evaluated" not in line

@@ -60,6 +60,7 @@ def test_jsonl_line_carries_everything() -> None:
         "title": "title of B12-CONC-MISMATCH",
         "message": "The order assumes 100 mcg/mL.",
         "pack": "b12",
+        "evaluated": True,
     }
     assert flagged["warnings"] == ["unknown field 'dosage' ignored (did you mean 'dose'?)"]
     invalid = json.loads(text.splitlines()[2])

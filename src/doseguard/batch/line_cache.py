@@ -44,14 +44,21 @@ named tuple would cost a fifth of a microsecond per line here, a twentieth of a 
 class _Template:
     """An encoded output with holes for the record number, source and ids."""
 
-    __slots__ = ("fields", "format", "ignored", "outcome")
+    __slots__ = ("fields", "format", "ignored", "not_evaluated", "outcome")
 
-    def __init__(self, pieces: list[bytes], outcome: Outcome, ignored: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self,
+        pieces: list[bytes],
+        outcome: Outcome,
+        ignored: tuple[str, ...] = (),
+        not_evaluated: tuple[str, ...] = (),
+    ) -> None:
         literal = [piece.replace(b"%", b"%%") for piece in pieces[0::2]]
         self.format = b"%b".join(literal)
         self.fields = tuple(_MARKS[mark] for mark in pieces[1::2])  # indexes into fill's arguments
         self.outcome = outcome
         self.ignored = ignored  # the line's keys that are no order field (the same in every line like it)
+        self.not_evaluated = not_evaluated  # the result's rules not evaluated for want of a kind of data
 
     def fill(self, record: bytes, source: bytes, order_id: bytes, patient_id: bytes) -> bytes:
         values = (record, source, order_id, patient_id)
@@ -120,8 +127,8 @@ class LineCache:
         if (result.order_id, result.patient_id) != ids:
             return
         probe = OrderResult(*_PROBE, result.status, result.findings, result.errors, result.warnings,
-                            result.rules_version)  # fmt: skip
-        template = _Template(_SPLIT.split(self.encode(probe)), outcome, ignored)
+                            result.rules_version, result.not_evaluated)  # fmt: skip
+        template = _Template(_SPLIT.split(self.encode(probe)), outcome, ignored, result.not_evaluated)
         if template.fill(b"%d" % result.record, result.source.encode(), order_id, patient_id) != encoded:
             return
         self._templates.keep(key, template)

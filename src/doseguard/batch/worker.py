@@ -88,6 +88,7 @@ class ChunkResult:
             described = describe(result)
             meta.append(described)
             counts.add_counts(described.status, described.severity, described.rules)
+            counts.not_evaluated.update(result.not_evaluated)
         return cls.pack(outputs, meta, counts)
 
     @classmethod
@@ -200,6 +201,8 @@ class ChunkChecker:
                 status, severity, rules = template.outcome
                 meta.append((order_id.decode(), patient_id.decode(), source, status, severity, rules))
                 counts.add_counts(status, severity, rules)
+                if template.not_evaluated:
+                    counts.not_evaluated.update(template.not_evaluated)
                 if template.ignored:
                     counts.ignored_fields.update(template.ignored)
             else:
@@ -217,6 +220,7 @@ class ChunkChecker:
                 encoded = outputs[miss.position] = encode(numbered)
                 described = meta[miss.position] = describe(numbered)
                 counts.add_counts(described.status, described.severity, described.rules)
+                counts.not_evaluated.update(numbered.not_evaluated)
                 ignored = _unread(miss.item.data)
                 counts.ignored_fields.update(ignored)
                 cache.learn(

@@ -308,6 +308,8 @@ def check(
         _say(printable(note))
     if summary.ignored_fields:
         _say(printable(ignored_note(summary.ignored_fields)))
+    if summary.not_evaluated:
+        _say(printable(not_evaluated_note(summary.not_evaluated)))
     if kind != "table" or not sys.stderr.isatty():  # a table on a terminal ends with its totals
         _say(summary_line(summary))
     threshold = None if fail_on == "never" else Severity(fail_on)
@@ -439,6 +441,16 @@ def ignored_note(ignored: Mapping[str, int]) -> str:
         hint = f"; did you mean {meant!r}?" if meant is not None else ""
         said.append(f"{name!r} ({count:,} records{hint})")
     return f"not order fields, not read: {', '.join(said)}"
+
+
+def not_evaluated_note(rules: Mapping[str, int]) -> str:
+    """The run's one note on the rules it could not evaluate because it holds no data of a kind they
+    read (no lab results at all): each order's result lists them under ``not_evaluated``."""
+    said = ", ".join(f"{rule} ({count:,} orders)" for rule, count in sorted(rules.items()))
+    return (
+        f"not evaluated, for want of patient history the run does not hold: {said}; give it "
+        "--administrations, --labs or --history (or FHIR resources beside the orders) to check them"
+    )
 
 
 def _fail_output(error: OutputError) -> NoReturn:

@@ -47,18 +47,20 @@ class JsonLineEncoder:
                 "patient_id": result.patient_id,
             }
         )
-        key = (result.status, result.findings, result.errors, result.warnings, result.rules_version)
+        key = (result.status, result.findings, result.errors, result.warnings, result.rules_version,
+               result.not_evaluated)  # fmt: skip
         tail = self._tails.get(key)
         if tail is None:
-            tail = orjson.dumps(
-                {
-                    "status": result.status.value,
-                    "findings": [f.as_dict() for f in result.findings],
-                    "errors": [e.as_dict() for e in result.errors],
-                    "warnings": list(result.warnings),
-                    "rules_version": result.rules_version,
-                }
-            )
+            said = {
+                "status": result.status.value,
+                "findings": [f.as_dict() for f in result.findings],
+                "errors": [e.as_dict() for e in result.errors],
+                "warnings": list(result.warnings),
+                "rules_version": result.rules_version,
+            }
+            if result.not_evaluated:
+                said["not_evaluated"] = list(result.not_evaluated)
+            tail = orjson.dumps(said)
             if len(self._tails) >= _TAIL_CACHE_SIZE:
                 self._tails.clear()
             self._tails[key] = tail

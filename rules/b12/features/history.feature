@@ -348,7 +348,7 @@ Feature: B12: what the patient's history says about the course
     Then the order is not flagged B12-REVIEW-DUE
     And the order passes
 
-  @B12-REVIEW-DUE
+  @B12-REVIEW-DUE-PREGNANCY
   Scenario: In pregnancy the review is due after one month
     Given the order is changed to:
       | frequency | weekly  |
@@ -367,9 +367,10 @@ Feature: B12: what the patient's history says about the course
       | test        | value | unit | days before the order |
       | haemoglobin | 10.1  | g/dL | 36                    |
       | haemoglobin | 12.2  | g/dL | 14                    |
-    Then the order is flagged B12-REVIEW-DUE
+    Then the order is flagged B12-REVIEW-DUE-PREGNANCY
+    And the order is not flagged B12-REVIEW-DUE
 
-  @B12-REVIEW-DUE
+  @B12-REVIEW-DUE-PREGNANCY @B12-REVIEW-DUE
   Scenario: One month into the course of a patient who is not pregnant, no review is due yet
     Given the order is changed to:
       | frequency | weekly  |
@@ -388,7 +389,8 @@ Feature: B12: what the patient's history says about the course
       | test        | value | unit | days before the order |
       | haemoglobin | 10.1  | g/dL | 36                    |
       | haemoglobin | 12.2  | g/dL | 14                    |
-    Then the order is not flagged B12-REVIEW-DUE
+    Then the order is not flagged B12-REVIEW-DUE-PREGNANCY
+    And the order is not flagged B12-REVIEW-DUE
 
   @B12-DUPLICATE-THERAPY
   Scenario: Oral B12 tablets are already ordered beside the injections

@@ -75,24 +75,11 @@ Feature: Folic acid without knowing the patient's vitamin B12
     Then the order is not flagged FOLIC-B12-UNKNOWN
 
   @FOLIC-B12-UNKNOWN
-  Scenario: Folic acid 0.4 mg daily in pregnancy prevents neural tube defects
-    Given the order's dose is "400 mcg"
-    And the patient is pregnant
-    And no lab results are recorded
-    Then the order is not flagged FOLIC-B12-UNKNOWN
-
-  @FOLIC-B12-UNKNOWN
-  Scenario: Folic acid 5 mg daily in pregnancy is more than the prevention dose
-    Given the order's dose is "5 mg"
-    And the patient is pregnant
-    And no lab results are recorded
-    Then the order is flagged FOLIC-B12-UNKNOWN
-
-  @FOLIC-B12-UNKNOWN
-  Scenario: The same 0.4 mg daily is flagged when no pregnancy is recorded
+  Scenario: Folic acid 0.4 mg daily is above the label's masking dose
     Given the order's dose is "400 mcg"
     And no lab results are recorded
     Then the order is flagged FOLIC-B12-UNKNOWN
+    And the message of FOLIC-B12-UNKNOWN mentions "0.4 mg every 1 day(s)"
 
   @FOLIC-B12-UNKNOWN
   Scenario: A one-time dose is not judged

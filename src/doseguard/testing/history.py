@@ -32,7 +32,7 @@ from doseguard.patients.model import (
 from doseguard.testing.scenario import SCENARIO_ORDERED_AT
 from doseguard.vocabulary import ROUTES
 
-__all__ = ["OTHER_ORDER_RECORD", "RELATIVE_COLUMN", "HistoryTableError", "ScenarioHistory"]
+__all__ = ["OTHER_ORDER_RECORD", "RELATIVE_COLUMN", "ScenarioHistory"]
 
 RELATIVE_COLUMN = "days before the order"
 """A column a table may have instead of ``given_at`` / ``taken_at``: a number of days (``0.5``, ``3``)."""
@@ -43,11 +43,6 @@ _AT_THE_ORDER = re.compile(r"(?:at|on the day of) the order", re.IGNORECASE)
 OTHER_ORDER_RECORD = 1_000
 """The batch record number of a scenario's first other order: never the scenario order's own (the
 checker numbers it 1), which the aggregates would not count."""
-
-
-class HistoryTableError(ValueError):
-    """A table a step cannot read at all (a header it does not know, a row of the wrong width): what a
-    scenario's author must change, said as the step's failure."""
 
 
 @dataclass
@@ -69,15 +64,17 @@ class ScenarioHistory:
 
     def add(self, kind: HistoryKind, datatable: list[list[str]]) -> list[tuple[str, dict[str, str]]]:
         """Take a table (a header row, then rows; no rows: the run holds the kind and the patient has
-        none); returns its rows, each with where it is ("administrations table, row 2")."""
+        none); returns its rows, each with where it is ("administrations table, row 2"). Raises
+        ValueError for a table that cannot be read at all (no header, a row of another width): the
+        step fails saying so."""
         table = self._table(kind)
         if not datatable:
-            raise HistoryTableError(f"a {kind.value} table needs a header row")
+            raise ValueError(f"a {kind.value} table needs a header row")
         header = [" ".join(cell.strip().lower().split()) for cell in datatable[0]]
         added = []
         for number, cells in enumerate(datatable[1:], start=1):
             if len(cells) != len(header):
-                raise HistoryTableError(f"row {number} has {len(cells)} cells, the header {len(header)}")
+                raise ValueError(f"row {number} has {len(cells)} cells, the header {len(header)}")
             row = {key: cell.strip() for key, cell in zip(header, cells, strict=True) if cell.strip()}
             source = f"{kind.value} table, row {len(table.rows) + 1}"
             table.rows.append((source, row))

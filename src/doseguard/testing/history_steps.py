@@ -24,7 +24,7 @@ from pytest_bdd import given, parsers
 
 from doseguard.patients.model import HistoryKind
 from doseguard.rules.model import RuleSet
-from doseguard.testing.history import HistoryTableError, ScenarioHistory
+from doseguard.testing.history import ScenarioHistory
 
 _KIND_WORDS = {
     "administrations": HistoryKind.ADMINISTRATIONS,
@@ -37,7 +37,7 @@ _KIND_WORDS = {
 def _add(history: ScenarioHistory, rules: RuleSet, kind: HistoryKind, datatable: list[list[str]]) -> None:
     try:
         rows = history.add(kind, datatable)
-    except HistoryTableError as error:
+    except ValueError as error:
         pytest.fail(f"the {kind.value} table: {error}", pytrace=False)
     problems = history.problems(rules.drugs, rows, kind)
     if problems:

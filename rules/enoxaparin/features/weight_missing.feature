@@ -12,9 +12,9 @@ Feature: Enoxaparin: without the patient's weight the dose per kg is not evaluat
     And the message of ENOX-TREATMENT-DOSE-PER-KG mentions "weight"
 
   @ENOX-TREATMENT-DOSE-PER-KG
-  Scenario: A dose written per kg without a weight
+  Scenario: A dose written per kg needs no weight to be judged
     Given the order's dose is "1 mg/kg"
-    Then the order is not evaluated for ENOX-TREATMENT-DOSE-PER-KG
+    Then the order is not flagged ENOX-TREATMENT-DOSE-PER-KG
     And the order is not flagged ENOX-ORDER-INCOMPLETE
 
   @ENOX-RENAL-TREATMENT

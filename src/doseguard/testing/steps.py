@@ -29,7 +29,7 @@ from doseguard.checker import NOT_COVERED, Checker
 from doseguard.orders.model import RECORD_FIELDS
 from doseguard.orders.normalise import unread_keys
 from doseguard.records import InputRecord
-from doseguard.results import Finding, OrderResult, ResultStatus
+from doseguard.results import OrderResult, ResultStatus
 from doseguard.rules.model import RuleSet, RuleStatus
 from doseguard.rules.selection import select_rules
 from doseguard.suggestions import closest
@@ -169,7 +169,7 @@ def order_flagged(
     """A finding of the rule that was evaluated (a not-evaluated one is not a flag)."""
     _expects(request, rule_id, fires=True)
     result = _checked(doseguard_checker, order, scenario_history, rule_id)
-    found = [f for f in result.findings if f.rule_id == rule_id and _evaluated(f)]
+    found = [f for f in result.findings if f.rule_id == rule_id and f.evaluated]
     unevaluated = any(f.rule_id == rule_id for f in result.findings)
     said = " (it was not evaluated)" if unevaluated else ""
     _expect(bool(found), f"expected a finding of {rule_id}{said}", result)
@@ -192,7 +192,7 @@ def order_not_flagged(
     _expects(request, rule_id, fires=False)
     result = _checked(doseguard_checker, order, scenario_history, rule_id)
     found = [f for f in result.findings if f.rule_id == rule_id]
-    said = " (it was not evaluated)" if any(not _evaluated(f) for f in found) else ""
+    said = " (it was not evaluated)" if any(not f.evaluated for f in found) else ""
     _expect(not found, f"expected no finding of {rule_id}{said}", result)
 
 
@@ -210,7 +210,7 @@ def order_not_evaluated(
     result = _checked(doseguard_checker, order, scenario_history, rule_id)
     found = [f for f in result.findings if f.rule_id == rule_id]
     _expect(bool(found), f"expected a not-evaluated finding of {rule_id}", result)
-    evaluated = [f for f in found if _evaluated(f)]
+    evaluated = [f for f in found if f.evaluated]
     _expect(not evaluated, f"expected {rule_id} not to be evaluated, but it was (and fired)", result)
 
 
@@ -377,15 +377,10 @@ def _checked(checker: Checker, order: Any, history: ScenarioHistory | None, *rul
     return result
 
 
-def _evaluated(finding: Finding) -> bool:
-    """Whether the rule was decided (``Finding.evaluated``; findings before it were all decided)."""
-    return getattr(finding, "evaluated", True) is not False
-
-
 def _describe(result: OrderResult) -> str:
     lines = [f"; it is {result.status.value}"]
     lines += [
-        f"  {f.rule_id} ({f.severity.value}{'' if _evaluated(f) else ', not evaluated'}): {f.message}"
+        f"  {f.rule_id} ({f.severity.value}{'' if f.evaluated else ', not evaluated'}): {f.message}"
         for f in result.findings
     ]
     lines += [f"  error in {e.field}: {e.message}" for e in result.errors]

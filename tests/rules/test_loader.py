@@ -215,7 +215,7 @@ def test_the_bundled_packs_load() -> None:
         "ENOX-TREATMENT-FREQUENCY", "ENOX-PROPHYLAXIS-DOSE", "ENOX-PROPHYLAXIS-FREQUENCY",
         "ENOX-RENAL-TREATMENT", "ENOX-RENAL-PROPHYLAXIS", "ENOX-ROUTE",
         "B12-NO-RESPONSE", "B12-MISSED-DOSES", "B12-POTASSIUM-UNCHECKED", "B12-REPLETION-OVERRUN",
-        "B12-REVIEW-DUE", "B12-DUPLICATE-THERAPY", "FOLIC-B12-UNKNOWN",
+        "B12-REVIEW-DUE", "B12-REVIEW-DUE-PREGNANCY", "B12-DUPLICATE-THERAPY", "FOLIC-B12-UNKNOWN",
     }  # fmt: skip
     assert {rule.id for rule in rules.rules} == expected
     for rule in rules.rules:

@@ -12,7 +12,7 @@ import pytest
 from doseguard import Checker, InputRecord, ResultStatus, load_rules
 from doseguard.io.encoders import JsonLineEncoder
 from doseguard.patients.model import Administration, HistoryKind, LabResult, PatientContext
-from doseguard.results import Summary
+from doseguard.results import Finding, Summary
 from tests.helpers import history_pack
 from tests.helpers.orders import STANDARD_ORDER as STANDARD
 
@@ -37,7 +37,9 @@ def _context(
     return PatientContext("P1", kinds, {}, given, labs)
 
 
-def _by_rule(checker: Checker, order: dict[str, object], context: PatientContext | None) -> dict[str, object]:
+def _by_rule(
+    checker: Checker, order: dict[str, object], context: PatientContext | None
+) -> dict[str, Finding]:
     result = checker.check(InputRecord("t:1", order, context=context))
     assert result.status is not ResultStatus.ERROR, result
     return {f.rule_id: f for f in result.findings}
@@ -134,7 +136,7 @@ def test_a_rule_the_engine_fires_on_absence_is_not_evaluated_instead(tmp_path: P
 
 def test_not_evaluated_findings_are_not_shared_with_another_patients_history(checker: Checker) -> None:
     for context, evaluated in [(_context(None), False), (_context(7.5), True)] * 4:
-        assert _by_rule(checker, ORDER, context)["B12-HB-LOW"].evaluated is evaluated  # type: ignore[attr-defined]
+        assert _by_rule(checker, ORDER, context)["B12-HB-LOW"].evaluated is evaluated
 
 
 def test_a_missing_weight_is_said_of_a_dose_per_kg() -> None:
@@ -149,3 +151,32 @@ def test_a_missing_weight_is_said_of_a_dose_per_kg() -> None:
     assert all("it needs the patient's weight" in message for message in unevaluated.values()), unevaluated
     weighed = checker.check(InputRecord("t:1", {**order, "weight_kg": "80 kg"}))
     assert weighed.status is ResultStatus.PASS, weighed
+
+
+ANY_DRUG_RULES = """\
+rules:
+  - id: ANY-HEAVY
+    title: Very heavy patient
+    severity: warning
+    description: A rule of a pack that names no drug, reading a patient fact.
+    references: [a source]
+    when: weight_kg > 200
+    message: "Weight {weight_kg} kg"
+"""
+
+
+def test_a_rule_of_a_pack_with_no_drugs_is_looked_at_for_every_drug(tmp_path: Path) -> None:
+    folder = history_pack.pack(tmp_path / "any", "name: any\ntitle: Any drug\n", ANY_DRUG_RULES)
+    checker = Checker(load_rules([history_pack.pack(tmp_path / "b12"), folder]))
+    found = _by_rule(checker, ORDER, None)
+    assert found["ANY-HEAVY"].evaluated is False
+    assert found["ANY-HEAVY"].message == "Not evaluated: no weight recorded for the patient."
+
+
+def test_a_rule_the_run_holds_no_data_for_is_listed_whatever_else_the_patient_lacks(checker: Checker) -> None:
+    """No MAR in the run, no haemoglobin for this patient: the run's want of administrations is the
+    reason B12-HB-LOW cannot be checked, for this order as for every other."""
+    kinds = frozenset({HistoryKind.PATIENT, HistoryKind.LABS})
+    result = checker.check(InputRecord("t:1", ORDER, context=_context(None, doses=0, kinds=kinds)))
+    assert result.not_evaluated == ("B12-HB-LOW",)
+    assert [(f.rule_id, f.evaluated) for f in result.findings] == [("B12-HB-LOW-SAYS", False)]

@@ -7,7 +7,8 @@ engine's answer; one they do not is not evaluated. When the run holds that kind 
 field: order columns carry them; labs, administrations, other orders when the run was given them),
 the rule gives a finding saying what is missing (``Finding.evaluated`` False, at its pack's
 ``unevaluated:`` severity); when the run holds none of it (no labs at all), the rule is listed on the
-result's ``not_evaluated`` and the run says so once (a finding on every order would bury the others).
+result's ``not_evaluated`` and the run says so once (a finding on every order would bury the others),
+whatever else it lacks: the run's want of data is the reason, not this patient's.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any, NamedTuple
 
 from doseguard.results import Finding
 from doseguard.rules.evaluate import decide
-from doseguard.rules.expressions import name_nodes
+from doseguard.rules.expressions import And, Const, Membership, Name, name_nodes
 from doseguard.rules.history import NO_ORDERED_AT, Aggregate, not_evaluated_message
 from doseguard.rules.model import Rule
 from doseguard.vocabulary import FieldSpec, HistoryKind
@@ -71,6 +72,14 @@ class UndecidedRules:
             if needs:
                 needing.append(_Needing(rule, needs, reads))
         self._needing = tuple(needing)
+        # A pack's rules are scoped to its drugs (the loader's ``drug in (...)``): an order of another
+        # drug is settled by that alone, so only the rules that may apply to its drug are looked at.
+        scoped = [(_drugs_of(entry.rule), entry) for entry in self._needing]
+        drugs = {drug for scope, _ in scoped if scope is not None for drug in scope}
+        self._any_drug = tuple(entry for scope, entry in scoped if scope is None)
+        self._by_drug = {
+            drug: tuple(entry for scope, entry in scoped if scope is None or drug in scope) for drug in drugs
+        }
         self._decisions: dict[tuple[Any, ...], bool | None] = {}
 
     def __bool__(self) -> bool:
@@ -82,18 +91,17 @@ class UndecidedRules:
         found: dict[str, Finding] = {}
         unheld: list[str] = []
         get = facts.get
-        for rule, needs, reads in self._needing:
+        drug = get("drug")
+        entries = self._by_drug.get(drug, self._any_drug) if isinstance(drug, str) else self._any_drug
+        for rule, needs, reads in entries:
             absent = tuple(name for name, _ in needs if get(name) is None)
             if not absent or self._decided(rule, reads, absent, facts):
                 continue
-            missing = [
-                name for name, kind in needs
-                if name in absent and (kind is HistoryKind.PATIENT or kind in held)
-            ]  # fmt: skip
-            if missing:
-                found[rule.id] = self._finding(rule, missing, ordered)
+            if any(name in absent and kind is not HistoryKind.PATIENT and kind not in held
+                   for name, kind in needs):  # fmt: skip
+                unheld.append(rule.id)  # no order of the run can be checked by it: said once
             else:
-                unheld.append(rule.id)
+                found[rule.id] = self._finding(rule, absent, ordered)
         return Undecided(found, tuple(unheld)) if found or unheld else NOTHING
 
     def _decided(
@@ -111,7 +119,7 @@ class UndecidedRules:
             self._decisions[key] = verdict
         return verdict is not None
 
-    def _finding(self, rule: Rule, missing: list[str], ordered: bool) -> Finding:
+    def _finding(self, rule: Rule, missing: tuple[str, ...], ordered: bool) -> Finding:
         message = rule.unevaluated_message
         if message is None:
             message = not_evaluated_message(self._phrase(name, ordered) for name in missing)
@@ -128,6 +136,20 @@ class UndecidedRules:
             return _DERIVED[name]
         spec = self._vocabulary.get(name)
         return f"no {spec.label if spec is not None else name} recorded for the patient"
+
+
+def _drugs_of(rule: Rule) -> frozenset[str] | None:
+    """The drugs a rule is scoped to (its pack's), or None for a rule of a pack that names none."""
+    condition = rule.condition
+    if isinstance(condition, And) and condition.items:
+        scope = condition.items[0]
+        if (
+            isinstance(scope, Membership) and scope.op == "in"
+            and isinstance(scope.left, Name) and scope.left.name == "drug"
+            and isinstance(scope.right, Const) and isinstance(scope.right.value, tuple)
+        ):  # fmt: skip
+            return frozenset(str(drug) for drug in scope.right.value)
+    return None
 
 
 def _hashable(value: Any) -> Any:

@@ -92,6 +92,80 @@ def test_bad_history_records_beyond_the_cap_are_only_counted(
     assert "5 history records were not used (3 not shown)" in result.stderr
 
 
+# --- a history CSV reads as an orders CSV does (io/csv_open.py) ------------------------------------
+
+
+def test_an_excel_sep_line_in_a_labs_csv_is_honoured_as_in_an_orders_csv(tmp_path: Path) -> None:
+    labs = tmp_path / "labs.csv"
+    labs.write_text("sep=;\n" + LABS.replace(",", ";"), encoding="utf-8")
+    result = invoke("check", jsonl(tmp_path, order("O1"), order("O2")), "--labs", labs)
+    assert result.exit_code == 0, result.stderr
+    assert [r["order_id"] for r in results(result.stdout)] == ["O1", "O2"]
+    assert f"doseguard: {labs}:3: value: 'high' is not a number" in result.stderr.splitlines()
+    assert "1 history records were not used" in result.stderr
+
+
+def test_labs_files_joined_with_cat_say_the_repeated_header_line(tmp_path: Path) -> None:
+    labs = tmp_path / "labs.csv"
+    labs.write_text(LABS + LABS, encoding="utf-8")
+    result = invoke("check", jsonl(tmp_path, order("O1")), "--labs", labs)
+    assert result.exit_code == 0, result.stderr
+    said = result.stderr.splitlines()
+    assert (
+        f"doseguard: {labs}:4: the header line again (files joined?): not a record; the rows after it are read"
+        in said
+    )
+    assert "is no test of the lab catalogue" not in result.stderr
+    assert f"doseguard: {labs}:5: value: 'high' is not a number" in said
+
+
+def test_a_patients_rows_that_disagree_are_said_at_the_later_row(tmp_path: Path) -> None:
+    patients = tmp_path / "patients.csv"
+    patients.write_text(
+        "patient_id,weight_kg,sex\nPT-1,70,F\nPT-2,60,M\nPT-1,90,F\nPT-1,70,F\n", encoding="utf-8"
+    )
+    result = invoke("check", jsonl(tmp_path, order("O1"), order("O2")), "--patients", patients)
+    assert result.exit_code == 0, result.stderr
+    assert [r["order_id"] for r in results(result.stdout)] == ["O1", "O2"]
+    said = [line for line in result.stderr.splitlines() if "weight_kg" in line]
+    assert said == [
+        f"doseguard: {patients}:4: weight_kg: '90' here, '70' at {patients}:2: the patient's rows "
+        "disagree, so neither value is used for PT-1"
+    ]
+
+
+LAB = {"patient_id": "PT-1", "test": "hb", "value": 11, "unit": "g/dL", "taken_at": "2026-02-01"}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "[\n  " + json.dumps(LAB) + ",\n  " + json.dumps(LAB) + "\n]\n",
+            ":1: a JSON array, not JSON Lines (one object a line): the file is not read",
+        ),
+        ("[" + json.dumps(LAB) + "]\n", ":1: a JSON array, not JSON Lines (one object a line)"),
+        (json.dumps(LAB) + "\n[1, 2]\n", ":2: expected a JSON object, got an array"),
+        (json.dumps(LAB) + '\n"hb"\n', ":2: expected a JSON object, got a string"),
+        (json.dumps(LAB).replace(": 11", ": 1e400") + "\n", ":1: value: the number 1e400 is not one"),
+        (json.dumps(LAB).replace(": 11", ": NaN") + "\n", ":1: value: the number NaN is not one"),
+    ],
+    ids=["array", "one-line-array", "array-line", "string-line", "huge-number", "nan"],
+)
+def test_a_bad_labs_jsonl_gives_one_located_line_and_the_batch_goes_on(
+    tmp_path: Path, text: str, expected: str
+) -> None:
+    labs = tmp_path / "labs.jsonl"
+    labs.write_text(text, encoding="utf-8")
+    result = invoke("check", jsonl(tmp_path, order("O1"), order("O2")), "--labs", labs)
+    assert result.exit_code == 0, result.stderr
+    assert [r["order_id"] for r in results(result.stdout)] == ["O1", "O2"]
+    said = [line for line in result.stderr.splitlines() if str(labs) in line]
+    assert len(said) == 1, said
+    assert said[0].startswith(f"doseguard: {labs}{expected}")
+    assert "1 history records were not used" in result.stderr
+
+
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_a_patients_file_allergy_flags_that_patients_orders_only(tmp_path: Path, jobs: str) -> None:
     orders = jsonl(
@@ -147,6 +221,25 @@ def test_history_files_reach_a_packs_history_rules(tmp_path: Path, jobs: str) ->
     assert by_order["O2"]["status"] == "pass", by_order["O2"]
 
 
+def test_a_lab_value_beyond_the_engines_range_is_a_located_problem_not_an_order_error(
+    tmp_path: Path,
+) -> None:
+    packs = history_pack.pack(tmp_path / "b12")
+    orders = jsonl(tmp_path, standard_order("O1", "PT-1", ordered_at="2026-03-01T09:00:00Z"))
+    labs = tmp_path / "labs.csv"
+    labs.write_text(
+        "patient_id,test,value,unit,taken_at\nPT-1,hb,9999999999999,g/dL,2026-02-27\n", encoding="utf-8"
+    )
+    result = invoke("check", orders, "--rules", packs, "--labs", labs, "--fail-on", "never")
+    assert result.exit_code == 0, result.stderr
+    (only,) = results(result.stdout)
+    assert only["status"] != "error", only
+    assert (
+        f"doseguard: {labs}:2: value: 9999999999999 is out of the range a check can hold (up to 1e12)"
+        in result.stderr.splitlines()
+    )
+
+
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_rules_the_run_holds_no_data_for_are_listed_and_said_once(tmp_path: Path, jobs: str) -> None:
     """No --labs: each order lists the haemoglobin rules under not_evaluated (the line cache's copies
@@ -186,4 +279,48 @@ def test_a_patient_with_no_result_in_a_run_with_labs_gets_a_not_evaluated_findin
         "critical",
         "Not evaluated: No recent haemoglobin; check one before the next dose.",
     )
-    assert "not_evaluated" not in line
+    assert line["not_evaluated"] == ["B12-HB-LOW"]  # it reads doses given too: the run has no MAR
+
+
+def test_a_lab_value_no_patient_can_have_is_a_bad_record_not_a_failed_check(tmp_path: Path) -> None:
+    """125 g/dL (a g/L value in the g/dL column) was once read as a haemoglobin of 125."""
+    packs = history_pack.pack(tmp_path / "b12")
+    orders = jsonl(tmp_path, standard_order("O1", "PT-1", ordered_at="2026-03-01T09:00:00Z"))
+    labs = tmp_path / "labs.csv"
+    labs.write_text("patient_id,test,value,unit,taken_at\nPT-1,hb,125,g/dL,2026-02-27\n", encoding="utf-8")
+    result = invoke("check", orders, "--rules", packs, "--labs", labs, "--fail-on", "never")
+    assert (
+        f"doseguard: {labs}:2: value: 125 g/dL is not a plausible haemoglobin result (expected 0.5 to 30 g/dL)"
+        in result.stderr.splitlines()
+    )
+    (line,) = results(result.stdout)
+    assert line["status"] == "flagged"
+    assert {f["rule_id"]: f["evaluated"] for f in line["findings"]} == {"B12-HB-LOW-SAYS": False}
+    assert line["not_evaluated"] == ["B12-HB-LOW"]
+
+
+WEIGHT_RULE = """\
+rules:
+  - id: HEAVY
+    title: Heavy patient
+    severity: warning
+    description: A test rule.
+    references: [a source]
+    when: weight_kg > 100
+    message: "Weight {weight_kg} kg"
+"""
+
+
+def test_a_weight_the_patients_rows_disagree_on_leaves_a_weight_rule_not_evaluated(tmp_path: Path) -> None:
+    packs = history_pack.pack(tmp_path / "b12", rules=WEIGHT_RULE)
+    record = standard_order("O1", "PT-1", ordered_at="2026-03-01T09:00:00Z")
+    record.pop("weight_kg", None)
+    patients = tmp_path / "patients.csv"
+    patients.write_text("patient_id,weight_kg\nPT-1,120\nPT-1,70\n", encoding="utf-8")
+    result = invoke(
+        "check", jsonl(tmp_path, record), "--rules", packs, "--patients", patients, "--fail-on", "never"
+    )
+    assert result.exit_code == 0, result.stderr
+    (line,) = results(result.stdout)
+    assert [(f["rule_id"], f["evaluated"]) for f in line["findings"]] == [("HEAVY", False)]
+    assert f"doseguard: {patients}:3: weight_kg: '70' here, '120' at {patients}:2" in result.stderr

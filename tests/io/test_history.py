@@ -11,8 +11,10 @@ from typing import Any
 
 import pytest
 
+from doseguard.engine.limits import LARGEST_NUMBER
 from doseguard.errors import HistoryProblem, InputError
 from doseguard.io.history import HistorySources, read_history
+from doseguard.io.history_records import LARGEST_VALUE
 from doseguard.orders.drugs import PackDrug
 from doseguard.patients.model import Administration, AdministrationStatus, HistoryKind, LabResult
 
@@ -229,7 +231,7 @@ def test_a_nul_or_latin1_byte_spoils_its_row_only(tmp_path: Path) -> None:
     items = read(HistorySources(labs=str(path)))
     said = problems(items)
     assert said[0].startswith(f"{path}:2: taken_at:")
-    assert said[1] == f"{path}:3: not UTF-8 text (save the file as UTF-8)"
+    assert said[1].startswith(f"{path}:3: patient_id: not UTF-8 text (byte 0xB5 at character 2)")
     assert isinstance(items[2], tuple) and items[2][1].value == 210
 
 
@@ -287,3 +289,50 @@ def test_unusable_sources_are_said_before_anything_runs(tmp_path: Path) -> None:
     assert HistorySources(history=str(tmp_path / "nope")).problems() == [
         f"--history {tmp_path / 'nope'}: no such folder"
     ]
+
+
+def test_a_patient_row_says_where_it_was_read(tmp_path: Path) -> None:
+    path = tmp_path / "patients.csv"
+    path.write_text("patient_id,sex\nP1,F\n", encoding="utf-8")
+    ((_, fields),) = read(HistorySources(patients=str(path)))
+    assert getattr(fields, "source", None) == f"{path}:2"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("1e300", "'1e300' is not a number as an order's are written (digits and a decimal point)"),
+        ("1_1", "'1_1' is not a number as an order's are written (digits and a decimal point)"),
+        ("-inf", "'-inf' is not a number"),
+        ("9999999999999", "9999999999999 is out of the range a check can hold (up to 1e12)"),
+        ('"1,5"', "'1,5' is not a number as an order's are written (digits and a decimal point)"),
+    ],
+)
+def test_a_lab_value_is_a_number_as_an_order_writes_one_and_in_the_engines_range(
+    tmp_path: Path, value: str, expected: str
+) -> None:
+    path = tmp_path / "labs.csv"
+    path.write_text(f"patient_id,test,value,unit,taken_at\nP1,hb,{value},g/dL,2026-02-01\n", encoding="utf-8")
+    assert problems(read(HistorySources(labs=str(path)))) == [f"{path}:2: value: {expected}"]
+
+
+def test_a_huge_json_lab_value_is_out_of_range_too(tmp_path: Path) -> None:
+    path = jsonl(
+        tmp_path / "labs.jsonl", {"patient_id": "P1", "test": "hb", "value": 1e300, "taken_at": "2026-02-01"}
+    )
+    assert problems(read(HistorySources(labs=path))) == [
+        f"{path}:1: value: 1e+300 is out of the range a check can hold (up to 1e12)"
+    ]
+
+
+def test_plain_lab_values_still_read(tmp_path: Path) -> None:
+    path = tmp_path / "labs.csv"
+    path.write_text(
+        "patient_id,test,value,unit,taken_at\nP1,hb, 11.5 ,g/dL,2026-02-01\nP1,potassium,.5,mmol/L,2026-02-01\n",
+        encoding="utf-8",
+    )
+    assert [item[1].value for item in read(HistorySources(labs=str(path)))] == [11.5, 0.5]
+
+
+def test_the_largest_lab_value_is_the_engines_largest_number() -> None:
+    assert LARGEST_VALUE == LARGEST_NUMBER

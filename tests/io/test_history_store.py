@@ -11,7 +11,7 @@ import pytest
 
 from doseguard.errors import HistoryProblem
 from doseguard.io import history_store
-from doseguard.io.history_store import HistoryStore, run_folder, write_store
+from doseguard.io.history_store import HistoryStore, PatientFields, run_folder, write_store
 from doseguard.patients.model import (
     Administration,
     AdministrationStatus,
@@ -46,11 +46,7 @@ def test_a_round_trip_gives_each_patient_their_own_items_sorted_by_time(tmp_path
     assert store.context("P1") == PatientContext(
         "P1",
         ALL | {HistoryKind.ORDERS},
-        {
-            "weight_kg": "80 kg",
-            "allergies": "cobalt; latex",
-            "sex": "F",
-        },  # the first value kept, lists joined
+        {"allergies": "cobalt; latex", "sex": "F"},  # lists joined; weights that disagree: neither
         (dose(1, AdministrationStatus.MISSED), dose(3)),
         (hb_early, hb_late),
         (other,),
@@ -114,3 +110,61 @@ def test_the_run_folder_is_private_and_removed_after_the_run() -> None:
         assert folder.stat().st_mode & 0o077 == 0
         write_store(folder / "h.sqlite", ALL, [("P1", dose(0))])
     assert not folder.exists()
+
+
+# --- a patient's rows that disagree ----------------------------------------------------------------
+
+
+def patient_row(source: str, **fields: object) -> PatientFields:
+    return PatientFields(fields, source)
+
+
+def test_conflicting_values_are_said_at_the_later_row_and_neither_is_used(tmp_path: Path) -> None:
+    items = [
+        ("P1", patient_row("patients.csv:2", weight_kg="70", sex="F")),
+        ("P2", patient_row("patients.csv:3", weight_kg="60")),
+        ("P1", patient_row("patients.csv:4", weight_kg="90", sex="F", allergies="cobalt")),
+        ("P1", patient_row("patients.csv:5", weight_kg="70")),  # a value said before: no new conflict
+    ]
+    said: list[HistoryProblem] = []
+    path = tmp_path / "h.sqlite"
+    assert write_store(path, ALL, items, said.append) == 4
+    assert [str(problem) for problem in said] == [
+        "patients.csv:4: weight_kg: '90' here, '70' at patients.csv:2: the patient's rows disagree, "
+        "so neither value is used for P1"
+    ]
+    store = HistoryStore(path)
+    assert store.context("P1").fields == {"sex": "F", "allergies": "cobalt"}
+    assert store.context("P2").fields == {"weight_kg": "60"}
+
+
+def test_a_value_repeated_as_written_otherwise_is_no_conflict(tmp_path: Path) -> None:
+    items = [
+        ("P1", patient_row("patients.jsonl:1", weight_kg=80, sex="F", egfr="45.0")),
+        ("P1", patient_row("patients.csv:2", weight_kg="80", sex=" f ", egfr="45")),
+        ("P1", patient_row("patients.csv:3", weight_kg="80.0")),
+    ]
+    said: list[HistoryProblem] = []
+    path = tmp_path / "h.sqlite"
+    write_store(path, ALL, items, said.append)
+    assert said == []
+    assert HistoryStore(path).context("P1").fields == {"weight_kg": 80, "sex": "F", "egfr": "45.0"}
+
+
+def test_rows_without_a_source_are_located_by_the_patient(tmp_path: Path) -> None:
+    said: list[HistoryProblem] = []
+    items = [("P1", {"sex": "F"}), ("P1", {"sex": "M"})]
+    write_store(tmp_path / "h.sqlite", ALL, items, said.append)
+    assert [(problem.source, problem.field) for problem in said] == [("patient P1", "sex")]
+
+
+def test_values_are_compared_as_the_order_reads_them(tmp_path: Path) -> None:
+    items = [
+        ("P1", patient_row("p.csv:2", weight_kg="80 kg", sex="F", pregnant="yes", birth_date="1950-01-02")),
+        ("P1", patient_row("p.csv:3", weight_kg="80", sex="female", pregnant=True, birth_date="1950-01-02")),
+        ("P1", patient_row("p.csv:4", creatinine_clearance_ml_min="25 mL/min", height_cm="1.8 m")),
+        ("P1", patient_row("p.csv:5", creatinine_clearance_ml_min="25", height_cm="180 cm")),
+    ]
+    said: list[HistoryProblem] = []
+    write_store(tmp_path / "h.sqlite", ALL, items, said.append)
+    assert said == []

@@ -1,32 +1,24 @@
 """CSV (``.csv``): a header line naming order fields, then one order per row, cut into chunks of rows.
 
-Rows are cut by :mod:`doseguard.io.csv_rows` (one bad quote spoils only its own line); the main
-process reads the header and refuses a file whose rows the header would misread.
+The file is opened by :mod:`doseguard.io.csv_open` (as patient-context files are), rows are cut by
+:mod:`doseguard.io.csv_rows` (one bad quote spoils only its own line); the main process reads the
+header and refuses a file whose rows the header would misread.
 """
 
 from __future__ import annotations
 
-import csv
 import re
 from collections.abc import Iterator
-from itertools import chain
 from typing import IO
 
 from doseguard.errors import FieldProblem, InputError
 from doseguard.io.chunks import Chunk, ChunkKind, Cutter, cut_into_chunks
 from doseguard.io.columns import ColumnMap, column_name, map_header
-from doseguard.io.csv_rows import CsvRecords, Row, physical_lines
+from doseguard.io.csv_open import open_csv, refuse_repeated_columns, without_repeated_headers
 from doseguard.io.json_text import not_utf8_at
-from doseguard.io.streams import refuse_utf16
 from doseguard.orders.codes import route_code
 from doseguard.orders.model import RECORD_FIELDS
 from doseguard.records import InputRecord
-
-DELIMITERS = (",", ";", "\t")
-"""What separates a CSV's cells: commas, or semicolons and tabs as some exports (Excel in many
-locales) write them; read from the header line."""
-
-_EXCEL_SEPARATOR = re.compile(rb"\s*sep=(.)\s*")
 
 
 def read_chunks(cutter: Cutter, name: str, stream: IO[bytes]) -> Iterator[Chunk]:
@@ -40,39 +32,22 @@ def read_tsv_chunks(cutter: Cutter, name: str, stream: IO[bytes]) -> Iterator[Ch
 
 
 def _read_chunks(cutter: Cutter, name: str, stream: IO[bytes], delimiter: str | None) -> Iterator[Chunk]:
-    lines = physical_lines(stream)
-    head = next(lines, b"")
-    refuse_utf16(name, head)
-    first_line = 1
-    if (said := _EXCEL_SEPARATOR.fullmatch(head)) is not None:  # Excel's "sep=;" line: not the header
-        delimiter = said.group(1).decode("latin-1")
-        head, first_line = next(lines, b""), 2
     columns = cutter.columns
-    if delimiter is None:
-        delimiter = _delimiter(head, columns)
-    reader = CsvRecords(delimiter)
-    rows = reader.rows(chain((head,), lines), first_line)
-    first = next(rows, None)
-    if first is None:
+    known = set(RECORD_FIELDS) | (set(columns.by_column) if columns is not None else set())
+    opened = open_csv(name, stream, delimiter, known)
+    if opened is None:
         return
-    line, cells = first
-    if isinstance(cells, str):
-        raise InputError(name, f"CSV header (line {line}): {cells}")
-    spelled = _csv_header(name, cells, columns)
+    cells = opened.cells
+    spelled = _csv_header(name, opened.names, cells, known, columns)
     mapped = map_header(name, cells, columns)
     header = tuple(field or spelling for field, spelling in zip(mapped.names, spelled, strict=True))
     if mapped.missing is not None:
         cutter.note(f"{name}: {mapped.missing}")
     cutter.header(name, header, tuple(cell.strip().lstrip("\ufeff") for cell in cells))
+    reader = opened.records
     reader.width, reader.header = len(header), spelled
     reader.single_line = frozenset(i for i, cell in enumerate(header) if cell in RECORD_FIELDS)
-    starts = frozenset(chain(*((text, "\ufeff" + text) for text in chain(cells, RECORD_FIELDS))))
-    items = (  # one set lookup per row: a header again?
-        _header_again(name, spelled, item[0], item[1])
-        if type(item[1]) is list and item[1][0] in starts
-        else item
-        for item in rows
-    )
+    items = without_repeated_headers(name, opened, RECORD_FIELDS, "an order")
     count = 0
     for chunk in cut_into_chunks(cutter, ChunkKind.ROWS, name, items, header=header):
         count += chunk.record_count
@@ -81,38 +56,19 @@ def _read_chunks(cutter: Cutter, name: str, stream: IO[bytes], delimiter: str | 
         cutter.ignored(mapped.ignored, count)
 
 
-def _delimiter(head: bytes, columns: ColumnMap | None) -> str:
-    """The delimiter that makes the header line name the most order fields (or the map's columns);
-    a comma when none names more than it. Cells are parsed as CSV: a quoted comma is no delimiter."""
-    line = head.decode("utf-8", "surrogateescape").rstrip("\r\n")
-    known = set(RECORD_FIELDS) | (set(columns.by_column) if columns is not None else set())
-    best, score = ",", (0, 0)
-    for delimiter in DELIMITERS:
-        if delimiter not in line:
-            continue
-        try:
-            cells = next(csv.reader([line], delimiter=delimiter), [])
-        except csv.Error:
-            continue
-        named = sum(column_name(cell.strip('\ufeff "')) in known for cell in cells)
-        if (named, len(cells)) > score and named:
-            best, score = delimiter, (named, len(cells))
-    return best
-
-
 def records(chunk: Chunk) -> Iterator[InputRecord]:
     """Each row as a record named ``file:line``, its cells under the header's names."""
     name, header = chunk.name, chunk.header
     for line, row in chunk.items:
-        yield _from_row(f"{name}:{line}", header, row)
+        yield row_record(f"{name}:{line}", header, row)
 
 
-def _csv_header(name: str, cells: list[str], columns: ColumnMap | None) -> tuple[str, ...]:
+def _csv_header(
+    name: str, header: tuple[str, ...], cells: list[str], known: set[str], columns: ColumnMap | None
+) -> tuple[str, ...]:
     """The column names ("Order ID", "order_id" and "ORDER_ID" are one). A header naming no order
     field (nor a column of the map) is refused: it is most likely the first order of a file without a
     header line."""
-    header = tuple(column_name(cell.lstrip("\ufeff")) for cell in cells)
-    known = set(RECORD_FIELDS) | (set(columns.by_column) if columns is not None else set())
     if not set(header) & known:
         shown = ",".join(cells)
         named = "order field (order_id, patient_id, drug, dose, ...)"
@@ -122,26 +78,8 @@ def _csv_header(name: str, cells: list[str], columns: ColumnMap | None) -> tuple
             name,
             f"the first line names no {named}: {_separated(shown, cells)}it reads {shown[:80]!r}",
         )
-    duplicates = sorted({cell for cell in header if cell and header.count(cell) > 1})  # unnamed: unknown
-    if duplicates:
-        raise InputError(name, f"the header repeats the column(s) {', '.join(duplicates)}")
+    refuse_repeated_columns(name, header)
     return header
-
-
-def _header_again(name: str, header: tuple[str, ...], line: int, cells: list[str]) -> Row:
-    """A row that starts as a header does (files joined, ``cat a.csv b.csv``): the same header is not an
-    order; another header means the rows after it have other columns, which the first line's would
-    misread (a dose read as the drug), so the input is refused."""
-    names = tuple(column_name(cell.strip().lstrip("\ufeff")) for cell in cells)
-    if names == header:
-        return line, "the header line again (files joined?): not an order; the rows after it are read"
-    if len(set(names) & set(RECORD_FIELDS)) >= 2:  # an order holds no two field names
-        raise InputError(
-            name,
-            f"line {line} is another header line, naming other columns than the first (files joined?): "
-            "the rows after it would be read with the first line's columns; check the files one by one",
-        )
-    return line, cells
 
 
 def _separated(header: str, cells: list[str]) -> str:
@@ -160,7 +98,9 @@ _DATA = re.compile(r"\s*[-+]?\.?\d")
 """A cell that starts with a number: an id, a dose, a date; not a column name."""
 
 
-def _from_row(source: str, header: tuple[str, ...], row: list[str] | str) -> InputRecord:
+def row_record(source: str, header: tuple[str, ...], row: list[str] | str) -> InputRecord:
+    """One row under the header's names, or why not (a short row, bytes that are not UTF-8): every
+    reader of CSV rows (orders, patient-context files) reads a row so."""
     if isinstance(row, str):
         return InputRecord(source, error=row)
     if len(row) != len(header):  # a short row is a truncated line, not cells "not stated"

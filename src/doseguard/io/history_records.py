@@ -18,8 +18,10 @@ from typing import Any
 
 from doseguard.errors import HistoryProblem, LabValueError, PatientFactError, QuantityError
 from doseguard.io.history_rows import Columns
+from doseguard.io.history_store import PatientFields
 from doseguard.orders.codes import route_code
 from doseguard.orders.drugs import DrugEntry, DrugIdentifier
+from doseguard.orders.model import PATIENT_FIELDS as ORDER_PATIENT_FIELDS
 from doseguard.orders.patient import parse_ordered_at
 from doseguard.orders.quantities import parse_mass, parse_units
 from doseguard.patients.labs import TESTS, convert, lab_test
@@ -27,12 +29,10 @@ from doseguard.patients.model import Administration, AdministrationStatus, Histo
 from doseguard.suggestions import closest, did_you_mean
 from doseguard.vocabulary import ROUTES
 
-PATIENT_FIELDS = (
-    "weight_kg", "height_cm", "age_years", "birth_date", "sex", "creatinine_clearance_ml_min", "egfr",
-    "pregnant", "allergies", "conditions",
-)  # fmt: skip
-"""A patients file's columns beside ``patient_id``: the patient fields orders carry (decision 2 of
-issue 11; the vocabulary names them with ``needs = PATIENT``)."""
+PATIENT_FIELDS = (*ORDER_PATIENT_FIELDS, "allergies", "conditions")
+"""A patients file's columns beside ``patient_id``: the patient fields orders carry (the order model's
+list, ``orders/model.py``, and the lists; decision 2 of issue 11: the vocabulary names them with
+``needs = PATIENT``)."""
 
 PATIENTS = Columns("patients", ("patient_id", *PATIENT_FIELDS), ("patient_id",))
 ADMINISTRATIONS = Columns(
@@ -58,6 +58,13 @@ its ``not-done`` a dose not given (missed: the MAR gives no reason); anything el
 
 _OTHER_WORDS = ", ".join(word for word in STATUS_WORDS if word not in set(AdministrationStatus))
 _ID = re.compile(r"[^\x00-\x1f\x7f]+")
+LARGEST_VALUE = 1e12
+"""The largest lab value read: the engine's ``LARGEST_NUMBER`` (``engine/limits.py``; io may not
+import the engine, docs/architecture.md; a test holds the two equal). A latest-value aggregate
+beyond it fails the order in the adapter."""
+_LARGEST = f"{LARGEST_VALUE:.0e}".replace("e+", "e")
+_DIGIT = re.compile(r"\d")
+_NUMBER = re.compile(r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)")
 
 
 class RowNormaliser:
@@ -80,7 +87,7 @@ class RowNormaliser:
                     key,
                     f"expected a value, got {'an object' if isinstance(value, dict) else 'a list'}",
                 )
-        return patient_id, fields
+        return patient_id, PatientFields(fields, source)
 
     def administration(self, source: str, row: dict[str, Any]) -> HistoryItem | HistoryProblem:
         patient_id = _patient_id(source, row)
@@ -131,11 +138,8 @@ class RowNormaliser:
                 f"mcv, reticulocytes){did_you_mean(meant)}",
             )
         value = _number(row.get("value"))
-        if value is None:
-            shown = row.get("value")
-            return HistoryProblem(
-                source, "value", "missing" if shown is None else f"{shown!r} is not a number"
-            )
+        if isinstance(value, str):
+            return HistoryProblem(source, "value", value)
         taken_at = _moment(source, "taken_at", row)
         if isinstance(taken_at, HistoryProblem):
             return taken_at
@@ -212,14 +216,24 @@ def _dose(source: str, row: dict[str, Any]) -> tuple[float | None, float | None]
         return None, units.value
 
 
-def _number(value: Any) -> float | None:
+def _number(value: Any) -> float | str:
+    """A lab value, or why not: text is a number as an order writes one (digits and a decimal point,
+    as ``orders/patient.py`` reads a weight: no exponent, ``inf``, ``1_000`` or decimal comma, which
+    Python's ``float`` would take or misread), and it must fit the engine (a latest value is compared
+    in a rule's condition; beyond :data:`LARGEST_VALUE` the engine cannot hold it)."""
+    if value is None:
+        return "missing"
     if type(value) in (int, float):
         number = float(value)
+    elif isinstance(value, str) and _NUMBER.fullmatch(value.strip()):
+        number = float(value.strip())
     elif isinstance(value, str):
-        try:
-            number = float(value.strip())
-        except ValueError:
-            return None
+        text = value.strip()
+        how = " as an order's are written (digits and a decimal point)" if _DIGIT.search(text) else ""
+        return f"{text!r} is not a number{how}"
     else:
-        return None
-    return number if math.isfinite(number) else None
+        return f"{value!r} is not a number"
+    if not math.isfinite(number) or abs(number) > LARGEST_VALUE:
+        shown = value.strip() if isinstance(value, str) else repr(value)
+        return f"{shown} is out of the range a check can hold (up to {_LARGEST})"
+    return number

@@ -9,16 +9,15 @@ per file (with the column meant), not per row.
 
 from __future__ import annotations
 
-import csv
 import gzip
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from itertools import chain
 from typing import IO, Any
 
 from doseguard.errors import InputError
-from doseguard.io.columns import column_name
-from doseguard.io.csv_rows import CsvRecords, physical_lines
+from doseguard.io.csv_format import row_record
+from doseguard.io.csv_open import open_csv, refuse_repeated_columns, without_repeated_headers
+from doseguard.io.csv_rows import physical_lines
 from doseguard.io.inputs import open_input
 from doseguard.io.json_records import kind_of, record_of_line
 from doseguard.io.streams import refuse_utf16
@@ -77,44 +76,31 @@ class RowReader:
     def _csv_rows(
         self, name: str, stream: IO[bytes], columns: Columns, delimiter: str | None
     ) -> Iterator[Row]:
-        lines = physical_lines(stream)
-        head = next(lines, b"")
-        refuse_utf16(name, head)
-        if delimiter is None:
-            delimiter = _delimiter(head, columns)
-        reader = CsvRecords(delimiter)
-        rows = reader.rows(chain((head,), lines))
-        first = next(rows, None)
-        if first is None:
+        """Opened, its header spelt and repeated header lines told, as an orders CSV is
+        (:mod:`doseguard.io.csv_open`); each row read as an order row is (:func:`row_record`)."""
+        opened = open_csv(name, stream, delimiter, columns.known)
+        if opened is None:
             return
-        line, cells = first
-        if isinstance(cells, str):
-            raise InputError(name, f"CSV header (line {line}): {cells}")
-        header = tuple(column_name(cell) for cell in cells)
+        header = opened.names
         _check_header(name, header, columns)
         self._unknown(name, [cell for cell in header if cell not in columns.known], columns)
+        reader = opened.records
         reader.width, reader.header = len(header), header
-        width = len(header)
-        for line, row in rows:
+        reader.single_line = frozenset(i for i, cell in enumerate(header) if cell in columns.known)
+        for line, row in without_repeated_headers(name, opened, columns.known):
             source = f"{name}:{line}"
-            if isinstance(row, str):
-                yield source, row
-            elif len(row) != width:
-                yield source, f"the row has {len(row)} cells but the header has {width}"
-            elif not _utf8("".join(row)):
-                yield source, "not UTF-8 text (save the file as UTF-8)"
+            record = row_record(source, header, row)
+            if record.error is not None or record.problems:
+                yield source, record.error or "; ".join(str(problem) for problem in record.problems)
             else:
                 yield (
                     source,
-                    {
-                        key: cell
-                        for key, cell in zip(header, row, strict=True)
-                        if key in columns.known and cell.strip()
-                    },
+                    {key: cell for key, cell in record.data.items() if key in columns.known and cell.strip()},
                 )
 
     def _json_rows(self, name: str, stream: IO[bytes], columns: Columns) -> Iterator[Row]:
         unknown: dict[str, None] = {}
+        seen = False  # a line that is not blank
         for number, line in enumerate(physical_lines(stream), 1):
             raw = line.rstrip(b"\r\n")
             if number == 1:
@@ -122,6 +108,10 @@ class RowReader:
             if not raw.strip():
                 continue
             source = f"{name}:{number}"
+            if not seen and raw.lstrip().startswith(b"["):
+                yield source, _ARRAY  # one problem, not one a line of the array (and its elements read)
+                return
+            seen = True
             if b'"resourceType"' in raw:
                 yield (
                     source,
@@ -157,6 +147,12 @@ class RowReader:
             )
 
 
+_ARRAY = (
+    "a JSON array, not JSON Lines (one object a line): the file is not read; "
+    "write one object per line (jq -c '.[]' turns an array into JSON Lines)"
+)
+
+
 def _check_header(name: str, header: tuple[str, ...], columns: Columns) -> None:
     """A header without a column every row needs (most likely no header line, or another kind of
     file) cannot be read row by row: refused whole, as an unreadable input is."""
@@ -167,36 +163,7 @@ def _check_header(name: str, header: tuple[str, ...], columns: Columns) -> None:
             f"the first line names no {', '.join(missing)} column: a {columns.kind} file's header names "
             f"{', '.join(columns.known)}",
         )
-    duplicates = sorted({cell for cell in header if cell and header.count(cell) > 1})
-    if duplicates:
-        raise InputError(name, f"the header repeats the column(s) {', '.join(duplicates)}")
-
-
-def _delimiter(head: bytes, columns: Columns) -> str:
-    """The delimiter that makes the header name the most known columns; a comma when none does."""
-    line = head.decode("utf-8", "surrogateescape").rstrip("\r\n")
-    best, score = ",", 0
-    for delimiter in (",", ";", "\t"):
-        if delimiter not in line:
-            continue
-        try:
-            cells = next(csv.reader([line], delimiter=delimiter), [])
-        except csv.Error:
-            continue
-        named = sum(column_name(cell.strip('"')) in columns.known for cell in cells)
-        if named > score:
-            best, score = delimiter, named
-    return best
-
-
-def _utf8(text: str) -> bool:
-    if text.isascii():
-        return True
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
+    refuse_repeated_columns(name, header)
 
 
 def _blank(value: Any) -> bool:

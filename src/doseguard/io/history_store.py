@@ -14,15 +14,26 @@ import shutil
 import sqlite3
 import tempfile
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from datetime import datetime
+from itertools import groupby
 from pathlib import Path
 from typing import Any
 from urllib.request import pathname2url
 
 import orjson
 
-from doseguard.errors import HistoryProblem
+from doseguard.errors import HistoryProblem, PatientFactError
+from doseguard.orders.patient import (
+    parse_age,
+    parse_birth_date,
+    parse_height,
+    parse_pregnant,
+    parse_renal,
+    parse_sex,
+    parse_weight,
+)
 from doseguard.patients.model import (
     Administration,
     AdministrationStatus,
@@ -41,6 +52,29 @@ STORE_NAME = "history.sqlite"
 
 _PATIENT, _ADMINISTRATION, _LAB, _ORDER = 0, 1, 2, 3
 _LISTS = ("allergies", "conditions")
+
+
+class PatientFields(dict[str, Any]):
+    """A patients-file row's fields (as a plain ``dict`` compares) and where it was read
+    (``file:line``), so that a row disagreeing with an earlier one of its patient is said in place.
+    A reader that yields a plain ``dict`` (no place) is located by the patient id."""
+
+    __slots__ = ("source",)
+
+    def __init__(self, fields: Mapping[str, Any], source: str) -> None:
+        super().__init__(fields)
+        self.source = source
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """A field a patient's later row gives another value than an earlier row did."""
+
+    field: str
+    value: Any
+    source: str  # the later row's
+    first: Any
+    first_source: str
 
 
 @contextlib.contextmanager
@@ -74,10 +108,12 @@ def write_store(
         connection.execute("INSERT INTO meta VALUES (?)", (",".join(sorted(kinds)),))
         connection.execute("BEGIN")
         batch: list[tuple[str, int, float | None, int, bytes]] = []
+        patient_rows = 0
         for item in items:
             if isinstance(item, HistoryProblem):
                 on_problem(item)
                 continue
+            patient_rows += type(item[1]) in (dict, PatientFields)
             batch.append(_row(item, stored))
             stored += 1
             if len(batch) >= BATCH:
@@ -86,9 +122,33 @@ def write_store(
         connection.executemany("INSERT INTO items VALUES (?, ?, ?, ?, ?)", batch)
         connection.execute("COMMIT")
         connection.execute("CREATE INDEX by_patient ON items (patient_id, kind, at, seq)")
+        if patient_rows > 1:
+            for problem in _conflicts(connection):
+                on_problem(problem)
     finally:
         connection.close()
     return stored
+
+
+def _conflicts(connection: sqlite3.Connection) -> Iterator[HistoryProblem]:
+    """Each field a patient's rows disagree on, at the later row: read in the main process, once, in
+    patient order from an index holding only patient rows (memory: one patient's rows)."""
+    connection.execute("CREATE INDEX patient_rows ON items (patient_id, seq) WHERE kind = 0")
+    rows = connection.execute(  # only the patients of two rows or more reach Python
+        "SELECT patient_id, data FROM items WHERE kind = 0 AND patient_id IN "
+        "(SELECT patient_id FROM items INDEXED BY patient_rows WHERE kind = 0 GROUP BY patient_id "
+        "HAVING count(*) > 1) ORDER BY patient_id, seq"
+    )
+    for patient_id, group in groupby(rows, key=lambda row: row[0]):
+        _, conflicts = merge_patient_rows(orjson.loads(data) for _, data in group)
+        for conflict in conflicts:
+            yield HistoryProblem(
+                conflict.source or f"patient {patient_id}",
+                conflict.field,
+                f"{conflict.value!r} here, {conflict.first!r} at "
+                f"{conflict.first_source or 'an earlier record'}: the patient's rows disagree, "
+                f"so neither value is used for {patient_id}",
+            )
 
 
 class HistoryStore:
@@ -122,14 +182,14 @@ class HistoryStore:
         rows = self._connection.execute(
             "SELECT kind, data FROM items WHERE patient_id = ? ORDER BY kind, at, seq", (patient_id,)
         )
-        fields: dict[str, Any] = {}
+        patient_rows: list[list[Any]] = []
         administrations: list[Administration] = []
         labs: list[LabResult] = []
         orders: list[OtherOrder] = []
         for kind, data in rows:
             value = orjson.loads(data)
             if kind == _PATIENT:
-                _merge(fields, value)
+                patient_rows.append(value)
             elif kind == _ADMINISTRATION:
                 drug, at, status, mcg, units, route, source = value
                 administrations.append(
@@ -141,6 +201,7 @@ class HistoryStore:
             else:
                 drug, route, form, active, record, at = value
                 orders.append(OtherOrder(drug, route, form, active, record, _moment(at) if at else None))
+        fields, _ = merge_patient_rows(patient_rows)
         return PatientContext(
             patient_id, self.kinds, fields, tuple(administrations), tuple(labs), tuple(orders)
         )
@@ -166,17 +227,67 @@ def _row(item: HistoryItem, seq: int) -> tuple[str, int, float | None, int, byte
             at.isoformat() if at else None,
         ]
         return patient_id, _ORDER, at.timestamp() if at else None, seq, orjson.dumps(data)
-    return patient_id, _PATIENT, None, seq, orjson.dumps(value)
+    source = value.source if isinstance(value, PatientFields) else ""
+    return patient_id, _PATIENT, None, seq, orjson.dumps([source, value])
 
 
-def _merge(fields: dict[str, Any], more: dict[str, Any]) -> None:
-    """A patient's rows into one record: the first row's value of a field is kept, allergies and
-    conditions of every row are joined."""
-    for key, value in more.items():
-        if key not in fields:
-            fields[key] = value
-        elif key in _LISTS:
-            fields[key] = _joined(fields[key], value)
+def merge_patient_rows(rows: Iterable[list[Any]]) -> tuple[dict[str, Any], list[Conflict]]:
+    """A patient's rows (``[source, fields]``, in file order) into one record, and the conflicts.
+
+    Allergies and conditions of every row are joined. Another field holds one value: the same value
+    written otherwise (``80`` and ``"80 kg"``, ``"F"`` and ``"female"``: as the order reads it) is no
+    conflict; two values are,
+    said once per new value at the row that brings it, and the field is then taken from neither row
+    (no row says which is right: a weight of 70 or 90 kg is the dose per kg a rule judges, so the
+    field is left unknown and a rule that needs it is not evaluated, never judged on a guess). The
+    workers merge with this function too, so what is said is what is checked."""
+    fields: dict[str, Any] = {}
+    seen: dict[str, tuple[Any, str, set[Any]]] = {}  # field: first value, its row, values seen
+    conflicts: list[Conflict] = []
+    for source, more in rows:
+        for key, value in more.items():
+            if key in _LISTS:
+                fields[key] = _joined(fields[key], value) if key in fields else value
+                continue
+            canonical = _canonical(key, value)
+            if key not in seen:
+                seen[key] = (value, source, {canonical})
+                fields[key] = value
+            elif canonical not in seen[key][2]:
+                first, first_source, values = seen[key]
+                values.add(canonical)
+                fields.pop(key, None)
+                conflicts.append(Conflict(key, value, source, first, first_source))
+    return fields, conflicts
+
+
+_READ_AS: dict[str, Callable[[str], Any]] = {
+    "weight_kg": parse_weight,
+    "height_cm": parse_height,
+    "age_years": parse_age,
+    "creatinine_clearance_ml_min": lambda text: parse_renal(text, "creatinine_clearance_ml_min"),
+    "egfr": lambda text: parse_renal(text, "egfr"),
+    "sex": parse_sex,
+    "pregnant": parse_pregnant,
+    "birth_date": parse_birth_date,
+}
+"""How the order normaliser reads each patient field (``orders/patient.py``): two rows agree when
+the order would read the same fact from either ("80 kg" and 80, "F" and "female")."""
+
+
+def _canonical(key: str, value: Any) -> Any:
+    """A patient value as the order would read it; one the order cannot read (reported when an order
+    of the patient is read) as its text without case or spaces."""
+    read = _READ_AS.get(key)
+    text = value if isinstance(value, str) else orjson.dumps(value).decode()
+    if isinstance(value, bool) and key == "pregnant":
+        return value
+    if read is not None:
+        try:
+            return read(text)
+        except PatientFactError:
+            pass
+    return "".join(text.split()).casefold()
 
 
 def _joined(first: Any, second: Any) -> Any:

@@ -75,7 +75,21 @@ Feature: Folic acid without knowing the patient's vitamin B12
     Then the order is not flagged FOLIC-B12-UNKNOWN
 
   @FOLIC-B12-UNKNOWN
-  Scenario: Folic acid 0.4 mg daily is above the label's masking dose
+  Scenario: Folic acid 0.4 mg daily in pregnancy prevents neural tube defects
+    Given the order's dose is "400 mcg"
+    And the patient is pregnant
+    And no lab results are recorded
+    Then the order is not flagged FOLIC-B12-UNKNOWN
+
+  @FOLIC-B12-UNKNOWN
+  Scenario: Folic acid 5 mg daily in pregnancy is more than the prevention dose
+    Given the order's dose is "5 mg"
+    And the patient is pregnant
+    And no lab results are recorded
+    Then the order is flagged FOLIC-B12-UNKNOWN
+
+  @FOLIC-B12-UNKNOWN
+  Scenario: The same 0.4 mg daily is flagged when no pregnancy is recorded
     Given the order's dose is "400 mcg"
     And no lab results are recorded
     Then the order is flagged FOLIC-B12-UNKNOWN
@@ -94,4 +108,6 @@ Feature: Folic acid without knowing the patient's vitamin B12
   Scenario: An order without its time cannot be placed in the history, and says so
     Given the order has no ordered at
     And no lab results are recorded
+    And no administrations are recorded
+    And no other orders are recorded
     Then the order is not evaluated for FOLIC-B12-UNKNOWN

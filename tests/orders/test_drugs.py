@@ -70,7 +70,10 @@ def test_a_product_name_is_the_packs_drug(name: str, drug: str, strength: float 
         ("hydroxocobalamin tablets", "tablets (oral): no rule pack covers this form of hydroxocobalamin"),
         # folic acid is a pack's drug too (rules/folic_acid): the combination names both
         ("cyanocobalamin; folic acid", "it names cyanocobalamin and folic acid: a combination"),
-        ("cyanocobalamin/folic acid/pyridoxine tablet", "it names cyanocobalamin and folic acid: a combination"),
+        (
+            "cyanocobalamin/folic acid/pyridoxine tablet",
+            "it names cyanocobalamin and folic acid: a combination",
+        ),
         ("B12 w/ folic acid injection", "it names cyanocobalamin and folic acid: a combination"),
         ("cyanocobalamin/pyridoxine tablet", "with 'pyridoxine': a combination"),
         (

@@ -129,6 +129,7 @@ class Summary:
     worker_restarts: int = 0
     ignored_fields: Counter[str] = field(default_factory=Counter)  # not order fields → records with it
     not_evaluated: Counter[str] = field(default_factory=Counter)  # rule → orders: the run lacks its data
+    history_problems: int = 0  # history records (or values their records disagree on) not used
     notes: list[str] = field(default_factory=list)  # what is true of a whole input, said once
 
     def add(self, result: OrderResult) -> None:
@@ -172,5 +173,6 @@ class Summary:
             "findings_by_rule": dict(sorted(self.by_rule.items())),
             "ignored_fields": dict(sorted(self.ignored_fields.items())),
             "not_evaluated_by_rule": dict(sorted(self.not_evaluated.items())),
+            "history_problems": self.history_problems,
             "notes": list(self.notes),
         }

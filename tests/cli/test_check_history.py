@@ -44,9 +44,11 @@ def test_a_run_with_history_checks_every_order_and_says_each_bad_record(tmp_path
     assert result.exit_code == 0, result.stderr
     assert [r["order_id"] for r in results(result.stdout)] == ["O1", "O2"]
     assert f"doseguard: {labs}:2: value: 'high' is not a number" in result.stderr.splitlines()
-    note = "1 history records were not used: each patient was checked without them"
+    note = "1 history records or values were not used: each patient was checked without them"
     assert f"doseguard: {note}" in result.stderr
-    assert note in json.loads(summary.read_text())["notes"]
+    document = json.loads(summary.read_text())
+    assert note in document["notes"]
+    assert document["history_problems"] == 1
 
 
 def test_a_history_folder_is_read(tmp_path: Path) -> None:
@@ -89,7 +91,7 @@ def test_bad_history_records_beyond_the_cap_are_only_counted(
     result = invoke("check", jsonl(tmp_path, order("O1")), "--labs", labs)
     assert result.exit_code == 0
     assert result.stderr.count("'high' is not a number") == 2
-    assert "5 history records were not used (3 not shown)" in result.stderr
+    assert "5 history records or values were not used (3 not shown)" in result.stderr
 
 
 # --- a history CSV reads as an orders CSV does (io/csv_open.py) ------------------------------------
@@ -102,7 +104,7 @@ def test_an_excel_sep_line_in_a_labs_csv_is_honoured_as_in_an_orders_csv(tmp_pat
     assert result.exit_code == 0, result.stderr
     assert [r["order_id"] for r in results(result.stdout)] == ["O1", "O2"]
     assert f"doseguard: {labs}:3: value: 'high' is not a number" in result.stderr.splitlines()
-    assert "1 history records were not used" in result.stderr
+    assert "1 history records or values were not used" in result.stderr
 
 
 def test_labs_files_joined_with_cat_say_the_repeated_header_line(tmp_path: Path) -> None:
@@ -163,7 +165,7 @@ def test_a_bad_labs_jsonl_gives_one_located_line_and_the_batch_goes_on(
     said = [line for line in result.stderr.splitlines() if str(labs) in line]
     assert len(said) == 1, said
     assert said[0].startswith(f"doseguard: {labs}{expected}")
-    assert "1 history records were not used" in result.stderr
+    assert "1 history records or values were not used" in result.stderr
 
 
 @pytest.mark.parametrize("jobs", ["1", "2"])

@@ -1362,12 +1362,12 @@ def test_read_fhir_bundle_gives_one_record_per_medication_request() -> None:
 def test_bundle_examples_map_as_documented() -> None:
     good, mg, no_timing, iv, bad_unit = read_fhir_bundle("b", load_bundle())
     assert shown(good.data) == {
-        "order_id": "MR-B12-001", "patient_id": "PT-101", "status": "draft", "drug": "cyanocobalamin", "product_concentration": "1000 mcg/1 mL",
+        "order_id": "MR-B12-001", "patient_id": "PT-101", "status": "draft", "ordered_at": "2024-05-02", "drug": "cyanocobalamin", "product_concentration": "1000 mcg/1 mL",
         "dose": "1000 mcg", "volume": "1 mL", "route": "IM", "site": "left deltoid", "frequency": "daily", "duration": "7 days",
         "rxnorm": "309594",
     }  # fmt: skip
     assert shown(mg.data) == {
-        "order_id": "MR-B12-002", "patient_id": "PT-102", "status": "draft", "drug": "Cyanocobalamin", "product_concentration": "1 mg/1 mL",
+        "order_id": "MR-B12-002", "patient_id": "PT-102", "status": "draft", "ordered_at": "2024-05-02", "drug": "Cyanocobalamin", "product_concentration": "1 mg/1 mL",
         "dose": "1 mg", "volume": "1 mL", "route": "IM", "site": "right ventrogluteal", "frequency": "every 2.333333 days",
         "duration": "2 weeks", "rxnorm": "309594",
     }  # fmt: skip
@@ -1642,10 +1642,17 @@ def read_as_check_does(tmp_path: Path, data: bytes, name: str = "b.json") -> lis
 
     path = tmp_path / name
     path.write_bytes(data)
-    return [
-        dataclasses.replace(item, source=item.source.removeprefix(f"{path}:"))
-        for item in read_input(str(path))
-    ]
+    return [unprefixed(item, f"{path}:") for item in read_input(str(path))]
+
+
+def unprefixed(item: InputRecord, prefix: str) -> InputRecord:
+    """``item`` with its source, and its patient context's sources, named without ``prefix``."""
+    context = item.context
+    if context is not None:
+        context = dataclasses.replace(
+            context, sources=tuple(source.removeprefix(prefix) for source in context.sources)
+        )
+    return dataclasses.replace(item, source=item.source.removeprefix(prefix), context=context)
 
 
 ODD_BUNDLE = {
@@ -1666,10 +1673,7 @@ ODD_BUNDLE = {
 @pytest.mark.parametrize("bundle", [ODD_BUNDLE, "example"])
 def test_doseguard_check_reads_a_bundle_exactly_as_read_fhir_bundle_does(tmp_path: Path, bundle: Any) -> None:
     data = load_bundle() if bundle == "example" else bundle
-    expected = [
-        dataclasses.replace(item, source=item.source.removeprefix("b.json:"))
-        for item in read_fhir_bundle("b.json", data)
-    ]
+    expected = [unprefixed(item, "b.json:") for item in read_fhir_bundle("b.json", data)]
     assert read_as_check_does(tmp_path, json.dumps(data).encode()) == expected
     assert len(expected) == (5 if bundle == "example" else 6)
 

@@ -349,7 +349,10 @@ def _run(
     caller); colors are left to the terminal when ``to_terminal``."""
     rule_set = load_or_exit(source)
     summary = Summary(rules_version=rule_set.version)
-    reader = ChunkReader(list(inputs), columns=columns, headers=headers)
+    unused = _HistoryProblems()
+    reader = ChunkReader(
+        list(inputs), columns=columns, headers=headers, drugs=rule_set.drugs, on_history_problem=unused.say
+    )
     options = BatchOptions(
         source,
         output="objects" if (report_stream or also or kind in HUMAN_FORMATS) else kind,
@@ -361,8 +364,9 @@ def _run(
     with run_folder() as folder:
         if sources:
             options.history = str(folder / STORE_NAME)
-            _load_history(sources, rule_set, folder / STORE_NAME, summary)
+            _load_history(sources, rule_set, folder / STORE_NAME, unused)
         _check_all(inputs, source, kind, to_terminal, results, report_stream, also, reader, options, summary)
+    unused.note(summary)
     return summary
 
 
@@ -370,28 +374,37 @@ HISTORY_PROBLEMS_SHOWN = 50
 """Bad history records said one line each; beyond, only their count."""
 
 
-def _load_history(sources: HistorySources, rule_set: Any, store: Path, summary: Summary) -> None:
-    """The history files into the run's store, before any order is checked: each record that cannot
-    be used said in place (``labs.csv:17: value: 'high' is not a number``), and counted."""
-    problems = 0
+class _HistoryProblems:
+    """History records not used (a history file's rows, a Bundle's context resources): each said in
+    place as it is read (``labs.csv:17: value: 'high' is not a number``), then counted in the notes."""
 
-    def said(problem: HistoryProblem) -> None:
-        nonlocal problems
-        problems += 1
-        if problems <= HISTORY_PROBLEMS_SHOWN:
+    def __init__(self) -> None:
+        self.count = 0
+
+    def say(self, problem: HistoryProblem) -> None:
+        self.count += 1
+        if self.count <= HISTORY_PROBLEMS_SHOWN:
             _say(printable(str(problem)))
+
+    def note(self, summary: Summary) -> None:
+        summary.history_problems = self.count
+        if self.count:
+            hidden = self.count - HISTORY_PROBLEMS_SHOWN
+            more = f" ({hidden:,} not shown)" if hidden > 0 else ""
+            summary.notes.append(
+                f"{self.count:,} history records or values were not used{more}: each patient was checked "
+                "without them"
+            )
+
+
+def _load_history(sources: HistorySources, rule_set: Any, store: Path, unused: _HistoryProblems) -> None:
+    """The history files into the run's store, before any order is checked: each record that cannot
+    be used said in place, and counted."""
 
     def warned(message: str) -> None:
         _say(printable(f"warning: {message}"))
 
-    write_store(store, sources.kinds(), read_history(sources, rule_set.drugs, warned), said)
-    if problems:
-        more = (
-            f" ({problems - HISTORY_PROBLEMS_SHOWN:,} not shown)" if problems > HISTORY_PROBLEMS_SHOWN else ""
-        )
-        summary.notes.append(
-            f"{problems:,} history records were not used{more}: each patient was checked without them"
-        )
+    write_store(store, sources.kinds(), read_history(sources, rule_set.drugs, warned), unused.say)
 
 
 def _check_all(

@@ -8,16 +8,19 @@ from __future__ import annotations
 
 import gzip
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from doseguard.errors import InputError
+from doseguard.errors import HistoryProblem, InputError
 from doseguard.io.chunks import Chunk, ChunkKind
 from doseguard.io.columns import ColumnMap
 from doseguard.io.formats import named
 from doseguard.io.inputs import open_input
 from doseguard.io.streams import STDIN, is_stream
+
+if TYPE_CHECKING:
+    from doseguard.orders.drugs import DrugEntry
 
 CHUNK_RECORDS = 2000
 
@@ -32,9 +35,13 @@ class ChunkReader:
         chunk_records: int = CHUNK_RECORDS,
         columns: ColumnMap | None = None,
         headers: dict[str, dict[str, str]] | None = None,
+        drugs: Iterable[DrugEntry] | Mapping[str, str] = (),
+        on_history_problem: Callable[[HistoryProblem], None] | None = None,
     ) -> None:
         """``headers`` (filled as inputs are read): for each input with a header line, its columns by
-        the names records hold them under, as the header wrote them (for the annotated export)."""
+        the names records hold them under, as the header wrote them (for the annotated export).
+        ``drugs`` are the packs' (a Bundle's administrations name them); a Bundle's context resources
+        that cannot be used go to ``on_history_problem`` as read (else kept in ``history_problems``)."""
         self.paths = paths
         self.chunk_records = chunk_records
         self.columns = columns
@@ -47,6 +54,9 @@ class ChunkReader:
         self._format = ""  # of the input being read
         self._tell: Callable[[], int] = int  # how much of it was read
         self.empty_inputs: list[str] = []  # inputs read whole that held no record
+        self.drugs = drugs
+        self.history_problems: list[HistoryProblem] = []
+        self._on_history_problem = on_history_problem or self.history_problems.append
 
     def total_bytes(self) -> int | None:
         if STDIN in self.paths or any(map(is_stream, self.paths)):
@@ -82,6 +92,9 @@ class ChunkReader:
 
     def header(self, name: str, read_as: tuple[str, ...], written: tuple[str, ...]) -> None:
         self.headers[name] = dict(zip(read_as, written, strict=True))
+
+    def history_problem(self, problem: HistoryProblem) -> None:
+        self._on_history_problem(problem)
 
     def progress(self) -> None:
         self.bytes_read = self._done_bytes + self._tell()

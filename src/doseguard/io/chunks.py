@@ -8,13 +8,15 @@ number of its first record and how to name each record's source (``file:line``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
+    from doseguard.errors import HistoryProblem
     from doseguard.io.columns import ColumnMap
+    from doseguard.orders.drugs import DrugEntry
 
 
 class ChunkKind(StrEnum):
@@ -106,6 +108,20 @@ class Cutter(Protocol):
 
     @property
     def columns(self) -> ColumnMap | None: ...
+
+    @property
+    def next_record(self) -> int:
+        """The number the next record cut will have in the run."""
+        ...
+
+    @property
+    def drugs(self) -> Iterable[DrugEntry] | Mapping[str, str]:
+        """The packs' drugs (a FHIR Bundle's administrations and other orders name them so)."""
+        ...
+
+    def history_problem(self, problem: HistoryProblem) -> None:
+        """Say, in place, a context resource beside the orders that is not used (a Bundle's)."""
+        ...
 
     def ignored(self, columns: tuple[str, ...], records: int) -> None:
         """Note that ``records`` records of the input being read had these columns, not read."""

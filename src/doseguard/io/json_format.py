@@ -43,21 +43,35 @@ def read_chunks(cutter: Cutter, name: str, stream: IO[bytes]) -> Iterator[Chunk]
 
 
 def records(chunk: Chunk) -> Iterator[InputRecord]:
-    """Each (source, value) item as a record; a Bundle's entries with the Bundle's other resources."""
+    """Each (source, value) item as a record; a Bundle's entries with the Bundle's other resources,
+    and each order with its patient's context from the Bundle."""
     resources = chunk.context.get("resources")
+    patients = chunk.context.get("patients")
+    if patients is None:
+        for source, value in chunk.items:
+            yield object_record(source, value, resources)
+        return
+    from doseguard.io.fhir.bundle_context import attach_context  # noqa: PLC0415 (FHIR loads only when needed)
+
     for source, value in chunk.items:
-        yield object_record(source, value, resources)
+        yield attach_context(object_record(source, value, resources), patients)
 
 
 def _bundle(cutter: Cutter, name: str, bundle: dict[str, Any], clean: bool) -> Iterator[Chunk]:
     """The Bundle's entries as :func:`doseguard.io.fhir.bundle_items` splits them (the splitter
     ``read_fhir_bundle`` and its tests use), mapped in the workers."""
     from doseguard.io.fhir import bundle_items  # noqa: PLC0415 (FHIR loads only when needed)
+    from doseguard.io.fhir.bundle_context import bundle_context  # noqa: PLC0415
 
     requests, resources = bundle_items(name, bundle, clean=clean)
+    patients = bundle_context(name, bundle, requests, resources, cutter.drugs, cutter.next_record)
+    for problem in patients.problems:
+        cutter.history_problem(problem)
     for start in range(0, len(requests), cutter.chunk_records):
         part = requests[start : start + cutter.chunk_records]
-        yield cutter.chunk(ChunkKind.OBJECTS, name, part, context={"resources": resources})
+        mine = patients.only(patients.order_patients.get(source, "") for source, _ in part)
+        context = {"resources": resources, "patients": mine}
+        yield cutter.chunk(ChunkKind.OBJECTS, name, part, context=context)
 
 
 def _load_document(name: str, data: bytes) -> tuple[Any, bool]:

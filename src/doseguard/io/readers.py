@@ -8,8 +8,8 @@ into records (:func:`records_of`, the format's mapper), so both read exactly the
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any
 
 from doseguard.io.chunk_reader import ChunkReader
 from doseguard.io.chunks import Chunk
@@ -18,6 +18,10 @@ from doseguard.io.json_records import object_record, record_of_line
 from doseguard.io.json_text import checked_document
 from doseguard.io.streams import STDIN, without_bom
 from doseguard.records import InputRecord
+
+if TYPE_CHECKING:
+    from doseguard.errors import HistoryProblem
+    from doseguard.orders.drugs import DrugEntry
 
 __all__ = [
     "STDIN",
@@ -48,9 +52,16 @@ def records_of(chunk: Chunk) -> Iterator[InputRecord]:
     return format_of_chunk(chunk).records(chunk)
 
 
-def read_fhir_bundle(name: str, data: Any) -> Iterator[InputRecord]:
+def read_fhir_bundle(
+    name: str,
+    data: Any,
+    drugs: Iterable[DrugEntry] | Mapping[str, str] = (),
+    on_history_problem: Callable[[HistoryProblem], None] = lambda problem: None,
+) -> Iterator[InputRecord]:
     """One record per entry of a Bundle that is not context (see :data:`CONTEXT_TYPES`), in entry
-    order (source ``name:entry[i]``); a lone MedicationRequest is read as a Bundle of one.
+    order (source ``name:entry[i]``), each with its patient's context from the Bundle (the packs'
+    ``drugs`` name its administrations; each context resource not used goes to
+    ``on_history_problem``); a lone MedicationRequest is read as a Bundle of one.
 
     This is how ``doseguard check`` reads a Bundle: its main process splits it with
     :func:`bundle_items` and its workers map each item with :func:`records_of`'s
@@ -68,9 +79,14 @@ def read_fhir_bundle(name: str, data: Any) -> Iterator[InputRecord]:
             name, error=f"expected a FHIR Bundle of MedicationRequests, got resourceType {kind!r}"
         )
         return
+    from doseguard.io.fhir.bundle_context import attach_context, bundle_context  # noqa: PLC0415
+
     items, index = bundle_items(name, data)
+    patients = bundle_context(name, data, items, index, drugs) if isinstance(data, OBJECT) else None
+    for problem in patients.problems if patients is not None else ():
+        on_history_problem(problem)
     for source, value in items:
-        yield object_record(source, value, index)
+        yield attach_context(object_record(source, value, index), patients)
 
 
 def read_fhir_ndjson(name: str, lines: Iterable[str | bytes]) -> Iterator[InputRecord]:

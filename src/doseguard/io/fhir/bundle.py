@@ -14,7 +14,7 @@ CONTEXT_TYPES = frozenset(
     {
         "Patient", "Medication", "Substance", "Practitioner", "PractitionerRole", "Organization",
         "Location", "Encounter", "RelatedPerson", "Device", "Group", "Condition", "Observation",
-        "AllergyIntolerance", "Coverage", "Provenance",
+        "AllergyIntolerance", "Coverage", "Provenance", "MedicationAdministration",
     }
 )  # fmt: skip
 """Resource types a Bundle holds as context for its orders (what references name): the only entries

@@ -8,7 +8,7 @@ from typing import Any
 
 import orjson
 
-from doseguard.errors import FhirMappingError, FieldProblem
+from doseguard.errors import FhirMappingError, FieldProblem, PatientFactError
 from doseguard.io.fhir.bundle import AMBIGUOUS
 from doseguard.io.fhir.elements import (
     DOSAGE,
@@ -21,6 +21,7 @@ from doseguard.io.fhir.elements import (
     type_and_id,
 )
 from doseguard.io.fhir.quantity import map_quantity
+from doseguard.io.fhir.references import ambiguous, not_a, patient_of
 from doseguard.io.fhir.terminology import (
     ACTIVITY,
     ENDED_STATUSES,
@@ -44,6 +45,7 @@ from doseguard.io.fhir.terminology import (
 from doseguard.io.fhir.timing import timing_values
 from doseguard.numbers import format_number
 from doseguard.orders.draft import StructuredQuantity
+from doseguard.orders.patient import parse_ordered_at
 from doseguard.records import InputRecord
 
 Strength = tuple[StructuredQuantity, float]
@@ -106,6 +108,9 @@ class _Mapper:
         status = self._status()
         if status is not None:
             record["status"] = status  # the normaliser decides (orders/status.py): an ended order is inactive
+        ordered_at = self._authored_on()
+        if ordered_at is not None:
+            record["ordered_at"] = ordered_at
         drug, strength = self._medication()
         if drug is not None:
             record["drug"] = drug
@@ -185,54 +190,14 @@ class _Mapper:
         return ids
 
     def _patient(self, report: bool) -> str | None:
+        """The patient id, read as every resource's patient reference is (:mod:`.references`)."""
         path = f"{MEDICATION_REQUEST}.subject"
         subject = self.resource.get("subject")
-        if not isinstance(subject, OBJECT):
-            if report:
-                self.problem(path, "required: a reference to the Patient ('Patient/<id>')", subject)
-            return None
-        reference = text_of(subject.get("reference"))
-        if reference is not None:
-            local = reference[8:] if reference.startswith("Patient/") else None
-            if local and "/" not in local:
-                return local  # the common case, "Patient/<id>"
-            target = self._lookup(reference)
-            if target is not None and target.get("resourceType") == AMBIGUOUS:
-                if report:
-                    self.problem(f"{path}.reference", _ambiguous(reference), reference)
-                return None
-            if target is not None and isinstance(target.get("id"), str) and target.get("id"):
-                if target.get("resourceType") != "Patient":
-                    if report:
-                        self.problem(f"{path}.reference", _not_a("Patient", target), reference)
-                    return None
-                return str(target["id"])
-            kind, ident = type_and_id(reference)
-            if ident is None:
-                if report:
-                    self.problem(
-                        f"{path}.reference",
-                        f"{reference!r} does not name a Patient ('Patient/<id>') in this Bundle",
-                        reference,
-                    )
-                return None
-            if kind is not None and kind != "Patient":
-                if report:
-                    self.problem(
-                        f"{path}.reference", f"the subject is a {kind}: expected a Patient", reference
-                    )
-                return None
-            return ident
-        identifier = subject.get("identifier")
-        if isinstance(identifier, OBJECT):
-            value = identifier.get("value")
-            if isinstance(value, str) and value.strip():
-                return value.strip()
-        if report:
-            self.problem(
-                f"{path}.reference", "required: a reference to the Patient ('Patient/<id>')", reference
-            )
-        return None
+        found = patient_of(subject, self._lookup)
+        if found.problem is not None and report:
+            written = subject.get("reference") if isinstance(subject, OBJECT) else subject
+            self.problem(f"{path}{found.at}", found.problem, written)
+        return found.patient_id
 
     def _status(self) -> str | None:
         """The R4 status, after the modifier elements of a MedicationRequest: what is not exactly
@@ -266,6 +231,24 @@ class _Mapper:
                 not_perform,
             )
         return status if isinstance(status, str) else None
+
+    def _authored_on(self) -> str | None:
+        """``authoredOn`` as the order's ``ordered_at``: history windows count back from it. A date
+        or date-time with an offset (UTC when none); a year or a month alone is refused, never read
+        as its first day (a window would move by up to a year)."""
+        value = self.resource.get("authoredOn")
+        if value is None:
+            return None
+        path = f"{MEDICATION_REQUEST}.authoredOn"
+        if not isinstance(value, str):
+            self.problem(path, f"must be a dateTime (text), got {kind_of(value)}", value)
+            return None
+        try:
+            parse_ordered_at(value)
+        except PatientFactError as error:
+            self.problem(path, str(error), value)
+            return None
+        return value.strip()
 
     # --- medication -----------------------------------------------------------------------------
 
@@ -302,7 +285,7 @@ class _Mapper:
         medication, medication_path = self._resolve(reference, path)
         if medication is not None and medication.get("resourceType") == AMBIGUOUS:
             target = reference.get("reference")
-            self.problem(f"{path}.reference", _ambiguous(target), target)
+            self.problem(f"{path}.reference", ambiguous(target), target)
             return None, None
         if medication is None:
             display = text_of(reference.get("display"))
@@ -319,7 +302,7 @@ class _Mapper:
             )
             return None, None
         if medication.get("resourceType") != "Medication":
-            self.problem(f"{path}.reference", _not_a("Medication", medication), reference.get("reference"))
+            self.problem(f"{path}.reference", not_a("Medication", medication), reference.get("reference"))
             return None, None
         if not medication_path.startswith(f"{MEDICATION_REQUEST}.contained") and _has_modifier(medication):
             self._modifiers(medication, medication_path)  # (a contained one was seen with the request)
@@ -653,10 +636,6 @@ def _has_modifier(value: Any) -> bool:
     return b'"modifierExtension"' in written or b'"implicitRules"' in written
 
 
-def _ambiguous(reference: Any) -> str:
-    return f"{reference!r} names more than one resource in this Bundle: which is meant cannot be known"
-
-
 def _not_an_order(kind: Any) -> str:
     if kind is None:
         return "missing: expected a MedicationRequest"
@@ -667,7 +646,3 @@ def _not_an_order(kind: Any) -> str:
     if isinstance(kind, str) and kind.lower() == MEDICATION_REQUEST.lower():
         return f"{kind!r} is not a FHIR resource type: MedicationRequest is meant? (case matters)"
     return f"a {kind} is not an order: expected a MedicationRequest"
-
-
-def _not_a(expected: str, resource: Resource) -> str:
-    return f"refers to a {resource.get('resourceType')}: expected a {expected}"

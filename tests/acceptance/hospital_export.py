@@ -119,7 +119,7 @@ OTHER_DRUGS = (
     ("sodium chloride 0.9 % infusion", "75", "mL/hr", "", "Intravenous", "CONTINUOUS", "", "IV FLUIDS"),
     ("morphine injection 2 mg", "2", "mg", "1 mL", "Intravenous", "EVERY 2 HOURS PRN", "", "OPIOIDS"),
     ("vancomycin 15 mg/kg IVPB", "15", "mg/kg", "", "Intravenous", "EVERY 12 HOURS", "", "GLYCOPEPTIDES"),
-    ("folic acid (FOLVITE) tablet 1 mg", "1", "mg", "", "Oral", "DAILY", "", "VITAMINS"),
+    ("ascorbic acid (VITAMIN C) tablet 500 mg", "500", "mg", "", "Oral", "DAILY", "", "VITAMINS"),
     ("thiamine (VITAMIN B-1) injection 100 mg", "100", "mg", "1 mL", "Intravenous", "DAILY", "3 Days", "VITAMINS"),
     ("pyridoxine (VITAMIN B-6) tablet 50 mg", "50", "mg", "", "Oral", "DAILY", "", "VITAMINS"),
     ("cholecalciferol (VITAMIN D3) capsule 50,000 Units", "50,000", "Units", "", "Oral", "WEEKLY", "8 Weeks", "VITAMINS"),

@@ -35,6 +35,7 @@ def test_encoded_results_hold_no_record() -> None:
     (line,) = result.outputs()
     assert set(json.loads(line)) == {
         "record", "source", "order_id", "patient_id", "status", "findings", "errors", "warnings", "rules_version",
+        "not_evaluated",  # the bundled history rules, with no history given
     }  # fmt: skip
 
 

@@ -236,7 +236,7 @@ def test_validate_json_on_the_bundled_packs() -> None:
         # every stable rule has scenarios in its own pack's features/ folder
         "features": [
             str(REPO / "rules" / pack / "features")
-            for pack in ("b12", "enoxaparin", "hydroxocobalamin", "notation")
+            for pack in ("b12", "enoxaparin", "folic_acid", "hydroxocobalamin", "notation")
         ],
         "problems": [],
         "warnings": [],

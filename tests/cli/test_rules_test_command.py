@@ -236,7 +236,8 @@ def test_the_bundled_packs_are_tested_with_their_own_scenarios(tmp_path: Path, m
     assert report["scenarios"]["passed"] == report["scenarios"]["total"]
     bundled = Path(__file__).resolve().parents[2] / "rules"
     assert report["features"] == ", ".join(
-        str(bundled / pack / "features") for pack in ("b12", "enoxaparin", "hydroxocobalamin", "notation")
+        str(bundled / pack / "features")
+        for pack in ("b12", "enoxaparin", "folic_acid", "hydroxocobalamin", "notation")
     )
     fired = {rule["id"]: {ref["feature"] for ref in rule["fires"]} for rule in report["rules"]}
     assert "b12/features/route_and_site.feature" in fired["B12-ROUTE"]

@@ -267,6 +267,7 @@ def test_the_bundled_packs_keep_their_scenarios_beside_them() -> None:
     assert [Path(folder).relative_to(rules).as_posix() for folder in folders] == [
         "b12/features",
         "enoxaparin/features",
+        "folic_acid/features",
         "hydroxocobalamin/features",
         "notation/features",
     ]

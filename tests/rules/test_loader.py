@@ -197,7 +197,9 @@ def test_missing_folder_is_reported(tmp_path: Path) -> None:
 
 def test_the_bundled_packs_load() -> None:
     rules = load_rules()
-    assert {pack.spec.name for pack in rules.packs} == {"b12", "enoxaparin", "hydroxocobalamin", "notation"}
+    assert {pack.spec.name for pack in rules.packs} == {
+        "b12", "enoxaparin", "folic_acid", "hydroxocobalamin", "notation"
+    }  # fmt: skip
     assert bundled_rules_dir().is_dir()
     expected = {
         "B12-CONC-MISMATCH", "B12-DOSE-VOLUME-MISMATCH", "B12-ORDER-INCOMPLETE", "B12-DOSE-HIGH",
@@ -212,6 +214,8 @@ def test_the_bundled_packs_load() -> None:
         "ENOX-ORDER-INCOMPLETE", "ENOX-INDICATION-UNSTATED", "ENOX-TREATMENT-DOSE-PER-KG",
         "ENOX-TREATMENT-FREQUENCY", "ENOX-PROPHYLAXIS-DOSE", "ENOX-PROPHYLAXIS-FREQUENCY",
         "ENOX-RENAL-TREATMENT", "ENOX-RENAL-PROPHYLAXIS", "ENOX-ROUTE",
+        "B12-NO-RESPONSE", "B12-MISSED-DOSES", "B12-POTASSIUM-UNCHECKED", "B12-REPLETION-OVERRUN",
+        "B12-REVIEW-DUE", "B12-REVIEW-DUE-PREGNANCY", "B12-DUPLICATE-THERAPY", "FOLIC-B12-UNKNOWN",
     }  # fmt: skip
     assert {rule.id for rule in rules.rules} == expected
     for rule in rules.rules:

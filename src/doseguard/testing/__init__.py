@@ -10,7 +10,10 @@ line. A repository of rule packs needs only YAML, ``.feature`` files and a ``pyt
 
 Feature files can build an order (``Given a standard cyanocobalamin order``, ``Given an order:``
 with a field | value table, ``Given an order as JSON:`` with a docstring), change it (``Given the
-order's dose is "500 mcg"``, ``Given the order has no dose``) and say what the checker must answer
+order's dose is "500 mcg"``, ``Given the order has no dose``), state the patient (``Given the
+patient weighs 80 kg``) and their history (``Given these administrations:``, ``Given these lab
+results:``, ``Given the patient has another active order:``, tables; docs/history-rules.md) and say
+what the checker must answer
 (``Then the order passes``, ``Then the order is flagged B12-ROUTE as warning``, ...). Every rule id of
 the rule packs is registered as a pytest marker, so scenarios can be tagged ``@B12-ROUTE`` and run
 with ``pytest -m B12-ROUTE``. ``doseguard rules test`` runs the same scenarios and reports rule coverage

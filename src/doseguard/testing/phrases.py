@@ -19,6 +19,7 @@ SEVERITIES = tuple(severity.value for severity in Severity)
 
 FLAGGED = rf"the order is flagged {RULE_ID}(?: as (?P<severity>\w+))?"
 NOT_FLAGGED = rf"the order is not flagged {RULE_ID}"
+NOT_EVALUATED = rf"the order is not evaluated for {RULE_ID}"
 MESSAGE_MENTIONS = rf"the message of {RULE_ID} mentions \"(?P<text>.*)\""
 EXACT_FINDINGS = "the order has exactly these findings:"
 

@@ -56,7 +56,11 @@ _HAS_BDD = importlib.util.find_spec("pytest_bdd") is not None
 
 # The steps modules are plugins of their own (pytest-bdd registers step definitions as fixtures of the
 # module that defines them); a leftover ``pytest_plugins = ["doseguard.testing.steps"]`` is then a no-op.
-pytest_plugins = ["doseguard.testing.steps", "doseguard.testing.patient_steps"] if _HAS_BDD else []
+pytest_plugins = (
+    ["doseguard.testing.steps", "doseguard.testing.patient_steps", "doseguard.testing.history_steps"]
+    if _HAS_BDD
+    else []
+)
 
 # The configs of the pytest runs under way, innermost last (``rules test`` runs pytest inside pytest):
 # pytest-bdd's tag hook is not given one.

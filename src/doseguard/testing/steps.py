@@ -33,12 +33,14 @@ from doseguard.results import OrderResult, ResultStatus
 from doseguard.rules.model import RuleSet, RuleStatus
 from doseguard.rules.selection import select_rules
 from doseguard.suggestions import closest
+from doseguard.testing.history import ScenarioHistory
 from doseguard.testing.phrases import (
     EXACT_FINDINGS,
     EXPECTATION_PROPERTY,
     FIELD,
     FLAGGED,
     MESSAGE_MENTIONS,
+    NOT_EVALUATED,
     NOT_FLAGGED,
     RULE_ID,
     SEVERITIES,
@@ -83,6 +85,13 @@ def merged_standard_orders(rule_set: RuleSet) -> dict[str, dict[str, Any]]:
         for name, fields in pack.spec.standard_orders.items():
             orders[name.lower()] = {**IDENTITY, **fields}
     return orders
+
+
+@pytest.fixture
+def scenario_history() -> ScenarioHistory:
+    """The patient's history the scenario states (``doseguard.testing.history_steps``): none until a
+    history step gives a table, and then the order record's patient context."""
+    return ScenarioHistory()
 
 
 @pytest.fixture
@@ -138,10 +147,10 @@ def remove_field(order: Any, field: str) -> None:
 
 
 @then("the order passes")
-def order_passes(order: Any, doseguard_checker: Checker) -> None:
-    """Checked, no finding, no warning, and no key left unread (an ignored field could hide a finding;
-    a run names such keys once, not in each result)."""
-    result = _check(doseguard_checker, order)
+def order_passes(order: Any, doseguard_checker: Checker, scenario_history: ScenarioHistory) -> None:
+    """Checked, no finding (a not-evaluated one included), no warning, and no key left unread (an
+    ignored field could hide a finding; a run names such keys once, not in each result)."""
+    result = _check(doseguard_checker, order, scenario_history)
     ok = result.status is ResultStatus.PASS and not result.findings and not result.warnings
     _expect(ok, "expected the order to pass, with no finding and no warning", result)
     unread = unread_keys(order) if isinstance(order, dict) else ()
@@ -150,12 +159,20 @@ def order_passes(order: Any, doseguard_checker: Checker) -> None:
 
 @then(parsers.re(FLAGGED))
 def order_flagged(
-    order: Any, doseguard_checker: Checker, rule_id: str, severity: str | None, request: pytest.FixtureRequest
+    order: Any,
+    doseguard_checker: Checker,
+    scenario_history: ScenarioHistory,
+    rule_id: str,
+    severity: str | None,
+    request: pytest.FixtureRequest,
 ) -> None:
+    """A finding of the rule that was evaluated (a not-evaluated one is not a flag)."""
     _expects(request, rule_id, fires=True)
-    result = _checked(doseguard_checker, order, rule_id)
-    found = [f for f in result.findings if f.rule_id == rule_id]
-    _expect(bool(found), f"expected a finding of {rule_id}", result)
+    result = _checked(doseguard_checker, order, scenario_history, rule_id)
+    found = [f for f in result.findings if f.rule_id == rule_id and f.evaluated]
+    unevaluated = any(f.rule_id == rule_id for f in result.findings)
+    said = " (it was not evaluated)" if unevaluated else ""
+    _expect(bool(found), f"expected a finding of {rule_id}{said}", result)
     if severity is not None:
         _expect(severity in SEVERITIES, f"unknown severity {severity!r} (write info, warning or critical)")
         actual = found[0].severity.value
@@ -164,21 +181,51 @@ def order_flagged(
 
 @then(parsers.re(NOT_FLAGGED))
 def order_not_flagged(
-    order: Any, doseguard_checker: Checker, rule_id: str, request: pytest.FixtureRequest
+    order: Any,
+    doseguard_checker: Checker,
+    scenario_history: ScenarioHistory,
+    rule_id: str,
+    request: pytest.FixtureRequest,
 ) -> None:
-    """Not flagged by that rule, and checked: an invalid order is not a near miss."""
+    """Not flagged by that rule, and checked: an invalid order is not a near miss. Nor said to be
+    not evaluated: a rule that could not be decided has not been shown silent."""
     _expects(request, rule_id, fires=False)
-    result = _checked(doseguard_checker, order, rule_id)
-    unexpected = any(f.rule_id == rule_id for f in result.findings)
-    _expect(not unexpected, f"expected no finding of {rule_id}", result)
+    result = _checked(doseguard_checker, order, scenario_history, rule_id)
+    found = [f for f in result.findings if f.rule_id == rule_id]
+    said = " (it was not evaluated)" if any(not f.evaluated for f in found) else ""
+    _expect(not found, f"expected no finding of {rule_id}{said}", result)
+
+
+@then(parsers.re(NOT_EVALUATED))
+def order_not_evaluated(
+    order: Any,
+    doseguard_checker: Checker,
+    scenario_history: ScenarioHistory,
+    rule_id: str,
+    request: pytest.FixtureRequest,
+) -> None:
+    """The rule could not be decided (patient data or history it reads is absent) and says so: a
+    not-evaluated finding, never a silent pass. Counts neither as firing nor as silent in coverage."""
+    _expects(request, rule_id, fires=None)
+    result = _checked(doseguard_checker, order, scenario_history, rule_id)
+    found = [f for f in result.findings if f.rule_id == rule_id]
+    _expect(bool(found), f"expected a not-evaluated finding of {rule_id}", result)
+    evaluated = [f for f in found if f.evaluated]
+    _expect(not evaluated, f"expected {rule_id} not to be evaluated, but it was (and fired)", result)
 
 
 @then(parsers.re(MESSAGE_MENTIONS))
 def message_mentions(
-    order: Any, doseguard_checker: Checker, rule_id: str, text: str, request: pytest.FixtureRequest
+    order: Any,
+    doseguard_checker: Checker,
+    scenario_history: ScenarioHistory,
+    rule_id: str,
+    text: str,
+    request: pytest.FixtureRequest,
 ) -> None:
+    """The message of the rule's finding (evaluated or not) mentions the text."""
     _expects(request, rule_id, fires=True)
-    result = _checked(doseguard_checker, order, rule_id)
+    result = _checked(doseguard_checker, order, scenario_history, rule_id)
     messages = [f.message for f in result.findings if f.rule_id == rule_id]
     _expect(bool(messages), f"expected a finding of {rule_id}", result)
     mentioned = any(text in m for m in messages)
@@ -187,7 +234,11 @@ def message_mentions(
 
 @then(EXACT_FINDINGS)
 def exact_findings(
-    order: Any, doseguard_checker: Checker, datatable: list[list[str]], request: pytest.FixtureRequest
+    order: Any,
+    doseguard_checker: Checker,
+    scenario_history: ScenarioHistory,
+    datatable: list[list[str]],
+    request: pytest.FixtureRequest,
 ) -> None:
     """A table of rule ids, optionally with a second column of severities; a header row is optional."""
     rows = findings_table_rows(datatable)
@@ -197,7 +248,7 @@ def exact_findings(
         _expect(ok, f"each row is | rule id | or | rule id | severity |, got {row}")
     for row in rows:
         _expects(request, row[0], fires=True)
-    result = _checked(doseguard_checker, order, *(row[0] for row in rows))
+    result = _checked(doseguard_checker, order, scenario_history, *(row[0] for row in rows))
     expected = sorted(tuple(row) for row in rows)
     actual = sorted((f.rule_id, f.severity.value)[:width] for f in result.findings)
     listed = ", ".join(" as ".join(row) for row in expected) or "none"
@@ -205,24 +256,26 @@ def exact_findings(
 
 
 @then("the order is not checked because no rule pack covers its drug")
-def order_not_covered(order: Any, doseguard_checker: Checker) -> None:
+def order_not_covered(order: Any, doseguard_checker: Checker, scenario_history: ScenarioHistory) -> None:
     """Not checked, and not invalid: its drug is one no loaded pack is about."""
-    result = _check(doseguard_checker, order)
+    result = _check(doseguard_checker, order, scenario_history)
     ok = result.status is ResultStatus.NOT_COVERED and not result.errors
     _expect(ok, "expected the order not to be checked, no rule pack covering its drug", result)
 
 
 @then("the order is not alerted on because it is no longer active")
-def order_inactive(order: Any, doseguard_checker: Checker) -> None:
+def order_inactive(order: Any, doseguard_checker: Checker, scenario_history: ScenarioHistory) -> None:
     """Cancelled, entered in error, completed or stopped: no finding, and the result says why."""
-    result = _check(doseguard_checker, order)
+    result = _check(doseguard_checker, order, scenario_history)
     ok = result.status is ResultStatus.INACTIVE and not result.findings and bool(result.warnings)
     _expect(ok, "expected the order not to be alerted on, its status saying it is no longer active", result)
 
 
 @then(parsers.re(rf"the order is invalid because of (?:its|the) {FIELD}"))
-def order_invalid(order: Any, doseguard_checker: Checker, field: str) -> None:
-    result = _check(doseguard_checker, order)
+def order_invalid(
+    order: Any, doseguard_checker: Checker, scenario_history: ScenarioHistory, field: str
+) -> None:
+    result = _check(doseguard_checker, order, scenario_history)
     name = _normal(field)
     fields = [error.field for error in result.errors]
     ok = result.status is ResultStatus.INVALID and name in fields
@@ -230,8 +283,10 @@ def order_invalid(order: Any, doseguard_checker: Checker, field: str) -> None:
 
 
 @then(parsers.re(rf"the error about (?:its|the) {FIELD} mentions \"(?P<text>.*)\""))
-def error_mentions(order: Any, doseguard_checker: Checker, field: str, text: str) -> None:
-    result = _check(doseguard_checker, order)
+def error_mentions(
+    order: Any, doseguard_checker: Checker, scenario_history: ScenarioHistory, field: str, text: str
+) -> None:
+    result = _check(doseguard_checker, order, scenario_history)
     name = _normal(field)
     messages = [error.message for error in result.errors if error.field == name]
     _expect(bool(messages), f"expected an error about its {name}", result)
@@ -242,9 +297,9 @@ def error_mentions(order: Any, doseguard_checker: Checker, field: str, text: str
 # Helpers ----------------------------------------------------------------------------------------
 
 
-def _expects(request: pytest.FixtureRequest, rule_id: str, *, fires: bool) -> None:
+def _expects(request: pytest.FixtureRequest, rule_id: str, *, fires: bool | None) -> None:
     """Record what this step checks (before checking it: a failing step is attributed too), after
-    making sure the rule is one that runs."""
+    making sure the rule is one that runs; ``fires=None`` only makes sure (not evaluated: neither)."""
     rules: RuleSet = request.getfixturevalue("doseguard_rules")
     if rule_id != NOT_COVERED and all(rule.id != rule_id for rule in rules.rules):
         loaded = [r for r in all_rules(request.config).rules if r.id == rule_id]
@@ -261,7 +316,8 @@ def _expects(request: pytest.FixtureRequest, rule_id: str, *, fires: bool) -> No
         meant = closest(rule_id, known)
         hint = f" (did you mean {meant}?)" if meant is not None else ""
         pytest.fail(f"{rule_id} is not a rule of the rules under test{hint}", pytrace=False)
-    request.node.user_properties.append((EXPECTATION_PROPERTY, (rule_id, fires)))
+    if fires is not None:
+        request.node.user_properties.append((EXPECTATION_PROPERTY, (rule_id, fires)))
 
 
 def _expect(condition: bool, message: str, result: OrderResult | None = None) -> None:
@@ -300,14 +356,20 @@ def _as_object(order: Any) -> dict[str, Any]:
     return order
 
 
-def _check(checker: Checker, order: Any) -> OrderResult:
-    return checker.check(InputRecord("scenario", order))
+def _check(checker: Checker, order: Any, history: ScenarioHistory | None = None) -> OrderResult:
+    """The checker's result for the scenario's order, its history (if any) as the record's patient
+    context; a history row doseguard would refuse fails the step with the message a run gives."""
+    context = None
+    if history is not None:
+        context, problems = history.context(checker.rules.drugs, order)
+        _expect(not problems, "\n".join(str(problem) for problem in problems))
+    return checker.check(InputRecord("scenario", order, context=context))
 
 
-def _checked(checker: Checker, order: Any, *rule_ids: str) -> OrderResult:
+def _checked(checker: Checker, order: Any, history: ScenarioHistory | None, *rule_ids: str) -> OrderResult:
     """The result of an order that was actually checked (pass or flagged), or, for a step about the
     not-covered notice alone, not covered."""
-    result = _check(checker, order)
+    result = _check(checker, order, history)
     statuses = [ResultStatus.PASS, ResultStatus.FLAGGED]
     if rule_ids and set(rule_ids) == {NOT_COVERED}:
         statuses.append(ResultStatus.NOT_COVERED)
@@ -317,7 +379,10 @@ def _checked(checker: Checker, order: Any, *rule_ids: str) -> OrderResult:
 
 def _describe(result: OrderResult) -> str:
     lines = [f"; it is {result.status.value}"]
-    lines += [f"  {f.rule_id} ({f.severity.value}): {f.message}" for f in result.findings]
+    lines += [
+        f"  {f.rule_id} ({f.severity.value}{'' if f.evaluated else ', not evaluated'}): {f.message}"
+        for f in result.findings
+    ]
     lines += [f"  error in {e.field}: {e.message}" for e in result.errors]
     lines += [f"  warning: {w}" for w in result.warnings]
     return "\n".join(lines)

@@ -1,5 +1,3 @@
-# Waits for i11-core's three-valued evaluation and its step "Then the order is not evaluated for RULE":
-# rename this file to weight_missing.feature once that lands (git merge i11-core).
 Feature: Enoxaparin: without the patient's weight the dose per kg is not evaluated, and says so
   A treatment dose is 1 mg/kg: with no weight on the order or in the patient's record the dose per kg
   cannot be judged. That is never a silent pass: the rule says it was not evaluated, and why.
@@ -14,9 +12,9 @@ Feature: Enoxaparin: without the patient's weight the dose per kg is not evaluat
     And the message of ENOX-TREATMENT-DOSE-PER-KG mentions "weight"
 
   @ENOX-TREATMENT-DOSE-PER-KG
-  Scenario: A dose written per kg without a weight
+  Scenario: A dose written per kg needs no weight to be judged
     Given the order's dose is "1 mg/kg"
-    Then the order is not evaluated for ENOX-TREATMENT-DOSE-PER-KG
+    Then the order is not flagged ENOX-TREATMENT-DOSE-PER-KG
     And the order is not flagged ENOX-ORDER-INCOMPLETE
 
   @ENOX-RENAL-TREATMENT

@@ -32,6 +32,7 @@ from doseguard.records import InputRecord
 from doseguard.results import OrderResult, Summary
 from doseguard.rules.loader import load_rules
 from doseguard.rules.source import RuleSource
+from tests.helpers import history_pack
 from tests.helpers.bundled import bundled_checker
 from tests.helpers.history_pack import pack
 from tests.helpers.orders import standard_order
@@ -75,7 +76,7 @@ class _Seen(Checker):
 
 def test_the_pre_pass_runs_only_for_rules_that_count_other_orders(tmp_path: Path) -> None:
     assert needs_other_orders(load_rules([_orders_pack(tmp_path)]).aggregates.values())
-    assert not needs_other_orders(bundled_checker().rules.aggregates.values())
+    assert not needs_other_orders(load_rules([history_pack.pack(tmp_path / "labs")]).aggregates.values())
 
 
 def test_an_order_is_read_as_the_normaliser_names_its_drug_route_and_status() -> None:

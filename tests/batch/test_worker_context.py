@@ -15,6 +15,7 @@ from doseguard.io.history_store import HistoryStore, write_store
 from doseguard.patients.model import Administration, HistoryKind, PatientContext
 from doseguard.records import InputRecord
 from doseguard.results import OrderResult
+from doseguard.rules.loader import load_rules
 from tests.helpers.bundled import bundled_checker
 from tests.helpers.orders import standard_order
 
@@ -99,7 +100,7 @@ def test_a_store_with_nothing_the_rules_read_is_not_opened_and_the_line_cache_st
     """A run given only the MAR, whose rules aggregate none of it: records are checked as without a
     store (no patient has fields, no rule reads what it holds), the line cache answering repeats."""
     write_store(tmp_path / "h.sqlite", frozenset({HistoryKind.ADMINISTRATIONS}), [("P1", GIVEN)])
-    rules = bundled_checker().rules
+    rules = load_rules([Path(__file__).parents[2] / "rules" / "hydroxocobalamin"])
     assert not any(a.kind is HistoryKind.ADMINISTRATIONS for a in rules.aggregates.values())
     assert open_store(str(tmp_path / "h.sqlite"), rules) is None
     write_store(tmp_path / "p.sqlite", KINDS, [("P1", {"allergies": "cobalt"})])

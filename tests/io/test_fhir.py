@@ -1490,12 +1490,12 @@ def test_the_correct_example_order_passes_with_no_findings(checker: Checker) -> 
 
 
 def test_the_mg_example_order_passes(checker: Checker) -> None:
-    result = checker.check(list(read_fhir_bundle("b", load_bundle()))[1])
+    result = list(checker.check_all(read_fhir_bundle("b", load_bundle())))[1]
     assert (result.status, result.findings) == (ResultStatus.PASS, ())
 
 
 def test_the_no_timing_example_is_incomplete_naming_frequency_and_duration(checker: Checker) -> None:
-    result = checker.check(list(read_fhir_bundle("b", load_bundle()))[2])
+    result = list(checker.check_all(read_fhir_bundle("b", load_bundle())))[2]
     assert [finding.rule_id for finding in result.findings] == ["B12-ORDER-INCOMPLETE"]
     message = result.findings[0].message
     assert "frequency" in message and "duration" in message
@@ -1503,12 +1503,12 @@ def test_the_no_timing_example_is_incomplete_naming_frequency_and_duration(check
 
 
 def test_the_iv_example_gets_the_route_finding(checker: Checker) -> None:
-    result = checker.check(list(read_fhir_bundle("b", load_bundle()))[3])
+    result = list(checker.check_all(read_fhir_bundle("b", load_bundle())))[3]
     assert [finding.rule_id for finding in result.findings] == ["B12-ROUTE"]
 
 
 def test_the_bad_unit_example_is_invalid_with_its_fhir_path_and_id(checker: Checker) -> None:
-    result = checker.check(list(read_fhir_bundle("b", load_bundle()))[4])
+    result = list(checker.check_all(read_fhir_bundle("b", load_bundle())))[4]
     assert result.status is ResultStatus.INVALID
     assert result.order_id == "MR-B12-005"
     assert [error.field for error in result.errors] == [f"{DOSE}.code"]

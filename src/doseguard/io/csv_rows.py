@@ -15,7 +15,7 @@ from collections.abc import Generator, Iterable, Iterator
 from itertools import chain
 from typing import IO
 
-from doseguard.io.streams import without_bom
+from doseguard.io.streams import refuse_utf16, without_bom
 
 CELL_LIMIT = 131_072
 """Longest cell accepted, in characters (the csv module's default limit)."""
@@ -40,6 +40,17 @@ def physical_lines(stream: IO[bytes]) -> Iterator[bytes]:
     if first is not None:
         yield without_bom(first)
         yield from lines
+
+
+def text_lines(name: str, stream: IO[bytes]) -> Iterator[tuple[int, bytes]]:
+    """A JSON Lines file's lines that are not blank, numbered from 1 and without their ends; a UTF-16
+    file is refused whole (:func:`~doseguard.io.streams.refuse_utf16`), by its first line."""
+    for number, line in enumerate(physical_lines(stream), 1):
+        raw = line.rstrip(b"\r\n")
+        if number == 1:
+            refuse_utf16(name, raw)
+        if raw.strip():
+            yield number, raw
 
 
 def _lines(stream: IO[bytes]) -> Iterator[bytes]:

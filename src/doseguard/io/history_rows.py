@@ -17,10 +17,9 @@ from typing import IO, Any
 from doseguard.errors import InputError
 from doseguard.io.csv_format import row_record
 from doseguard.io.csv_open import open_csv, refuse_repeated_columns, without_repeated_headers
-from doseguard.io.csv_rows import physical_lines
+from doseguard.io.csv_rows import text_lines
 from doseguard.io.inputs import open_input
 from doseguard.io.json_records import kind_of, record_of_line
-from doseguard.io.streams import refuse_utf16
 from doseguard.suggestions import closest, did_you_mean
 
 FORMATS = ("csv", "tsv", "jsonl")
@@ -101,12 +100,7 @@ class RowReader:
     def _json_rows(self, name: str, stream: IO[bytes], columns: Columns) -> Iterator[Row]:
         unknown: dict[str, None] = {}
         seen = False  # a line that is not blank
-        for number, line in enumerate(physical_lines(stream), 1):
-            raw = line.rstrip(b"\r\n")
-            if number == 1:
-                refuse_utf16(name, raw)
-            if not raw.strip():
-                continue
+        for number, raw in text_lines(name, stream):
             source = f"{name}:{number}"
             if not seen and raw.lstrip().startswith(b"["):
                 yield source, _ARRAY  # one problem, not one a line of the array (and its elements read)

@@ -20,13 +20,12 @@ from typing import Any
 import orjson
 
 from doseguard.errors import HistoryProblem, InputError
-from doseguard.io.csv_rows import physical_lines
+from doseguard.io.csv_rows import text_lines
 from doseguard.io.fhir.bundle_context import BundleContext, attach_context, bundle_context
 from doseguard.io.fhir.patient_resources import ResourceReader
 from doseguard.io.history_store import PatientFields
 from doseguard.io.inputs import open_input
 from doseguard.io.json_text import Unreadable, explain, may_repeat_keys, refuse_repeats
-from doseguard.io.streams import refuse_utf16
 from doseguard.orders.drugs import DrugEntry
 from doseguard.patients.model import (
     HistoryItem,
@@ -53,12 +52,7 @@ def ndjson_items(path: str, resource_type: str, drugs: Drugs = ()) -> Iterator[H
     name = opened.name
     try:
         with opened.stream:
-            for number, line in enumerate(physical_lines(opened.stream), 1):
-                raw = line.rstrip(b"\r\n")
-                if number == 1:
-                    refuse_utf16(name, raw)
-                if not raw.strip():
-                    continue
+            for number, raw in text_lines(name, opened.stream):
                 source = f"{name}:{number}"
                 resource = _resource_of_line(raw)
                 if isinstance(resource, Unreadable):

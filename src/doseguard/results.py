@@ -100,11 +100,14 @@ class OrderResult:
         return max((f.severity for f in self.findings), key=lambda s: s.rank)
 
     def as_dict(self) -> dict[str, Any]:
+        head = {"record": self.record, "source": self.source, "order_id": self.order_id,
+                "patient_id": self.patient_id}  # fmt: skip
+        return head | self.outcome_dict()
+
+    def outcome_dict(self) -> dict[str, Any]:
+        """What the result says of the order, after where it is and who it is (the JSON Lines
+        encoder keeps this part's bytes for results that share it)."""
         said = {
-            "record": self.record,
-            "source": self.source,
-            "order_id": self.order_id,
-            "patient_id": self.patient_id,
             "status": self.status.value,
             "findings": [f.as_dict() for f in self.findings],
             "errors": [e.as_dict() for e in self.errors],

@@ -51,16 +51,7 @@ class JsonLineEncoder:
                result.not_evaluated)  # fmt: skip
         tail = self._tails.get(key)
         if tail is None:
-            said = {
-                "status": result.status.value,
-                "findings": [f.as_dict() for f in result.findings],
-                "errors": [e.as_dict() for e in result.errors],
-                "warnings": list(result.warnings),
-                "rules_version": result.rules_version,
-            }
-            if result.not_evaluated:
-                said["not_evaluated"] = list(result.not_evaluated)
-            tail = orjson.dumps(said)
+            tail = orjson.dumps(result.outcome_dict())
             if len(self._tails) >= _TAIL_CACHE_SIZE:
                 self._tails.clear()
             self._tails[key] = tail

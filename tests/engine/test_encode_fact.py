@@ -103,9 +103,11 @@ def test_facts_with_aggregates_encode_as_one_fact_of_the_wider_vocabulary() -> N
     aggregate = resolve("doses_given", HistorySpec(count="administrations"), "b12", ["cyanocobalamin"])
     vocabulary = with_aggregates([aggregate])
     facts = {"drug": "cyanocobalamin", "dose_mcg": 1000.0, "route": "IM"}
-    for extra in ({"doses_given": 3.0}, {"doses_given": 0.0}, {}):
+    for extra in ({"doses_given": 3.0}, {"doses_given": 0.0}, {}, {"doses_given": -2.25},
+                  {"doses_given": 1e-7}, {"doses_given": 3}, {"doses_given": 123456789012.0}):  # fmt: skip
         assert encode_fact_with(facts, extra, vocabulary) == encode_fact_checked(
             {**facts, **extra}, vocabulary
         )
-    with pytest.raises(EngineError):
-        encode_fact_with(facts, {"doses_given": 1e300}, vocabulary)
+    for bad in (1e300, float("nan"), float("inf"), True, "3"):
+        with pytest.raises(EngineError):
+            encode_fact_with(facts, {"doses_given": bad}, vocabulary)

@@ -117,9 +117,23 @@ def encode_fact_with(
     the short path) and a few more fields of ``vocabulary`` (history aggregates: the full check)."""
     if any(name in facts for name in extra):
         return encode_fact_checked({**facts, **extra}, vocabulary)
-    head = encode_fact(facts)
-    tail = [encoded for name, value in extra.items() if (encoded := _encode_field(name, value, vocabulary))]
-    return head[:-1] + "".join(tail) + "}"
+    tail = [encode_fact(facts)[:-1]]
+    for name, value in extra.items():
+        if type(value) is float and -MAX_NUMBER <= value <= MAX_NUMBER and _number_field(name, vocabulary):
+            text = repr(value)
+            if "e" not in text:  # the short path of a number, as encode_fact writes one
+                tail.append(f",{json.dumps(name)}:{text}")
+                continue
+        encoded = _encode_field(name, value, vocabulary)
+        if encoded is not None:
+            tail.append(encoded)
+    tail.append("}")
+    return "".join(tail)
+
+
+def _number_field(name: str, vocabulary: Mapping[str, FieldSpec]) -> bool:
+    spec = vocabulary.get(name)
+    return spec is not None and spec.type is FieldType.NUMBER
 
 
 def encode_fact_checked(facts: Mapping[str, Any], vocabulary: Mapping[str, FieldSpec] = VOCABULARY) -> str:

@@ -326,3 +326,18 @@ def test_a_weight_the_patients_rows_disagree_on_leaves_a_weight_rule_not_evaluat
     (line,) = results(result.stdout)
     assert [(f["rule_id"], f["evaluated"]) for f in line["findings"]] == [("HEAVY", False)]
     assert f"doseguard: {patients}:3: weight_kg: '70' here, '120' at {patients}:2" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("order_patient", "file_patient"), [("PT-A\u200b", "PT-A"), ("PT-A", "PT-A\ufeff"), ("ＰＴ-A", "PT-A")]
+)
+def test_a_patient_id_written_with_an_invisible_or_full_width_character_still_finds_its_patient(
+    tmp_path: Path, order_patient: str, file_patient: str
+) -> None:
+    """Once a zero-width space after the id made a cobalt-allergic patient's order pass in silence."""
+    orders = jsonl(tmp_path, standard_order("O1", order_patient))
+    patients = tmp_path / "patients.csv"
+    patients.write_text(f"patient_id,allergies\n{file_patient},cobalt\n", encoding="utf-8")
+    result = invoke("check", orders, "--patients", patients, "--fail-on", "never")
+    (line,) = results(result.stdout)
+    assert "B12-CONTRAINDICATION" in [f["rule_id"] for f in line["findings"]], line

@@ -24,7 +24,7 @@ from urllib.request import pathname2url
 
 import orjson
 
-from doseguard.errors import HistoryProblem, PatientFactError
+from doseguard.errors import HistoryProblem, PatientFactError, TextProblem
 from doseguard.orders.patient import (
     parse_age,
     parse_birth_date,
@@ -34,6 +34,7 @@ from doseguard.orders.patient import (
     parse_sex,
     parse_weight,
 )
+from doseguard.orders.text import read_text
 from doseguard.patients.model import (
     Administration,
     AdministrationStatus,
@@ -191,6 +192,7 @@ class HistoryStore:
     def context(self, patient_id: str) -> PatientContext:
         """Everything the run holds of this patient (an empty history of each kind the run holds
         when the files hold nothing of them), histories sorted by time."""
+        patient_id = patient_key(patient_id)
         cached = self._cache.get(patient_id)
         if cached is not None:
             self._cache.move_to_end(patient_id)
@@ -232,8 +234,19 @@ class HistoryStore:
         )
 
 
+def patient_key(patient_id: str) -> str:
+    """A patient id as the order model reads it (invisible characters removed, full-width forms
+    folded), on both sides of the store: an id written with a zero-width space in one file and without
+    it in another is one patient, as the order's own result says it is."""
+    try:
+        return read_text(patient_id, "patient_id").text
+    except TextProblem:
+        return patient_id.strip()
+
+
 def _row(item: HistoryItem, seq: int) -> tuple[str, int, float | None, int, bytes]:
     patient_id, value = item
+    patient_id = patient_key(patient_id)
     if isinstance(value, Administration):
         data = [value.drug, value.given_at.isoformat(), value.status.value, value.dose_mcg, value.dose_units,
                 value.route, value.source]  # fmt: skip

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -142,3 +143,17 @@ def test_values_are_plain_floats_the_engine_can_read() -> None:
                       days={"days_since_latest": "haemoglobin"})(order(), history)  # fmt: skip
     assert all(type(v) is float and "e" not in repr(v) for v in values.values()), values
     assert values["last"] == 0.3333 and values["days"] == 0.0
+
+
+def test_a_dose_or_result_exported_twice_counts_once() -> None:
+    """An export's join artefact: each MAR row twice, each from its own line of the file."""
+    doses = [dose(d) for d in (14, 7, 1)]
+    labs = [lab("haemoglobin", 9.0, 20), lab("haemoglobin", 11.5, 2)]
+    twice = [
+        dataclasses.replace(item, source=f"mar.csv:{n}") for n, item in enumerate(doses + labs + doses + labs)
+    ]
+    aggregates = computer(
+        doses_given={"count": "administrations"}, hb_results={"count": "haemoglobin"},
+        gap={"longest_gap": "administrations"},
+    )  # fmt: skip
+    assert aggregates(order(), patient(*twice)) == aggregates(order(), patient(*doses, *labs))

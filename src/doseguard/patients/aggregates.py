@@ -13,6 +13,7 @@ exponent (docs/engine-hazards.md).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from itertools import pairwise
@@ -73,6 +74,7 @@ class AggregateComputer:
         held = context.kinds & self.kinds
         if not held or at is None:
             return {}
+        context = _once_each(context)
         values: dict[str, float] = {}
         labs: dict[str, list[LabResult]] | None = None  # by test, in time order: grouped once
         courses: dict[tuple[tuple[str, ...], tuple[str, ...], float], tuple[Administration, ...]] = {}
@@ -90,6 +92,21 @@ class AggregateComputer:
             if value is not None:
                 values[aggregate.name] = value
         return values
+
+
+def _once_each(context: PatientContext) -> PatientContext:
+    """The context with each dose and each result once: an export that joins the MAR twice repeats
+    rows (from other lines of the file), and a dose counted twice is a course that never was."""
+    administrations = tuple(
+        {
+            (a.drug, a.given_at, a.status, a.dose_mcg, a.dose_units, a.route): a
+            for a in context.administrations
+        }.values()
+    )
+    labs = tuple({(lab.test, lab.value, lab.taken_at): lab for lab in context.labs}.values())
+    if len(administrations) == len(context.administrations) and len(labs) == len(context.labs):
+        return context
+    return dataclasses.replace(context, administrations=administrations, labs=labs)
 
 
 def current_course(

@@ -341,3 +341,19 @@ def test_a_patient_id_written_with_an_invisible_or_full_width_character_still_fi
     result = invoke("check", orders, "--patients", patients, "--fail-on", "never")
     (line,) = results(result.stdout)
     assert "B12-CONTRAINDICATION" in [f["rule_id"] for f in line["findings"]], line
+
+
+def test_an_empty_history_file_is_a_usage_error_not_a_history_of_nothing(tmp_path: Path) -> None:
+    """A zero-byte labs file (an export that failed) once meant "the run holds labs, and none of this
+    patient's": every lab rule evaluated on nothing."""
+    empty = tmp_path / "labs.csv"
+    empty.write_bytes(b"")
+    result = invoke("check", jsonl(tmp_path, order("O1")), "--labs", empty)
+    assert result.exit_code == 2
+    assert f"--labs {empty}: the file is empty" in result.stderr
+    folder = tmp_path / "history"
+    folder.mkdir()
+    (folder / "administrations.csv").write_bytes(b"")
+    result = invoke("check", jsonl(tmp_path, order("O1")), "--history", folder)
+    assert result.exit_code == 2
+    assert f"{folder / 'administrations.csv'}: the file is empty" in result.stderr

@@ -9,6 +9,7 @@ told apart from "no labs at all". Every row is a :class:`~doseguard.patients.mod
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -106,6 +107,8 @@ class HistorySources:
                 said.append(f"{option} {path}: no such file")
             elif (fmt := format_of(path)) is None or fmt.name not in FORMATS:
                 said.append(f"{option} {path}: name a .csv, .tsv or .jsonl file (or .gz)")
+            elif _empty(path):
+                said.append(f"{option} {path}: {EMPTY}")
         if self.history is not None:
             if not Path(self.history).is_dir():
                 said.append(f"--history {self.history}: no such folder")
@@ -113,11 +116,24 @@ class HistorySources:
                 names = ", ".join(f"{kind}.csv|jsonl" for kind in KINDS)
                 fhir = ", ".join(f"{name}.ndjson" for name in FHIR_FILES)
                 said.append(f"--history {self.history}: the folder holds none of {names} nor FHIR {fhir}")
+            elif empty := [path for path, _ in (*self._folder_files(), *self.fhir_files()) if _empty(path)]:
+                said.extend(f"--history {self.history}: {path}: {EMPTY}" for path in empty)
             elif self.fhir_files() and importlib.util.find_spec(FHIR_MAPPER) is None:
                 said.append(
                     f"--history {self.history}: FHIR Bulk NDJSON history is not read by this doseguard"
                 )
         return said
+
+
+EMPTY = "the file is empty (an export that failed?): a file of no records needs its header line"
+"""Why a zero-byte history file is refused: read as "no results for anyone", every rule reading that
+kind would be evaluated on nothing, where the run was meant to hold it."""
+
+
+def _empty(path: str) -> bool:
+    with contextlib.suppress(OSError):
+        return not is_stream(path) and Path(path).stat().st_size == 0
+    return False
 
 
 def read_history(

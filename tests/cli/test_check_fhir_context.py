@@ -86,7 +86,7 @@ def test_a_bad_context_resource_is_said_in_place_and_the_batch_goes_on(tmp_path:
         f"{path}:entry[0]: AllergyIntolerance.patient.reference: the subject is a Practitioner"
         in result.stderr
     )
-    assert "1 history records or values were not used: each patient was checked without them" in result.stderr
+    assert "1 history record or value was not used: each patient was checked without them" in result.stderr
 
 
 def test_a_bulk_export_folder_gives_the_orders_their_allergies(tmp_path: Path) -> None:

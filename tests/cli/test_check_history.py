@@ -44,7 +44,7 @@ def test_a_run_with_history_checks_every_order_and_says_each_bad_record(tmp_path
     assert result.exit_code == 0, result.stderr
     assert [r["order_id"] for r in results(result.stdout)] == ["O1", "O2"]
     assert f"doseguard: {labs}:2: value: 'high' is not a number" in result.stderr.splitlines()
-    note = "1 history records or values were not used: each patient was checked without them"
+    note = "1 history record or value was not used: each patient was checked without them"
     assert f"doseguard: {note}" in result.stderr
     document = json.loads(summary.read_text())
     assert note in document["notes"]
@@ -104,7 +104,7 @@ def test_an_excel_sep_line_in_a_labs_csv_is_honoured_as_in_an_orders_csv(tmp_pat
     assert result.exit_code == 0, result.stderr
     assert [r["order_id"] for r in results(result.stdout)] == ["O1", "O2"]
     assert f"doseguard: {labs}:3: value: 'high' is not a number" in result.stderr.splitlines()
-    assert "1 history records or values were not used" in result.stderr
+    assert "1 history record or value was not used" in result.stderr
 
 
 def test_labs_files_joined_with_cat_say_the_repeated_header_line(tmp_path: Path) -> None:
@@ -165,7 +165,7 @@ def test_a_bad_labs_jsonl_gives_one_located_line_and_the_batch_goes_on(
     said = [line for line in result.stderr.splitlines() if str(labs) in line]
     assert len(said) == 1, said
     assert said[0].startswith(f"doseguard: {labs}{expected}")
-    assert "1 history records or values were not used" in result.stderr
+    assert "1 history record or value was not used" in result.stderr
 
 
 @pytest.mark.parametrize("jobs", ["1", "2"])

@@ -424,9 +424,9 @@ class _HistoryProblems:
         if self.count:
             hidden = self.count - HISTORY_PROBLEMS_SHOWN
             more = f" ({hidden:,} not shown)" if hidden > 0 else ""
+            were = "record or value was" if self.count == 1 else "records or values were"
             summary.notes.append(
-                f"{self.count:,} history records or values were not used{more}: each patient was checked "
-                "without them"
+                f"{self.count:,} history {were} not used{more}: each patient was checked without them"
             )
 
 
@@ -505,7 +505,9 @@ def ignored_note(ignored: Mapping[str, int]) -> str:
 def not_evaluated_note(rules: Mapping[str, int]) -> str:
     """The run's one note on the rules it could not evaluate because it holds no data of a kind they
     read (no lab results at all): each order's result lists them under ``not_evaluated``."""
-    said = ", ".join(f"{rule} ({count:,} orders)" for rule, count in sorted(rules.items()))
+    said = ", ".join(
+        f"{rule} ({count:,} {'order' if count == 1 else 'orders'})" for rule, count in sorted(rules.items())
+    )
     return (
         f"not evaluated, for want of patient history the run does not hold: {said}; give it "
         "--administrations, --labs, --history or --other-orders (or FHIR resources beside the orders) "

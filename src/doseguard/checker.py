@@ -130,6 +130,8 @@ class Checker:
             if history:
                 assert context is not None
                 values, key = self._history_key(data, (order_id, patient_id), context, number)
+            elif context is not None and context.gaps:
+                key = None  # its warning names its patient's records: no other record's outcome
             else:
                 key = record_key(data, (order_id, patient_id))
             known = self._outcomes.get(key) if key is not None else None
@@ -216,7 +218,7 @@ class Checker:
         else:
             return None, None
         values = self._aggregates.at(at, context, number)
-        return values, (base, context.kinds, tuple(sorted(values.items())))
+        return values, (base, context.kinds, tuple(sorted(values.items())), context.gaps)
 
     def _evaluate(
         self,
@@ -265,7 +267,7 @@ class Checker:
         findings, unheld = said
         status = ResultStatus.FLAGGED if findings else ResultStatus.PASS
         ids = (identity[0] or order.order_id, identity[1] or order.patient_id)
-        return OrderResult(number, item.source, *ids, status, findings, warnings=order.warnings,
+        return OrderResult(number, item.source, *ids, status, findings, warnings=order.warnings + _gaps(item),
                            rules_version=self.rules.version, not_evaluated=unheld)  # fmt: skip
 
     def _unchecked(
@@ -284,7 +286,7 @@ class Checker:
             )
             findings = (Finding(notice.id, notice.severity, message, notice.title, notice.pack),)
         ids = (identity[0] or order.order_id, identity[1] or order.patient_id)
-        return OrderResult(number, item.source, *ids, status, findings, warnings=order.warnings,
+        return OrderResult(number, item.source, *ids, status, findings, warnings=order.warnings + _gaps(item),
                            rules_version=self.rules.version)  # fmt: skip
 
     def _remember(self, key: tuple[Any, ...] | None, result: OrderResult) -> OrderResult:
@@ -337,6 +339,20 @@ class Checker:
             findings = [finders[rule_id](shown) for rule_id in fired]
         findings.sort(key=lambda f: (-f.severity.rank, self._order.get(f.rule_id, -1)))
         return tuple(findings), unheld
+
+
+GAPS_SHOWN = 3
+
+
+def _gaps(item: InputRecord) -> tuple[str, ...]:
+    """The warning of an order whose patient's history lost records (said at their ``file:line`` by
+    the run): the rules read the rest, so the result must not read as a check of the whole history."""
+    gaps = item.context.gaps if item.context is not None else ()
+    if not gaps:
+        return ()
+    shown = ", ".join(gaps[:GAPS_SHOWN]) + (", ..." if len(gaps) > GAPS_SHOWN else "")
+    records = "1 record" if len(gaps) == 1 else f"{len(gaps):,} records"
+    return (f"the patient's history is incomplete: {records} not used ({shown}): see the run's messages",)
 
 
 def _unevaluable(rule: Rule, divisors: tuple[str, ...]) -> FieldProblem:

@@ -256,6 +256,7 @@ class HistoryProblem:
     source: str
     field: str | None
     message: str
+    patient_id: str | None = None  # whose record it was, when that could be read: told on their orders
 
     def as_dict(self) -> dict[str, object]:
         return {"source": self.source, "field": self.field, "message": self.message}

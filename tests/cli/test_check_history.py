@@ -357,3 +357,28 @@ def test_an_empty_history_file_is_a_usage_error_not_a_history_of_nothing(tmp_pat
     result = invoke("check", jsonl(tmp_path, order("O1")), "--history", folder)
     assert result.exit_code == 2
     assert f"{folder / 'administrations.csv'}: the file is empty" in result.stderr
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_patient_whose_history_rows_were_not_used_is_told_so_on_the_order(
+    tmp_path: Path, jobs: str
+) -> None:
+    """A MAR row with a status no one can read (``skipped``) was said on stderr, and the patient's
+    order still read as a clean pass: the result now says which of its patient's rows were not used."""
+    at = {"ordered_at": "2026-03-01T09:00:00Z"}
+    orders = jsonl(tmp_path, standard_order("O1", "PT-1", **at), standard_order("O2", "PT-2", **at))
+    mar = tmp_path / "mar.csv"
+    mar.write_text(
+        "patient_id,drug,dose,route,given_at,status\n"
+        "PT-1,cyanocobalamin,1000 mcg,IM,2026-02-26T09:00:00Z,given\n"
+        "PT-1,cyanocobalamin,1000 mcg,IM,2026-02-27T09:00:00Z,skipped\n"
+        "PT-2,cyanocobalamin,1000 mcg,IM,2026-02-27T09:00:00Z,given\n",
+        encoding="utf-8",
+    )
+    result = invoke("check", orders, "--administrations", mar, "--jobs", jobs, "--fail-on", "never")
+    assert result.exit_code == 0, result.stderr
+    by_order = {line["order_id"]: line for line in results(result.stdout)}
+    assert by_order["O1"]["warnings"] == [
+        f"the patient's history is incomplete: 1 record not used ({mar}:3): see the run's messages"
+    ]
+    assert by_order["O2"]["warnings"] == []

@@ -50,6 +50,7 @@ def test_a_round_trip_gives_each_patient_their_own_items_sorted_by_time(tmp_path
         (dose(1, AdministrationStatus.MISSED), dose(3)),
         (hb_early, hb_late),
         (other,),
+        gaps=("patient P1",),  # the weights that disagree: told on the patient's orders
     )
     assert store.context("P2").administrations == (dose(0),)
 

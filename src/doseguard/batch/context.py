@@ -41,4 +41,5 @@ def joined(own: PatientContext, stored: PatientContext) -> PatientContext:
         tuple(sorted((*own.labs, *stored.labs), key=lambda lab: lab.taken_at)),
         (*own.orders, *stored.orders),
         (*own.sources, *stored.sources),
+        (*own.gaps, *stored.gaps),
     )

@@ -10,10 +10,12 @@ told apart from "no labs at all". Every row is a :class:`~doseguard.patients.mod
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import importlib.util
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from doseguard.errors import HistoryProblem, InputError
 from doseguard.io.formats import format_of
@@ -154,9 +156,26 @@ def read_history(
         columns, _ = KINDS[kind]
         to_item = make[kind]
         for source, row in reader.rows(path, columns):
-            yield HistoryProblem(source, None, row) if isinstance(row, str) else to_item(source, row)
+            yield (
+                HistoryProblem(source, None, row)
+                if isinstance(row, str)
+                else _whose(to_item(source, row), row)
+            )
     for path, resource_type in sources.fhir_files():
         yield from _fhir_items(path, resource_type, drugs)
+
+
+def _whose(item: HistoryItem | HistoryProblem, row: Mapping[str, Any]) -> HistoryItem | HistoryProblem:
+    """A row's problem with its patient, when the row names one: the patient's orders are told that
+    their history is incomplete (``PatientContext.gaps``)."""
+    if not isinstance(item, HistoryProblem) or item.patient_id is not None or item.field == "patient_id":
+        return item
+    patient = row.get("patient_id")
+    if isinstance(patient, int) and not isinstance(patient, bool):
+        patient = str(patient)
+    if not isinstance(patient, str) or not patient.strip():
+        return item
+    return dataclasses.replace(item, patient_id=patient.strip())
 
 
 def _fhir_items(

@@ -87,6 +87,7 @@ class PatientContext:
     labs: tuple[LabResult, ...] = ()
     orders: tuple[OtherOrder, ...] = ()
     sources: tuple[str, ...] = ()  # where its facts were read ("patients.csv:12", "bundle.json#entry[3]")
+    gaps: tuple[str, ...] = ()  # where its records were not used ("mar.csv:3"): its history is incomplete
 
     @property
     def has_history(self) -> bool:

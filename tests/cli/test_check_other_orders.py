@@ -113,3 +113,14 @@ def test_a_run_given_history_files_reads_the_batchs_other_orders_too(tmp_path: P
     assert "B12-DUPLICATE" in _flagged(done.stdout)["O1"]
     off = invoke("check", _orders(tmp_path), "--rules", rules, "--labs", labs, "--no-other-orders")
     assert "B12-DUPLICATE" not in _flagged(off.stdout)["O1"]
+
+
+def test_b12_tablets_beside_the_injections_in_one_batch_are_duplicate_therapy(tmp_path: Path) -> None:
+    """The oral tablet is no form the bundled packs cover (its own result is not_covered), yet it is
+    cyanocobalamin: as another order it is that drug, in the form its name says."""
+    injection = standard_order("X1", "D1", ordered_at=AT)
+    tablet = {"order_id": "X2", "patient_id": "D1", "drug": "cyanocobalamin 1000 mcg tablet", "route": "oral",
+              "dose": "1000 mcg", "frequency": "daily", "status": "active", "ordered_at": "2026-02-20T09:00:00Z"}  # fmt: skip
+    done = invoke("check", jsonl(tmp_path, injection, tablet), "--other-orders", "--fail-on", "never")
+    assert done.exit_code == 0, done.stderr
+    assert "B12-DUPLICATE-THERAPY" in _flagged(done.stdout)["X1"]

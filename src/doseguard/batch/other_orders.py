@@ -38,7 +38,7 @@ from doseguard.io.columns import ColumnMap, mapped_record
 from doseguard.io.readers import records_of
 from doseguard.io.streams import STDIN, is_stream
 from doseguard.orders import codes
-from doseguard.orders.drugs import DrugEntry, DrugIdentifier
+from doseguard.orders.drugs import DrugEntry, DrugIdentifier, ingredient_identifier
 from doseguard.orders.patient import parse_ordered_at
 from doseguard.orders.status import Activity, order_activity
 from doseguard.orders.text import read_text
@@ -66,7 +66,8 @@ class OtherOrderReader:
     def __init__(
         self, drugs: Iterable[DrugEntry] | DrugIdentifier, aggregates: Iterable[Aggregate] = ()
     ) -> None:
-        self.drugs = drugs if isinstance(drugs, DrugIdentifier) else DrugIdentifier(drugs)
+        # Another order is its ingredient in any form (a B12 tablet beside the injections is B12).
+        self.drugs = drugs if isinstance(drugs, DrugIdentifier) else ingredient_identifier(drugs)
         named = [a.drugs for a in aggregates if a.kind is HistoryKind.ORDERS]
         # Every drug when an aggregate names none (or none was given, as in tests).
         self.wanted: frozenset[str] | None = (

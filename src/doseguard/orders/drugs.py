@@ -354,3 +354,16 @@ def _code_parts(text: str) -> list[str]:
     them dropped ("NDC 0517-0031-25", "RXCUI: 309594"), a spreadsheet's "309594.0" read as 309594."""
     parts = [part for part in re.split(r"[;,\s]+", _CODE_LABEL.sub("", text.strip())) if part]
     return [part.removesuffix(".0") if part.removesuffix(".0").isdigit() else part for part in parts]
+
+
+def ingredient_identifier(drugs: Iterable[DrugEntry]) -> DrugIdentifier:
+    """The packs' drugs in every form: another order of the patient is its ingredient (an oral tablet
+    of cyanocobalamin is cyanocobalamin, in the form ``oral``, though no pack covers that form), so that
+    duplicate therapy across forms (IM and oral) is one drug in two forms, as an aggregate's ``drugs:``
+    and ``forms:`` read it."""
+    return DrugIdentifier(
+        [
+            PackDrug(d.name, tuple(d.synonyms), (), PackCodes(tuple(d.codes.rxnorm), tuple(d.codes.ndc)))
+            for d in drugs
+        ]
+    )

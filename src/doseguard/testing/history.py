@@ -19,7 +19,7 @@ from typing import Any
 from doseguard.errors import HistoryProblem, PatientFactError
 from doseguard.io.history_records import RowNormaliser
 from doseguard.orders.codes import route_code
-from doseguard.orders.drugs import DrugEntry, DrugIdentifier, PackCodes, PackDrug
+from doseguard.orders.drugs import DrugEntry, DrugIdentifier, ingredient_identifier
 from doseguard.orders.patient import parse_ordered_at
 from doseguard.orders.status import Activity, order_activity
 from doseguard.patients.model import (
@@ -155,7 +155,7 @@ class ScenarioHistory:
             return timed
         record: dict[str, Any] = {"patient_id": patient_id, **timed}
         if kind is HistoryKind.ORDERS:
-            return _other_order(_ingredients(drugs), source, record, index)
+            return _other_order(ingredient_identifier(drugs), source, record, index)
         normaliser = _normaliser(drugs)
         read = (
             normaliser.administration(source, record)
@@ -219,24 +219,12 @@ def _normaliser(drugs: tuple[DrugEntry, ...]) -> RowNormaliser:
     return RowNormaliser(drugs)
 
 
-def _ingredients(drugs: tuple[DrugEntry, ...]) -> DrugIdentifier:
-    """The packs' drugs in every form: another order's drug is its ingredient (an oral tablet of
-    cyanocobalamin is cyanocobalamin, in the form ``oral``), so that duplicate therapy across forms
-    (IM and oral) is one drug in two forms, as an aggregate's ``drugs:`` and ``forms:`` read it."""
-    return DrugIdentifier(
-        [
-            PackDrug(d.name, tuple(d.synonyms), (), PackCodes(tuple(d.codes.rxnorm), tuple(d.codes.ndc)))
-            for d in drugs
-        ]
-    )
-
-
 def _other_order(
     identifier: DrugIdentifier, source: str, row: dict[str, Any], index: int
 ) -> OtherOrder | HistoryProblem:
-    """Another order of the patient: its drug (the ingredient, :func:`_ingredients`), its route, the
-    dose form its name states, and whether it is active (its status read as an order's own; none
-    written: active)."""
+    """Another order of the patient: its drug (the ingredient:
+    :func:`~doseguard.orders.drugs.ingredient_identifier`), its route, the dose form its name states,
+    and whether it is active (its status read as an order's own; none written: active)."""
     text = row.get("drug")
     if not isinstance(text, str) or not text:
         return HistoryProblem(source, "drug", "missing: which drug is ordered?")

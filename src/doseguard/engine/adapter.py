@@ -77,11 +77,9 @@ def encode_fact(facts: Mapping[str, Any], vocabulary: Mapping[str, FieldSpec] = 
         kind = type(value)
         if kind is float:
             key = _NUMBER_KEYS.get(name)
-            if key is not None and -MAX_NUMBER <= value <= MAX_NUMBER:
-                text = repr(value)
-                if "e" not in text:
-                    parts.append(key + text)
-                    continue
+            if key is not None and (text := _short_number(value)) is not None:
+                parts.append(key + text)
+                continue
         elif kind is str:
             key = _STRING_KEYS.get(name)
             if key is not None and _plain(value):
@@ -97,6 +95,16 @@ def encode_fact(facts: Mapping[str, Any], vocabulary: Mapping[str, FieldSpec] = 
             parts.append(encoded)
     parts.append("}")
     return "".join(parts)
+
+
+def _short_number(value: float) -> str | None:
+    """A float as the engine reads it when that is its repr (in range, no exponent), else None: the
+    full check (``_number``) writes the others."""
+    if -MAX_NUMBER <= value <= MAX_NUMBER:
+        text = repr(value)
+        if "e" not in text:
+            return text
+    return None
 
 
 def _plain(text: str) -> bool:
@@ -119,11 +127,9 @@ def encode_fact_with(
         return encode_fact_checked({**facts, **extra}, vocabulary)
     tail = [encode_fact(facts)[:-1]]
     for name, value in extra.items():
-        if type(value) is float and -MAX_NUMBER <= value <= MAX_NUMBER and _number_field(name, vocabulary):
-            text = repr(value)
-            if "e" not in text:  # the short path of a number, as encode_fact writes one
-                tail.append(f",{json.dumps(name)}:{text}")
-                continue
+        if type(value) is float and _number_field(name, vocabulary) and (text := _short_number(value)):
+            tail.append(f",{json.dumps(name)}:{text}")
+            continue
         encoded = _encode_field(name, value, vocabulary)
         if encoded is not None:
             tail.append(encoded)

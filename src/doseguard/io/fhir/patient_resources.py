@@ -187,15 +187,10 @@ class ResourceReader:
             field, units, parse = "height_cm", HEIGHT_UNITS, parse_height
         else:
             return self._lab(source, resource, loinc, lookup)
-        patient = _patient_id(source, resource, "Observation.subject", lookup)
-        if isinstance(patient, HistoryProblem):
-            return [Read(patient)]
-        value = _value(source, resource)
-        if value is None:
-            return []
-        if isinstance(value, HistoryProblem):
-            return [Read(value)]
-        number, unit = value
+        measured = _measured(source, resource, lookup)
+        if isinstance(measured, list):
+            return measured
+        patient, number, unit = measured
         written = units.get(unit, unit) if unit else ""
         try:
             amount = parse(f"{format_number(number)} {written}".strip())
@@ -210,15 +205,10 @@ class ResourceReader:
         test = next((t for t in map(lab_test, candidates) if t is not None), None)
         if test is None:
             return []  # an observation no rule reads (a blood pressure, a smoking status)
-        patient = _patient_id(source, resource, "Observation.subject", lookup)
-        if isinstance(patient, HistoryProblem):
-            return [Read(patient)]
-        value = _value(source, resource)
-        if value is None:
-            return []
-        if isinstance(value, HistoryProblem):
-            return [Read(value)]
-        number, unit = value
+        measured = _measured(source, resource, lookup)
+        if isinstance(measured, list):
+            return measured
+        patient, number, unit = measured
         taken_at = _taken_at(resource)
         if taken_at is None:
             return [Read(_no_time(source, "Observation", resource))]
@@ -479,3 +469,18 @@ def _route(route: Any) -> str | None:
         if found is not None:
             return found
     return written[0] if written else None
+
+
+def _measured(source: str, resource: Resource, lookup: Lookup) -> tuple[str, float, str | None] | list[Read]:
+    """An Observation's patient and value with its unit, or what to read of it instead: its problem,
+    or nothing (no value)."""
+    patient = _patient_id(source, resource, "Observation.subject", lookup)
+    if isinstance(patient, HistoryProblem):
+        return [Read(patient)]
+    value = _value(source, resource)
+    if value is None:
+        return []
+    if isinstance(value, HistoryProblem):
+        return [Read(value)]
+    number, unit = value
+    return patient, number, unit

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -20,7 +19,6 @@ from doseguard.batch.other_orders import (
 )
 from doseguard.batch.runner import BatchOptions, run_batch
 from doseguard.batch.worker import ChunkChecker
-from doseguard.checker import Checker
 from doseguard.io.chunk_reader import ChunkReader
 from doseguard.io.chunks import Chunk
 from doseguard.io.history_store import HistoryStore, write_store
@@ -28,12 +26,11 @@ from doseguard.io.writers import make_sink
 from doseguard.orders.model import Order
 from doseguard.patients.aggregates import AggregateComputer
 from doseguard.patients.model import HistoryKind, OtherOrder
-from doseguard.records import InputRecord
-from doseguard.results import OrderResult, Summary
+from doseguard.results import Summary
 from doseguard.rules.loader import load_rules
 from doseguard.rules.source import RuleSource
 from tests.helpers import history_pack
-from tests.helpers.bundled import bundled_checker
+from tests.helpers.bundled import SeenChecker, bundled_checker
 from tests.helpers.history_pack import pack
 from tests.helpers.orders import standard_order
 from tests.helpers.orders_pack import ORDERS_PACK, ORDERS_RULES
@@ -59,19 +56,6 @@ def _store(tmp_path: Path, *chunks: Chunk) -> HistoryStore:
     path = tmp_path / "h.sqlite"
     write_store(path, KINDS, other_order_items(chunks, _reader()))
     return HistoryStore(path)
-
-
-class _Seen(Checker):
-    """The bundled checker, keeping the records it was given."""
-
-    def __init__(self) -> None:
-        real = bundled_checker()
-        super().__init__(real.rules, real.compiled, real.engine)
-        self.seen: list[InputRecord] = []
-
-    def check_many(self, items: Sequence[InputRecord], first_number: int = 1) -> list[OrderResult]:
-        self.seen += items
-        return super().check_many(items, first_number)
 
 
 def test_the_pre_pass_runs_only_for_rules_that_count_other_orders(tmp_path: Path) -> None:
@@ -130,7 +114,7 @@ def test_each_order_sees_the_other_never_itself_and_another_patient_sees_neither
         standard_order("O2", "P2", ordered_at="2026-03-01T08:30:00Z"),
         standard_order("O3", "P1", route="PO", ordered_at="2026-03-01T09:00:00Z"),
     )
-    checker = _Seen()
+    checker = SeenChecker()
     ChunkChecker(checker, "jsonl", history=_store(tmp_path, chunk)).process(chunk)
     contexts = [item.context for item in checker.seen]
     assert all(c is not None and HistoryKind.ORDERS in c.kinds for c in contexts)

@@ -4,36 +4,19 @@ is off then; without a store nothing changes."""
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
 from doseguard.batch.worker import ChunkChecker, open_store
-from doseguard.checker import Checker
 from doseguard.io.chunks import Chunk
 from doseguard.io.history_store import HistoryStore, write_store
 from doseguard.patients.model import Administration, HistoryKind, PatientContext
-from doseguard.records import InputRecord
-from doseguard.results import OrderResult
 from doseguard.rules.loader import load_rules
-from tests.helpers.bundled import bundled_checker
+from tests.helpers.bundled import SeenChecker
 from tests.helpers.orders import standard_order
 
 GIVEN = Administration("cyanocobalamin", datetime(2026, 2, 1, tzinfo=UTC), source="mar.csv:2")
 KINDS = frozenset({HistoryKind.PATIENT, HistoryKind.ADMINISTRATIONS})
-
-
-class _Seen(Checker):
-    """The bundled checker, keeping the records it was given."""
-
-    def __init__(self) -> None:
-        real = bundled_checker()
-        super().__init__(real.rules, real.compiled, real.engine)
-        self.seen: list[InputRecord] = []
-
-    def check_many(self, items: Sequence[InputRecord], first_number: int = 1) -> list[OrderResult]:
-        self.seen += items
-        return super().check_many(items, first_number)
 
 
 def _store(tmp_path: Path) -> HistoryStore:
@@ -47,7 +30,7 @@ def _lines(*records: dict[str, object]) -> Chunk:
 
 
 def test_each_record_gets_its_own_patients_context(tmp_path: Path) -> None:
-    checker = _Seen()
+    checker = SeenChecker()
     chunk = _lines(standard_order("O1", "P1"), standard_order("O2", "P2"), standard_order("O3", "P1"))
     ChunkChecker(checker, "jsonl", history=_store(tmp_path)).process(chunk)
     contexts = [item.context for item in checker.seen]
@@ -56,7 +39,7 @@ def test_each_record_gets_its_own_patients_context(tmp_path: Path) -> None:
 
 
 def test_the_line_cache_is_off_with_a_history_store(tmp_path: Path) -> None:
-    checker = _Seen()
+    checker = SeenChecker()
     same = [standard_order(f"O{n}", "P1") for n in range(4)]
     with_history = ChunkChecker(checker, "jsonl", history=_store(tmp_path))
     assert with_history.lines is None
@@ -66,7 +49,7 @@ def test_the_line_cache_is_off_with_a_history_store(tmp_path: Path) -> None:
 
 
 def test_without_a_store_records_have_no_context_and_the_line_cache_is_on() -> None:
-    checker = _Seen()
+    checker = SeenChecker()
     plain = ChunkChecker(checker, "jsonl")
     assert plain.lines is not None
     plain.process(_lines(standard_order("O1", "P1"), {"order_id": "O2"}))
@@ -74,7 +57,7 @@ def test_without_a_store_records_have_no_context_and_the_line_cache_is_on() -> N
 
 
 def test_an_unreadable_record_gets_no_context(tmp_path: Path) -> None:
-    checker = _Seen()
+    checker = SeenChecker()
     chunk = Chunk("lines", "o.jsonl", 1, [b"not json", json.dumps({"order_id": "O"}).encode()])
     ChunkChecker(checker, "jsonl", history=_store(tmp_path)).process(chunk)
     assert [item.context for item in checker.seen] == [None, None]
@@ -84,7 +67,7 @@ def test_a_worker_reads_only_the_kinds_its_rules_aggregate(tmp_path: Path) -> No
     """The bundled packs declare no aggregate of administrations: records get the patient's fields,
     no history, so their outcomes can be shared (the checker bypasses its cache for history)."""
     write_store(tmp_path / "h.sqlite", KINDS, [("P1", {"allergies": "cobalt"}), ("P1", GIVEN)])
-    checker = _Seen()
+    checker = SeenChecker()
     store = open_store(str(tmp_path / "h.sqlite"), checker.rules)
     ChunkChecker(checker, "jsonl", history=store).process(_lines(standard_order("O1", "P1")))
     (context,) = [item.context for item in checker.seen]

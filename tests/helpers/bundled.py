@@ -7,8 +7,11 @@ caches are transparent: a test that needs cold caches, or patches the engine, bu
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 
 from doseguard.checker import Checker
+from doseguard.records import InputRecord
+from doseguard.results import OrderResult
 from doseguard.rules.model import RuleSet
 from doseguard.rules.source import RuleSource
 
@@ -22,3 +25,16 @@ def bundled_rules() -> RuleSet:
 @functools.cache
 def bundled_checker() -> Checker:
     return Checker(bundled_rules())
+
+
+class SeenChecker(Checker):
+    """The bundled checker, keeping the records it was given (what the workers attached to them)."""
+
+    def __init__(self) -> None:
+        real = bundled_checker()
+        super().__init__(real.rules, real.compiled, real.engine)
+        self.seen: list[InputRecord] = []
+
+    def check_many(self, items: Sequence[InputRecord], first_number: int = 1) -> list[OrderResult]:
+        self.seen += items
+        return super().check_many(items, first_number)

@@ -8,9 +8,9 @@ A record's patient context (``InputRecord.context``) is merged into it first (``
 and its history aggregates computed into the order's facts (``patients/aggregates.py``): the engine
 sees one fact per order (docs/decisions/patient-context.md). Otherwise rules read nothing but an
 order's fields, so two records that differ only in their ids get the same outcome: outcomes are
-remembered by the record without its ids (never for a record with history, whose outcome is its
-patient's), and findings by the engine's input, because in a batch the same order sentences come back
-again and again (``result_cache.py``).
+remembered by the record without its ids (for a record with history, with the kinds of data held
+and its aggregate values: all a rule reads of the history), and findings by the engine's input,
+because in a batch the same order sentences come back again and again (``result_cache.py``).
 """
 
 from __future__ import annotations

@@ -86,8 +86,14 @@ class RowReader:
         reader = opened.records
         reader.width, reader.header = len(header), header
         reader.single_line = frozenset(i for i, cell in enumerate(header) if cell in columns.known)
+        width = len(header)
+        kept = [(i, cell) for i, cell in enumerate(header) if cell in columns.known]
         for line, row in without_repeated_headers(name, opened, columns.known):
             source = f"{name}:{line}"
+            if type(row) is list and len(row) == width and "".join(row).isascii():
+                # the usual row, read as row_record would (no surrogates in ASCII), without its record
+                yield source, {key: cell for i, key in kept if (cell := row[i]).strip()}
+                continue
             record = row_record(source, header, row)
             if record.error is not None or record.problems:
                 yield source, record.error or "; ".join(str(problem) for problem in record.problems)

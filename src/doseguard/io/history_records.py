@@ -72,6 +72,11 @@ class RowNormaliser:
 
     def __init__(self, drugs: Iterable[DrugEntry] | Mapping[str, str] = ()) -> None:
         self.drugs = DrugIdentifier(drugs)
+        # What repeats millions of times (a drug, dose, route, status; a test, value, unit), read once:
+        # keyed by text only (JSON's 1, 1.0 and true are equal keys but not equal values).
+        self._ids: dict[str, str] = {}
+        self._doses: dict[tuple[str | None, ...], _Dose] = {}
+        self._labs: dict[tuple[str | None, ...], _Lab] = {}
 
     def patient(self, source: str, row: dict[str, Any]) -> HistoryItem | HistoryProblem:
         patient_id = _patient_id(source, row)
@@ -90,64 +95,115 @@ class RowNormaliser:
         return patient_id, PatientFields(fields, source)
 
     def administration(self, source: str, row: dict[str, Any]) -> HistoryItem | HistoryProblem:
-        patient_id = _patient_id(source, row)
+        patient_id = self._patient_id(source, row)
         if isinstance(patient_id, HistoryProblem):
             return patient_id
-        text = _text(row, "drug")
-        if text is None:
-            return HistoryProblem(source, "drug", "missing: which drug was given?")
-        identity = self.drugs.identify(text, _text(row, "rxnorm"), _text(row, "ndc"))
-        if identity.problems:
-            problem = identity.problems[0]
-            return HistoryProblem(source, problem.field, problem.message)
+        get = row.get
+        key = (get("drug"), get("rxnorm"), get("ndc"), get("status"), get("dose"), get("route"))
+        textual = all(type(value) is str or value is None for value in key)
+        read = self._doses.get(key) if textual else None
+        if read is None:
+            read = self._dose_read(row)
+            if textual:
+                self._doses[key] = read
+        dose, before, after = read
+        if before is not None:
+            return HistoryProblem(source, *before)
         given_at = _moment(source, "given_at", row)
         if isinstance(given_at, HistoryProblem):
             return given_at
-        status = _status(source, row)
+        if after is not None:
+            return HistoryProblem(source, *after)
+        drug, status, dose_mcg, dose_units, route = dose
+        return patient_id, Administration(drug, given_at, status, dose_mcg, dose_units, route, source)
+
+    def _dose_read(self, row: dict[str, Any]) -> _Dose:
+        """An administration but its patient and time: (drug, status, dose mcg, dose units, route),
+        the problem said before the time is read (the drug), and the one said after it."""
+        text = _text(row, "drug")
+        if text is None:
+            return _NOTHING, ("drug", "missing: which drug was given?"), None
+        identity = self.drugs.identify(text, _text(row, "rxnorm"), _text(row, "ndc"))
+        if identity.problems:
+            problem = identity.problems[0]
+            return _NOTHING, (problem.field, problem.message), None
+        status = _status(_NO_SOURCE, row)
         if isinstance(status, HistoryProblem):
-            return status
-        dose = _dose(source, row)
+            return _NOTHING, None, (status.field, status.message)
+        dose = _dose(_NO_SOURCE, row)
         if isinstance(dose, HistoryProblem):
-            return dose
+            return _NOTHING, None, (dose.field, dose.message)
         route = None
         if (written := _text(row, "route")) is not None:
             route = route_code(written)
             if route is None:
-                return HistoryProblem(
-                    source, "route", f"{written!r} is not a route (expected one of: {', '.join(ROUTES)})"
-                )
-        dose_mcg, dose_units = dose
-        return patient_id, Administration(
-            identity.drug, given_at, status, dose_mcg, dose_units, route, source
-        )
+                message = f"{written!r} is not a route (expected one of: {', '.join(ROUTES)})"
+                return _NOTHING, None, ("route", message)
+        return (identity.drug, status, *dose, route), None, None
+
+    def _patient_id(self, source: str, row: dict[str, Any]) -> str | HistoryProblem:
+        """:func:`_patient_id`, a good id's text remembered (a patient has many rows)."""
+        value = row.get("patient_id")
+        if type(value) is str and (known := self._ids.get(value)) is not None:
+            return known
+        patient_id = _patient_id(source, row)
+        if type(value) is str and type(patient_id) is str:
+            self._ids[value] = patient_id
+        return patient_id
 
     def lab(self, source: str, row: dict[str, Any]) -> HistoryItem | HistoryProblem:
-        patient_id = _patient_id(source, row)
+        patient_id = self._patient_id(source, row)
         if isinstance(patient_id, HistoryProblem):
             return patient_id
-        name = _text(row, "test")
-        if name is None:
-            return HistoryProblem(source, "test", "missing: which test?")
-        test = lab_test(name)
-        if test is None:
-            meant = closest(name.lower(), [spelling for t in TESTS for spelling in (t.name, *t.aliases)])
-            return HistoryProblem(
-                source,
-                "test",
-                f"{name!r} is no test of the lab catalogue (a LOINC code or a name such as haemoglobin, "
-                f"mcv, reticulocytes){did_you_mean(meant)}",
-            )
-        value = _number(row.get("value"))
-        if isinstance(value, str):
-            return HistoryProblem(source, "value", value)
+        key = (row.get("test"), row.get("value"), row.get("unit"))
+        textual = all(type(value) is str or value is None for value in key)
+        read = self._labs.get(key) if textual else None
+        if read is None:
+            read = _lab_read(row)
+            if textual:
+                self._labs[key] = read
+        result, before, after = read
+        if before is not None:
+            return HistoryProblem(source, *before)
         taken_at = _moment(source, "taken_at", row)
         if isinstance(taken_at, HistoryProblem):
             return taken_at
-        try:
-            converted = convert(test, value, _text(row, "unit"))
-        except LabValueError as error:
-            return HistoryProblem(source, error.field, error.message)
-        return patient_id, LabResult(test.name, converted, taken_at, test.unit, source)
+        if after is not None:
+            return HistoryProblem(source, *after)
+        name, converted, unit = result
+        return patient_id, LabResult(name, converted, taken_at, unit, source)
+
+
+def _lab_read(row: dict[str, Any]) -> _Lab:
+    """A lab result but its patient and time: (test, value converted, unit), the problem said
+    before the time is read (the test, the value), and the one said after it (the unit)."""
+    name = _text(row, "test")
+    if name is None:
+        return _NOTHING, ("test", "missing: which test?"), None
+    test = lab_test(name)
+    if test is None:
+        meant = closest(name.lower(), [spelling for t in TESTS for spelling in (t.name, *t.aliases)])
+        message = (
+            f"{name!r} is no test of the lab catalogue (a LOINC code or a name such as haemoglobin, "
+            f"mcv, reticulocytes){did_you_mean(meant)}"
+        )
+        return _NOTHING, ("test", message), None
+    value = _number(row.get("value"))
+    if isinstance(value, str):
+        return _NOTHING, ("value", value), None
+    try:
+        converted = convert(test, value, _text(row, "unit"))
+    except LabValueError as error:
+        return _NOTHING, None, (error.field, error.message)
+    return (test.name, converted, test.unit), None, None
+
+
+_Said = tuple[str | None, str] | None
+"""A remembered problem, its field and message (the source is each row's own), or none."""
+_Dose = tuple[tuple[Any, ...], _Said, _Said]
+_Lab = tuple[tuple[Any, ...], _Said, _Said]
+_NOTHING: tuple[Any, ...] = ()
+_NO_SOURCE = ""  # a remembered problem's, replaced by each row's
 
 
 def _patient_id(source: str, row: dict[str, Any]) -> str | HistoryProblem:

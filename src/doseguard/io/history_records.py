@@ -100,11 +100,13 @@ class RowNormaliser:
             return patient_id
         get = row.get
         key = (get("drug"), get("rxnorm"), get("ndc"), get("status"), get("dose"), get("route"))
-        textual = all(type(value) is str or value is None for value in key)
-        read = self._doses.get(key) if textual else None
+        try:  # only text keys are kept, and no JSON value equals a text key
+            read = self._doses.get(key)
+        except TypeError:  # a list or an object
+            read = None
         if read is None:
             read = self._dose_read(row)
-            if textual:
+            if all(type(value) is str or value is None for value in key):
                 self._doses[key] = read
         dose, before, after = read
         if before is not None:
@@ -156,11 +158,13 @@ class RowNormaliser:
         if isinstance(patient_id, HistoryProblem):
             return patient_id
         key = (row.get("test"), row.get("value"), row.get("unit"))
-        textual = all(type(value) is str or value is None for value in key)
-        read = self._labs.get(key) if textual else None
+        try:  # only text keys are kept, and no JSON value equals a text key
+            read = self._labs.get(key)
+        except TypeError:  # a list or an object
+            read = None
         if read is None:
             read = _lab_read(row)
-            if textual:
+            if all(type(value) is str or value is None for value in key):
                 self._labs[key] = read
         result, before, after = read
         if before is not None:

@@ -11,6 +11,7 @@ from typing import Any
 from doseguard.errors import HistoryProblem
 from doseguard.io.history import HistorySources, read_history
 from doseguard.orders.drugs import PackDrug
+from doseguard.orders.patient import parse_ordered_at
 from doseguard.patients.model import Administration, LabResult
 
 DRUGS = (PackDrug("cyanocobalamin", ("vitamin b12", "b12")),)
@@ -73,3 +74,15 @@ def test_json_values_that_compare_equal_are_read_each_as_itself(tmp_path: Path) 
     labs = [item if isinstance(item, HistoryProblem) else item[1] for item in items[5:]]
     assert [type(lab) for lab in labs] == [LabResult, LabResult, HistoryProblem, LabResult, LabResult]
     assert [lab.source.rsplit(":", 1)[1] for lab in labs] == ["1", "2", "3", "4", "5"]
+
+
+def test_a_time_in_the_exports_shape_reads_as_any_other_and_a_13th_month_is_said(tmp_path: Path) -> None:
+    rows = ["P1,b12,,,2026-08-14T16:06:00Z,", "P2,b12,,,2026-13-14T16:06:00Z,", "P3,b12,,,2026-08-14 16:06Z,"]
+    (tmp_path / "administrations.csv").write_text(
+        "patient_id,drug,dose,route,given_at,status\n" + "\n".join(rows) + "\n", encoding="utf-8"
+    )
+    first, bad, spaced = read(tmp_path)
+    assert first[1].given_at == parse_ordered_at("2026-08-14T16:06:00Z") == spaced[1].given_at
+    assert first[1].given_at.tzinfo is parse_ordered_at("2026-08-14T16:06:00Z").tzinfo
+    assert isinstance(bad, HistoryProblem) and bad.field == "given_at"
+    assert bad.message == "'2026-13-14T16:06:00Z' is not an ISO 8601 date-time (e.g. '2026-03-01T09:00:00Z')"

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from doseguard.errors import HistoryProblem
+from doseguard.io import history_records
 from doseguard.io.history import HistorySources, read_history
 from doseguard.orders.drugs import PackDrug
 from doseguard.orders.patient import parse_ordered_at
@@ -86,3 +87,20 @@ def test_a_time_in_the_exports_shape_reads_as_any_other_and_a_13th_month_is_said
     assert first[1].given_at.tzinfo is parse_ordered_at("2026-08-14T16:06:00Z").tzinfo
     assert isinstance(bad, HistoryProblem) and bad.field == "given_at"
     assert bad.message == "'2026-13-14T16:06:00Z' is not an ISO 8601 date-time (e.g. '2026-03-01T09:00:00Z')"
+
+
+def test_what_the_normaliser_remembers_is_bounded_whatever_the_file_holds(monkeypatch: Any) -> None:
+    """A file of a million patients, or of lab values all different, must not grow the run's memory
+    with it: past its bound, a cache starts again (slower, never wrong)."""
+    monkeypatch.setattr(history_records, "REMEMBERED", 8)
+    normaliser = history_records.RowNormaliser(DRUGS)
+    for number in range(100):
+        row = {"patient_id": f"P{number}", "drug": "b12", "dose": f"{number + 1} mcg", "route": "IM",
+               "given_at": "2026-08-14T16:06:00Z", "status": "given"}  # fmt: skip
+        item = normaliser.administration(f"a.csv:{number + 2}", row)
+        assert not isinstance(item, HistoryProblem) and item[0] == f"P{number}"
+        lab = {"patient_id": f"P{number}", "test": "haemoglobin", "value": f"{10 + number / 100}",
+               "unit": "g/dL", "taken_at": "2026-08-14T16:06:00Z"}  # fmt: skip
+        result = normaliser.lab(f"l.csv:{number + 2}", lab)
+        assert not isinstance(result, HistoryProblem) and result[1].value == 10 + number / 100
+    assert all(len(cache) <= 8 for cache in (normaliser._ids, normaliser._doses, normaliser._labs))

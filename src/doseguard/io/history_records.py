@@ -67,7 +67,16 @@ _DIGIT = re.compile(r"\d")
 _UTC_SECONDS = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z")
 """A time as exports write it (``2026-08-14T16:06:00Z``): one that ``parse_ordered_at`` reads as
 ``fromisoformat`` does (no spaces to strip, its offset UTC), without its cache of recent ones."""
+REMEMBERED = 100_000
+"""Readings each of the normaliser's caches keeps at most (a few tens of MB): past it, it starts again,
+so that a file of millions of patients or of distinct lab values does not grow the run with it."""
 _NUMBER = re.compile(r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)")
+
+
+def _remember(cache: dict[Any, Any], key: Any, value: Any) -> None:
+    if len(cache) >= REMEMBERED:
+        cache.clear()
+    cache[key] = value
 
 
 class RowNormaliser:
@@ -110,7 +119,7 @@ class RowNormaliser:
         if read is None:
             read = self._dose_read(row)
             if all(type(value) is str or value is None for value in key):
-                self._doses[key] = read
+                _remember(self._doses, key, read)
         dose, before, after = read
         if before is not None:
             return HistoryProblem(source, *before)
@@ -153,7 +162,7 @@ class RowNormaliser:
             return known
         patient_id = _patient_id(source, row)
         if type(value) is str and type(patient_id) is str:
-            self._ids[value] = patient_id
+            _remember(self._ids, value, patient_id)
         return patient_id
 
     def lab(self, source: str, row: dict[str, Any]) -> HistoryItem | HistoryProblem:
@@ -168,7 +177,7 @@ class RowNormaliser:
         if read is None:
             read = _lab_read(row)
             if all(type(value) is str or value is None for value in key):
-                self._labs[key] = read
+                _remember(self._labs, key, read)
         result, before, after = read
         if before is not None:
             return HistoryProblem(source, *before)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -73,6 +73,23 @@ so that a file of millions of patients or of distinct lab values does not grow t
 _NUMBER = re.compile(r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)")
 
 
+def _recalled(
+    cache: dict[tuple[str | None, ...], _Read], key: tuple[Any, ...], read: Callable[[], _Read]
+) -> _Read:
+    """A reading of the row's cells ``key``, remembered when they are all text: no JSON value equals
+    a text key (JSON's 1, 1.0 and true are equal keys but not equal values); a list or an object is
+    read each time."""
+    try:
+        known = cache.get(key)
+    except TypeError:  # a list or an object
+        known = None
+    if known is None:
+        known = read()
+        if all(type(value) is str or value is None for value in key):
+            _remember(cache, key, known)
+    return known
+
+
 def _remember(cache: dict[Any, Any], key: Any, value: Any) -> None:
     if len(cache) >= REMEMBERED:
         cache.clear()
@@ -112,15 +129,7 @@ class RowNormaliser:
             return patient_id
         get = row.get
         key = (get("drug"), get("rxnorm"), get("ndc"), get("status"), get("dose"), get("route"))
-        try:  # only text keys are kept, and no JSON value equals a text key
-            read = self._doses.get(key)
-        except TypeError:  # a list or an object
-            read = None
-        if read is None:
-            read = self._dose_read(row)
-            if all(type(value) is str or value is None for value in key):
-                _remember(self._doses, key, read)
-        dose, before, after = read
+        dose, before, after = _recalled(self._doses, key, lambda: self._dose_read(row))
         if before is not None:
             return HistoryProblem(source, *before)
         given_at = _moment(source, "given_at", row)
@@ -170,15 +179,7 @@ class RowNormaliser:
         if isinstance(patient_id, HistoryProblem):
             return patient_id
         key = (row.get("test"), row.get("value"), row.get("unit"))
-        try:  # only text keys are kept, and no JSON value equals a text key
-            read = self._labs.get(key)
-        except TypeError:  # a list or an object
-            read = None
-        if read is None:
-            read = _lab_read(row)
-            if all(type(value) is str or value is None for value in key):
-                _remember(self._labs, key, read)
-        result, before, after = read
+        result, before, after = _recalled(self._labs, key, lambda: _lab_read(row))
         if before is not None:
             return HistoryProblem(source, *before)
         taken_at = _moment(source, "taken_at", row)
@@ -216,8 +217,10 @@ def _lab_read(row: dict[str, Any]) -> _Lab:
 
 _Said = tuple[str | None, str] | None
 """A remembered problem, its field and message (the source is each row's own), or none."""
-_Dose = tuple[tuple[Any, ...], _Said, _Said]
-_Lab = tuple[tuple[Any, ...], _Said, _Said]
+_Read = tuple[tuple[Any, ...], _Said, _Said]
+"""A cached reading: the values, the problem said before the row's time is read, the one said after."""
+_Dose = _Read
+_Lab = _Read
 _NOTHING: tuple[Any, ...] = ()
 _NO_SOURCE = ""  # a remembered problem's, replaced by each row's
 

@@ -130,13 +130,9 @@ class RowNormaliser:
         get = row.get
         key = (get("drug"), get("rxnorm"), get("ndc"), get("status"), get("dose"), get("route"))
         dose, before, after = _recalled(self._doses, key, lambda: self._dose_read(row))
-        if before is not None:
-            return HistoryProblem(source, *before)
-        given_at = _moment(source, "given_at", row)
+        given_at = _timed(source, "given_at", row, before, after)
         if isinstance(given_at, HistoryProblem):
             return given_at
-        if after is not None:
-            return HistoryProblem(source, *after)
         drug, status, dose_mcg, dose_units, route = dose
         return patient_id, Administration(drug, given_at, status, dose_mcg, dose_units, route, source)
 
@@ -180,13 +176,9 @@ class RowNormaliser:
             return patient_id
         key = (row.get("test"), row.get("value"), row.get("unit"))
         result, before, after = _recalled(self._labs, key, lambda: _lab_read(row))
-        if before is not None:
-            return HistoryProblem(source, *before)
-        taken_at = _moment(source, "taken_at", row)
+        taken_at = _timed(source, "taken_at", row, before, after)
         if isinstance(taken_at, HistoryProblem):
             return taken_at
-        if after is not None:
-            return HistoryProblem(source, *after)
         name, converted, unit = result
         return patient_id, LabResult(name, converted, taken_at, unit, source)
 
@@ -243,6 +235,19 @@ def _patient_id(source: str, row: dict[str, Any]) -> str | HistoryProblem:
 def _text(row: dict[str, Any], key: str) -> str | None:
     value = row.get(key)
     return value.strip() if isinstance(value, str) and value.strip() else None
+
+
+def _timed(
+    source: str, key: str, row: dict[str, Any], before: _Said, after: _Said
+) -> datetime | HistoryProblem:
+    """The row's time, or its first problem in the order a reader meets them: what was said before
+    the time (a drug, a test), the time's own, then what was said after it (a dose, a unit)."""
+    if before is not None:
+        return HistoryProblem(source, *before)
+    moment = _moment(source, key, row)
+    if after is not None and not isinstance(moment, HistoryProblem):
+        return HistoryProblem(source, *after)
+    return moment
 
 
 def _moment(source: str, key: str, row: dict[str, Any]) -> datetime | HistoryProblem:

@@ -296,3 +296,28 @@ class OutputError(DoseguardError):
 
     def __str__(self) -> str:
         return f"cannot write the {self.what} to {self.path}: {self.message}"
+
+
+# --- the service ----------------------------------------------------------------------------------
+
+
+@dataclass
+class AuthError(DoseguardError):
+    """A request to the CDS Hooks service is refused (HTTP 401): ``reason`` is what was wrong with its
+    bearer token, said to the log and in the problem body (never the token itself)."""
+
+    reason: str
+
+    def __str__(self) -> str:
+        return f"not authorised: {self.reason}"
+
+
+@dataclass
+class FeedbackStoreError(DoseguardError):
+    """The feedback database cannot be opened, migrated or written: ``url`` without its password."""
+
+    url: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"feedback database {self.url}: {self.message}"

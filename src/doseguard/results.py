@@ -37,6 +37,8 @@ class Finding:
     title: str
     pack: str
     evaluated: bool = True
+    # The rule's ``fix:`` computed for this order: (field, value) pairs, e.g. (("volume_ml", 1.0),).
+    fixes: tuple[tuple[str, Any], ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         return {

@@ -56,6 +56,17 @@ class UnevaluatedSpec(BaseModel):
     )
 
 
+class OverrideReasonSpec(BaseModel):
+    """A reason a clinician may give for overriding the rule's card (CDS Hooks ``overrideReasons``:
+    a Coding, ``display`` required)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    code: Text
+    display: Text
+    system: Text | None = Field(default=None, description="Default: the pack's code system URL.")
+
+
 class RuleSpec(BaseModel):
     """One rule as written in YAML. Unknown keys are errors (a misspelt key must not be ignored)."""
 
@@ -73,6 +84,16 @@ class RuleSpec(BaseModel):
     parameters: dict[ParameterName, Any] = Field(default_factory=dict)
     when: str | list[Any] | dict[str, Any]
     message: Text
+    override_reasons: list[OverrideReasonSpec] = Field(
+        default_factory=list,
+        description="Reasons a clinician may pick when overriding this rule's card in the EHR.",
+    )
+    fix: dict[str, str] = Field(
+        default_factory=dict,
+        description="Where the rule can compute the correction: the order field to set and the "
+        "expression of its value (e.g. volume_ml: dose_mcg / concentration_mcg_per_ml), offered as a "
+        "suggestion on the service's card.",
+    )
     unevaluated: UnevaluatedSpec | None = Field(
         default=None,
         description="What the rule says when it cannot be decided because patient data or a history "

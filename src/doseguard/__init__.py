@@ -2,6 +2,9 @@
 
 The public API::
 
+    import doseguard
+    results = doseguard.check([{"order_id": "1", ...}])   # or a path; the bundled packs by default
+
     from doseguard import load_rules, Checker, InputRecord
     checker = Checker(load_rules())            # the bundled packs
     result = checker.check(InputRecord("order", {"order_id": "1", ...}))
@@ -15,6 +18,7 @@ from doseguard.errors import (
     InvalidOrderError,
     RulePackError,
 )
+from doseguard.jobs import check
 from doseguard.records import InputRecord
 from doseguard.results import Finding, OrderResult, ResultStatus, Summary
 from doseguard.rules.loader import load_rules
@@ -37,5 +41,6 @@ __all__ = [
     "Severity",
     "Summary",
     "__version__",
+    "check",
     "load_rules",
 ]

@@ -98,7 +98,7 @@ def test_a_scheme_other_than_bearer_is_refused(verifier: JwtVerifier, rsa_key: K
 
 
 def test_a_bearer_token_that_is_not_a_jwt_is_refused(verifier: JwtVerifier) -> None:
-    assert "not a well-formed JWT" in refusal(verifier, "not-a-jwt")
+    assert refusal(verifier, "not-a-jwt") == "the bearer token is not a well-formed JWT: Not enough segments"
 
 
 def test_an_hmac_token_is_refused(verifier: JwtVerifier) -> None:
@@ -138,6 +138,14 @@ def test_a_token_of_a_key_that_states_no_alg_must_still_fit_its_kind(ec_key: Key
 
 def test_a_typ_other_than_jwt_is_refused(verifier: JwtVerifier, rsa_key: KeyPair) -> None:
     assert "typ 'at+jwt' is not JWT" in refusal(verifier, signed(rsa_key, claims(), typ="at+jwt"))
+
+
+def test_a_header_with_critical_extensions_is_refused(verifier: JwtVerifier, rsa_key: KeyPair) -> None:
+    token = signed(rsa_key, claims(), crit=["exp-ehr"], **{"exp-ehr": 1})
+    assert (
+        refusal(verifier, token)
+        == "the bearer token is not a well-formed JWT: Unsupported critical extension: exp-ehr"
+    )
 
 
 def test_an_unknown_kid_is_refused(verifier: JwtVerifier, rsa_key: KeyPair) -> None:

@@ -151,8 +151,9 @@ class JwtVerifier:
         try:
             header = jwt.get_unverified_header(token)
             unverified = jwt.decode(token, options={"verify_signature": False})
-        except jwt.PyJWTError:
-            raise AuthError("the bearer token is not a well-formed JWT") from None
+        except jwt.PyJWTError as error:  # PyJWT's words name the part, never quote the token
+            said = str(error)[:MAX_SHOWN]
+            raise AuthError(f"the bearer token is not a well-formed JWT: {said}") from None
         algorithm = _checked_algorithm(header)
         issuer = self._issuer(unverified.get("iss"))
         key = self._key(issuer, header, algorithm)

@@ -129,6 +129,11 @@ def test_what_is_not_an_order_is_an_invalid_result_in_its_place(item: Any, said:
     assert said in results[1].errors[0].message
 
 
+def test_one_order_not_in_a_list_is_refused_rather_than_its_keys_checked() -> None:
+    with pytest.raises(TypeError, match="not one order by itself"):
+        doseguard.check(PASSING)  # type: ignore[arg-type]
+
+
 def test_the_rules_are_loaded_once_for_a_job_calling_check_in_a_loop(loads: list[tuple[Any, Any]]) -> None:
     for _ in range(3):
         doseguard.check([PASSING])

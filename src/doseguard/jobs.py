@@ -34,9 +34,11 @@ def check(orders: Orders, *, rules: RulePaths = None, overrides: PathLike | None
     ``.csv``, FHIR, gzipped) or an iterable of order mappings (a FHIR MedicationRequest too) and
     :class:`InputRecord`s. ``rules`` is a rule pack folder or several (default: the bundled packs),
     ``overrides`` a site's overrides file. Raises :class:`RulePackError` for rules that do not load
-    and :class:`InputError` for a file that cannot be opened."""
+    and :class:`InputError` for a file that cannot be opened; ``TypeError`` for one order not in a list."""
     from doseguard.io.readers import read_input  # noqa: PLC0415 (``import doseguard`` stays light)
 
+    if isinstance(orders, Mapping | bytes):  # iterating would check its keys (or bytes) as orders
+        raise TypeError("orders: give a path or a list of orders, not one order by itself")
     checker, lock = _checker(_rule_paths(rules), None if overrides is None else _resolved(overrides))
     records = read_input(os.fspath(orders)) if isinstance(orders, str | os.PathLike) else _records(orders)
     with lock:  # a checker is used by one thread at a time (its caches, the engine's state)

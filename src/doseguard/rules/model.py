@@ -56,6 +56,10 @@ class UnevaluatedSpec(BaseModel):
     )
 
 
+DEFAULT_OVERRIDE_REASON_SYSTEM = "https://doseguard.example/fhir/CodeSystem/override-reason"
+"""The code system of override reasons whose pack names none (an identifier, not a page to fetch)."""
+
+
 class OverrideReasonSpec(BaseModel):
     """A reason a clinician may give for overriding the rule's card (CDS Hooks ``overrideReasons``:
     a Coding, ``display`` required)."""
@@ -185,6 +189,10 @@ class PackSpec(BaseModel):
         description="Severity of a not-evaluated finding of the pack's rules, unless a rule's "
         "unevaluated: says otherwise.",
     )
+    override_reason_system: Text = Field(
+        default=DEFAULT_OVERRIDE_REASON_SYSTEM,
+        description="The code system (a URI) of the pack's override reasons that name none.",
+    )
 
 
 class RuleFileSpec(BaseModel):
@@ -239,6 +247,7 @@ class Rule:
     # the absent fields' Aggregate.absent_phrase).
     unevaluated_severity: Severity = Severity.INFO
     unevaluated_message: str | None = None
+    fixes: tuple[Fix, ...] = ()  # its ``fix:``, resolved (rules/fixes.py); the checker computes them
 
     @property
     def id(self) -> str:
@@ -370,4 +379,5 @@ def with_aggregates(aggregates: Iterable[Aggregate]) -> Mapping[str, FieldSpec]:
     return vocabulary
 
 
+from doseguard.rules.fixes import Fix  # noqa: E402  (a cycle for annotations only)
 from doseguard.rules.messages import MessageTemplate  # noqa: E402  (a cycle for annotations only)

@@ -120,3 +120,33 @@ def test_an_override_reason_needs_a_display(tmp_path: Path) -> None:
 
 def test_a_fix_sets_only_documented_numeric_dose_fields() -> None:
     assert set(FIXABLE_FIELDS) == {"volume_ml", "dose_mcg", "dose_mg", "dose_units"}
+
+
+def test_fix_when_is_a_condition_checked_with_the_rules_parameters(tmp_path: Path) -> None:
+    text = FIXED_RULE.replace("    fix:\n", "    fix_when: dose_mcg <= strength\n    fix:\n")
+    write_pack(tmp_path / "pack", text)
+    (rule,) = load_rules([tmp_path / "pack"]).rules
+    assert rule.fix_when is not None
+    assert render(rule.fix_when) == "dose_mcg <= 1000"
+
+
+def test_fix_when_that_is_no_condition_or_has_no_fix_is_refused(tmp_path: Path) -> None:
+    text = FIXED_RULE.replace("    fix:\n", "    fix_when: dose_mcg\n    fix:\n")
+    assert located(tmp_path, text) == [
+        "11:15: fix_when: a condition must be true or false, but dose_mcg is a number"
+    ]
+    alone = FIXED_RULE.split("    fix:")[0] + "    fix_when: dose_mcg > 1\n"
+    assert located(tmp_path / "alone", alone) == ["11:15: fix_when: there is no fix: for it to limit"]
+
+
+def test_every_bundled_rule_offers_override_reasons_with_a_system() -> None:
+    """QA authors own the reasons a clinician may pick: no bundled rule leaves the EHR to invent them."""
+    rules = load_rules().rules
+    assert all(rule.spec.override_reasons for rule in rules), [
+        r.id for r in rules if not r.spec.override_reasons
+    ]
+    assert all(reason.system for rule in rules for reason in rule.spec.override_reasons)
+    assert {rule.id for rule in rules if rule.fixes} == {
+        "B12-DOSE-VOLUME-MISMATCH",
+        "HYDROXO-DOSE-VOLUME-MISMATCH",
+    }

@@ -283,7 +283,7 @@ class _Loader:
                 self.problems.extend(problems)
                 usable = False
         checked = self._check_texts(document, where, raw, parameters, rule_id, vocabulary)
-        fixes, fix_problems = check_fix(document, where, raw.get("fix"), vocabulary, parameters, rule_id)
+        fixes, fix_when, fix_problems = check_fix(document, where, raw, vocabulary, parameters, rule_id)
         self.problems.extend(fix_problems)
         self.problems.extend(reason_code_problems(document, (*where, "override_reasons"), rule_id))
         if not usable or not isinstance(spec, RuleSpec) or checked is None or fix_problems:
@@ -310,7 +310,7 @@ class _Loader:
         rule = Rule(
             spec, pack.spec.name, location, resolved, message, fields, source, overrides, warnings,
             unevaluated_severity=(unevaluated and unevaluated.severity) or pack.spec.unevaluated_severity,
-            unevaluated_message=unevaluated.message if unevaluated else None, fixes=fixes,
+            unevaluated_message=unevaluated.message if unevaluated else None, fixes=fixes, fix_when=fix_when,
         )  # fmt: skip
         self.rules.append(rule)
 

@@ -98,6 +98,11 @@ class RuleSpec(BaseModel):
         "expression of its value (e.g. volume_ml: dose_mcg / concentration_mcg_per_ml), offered as a "
         "suggestion on the service's card.",
     )
+    fix_when: str | None = Field(
+        default=None,
+        description="An expression: the fix is offered only when it holds too (the dose in its usual "
+        "range, so that it is the volume that is wrong).",
+    )
     unevaluated: UnevaluatedSpec | None = Field(
         default=None,
         description="What the rule says when it cannot be decided because patient data or a history "
@@ -248,6 +253,7 @@ class Rule:
     unevaluated_severity: Severity = Severity.INFO
     unevaluated_message: str | None = None
     fixes: tuple[Fix, ...] = ()  # its ``fix:``, resolved (rules/fixes.py); the checker computes them
+    fix_when: Expr | None = None  # its ``fix_when:``, resolved: the fix is offered only when it holds
 
     @property
     def id(self) -> str:

@@ -142,3 +142,16 @@ def test_a_resource_without_a_dose_gets_one_where_the_reader_reads_it() -> None:
     updated = updated_medication_request(original, [("dose_mcg", 1000.0)])
     assert facts(updated)["dose_mcg"] == 1000
     assert "doseAndRate" not in original["dosageInstruction"][0]
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "code", "read_as"),
+    [("dose_mg", 0.5, "mg", ("dose_mcg", 500)), ("dose_units", 5000.0, "[iU]", ("dose_units", 5000))],
+)
+def test_a_dose_in_mg_or_in_units_is_written_in_its_ucum_code(
+    field: str, value: float, code: str, read_as: tuple[str, float]
+) -> None:
+    updated = updated_medication_request(medication_request(), [(field, value)])
+    assert dose_quantity(updated)["code"] == code
+    name, amount = read_as
+    assert facts(updated)[name] == amount

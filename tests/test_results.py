@@ -76,3 +76,10 @@ def test_the_summary_counts_every_status_and_not_covered_orders_by_the_notice_ru
     assert counts["findings_by_rule"] == {"DOSEGUARD-DRUG-NOT-COVERED": 1}
     # "flagged by highest severity" counts flagged orders: a notice is no finding about the order
     assert counts["flagged_by_highest_severity"] == {"critical": 0, "warning": 0, "info": 0}
+
+
+def test_a_findings_json_holds_its_fixes_only_when_it_has_some() -> None:
+    plain = Finding("R-1", Severity.CRITICAL, "m", "t", "p")
+    assert "fixes" not in plain.as_dict()
+    fixed = Finding("R-1", Severity.CRITICAL, "m", "t", "p", fixes=(("volume_ml", 0.5),))
+    assert fixed.as_dict() == {**plain.as_dict(), "fixes": {"volume_ml": 0.5}}

@@ -41,6 +41,7 @@ from doseguard.result_cache import ResultCache, record_key
 from doseguard.results import Finding, OrderResult, ResultError, ResultStatus
 from doseguard.rules.evaluate import ORDERED, ZeroDivisorCheck, divisor_fields, zero_divisor_check
 from doseguard.rules.expressions import render
+from doseguard.rules.fixes import compile_fixes
 from doseguard.rules.model import NOT_COVERED, Rule, RuleSet
 
 __all__ = ["NOT_COVERED", "Checker"]
@@ -366,10 +367,14 @@ def _unevaluable(rule: Rule, divisors: tuple[str, ...]) -> FieldProblem:
 
 
 def _finder(rule: Rule) -> Callable[[dict[str, Any]], Finding]:
-    """The finding of ``rule`` for an order's facts, its message template compiled once."""
+    """The finding of ``rule`` for an order's facts, its message template compiled once; a rule
+    with a ``fix:`` computes its values too (only such rules pay for it)."""
     rule_id, severity, title, pack = rule.id, rule.severity, rule.title, rule.pack
     render = rule.message.compile()
-    return lambda facts: Finding(rule_id, severity, render(facts), title, pack)
+    if not rule.fixes:
+        return lambda facts: Finding(rule_id, severity, render(facts), title, pack)
+    fix_values = compile_fixes(rule.fixes, rule.fix_when)
+    return lambda facts: Finding(rule_id, severity, render(facts), title, pack, fixes=fix_values(facts))
 
 
 def _describe(error: BaseException) -> str:

@@ -302,6 +302,20 @@ class OutputError(DoseguardError):
 
 
 @dataclass
+class FixNotWritableError(DoseguardError):
+    """A finding's fix cannot be written into the MedicationRequest (``io/fhir/updates.py``): the
+    fix's ``field``, the FHIR ``path`` it would go to, and why. The card is still shown, without the
+    suggestion."""
+
+    field: str
+    path: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"cannot write the fix of {self.field} to {self.path}: {self.reason}"
+
+
+@dataclass
 class AuthError(DoseguardError):
     """A request to the CDS Hooks service is refused (HTTP 401): ``reason`` is what was wrong with its
     bearer token, said to the log and in the problem body (never the token itself)."""

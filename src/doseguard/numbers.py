@@ -6,6 +6,15 @@ FHIR mapper all write numbers back as text, and none of them should import anoth
 
 from __future__ import annotations
 
+FACT_DECIMALS = 6
+"""The decimals an order's amounts are carried to as facts (0.000001 mL, 0.000001 mcg): what the
+order parsers and the FHIR mapper round to, and so what a computed correction is rounded to."""
+
+
+def as_fact(value: float) -> float:
+    """``value`` rounded as facts carry amounts (:data:`FACT_DECIMALS`)."""
+    return round(value, FACT_DECIMALS)
+
 
 def format_number(value: float) -> str:
     """A number as a pharmacist writes it: never a trailing zero (``1``, not ``1.0``)."""

@@ -41,7 +41,7 @@ class Finding:
     fixes: tuple[tuple[str, Any], ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
-        return {
+        said: dict[str, Any] = {
             "rule_id": self.rule_id,
             "severity": self.severity.value,
             "title": self.title,
@@ -49,6 +49,9 @@ class Finding:
             "pack": self.pack,
             "evaluated": self.evaluated,
         }
+        if self.fixes:  # only then: a finding without one reads as it always did
+            said["fixes"] = dict(self.fixes)
+        return said
 
 
 @dataclass(frozen=True, slots=True)

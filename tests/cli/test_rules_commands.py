@@ -752,3 +752,16 @@ def test_validate_warns_at_a_divisor_that_can_be_zero_and_still_passes(tmp_path:
     assert (warning["line"], warning["column"], warning["severity"], warning["rule_id"]) == (
         7, column, "warning", "DIV-PER-DOSE",
     )  # fmt: skip
+
+
+def test_explain_shows_the_fix_and_the_override_reasons() -> None:
+    text = invoke("rules", "explain", "B12-DOSE-VOLUME-MISMATCH").stdout
+    assert (
+        "Suggested fix\n  volume_ml = dose_mcg / coalesce(product_concentration_mcg_per_ml, "
+        "concentration_mcg_per_ml, 1000)\n  only when: dose_mcg <= 1000\n"
+    ) in text
+    assert (
+        "Override reasons\n  system: https://doseguard.example/fhir/CodeSystem/override-reason\n"
+        "  - prescriber-confirmed-dose: Prescriber confirmed dose\n"
+    ) in text
+    assert "Suggested fix" not in invoke("rules", "explain", "B12-ROUTE").stdout

@@ -18,6 +18,29 @@ rules:
     message: "{dose_mcg} mcg is more than {limit} mcg"
 """
 
+FIXED_RULE = """\
+rules:
+  - id: TEST-VOLUME
+    title: Volume does not deliver the dose
+    severity: critical
+    description: A test rule.
+    references: [a source]
+    parameters:
+      strength: 1000
+    when: abs(volume_ml - dose_mcg / strength) > 0.005
+    message: "{volume_ml} mL"
+    fix:
+      volume_ml: dose_mcg / strength
+    override_reasons:
+      - code: prescriber-confirmed
+        display: Prescriber confirmed the volume
+      - code: local-product
+        display: Another strength is in use
+        system: https://hospital.example/override
+"""
+"""A rule with a fix (the volume that delivers the dose) and two override reasons, one of them with
+its own code system."""
+
 SITE_OVERRIDES = """\
     site: St Elsewhere pharmacy
     overrides:

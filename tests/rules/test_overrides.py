@@ -14,8 +14,8 @@ from doseguard.errors import RulePackError
 from doseguard.records import InputRecord
 from doseguard.results import ResultStatus
 from doseguard.rules.loader import load_rules
-from doseguard.rules.model import NOT_COVERED, Severity
-from tests.helpers.rule_files import SITE_OVERRIDES
+from doseguard.rules.model import DEFAULT_OVERRIDE_REASON_SYSTEM, NOT_COVERED, Severity
+from tests.helpers.rule_files import FIXED_RULE, SITE_OVERRIDES, write_pack
 
 STANDARD = {
     "order_id": "O1",
@@ -123,7 +123,7 @@ def test_every_mistake_in_an_overrides_file_is_located(tmp_path: Path) -> None:
         f"{site}:12:7: B12-DOSE-HIGH has no parameter 'max_dose' (its parameters: implausible_dose_mcg, "
         "max_dose_mcg); did you mean 'max_dose_mcg'?",
         f"{site}:13:29: implausible_dose_mcg must be a number like the pack's value 10000 (got 'lots')",
-        f"{site}:14:5: an override changes the severity, parameters, or both",
+        f"{site}:14:5: an override changes the severity, parameters, override_reasons, or some of them",
         f"{site}:18:15: severity: Input should be 'info', 'warning' or 'critical' (got 'urgent')",
         f"{site}:19:5: unknown key 'colour'",
         f"{site}:20:11: B12-DOSE-HIGH is overridden twice (first at {site}:9:11): merge the two entries",
@@ -296,3 +296,61 @@ def test_the_not_covered_notice_has_no_parameters_to_override(tmp_path: Path) ->
     )
     (problem,) = problems(site)
     assert "site.yaml:4:" in problem and "DOSEGUARD-DRUG-NOT-COVERED has no parameter 'covered'" in problem
+
+
+def test_a_site_replaces_a_rules_override_reasons(tmp_path: Path) -> None:
+    """A site's own reasons (its committee's wording) replace the pack's list; a reason naming no
+    system takes the pack's, as the pack's own do."""
+    write_pack(tmp_path / "pack", FIXED_RULE)
+    site = overrides_file(
+        tmp_path,
+        """\
+        overrides:
+          - rule: TEST-VOLUME
+            reason: Pharmacy committee wording, 2026-11
+            override_reasons:
+              - code: pharmacist-checked
+                display: Pharmacist checked the volume
+        """,
+    )
+    rule = load_rules([tmp_path / "pack"], overrides=site).rule("TEST-VOLUME")
+    assert [(r.code, r.display, r.system) for r in rule.spec.override_reasons] == [
+        ("pharmacist-checked", "Pharmacist checked the volume", DEFAULT_OVERRIDE_REASON_SYSTEM)
+    ]
+    (change,) = rule.overrides
+    assert change.key == "override_reasons"
+    assert [r.code for r in change.pack_value] == ["prescriber-confirmed", "local-product"]
+    assert change.reason == "Pharmacy committee wording, 2026-11"
+
+
+def test_a_site_cannot_change_a_fix_or_repeat_a_reason_code(tmp_path: Path) -> None:
+    """A fix is what the service writes into the order: it belongs to the reviewed pack, with its
+    scenarios, not to a local file nobody tests."""
+    write_pack(tmp_path / "pack", FIXED_RULE)
+    site = overrides_file(
+        tmp_path,
+        """\
+        overrides:
+          - rule: TEST-VOLUME
+            reason: a fix of our own
+            fix:
+              volume_ml: dose_mcg / 500
+            override_reasons:
+              - code: same
+                display: One
+              - code: same
+                display: Two
+        """,
+    )
+    found = problems_in(tmp_path / "pack", site)
+    assert found == [
+        f"{site}:5:7: fix: a site cannot change a rule's fix (the correction the service writes into "
+        "the order belongs to the pack, proven by its scenarios); change the pack",
+        f"{site}:9:15: duplicate override reason code 'same' (first at {site}:7:15): a code names one reason",
+    ]
+
+
+def problems_in(pack: Path, site: Path) -> list[str]:
+    with pytest.raises(RulePackError) as caught:
+        load_rules([pack], overrides=site)
+    return [str(problem) for problem in caught.value.problems]

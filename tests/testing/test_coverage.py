@@ -98,6 +98,10 @@ def test_no_rules_is_full_coverage() -> None:
         ),
         ("the order passes", None, []),
         ("the order is invalid because of its dose", None, []),
+        ("the suggested fix of DEMO-ROUTE sets volume_ml to 1 mL", None, [FIRES_ROUTE]),
+        ("DEMO-ROUTE has no suggested fix", None, [FIRES_ROUTE]),
+        ("the suggested fix sets volume_ml to 1 mL", None, []),  # names no rule: every finding's
+        ("the order has no suggested fix", None, []),
     ],
 )
 def test_what_a_then_step_asserts(

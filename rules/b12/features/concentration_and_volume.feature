@@ -43,6 +43,7 @@ Feature: Concentration and volume
       | volume | <volume> |
     Then the order is flagged B12-DOSE-VOLUME-MISMATCH as critical
     And the message of B12-DOSE-VOLUME-MISMATCH mentions "the volume should be <right volume>"
+    And the suggested fix sets volume_ml to <right volume>
 
     Examples:
       | dose     | volume | right volume |
@@ -60,6 +61,7 @@ Feature: Concentration and volume
       | volume | 1 mL    |
     Then the order is flagged B12-DOSE-VOLUME-MISMATCH as critical
     And the message of B12-DOSE-VOLUME-MISMATCH mentions "500 mcg at 1,000 mcg/mL"
+    And the suggested fix sets volume_ml to 0.5 mL
 
   # Cyanocobalamin injection is supplied only at 1000 mcg/mL: an order that states no strength at all
   # is worked out at 1000 mcg/mL, and the message says so.
@@ -73,6 +75,7 @@ Feature: Concentration and volume
     Then the order is flagged B12-DOSE-VOLUME-MISMATCH as critical
     And the message of B12-DOSE-VOLUME-MISMATCH mentions "does not deliver <said> at 1,000 mcg/mL: the volume should be <right volume>"
     And the message of B12-DOSE-VOLUME-MISMATCH mentions "else the usual 1,000 mcg/mL when the order states neither"
+    And the suggested fix of B12-DOSE-VOLUME-MISMATCH sets volume_ml to <right volume>
 
     Examples:
       | dose     | volume | said             | right volume |
@@ -126,6 +129,35 @@ Feature: Concentration and volume
       | product_concentration | 100 mcg/mL  |
     Then the order is flagged B12-DOSE-VOLUME-MISMATCH as critical
     And the message of B12-DOSE-VOLUME-MISMATCH mentions "the volume should be 1 mL"
+    And the suggested fix sets volume_ml to 1 mL
+
+  # The fix is the volume that delivers the ordered dose at the vial's strength, also when the
+  # order assumed another strength: 500 mcg drawn as 5 mL of a 100 mcg/mL solution that is not the vial.
+  @B12-DOSE-VOLUME-MISMATCH
+  Scenario: The fix works the volume out from the vial, not from the strength the order assumed
+    Given the order is changed to:
+      | dose          | 500 mcg    |
+      | volume        | 5 mL       |
+      | concentration | 100 mcg/mL |
+    Then the order is flagged B12-CONC-MISMATCH as critical
+    And the order is flagged B12-DOSE-VOLUME-MISMATCH as critical
+    And the suggested fix of B12-DOSE-VOLUME-MISMATCH sets volume_ml to 0.5 mL
+
+  # Above the usual 1000 mcg per injection the dose itself may be the mistake (B12-DOSE-HIGH): no
+  # one volume is the right one, so none is suggested; the mismatch is still flagged.
+  @B12-DOSE-VOLUME-MISMATCH
+  Scenario Outline: No volume is suggested when the dose may be what is wrong: <dose> in <volume>
+    Given the order is changed to:
+      | dose   | <dose>   |
+      | volume | <volume> |
+    Then the order is flagged B12-DOSE-VOLUME-MISMATCH as critical
+    And B12-DOSE-VOLUME-MISMATCH has no suggested fix
+    And the order has no suggested fix
+
+    Examples:
+      | dose      | volume |
+      | 2000 mcg  | 1 mL   |
+      | 1000 mg   | 1 mL   |
 
   @B12-CONC-MISMATCH
   Scenario Outline: The same strength written another way is not a mismatch: <ordered> and a <vial> vial

@@ -88,6 +88,7 @@ Feature: Hydroxocobalamin: the product, the arithmetic, the dose and the route
     Then the order has exactly these findings:
       | HYDROXO-DOSE-VOLUME-MISMATCH | critical |
     And the message of HYDROXO-DOSE-VOLUME-MISMATCH mentions "the volume should be 1 mL"
+    And the suggested fix sets volume_ml to 1 mL
 
     Examples:
       | volume |
@@ -102,6 +103,15 @@ Feature: Hydroxocobalamin: the product, the arithmetic, the dose and the route
     And the order has no product concentration
     And the order's volume is "0.1 mL"
     Then the order is flagged HYDROXO-DOSE-VOLUME-MISMATCH as critical
+    And the suggested fix of HYDROXO-DOSE-VOLUME-MISMATCH sets volume_ml to 1 mL
+
+  # Any dose but the BNF's 1 mg may itself be the mistake (HYDROXO-DOSE): no volume is suggested.
+  @HYDROXO-DOSE-VOLUME-MISMATCH
+  Scenario: No volume is suggested for a dose other than 1 mg
+    Given the order's dose is "500 mcg"
+    Then the order is flagged HYDROXO-DOSE-VOLUME-MISMATCH as critical
+    And the order is flagged HYDROXO-DOSE
+    And HYDROXO-DOSE-VOLUME-MISMATCH has no suggested fix
 
   @HYDROXO-DOSE-VOLUME-MISMATCH
   Scenario Outline: A volume within 0.005 mL of 1 mL delivers 1 mg: <volume>

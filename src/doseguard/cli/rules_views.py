@@ -140,6 +140,13 @@ def explain_text(rule: Rule, pack: Pack | None) -> str:
         lines = [_wrapped(f"{a.name} ({a.unit or 'number'}): {a.field_spec.description}") for a in aggregates]
         sections.append(_section("History aggregates read", "\n".join(lines)))
     sections.append(_section("Message", _paragraphs(rule.spec.message)))
+    if rule.fixes:
+        fixes = [f"{fix.field} = {_bare(render(fix.expression))}" for fix in rule.fixes]
+        if rule.fix_when is not None:
+            fixes.append(f"only when: {_bare(render(rule.fix_when))}")
+        sections.append(_section("Suggested fix", "\n".join(_wrapped(line) for line in fixes)))
+    if rule.spec.override_reasons:
+        sections.append(_section("Override reasons", "\n".join(_reason_lines(rule))))
     unevaluated = _unevaluated_lines(rule, pack, aggregates)
     if unevaluated:
         sections.append(
@@ -151,6 +158,33 @@ def explain_text(rule: Rule, pack: Pack | None) -> str:
     )
     sections.append(_section("References", "\n".join(references)))
     return "\n\n".join(sections)
+
+
+def _reason_lines(rule: Rule) -> list[str]:
+    """The rule's override reasons, their code system once when they share one, and a site's change."""
+    reasons = rule.spec.override_reasons
+    systems = list(dict.fromkeys(reason.system for reason in reasons))
+    shared = len(systems) == 1
+    lines = [f"system: {systems[0]}"] if shared else []
+    lines += [
+        _wrapped(f"- {reason.code}: {reason.display}" + ("" if shared else f" ({reason.system})"))
+        for reason in reasons
+    ]
+    changed = [o for o in rule.overrides if o.key == "override_reasons"]
+    lines += [f"(site override at {o.source}{f': {o.reason}' if o.reason else ''})" for o in changed]
+    return lines
+
+
+def _bare(text: str) -> str:
+    """An expression as rendered, without the parentheses around the whole of it."""
+    if text.startswith("(") and text.endswith(")"):
+        depth = 0
+        for index, char in enumerate(text):
+            depth += {"(": 1, ")": -1}.get(char, 0)
+            if depth == 0 and index < len(text) - 1:
+                return text
+        return text[1:-1]
+    return text
 
 
 def _aggregates_read(rule: Rule, pack: Pack | None) -> list[Aggregate]:
@@ -239,7 +273,7 @@ def _parameter_lines(rule: Rule) -> list[str]:
         f"{name}: {value_text(value)}{_override_note(rule, name)}"
         for name, value in rule.spec.parameters.items()
     ]
-    known = {*rule.spec.parameters, "severity"}
+    known = {*rule.spec.parameters, "severity", "override_reasons"}
     lines += [
         f"{o.key}: {value_text(o.site_value)}{_override_text(o)}"
         for o in rule.overrides

@@ -29,6 +29,7 @@ from doseguard.errors import (
 from doseguard.rules.conditions import ParsedWhen, offset_location, parse_when
 from doseguard.rules.expressions import And, Const, Expr, Membership, Name
 from doseguard.rules.files import NO_SUCH_OVERRIDES, PackFiles, discover, read_file
+from doseguard.rules.fixes import check_fix
 from doseguard.rules.history import AGGREGATE_NAME, Aggregate, HistorySpec, kind_problem, resolve
 from doseguard.rules.messages import MessageTemplate, parse_message
 from doseguard.rules.model import (
@@ -42,6 +43,7 @@ from doseguard.rules.model import (
     RuleSet,
     RuleSpec,
 )
+from doseguard.rules.override_reasons import reason_code_problems, with_reason_system
 from doseguard.rules.overrides import SiteOverrides, read_overrides
 from doseguard.rules.typecheck import ParameterValue, TypeChecker, unguarded_divisors
 from doseguard.rules.yaml_source import PathKey, YamlDocument, load_yaml
@@ -281,8 +283,12 @@ class _Loader:
                 self.problems.extend(problems)
                 usable = False
         checked = self._check_texts(document, where, raw, parameters, rule_id, vocabulary)
-        if not usable or not isinstance(spec, RuleSpec) or checked is None:
+        fixes, fix_when, fix_problems = check_fix(document, where, raw, vocabulary, parameters, rule_id)
+        self.problems.extend(fix_problems)
+        self.problems.extend(reason_code_problems(document, (*where, "override_reasons"), rule_id))
+        if not usable or not isinstance(spec, RuleSpec) or checked is None or fix_problems:
             return
+        spec = with_reason_system(spec, pack.spec.override_reason_system)
         when, checker, resolved, message, message_fields = checked
         location = document.locate(where)
         if pack.drugs:
@@ -304,7 +310,7 @@ class _Loader:
         rule = Rule(
             spec, pack.spec.name, location, resolved, message, fields, source, overrides, warnings,
             unevaluated_severity=(unevaluated and unevaluated.severity) or pack.spec.unevaluated_severity,
-            unevaluated_message=unevaluated.message if unevaluated else None,
+            unevaluated_message=unevaluated.message if unevaluated else None, fixes=fixes, fix_when=fix_when,
         )  # fmt: skip
         self.rules.append(rule)
 

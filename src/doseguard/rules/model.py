@@ -56,6 +56,10 @@ class UnevaluatedSpec(BaseModel):
     )
 
 
+DEFAULT_OVERRIDE_REASON_SYSTEM = "https://doseguard.example/fhir/CodeSystem/override-reason"
+"""The code system of override reasons whose pack names none (an identifier, not a page to fetch)."""
+
+
 class OverrideReasonSpec(BaseModel):
     """A reason a clinician may give for overriding the rule's card (CDS Hooks ``overrideReasons``:
     a Coding, ``display`` required)."""
@@ -93,6 +97,11 @@ class RuleSpec(BaseModel):
         description="Where the rule can compute the correction: the order field to set and the "
         "expression of its value (e.g. volume_ml: dose_mcg / concentration_mcg_per_ml), offered as a "
         "suggestion on the service's card.",
+    )
+    fix_when: str | None = Field(
+        default=None,
+        description="An expression: the fix is offered only when it holds too (the dose in its usual "
+        "range, so that it is the volume that is wrong).",
     )
     unevaluated: UnevaluatedSpec | None = Field(
         default=None,
@@ -185,6 +194,10 @@ class PackSpec(BaseModel):
         description="Severity of a not-evaluated finding of the pack's rules, unless a rule's "
         "unevaluated: says otherwise.",
     )
+    override_reason_system: Text = Field(
+        default=DEFAULT_OVERRIDE_REASON_SYSTEM,
+        description="The code system (a URI) of the pack's override reasons that name none.",
+    )
 
 
 class RuleFileSpec(BaseModel):
@@ -239,6 +252,8 @@ class Rule:
     # the absent fields' Aggregate.absent_phrase).
     unevaluated_severity: Severity = Severity.INFO
     unevaluated_message: str | None = None
+    fixes: tuple[Fix, ...] = ()  # its ``fix:``, resolved (rules/fixes.py); the checker computes them
+    fix_when: Expr | None = None  # its ``fix_when:``, resolved: the fix is offered only when it holds
 
     @property
     def id(self) -> str:
@@ -370,4 +385,5 @@ def with_aggregates(aggregates: Iterable[Aggregate]) -> Mapping[str, FieldSpec]:
     return vocabulary
 
 
+from doseguard.rules.fixes import Fix  # noqa: E402  (a cycle for annotations only)
 from doseguard.rules.messages import MessageTemplate  # noqa: E402  (a cycle for annotations only)

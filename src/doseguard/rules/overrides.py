@@ -12,9 +12,17 @@ YAML file, beside the packs it did not write, so a new pack version does not era
       - rule: B12-DOSE-HIGH
         reason: Haematology asked for this to stop the order
         severity: critical
+      - rule: B12-DOSE-VOLUME-MISMATCH
+        reason: Pharmacy committee wording
+        override_reasons:
+          - {code: pharmacist-checked, display: Pharmacist checked the volume}
 
 A table parameter is changed entry by entry (``site_max_volume_ml: {deltoid: 1}`` keeps the pack's
-other sites). Every override needs a ``reason`` (an audit asks why a rule differs from its pack). The
+other sites). ``override_reasons`` replace the pack's list (a reason naming no ``system`` takes the
+pack's). A rule's ``fix`` cannot be overridden: it is what the service writes into the order, and
+belongs to the reviewed pack with the scenarios that prove it.
+
+Every override needs a ``reason`` (an audit asks why a rule differs from its pack). The
 file is checked like a rule file, every problem with its ``file:line:col``: unknown keys, an unknown
 rule or parameter ("did you mean"), a value of another kind than the pack's, the same rule twice. An
 override's values then go through the same type check and compilation as the pack's own.
@@ -26,10 +34,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 from doseguard.errors import ProblemKind, RuleProblem, SourceLocation
-from doseguard.rules.model import Notice, Override, ParameterName, RuleSpec, Severity, Text
+from doseguard.rules.model import (
+    Notice,
+    Override,
+    OverrideReasonSpec,
+    ParameterName,
+    RuleSpec,
+    Severity,
+    Text,
+)
+from doseguard.rules.override_reasons import reason_code_problems
 from doseguard.rules.typecheck import ParameterValue, type_of_value
 from doseguard.rules.yaml_source import PathKey, YamlDocument
 from doseguard.suggestions import closest, did_you_mean
@@ -46,11 +63,27 @@ class OverrideSpec(BaseModel):
     reason: Text
     severity: Severity | None = None
     parameters: dict[ParameterName, Any] = Field(default_factory=dict)
+    override_reasons: list[OverrideReasonSpec] | None = Field(
+        default=None, description="The site's reasons, in place of the pack's."
+    )
+    fix: Any = Field(default=None, description="Refused: a rule's fix belongs to its pack.")
+
+    @field_validator("fix")
+    @classmethod
+    def _no_fix(cls, value: Any) -> Any:
+        if value is not None:
+            raise ValueError(
+                "a site cannot change a rule's fix (the correction the service writes into the order "
+                "belongs to the pack, proven by its scenarios); change the pack"
+            )
+        return value
 
     @model_validator(mode="after")
     def _changes_something(self) -> OverrideSpec:
-        if self.severity is None and not self.parameters:
-            raise ValueError("an override changes the severity, parameters, or both")
+        if self.severity is None and not self.parameters and self.override_reasons is None:
+            raise ValueError(
+                "an override changes the severity, parameters, override_reasons, or some of them"
+            )
         return self
 
 
@@ -126,10 +159,17 @@ class SiteOverrides:
             changes.append(Override(name, spec.parameters[name], raw, location, entry.reason))
         if problems:
             return spec, parameters, (), problems
-        raw_parameters = {**spec.parameters, **{change.key: change.site_value for change in changes}}
-        severity = entry.severity or spec.severity
-        effective = spec.model_copy(update={"severity": severity, "parameters": raw_parameters})
-        return effective, merged, tuple(changes), []
+        raw_parameters = {
+            **spec.parameters,
+            **{change.key: change.site_value for change in changes if change.key in parameters},
+        }
+        update: dict[str, Any] = {"severity": entry.severity or spec.severity, "parameters": raw_parameters}
+        if entry.override_reasons is not None:
+            location = document.locate((*where, "override_reasons"))
+            changes.append(Override("override_reasons", spec.override_reasons, entry.override_reasons,
+                                    location, entry.reason))  # fmt: skip
+            update["override_reasons"] = entry.override_reasons
+        return spec.model_copy(update=update), merged, tuple(changes), []
 
     def apply_notice(self, notice: Notice) -> tuple[Notice, list[RuleProblem]]:
         """The built-in notice as the site wants it (its severity), and the problems: a notice has no
@@ -190,6 +230,8 @@ def read_overrides(document: YamlDocument, validate: Any) -> tuple[SiteOverrides
         return overrides, problems
     for index, raw in enumerate(document.data["overrides"]):
         where: PathKey = ("overrides", index)
+        rule_id = raw.get("rule") if isinstance(raw, dict) and isinstance(raw.get("rule"), str) else None
+        problems.extend(reason_code_problems(document, (*where, "override_reasons"), rule_id))
         entry = validate(OverrideSpec, raw, document, where)
         if entry is None or document.has_refused(where):
             continue  # a refused YAML value (an alias, a tag) is reported already, and changes nothing

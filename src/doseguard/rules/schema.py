@@ -19,6 +19,7 @@ from typing import Any
 from pydantic.json_schema import models_json_schema
 
 from doseguard.rules.conditions import COMBINATORS
+from doseguard.rules.fixes import FIXABLE_FIELDS
 from doseguard.rules.history import AGGREGATE_NAME, Measure
 from doseguard.rules.language import fields, functions, operators
 from doseguard.rules.model import PackSpec, RuleFileSpec, RuleSpec
@@ -63,6 +64,8 @@ def rule_pack_schema() -> dict[str, Any]:
     rule["when"] = {"$ref": "#/$defs/Condition"}
     rule["parameters"] = _parameters(rule["parameters"])
     rule["message"]["description"] = _message_description()
+    rule["fix"]["propertyNames"] = {"enum": list(FIXABLE_FIELDS)}
+    rule["fix"]["additionalProperties"] = {"$ref": "#/$defs/Expression"}
     # authors write `status:`; the schema keeps their word, not the code's (RuleStatus, beside ResultStatus)
     defs["Status"] = {**defs.pop("RuleStatus"), "title": "Status"}
     rule["status"]["$ref"] = "#/$defs/Status"

@@ -14,7 +14,8 @@ order's dose is "500 mcg"``, ``Given the order has no dose``), state the patient
 patient weighs 80 kg``) and their history (``Given these administrations:``, ``Given these lab
 results:``, ``Given the patient has another active order:``, tables; docs/history-rules.md) and say
 what the checker must answer
-(``Then the order passes``, ``Then the order is flagged B12-ROUTE as warning``, ...). Every rule id of
+(``Then the order passes``, ``Then the order is flagged B12-ROUTE as warning``, ``Then the
+suggested fix sets volume_ml to 0.5 mL``, ...). Every rule id of
 the rule packs is registered as a pytest marker, so scenarios can be tagged ``@B12-ROUTE`` and run
 with ``pytest -m B12-ROUTE``. ``doseguard rules test`` runs the same scenarios and reports rule coverage
 (:mod:`doseguard.testing.coverage`).

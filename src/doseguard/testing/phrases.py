@@ -22,8 +22,12 @@ NOT_FLAGGED = rf"the order is not flagged {RULE_ID}"
 NOT_EVALUATED = rf"the order is not evaluated for {RULE_ID}"
 MESSAGE_MENTIONS = rf"the message of {RULE_ID} mentions \"(?P<text>.*)\""
 EXACT_FINDINGS = "the order has exactly these findings:"
+FIX_SETS = (
+    rf"the suggested fix(?: of {RULE_ID})? sets (?P<fix_field>\S+) to (?P<amount>\S+)(?: (?P<unit>\S+))?"
+)
+NO_FIX = rf"(?:the order|{RULE_ID}) has no suggested fix"
 
-_FIRES = (re.compile(FLAGGED), re.compile(MESSAGE_MENTIONS))
+_FIRES = (re.compile(FLAGGED), re.compile(MESSAGE_MENTIONS), re.compile(FIX_SETS), re.compile(NO_FIX))
 _DOES_NOT_FIRE = re.compile(NOT_FLAGGED)
 
 
@@ -54,7 +58,7 @@ def expectations(step_text: str, datatable: Sequence[Sequence[str]] | None = Non
         return [Expectation(match["rule_id"], fires=False)]
     for pattern in _FIRES:
         if (match := pattern.fullmatch(text)) is not None:
-            return [Expectation(match["rule_id"], fires=True)]
+            return [Expectation(match["rule_id"], fires=True)] if match["rule_id"] else []
     if text == EXACT_FINDINGS and datatable is not None:
         rows = findings_table_rows(datatable)
         return [Expectation(row[0], fires=True) for row in rows if row and re.fullmatch(RULE_ID, row[0])]

@@ -26,20 +26,24 @@ import pytest
 from pytest_bdd import given, parsers, then
 
 from doseguard.checker import NOT_COVERED, Checker
+from doseguard.numbers import as_fact, format_number
 from doseguard.orders.model import RECORD_FIELDS
 from doseguard.orders.normalise import unread_keys
 from doseguard.records import InputRecord
 from doseguard.results import OrderResult, ResultStatus
+from doseguard.rules.fixes import FIXABLE_FIELDS
 from doseguard.rules.model import RuleSet, RuleStatus
 from doseguard.rules.selection import select_rules
-from doseguard.suggestions import closest
+from doseguard.suggestions import closest, did_you_mean
 from doseguard.testing.history import ScenarioHistory
 from doseguard.testing.phrases import (
     EXACT_FINDINGS,
     EXPECTATION_PROPERTY,
     FIELD,
+    FIX_SETS,
     FLAGGED,
     MESSAGE_MENTIONS,
+    NO_FIX,
     NOT_EVALUATED,
     NOT_FLAGGED,
     RULE_ID,
@@ -48,6 +52,7 @@ from doseguard.testing.phrases import (
 )
 from doseguard.testing.plugin import DEPRECATED_INI, all_rules, rule_source
 from doseguard.testing.scenario import SCENARIO_ORDERED_AT
+from doseguard.vocabulary import VOCABULARY
 
 IDENTITY = {"order_id": "O1", "patient_id": "P1"}
 SCENARIO_DEFAULTS = {"ordered_at": SCENARIO_ORDERED_AT}
@@ -255,6 +260,81 @@ def exact_findings(
     _expect(actual == expected, f"expected exactly these findings: {listed}", result)
 
 
+@then(parsers.re(FIX_SETS))
+def fix_sets(
+    order: Any,
+    doseguard_checker: Checker,
+    scenario_history: ScenarioHistory,
+    rule_id: str | None,
+    fix_field: str,
+    amount: str,
+    unit: str | None,
+    request: pytest.FixtureRequest,
+) -> None:
+    """The suggested fix (of the rule, when named; else the one finding that has a fix) sets the field
+    to the amount, in the field's unit, as the checker rounds it (6 decimals)."""
+    if rule_id is not None:
+        _expects(request, rule_id, fires=True)
+    if fix_field not in FIXABLE_FIELDS:
+        meant = closest(fix_field, FIXABLE_FIELDS)
+        pytest.fail(
+            f"a fix sets {', '.join(FIXABLE_FIELDS)}, not {fix_field!r}{did_you_mean(meant)}", pytrace=False
+        )
+    wanted_unit = VOCABULARY[fix_field].unit
+    _expect(unit in (None, wanted_unit), f"{fix_field} is in {wanted_unit}, not {unit}")
+    try:
+        number = as_fact(float(amount.replace(",", "")))
+    except ValueError:
+        pytest.fail(f"{amount!r} is not a number (write 'sets volume_ml to 0.5 mL')", pytrace=False)
+    result = _checked(doseguard_checker, order, scenario_history, *((rule_id,) if rule_id else ()))
+    fixes = _fixes(result, rule_id)
+    of = f" of {rule_id}" if rule_id else ""
+    _expect(bool(fixes), f"expected a suggested fix{of}", result)
+    _expect(
+        len(fixes) == 1,
+        "several findings suggest a fix: name the rule (the suggested fix of RULE sets ...)",
+        result,
+    )
+    values = dict(fixes[0][1])
+    got = values.get(fix_field)
+    said = (
+        f", got {format_number(got)} {wanted_unit}"
+        if got is not None
+        else f", but it sets {', '.join(values)}"
+    )
+    _expect(
+        got == number,
+        f"expected the suggested fix{of} to set {fix_field} to {amount} {wanted_unit}{said}",
+        result,
+    )
+
+
+@then(parsers.re(NO_FIX))
+def no_fix(
+    order: Any,
+    doseguard_checker: Checker,
+    scenario_history: ScenarioHistory,
+    rule_id: str | None,
+    request: pytest.FixtureRequest,
+) -> None:
+    """No finding (of the rule, when named: it must fire) suggests a fix for this order."""
+    if rule_id is not None:
+        _expects(request, rule_id, fires=True)
+    result = _checked(doseguard_checker, order, scenario_history, *((rule_id,) if rule_id else ()))
+    if rule_id is not None:
+        _expect(
+            any(f.rule_id == rule_id for f in result.findings), f"expected a finding of {rule_id}", result
+        )
+    fixes = _fixes(result, rule_id)
+    shown = "; ".join(f"{rule}: {dict(values)}" for rule, values in fixes)
+    _expect(not fixes, f"expected no suggested fix{f' of {rule_id}' if rule_id else ''}, got {shown}", result)
+
+
+def _fixes(result: OrderResult, rule_id: str | None) -> list[tuple[str, tuple[tuple[str, Any], ...]]]:
+    """The findings' fixes (of ``rule_id`` only, when given), by rule."""
+    return [(f.rule_id, f.fixes) for f in result.findings if f.fixes and rule_id in (None, f.rule_id)]
+
+
 @then("the order is not checked because no rule pack covers its drug")
 def order_not_covered(order: Any, doseguard_checker: Checker, scenario_history: ScenarioHistory) -> None:
     """Not checked, and not invalid: its drug is one no loaded pack is about."""
@@ -381,6 +461,11 @@ def _describe(result: OrderResult) -> str:
     lines = [f"; it is {result.status.value}"]
     lines += [
         f"  {f.rule_id} ({f.severity.value}{'' if f.evaluated else ', not evaluated'}): {f.message}"
+        + (
+            f" [fix: {', '.join(f'{name} {format_number(value)}' for name, value in f.fixes)}]"
+            if f.fixes
+            else ""
+        )
         for f in result.findings
     ]
     lines += [f"  error in {e.field}: {e.message}" for e in result.errors]

@@ -321,3 +321,12 @@ class FeedbackStoreError(DoseguardError):
 
     def __str__(self) -> str:
         return f"feedback database {self.url}: {self.message}"
+
+
+class ServiceConfigError(DoseguardError):
+    """A ``serve.yaml`` (or the flags over it) that cannot be used; ``problems`` lists every mistake,
+    located as ``file:line:col`` like a rule file's."""
+
+    def __init__(self, problems: list[RuleProblem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(problem) for problem in problems))

@@ -5,35 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import httpx
-
-from tests.service.cds_invariants import assert_valid_response
-from tests.service.conftest import ServiceFactory
 from tests.service.fhir_data import full_prefetch, hook_request, medication_request
+from tests.service.live import ServiceFactory
+from tests.service.responses import SELECT, SIGN, cards_of, problem_of, topics
 from tests.service.stand_ins import RecordingSink, ScriptedEvaluator, TokenVerifier, error_results
-
-SIGN = "/cds-services/doseguard-order-sign"
-SELECT = "/cds-services/doseguard-order-select"
-
-
-def cards_of(response: httpx.Response) -> list[dict[str, Any]]:
-    assert response.status_code == 200, response.text
-    body = response.json()
-    assert_valid_response(body)
-    return list(body["cards"])
-
-
-def problem_of(response: httpx.Response, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/problem+json")
-    body = response.json()
-    assert body["status"] == status
-    assert "Traceback" not in response.text
-    return dict(body)
-
-
-def topics(cards: list[dict[str, Any]]) -> list[str]:
-    return [card["source"].get("topic", {}).get("code", "") for card in cards]
 
 
 def test_a_correct_order_at_order_sign_gets_no_card(service: ServiceFactory) -> None:

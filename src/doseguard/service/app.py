@@ -9,17 +9,17 @@ nothing was found (a failed evaluation is a "not checked" card, never an empty `
 from __future__ import annotations
 
 import asyncio
+import importlib.metadata
 import json
 import logging
 from collections.abc import Callable
 from typing import Any
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI, Path, Request, Response
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import ValidationError
 
-from doseguard import __version__
 from doseguard.errors import AuthError, FeedbackStoreError, FieldProblem
 from doseguard.io.json_text import load_clean
 from doseguard.rules.model import RuleSet
@@ -59,6 +59,10 @@ SERVICES = {
 }
 
 
+SERVICE_ID: Any = Path(description="A service of discovery", json_schema_extra={"enum": list(SERVICES)})
+"""The service id as OpenAPI documents it (one of discovery's); another is answered 404, not 400."""
+
+
 def rules_loader(settings: ServiceSettings) -> Callable[[], RuleSet]:
     """How the service's rules are loaded (again on reload): its packs and overrides."""
     source = RuleSource(tuple(settings.rules), settings.overrides)
@@ -78,7 +82,7 @@ def create_app(
     book = rules if rules is not None else RuleBook(rules_loader(settings))
     app = FastAPI(
         title="doseguard CDS Hooks service",
-        version=__version__,
+        version=importlib.metadata.version("doseguard"),
         description="HL7 CDS Hooks 2.0: medication order checks at order-select and order-sign.",
     )
     install(app)
@@ -121,7 +125,7 @@ def create_app(
         openapi_extra=_body(HookRequest),
         responses=_problems(400, 401, 404, 412, 413),
     )
-    async def call_service(service_id: str, request: Request) -> Response:
+    async def call_service(request: Request, service_id: str = SERVICE_ID) -> Response:
         if service_id not in SERVICES:
             return problem(404, f"no service {service_id!r}: the services are {', '.join(SERVICES)}")
         refused = await authorise(request)
@@ -187,7 +191,7 @@ def create_app(
         openapi_extra=_body(FeedbackRequest),
         responses=_problems(400, 401, 404, 413, 503),
     )
-    async def give_feedback(service_id: str, request: Request) -> Response:
+    async def give_feedback(request: Request, service_id: str = SERVICE_ID) -> Response:
         if service_id not in SERVICES:
             return problem(404, f"no service {service_id!r}")
         refused = await authorise(request)

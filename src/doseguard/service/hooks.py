@@ -59,7 +59,9 @@ class HookContext(BaseModel):
     patientId: str = Field(min_length=1)
     encounterId: str | None = None
     selections: list[str] | None = None
-    draftOrders: dict[str, Any]
+    draftOrders: dict[str, Any] = Field(
+        json_schema_extra={"properties": {"resourceType": {"const": "Bundle"}}, "required": ["resourceType"]}
+    )
 
     @field_validator("draftOrders")
     @classmethod
@@ -74,7 +76,7 @@ class HookRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    hook: str = Field(min_length=1)
+    hook: str = Field(min_length=1, json_schema_extra={"enum": [ORDER_SELECT, ORDER_SIGN]})
     hookInstance: str = Field(min_length=1)
     fhirServer: str | None = None
     fhirAuthorization: FhirAuthorization | None = None

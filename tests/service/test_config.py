@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -62,3 +63,14 @@ def test_yaml_that_is_not_safe_or_not_a_mapping_is_refused(tmp_path: Path) -> No
         load_settings(config)
     with pytest.raises(ServiceConfigError, match="cannot read"):
         load_settings(tmp_path / "missing.yaml")
+
+
+def test_the_readme_example_is_a_valid_serve_yaml(tmp_path: Path) -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    match = re.search(r"```yaml\n(# serve\.yaml.*?)```", readme, re.DOTALL)
+    assert match, "the README shows a serve.yaml"
+    config = tmp_path / "serve.yaml"
+    config.write_text(match.group(1))
+    settings = load_settings(config)
+    assert settings.base_url == "https://cds.example.org/doseguard"
+    assert settings.db == f"sqlite:///{tmp_path.resolve() / 'feedback.sqlite3'}"  # beside the file

@@ -17,6 +17,7 @@ from doseguard.suggestions import closest, did_you_mean
 MIB = 1024 * 1024
 DEFAULT_DB_NAME = "doseguard-feedback.sqlite3"
 COMMAND_LINE = "(command line)"
+SQLITE = "sqlite:///"
 
 
 class ServiceSettings(BaseModel):
@@ -71,7 +72,7 @@ def load_settings(config: Path | None = None, flags: Mapping[str, Any] | None = 
     given = {key: value for key, value in (flags or {}).items() if value is not None and value != ()}
     merged = {**data, **given}
     folder = config.parent if config is not None else Path.cwd()
-    merged.setdefault("db", f"sqlite:///{(folder / DEFAULT_DB_NAME).resolve()}")
+    merged.setdefault("db", f"{SQLITE}{(folder / DEFAULT_DB_NAME).resolve()}")
     try:
         return ServiceSettings.model_validate(merged)
     except ValidationError as error:
@@ -116,7 +117,14 @@ def _read(config: Path) -> tuple[Any, dict[str, Any]]:
     folder = config.parent
     if isinstance(data.get("rules"), list):
         data["rules"] = [str(folder / item) if isinstance(item, str) else item for item in data["rules"]]
-    for key in ("overrides",):
-        if isinstance(data.get(key), str):
-            data[key] = str(folder / data[key])
+    if isinstance(data.get("overrides"), str):
+        data["overrides"] = str(folder / data["overrides"])
+    db = data.get("db")
+    if (
+        isinstance(db, str)
+        and db.startswith(SQLITE)
+        and db[len(SQLITE) :]
+        and not db[len(SQLITE) :].startswith("/")
+    ):
+        data["db"] = f"{SQLITE}{(folder / db[len(SQLITE) :]).resolve()}"  # a file beside the config
     return document, data

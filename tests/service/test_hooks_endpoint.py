@@ -255,3 +255,14 @@ def test_the_public_base_url_is_the_token_audience_and_the_cards_links(service: 
     (card,) = cards_of(app.client.post(SIGN, json=body, headers={"authorization": "Bearer good-token"}))
     assert verifier.calls[-1][1] == "https://cds.example.org/doseguard/cds-services/doseguard-order-sign"
     assert card["source"]["url"] == "https://cds.example.org/doseguard/rules/B12-ROUTE"
+
+
+def test_an_order_for_a_drug_no_pack_covers_gets_the_notices_info_card(service: ServiceFactory) -> None:
+    app = service()
+    body = hook_request(
+        "order-sign", medication_request("MR-5", drug="amoxicillin 500 mg capsule"), prefetch=full_prefetch()
+    )
+    (card,) = cards_of(app.client.post(SIGN, json=body))
+    assert card["indicator"] == "info"
+    assert card["source"]["label"].startswith("doseguard (rules ")
+    assert card["source"]["url"].endswith("/rules/DOSEGUARD-DRUG-NOT-COVERED")

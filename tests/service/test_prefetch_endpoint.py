@@ -163,3 +163,16 @@ def test_an_empty_search_lets_the_rules_decide_and_a_failed_one_does_not(service
     )
     assert summaries(cards)[1] == "Not checked: 3 rules could not be decided (MedicationRequest/MR-1)"
     assert f"]({app.url}/rules/B12-MISSED-DOSES)" in cards[1]["detail"]
+
+
+def test_a_fetched_answer_over_the_limit_is_not_read_and_said(
+    service: ServiceFactory, fhir_stub: FhirStub
+) -> None:
+    app = service(max_request_bytes=4096)  # a fetched answer may be 8 times that
+    fhir_stub.answers["AllergyIntolerance"] = searchset(
+        *(allergy("latex " * 20, f"AL-{n}") for n in range(100))
+    )
+    prefetch = full_prefetch()
+    del prefetch["allergies"]
+    (card,) = cards_of(app.client.post(SIGN, json=sign(prefetch=prefetch, stub=fhir_stub)))
+    assert card["summary"] == "Not checked against allergies: the FHIR server's answer is over 32768 bytes"

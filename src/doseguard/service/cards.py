@@ -188,7 +188,10 @@ class CardMaker:
     def source(
         self, rule_id: str | None = None, pack: str | None = None, title: str | None = None
     ) -> dict[str, Any]:
-        label = f"{SOURCE} {pack} (rules {self.version})" if pack else f"{SOURCE} (rules {self.version})"
+        named = (
+            f"{SOURCE} {pack}" if pack and pack != SOURCE else SOURCE
+        )  # a built-in notice's pack is doseguard
+        label = f"{named} (rules {self.version})"
         source: dict[str, Any] = {"label": label}
         if rule_id is not None:
             source["url"] = f"{self.base_url}/rules/{rule_id}"

@@ -9,6 +9,7 @@ becomes a "not checked against ..." card."""
 from __future__ import annotations
 
 import ipaddress
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -175,15 +176,13 @@ async def _fetch(client: httpx.AsyncClient, base: str, url: str, key: str, max_b
     entries: list[Any] = []
     for _ in range(MAX_PAGES):
         try:
-            response = await client.get(url)
+            got = await _get(client, url, max_bytes)
         except httpx.HTTPError as error:
             return Unusable(key, what, f"the FHIR server could not be read ({type(error).__name__})")
-        if response.status_code != 200:
-            return Unusable(key, what, f"the FHIR server answered {response.status_code} to {url}")
-        if len(response.content) > max_bytes:
-            return Unusable(key, what, f"the FHIR server's answer is over {max_bytes} bytes")
+        if isinstance(got, str):
+            return Unusable(key, what, got)
         try:
-            value = response.json()
+            value = json.loads(got)
         except ValueError:
             return Unusable(key, what, "the FHIR server's answer is not JSON")
         if not (isinstance(value, dict) and value.get("resourceType") == "Bundle"):
@@ -196,6 +195,19 @@ async def _fetch(client: httpx.AsyncClient, base: str, url: str, key: str, max_b
             return Unusable(key, what, f"the FHIR server's next page {following!r} is on another server")
         url = following
     return Unusable(key, what, f"more than {MAX_PAGES} pages: only the first were read")
+
+
+async def _get(client: httpx.AsyncClient, url: str, max_bytes: int) -> bytes | str:
+    """The body of a 200 answer, read no further than ``max_bytes``; else why not (a str)."""
+    async with client.stream("GET", url) as response:
+        if response.status_code != 200:
+            return f"the FHIR server answered {response.status_code} to {url}"
+        body = bytearray()
+        async for chunk in response.aiter_bytes():
+            body += chunk
+            if len(body) > max_bytes:
+                return f"the FHIR server's answer is over {max_bytes} bytes"
+        return bytes(body)
 
 
 def _next_link(bundle: Mapping[str, Any]) -> str | None:

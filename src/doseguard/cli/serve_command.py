@@ -97,7 +97,6 @@ def serve(
         verifier=verifier(settings),
         rules=RuleBook(load),
     )
-    app.state.insecure_dev = settings.insecure_dev
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="info", proxy_headers=False)
 
 

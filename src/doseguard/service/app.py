@@ -86,6 +86,12 @@ def create_app(
         description="HL7 CDS Hooks 2.0: medication order checks at order-select and order-sign.",
     )
     install(app)
+    # for the operations endpoints (/readyz says insecure_dev) and the lead's wiring
+    app.state.settings, app.state.evaluator, app.state.insecure_dev = (
+        settings,
+        evaluator,
+        settings.insecure_dev,
+    )
     app.add_middleware(SizeLimit, limit=settings.max_request_bytes)
     app.add_middleware(CrashGuard)
 
@@ -156,7 +162,9 @@ def create_app(
             return problem(412, str(error), missing=error.keys)
         patient = prefetch.patient_data(values)
         try:
-            orders = draft_orders(hook_request, rule_set, patient.resources, patient.kinds)
+            orders = await asyncio.to_thread(
+                draft_orders, hook_request, rule_set, patient.resources, patient.kinds
+            )
         except RequestShapeError as error:
             return _bad_request(error.problems)
         made = await _cards(service_id, orders, patient)

@@ -9,7 +9,7 @@ import threading
 from collections.abc import Callable
 
 from doseguard.errors import DoseguardError
-from doseguard.rules.model import Notice, Pack, Rule, RuleSet
+from doseguard.rules.model import RuleSet
 
 log = logging.getLogger(__name__)
 
@@ -38,12 +38,3 @@ class RuleBook:
                 except DoseguardError as error:
                     log.error("rules for the cards not reloaded: %s", error)
         return self._rules
-
-    def rule(self, rule_set: RuleSet, rule_id: str) -> Rule | None:
-        return next((rule for rule in rule_set.rules if rule.id == rule_id), None)
-
-    def pack(self, rule_set: RuleSet, name: str) -> Pack | None:
-        return next((pack for pack in rule_set.packs if pack.spec.name == name), None)
-
-    def notice(self, rule_set: RuleSet, notice_id: str) -> Notice | None:
-        return next((notice for notice in rule_set.notices if notice.id == notice_id), None)

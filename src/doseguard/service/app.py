@@ -20,7 +20,7 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import ValidationError
 
-from doseguard.errors import AuthError, FeedbackStoreError, FieldProblem
+from doseguard.errors import AuthError, FeedbackStoreError, FieldProblem, PrefetchMissing, RequestShapeError
 from doseguard.io.json_text import load_clean
 from doseguard.rules.model import RuleSet
 from doseguard.rules.source import RuleSource
@@ -33,7 +33,6 @@ from doseguard.service.hooks import (
     ORDER_SIGN,
     DraftOrders,
     HookRequest,
-    RequestShapeError,
     draft_orders,
     parse_hook,
     shape_problems,
@@ -158,7 +157,7 @@ def create_app(
                 timeout=settings.fhir_timeout_seconds,
                 max_bytes=settings.max_request_bytes * 8,
             )
-        except prefetch.PrefetchMissing as error:
+        except PrefetchMissing as error:
             return problem(412, str(error), missing=error.keys)
         patient = prefetch.patient_data(values)
         try:

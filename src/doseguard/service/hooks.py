@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from doseguard.errors import FieldProblem, HistoryProblem
+from doseguard.errors import FieldProblem, HistoryProblem, RequestShapeError
 from doseguard.io.fhir.bundle import bundle_items
 from doseguard.io.fhir.bundle_context import BundleContext, attach_context, bundle_context
 from doseguard.io.json_records import object_record
@@ -89,14 +89,6 @@ class HookRequest(BaseModel):
         if self.fhirAuthorization is not None and self.fhirServer is None:
             raise ValueError("fhirAuthorization is given without fhirServer")
         return self
-
-
-class RequestShapeError(Exception):
-    """A request body that is not what the endpoint takes: each problem names its field."""
-
-    def __init__(self, problems: list[FieldProblem]) -> None:
-        self.problems = problems
-        super().__init__("; ".join(str(problem) for problem in problems))
 
 
 def shape_problems(error: ValidationError) -> list[FieldProblem]:

@@ -17,6 +17,7 @@ from urllib.parse import quote, urljoin, urlsplit
 
 import httpx
 
+from doseguard.errors import PrefetchMissing
 from doseguard.io.fhir.bundle import CONTEXT_TYPES
 from doseguard.io.json_text import problems_in
 from doseguard.patients.model import HistoryKind
@@ -103,15 +104,6 @@ class PatientData:
     resources: list[Mapping[str, Any]] = field(default_factory=list)
     kinds: set[HistoryKind] = field(default_factory=set)
     unusable: list[Unusable] = field(default_factory=list)
-
-
-class PrefetchMissing(Exception):
-    """Keys the rules need that the request neither sent nor let the service fetch."""
-
-    def __init__(self, keys: list[str], reason: str) -> None:
-        self.keys = keys
-        self.reason = reason
-        super().__init__(f"prefetch {', '.join(keys)} missing: {reason}")
 
 
 def fetch_refusal(fhir_server: str | None) -> str | None:

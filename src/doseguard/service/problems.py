@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from doseguard.errors import FieldProblem
+from doseguard.errors import BodyTooLarge, FieldProblem
 
 log = logging.getLogger(__name__)
 
@@ -36,12 +36,6 @@ def problem(
         body["errors"] = [item.as_dict() for item in problems]
     body.update(extra)
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
-
-
-class BodyTooLarge(Exception):
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
-        super().__init__(f"the request body is over {limit} bytes")
 
 
 class SizeLimit:

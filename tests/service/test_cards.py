@@ -236,3 +236,13 @@ def test_the_invariant_check_catches_what_the_model_forbids(card: dict[str, Any]
     found = invariant_violations({"cards": [{**good, **card}]})
     assert any(broken in problem for problem in found), found
     assert invariant_violations({"cards": [good, good]}) == ["card and suggestion uuids are not unique"]
+
+
+def test_a_place_is_shown_as_code_without_escapes(bundled_rules: RuleSet) -> None:
+    from doseguard.errors import HistoryProblem  # noqa: PLC0415
+
+    problem = HistoryProblem("draftOrders:entry[7]", "Observation.valueQuantity", "a weight must be positive")
+    made = CardMaker("s", "http://svc", bundled_rules, "v1").cards([], [], problems=[problem])
+    assert made.cards[0]["detail"] == (
+        "`draftOrders:entry[7]`: Observation.valueQuantity: a weight must be positive. The orders were checked without it."
+    )

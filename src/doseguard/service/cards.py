@@ -62,13 +62,14 @@ class CardMaker:
         for item in unusable:
             summary = f"Not checked against {item.what}: {item.reason}"
             detail = (
-                f"The orders were checked without **{_md(item.what)}** (prefetch `{_md(item.key)}`): "
+                f"The orders were checked without **{_md(item.what)}** (prefetch {_code(item.key)}): "
                 f"{_md(item.reason)}. A rule that reads it may have missed a problem."
             )
             self.add(made, now, _card(summary, detail, NOT_CHECKED, self.source()), None, None)
         for problem in problems:
             summary = f"Not checked against a patient record: {problem.message}"
-            detail = f"`{_md(problem.source)}`: {_md(str(problem))}. The orders were checked without it."
+            said = f"{problem.field}: {problem.message}" if problem.field else problem.message
+            detail = f"{_code(problem.source)}: {_md(said)}. The orders were checked without it."
             self.add(made, now, _card(summary, detail, NOT_CHECKED, self.source()), None, None)
         for result, resource in zip(results, resources, strict=True):
             for card, rule_id in self._of_result(result, resource):
@@ -252,6 +253,11 @@ def _truncated(text: str, limit: int = SUMMARY_LIMIT - 1) -> str:
 def _md(text: str) -> str:
     """Text from orders and rules shown as itself in Markdown (no link, emphasis or HTML of the data's)."""
     return _MARKDOWN.sub(r"\\\1", printable(text))
+
+
+def _code(text: str) -> str:
+    """Text as a Markdown code span (where escapes would show): no backtick can close it early."""
+    return "`" + printable(text).replace("`", "'") + "`"
 
 
 def _rule(rules: RuleSet, rule_id: str) -> Rule | None:

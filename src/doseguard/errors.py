@@ -335,3 +335,39 @@ class FeedbackStoreError(DoseguardError):
 
     def __str__(self) -> str:
         return f"feedback database {self.url}: {self.message}"
+
+
+class ServiceConfigError(DoseguardError):
+    """A ``serve.yaml`` (or the flags over it) that cannot be used; ``problems`` lists every mistake,
+    located as ``file:line:col`` like a rule file's."""
+
+    def __init__(self, problems: list[RuleProblem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(problem) for problem in problems))
+
+
+class RequestShapeError(DoseguardError):
+    """A CDS Hooks request body that is not what the endpoint takes (HTTP 400): each problem names
+    its field (``context.patientId``, ``context.selections[0]``)."""
+
+    def __init__(self, problems: list[FieldProblem]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(str(problem) for problem in problems))
+
+
+class PrefetchMissing(DoseguardError):
+    """Prefetch ``keys`` the rules need that a request neither sent nor let the service fetch
+    (HTTP 412); ``reason`` says why they could not be fetched."""
+
+    def __init__(self, keys: list[str], reason: str) -> None:
+        self.keys = keys
+        self.reason = reason
+        super().__init__(f"prefetch {', '.join(keys)} missing: {reason}")
+
+
+class BodyTooLarge(DoseguardError):
+    """A request body over the service's ``limit`` in bytes (HTTP 413)."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        super().__init__(f"the request body is over {limit} bytes")

@@ -1,15 +1,80 @@
-"""Fixtures shared by the service's tests."""
+"""The service's test fixtures: the app served on loopback with the bundled rules' in-process
+evaluator (or a stand-in), a FHIR server stub on loopback (``live.py``), and an EHR's signing keys
+with a JWKS server on loopback."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
+import httpx
 import pytest
 
+from doseguard.rules.model import RuleSet
+from doseguard.rules.source import RuleSource
+from doseguard.service.app import create_app
+from doseguard.service.config import ServiceSettings
+from doseguard.service.inprocess import InProcessEvaluator
+from doseguard.service.ports import Evaluator, FeedbackSink, Verifier
+from doseguard.service.rulebook import RuleBook
 from tests.helpers.jwks_server import JwksServer
 from tests.helpers.tokens import KeyPair, ec_pair, rsa_pair
+from tests.service.live import FhirStub, Service, ServiceFactory, served
 
-# --- s12-auth: signing keys and a JWKS server on loopback ------------------------------------------
+
+@pytest.fixture(scope="session")
+def bundled_rules() -> RuleSet:
+    return RuleSource().load()
+
+
+@pytest.fixture(scope="session")
+def bundled_evaluator(bundled_rules: RuleSet) -> InProcessEvaluator:
+    return InProcessEvaluator(lambda: bundled_rules)
+
+
+@pytest.fixture
+def service(bundled_evaluator: InProcessEvaluator, bundled_rules: RuleSet) -> Iterator[ServiceFactory]:
+    """Starts the app (with the bundled rules and insecure_dev unless told otherwise); every server
+    started is stopped at the end of the test."""
+    with_stack: list[Any] = []
+
+    def start(
+        *,
+        evaluator: Evaluator | None = None,
+        feedback: FeedbackSink | None = None,
+        verifier: Verifier | None = None,
+        rules: RuleSet | None = None,
+        **settings: Any,
+    ) -> Service:
+        settings.setdefault("insecure_dev", verifier is None)
+        book = RuleBook(lambda: rules if rules is not None else bundled_rules)
+
+        def make(port: int) -> Any:
+            config = ServiceSettings(port=port, **settings)
+            used = evaluator if evaluator is not None else bundled_evaluator
+            return create_app(config, evaluator=used, feedback=feedback, verifier=verifier, rules=book)
+
+        context = served(make)
+        url = context.__enter__()
+        client = httpx.Client(base_url=url, timeout=30)
+        with_stack.append((context, client))
+        return Service(url, client)
+
+    yield start
+    for context, client in reversed(with_stack):
+        client.close()
+        context.__exit__(None, None, None)
+
+
+@pytest.fixture
+def fhir_stub() -> Iterator[FhirStub]:
+    stub = FhirStub()
+    with served(lambda port: stub.app()) as url:
+        stub.url = f"{url}/fhir"
+        yield stub
+
+
+# --- signing keys and a JWKS server on loopback ------------------------------------------
 
 
 @pytest.fixture(scope="session")

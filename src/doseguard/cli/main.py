@@ -46,6 +46,7 @@ from doseguard.cli.common import (
 )
 from doseguard.cli.rules_commands import rules
 from doseguard.cli.scenario_command import rules_test
+from doseguard.cli.serve_command import serve
 from doseguard.cli.signals import Stopped, stop_on_signals
 from doseguard.errors import ColumnMapError, DoseguardError, HistoryProblem, InputError, OutputError
 from doseguard.io.annotated import annotated_format, annotated_writer
@@ -122,6 +123,7 @@ def cli() -> None:
 
 rules.add_command(rules_test)  # defined in its own module, registered here: no import circle
 cli.add_command(rules)
+cli.add_command(serve)
 
 
 @cli.command(

@@ -31,16 +31,6 @@ from doseguard.cli.common import (
     say,
     stop_if_missing,
 )
-from doseguard.cli.rules_views import (
-    explain_text,
-    listed_notices,
-    notice_summary,
-    notice_text,
-    rule_summary,
-    rule_table,
-    vocabulary_data,
-    vocabulary_text,
-)
 from doseguard.engine.compiled import compile_loaded, compile_rules
 from doseguard.errors import (
     EngineError,
@@ -54,6 +44,16 @@ from doseguard.rules.files import feature_folders
 from doseguard.rules.model import Rule, RuleSet
 from doseguard.rules.schema import schema_text
 from doseguard.rules.source import RuleSource
+from doseguard.rules.views import (
+    explain_text,
+    listed_notices,
+    notice_summary,
+    notice_text,
+    rule_summary,
+    rule_table,
+    vocabulary_data,
+    vocabulary_text,
+)
 from doseguard.suggestions import closest, did_you_mean
 from doseguard.testing.coverage import stable_rules_without_scenarios
 

@@ -1,7 +1,9 @@
 """What ``doseguard rules list / explain / vocabulary`` print: plain text for a reviewer, JSON for tools.
 
 Pure functions of loaded rules (no I/O, no click), so the output is tested without a terminal. Plain
-aligned text rather than a rich table: it survives a pipe, ``grep`` and a review comment unchanged.
+aligned text rather than a rich table: it survives a pipe, ``grep`` and a review comment unchanged. In
+the rules layer, not the CLI's, because the service's rule pages (a card's ``source.url``) show the
+same explanation.
 """
 
 from __future__ import annotations

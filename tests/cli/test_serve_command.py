@@ -1,0 +1,74 @@
+"""``doseguard serve``: what it refuses to start with (exit 2), and the real server started as a
+process, answering on loopback, stopped by SIGTERM."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+
+from tests.helpers.cli import invoke
+
+
+def test_insecure_dev_only_on_loopback() -> None:
+    result = invoke("serve", "--insecure-dev", "--host", "0.0.0.0")
+    assert result.exit_code == 2
+    assert "--insecure-dev listens on loopback only" in result.stderr
+
+
+def test_no_verifier_and_no_insecure_dev_does_not_start() -> None:
+    result = invoke("serve")
+    assert result.exit_code == 2
+    assert "no token verifier is configured" in result.stderr and "--insecure-dev" in result.stderr
+
+
+def test_a_config_with_mistakes_is_located(tmp_path: Path) -> None:
+    config = tmp_path / "serve.yaml"
+    config.write_text("port: eighty\n")
+    result = invoke("serve", "--config", config)
+    assert result.exit_code == 2
+    assert f"{config}:1:7: port: Input should be a valid integer" in result.stderr
+
+
+def test_rules_that_do_not_exist_stop_it(tmp_path: Path) -> None:
+    result = invoke("serve", "--insecure-dev", "--rules", tmp_path / "nowhere")
+    assert result.exit_code == 2
+    assert "nowhere" in result.stderr
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_the_service_runs_and_answers_discovery(tmp_path: Path) -> None:
+    port = free_port()
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2] / "src")}
+    args = [sys.executable, "-m", "doseguard", "serve", "--insecure-dev", "--port", str(port)]
+    process = subprocess.Popen(args, cwd=tmp_path, env=env, stderr=subprocess.PIPE, text=True)
+    try:
+        assert process.stderr is not None
+        said = []
+        for line in process.stderr:  # until uvicorn says it listens (or the process ends)
+            said.append(line)
+            if "Uvicorn running on" in line:
+                break
+        assert any("INSECURE DEVELOPMENT MODE" in line for line in said), said
+        response = httpx.get(f"http://127.0.0.1:{port}/cds-services", timeout=30)
+        assert response.status_code == 200
+        assert [s["id"] for s in response.json()["services"]] == [
+            "doseguard-order-select",
+            "doseguard-order-sign",
+        ]
+        assert httpx.get(f"http://127.0.0.1:{port}/openapi.json", timeout=30).json()["info"]["title"]
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, rest = process.communicate(timeout=60)
+    assert "Finished server process" in rest  # a graceful shutdown, then the signal's status (143)
+    assert process.returncode == -signal.SIGTERM

@@ -40,22 +40,23 @@ zones = st.one_of(
     st.sampled_from([timezone(timedelta(hours=5, minutes=30, seconds=15, microseconds=7)),
                      timezone(-timedelta(seconds=1))]),
 )  # fmt: skip
-edge_days = st.one_of(st.sampled_from(EDGE_DAYS), st.floats(0.0, 400.0))
-near = st.one_of(st.sampled_from(NEAR), st.integers(-3 * DAY_US, 3 * DAY_US))
-offsets = st.one_of(  # microseconds before the order (negative: after it)
-    st.builds(lambda days, extra: round(days * DAY_US) + extra, edge_days, near),
-    st.integers(-5 * DAY_US, 400 * DAY_US),
-)
+near = st.one_of(st.sampled_from(NEAR), st.sampled_from(NEAR), st.integers(-3 * DAY_US, 3 * DAY_US))
+
+
+def offsets(edges: tuple[int, ...]) -> st.SearchStrategy[int]:
+    """Microseconds before the order (negative: after it), mostly around one of this case's edges."""
+    on_edge = st.builds(lambda days, extra: days * DAY_US + extra, st.sampled_from(edges), near)
+    return st.one_of(on_edge, on_edge, on_edge, st.integers(-5 * DAY_US, 400 * DAY_US))
+
+
 values = st.one_of(
     st.sampled_from([9.0, 11.5, 80.0, 4.1, 1.611 * 7.1, 0.0, -0.0, 1e-7]),
     st.floats(-1e4, 1e4, allow_nan=False),
 )
-windows = st.one_of(st.sampled_from([d for d in EDGE_DAYS if d]), st.floats(1e-6, 1000.0), st.just(1 / 3))
 after_first = st.lists(
     st.one_of(st.sampled_from([-90.0, 0.0, 2.0, 5.0, 7.0, 10.0, 28.0, 84.0, 36500.0]), st.floats(-100, 400)),
     min_size=2, max_size=2,
 ).map(sorted)  # fmt: skip
-gaps = st.one_of(st.sampled_from([float(d) for d in EDGE_DAYS if d] + [0.5]), st.floats(0.01, 400.0))
 
 
 def moment(at: datetime, before_us: int, zone: timezone) -> datetime:
@@ -63,8 +64,12 @@ def moment(at: datetime, before_us: int, zone: timezone) -> datetime:
 
 
 @st.composite
-def aggregates(draw: st.DrawFn) -> list[Aggregate]:
-    """Declarations of every kind a pack can write, each with its own pack's course gap."""
+def aggregates(draw: st.DrawFn, edges: tuple[int, ...]) -> list[Aggregate]:
+    """Declarations of every kind a pack can write, each with its own pack's course gap; windows and
+    gaps mostly in this case's edges (so that times fall on them)."""
+    declared_edges = st.sampled_from([float(d) for d in edges if d] or [1.0])
+    windows = st.one_of(declared_edges, declared_edges, st.floats(1e-6, 1000.0), st.just(1 / 3))
+    gaps = st.one_of(declared_edges, declared_edges, st.just(0.5), st.floats(0.01, 400.0))
     declared = []
     for number in range(draw(st.integers(1, 8))):
         kind = draw(st.sampled_from(("administrations", "labs", "orders")))
@@ -96,7 +101,7 @@ def aggregates(draw: st.DrawFn) -> list[Aggregate]:
 
 
 @st.composite
-def contexts(draw: st.DrawFn, at: datetime) -> PatientContext:
+def contexts(draw: st.DrawFn, at: datetime, edges: tuple[int, ...]) -> PatientContext:
     """A patient's history around ``at``: doses, then labs (some on the edges of windows counted from
     a dose, as days after the first dose are), other orders; rows repeated, some in another zone."""
     doses: list[Administration] = []
@@ -107,10 +112,10 @@ def contexts(draw: st.DrawFn, at: datetime) -> PatientContext:
                                         again.dose_mcg, again.dose_units, again.route, "again"))  # fmt: skip
             continue
         if doses and draw(st.integers(0, 2)) == 0:  # a course's next dose: a gap's edge from another
-            step = timedelta(days=draw(st.sampled_from(EDGE_DAYS)), microseconds=draw(near))
+            step = timedelta(days=draw(st.sampled_from(edges)), microseconds=draw(near))
             given = draw(st.sampled_from(doses)).given_at + draw(st.sampled_from([step, -step]))
         else:
-            given = moment(at, draw(offsets), draw(zones))
+            given = moment(at, draw(offsets(edges)), draw(zones))
         doses.append(Administration(
             draw(st.sampled_from(DRUGS)), given.astimezone(draw(zones)),
             draw(st.sampled_from(list(AdministrationStatus))), draw(st.sampled_from([None, 1000.0, 500.0])),
@@ -118,18 +123,20 @@ def contexts(draw: st.DrawFn, at: datetime) -> PatientContext:
         ))  # fmt: skip
     labs: list[LabResult] = []
     for _ in range(draw(st.integers(0, 12))):
-        if labs and draw(st.integers(0, 5)) == 0:
+        if labs and draw(st.integers(0, 3)) == 0:
             again = draw(st.sampled_from(labs))
-            labs.append(
-                LabResult(again.test, again.value, again.taken_at.astimezone(draw(zones)), again.unit)
-            )
+            if draw(st.booleans()):  # the same result again (0.0 maybe as -0.0: equal, not the same)
+                value = -again.value if again.value == 0 else again.value
+            else:  # another result of the test at that instant
+                value = draw(values)
+            labs.append(LabResult(again.test, value, again.taken_at.astimezone(draw(zones)), again.unit))
             continue
         if doses and draw(st.booleans()):  # days after a dose (the first of a course, often)
             dose = draw(st.sampled_from(doses)).given_at
             edge = draw(st.sampled_from([-90, 0, 2, 5, 10, 28, 84]))
             taken = (dose + timedelta(days=edge, microseconds=draw(near))).astimezone(draw(zones))
         else:
-            taken = moment(at, draw(offsets), draw(zones))
+            taken = moment(at, draw(offsets(edges)), draw(zones))
         labs.append(LabResult(draw(st.sampled_from(TESTS)), draw(values), taken))
     orders = tuple(
         OtherOrder(
@@ -138,7 +145,7 @@ def contexts(draw: st.DrawFn, at: datetime) -> PatientContext:
             draw(st.sampled_from([None, "oral", "injection", "nasal"])),
             draw(st.booleans()),
             draw(st.integers(1, 4)),
-            draw(st.one_of(st.none(), st.builds(lambda b, z: moment(at, b, z), offsets, zones))),
+            draw(st.one_of(st.none(), st.builds(lambda b, z: moment(at, b, z), offsets(edges), zones))),
         )
         for _ in range(draw(st.integers(0, 4)))
     )
@@ -149,9 +156,10 @@ def contexts(draw: st.DrawFn, at: datetime) -> PatientContext:
 @st.composite
 def cases(draw: st.DrawFn) -> tuple[list[Aggregate], datetime | None, PatientContext | None, int | None]:
     at = (BASE + timedelta(microseconds=draw(st.integers(-DAY_US, DAY_US)))).astimezone(draw(zones))
-    context = draw(st.one_of(st.none(), contexts(at))) if draw(st.integers(0, 9)) == 0 else draw(contexts(at))
+    edges = tuple(draw(st.lists(st.sampled_from(EDGE_DAYS), min_size=1, max_size=3)))  # this case's
+    context = None if draw(st.integers(0, 19)) == 0 else draw(contexts(at, edges))
     ordered = None if draw(st.integers(0, 19)) == 0 else at
-    return draw(aggregates()), ordered, context, draw(st.one_of(st.none(), st.integers(1, 4)))
+    return draw(aggregates(edges)), ordered, context, draw(st.one_of(st.none(), st.integers(1, 4)))
 
 
 def exactly(values: dict[str, float]) -> dict[str, str]:
@@ -160,7 +168,7 @@ def exactly(values: dict[str, float]) -> dict[str, str]:
     return {name: repr(value) for name, value in values.items()}
 
 
-@settings(max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=2000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(cases())
 def test_every_aggregate_equals_the_reference(
     case: tuple[list[Aggregate], datetime | None, PatientContext | None, int | None],
@@ -184,25 +192,36 @@ def test_one_computer_for_many_orders_equals_the_reference(
         assert exactly(computer.at(when, context, record)) == exactly(reference.at(when, context, record))
 
 
-def test_the_differential_covers_edges_ties_and_zones() -> None:
-    """The strategies above do reach what the test is for (a check that the check can fail): a dose
-    exactly on a course gap's edge, and two results of one test at one instant written in two zones,
-    give the reference's numbers."""
+def test_edges_and_ties_the_random_cases_seldom_meet() -> None:
+    """Fixed cases of what the strategies above reach only now and then: a dose exactly on a course
+    gap's edge (in) and one a tick past it (out); results of one test at one instant in two zones
+    (the later listed is the latest; the first listed is the baseline at the first dose); 0.0 and
+    -0.0 at one instant (one result: the later row's value, as the reference keeps it)."""
     at = BASE
-    on_edge = Administration("cyanocobalamin", at - timedelta(days=90), route="IM")
+    first = at - timedelta(days=90)
+    on_edge = Administration("cyanocobalamin", first, route="IM")
     tick_past = Administration("cyanocobalamin", at - timedelta(days=180, microseconds=1), route="IM")
     same = at - timedelta(days=3)
+    west = timezone(timedelta(hours=-5))
     labs = (
         LabResult("haemoglobin", 9.0, same),
-        LabResult("haemoglobin", 10.0, same.astimezone(timezone(timedelta(hours=-5)))),
+        LabResult("haemoglobin", 10.0, same.astimezone(west)),
+        LabResult("haemoglobin", 7.0, first.astimezone(west)),
+        LabResult("haemoglobin", 8.0, first),
+        LabResult("mcv", 0.0, same),
+        LabResult("mcv", -0.0, same.astimezone(west)),
     )
     context = PatientContext("p1", frozenset(HistoryKind), administrations=(tick_past, on_edge), labs=labs)
     declared = [
-        resolve("given", HistorySpec(count="administrations"), "p", ("cyanocobalamin",), 90.0),
-        resolve("gap", HistorySpec(longest_gap="administrations"), "p", ("cyanocobalamin",), 90.0),
-        resolve("hb", HistorySpec(latest="haemoglobin"), "p", ("cyanocobalamin",), 90.0),
-        resolve("rise", HistorySpec(change_since_first_dose="haemoglobin"), "p", ("cyanocobalamin",), 90.0),
+        resolve(name, HistorySpec(**spec), "p", ("cyanocobalamin",), 90.0)
+        for name, spec in {
+            "given": {"count": "administrations"},
+            "gap": {"longest_gap": "administrations"},
+            "hb": {"latest": "haemoglobin"},
+            "rise": {"change_since_first_dose": "haemoglobin"},
+            "mcv": {"latest": "mcv"},
+        }.items()
     ]
     expected = ReferenceComputer(declared).at(at, context, None)
-    assert expected == {"given": 1.0, "gap": 90.0, "hb": 10.0}  # the later-listed of the tie is the latest
+    assert exactly(expected) == exactly({"given": 1.0, "gap": 90.0, "hb": 10.0, "rise": 3.0, "mcv": -0.0})
     assert exactly(AggregateComputer(declared).at(at, context, None)) == exactly(expected)

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any, NamedTuple
 
 from doseguard.patients.model import AdministrationStatus, PatientContext
 
@@ -72,8 +73,7 @@ class DoseTimes:
         return self.missed if status is AdministrationStatus.MISSED else self.refused
 
 
-@dataclass(frozen=True, slots=True)
-class OrderTime:
+class OrderTime(NamedTuple):
     """Another order of the patient, as the orders aggregate reads it."""
 
     drug: str
@@ -90,40 +90,43 @@ class Timeline:
 
     def __init__(self, context: PatientContext, groups: Iterable[Group]) -> None:
         self.context = context  # held, so that the context it was made of is never taken for another
+        epoch, tick = _EPOCH, _TICK  # locals: this runs for every item of every context read
         doses: dict[tuple[object, ...], Dose] = {}
         for a in context.administrations:
-            at = microseconds(a.given_at)
+            at = (a.given_at - epoch) // tick
             doses[(a.drug, at, a.status, a.dose_mcg, a.dose_units, a.route)] = (a.drug, at, a.status, a.route)
-        ordered = sorted(doses.values(), key=lambda dose: dose[1])  # stable: ties in the context's order
-        self.doses = {group: _group(ordered, *group) for group in dict.fromkeys(groups)}
+        ordered = sorted(doses.values(), key=_time)  # stable: ties in the context's order
+        self.doses = {group: DoseTimes() for group in groups}
+        targets = tuple(self.doses.items())
+        for drug, at, status, route in ordered:
+            form = ROUTE_FORMS.get(route or "")
+            for (drugs, forms), times in targets:
+                if (not drugs or drug in drugs) and (not forms or form in forms):
+                    times.of(status).append(at)
+                    times.any.append(at)
         labs: dict[tuple[object, ...], tuple[str, int, float]] = {}
         for lab in context.labs:
-            at = microseconds(lab.taken_at)
+            at = (lab.taken_at - epoch) // tick
             labs[(lab.test, lab.value, at)] = (lab.test, at, lab.value)  # the last's value, the first's place
         self.lab_times: dict[str, list[int]] = {}
         self.lab_values: dict[str, list[float]] = {}
-        for test, at, value in sorted(labs.values(), key=lambda lab: lab[1]):
-            self.lab_times.setdefault(test, []).append(at)
-            self.lab_values.setdefault(test, []).append(value)
+        for test, at, value in sorted(labs.values(), key=_time):
+            if test in self.lab_times:
+                self.lab_times[test].append(at)
+                self.lab_values[test].append(value)
+            else:
+                self.lab_times[test], self.lab_values[test] = [at], [value]
         self.orders = tuple(
             OrderTime(
                 other.drug,
                 other.form or ROUTE_FORMS.get(other.route or ""),
                 other.active,
                 other.record,
-                None if other.ordered_at is None else microseconds(other.ordered_at),
+                None if other.ordered_at is None else (other.ordered_at - epoch) // tick,
             )
             for other in context.orders
         )
 
 
-def _group(doses: list[Dose], drugs: tuple[str, ...], forms: tuple[str, ...]) -> DoseTimes:
-    times = DoseTimes()
-    for drug, at, status, route in doses:
-        if drugs and drug not in drugs:
-            continue
-        if forms and ROUTE_FORMS.get(route or "") not in forms:
-            continue
-        times.of(status).append(at)
-        times.any.append(at)
-    return times
+def _time(item: tuple[Any, ...]) -> Any:
+    return item[1]

@@ -223,14 +223,13 @@ def _other_orders(bounds: _Bounds, timeline: Timeline, at: int, record: int | No
     placed after it; ``within_days`` bounds how long before the order another was placed."""
     aggregate = bounds.aggregate
     found = 0
-    for other in timeline.orders:
-        if not other.active or (record is not None and other.record == record):
+    for drug, form, active, number, when in timeline.orders:
+        if not active or (record is not None and number == record):
             continue
-        if aggregate.drugs and other.drug not in aggregate.drugs:
+        if aggregate.drugs and drug not in aggregate.drugs:
             continue
-        if aggregate.forms and other.form not in aggregate.forms:
+        if aggregate.forms and form not in aggregate.forms:
             continue
-        when = other.at
         if when is not None and (when > at or (bounds.within is not None and at - when > bounds.within)):
             continue
         found += 1

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, NamedTuple
+from typing import Any
 
 from doseguard.patients.model import AdministrationStatus, PatientContext
 
@@ -73,14 +73,9 @@ class DoseTimes:
         return self.missed if status is AdministrationStatus.MISSED else self.refused
 
 
-class OrderTime(NamedTuple):
-    """Another order of the patient, as the orders aggregate reads it."""
-
-    drug: str
-    form: str | None  # the order's form, else its route's
-    active: bool
-    record: int
-    at: int | None
+OrderTime = tuple[str, str | None, bool, int, int | None]
+"""Another order of the patient, as the orders aggregate reads it: drug, form (the order's, else its
+route's), active, record number, time (a plain tuple: a context holds several, built per context)."""
 
 
 class Timeline:
@@ -116,8 +111,8 @@ class Timeline:
                 self.lab_values[test].append(value)
             else:
                 self.lab_times[test], self.lab_values[test] = [at], [value]
-        self.orders = tuple(
-            OrderTime(
+        self.orders: tuple[OrderTime, ...] = tuple(
+            (
                 other.drug,
                 other.form or ROUTE_FORMS.get(other.route or ""),
                 other.active,

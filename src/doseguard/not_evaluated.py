@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
 from doseguard.results import Finding
-from doseguard.rules.evaluate import decide
+from doseguard.rules.evaluate import Decision, compile_decision
 from doseguard.rules.expressions import And, Const, Membership, Name, name_nodes
 from doseguard.rules.history import NO_ORDERED_AT, Aggregate, not_evaluated_message
 from doseguard.rules.model import Rule
@@ -34,6 +34,7 @@ _DERIVED = {
 }
 """What is absent when a fact worked out from patient facts is: what it needs."""
 _DECISIONS_SIZE = 16_384
+"""Compiled decisions kept (a rule and which of its fields are absent): then they are compiled anew."""
 
 
 class Undecided(NamedTuple):
@@ -50,7 +51,6 @@ NOTHING = Undecided({}, ())
 class _Needing(NamedTuple):
     rule: Rule
     needs: tuple[tuple[str, HistoryKind], ...]  # the fields it reads that need patient data
-    reads: tuple[str, ...]  # every field it reads: what its decision depends on
 
 
 class UndecidedRules:
@@ -70,7 +70,7 @@ class UndecidedRules:
                 if (spec := vocabulary.get(name)) is not None and spec.needs is not None
             )
             if needs:
-                needing.append(_Needing(rule, needs, reads))
+                needing.append(_Needing(rule, needs))
         self._needing = tuple(needing)
         # A pack's rules are scoped to its drugs (the loader's ``drug in (...)``): an order of another
         # drug is settled by that alone, so only the rules that may apply to its drug are looked at.
@@ -80,7 +80,7 @@ class UndecidedRules:
         self._by_drug = {
             drug: tuple(entry for scope, entry in scoped if scope is None or drug in scope) for drug in drugs
         }
-        self._decisions: dict[tuple[Any, ...], bool | None] = {}
+        self._decisions: dict[tuple[str, tuple[str, ...]], Decision] = {}
 
     def __bool__(self) -> bool:
         return bool(self._needing)
@@ -93,9 +93,9 @@ class UndecidedRules:
         get = facts.get
         drug = get("drug")
         entries = self._by_drug.get(drug, self._any_drug) if isinstance(drug, str) else self._any_drug
-        for rule, needs, reads in entries:
+        for rule, needs in entries:
             absent = tuple(name for name, _ in needs if get(name) is None)
-            if not absent or self._decided(rule, reads, absent, facts):
+            if not absent or self._decided(rule, absent, facts):
                 continue
             if any(name in absent and kind is not HistoryKind.PATIENT and kind not in held
                    for name, kind in needs):  # fmt: skip
@@ -104,20 +104,17 @@ class UndecidedRules:
                 found[rule.id] = self._finding(rule, absent, ordered)
         return Undecided(found, tuple(unheld)) if found or unheld else NOTHING
 
-    def _decided(
-        self, rule: Rule, reads: tuple[str, ...], absent: tuple[str, ...], facts: Mapping[str, Any]
-    ) -> bool:
-        """Whether the fields the order states settle the rule (remembered by what they are: the
-        same drug, route and phase come back on most orders)."""
-        key = (rule.id, absent, *(_hashable(facts.get(name)) for name in reads))
-        try:
-            verdict = self._decisions[key]
-        except KeyError:
-            verdict = decide(rule.condition, facts, frozenset(absent))
+    def _decided(self, rule: Rule, absent: tuple[str, ...], facts: Mapping[str, Any]) -> bool:
+        """Whether the fields the order states settle the rule: ``decide`` compiled once for the rule
+        and which fields are absent (``compile_decision``), then called with the order's facts (the
+        answer depends on their values, which with history aggregates seldom repeat)."""
+        key = (rule.id, absent)
+        decision = self._decisions.get(key)
+        if decision is None:
             if len(self._decisions) >= _DECISIONS_SIZE:
                 self._decisions.clear()
-            self._decisions[key] = verdict
-        return verdict is not None
+            decision = self._decisions[key] = compile_decision(rule.condition, absent)
+        return decision(facts) is not None
 
     def _finding(self, rule: Rule, missing: tuple[str, ...], ordered: bool) -> Finding:
         message = rule.unevaluated_message
@@ -150,7 +147,3 @@ def _drugs_of(rule: Rule) -> frozenset[str] | None:
         ):  # fmt: skip
             return frozenset(str(drug) for drug in scope.right.value)
     return None
-
-
-def _hashable(value: Any) -> Any:
-    return tuple(value) if isinstance(value, list) else value

@@ -9,23 +9,22 @@ to say (no dose given, no result in the window, no ``ordered_at``) is absent; a 
 run holds that kind of data for the patient and nothing matched, absent when the run holds none.
 Values are floats in small fixed ranges, rounded (days to 4 decimals), so the engine never meets an
 exponent (docs/engine-hazards.md).
+
+Computed on integer microseconds (``timeline.py``): a patient's history sorted once per context,
+each window two bisections; the numbers are those of ``timedelta`` arithmetic, to the last bit
+(``tests/patients/test_aggregates_differential.py`` holds the datetime implementation as reference).
 """
 
 from __future__ import annotations
 
-import dataclasses
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
-from datetime import datetime, timedelta
-from itertools import pairwise
+from dataclasses import dataclass
+from datetime import datetime
 
 from doseguard.orders.model import Order
-from doseguard.patients.model import (
-    Administration,
-    AdministrationStatus,
-    HistoryKind,
-    LabResult,
-    PatientContext,
-)
+from doseguard.patients.model import AdministrationStatus, HistoryKind, PatientContext
+from doseguard.patients.timeline import ROUTE_FORMS, SPAN, Group, Timeline, largest, microseconds
 from doseguard.rules.history import Aggregate, DoseStatus, Measure
 
 __all__ = ["DEFAULT_COURSE_GAP_DAYS", "ROUTE_FORMS", "AggregateComputer", "ordered_at"]
@@ -34,17 +33,62 @@ DEFAULT_COURSE_GAP_DAYS = 90.0
 DAY = 86_400.0
 DAYS_DECIMALS = 4
 VALUE_DECIMALS = 6
-ROUTE_FORMS = {
-    "IM": "injection", "SC": "injection", "IV": "injection", "ID": "injection", "IT": "injection",
-    "PO": "oral", "SL": "sublingual", "IN": "nasal", "TOP": "topical",
-}  # fmt: skip
-"""The dose form an administration's route stands for (the MAR records a route, not a form)."""
+_US = 1_000_000
 
 
 def ordered_at(order: Order) -> datetime | None:
     """The order's time, the anchor of every window (``Order.ordered_at``, an aware datetime)."""
     value = getattr(order, "ordered_at", None)
     return value if isinstance(value, datetime) and value.tzinfo is not None else None
+
+
+@dataclass(frozen=True, slots=True)
+class _Bounds:
+    """An aggregate's windows as integer microseconds, found once from its declaration: the very
+    comparisons of floats the datetime implementation made, solved for the integer edge."""
+
+    aggregate: Aggregate
+    group: Group  # whose doses: (drugs, forms)
+    course_gap: int  # the longest gap (us) between doses of one course
+    within: int | None  # how long (us) before the order, at most
+    after_first: tuple[int, int] | None  # from..to (us) after the first dose of the course
+    status: AdministrationStatus | None  # administrations: which (None: any)
+
+    @classmethod
+    def of(cls, aggregate: Aggregate, gap_days: float) -> _Bounds:
+        limit = gap_days * DAY
+        within = None if aggregate.within_days is None else _at_most_seconds(aggregate.within_days * DAY)
+        after_first = None
+        if aggregate.days_after_first_dose is not None:
+            start, end = aggregate.days_after_first_dose
+            after_first = (
+                largest(lambda d: not start <= d / _US / DAY) + 1,  # the first d with start <= days
+                largest(lambda d: d / _US / DAY <= end),
+            )
+        status = aggregate.status or DoseStatus.GIVEN
+        return cls(
+            aggregate, (aggregate.drugs, aggregate.forms), _at_most_seconds(limit), within, after_first,
+            None if status is DoseStatus.ANY else AdministrationStatus(status.value),
+        )  # fmt: skip
+
+    @property
+    def windowed(self) -> bool:
+        return self.within is not None or self.after_first is not None
+
+    def span(self, at: int, first: int | None) -> tuple[int, int]:
+        """The times [low, high] the window holds, for an order at ``at``."""
+        low, high = -SPAN, at
+        if self.within is not None:
+            low = at - self.within
+        if self.after_first is not None:
+            assert first is not None
+            low, high = max(low, first + self.after_first[0]), min(high, first + self.after_first[1])
+        return low, high
+
+
+def _at_most_seconds(limit: float) -> int:
+    """The largest difference d (us) for which ``d / 1e6 > limit`` is false (timedelta's seconds)."""
+    return largest(lambda d: not d / _US > limit)
 
 
 class AggregateComputer:
@@ -54,8 +98,12 @@ class AggregateComputer:
 
     def __init__(self, aggregates: Sequence[Aggregate]) -> None:
         self.aggregates = tuple(aggregates)
-        self._gap = {a.name: float(a.course_gap_days or DEFAULT_COURSE_GAP_DAYS) for a in self.aggregates}
+        self._bounds = tuple(
+            _Bounds.of(a, float(a.course_gap_days or DEFAULT_COURSE_GAP_DAYS)) for a in self.aggregates
+        )
         self.kinds = frozenset(a.kind for a in self.aggregates)
+        self._groups = tuple(dict.fromkeys(bounds.group for bounds in self._bounds))
+        self._timeline: Timeline | None = None  # the last context's: a patient's orders come together
 
     def __call__(
         self, order: Order, context: PatientContext | None, record: int | None = None
@@ -74,186 +122,126 @@ class AggregateComputer:
         held = context.kinds & self.kinds
         if not held or at is None:
             return {}
-        context = _once_each(context)
+        timeline = self._timeline
+        if timeline is None or timeline.context is not context:
+            timeline = self._timeline = Timeline(context, self._groups)
+        now = microseconds(at)
         values: dict[str, float] = {}
-        labs: dict[str, list[LabResult]] | None = None  # by test, in time order: grouped once
-        courses: dict[tuple[tuple[str, ...], tuple[str, ...], float], tuple[Administration, ...]] = {}
-        for aggregate in self.aggregates:
+        courses: dict[tuple[object, ...], tuple[int, int]] = {}
+        for bounds in self._bounds:
+            aggregate = bounds.aggregate
             if aggregate.kind not in held:
                 continue
-            gap = self._gap[aggregate.name]
-            key = (aggregate.drugs, aggregate.forms, gap)
+            given = timeline.doses[bounds.group].given
+            key = (bounds.group, bounds.course_gap)
             course = courses.get(key)
             if course is None:
-                course = courses[key] = current_course(context.administrations, aggregate, at, gap)
-            if aggregate.kind is HistoryKind.LABS and labs is None:
-                labs = _by_test(context.labs)
-            value = _compute(aggregate, context, at, course, record, labs or {})
+                course = courses[key] = _current_course(given, now, bounds.course_gap)
+            first = given[course[0]] if course[0] < course[1] else None
+            if aggregate.days_after_first_dose is not None and first is None:
+                continue  # a window after the first dose of a course that has not started: nothing to say
+            if aggregate.kind is HistoryKind.ADMINISTRATIONS:
+                value = _doses(bounds, timeline, now, course, first)
+            elif aggregate.kind is HistoryKind.LABS:
+                value = _labs(bounds, timeline, now, first)
+            else:
+                value = _other_orders(bounds, timeline, now, record)
             if value is not None:
                 values[aggregate.name] = value
         return values
 
 
-def _once_each(context: PatientContext) -> PatientContext:
-    """The context with each dose and each result once: an export that joins the MAR twice repeats
-    rows (from other lines of the file), and a dose counted twice is a course that never was."""
-    administrations = tuple(
-        {
-            (a.drug, a.given_at, a.status, a.dose_mcg, a.dose_units, a.route): a
-            for a in context.administrations
-        }.values()
-    )
-    labs = tuple({(lab.test, lab.value, lab.taken_at): lab for lab in context.labs}.values())
-    if len(administrations) == len(context.administrations) and len(labs) == len(context.labs):
-        return context
-    return dataclasses.replace(context, administrations=administrations, labs=labs)
-
-
-def current_course(
-    administrations: Sequence[Administration], aggregate: Aggregate, at: datetime, gap_days: float
-) -> tuple[Administration, ...]:
-    """The given doses of the aggregate's drugs (and forms) of the current course: walking back from
-    the order, every dose up to the first gap longer than ``gap_days`` (the last dose to the order
-    included: a last dose longer ago than that leaves no current course). Sorted by time."""
-    doses = [a for a in administrations if a.status is AdministrationStatus.GIVEN and a.given_at <= at
-             and _of_drugs(a, aggregate)]  # fmt: skip
-    doses.sort(key=lambda a: a.given_at)
-    limit = gap_days * DAY
-    course: list[Administration] = []
-    later = at
-    for dose in reversed(doses):
-        if (later - dose.given_at).total_seconds() > limit:
-            break
-        course.append(dose)
-        later = dose.given_at
-    course.reverse()
-    return tuple(course)
-
-
-def _of_drugs(administration: Administration, aggregate: Aggregate) -> bool:
-    if aggregate.drugs and administration.drug not in aggregate.drugs:
-        return False
-    return not aggregate.forms or ROUTE_FORMS.get(administration.route or "") in aggregate.forms
-
-
-def _by_test(labs: Sequence[LabResult]) -> dict[str, list[LabResult]]:
-    grouped: dict[str, list[LabResult]] = {}
-    for lab in sorted(labs, key=lambda lab: lab.taken_at):
-        grouped.setdefault(lab.test, []).append(lab)
-    return grouped
-
-
-def _compute(
-    aggregate: Aggregate,
-    context: PatientContext,
-    at: datetime,
-    course: tuple[Administration, ...],
-    record: int | None,
-    labs: dict[str, list[LabResult]],
-) -> float | None:
-    first = course[0].given_at if course else None
-    if aggregate.days_after_first_dose is not None and first is None:
-        return None  # a window after the first dose of a course that has not started: nothing to say
-    if aggregate.kind is HistoryKind.ADMINISTRATIONS:
-        return _doses(aggregate, context.administrations, at, course, first)
-    if aggregate.kind is HistoryKind.LABS:
-        return _labs(aggregate, labs.get(aggregate.what, ()), at, first)
-    return _other_orders(aggregate, context, at, record)
-
-
-def _in_window(aggregate: Aggregate, when: datetime, at: datetime, first: datetime | None) -> bool:
-    """Whether ``when`` (at or before the order) is in the aggregate's window."""
-    if when > at:
-        return False
-    if aggregate.within_days is not None and (at - when).total_seconds() > aggregate.within_days * DAY:
-        return False
-    if aggregate.days_after_first_dose is not None:
-        assert first is not None
-        start, end = aggregate.days_after_first_dose
-        after = (when - first).total_seconds() / DAY
-        return start <= after <= end
-    return True
+def _current_course(given: list[int], at: int, gap: int) -> tuple[int, int]:
+    """The current course as a slice [start, end) of the group's given doses: walking back from the
+    order, every dose up to the first gap longer than ``gap`` (the last dose to the order included:
+    a last dose longer ago than that leaves no current course)."""
+    end = bisect_right(given, at)
+    start, later = end, at
+    while start > 0 and later - given[start - 1] <= gap:
+        start -= 1
+        later = given[start]
+    return start, end
 
 
 def _doses(
-    aggregate: Aggregate,
-    administrations: Sequence[Administration],
-    at: datetime,
-    course: tuple[Administration, ...],
-    first: datetime | None,
+    bounds: _Bounds, timeline: Timeline, at: int, course: tuple[int, int], first: int | None
 ) -> float | None:
-    status = aggregate.status or DoseStatus.GIVEN
-    windowed = aggregate.within_days is not None or aggregate.days_after_first_dose is not None
-    if status is DoseStatus.GIVEN and not windowed:
-        chosen: Sequence[Administration] = course  # the default window: the current course
+    doses = timeline.doses[bounds.group]
+    if bounds.status is AdministrationStatus.GIVEN and not bounds.windowed:
+        times, start, end = doses.given, *course  # the default window: the current course
     else:
-        wanted = None if status is DoseStatus.ANY else AdministrationStatus(status.value)
-        # With no window stated, missed and refused doses count over the current course's span.
-        chosen = sorted(
-            (a for a in administrations
-             if (wanted is None or a.status is wanted) and _of_drugs(a, aggregate)
-             and (_in_window(aggregate, a.given_at, at, first) if windowed
-                  else first is not None and first <= a.given_at <= at)),
-            key=lambda a: a.given_at,
-        )  # fmt: skip
-    measure = aggregate.measure
+        times = doses.of(bounds.status)
+        if bounds.windowed:
+            low, high = bounds.span(at, first)
+        elif first is None:  # with no window stated, missed and refused doses count over the course's span
+            low, high = 0, -1
+        else:
+            low, high = first, at
+        start, end = _slice(times, low, high)
+    measure = bounds.aggregate.measure
     if measure is Measure.COUNT:
-        return float(len(chosen))
-    if not chosen:
+        return float(end - start)
+    if start == end:
         return None
     if measure is Measure.DAYS_SINCE_LAST:
-        return _days(at - chosen[-1].given_at)
+        return _days(at - times[end - 1])
     if measure is Measure.DAYS_SINCE_FIRST:
-        return _days(at - chosen[0].given_at)
-    times = [a.given_at for a in chosen] + [at]
-    return max(_days(later - earlier) for earlier, later in pairwise(times))
+        return _days(at - times[start])
+    longest = at - times[end - 1]
+    for index in range(start + 1, end):
+        longest = max(longest, times[index] - times[index - 1])
+    return _days(longest)  # rounding keeps order: the longest rounded is the longest of the rounded
 
 
-def _labs(
-    aggregate: Aggregate, labs: Sequence[LabResult], at: datetime, first: datetime | None
-) -> float | None:
-    """``labs``: the results of the aggregate's test, in time order."""
-    results = [lab for lab in labs if _in_window(aggregate, lab.taken_at, at, first)]
-    measure = aggregate.measure
+def _labs(bounds: _Bounds, timeline: Timeline, at: int, first: int | None) -> float | None:
+    test = bounds.aggregate.what
+    times = timeline.lab_times.get(test, [])
+    low, high = bounds.span(at, first)
+    start, end = _slice(times, low, high)
+    measure = bounds.aggregate.measure
     if measure is Measure.COUNT:
-        return float(len(results))
-    if not results:
+        return float(end - start)
+    if start == end:
         return None
-    latest = results[-1]
+    values = timeline.lab_values[test]
     if measure is Measure.LATEST:
-        return round(latest.value, VALUE_DECIMALS)
+        return round(values[end - 1], VALUE_DECIMALS)  # the last listed of results at one instant
     if measure is Measure.DAYS_SINCE_LATEST:
-        return _days(at - latest.taken_at)
+        return _days(at - times[end - 1])
     # change since the first dose: the latest result after it minus the last one at or before it
-    if first is None or latest.taken_at <= first:
+    if first is None or times[end - 1] <= first:
         return None
-    baseline = [lab for lab in labs if lab.taken_at <= first]
-    if not baseline:
+    baseline = bisect_right(times, first)
+    if baseline == 0:
         return None
-    before = max(baseline, key=lambda lab: lab.taken_at)
-    return round(latest.value - before.value, VALUE_DECIMALS)
+    before = bisect_left(times, times[baseline - 1])  # the first listed of results at that instant
+    return round(values[end - 1] - values[before], VALUE_DECIMALS)
 
 
-def _other_orders(aggregate: Aggregate, context: PatientContext, at: datetime, record: int | None) -> float:
+def _other_orders(bounds: _Bounds, timeline: Timeline, at: int, record: int | None) -> float:
     """The patient's other active orders of the drugs (and forms): never the order itself, nor one
     placed after it; ``within_days`` bounds how long before the order another was placed."""
+    aggregate = bounds.aggregate
     found = 0
-    for other in context.orders:
-        if not other.active or (record is not None and other.record == record):
+    for drug, form, active, number, when in timeline.orders:
+        if not active or (record is not None and number == record):
             continue
-        if aggregate.drugs and other.drug not in aggregate.drugs:
+        if aggregate.drugs and drug not in aggregate.drugs:
             continue
-        form = other.form or ROUTE_FORMS.get(other.route or "")
         if aggregate.forms and form not in aggregate.forms:
             continue
-        when = other.ordered_at
-        if when is not None and (when > at or (
-            aggregate.within_days is not None and (at - when).total_seconds() > aggregate.within_days * DAY
-        )):  # fmt: skip
+        if when is not None and (when > at or (bounds.within is not None and at - when > bounds.within)):
             continue
         found += 1
     return float(found)
 
 
-def _days(delta: timedelta) -> float:
-    return round(delta.total_seconds() / DAY, DAYS_DECIMALS)
+def _slice(times: list[int], low: int, high: int) -> tuple[int, int]:
+    """The indices [start, end) of the sorted ``times`` from ``low`` to ``high``, both included."""
+    if low > high:
+        return 0, 0
+    return bisect_left(times, low), bisect_right(times, high)
+
+
+def _days(difference: int) -> float:
+    return round(difference / _US / DAY, DAYS_DECIMALS)

@@ -19,7 +19,7 @@ false: the checker reports the order as an error naming the rule (:func:`zero_di
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from doseguard.numbers import format_grouped
@@ -48,6 +48,7 @@ Fact = Mapping[str, Any]
 __all__ = [
     "UNEVALUABLE",
     "Unevaluable",
+    "compile_decision",
     "compile_expression",
     "decide",
     "divisor_fields",
@@ -383,6 +384,185 @@ def _kleene(node: Expr, fact: Fact, unknown: frozenset[str] | set[str]) -> Any:
         case Call():
             return _UNKNOWN
     raise AssertionError(node)
+
+
+# decide, compiled for one set of unknown fields ---------------------------------------------------
+#
+# The checker asks, for each order lacking patient data a rule reads, whether the fields it states
+# settle the rule anyway. The answer depends on the stated values (``doses >= 4 and rise < 1`` is
+# settled by 2 doses, not by 5), so it cannot be remembered by which fields are absent; the work of
+# reading the condition can: parts reading no unknown field are compiled as ``evaluate`` is
+# (``compile_expression``), the parts that do keep ``_kleene``'s logic, case for case. ``and`` and
+# ``or`` stop at the first part that settles them (``_kleene`` reads every part: the answer is the
+# same, a settled part settling it whatever the others are).
+
+Decision = Callable[[Fact], bool | None]
+"""A rule's decision for facts lacking one set of unknown fields (:func:`compile_decision`)."""
+
+
+def compile_decision(node: Expr, unknown: Iterable[str]) -> Decision:
+    """A function with exactly the meaning of ``decide(node, fact, unknown)``, for any fact that
+    lacks the ``unknown`` fields."""
+    value_of = _compile_decided(node, frozenset(unknown))
+
+    def decision(fact: Fact) -> bool | None:
+        value = value_of(fact)
+        if value is True or value is False:
+            return value
+        if value is UNEVALUABLE or value is _UNKNOWN:
+            return None
+        return truth(value)
+
+    return decision
+
+
+def _compile_decided(node: Expr, unknown: frozenset[str]) -> Compiled:
+    logic = isinstance(node, Compare | Membership | Not | And | Or)  # compiled here, known or not
+    if not logic and not any(name.name in unknown for name in name_nodes(node)):
+        return compile_expression(node)  # no unknown below: decide's value is evaluate's
+    match node:
+        case Name():
+            return lambda fact: _UNKNOWN
+        case Index(table=Const(value=dict() as table), key=key):
+            key_of = _compile_decided(key, unknown)
+
+            def index(fact: Fact) -> Any:
+                value = key_of(fact)
+                return value if value is _UNKNOWN else table.get(value)
+
+            return index
+        case Negate(operand=operand):
+            inner = _compile_decided(operand, unknown)
+
+            def negate(fact: Fact) -> Any:
+                value = inner(fact)
+                return value if value is None or value is UNEVALUABLE or value is _UNKNOWN else -value
+
+            return negate
+        case Arithmetic(op=op, left=left, right=right):
+            return _decided_arithmetic(op, _compile_decided(left, unknown), _compile_decided(right, unknown))
+        case Compare(op=op) | Membership(op=op):
+            test = _compare if isinstance(node, Compare) else _member
+            return _decided_comparison(
+                test, op, _compile_decided(node.left, unknown), _compile_decided(node.right, unknown)
+            )
+        case Not(operand=operand):
+            inner = _compile_decided(operand, unknown)
+
+            def negation(fact: Fact) -> Any:
+                value = inner(fact)
+                return value if value is UNEVALUABLE or value is _UNKNOWN else not truth(value)
+
+            return negation
+        case And(items=items):
+            return _decided_and(tuple(_compile_decided(item, unknown) for item in items))
+        case Or(items=items):
+            return _decided_or(tuple(_compile_decided(item, unknown) for item in items))
+        case Call(function="exists" | "missing" as function, args=(arg,)):
+            return _decided_presence(function == "exists", arg, unknown)
+        case Call(function="coalesce", args=args):
+            return _decided_coalesce(tuple(_compile_decided(arg, unknown) for arg in args))
+        case Call(function="abs", args=(arg,)):
+            inner = _compile_decided(arg, unknown)
+
+            def absolute(fact: Fact) -> Any:
+                value = inner(fact)
+                return value if value is None or value is UNEVALUABLE or value is _UNKNOWN else abs(value)
+
+            return absolute
+        case Call():
+            return lambda fact: _UNKNOWN
+    raise AssertionError(node)
+
+
+def _decided_arithmetic(op: str, left: Compiled, right: Compiled) -> Compiled:
+    def compute(fact: Fact) -> Any:
+        a, b = left(fact), right(fact)
+        if a is None or b is None:
+            return None
+        if a is _UNKNOWN or b is _UNKNOWN:
+            return _UNKNOWN
+        return _arithmetic(op, a, b)
+
+    return compute
+
+
+def _decided_comparison(
+    test: Callable[[str, Any, Any], bool], op: str, left: Compiled, right: Compiled
+) -> Compiled:
+    def compared(fact: Fact) -> Any:
+        a, b = left(fact), right(fact)
+        if a is None or b is None:
+            return False
+        if a is UNEVALUABLE or b is UNEVALUABLE:
+            return UNEVALUABLE  # whatever an unknown side is, it is a value: still UNEVALUABLE
+        if a is _UNKNOWN or b is _UNKNOWN:
+            return _UNKNOWN
+        return test(op, a, b)
+
+    return compared
+
+
+def _decided_and(items: tuple[Compiled, ...]) -> Compiled:
+    def conjunction(fact: Fact) -> Any:
+        unknown = unevaluable = False
+        for item in items:
+            value = item(fact)
+            if value is _UNKNOWN:
+                unknown = True
+            elif value is UNEVALUABLE:
+                unevaluable = True
+            elif value is not True:
+                return False  # settled whatever the other parts are
+        return _UNKNOWN if unknown else UNEVALUABLE if unevaluable else True
+
+    return conjunction
+
+
+def _decided_or(items: tuple[Compiled, ...]) -> Compiled:
+    def disjunction(fact: Fact) -> Any:
+        unknown = unevaluable = False
+        for item in items:
+            value = item(fact)
+            if value is True:
+                return True
+            if value is _UNKNOWN:
+                unknown = True
+            elif value is UNEVALUABLE:
+                unevaluable = True
+        return _UNKNOWN if unknown else UNEVALUABLE if unevaluable else False
+
+    return disjunction
+
+
+def _decided_presence(exists: bool, arg: Expr, unknown: frozenset[str]) -> Compiled:
+    if isinstance(arg, Name):  # an unknown field is absent: decided
+        name = arg.name
+        if exists:
+            return lambda fact: fact.get(name) is not None
+        return lambda fact: fact.get(name) is None
+    inner = _compile_decided(arg, unknown)
+
+    def presence(fact: Fact) -> Any:
+        value = inner(fact)
+        if value is _UNKNOWN:
+            return _UNKNOWN
+        return (value is not None) is exists
+
+    return presence
+
+
+def _decided_coalesce(parts: tuple[Compiled, ...]) -> Compiled:
+    def coalesce(fact: Fact) -> Any:
+        for part in parts:
+            value = part(fact)
+            if value is _UNKNOWN:
+                return _UNKNOWN
+            if value is not None:
+                return value
+        return None
+
+    return coalesce
 
 
 ZeroDivisorCheck = Callable[[Fact], tuple[str, ...] | None]

@@ -1,0 +1,159 @@
+"""Which rules absent patient data leaves undecided, as decided before issue 11's speed work
+(``not_evaluated.py`` at adee21f: ``decide`` walked for every order, remembered by the values of every
+field a rule reads), kept unchanged as the reference the compiled decisions are tested against
+(``tests/test_not_evaluated_differential.py``).
+
+A rule reading a field that needs patient data (``FieldSpec.needs``: a patient fact, a history
+aggregate) which the order's facts lack is decided with that field unknown (``rules.evaluate.decide``,
+strong Kleene): a rule the known fields settle (not this drug, ``missing(weight_kg) or ...``) keeps the
+engine's answer; one they do not is not evaluated. When the run holds that kind of data (any patient
+field: order columns carry them; labs, administrations, other orders when the run was given them),
+the rule gives a finding saying what is missing (``Finding.evaluated`` False, at its pack's
+``unevaluated:`` severity); when the run holds none of it (no labs at all), the rule is listed on the
+result's ``not_evaluated`` and the run says so once (a finding on every order would bury the others),
+whatever else it lacks: the run's want of data is the reason, not this patient's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, NamedTuple
+
+from doseguard.results import Finding
+from doseguard.rules.evaluate import decide
+from doseguard.rules.expressions import And, Const, Membership, Name, name_nodes
+from doseguard.rules.history import NO_ORDERED_AT, Aggregate, not_evaluated_message
+from doseguard.rules.model import Rule
+from doseguard.vocabulary import FieldSpec, HistoryKind
+
+__all__ = ["NOT_EVALUATED", "Undecided", "UndecidedRules"]
+
+NOT_EVALUATED = "Not evaluated"
+_DERIVED = {
+    "dose_mg_per_kg": "no dose per kg (it needs the patient's weight)",
+    "dose_units_per_kg": "no dose per kg (it needs the patient's weight)",
+    "dose_mg_per_m2": "no dose per m² (it needs the patient's weight and height)",
+    "body_surface_area_m2": "no body surface area (it needs the patient's weight and height)",
+}
+"""What is absent when a fact worked out from patient facts is: what it needs."""
+_DECISIONS_SIZE = 16_384
+
+
+class Undecided(NamedTuple):
+    """What absent data left undecided for one order: findings in place of the rules' own answers,
+    and the rules the run holds no data for."""
+
+    findings: dict[str, Finding]  # by rule id
+    unheld: tuple[str, ...]  # rule ids, in rule order
+
+
+NOTHING = Undecided({}, ())
+
+
+class _Needing(NamedTuple):
+    rule: Rule
+    needs: tuple[tuple[str, HistoryKind], ...]  # the fields it reads that need patient data
+    reads: tuple[str, ...]  # every field it reads: what its decision depends on
+
+
+class UndecidedRules:
+    """The loaded rules that read patient data, ready to say which an order leaves undecided."""
+
+    def __init__(
+        self, rules: Sequence[Rule], vocabulary: Mapping[str, FieldSpec], aggregates: Mapping[str, Aggregate]
+    ) -> None:
+        self._vocabulary = vocabulary
+        self._aggregates = aggregates
+        needing = []
+        for rule in rules:
+            reads = tuple(sorted({name.name for name in name_nodes(rule.condition)}))
+            needs = tuple(
+                (name, spec.needs)
+                for name in reads
+                if (spec := vocabulary.get(name)) is not None and spec.needs is not None
+            )
+            if needs:
+                needing.append(_Needing(rule, needs, reads))
+        self._needing = tuple(needing)
+        # A pack's rules are scoped to its drugs (the loader's ``drug in (...)``): an order of another
+        # drug is settled by that alone, so only the rules that may apply to its drug are looked at.
+        scoped = [(_drugs_of(entry.rule), entry) for entry in self._needing]
+        drugs = {drug for scope, _ in scoped if scope is not None for drug in scope}
+        self._any_drug = tuple(entry for scope, entry in scoped if scope is None)
+        self._by_drug = {
+            drug: tuple(entry for scope, entry in scoped if scope is None or drug in scope) for drug in drugs
+        }
+        self._decisions: dict[tuple[Any, ...], bool | None] = {}
+
+    def __bool__(self) -> bool:
+        return bool(self._needing)
+
+    def __call__(self, facts: Mapping[str, Any], held: frozenset[HistoryKind], ordered: bool) -> Undecided:
+        """For an order's facts, the run's kinds of data for its patient (``held``; patient fields
+        always count as held) and whether it states ``ordered_at``: what is undecided."""
+        found: dict[str, Finding] = {}
+        unheld: list[str] = []
+        get = facts.get
+        drug = get("drug")
+        entries = self._by_drug.get(drug, self._any_drug) if isinstance(drug, str) else self._any_drug
+        for rule, needs, reads in entries:
+            absent = tuple(name for name, _ in needs if get(name) is None)
+            if not absent or self._decided(rule, reads, absent, facts):
+                continue
+            if any(name in absent and kind is not HistoryKind.PATIENT and kind not in held
+                   for name, kind in needs):  # fmt: skip
+                unheld.append(rule.id)  # no order of the run can be checked by it: said once
+            else:
+                found[rule.id] = self._finding(rule, absent, ordered)
+        return Undecided(found, tuple(unheld)) if found or unheld else NOTHING
+
+    def _decided(
+        self, rule: Rule, reads: tuple[str, ...], absent: tuple[str, ...], facts: Mapping[str, Any]
+    ) -> bool:
+        """Whether the fields the order states settle the rule (remembered by what they are: the
+        same drug, route and phase come back on most orders)."""
+        key = (rule.id, absent, *(_hashable(facts.get(name)) for name in reads))
+        try:
+            verdict = self._decisions[key]
+        except KeyError:
+            verdict = decide(rule.condition, facts, frozenset(absent))
+            if len(self._decisions) >= _DECISIONS_SIZE:
+                self._decisions.clear()
+            self._decisions[key] = verdict
+        return verdict is not None
+
+    def _finding(self, rule: Rule, missing: tuple[str, ...], ordered: bool) -> Finding:
+        message = rule.unevaluated_message
+        if message is None:
+            message = not_evaluated_message(self._phrase(name, ordered) for name in missing)
+        elif not message.lower().startswith(NOT_EVALUATED.lower()):
+            message = f"{NOT_EVALUATED}: {message}"
+        return Finding(rule.id, rule.unevaluated_severity, message, rule.title, rule.pack, evaluated=False)
+
+    def _phrase(self, name: str, ordered: bool) -> str:
+        """What is absent, in words ("no haemoglobin result in the 30 days before the order")."""
+        aggregate = self._aggregates.get(name)
+        if aggregate is not None:
+            return aggregate.absent_phrase if ordered else NO_ORDERED_AT
+        if name in _DERIVED:
+            return _DERIVED[name]
+        spec = self._vocabulary.get(name)
+        return f"no {spec.label if spec is not None else name} recorded for the patient"
+
+
+def _drugs_of(rule: Rule) -> frozenset[str] | None:
+    """The drugs a rule is scoped to (its pack's), or None for a rule of a pack that names none."""
+    condition = rule.condition
+    if isinstance(condition, And) and condition.items:
+        scope = condition.items[0]
+        if (
+            isinstance(scope, Membership) and scope.op == "in"
+            and isinstance(scope.left, Name) and scope.left.name == "drug"
+            and isinstance(scope.right, Const) and isinstance(scope.right.value, tuple)
+        ):  # fmt: skip
+            return frozenset(str(drug) for drug in scope.right.value)
+    return None
+
+
+def _hashable(value: Any) -> Any:
+    return tuple(value) if isinstance(value, list) else value

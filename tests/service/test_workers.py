@@ -247,3 +247,22 @@ def _zombie(pid: int) -> bool:
         return Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1].startswith("Z")
     except OSError:
         return True
+
+
+def test_a_worker_killed_while_idle_is_replaced_and_no_request_pays_for_it(
+    lone: StartEvaluator, example_records: list[InputRecord]
+) -> None:
+    evaluator = lone(workers=2)
+    victim = evaluator.worker_pids()[0]
+    os.kill(victim, signal.SIGKILL)
+    while Path(f"/proc/{victim}").exists() and not _zombie(victim):  # dead before any request is sent
+        time.sleep(0.01)
+    requests = [example_records[i : i + 2] for i in range(0, 16, 2)]
+
+    async def all_at_once() -> list[list[OrderResult]]:
+        return await asyncio.gather(*(evaluator.check(request) for request in requests))
+
+    assert asyncio.run(all_at_once()) == [in_process(request) for request in requests]
+    while evaluator.restarts == 0 or len(evaluator.worker_pids()) < 2:  # noticed idle, or by a request
+        time.sleep(0.05)
+    assert evaluator.restarts == 1 and victim not in evaluator.worker_pids()

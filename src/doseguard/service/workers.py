@@ -41,6 +41,8 @@ DEFAULT_DEADLINE = 5.0
 """Seconds a worker may take over one request (a few orders take milliseconds) before it counts as hung."""
 DEFAULT_CLOSE_TIMEOUT = 30.0
 """Seconds :meth:`ProcessEvaluator.close` waits for requests in flight before it kills the workers."""
+IDLE_CHECK = 0.5
+"""Seconds between looks at an idle worker: one that died idle is replaced before a request meets it."""
 RETRY_START_AFTER = (1.0, 30.0)
 """A slot whose worker cannot start tries again after 1 s, doubling up to 30 s; meanwhile it answers
 the requests it takes with "not checked" at once rather than let them wait."""
@@ -106,13 +108,20 @@ class _Slot:
                 ):
                     self._start()
                 try:
-                    job = jobs.get(timeout=None if self.worker else self._retry_after)
+                    job = jobs.get(timeout=IDLE_CHECK if self.worker else self._retry_after)
                 except queue.Empty:
+                    self._mourn_if_dead()
                     continue
                 if job is None:  # _STOP
                     return
-                if job.future.set_running_or_notify_cancel():  # False: its request was cancelled
-                    job.future.set_result(self._answer(job.records))
+                if not job.future.running() and not job.future.set_running_or_notify_cancel():
+                    continue  # its request was cancelled while it waited
+                if self._mourn_if_dead():
+                    if self.generation.hand_over(job):
+                        continue  # another worker of the generation is up: it takes the request now
+                    if not self.generation.stopping:
+                        self._start()
+                job.future.set_result(self._answer(job.records))
         finally:
             self.started.set()
             if self.worker is not None:
@@ -148,11 +157,19 @@ class _Slot:
         self._retry_after = min(2 * self._retry_after, RETRY_START_AFTER[1])
         self.started.set()
 
+    def _mourn_if_dead(self) -> bool:
+        """Whether the worker died while idle (then replaced: no request was in its hands)."""
+        worker = self.worker
+        if worker is None or worker.process.is_alive():
+            return False
+        self._lose(worker, WorkerLost(), while_idle=True)
+        return True
+
     def _answer(self, records: tuple[InputRecord, ...]) -> list[OrderResult]:
         """The worker's results, or "not checked" ones if it is down, dies or hangs (then replaced)."""
         version = self.generation.version
         if self.worker is None:
-            return not_checked(records, version, self.down_why)
+            return not_checked(records, version, self.down_why or "no worker is up (the service is stopping)")
         payload = pickle.dumps(records, protocol=pickle.HIGHEST_PROTOCOL)
         message = FRAME.pack(len(payload)) + payload
         deadline = self.generation.deadline
@@ -216,12 +233,22 @@ class _Generation:
         self.jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self.on_restart = on_restart
         self.stopping = False
+        self._lock = threading.Lock()
         self.slots = [_Slot(self, index) for index in range(workers)]
         for slot in self.slots:
             slot.thread.start()
 
     def up(self) -> int:
         return sum(slot.up for slot in self.slots)
+
+    def hand_over(self, job: _Job) -> bool:
+        """Queue a request again for another worker, if one is up and the generation is not stopping
+        (the stops must stay behind every request)."""
+        with self._lock:
+            if self.stopping or self.up() == 0:
+                return False
+            self.jobs.put(job)
+            return True
 
     def wait_started(self, timeout: float) -> None:
         end = time.monotonic() + timeout
@@ -230,9 +257,10 @@ class _Generation:
 
     def stop(self) -> None:
         """Answer what is queued, then stop (the queue is FIFO: the stops go behind it)."""
-        self.stopping = True
-        for _ in self.slots:
-            self.jobs.put(_STOP)
+        with self._lock:
+            self.stopping = True
+            for _ in self.slots:
+                self.jobs.put(_STOP)
 
     def join(self, timeout: float) -> bool:
         end = time.monotonic() + timeout

@@ -266,3 +266,22 @@ def test_a_worker_killed_while_idle_is_replaced_and_no_request_pays_for_it(
     while evaluator.restarts == 0 or len(evaluator.worker_pids()) < 2:  # noticed idle, or by a request
         time.sleep(0.05)
     assert evaluator.restarts == 1 and victim not in evaluator.worker_pids()
+
+
+def test_a_worker_process_that_cannot_be_created_makes_requests_not_checked_never_unanswered(
+    monkeypatch: pytest.MonkeyPatch, example_records: list[InputRecord]
+) -> None:
+    def no_process(*args: object) -> None:
+        raise OSError(24, "Too many open files")
+
+    monkeypatch.setattr("doseguard.service.workers.Worker.start", no_process)
+    evaluator = ProcessEvaluator(workers=1)
+    try:
+        assert not evaluator.wait_ready()
+        request = example_records[:2]
+        answered = asyncio.run(asyncio.wait_for(evaluator.check(request), timeout=60))
+        assert_not_checked(
+            answered, request, "no worker could start (OSError: [Errno 24] Too many open files)"
+        )
+    finally:
+        asyncio.run(asyncio.wait_for(evaluator.close(), timeout=60))

@@ -121,7 +121,7 @@ class _Slot:
                         continue  # another worker of the generation is up: it takes the request now
                     if not self.generation.stopping:
                         self._start()
-                job.future.set_result(self._answer(job.records))
+                job.future.set_result(self._answer_safely(job.records))
         finally:
             self.started.set()
             if self.worker is not None:
@@ -132,7 +132,11 @@ class _Slot:
         rarely fails once in a fresh process, ``docs/engine-hazards.md``)."""
         why = "it died as it started"
         for _ in range(START_ATTEMPTS):
-            worker = Worker.start(self.generation.setup, serve_requests)
+            try:
+                worker = Worker.start(self.generation.setup, serve_requests)
+            except Exception as error:  # no process (fork refused, out of memory, descriptors...)
+                why = f"{type(error).__name__}: {error}"
+                continue
             try:
                 greeting = (
                     pickle.loads(worker.results.recv_bytes()) if worker.results.poll(START_TIMEOUT) else None
@@ -164,6 +168,17 @@ class _Slot:
             return False
         self._lose(worker, WorkerLost(), while_idle=True)
         return True
+
+    def _answer_safely(self, records: tuple[InputRecord, ...]) -> list[OrderResult]:
+        """:meth:`_answer`; a fault of the supervision itself (a bug) is that request's "not checked",
+        logged, never a thread that dies and leaves the requests behind it unanswered."""
+        try:
+            return self._answer(records)
+        except Exception as error:
+            log.exception("the evaluator failed on a request")
+            return not_checked(
+                records, self.generation.version, f"the evaluator failed ({type(error).__name__})"
+            )
 
     def _answer(self, records: tuple[InputRecord, ...]) -> list[OrderResult]:
         """The worker's results, or "not checked" ones if it is down, dies or hangs (then replaced)."""

@@ -13,6 +13,10 @@ For each workload (``realistic`` mix, ``worst`` case) the script generates the o
 The ``history`` workload (``history.py``, ``history_run.py``) runs ``doseguard check ... --history DIR
 --jobs 2`` at a tenth of the size and at the size, against the same orders without history.
 
+The ``service`` workload (``service_load.py``) starts ``doseguard serve --workers 2 --insecure-dev`` on
+loopback and drives 5-order ``order-sign`` requests at a fixed rate (200/s for 20 s): p50 / p99 latency,
+requests/s, error responses; then the same with one worker killed half-way (no answer may be empty).
+
 Memory is read from ``/proc`` while each process runs (``memory_monitor.py``). The parts, one job each:
 ``runner.py`` (a whole run: workloads, checks, the results file), ``baselines.py`` (the I/O floor and the
 stock Host loop), ``memory_monitor.py``, ``report.py`` (what is printed), ``runs.py`` (what they share);
@@ -43,6 +47,7 @@ from history_run import bench_history
 from report import report_sizes
 from runner import bench_workload, machine, save, workdir
 from runs import BenchmarkError, Options, say
+from service_load import bench_service
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_RESULTS = HERE / "results.json"
@@ -63,9 +68,10 @@ def parse_args(argv: Sequence[str]) -> Options:
     parser.add_argument(
         "--workloads",
         nargs="+",
-        choices=("realistic", "worst", "history"),
-        default=["realistic", "worst", "history"],
-        help="history: --history DIR at a tenth and the whole size, with --jobs 2",
+        choices=("realistic", "worst", "history", "service"),
+        default=["realistic", "worst", "history", "service"],
+        help="history: --history DIR at a tenth and the whole size, with --jobs 2; "
+        "service: doseguard serve under a fixed load of order-sign requests",
     )
     parser.add_argument(
         "--jobs", nargs="+", type=int, default=[1, 2], help="--jobs values to run (default 1 2)"
@@ -123,6 +129,8 @@ def main(argv: Sequence[str]) -> int:
             for kind in options.workloads:
                 if kind == "history":
                     entry["workloads"][kind] = bench_history(options)
+                elif kind == "service":
+                    entry["workloads"][kind] = bench_service(options)
                 else:
                     entry["workloads"][kind] = bench_workload(options, kind)
         except BenchmarkError as error:

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, NamedTuple
 
 from doseguard.engine.adapter import DurableEngine, encode_fact, encode_fact_with
-from doseguard.engine.compiled import CompiledRules, compile_rules
+from doseguard.engine.compiled import CompiledRules, compile_loaded, compile_rules
 from doseguard.errors import (
     DoseguardError,
     EngineError,
@@ -43,8 +43,10 @@ from doseguard.rules.evaluate import ORDERED, ZeroDivisorCheck, divisor_fields, 
 from doseguard.rules.expressions import render
 from doseguard.rules.fixes import compile_fixes
 from doseguard.rules.model import NOT_COVERED, Rule, RuleSet
+from doseguard.rules.selection import select_rules
+from doseguard.rules.source import RuleSource
 
-__all__ = ["NOT_COVERED", "Checker"]
+__all__ = ["NOT_COVERED", "Checker", "load_checker"]
 
 Outcome = tuple[ResultStatus, tuple[Finding, ...], tuple[ResultError, ...], tuple[str, ...], tuple[str, ...]]
 FindingsKey = str | tuple[Any, ...]
@@ -379,3 +381,12 @@ def _finder(rule: Rule) -> Callable[[dict[str, Any]], Finding]:
 
 def _describe(error: BaseException) -> str:
     return str(error) if isinstance(error, DoseguardError) else f"internal error: {error!r}"
+
+
+def load_checker(source: RuleSource) -> Checker:
+    """A checker of the rules ``source`` names: every rule of the packs loaded and compiled (a pack the
+    engine cannot take is refused here, with its problems located), then the selection built. What
+    ``doseguard check`` does before any worker starts, and the service before it starts or reloads.
+    Raises RulePackError, EngineError or SelectionError."""
+    everything = compile_loaded(source.read_all())
+    return Checker(select_rules(everything.rule_set, source.selection), everything)

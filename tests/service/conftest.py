@@ -1,15 +1,19 @@
 """The service's test fixtures: the app served on loopback with the bundled rules' in-process
 evaluator (or a stand-in), a FHIR server stub on loopback (``live.py``), and an EHR's signing keys
-with a JWKS server on loopback."""
+with a JWKS server on loopback; the bundled example orders as records, a running process evaluator."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
+from doseguard.io.readers import read_inputs
+from doseguard.records import InputRecord
 from doseguard.rules.model import RuleSet
 from doseguard.rules.source import RuleSource
 from doseguard.service.app import create_app
@@ -17,6 +21,7 @@ from doseguard.service.config import ServiceSettings
 from doseguard.service.inprocess import InProcessEvaluator
 from doseguard.service.ports import Evaluator, FeedbackSink, Verifier
 from doseguard.service.rulebook import RuleBook
+from doseguard.service.workers import ProcessEvaluator
 from tests.helpers.jwks_server import JwksServer
 from tests.helpers.tokens import KeyPair, ec_pair, rsa_pair
 from tests.service.live import FhirStub, Service, ServiceFactory, served
@@ -97,3 +102,24 @@ def jwks_server() -> Iterator[JwksServer]:
         yield server
     finally:
         server.close()
+
+
+# --- the bundled examples and a process evaluator ---------------------------------------------------
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+EXAMPLE_FILES = ("orders.jsonl", "orders.csv", "fhir-bundle.json", "fhir-medicationrequests.ndjson")
+
+
+@pytest.fixture(scope="session")
+def example_records() -> list[InputRecord]:
+    """Every record of the bundled examples, as the readers give them (FHIR with its patient context)."""
+    return list(read_inputs(str(EXAMPLES / name) for name in EXAMPLE_FILES))
+
+
+@pytest.fixture(scope="module")
+def evaluator() -> Iterator[ProcessEvaluator]:
+    """Two workers of the bundled rules, shared by a module's tests that do not break them."""
+    started = ProcessEvaluator(workers=2)
+    assert started.wait_ready()
+    yield started
+    asyncio.run(started.close())

@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
+from typing import Any
 
 from doseguard.batch.worker import FRAME, ChunkResult, Greeting, WorkerSetup, serve
 from doseguard.errors import WorkerStartError
@@ -37,6 +38,10 @@ START_TIMEOUT = 120.0
 """Seconds a worker may take to load and compile the rules (about one on an idle machine)."""
 STOP_GRACE = 5.0
 """Seconds a worker has to leave after its command pipe closes, before it is killed."""
+
+
+WorkerMain = Callable[[Connection, Connection, Any], None]
+"""What a worker process runs: its command pipe, its result pipe, its setup (picklable)."""
 
 
 class WorkerLost(Exception):
@@ -70,14 +75,16 @@ class Worker:
     started_at: float = field(default_factory=time.monotonic)  # when it began starting or its chunk
 
     @classmethod
-    def start(cls, setup: WorkerSetup) -> Worker:
+    def start(cls, setup: Any, target: WorkerMain = serve) -> Worker:
+        """Start a worker running ``target(commands, results, setup)`` (the service's workers run their
+        own loop in the same kind of process: ``doseguard.service.worker_process``)."""
         context = multiprocessing.get_context("spawn")
         command_reader, command_writer = context.Pipe(duplex=False)
         result_reader, result_writer = context.Pipe(duplex=False)
         for end in (command_writer, result_writer):
             _widen(end.fileno())
         process = context.Process(
-            target=serve, args=(command_reader, result_writer, setup), name="doseguard-worker", daemon=True
+            target=target, args=(command_reader, result_writer, setup), name="doseguard-worker", daemon=True
         )
         process.start()
         # Only the worker may hold its ends: then its death closes them and we read end-of-file.
@@ -316,13 +323,7 @@ class WorkerPool:
             self.notify(message)
 
     def _why(self, worker: Worker, lost: BaseException) -> str:
-        if isinstance(lost, WorkerLost) and lost.hung:
-            return f"hung for {self.chunk_timeout:g} s"
-        code = worker.process.exitcode
-        if code is not None and code < 0:
-            with contextlib.suppress(ValueError):
-                return f"died (killed by {signal.Signals(-code).name})"
-        return f"died (exit status {code})" if code is not None else f"died ({lost})"
+        return why_lost(worker.process, lost, self.chunk_timeout)
 
     def _check_alone(self, chunk: Chunk) -> ChunkResult:
         worker = self._isolation
@@ -363,6 +364,17 @@ class WorkerPool:
             if isinstance(message, Greeting) and message.failed is not None:
                 why = message.failed
         raise WorkerStartError(f"worker processes cannot start: {why}")
+
+
+def why_lost(process: BaseProcess, lost: BaseException, timeout: float) -> str:
+    """How a worker was lost, in words: ``hung for 5 s``, ``died (killed by SIGSEGV)``."""
+    if isinstance(lost, WorkerLost) and lost.hung:
+        return f"hung for {timeout:g} s"
+    code = process.exitcode
+    if code is not None and code < 0:
+        with contextlib.suppress(ValueError):
+            return f"died (killed by {signal.Signals(-code).name})"
+    return f"died (exit status {code})" if code is not None else f"died ({lost})"
 
 
 def _where(chunk: Chunk) -> str:

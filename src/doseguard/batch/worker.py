@@ -303,9 +303,9 @@ def serve(commands: Connection, results: Connection, setup: WorkerSetup) -> None
     """A worker process: build the checker, say whether that worked, then answer each chunk read from
     ``commands`` on ``results`` until the main process closes ``commands``. A main process that
     is gone (``kill -9``) is no error: the worker leaves quietly, and at once (see
-    :func:`_leave_with_parent`), even in the middle of a chunk."""
+    :func:`leave_with_parent`), even in the middle of a chunk."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's to handle
-    _leave_with_parent()
+    leave_with_parent()
     try:
         _serve(commands, results, setup)
     except BrokenPipeError:  # the main process went away while we were sending
@@ -324,7 +324,7 @@ def open_store(path: str, rule_set: RuleSet) -> HistoryStore | None:
     return store
 
 
-def _leave_with_parent() -> None:
+def leave_with_parent() -> None:
     """Ask Linux for a SIGTERM when the main process dies: a worker stuck in a long (or endless)
     evaluation would otherwise outlive it, an orphan reading no pipe."""
     with contextlib.suppress(OSError, AttributeError):

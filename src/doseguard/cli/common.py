@@ -19,12 +19,12 @@ from typing import Any, NoReturn
 
 import click
 
-from doseguard.checker import Checker
+from doseguard.checker import load_checker
 from doseguard.engine.compiled import compile_loaded
 from doseguard.errors import EngineError, RulePackError, RuleProblem
 from doseguard.printable import printable
 from doseguard.rules.model import RuleSet
-from doseguard.rules.selection import Selection, select_rules
+from doseguard.rules.selection import Selection
 from doseguard.rules.source import RuleSource
 
 EXIT_OK, EXIT_FINDING, EXIT_USAGE = 0, 1, 2
@@ -135,8 +135,7 @@ def load_or_exit(source: RuleSource, consequence: str = "; nothing was checked")
     --select/--ignore naming no rule raises SelectionError, for the CLI's one DoseguardError handler."""
     stop_if_missing(source)
     try:
-        everything = compile_loaded(source.read_all())
-        return Checker(select_rules(everything.rule_set, source.selection), everything).rules
+        return load_checker(source).rules
     except EngineError as error:
         say(f"doseguard: the rules engine refused the rules: {error}")
         sys.exit(EXIT_USAGE)

@@ -72,14 +72,13 @@ def override_report(
     until = as_utc(until) if until is not None else None
     try:
         with store.engine.connect() as connection:
-            issued: dict[str | None, int] = dict(
-                connection.execute(_cards_issued(since, until, service_id)).tuples().all()
-            )
+            issued_rows = connection.execute(_cards_issued(since, until, service_id)).all()
             outcomes = connection.execute(_outcomes(since, until, service_id)).all()
             reason_rows = connection.execute(_reasons(since, until, service_id)).all()
     except SQLAlchemyError as error:
         reason = " ".join(str(error).split())
         raise FeedbackStoreError(store.url, f"cannot read the report: {reason}") from None
+    issued = {rule_id: int(count) for rule_id, count in issued_rows}
     counts: dict[_Key, dict[str, int]] = defaultdict(lambda: {"feedback": 0, "accepted": 0, "overridden": 0})
     for rule_id, known, total, accepted, overridden in outcomes:
         counts[(rule_id, bool(known))] = {
@@ -91,7 +90,7 @@ def override_report(
     for rule_id, known, code, system, display, count in reason_rows:
         reasons[(rule_id, bool(known))].append((code, system, display, int(count)))
     keys = {(rule_id, True) for rule_id in issued} | {key for key in counts if key[1]}
-    rules = [_overrides(key, int(issued.get(key[0], 0)), counts, reasons) for key in keys]
+    rules = [_overrides(key, issued.get(key[0], 0), counts, reasons) for key in keys]
     rules.sort(key=lambda r: (-r.overridden, r.rule_id is None, r.rule_id or ""))
     unknown = _overrides((None, False), 0, counts, reasons)
     return OverrideReport(since, until, service_id, tuple(rules), unknown)

@@ -204,7 +204,9 @@ def test_a_missing_folder_is_said(tmp_path: Path) -> None:
 
 def test_a_report_does_not_make_a_store_where_there_is_none(tmp_path: Path) -> None:
     path = tmp_path / "feedback.sqlite3"
-    with pytest.raises(FeedbackStoreError, match=r"feedback.sqlite3: no such file \(the service makes it\)"):
+    with pytest.raises(
+        FeedbackStoreError, match=r"feedback.sqlite3: no such file \(the service makes it when it starts\)"
+    ):
         FeedbackStore.open(f"sqlite:///{path}", read_only=True)
     assert not path.exists()
 

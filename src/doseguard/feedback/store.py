@@ -75,7 +75,7 @@ class FeedbackStore:
         parsed = database_url(url)
         path = _sqlite_file(parsed) if parsed.get_backend_name() == "sqlite" else None
         if read_only and path is not None and not path.is_file():
-            raise FeedbackStoreError(shown(parsed), f"{path}: no such file (the service makes it)")
+            raise FeedbackStoreError(shown(parsed), "no such file (the service makes it when it starts)")
         engine = _engine(parsed)
         try:
             with engine.begin() as connection:

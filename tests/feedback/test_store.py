@@ -8,6 +8,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -272,3 +273,32 @@ def test_a_store_error_on_write_is_a_feedback_store_error(tmp_path: Path) -> Non
         with pytest.raises(FeedbackStoreError, match="no such table: issued_cards"):
             store.record_cards([card("c1")])
     assert sqlite3.connect(path).execute("SELECT count(*) FROM feedback").fetchone() == (0,)
+
+
+def test_a_postgresql_session_in_another_timezone_reads_the_same_instants_in_utc(
+    postgres_cluster: Cluster,
+) -> None:
+    url = postgres_cluster.new_database() + "?options=-c%20timezone%3DAsia/Tokyo"
+    issued = datetime(2026, 11, 30, 23, 30, tzinfo=UTC)
+    with FeedbackStore.open(url) as store:
+        with store.engine.connect() as connection:
+            assert connection.exec_driver_sql("SHOW timezone").scalar() == "Asia/Tokyo"
+        store.record_cards([card("c1", at=issued)])
+        [row] = stored(store, issued_cards)
+    assert row["issued_at"] == issued
+    assert row["issued_at"].tzinfo is UTC
+
+
+def test_threads_of_one_process_writing_at_once_lose_nothing(store: FeedbackStore) -> None:
+    """The service records from several threads (its request handlers) through one store."""
+
+    def write(name: str) -> None:
+        for n in range(25):
+            store.record_cards([card(f"{name}-{n}")])
+            store.record_feedback(SERVICE, [accepted(f"{name}-{n}")])
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        list(pool.map(write, ["t1", "t2", "t3", "t4"]))
+
+    assert len(stored(store, issued_cards)) == 100
+    assert len(stored(store, feedback)) == 100

@@ -15,6 +15,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from alembic.util import CommandError
 from sqlalchemy import URL, Connection, Engine, Table, create_engine, event, make_url, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, NoSuchModuleError, SQLAlchemyError
@@ -87,7 +88,7 @@ class FeedbackStore:
         except NewerSchema as error:
             engine.dispose()
             raise FeedbackStoreError(shown(parsed), str(error)) from None
-        except Exception as error:  # cannot connect, read-only, a broken schema: said, not a traceback
+        except (SQLAlchemyError, CommandError, OSError) as error:  # cannot connect, read-only, broken
             engine.dispose()
             raise FeedbackStoreError(shown(parsed), _reason(error, parsed)) from None
         return cls(engine, parsed)

@@ -3,14 +3,17 @@ database from a newer doseguard is refused without being touched."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import Engine
 
 from doseguard.errors import FeedbackStoreError
-from doseguard.feedback.migrate import current_revision, downgrade, latest_revision, upgrade
+from doseguard.feedback.migrate import alembic_config, current_revision, downgrade, latest_revision, upgrade
 from doseguard.feedback.store import FeedbackStore, database_url
 from doseguard.feedback.tables import feedback, issued_cards, metadata
 from tests.helpers.feedback import SERVICE, accepted, card, stored
@@ -90,4 +93,17 @@ def test_a_database_from_a_newer_doseguard_is_refused_and_left_alone(store_url: 
     with engine.connect() as connection:
         assert current_revision(connection) == "9999"
     assert _tables(engine) == {"alembic_version", "issued_cards", "feedback"}
+    engine.dispose()
+
+
+def test_the_migrations_run_by_url_as_the_alembic_command_runs_them(tmp_path: Path) -> None:
+    """env.py without a connection given (``alembic upgrade head`` with ``sqlalchemy.url`` set)."""
+    url = f"sqlite:///{tmp_path / 'feedback.sqlite3'}"
+    config = alembic_config()
+    config.set_main_option("sqlalchemy.url", url)
+    command.upgrade(config, "head")
+
+    engine = _engine(url)
+    with engine.connect() as connection:
+        assert current_revision(connection) == latest_revision()
     engine.dispose()

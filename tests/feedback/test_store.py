@@ -17,7 +17,7 @@ from sqlalchemy import text
 
 from doseguard.errors import FeedbackStoreError
 from doseguard.feedback.model import FeedbackItem, Outcome
-from doseguard.feedback.store import DEFAULT_FILE, FeedbackStore, database_url, default_url
+from doseguard.feedback.store import DEFAULT_FILE, FeedbackStore, database_url, default_url, insert_row_by_row
 from doseguard.feedback.tables import feedback, issued_cards
 from tests.helpers.feedback import SERVICE, T0, accepted, card, overridden, stored
 from tests.helpers.postgres import Cluster
@@ -302,3 +302,22 @@ def test_threads_of_one_process_writing_at_once_lose_nothing(store: FeedbackStor
 
     assert len(stored(store, issued_cards)) == 100
     assert len(stored(store, feedback)) == 100
+
+
+def test_another_databases_way_keeps_a_duplicate_once_too(store: FeedbackStore) -> None:
+    """The row-by-row insert a database without ON CONFLICT gets, run here on ours."""
+    rows = [
+        {
+            "uuid": uuid,
+            "service_id": SERVICE,
+            "rule_id": "R",
+            "indicator": "info",
+            "rules_version": "v1",
+            "issued_at": T0,
+        }
+        for uuid in ("c1", "c2", "c1")
+    ]
+    with store.engine.begin() as connection:
+        insert_row_by_row(connection, issued_cards, rows)
+
+    assert [row["uuid"] for row in stored(store, issued_cards)] == ["c1", "c2"]

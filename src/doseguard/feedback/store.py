@@ -163,7 +163,12 @@ def _insert_ignoring_duplicates(
         dialect_insert = sqlite.insert if name == "sqlite" else postgresql.insert
         connection.execute(dialect_insert(table).on_conflict_do_nothing(index_elements=list(keys)), rows)
         return
-    for row in rows:  # another database: a savepoint per row, a duplicate rolled back alone
+    insert_row_by_row(connection, table, rows)
+
+
+def insert_row_by_row(connection: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Another database's way: a savepoint per row, a duplicate rolled back alone."""
+    for row in rows:
         try:
             with connection.begin_nested():
                 connection.execute(table.insert(), row)

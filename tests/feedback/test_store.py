@@ -321,3 +321,15 @@ def test_another_databases_way_keeps_a_duplicate_once_too(store: FeedbackStore) 
         insert_row_by_row(connection, issued_cards, rows)
 
     assert [row["uuid"] for row in stored(store, issued_cards)] == ["c1", "c2"]
+
+
+def test_a_value_longer_than_its_column_is_refused_alike_on_every_database(store: FeedbackStore) -> None:
+    """SQLite would keep it and PostgreSQL refuse the whole request in its own words: both say which."""
+    with pytest.raises(FeedbackStoreError, match=r"card c1: rule_id is longer than 200 characters \(201\)$"):
+        store.record_cards([card("c1", "R" * 201)])
+    long_code = FeedbackItem("c1", Outcome.OVERRIDDEN, T0, override_code="x" * 201)
+    with pytest.raises(FeedbackStoreError, match=r"feedback on card c1: override_code is longer than 200"):
+        store.record_feedback(SERVICE, [long_code])
+
+    assert stored(store, issued_cards) == []
+    assert stored(store, feedback) == []

@@ -9,7 +9,7 @@ and a ``doseguard feedback report`` run may open one database together. Every fa
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
@@ -106,7 +106,7 @@ class FeedbackStore:
             }
             for card in cards
         ]
-        self._insert_new(issued_cards, rows, ("uuid",))
+        self._insert_new(issued_cards, rows, ("uuid",), lambda row: f"card {row['uuid']}")
 
     def record_feedback(self, service_id: str, items: Sequence[FeedbackItem]) -> None:
         received = datetime.now(UTC)
@@ -125,7 +125,8 @@ class FeedbackStore:
             }
             for item in items
         ]
-        self._insert_new(feedback, rows, ("card_uuid", "outcome", "outcome_at"))
+        keys = ("card_uuid", "outcome", "outcome_at")
+        self._insert_new(feedback, rows, keys, lambda row: f"feedback on card {row['card_uuid']}")
 
     def close(self) -> None:
         self.engine.dispose()
@@ -144,10 +145,24 @@ class FeedbackStore:
         except ValueError as error:
             raise FeedbackStoreError(self.url, f"{what} {error}") from None
 
-    def _insert_new(self, table: Table, rows: list[dict[str, Any]], keys: tuple[str, ...]) -> None:
+    def _insert_new(
+        self,
+        table: Table,
+        rows: list[dict[str, Any]],
+        keys: tuple[str, ...],
+        describe: Callable[[dict[str, Any]], str],
+    ) -> None:
         """Insert the rows whose ``keys`` are not stored yet, all in one transaction or none."""
         if not rows:
             return
+        for row in rows:
+            for column in table.columns:
+                value, length = row.get(column.name), getattr(column.type, "length", None)
+                if isinstance(value, str) and length is not None and len(value) > length:
+                    raise FeedbackStoreError(
+                        self.url,
+                        f"{describe(row)}: {column.name} is longer than {length} characters ({len(value)})",
+                    )
         try:
             with self.engine.begin() as connection:
                 _insert_ignoring_duplicates(connection, table, rows, keys)

@@ -44,6 +44,7 @@ from doseguard.cli.common import (
     rule_source_options,
     say,
 )
+from doseguard.cli.feedback_command import feedback
 from doseguard.cli.rules_commands import rules
 from doseguard.cli.scenario_command import rules_test
 from doseguard.cli.serve_command import serve
@@ -124,6 +125,7 @@ def cli() -> None:
 rules.add_command(rules_test)  # defined in its own module, registered here: no import circle
 cli.add_command(rules)
 cli.add_command(serve)
+cli.add_command(feedback)
 
 
 @cli.command(

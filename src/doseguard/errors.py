@@ -371,3 +371,18 @@ class BodyTooLarge(DoseguardError):
     def __init__(self, limit: int) -> None:
         self.limit = limit
         super().__init__(f"the request body is over {limit} bytes")
+
+
+@dataclass
+class NewerSchemaError(DoseguardError):
+    """The feedback database was migrated by a newer doseguard: its schema ``revision`` is not one this
+    one knows (``latest`` is the newest it knows)."""
+
+    revision: str
+    latest: str
+
+    def __str__(self) -> str:
+        return (
+            f"its schema (revision {self.revision}) is newer than this doseguard knows "
+            f"(latest {self.latest}): upgrade doseguard to use it"
+        )

@@ -30,7 +30,7 @@ def test_a_config_file_with_flags_over_it(tmp_path: Path) -> None:
     config = tmp_path / "etc" / "serve.yaml"
     config.parent.mkdir()
     config.write_text(
-        "port: 9000\npublic_base_url: https://cds.example.org/dg/\nrules: [packs]\noverrides: site.yaml\nauth: {issuers: [x]}\n"
+        "port: 9000\npublic_base_url: https://cds.example.org/dg/\nrules: [packs]\noverrides: site.yaml\nauth: {issuers: [{iss: https://ehr.example.org, jwks_file: keys.json}]}\n"
     )
     settings = load_settings(config, {"port": 9100, "workers": None})
     assert settings.port == 9100 and settings.workers == 2
@@ -39,7 +39,8 @@ def test_a_config_file_with_flags_over_it(tmp_path: Path) -> None:
         config.parent / "site.yaml"
     )
     assert settings.db == f"sqlite:///{(config.parent / 'doseguard-feedback.sqlite3').resolve()}"
-    assert settings.auth == {"issuers": ["x"]}
+    assert settings.auth is not None
+    assert [issuer.jwks_file for issuer in settings.auth.issuers] == [config.parent / "keys.json"]
 
 
 def test_mistakes_are_located_like_a_rule_files(tmp_path: Path) -> None:

@@ -11,10 +11,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from doseguard.cli.rules_views import aligned
 from doseguard.feedback.report import OverrideReport, ReasonCount, RuleOverrides
 from doseguard.io.encoders import spreadsheet_safe
 from doseguard.printable import printable
+from doseguard.rules.views import aligned
 
 REPORT_FORMATS = ("table", "json", "csv")
 NO_RULE = "(no rule)"

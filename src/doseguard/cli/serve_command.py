@@ -6,22 +6,27 @@ no way to check tokens without ``--insecure-dev``."""
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import logging
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 import uvicorn
 
 from doseguard.cli.common import EXIT_USAGE, exit_status_epilog, load_or_exit, rule_source_options, say
-from doseguard.errors import ServiceConfigError
+from doseguard.errors import FeedbackStoreError, InputError, ServiceConfigError
+from doseguard.feedback.store import FeedbackStore
 from doseguard.rules.source import RuleSource
 from doseguard.service.app import create_app, rules_loader
+from doseguard.service.auth import InsecureDevVerifier, JwtVerifier
 from doseguard.service.config import ServiceSettings, load_settings
-from doseguard.service.inprocess import InProcessEvaluator
-from doseguard.service.ports import FeedbackSink, Verifier
+from doseguard.service.operations import configure_json_logging, install_sighup_reload
+from doseguard.service.ports import Verifier
 from doseguard.service.rulebook import RuleBook
+from doseguard.service.workers import ProcessEvaluator
 
 log = logging.getLogger("doseguard.serve")
 
@@ -85,26 +90,46 @@ def serve(
     rules = RuleSource(settings.rules, settings.overrides)
     load_or_exit(rules, "; the service did not start")
     load = rules_loader(settings)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        sink = feedback_sink(settings)
+        check_tokens = verifier(settings)
+    except (FeedbackStoreError, InputError) as error:
+        say(f"doseguard serve: {error}; the service did not start")
+        sys.exit(EXIT_USAGE)
+    evaluator = ProcessEvaluator(rules, workers=settings.workers)
+    configure_json_logging(logging.INFO, lambda: evaluator.rules_version)
     if settings.insecure_dev:
         log.warning(INSECURE)
-    evaluator = InProcessEvaluator(load)
-    log.info("rules %s; evaluation in this process (worker processes: not yet)", evaluator.rules_version)
+    log.info("rules %s; %d evaluation worker processes", evaluator.rules_version, settings.workers)
     app = create_app(
-        settings,
-        evaluator=evaluator,
-        feedback=feedback_sink(settings),
-        verifier=verifier(settings),
-        rules=RuleBook(load),
+        settings, evaluator=evaluator, feedback=sink, verifier=check_tokens, rules=RuleBook(load)
     )
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="info", proxy_headers=False)
+    try:
+        asyncio.run(_serve(app, settings, evaluator))
+    finally:
+        if sink is not None:
+            sink.close()
+
+
+async def _serve(app: Any, settings: ServiceSettings, evaluator: ProcessEvaluator) -> None:
+    """uvicorn until SIGTERM or SIGINT (its graceful shutdown: requests in flight are answered), rules
+    reloaded on SIGHUP, then the workers stopped after what they hold."""
+    config = uvicorn.Config(
+        app, host=settings.host, port=settings.port, log_config=None, proxy_headers=False, access_log=False
+    )
+    server = uvicorn.Server(config)
+    install_sighup_reload(evaluator, asyncio.get_running_loop())
+    try:
+        await server.serve()
+    finally:
+        await evaluator.close()
 
 
 def start_refusal(settings: ServiceSettings) -> str | None:
     """Why the service must not start with these settings (None: it may)."""
     if settings.insecure_dev and not is_loopback(settings.host):
         return f"--insecure-dev listens on loopback only (127.0.0.1, ::1, localhost), not {settings.host!r}"
-    if verifier(settings) is None and not settings.insecure_dev:
+    if settings.auth is None and not settings.insecure_dev:
         return (
             "no token verifier is configured (auth: in serve.yaml), so every call would be refused; "
             "for development on this machine only, use --insecure-dev"
@@ -113,15 +138,15 @@ def start_refusal(settings: ServiceSettings) -> str | None:
 
 
 def verifier(settings: ServiceSettings) -> Verifier | None:
-    """The bearer token check of ``settings.auth``. None in this build: the JWT verifier (issuers,
-    JWKS, audience) is wired here when it is merged, and until then only --insecure-dev starts."""
-    return None
+    """The bearer token check of ``settings.auth`` (None without one: only --insecure-dev starts)."""
+    if settings.auth is None:
+        return InsecureDevVerifier() if settings.insecure_dev else None
+    return JwtVerifier(settings.auth)
 
 
-def feedback_sink(settings: ServiceSettings) -> FeedbackSink | None:
-    """The feedback store at ``settings.db``. None in this build (the feedback endpoint answers 503)
-    until the SQLAlchemy store is merged and wired here."""
-    return None
+def feedback_sink(settings: ServiceSettings) -> FeedbackStore | None:
+    """The feedback store at ``settings.db``, migrated to the latest schema."""
+    return FeedbackStore.open(settings.db) if settings.db is not None else None
 
 
 def is_loopback(host: str) -> bool:

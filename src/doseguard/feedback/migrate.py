@@ -11,17 +11,9 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection
 
+from doseguard.errors import NewerSchemaError
+
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
-
-
-class NewerSchema(Exception):
-    """The database was migrated by a newer doseguard: its revision is not one this one knows."""
-
-    def __init__(self, revision: str, latest: str) -> None:
-        super().__init__(
-            f"its schema (revision {revision}) is newer than this doseguard knows (latest {latest}): "
-            "upgrade doseguard to use it"
-        )
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
@@ -51,7 +43,7 @@ def upgrade(connection: Connection) -> None:
     revision = current_revision(connection)
     known = {script.revision for script in scripts.walk_revisions()}
     if revision is not None and revision not in known:
-        raise NewerSchema(revision, latest_revision())
+        raise NewerSchemaError(revision, latest_revision())
     if revision != scripts.get_current_head():
         command.upgrade(alembic_config(connection), "head")
 

@@ -20,8 +20,8 @@ from sqlalchemy import URL, Connection, Engine, Table, create_engine, event, mak
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, NoSuchModuleError, SQLAlchemyError
 
-from doseguard.errors import FeedbackStoreError
-from doseguard.feedback.migrate import NewerSchema, upgrade
+from doseguard.errors import FeedbackStoreError, NewerSchemaError
+from doseguard.feedback.migrate import upgrade
 from doseguard.feedback.model import FeedbackItem, IssuedCard
 from doseguard.feedback.tables import as_utc, feedback, issued_cards
 
@@ -85,7 +85,7 @@ class FeedbackStore:
                 upgrade(connection)
                 if not read_only:  # a write that changes nothing: refused by a read-only database
                     connection.execute(text("UPDATE alembic_version SET version_num = version_num"))
-        except NewerSchema as error:
+        except NewerSchemaError as error:
             engine.dispose()
             raise FeedbackStoreError(shown(parsed), str(error)) from None
         except (SQLAlchemyError, CommandError, OSError) as error:  # cannot connect, read-only, broken

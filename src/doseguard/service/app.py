@@ -37,6 +37,7 @@ from doseguard.service.hooks import (
     parse_hook,
     shape_problems,
 )
+from doseguard.service.operations import Metrics, MetricsMiddleware, operations_router
 from doseguard.service.pages import rule_page
 from doseguard.service.ports import Evaluator, FeedbackSink, Verifier
 from doseguard.service.problems import CrashGuard, SizeLimit, install, problem
@@ -93,6 +94,10 @@ def create_app(
     )
     app.add_middleware(SizeLimit, limit=settings.max_request_bytes)
     app.add_middleware(CrashGuard)
+    metrics = Metrics(evaluator)
+    app.state.metrics = metrics
+    app.include_router(operations_router(evaluator, metrics, insecure_dev=settings.insecure_dev))
+    app.add_middleware(MetricsMiddleware, metrics=metrics)  # outermost: it sees every answer
 
     async def authorise(request: Request) -> JSONResponse | None:
         """None when the request may go on, else the 401 to answer."""
@@ -167,6 +172,7 @@ def create_app(
         except RequestShapeError as error:
             return _bad_request(error.problems)
         made = await _cards(service_id, orders, patient)
+        metrics.count_cards(card["indicator"] for card in made.cards)
         if feedback is not None and made.issued:
             try:
                 await asyncio.to_thread(feedback.record_cards, made.issued)

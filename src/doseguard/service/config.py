@@ -11,11 +11,12 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from doseguard.errors import ProblemKind, RuleProblem, ServiceConfigError, SourceLocation
+from doseguard.feedback.store import default_url
 from doseguard.rules.yaml_source import load_yaml
+from doseguard.service.auth import AuthSettings
 from doseguard.suggestions import closest, did_you_mean
 
 MIB = 1024 * 1024
-DEFAULT_DB_NAME = "doseguard-feedback.sqlite3"
 COMMAND_LINE = "(command line)"
 SQLITE = "sqlite:///"
 
@@ -40,7 +41,9 @@ class ServiceSettings(BaseModel):
     fhir_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
     db: str | None = Field(default=None, description="SQLAlchemy URL of the feedback database")
     insecure_dev: bool = False
-    auth: dict[str, Any] = Field(default_factory=dict, description="The token checks (s12-auth's)")
+    auth: AuthSettings | None = Field(
+        default=None, description="The bearer token checks: trusted issuers and their keys"
+    )
 
     @field_validator("public_base_url")
     @classmethod
@@ -72,9 +75,12 @@ def load_settings(config: Path | None = None, flags: Mapping[str, Any] | None = 
     given = {key: value for key, value in (flags or {}).items() if value is not None and value != ()}
     merged = {**data, **given}
     folder = config.parent if config is not None else Path.cwd()
-    merged.setdefault("db", f"{SQLITE}{(folder / DEFAULT_DB_NAME).resolve()}")
+    merged.setdefault("db", default_url(folder))
     try:
-        return ServiceSettings.model_validate(merged)
+        settings = ServiceSettings.model_validate(merged)
+        if settings.auth is not None:  # a relative jwks_file is the config file's neighbour
+            settings = settings.model_copy(update={"auth": settings.auth.resolve_paths(folder)})
+        return settings
     except ValidationError as error:
         problems = []
         for item in error.errors():

@@ -129,3 +129,15 @@ def test_a_rule_page_is_the_rules_explanation_escaped(service: ServiceFactory) -
     assert "Leber&#x27;s" in page.text and "<script" not in page.text
     notice = app.client.get("/rules/DOSEGUARD-DRUG-NOT-COVERED")
     assert notice.status_code == 200 and "Drug not covered by any rule pack" in notice.text
+
+
+def test_a_call_to_a_service_discovery_does_not_list_is_a_404_naming_the_services(
+    service: ServiceFactory,
+) -> None:
+    app = service(feedback=RecordingSink())
+    body = {"feedback": [{"card": "c-1", "outcome": "accepted", "outcomeTimestamp": "2026-12-03T10:00:00Z"}]}
+    for path in ("/cds-services/doseguard-order-sgin", "/cds-services/doseguard-order-sgin/feedback"):
+        detail = problem_of(app.client.post(path, json=body), 404)["detail"]
+        assert detail == (
+            "no service 'doseguard-order-sgin': the services are doseguard-order-select, doseguard-order-sign"
+        ), path

@@ -137,7 +137,7 @@ def create_app(
     )
     async def call_service(request: Request, service_id: str = SERVICE_ID) -> Response:
         if service_id not in SERVICES:
-            return problem(404, f"no service {service_id!r}: the services are {', '.join(SERVICES)}")
+            return _unknown_service(service_id)
         refused = await authorise(request)
         if refused is not None:
             return refused
@@ -206,7 +206,7 @@ def create_app(
     )
     async def give_feedback(request: Request, service_id: str = SERVICE_ID) -> Response:
         if service_id not in SERVICES:
-            return problem(404, f"no service {service_id!r}")
+            return _unknown_service(service_id)
         refused = await authorise(request)
         if refused is not None:
             return refused
@@ -288,3 +288,8 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
             schemas[model.__name__] = _body(model)["requestBody"]["content"]["application/json"]["schema"]
         app.openapi_schema = document
     return app.openapi_schema
+
+
+def _unknown_service(service_id: str) -> JSONResponse:
+    """The 404 of a hook or feedback call to a service id discovery does not list."""
+    return problem(404, f"no service {service_id!r}: the services are {', '.join(SERVICES)}")

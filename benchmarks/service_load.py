@@ -240,23 +240,25 @@ def _report(name: str, stats: LoadStats) -> None:
         f"{stats.empty_answers:>7}{stats.not_checked_cards:>12}")  # fmt: skip
 
 
-def serve_command(port: int) -> list[str]:
+def serve_command(port: int, workdir: Path) -> list[str]:
+    """The server under load; its feedback database in the run's work folder, never the checkout."""
     return [sys.executable, "-m", "doseguard", "serve", "--host", "127.0.0.1", "--port", str(port),
-            "--workers", str(WORKERS), "--insecure-dev"]  # fmt: skip
+            "--workers", str(WORKERS), "--insecure-dev",
+            "--db", f"sqlite:///{workdir / 'feedback.sqlite3'}"]  # fmt: skip
 
 
 def bench_service(
     options: Options,
     rate: float = RATE,
     seconds: float = SECONDS,
-    command_for: Callable[[int], list[str]] = serve_command,
+    command_for: Callable[[int, Path], list[str]] = serve_command,
 ) -> dict[str, Any]:
-    """Both runs against one server (``command_for(port)`` starts it); a dict for the results file
+    """Both runs against one server (``command_for(port, workdir)`` starts it); a dict for the results file
     (the runs, targets, checks)."""
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     log = options.workdir / "service.log"
-    command = command_for(port)
+    command = command_for(port, options.workdir)
     say(f"\n== service: {' '.join(command[1:])}; {rate:g} requests/s for {seconds:g} s, 5 orders each")
     record: dict[str, Any] = {"load_average_before": os.getloadavg(), "rate": rate, "seconds": seconds}
     with log.open("wb") as written:

@@ -58,6 +58,9 @@ def test_a_signal_mid_run_leaves_every_output_as_it_was(tmp_path: Path, big: Pat
          "-o", str(tmp_path / "out.jsonl"), "--report", str(tmp_path / "report.html"),
          "--summary", str(tmp_path / "summary.json")],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        # the signal as a terminal sends it, even when this suite runs under nohup (which doseguard,
+        # rightly, would inherit and keep)
+        preexec_fn=lambda: signal.signal(signum, signal.SIG_DFL),  # noqa: PLW1509
     )  # fmt: skip
     try:
         deadline = time.monotonic() + 120

@@ -6,7 +6,9 @@ from __future__ import annotations
 import os
 import stat
 import threading
+import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -262,3 +264,46 @@ def test_a_signal_as_the_temporary_file_is_made_leaves_nothing_behind(
         outputs.open(str(tmp_path / "out.jsonl"), "results")
         outputs.commit()
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("when", ["as the temporary file is made", "as the outputs are committed"])
+def test_a_signal_another_thread_receives_waits_as_well(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, when: str
+) -> None:
+    """A process-directed signal goes to any thread that does not block it: with a second thread
+    alive (a pool's, a library's), blocking it in the main thread did not defer it, and Python ran its
+    handler in the main thread between mkstemp() and the output recording the file (or in the middle
+    of a commit). Stopping signals wait for both, whichever thread the kernel chose."""
+    import signal  # noqa: PLC0415
+    import tempfile  # noqa: PLC0415
+
+    from doseguard.cli.signals import Stopped, stop_on_signals  # noqa: PLC0415
+
+    def signal_then(real: Any) -> Any:
+        def wrapped(*args: object, **kwargs: object) -> Any:
+            answer = real(*args, **kwargs)
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(0.05)  # the other thread takes it and Python's handler is due
+            return answer
+
+        return wrapped
+
+    if when == "as the temporary file is made":
+        monkeypatch.setattr(tempfile, "mkstemp", signal_then(tempfile.mkstemp))
+    else:
+        monkeypatch.setattr(os, "fsync", signal_then(os.fsync))
+    release = threading.Event()
+    other = threading.Thread(target=release.wait)
+    other.start()
+    try:
+        with pytest.raises(Stopped), stop_on_signals(), Outputs() as outputs:
+            outputs.open(str(tmp_path / "out.jsonl"), "results").write(b"new\n")
+            outputs.commit()
+    finally:
+        release.set()
+        other.join()
+    if when == "as the temporary file is made":
+        assert list(tmp_path.iterdir()) == []
+    else:  # the commit finished: the output is whole, and the signal stopped the run after it
+        assert [p.name for p in tmp_path.iterdir()] == ["out.jsonl"]
+        assert (tmp_path / "out.jsonl").read_bytes() == b"new\n"

@@ -10,7 +10,7 @@ import signal
 from collections.abc import Iterator
 from types import FrameType
 
-from doseguard.io.outputs import STOP_SIGNALS
+from doseguard.io.outputs import STOP_SIGNALS, hold_signal
 
 
 class Stopped(BaseException):
@@ -32,6 +32,8 @@ def stop_on_signals() -> Iterator[None]:
     that was ignored when the process started is left ignored."""
 
     def stop(signum: int, frame: FrameType | None) -> None:
+        if hold_signal(signum):  # an output is being made or committed: raised again when it is
+            return
         for each in STOP_SIGNALS:
             signal.signal(each, signal.SIG_IGN)
         raise Stopped(signum)

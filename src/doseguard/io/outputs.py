@@ -24,6 +24,7 @@ import signal
 import stat
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
@@ -31,16 +32,55 @@ from typing import IO, Any
 from doseguard.errors import OutputError
 from doseguard.io.paths import STDOUT, fd_of, identity, stdio_of
 
-__all__ = ["STDOUT", "STOP_SIGNALS", "ClosedStdout", "OutputError", "Outputs"]
+__all__ = ["STDOUT", "STOP_SIGNALS", "ClosedStdout", "OutputError", "Outputs", "hold_signal", "uninterrupted"]
 
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)
-"""The signals that stop a run (:mod:`doseguard.cli.signals` turns them into an exception); blocked
-while an output file is made or committed, so that it is recorded and removed, or never made."""
+"""The signals that stop a run (:mod:`doseguard.cli.signals` turns them into an exception); they wait
+while an output file is made or committed (:func:`uninterrupted`), so that it is recorded and removed,
+or never made."""
+
+
+class _Holding:
+    """How many :func:`uninterrupted` blocks are running, and the stopping signals held meanwhile."""
+
+    depth = 0
+    held: list[int] = []  # noqa: RUF012 (one state for the process, as signal handlers are)
+
+
+_holding = _Holding()
 _NAME_ROOM = 200
 CLOSED_AT_START: set[int] = set()
 """Descriptors 0-2 that were closed when the process started (now /dev/null, see
 :mod:`doseguard.cli.stdio`): an output naming one (``-o /dev/stderr 2>&-``) is refused, as a closed
 stdout is, instead of writing the results to /dev/null and exiting 0."""
+
+
+@contextlib.contextmanager
+def uninterrupted() -> Iterator[None]:
+    """Stopping signals wait until the block is done. Blocking them in this thread is not enough: the
+    kernel gives a process-directed signal to any thread that does not block it, and Python then runs
+    the handler in the main thread all the same. So the handler asks :func:`hold_signal`, and a signal
+    it held is raised again as the outermost block ends."""
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+    _holding.depth += 1
+    try:
+        yield
+    finally:
+        _holding.depth -= 1
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+        if not _holding.depth and _holding.held:
+            signum = _holding.held[0]
+            _holding.held.clear()
+            signal.raise_signal(signum)
+
+
+def hold_signal(signum: int) -> bool:
+    """For a stopping signal's handler: True when an :func:`uninterrupted` block is running, and the
+    signal is then raised again at its end."""
+    if _holding.depth:
+        _holding.held.append(signum)
+        return True
+    return False
 
 
 class ClosedStdout(io.TextIOBase):
@@ -139,13 +179,10 @@ class _Output:
         folder, name = os.path.split(target)
         # as much of the name as leaves room for the 18 bytes around it (names are 255 bytes at most)
         short = os.fsencode(name)[:_NAME_ROOM].decode("utf-8", "ignore")
-        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)  # made and recorded, or neither
-        try:
+        with uninterrupted():  # made and recorded, or neither
             temporary, self.temporary = tempfile.mkstemp(prefix=f".{short}.", suffix=".partial", dir=folder)
             self.target = target
             self.owned = os.fdopen(temporary, "wb")
-        finally:
-            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
         return None
 
     def finish(self) -> None:
@@ -259,12 +296,9 @@ class Outputs:
     def commit(self) -> None:
         """Make every output whole: all flushed and synced first (where a full disk shows), then each
         temporary file renamed over its target. Stopping signals wait until this is done."""
-        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
-        try:
+        with uninterrupted():
             for output in self._opened:
                 output.finish()
             for output in self._opened:
                 output.publish()
             self.committed = True
-        finally:
-            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)

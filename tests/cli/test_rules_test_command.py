@@ -243,3 +243,16 @@ def test_the_bundled_packs_are_tested_with_their_own_scenarios(tmp_path: Path, m
     assert "b12/features/route_and_site.feature" in fired["B12-ROUTE"]
     assert "hydroxocobalamin/features/product_and_dose.feature" in fired["HYDROXO-ROUTE"]
     assert "notation/features/notation.feature" in fired["NOTATION-LEADING-ZERO"]
+
+
+def test_one_feature_file_is_tested_by_itself(tmp_path: Path) -> None:
+    """``rules test RULES route.feature``: pytest was given the file as its root folder and refused
+    ('--confcutdir must be a directory'), so the one scenario file a QA author is working on could
+    not be run without the rest. Its scenarios run, named as in a folder run."""
+    features = write_features(tmp_path)
+    code, report = run_json(write_pack(tmp_path), features / "route.feature")
+    assert code == 0, report
+    assert report["scenarios"]["total"] == report["scenarios"]["passed"] > 0
+    fired = {rule["id"]: [ref["feature"] for ref in rule["fires"]] for rule in report["rules"]}
+    assert fired["DEMO-ROUTE"] and set(fired["DEMO-ROUTE"]) == {"route.feature"}
+    assert not fired["DEMO-DOSE-HIGH"]

@@ -69,10 +69,10 @@ COUNTING = (
 )
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def rules_test(folders: tuple[str, ...], source: RuleSource, min_coverage: float | None, fmt: str) -> None:
-    """Run the Gherkin scenarios of FEATURES (a folder, searched recursively; default: each pack's
-    features/ folder, or one beside or above it, else ./features) against the packs in RULES and
-    --rules folders (default: the bundled packs), with --overrides and --select/--ignore applied as
-    'check' applies them, and report per rule and rule coverage.
+    """Run the Gherkin scenarios of FEATURES (a folder, searched recursively, or one .feature file;
+    default: each pack's features/ folder, or one beside or above it, else ./features) against the
+    packs in RULES and --rules folders (default: the bundled packs), with --overrides and
+    --select/--ignore applied as 'check' applies them, and report per rule and rule coverage.
 
     A single folder is FEATURES with --rules ('rules test --rules mtx mtx/features') or when it holds
     only .feature files ('rules test features --overrides site.yaml'); else it is RULES."""

@@ -40,11 +40,14 @@ class ScenarioRun:
 
 
 def run_scenarios(source: RuleSource, folders: Sequence[Path]) -> ScenarioRun:
-    """Run every scenario of the ``*.feature`` files under ``folders`` (recursively) against the rules
+    """Run every scenario of the ``*.feature`` files under ``folders`` (recursively; a feature file
+    itself too) against the rules
     of ``source`` (packs, overrides and selection, exactly as ``check`` would run them). Feature files
     are named relative to the one folder, or to the folder that holds them all."""
     paths = [folder.resolve() for folder in folders]
-    features = paths[0] if len(paths) == 1 else Path(os.path.commonpath(paths))
+    # a feature file is named from its folder, as it is in a run of the whole folder
+    roots = [path if path.is_dir() else path.parent for path in paths]
+    features = Path(os.path.commonpath(roots))
     args = [
         *map(str, paths),
         "-c",

@@ -185,6 +185,14 @@ class PatientFactError(DoseguardError, ValueError):
     cannot be understood or is not plausible; the message says why, for a person."""
 
 
+class ImplausibleTimeError(PatientFactError):
+    """A time written in a year no order, dose or lab result is from (a typo: 9999, 1066)."""
+
+    def __init__(self, written: str, year: int, plausible: range) -> None:
+        self.written, self.year, self.plausible = written, year, plausible
+        super().__init__(f"{written!r}: the year {year} is not plausible ({plausible[0]}-{plausible[-1]})")
+
+
 class InvalidOrderError(DoseguardError):
     """An input record cannot be checked; ``problems`` names each field and what is wrong with it."""
 

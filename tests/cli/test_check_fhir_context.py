@@ -99,3 +99,22 @@ def test_a_bulk_export_folder_gives_the_orders_their_allergies(tmp_path: Path) -
     by_order = {line["order_id"]: line for line in results(result.stdout)}
     assert RULE in fired(by_order["MR-A"]), result.stdout
     assert by_order["MR-B"]["status"] == "pass", result.stdout
+
+
+def test_an_order_or_observation_in_an_implausible_year_is_said_in_place(tmp_path: Path) -> None:
+    """authoredOn in year 1 with an offset (before the first instant Python holds in UTC) and an
+    Observation in 9999 were read; the order is invalid and the observation a problem at its entry."""
+    odd = {**request("MR-A", "A"), "authoredOn": "0001-01-01T00:00:00+01:00"}
+    mcv = {
+        "resourceType": "Observation", "status": "final", "subject": {"reference": "Patient/B"},
+        "code": {"coding": [{"system": "http://loinc.org", "code": "787-2"}]},
+        "valueQuantity": {"value": 90, "unit": "fL", "system": UCUM, "code": "fL"},
+        "effectiveDateTime": "9999-12-31T23:59:59Z",
+    }  # fmt: skip
+    path = bundle_file(tmp_path, odd, mcv, request("MR-B", "B"))
+    result = invoke("check", path)
+    by_order = {line["order_id"]: line for line in results(result.stdout)}
+    assert by_order["MR-A"]["status"] == "invalid", result.stdout
+    assert "is not plausible (1900-2199)" in json.dumps(by_order["MR-A"]["errors"])
+    assert f"{path}:entry[1]: Observation.effective[x]:" in result.stderr
+    assert "year 9999 is not plausible (1900-2199)" in result.stderr

@@ -336,3 +336,20 @@ def test_plain_lab_values_still_read(tmp_path: Path) -> None:
 
 def test_the_largest_lab_value_is_the_engines_largest_number() -> None:
     assert LARGEST_VALUE == LARGEST_NUMBER
+
+
+@pytest.mark.parametrize("when", ["0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59Z", "1066-10-14"])
+def test_a_history_time_in_an_implausible_year_is_a_problem_in_place(tmp_path: Path, when: str) -> None:
+    """A dose given in year 1 (with an offset, before the first instant Python holds in UTC) or in
+    9999 was read, and the order's windows silently left it out: a typo, said at its line."""
+    path = jsonl(
+        tmp_path / "mar.jsonl",
+        {"patient_id": "P1", "drug": "cyanocobalamin", "given_at": when},
+        {"patient_id": "P1", "drug": "cyanocobalamin", "given_at": "2026-02-01T09:00:00Z"},
+    )
+    labs = jsonl(tmp_path / "labs.jsonl", {"patient_id": "P1", "test": "mcv", "value": 90, "taken_at": when})
+    items = read(HistorySources(administrations=path, labs=labs))
+    said = problems(items)
+    assert [s.split(": ")[:2] for s in said] == [[f"{path}:1", "given_at"], [f"{labs}:1", "taken_at"]]
+    assert all("is not plausible (1900-2199)" in s for s in said)
+    assert len(items) == 3

@@ -235,3 +235,19 @@ def test_age_is_counted_on_the_order_s_own_calendar_day() -> None:
 def test_body_surface_area_is_mosteller_to_two_decimals() -> None:
     assert body_surface_area_m2(80.0, 180.0) == 2.0  # sqrt(80 * 180 / 3600)
     assert body_surface_area_m2(70.0, 170.0) == 1.82
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["0001-01-01", "0001-01-01T00:00:00+01:00", "9999-12-31T23:00:00-05:00", "1066-10-14", "2200-01-01"],
+)
+def test_an_ordered_at_in_an_implausible_year_is_refused(text: str) -> None:
+    """Year 1 with an offset is before the first instant Python can hold in UTC, so windows counted
+    from it failed further on; 9999 or 1066 is a typo, not an order. Refused, naming the year."""
+    with pytest.raises(PatientFactError, match=r"year \d+ is not plausible \(1900-2199\)"):
+        parse_ordered_at(text)
+
+
+@pytest.mark.parametrize("text", ["1900-01-01T00:00:00+14:00", "2199-12-31T23:59:59-12:00"])
+def test_the_first_and_last_plausible_years_are_read(text: str) -> None:
+    assert parse_ordered_at(text).year in (1900, 2199)

@@ -158,3 +158,10 @@ def test_patient_fields_and_derived_facts_need_the_patient() -> None:
         assert VOCABULARY[name].needs is HistoryKind.PATIENT, name
     assert VOCABULARY["dose_mg"].needs is None  # dose_mcg / 1000: the order's own
     assert "ordered_at" not in VOCABULARY  # it anchors windows; no rule reads it
+
+
+def test_a_birth_date_giving_an_implausible_age_is_refused() -> None:
+    """A stated age is refused past 130 years; a birth date of 1800 gave an age of 226 all the same."""
+    (found,) = problems(birth_date="1800-03-02", ordered_at="2026-03-01")
+    assert found.field == "birth_date"
+    assert "gives an age of 225 years at the order" in found.message

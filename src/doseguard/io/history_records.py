@@ -16,13 +16,19 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from doseguard.errors import HistoryProblem, LabValueError, PatientFactError, QuantityError
+from doseguard.errors import (
+    HistoryProblem,
+    ImplausibleTimeError,
+    LabValueError,
+    PatientFactError,
+    QuantityError,
+)
 from doseguard.io.history_rows import Columns
 from doseguard.io.history_store import PatientFields
 from doseguard.orders.codes import route_code
 from doseguard.orders.drugs import DrugEntry, DrugIdentifier
 from doseguard.orders.model import PATIENT_FIELDS as ORDER_PATIENT_FIELDS
-from doseguard.orders.patient import parse_ordered_at
+from doseguard.orders.patient import PLAUSIBLE_YEARS, parse_ordered_at
 from doseguard.orders.quantities import parse_mass, parse_units
 from doseguard.patients.labs import TESTS, convert, lab_test
 from doseguard.patients.model import Administration, AdministrationStatus, HistoryItem, LabResult
@@ -258,11 +264,16 @@ def _moment(source: str, key: str, row: dict[str, Any]) -> datetime | HistoryPro
         return HistoryProblem(source, key, "missing: when?")
     if type(value) is str and _UTC_SECONDS.fullmatch(value):  # the usual export's, read as below
         try:
-            return datetime.fromisoformat(value)
+            when = datetime.fromisoformat(value)
         except ValueError:  # a 13th month: said below
             pass
+        else:
+            if when.year in PLAUSIBLE_YEARS:
+                return when
     try:
         return parse_ordered_at(value if isinstance(value, str) else "")
+    except ImplausibleTimeError as error:
+        return HistoryProblem(source, key, str(error))
     except PatientFactError:
         return HistoryProblem(
             source, key, f"{value!r} is not an ISO 8601 date-time (e.g. '2026-03-01T09:00:00Z')"

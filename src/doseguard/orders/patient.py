@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime
 from functools import lru_cache
 from typing import Any, Protocol
 
-from doseguard.errors import FieldProblem, PatientFactError, QuantityError
+from doseguard.errors import FieldProblem, ImplausibleTimeError, PatientFactError, QuantityError
 from doseguard.numbers import format_number
 from doseguard.orders.quantities import PerBodyDose, checked_amount
 
@@ -186,9 +186,20 @@ def parse_birth_date(text: str) -> date:
         raise PatientFactError(f"{clean!r} is not a birth date (write an ISO date, YYYY-MM-DD)") from None
 
 
+PLAUSIBLE_YEARS = range(1900, 2200)
+"""Years an order, a dose given or a lab result may be written in: outside them a time is a typo (9999,
+1066), and year 1 with an offset is before the first instant Python can hold in UTC."""
+
+
+def implausible_year(written: str, when: datetime) -> ImplausibleTimeError | None:
+    """The problem with a time read from ``written`` whose year is outside :data:`PLAUSIBLE_YEARS`."""
+    return None if when.year in PLAUSIBLE_YEARS else ImplausibleTimeError(written, when.year, PLAUSIBLE_YEARS)
+
+
 @lru_cache(maxsize=4096)
 def parse_ordered_at(text: str) -> datetime:
-    """An ISO 8601 date-time (UTC when it has no offset) or date (that day, 00:00 UTC)."""
+    """An ISO 8601 date-time (UTC when it has no offset) or date (that day, 00:00 UTC), in a
+    plausible year."""
     clean = text.strip()
     try:
         if _ISO_DATE_TIME.match(clean) is None:
@@ -198,6 +209,8 @@ def parse_ordered_at(text: str) -> datetime:
         raise PatientFactError(
             f"{clean!r} is not an ISO 8601 date or date-time (e.g. '2026-03-01T09:00:00Z', '2026-03-01')"
         ) from None
+    if (problem := implausible_year(clean, when)) is not None:
+        raise problem
     return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
 
 
@@ -299,6 +312,11 @@ def _age_from_birth_date(
         problems.append(FieldProblem("birth_date", f"{text!r} is after the order ({when.date()})", text))
         return
     years = age_at(born, when)
+    oldest = PLAUSIBLE["age_years"][1]
+    if years > oldest:
+        message = f"{text!r} gives an age of {years} years at the order ({when.date()}), more than {oldest:g}"
+        problems.append(FieldProblem("birth_date", message, text))
+        return
     stated = reading.facts.get("age_years")
     if stated is not None and math.floor(stated) != years:
         problems.append(

@@ -20,7 +20,13 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from doseguard.errors import HistoryProblem, LabValueError, PatientFactError, QuantityError
+from doseguard.errors import (
+    HistoryProblem,
+    ImplausibleTimeError,
+    LabValueError,
+    PatientFactError,
+    QuantityError,
+)
 from doseguard.io.fhir.elements import OBJECT, Resource, kind_of, text_of
 from doseguard.io.fhir.references import Lookup, patient_of
 from doseguard.io.fhir.terminology import (
@@ -449,7 +455,13 @@ def _no_time(source: str, kind: str, resource: Resource) -> HistoryProblem:
     written = _moment_text(resource)
     if written is None:
         return HistoryProblem(source, f"{kind}.effective[x]", "missing: when?")
-    message = f"{written!r} is not an ISO 8601 date-time (e.g. '2026-03-01T09:00:00Z')"
+    try:
+        parse_ordered_at(written)
+        message = f"{written!r} is not an ISO 8601 date-time (e.g. '2026-03-01T09:00:00Z')"
+    except ImplausibleTimeError as error:
+        message = str(error)
+    except PatientFactError:
+        message = f"{written!r} is not an ISO 8601 date-time (e.g. '2026-03-01T09:00:00Z')"
     return HistoryProblem(source, f"{kind}.effective[x]", message)
 
 

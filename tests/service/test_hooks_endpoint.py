@@ -268,3 +268,20 @@ def test_an_order_for_a_drug_no_pack_covers_gets_the_notices_info_card(service: 
     assert card["indicator"] == "info"
     assert card["source"]["label"].startswith("doseguard (rules ")
     assert card["source"]["url"].endswith("/rules/DOSEGUARD-DRUG-NOT-COVERED")
+
+
+def test_a_draft_order_for_another_patient_gets_a_not_checked_card(service: ServiceFactory) -> None:
+    """A draft order whose subject is not the request's patientId was checked against the prefetch of
+    the request's patient (their allergies, their labs): a card built on another patient's record.
+    It is said not checked, naming both patients; the order for the request's patient is checked."""
+    app = service()
+    mine = medication_request("MR-1", route="IV")
+    theirs = medication_request("MR-2", patient="someone-else")
+    cards = cards_of(
+        app.client.post(SIGN, json=hook_request("order-sign", mine, theirs, prefetch=full_prefetch()))
+    )
+    by_order = {card["summary"].rsplit("(", 1)[-1].rstrip(")"): card for card in cards}
+    assert "B12-ROUTE" in topics([by_order["MedicationRequest/MR-1"]])
+    other = [card for card in cards if "MR-2" in card["summary"]]
+    assert [card["summary"] for card in other] == ["Not checked: MedicationRequest/MR-2 could not be read"]
+    assert "Patient/someone-else" in other[0]["detail"] and "pt-1" in other[0]["detail"].lower()

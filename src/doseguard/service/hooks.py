@@ -20,7 +20,7 @@ from doseguard.io.fhir.bundle_context import BundleContext, attach_context, bund
 from doseguard.io.json_records import object_record
 from doseguard.io.json_text import Unreadable, problems_in
 from doseguard.patients.model import HistoryKind
-from doseguard.records import InputRecord
+from doseguard.records import InputRecord, record_ids
 from doseguard.rules.model import RuleSet
 
 ORDER_SELECT = "order-select"
@@ -157,9 +157,27 @@ def draft_orders(
         for source, value in _selected(request, items)
         if not (isinstance(value, dict) and value.get("resourceType") in OTHER_ORDER_TYPES)
     ]
-    records = [attach_context(object_record(s, v, index), context) for s, v in selected]
+    patient_id = request.context.patientId
+    records = [
+        _for_patient(attach_context(object_record(s, v, index), context), patient_id) for s, v in selected
+    ]
     resources = [None if isinstance(v, Unreadable) else v for _, v in selected]
     return DraftOrders(records, resources, context.problems)
+
+
+def _for_patient(record: InputRecord, patient_id: str) -> InputRecord:
+    """The record, or (an order for another patient than the request's) a record that is not checked:
+    the prefetch, the allergies and labs it would be checked against, are of the request's patient."""
+    _, subject = record_ids(record.data)
+    if record.error is not None or record.problems or subject is None or subject == patient_id:
+        return record
+    problem = FieldProblem(
+        "MedicationRequest.subject",
+        f"names Patient/{subject}, but this request is for Patient/{patient_id}: "
+        "not checked against another patient's record",
+        subject,
+    )
+    return dataclasses.replace(record, problems=(problem,), context=None)
 
 
 def _selected(request: HookRequest, items: list[tuple[str, Any]]) -> list[tuple[str, Any]]:

@@ -91,6 +91,7 @@ def full_prefetch(*allergies: dict[str, Any]) -> dict[str, Any]:
         "vitals": searchset(),
         "labs": searchset(),
         "administrations": searchset(),
+        "medications": searchset(),
     }
 
 

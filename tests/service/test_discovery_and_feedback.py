@@ -33,6 +33,7 @@ def test_discovery_lists_one_service_per_hook_with_the_prefetch_the_rules_read(
             "vitals": "Observation?patient={{context.patientId}}&category=vital-signs&_sort=-date&_count=100",
             "labs": "Observation?patient={{context.patientId}}&category=laboratory&_sort=-date&_count=200",
             "administrations": "MedicationAdministration?patient={{context.patientId}}&_sort=-effective-time&_count=200",
+            "medications": "MedicationRequest?patient={{context.patientId}}&status=active",
         }
 
 

@@ -87,7 +87,7 @@ def test_missing_keys_and_no_server_to_fetch_them_from_is_a_412(service: Service
     assert "no fhirServer" in found["detail"]
     assert problem_of(
         app.client.post(SIGN, json=hook_request("order-sign", medication_request("MR-1"))), 412
-    )["missing"] == ["allergies", "conditions", "vitals", "labs", "administrations"]
+    )["missing"] == ["allergies", "conditions", "vitals", "labs", "administrations", "medications"]
 
 
 def test_a_token_is_never_sent_in_clear_over_a_network(service: ServiceFactory) -> None:
@@ -176,3 +176,51 @@ def test_a_fetched_answer_over_the_limit_is_not_read_and_said(
     del prefetch["allergies"]
     (card,) = cards_of(app.client.post(SIGN, json=sign(prefetch=prefetch, stub=fhir_stub)))
     assert card["summary"] == "Not checked against allergies: the FHIR server's answer is over 32768 bytes"
+
+
+def active_order(ident: str, **kinds: Any) -> dict[str, Any]:
+    return {**medication_request(ident, **kinds), "status": "active", "authoredOn": "2026-11-01"}
+
+
+def test_an_active_order_the_ehr_holds_makes_the_draft_a_duplicate_and_gets_no_card_itself(
+    service: ServiceFactory,
+) -> None:
+    """The patient's active orders came only from the draft Bundle: a second B12 order signed while
+    the patient was on IM B12 got no duplicate-therapy card. They are read from the ``medications``
+    prefetch, as the patient's other orders, never checked themselves."""
+    app = service()
+    prefetch = full_prefetch()
+    prefetch["medications"] = searchset(active_order("MR-OLD", route="IV"))
+    cards = cards_of(app.client.post(SIGN, json=sign(prefetch=prefetch)))
+    assert summaries(cards) == ["Another active B12 order for the same patient (MedicationRequest/MR-1)"]
+
+
+def test_a_draft_the_ehr_also_lists_as_active_is_not_its_own_duplicate(service: ServiceFactory) -> None:
+    app = service()
+    prefetch = full_prefetch()
+    prefetch["medications"] = searchset({**medication_request("MR-1"), "status": "active"})
+    assert cards_of(app.client.post(SIGN, json=sign(prefetch=prefetch))) == []
+
+
+def test_active_orders_the_ehr_cannot_give_leave_duplicate_therapy_undecided(service: ServiceFactory) -> None:
+    app = service()
+    prefetch = full_prefetch()
+    prefetch["medications"] = operation_outcome("pharmacy system down")
+    cards = cards_of(app.client.post(SIGN, json=sign(prefetch=prefetch)))
+    assert summaries(cards) == [
+        "Not checked against the patient's active medication orders: the EHR could not give it: "
+        "pharmacy system down",
+        "Not checked: 1 rule could not be decided (MedicationRequest/MR-1)",
+    ]
+    assert f"]({app.url}/rules/B12-DUPLICATE-THERAPY)" in cards[1]["detail"]
+
+
+def test_an_active_order_that_cannot_be_read_is_said_not_silently_left_out(service: ServiceFactory) -> None:
+    app = service()
+    broken = active_order("MR-OLD")
+    broken["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["value"] = "a lot"
+    prefetch = full_prefetch()
+    prefetch["medications"] = searchset(broken)
+    cards = cards_of(app.client.post(SIGN, json=sign(prefetch=prefetch)))
+    assert [card["summary"].split(":")[0] for card in cards] == ["Not checked against a patient record"]
+    assert "doseQuantity" in cards[0]["detail"]

@@ -167,7 +167,7 @@ def create_app(
         patient = prefetch.patient_data(values)
         try:
             orders = await asyncio.to_thread(
-                draft_orders, hook_request, rule_set, patient.resources, patient.kinds
+                draft_orders, hook_request, rule_set, patient.resources, patient.kinds, patient.orders
             )
         except RequestShapeError as error:
             return _bad_request(error.problems)

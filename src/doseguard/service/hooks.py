@@ -136,25 +136,37 @@ class DraftOrders:
 
 
 def draft_orders(
-    request: HookRequest, rules: RuleSet, patient: Sequence[Mapping[str, Any]], kinds: set[HistoryKind]
+    request: HookRequest,
+    rules: RuleSet,
+    patient: Sequence[Mapping[str, Any]],
+    kinds: set[HistoryKind],
+    active: Sequence[Mapping[str, Any]] = (),
 ) -> DraftOrders:
     """The orders to check (at order-select, the selected ones), with the patient's context from
-    ``patient`` (the prefetch resources) and the other draft orders; ``kinds``: the kinds of patient
-    data the prefetch held even where it holds none of it (no lab results in a lab search)."""
+    ``patient`` (the prefetch resources), the other draft orders and ``active`` (the patient's active
+    orders the EHR holds: context, never checked); ``kinds``: the kinds of patient data the prefetch
+    held even where it holds none of it (no lab results in a lab search). The patient's other orders
+    are held only when the prefetch gave ``active``: the draft Bundle alone is not all of them."""
     orders = request.context.draftOrders
     entries = orders.get("entry")
     if entries is not None and not isinstance(entries, list):
         raise RequestShapeError([FieldProblem("context.draftOrders.entry", "must be a list of entries")])
+    drafts = [*(entries or [])]
+    others = _not_drafts(active, drafts)
+    first_active = len(drafts) + len(patient)
     combined = {
         **orders,
-        "entry": [*(entries or []), *({"resource": resource} for resource in patient)],
+        "entry": [*drafts, *({"resource": r} for r in patient), *({"resource": r} for r in others)],
     }
     items, index = bundle_items(DRAFT_ORDERS, combined, clean=False)
-    context = bundle_context(DRAFT_ORDERS, combined, items, index, rules.drugs)
+    active_sources = {f"{DRAFT_ORDERS}:entry[{n}]" for n in range(first_active, first_active + len(others))}
+    drafted = [(source, value) for source, value in items if source not in active_sources]
+    context = bundle_context(DRAFT_ORDERS, combined, drafted, index, rules.drugs)
     context = _holding(context, kinds)
+    unread = _unread_active([(s, v) for s, v in items if s in active_sources], index)
     selected = [
         (source, value)
-        for source, value in _selected(request, items)
+        for source, value in _selected(request, drafted)
         if not (isinstance(value, dict) and value.get("resourceType") in OTHER_ORDER_TYPES)
     ]
     patient_id = request.context.patientId
@@ -162,7 +174,7 @@ def draft_orders(
         _for_patient(attach_context(object_record(s, v, index), context), patient_id) for s, v in selected
     ]
     resources = [None if isinstance(v, Unreadable) else v for _, v in selected]
-    return DraftOrders(records, resources, context.problems)
+    return DraftOrders(records, resources, (*context.problems, *unread))
 
 
 def _for_patient(record: InputRecord, patient_id: str) -> InputRecord:
@@ -207,9 +219,33 @@ def _selected(request: HookRequest, items: list[tuple[str, Any]]) -> list[tuple[
     ]
 
 
+def _not_drafts(active: Sequence[Mapping[str, Any]], drafts: list[Any]) -> list[Mapping[str, Any]]:
+    """The active orders that are not one of the drafts (an EHR may list a draft as active: it is not
+    its own duplicate)."""
+    drafted = {
+        (resource.get("resourceType"), resource.get("id"))
+        for entry in drafts
+        if isinstance(entry, dict) and isinstance(resource := entry.get("resource"), dict)
+    }
+    return [order for order in active if (order.get("resourceType"), order.get("id")) not in drafted]
+
+
+def _unread_active(items: list[tuple[str, Any]], index: Mapping[str, Any]) -> list[HistoryProblem]:
+    """An active order that cannot be read is not counted as the patient's other order: said."""
+    unread = []
+    for source, value in items:
+        record = object_record(source, value, index)
+        if record.error is not None:
+            unread.append(HistoryProblem(source, "MedicationRequest", record.error))
+        elif record.problems:
+            unread.append(HistoryProblem(source, "MedicationRequest", "; ".join(map(str, record.problems))))
+    return unread
+
+
 def _holding(context: BundleContext, kinds: set[HistoryKind]) -> BundleContext:
-    """The Bundle's contexts, holding ``kinds`` too."""
-    held = context.kinds | kinds
+    """The Bundle's contexts, holding ``kinds`` too, and the patient's other orders only when the
+    prefetch held them."""
+    held = (context.kinds - {HistoryKind.ORDERS}) | kinds
     if held == context.kinds:
         return context
     contexts = {key: dataclasses.replace(value, kinds=held) for key, value in context.contexts.items()}

@@ -55,6 +55,11 @@ KEYS: dict[str, PrefetchKey] = {
         "doses given (the MAR)",
         HistoryKind.ADMINISTRATIONS,
     ),
+    "medications": PrefetchKey(
+        f"MedicationRequest?patient={PATIENT_TOKEN}&status=active",
+        "the patient's active medication orders",
+        HistoryKind.ORDERS,
+    ),
 }
 FIELD_KEYS = {
     "age_years": "patient", "birth_date": "patient", "sex": "patient",
@@ -63,7 +68,12 @@ FIELD_KEYS = {
     "creatinine_clearance_ml_min": "labs", "egfr": "labs",
 }  # fmt: skip
 """Patient fields by the prefetch key that holds them (allergies and conditions by name, below)."""
-AGGREGATE_KEYS = {HistoryKind.LABS: "labs", HistoryKind.ADMINISTRATIONS: "administrations"}
+AGGREGATE_KEYS = {
+    HistoryKind.LABS: "labs",
+    HistoryKind.ADMINISTRATIONS: "administrations",
+    HistoryKind.ORDERS: "medications",
+}
+ORDER_TYPE = "MedicationRequest"
 
 
 def needed_keys(rules: RuleSet) -> list[str]:
@@ -98,10 +108,12 @@ class Unusable:
 
 @dataclass
 class PatientData:
-    """What the prefetch gave: the context resources (by the reader's types, once each), the kinds of
-    patient data it held, and what could not be used."""
+    """What the prefetch gave: the context resources (by the reader's types, once each), the patient's
+    active orders (context, never checked), the kinds of patient data it held, and what could not be
+    used."""
 
     resources: list[Mapping[str, Any]] = field(default_factory=list)
+    orders: list[Mapping[str, Any]] = field(default_factory=list)
     kinds: set[HistoryKind] = field(default_factory=set)
     unusable: list[Unusable] = field(default_factory=list)
 
@@ -224,6 +236,9 @@ def patient_data(values: Mapping[str, Any]) -> PatientData:
         kind = KEYS[key].kind if key in KEYS else None
         if kind is not None:
             data.kinds.add(kind)
+        if kind is HistoryKind.ORDERS:
+            data.orders.extend(r for r in found if r.get("resourceType") == ORDER_TYPE)
+            continue
         for resource in found:
             ident = f"{resource.get('resourceType')}/{resource.get('id')}"
             if resource.get("id") is not None and seen.get(ident) == resource:
@@ -246,11 +261,12 @@ def _resources_of(
         unusable.append(Unusable(key, what, "; ".join(str(problem) for problem in problems)))
         return None
     kind = value["resourceType"]
+    wanted = {ORDER_TYPE} if key in KEYS and KEYS[key].kind is HistoryKind.ORDERS else CONTEXT_TYPES
     if kind == "OperationOutcome":
         unusable.append(Unusable(key, what, f"the EHR could not give it: {_issues(value)}"))
         return None
     if kind != "Bundle":
-        return [value] if kind in CONTEXT_TYPES else []
+        return [value] if kind in wanted else []
     if _next_link(value) is not None:
         unusable.append(Unusable(key, what, "the EHR sent only the first page of a search of many"))
         return None
@@ -264,7 +280,7 @@ def _resources_of(
                 unusable.append(Unusable(key, what, f"the EHR's search failed in part: {_issues(resource)}"))
                 return None
             continue  # a search's warnings and information
-        if resource.get("resourceType") in CONTEXT_TYPES:
+        if resource.get("resourceType") in wanted:
             resources.append(resource)
     return resources
 

@@ -92,6 +92,7 @@ def full_prefetch(*allergies: dict[str, Any]) -> dict[str, Any]:
         "labs": searchset(),
         "administrations": searchset(),
         "medications": searchset(),
+        "pregnancy": searchset(),
     }
 
 

@@ -6,7 +6,9 @@ import dataclasses
 
 from doseguard.feedback.model import Outcome
 from doseguard.rules.model import RuleSet
-from doseguard.service.prefetch import needed_keys
+from doseguard.service.hooks import draft_orders, parse_hook
+from doseguard.service.prefetch import needed_keys, patient_data
+from tests.service.fhir_data import hook_request, medication_request, searchset
 from tests.service.live import ServiceFactory
 from tests.service.responses import problem_of
 from tests.service.stand_ins import RecordingSink, TokenVerifier
@@ -34,6 +36,8 @@ def test_discovery_lists_one_service_per_hook_with_the_prefetch_the_rules_read(
             "labs": "Observation?patient={{context.patientId}}&category=laboratory&_sort=-date&_count=200",
             "administrations": "MedicationAdministration?patient={{context.patientId}}&_sort=-effective-time&_count=200",
             "medications": "MedicationRequest?patient={{context.patientId}}&status=active",
+            "pregnancy": "Observation?patient={{context.patientId}}&code=http://loinc.org|82810-3,"
+            "http://loinc.org|11449-6&_sort=-date&_count=1",
         }
 
 
@@ -42,6 +46,23 @@ def test_only_what_the_loaded_rules_read_is_prefetched(bundled_rules: RuleSet) -
     assert needed_keys(dataclasses.replace(bundled_rules, rules=tuple(notation))) == []
     route = [rule for rule in bundled_rules.rules if rule.id == "B12-CONTRAINDICATION"]
     assert needed_keys(dataclasses.replace(bundled_rules, rules=tuple(route))) == ["allergies", "conditions"]
+    pregnancy = [rule for rule in bundled_rules.rules if rule.id == "B12-REVIEW-DUE-PREGNANCY"]
+    assert "pregnancy" in needed_keys(dataclasses.replace(bundled_rules, rules=tuple(pregnancy)))
+
+
+def test_a_prefetched_pregnancy_status_is_the_patients_pregnant_field(bundled_rules: RuleSet) -> None:
+    """``pregnant`` was not read from FHIR at all, so no key asked for it and the rules reading it were
+    never decided at the point of care."""
+    status = {
+        "resourceType": "Observation", "id": "PS-1", "status": "final",
+        "subject": {"reference": "Patient/PT-1"}, "effectiveDateTime": "2026-11-20",
+        "code": {"coding": [{"system": "http://loinc.org", "code": "82810-3"}]},
+        "valueCodeableConcept": {"coding": [{"system": "http://snomed.info/sct", "code": "77386006"}]},
+    }  # fmt: skip
+    data = patient_data({"pregnancy": searchset(status)})
+    request = parse_hook(hook_request("order-sign", medication_request("MR-1")), "order-sign", clean=True)
+    (record,) = draft_orders(request, bundled_rules, data.resources, data.kinds).records
+    assert record.context is not None and record.context.fields["pregnant"] == "yes"
 
 
 def test_feedback_is_parsed_and_given_to_the_sink(service: ServiceFactory) -> None:

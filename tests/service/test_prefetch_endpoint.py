@@ -87,7 +87,15 @@ def test_missing_keys_and_no_server_to_fetch_them_from_is_a_412(service: Service
     assert "no fhirServer" in found["detail"]
     assert problem_of(
         app.client.post(SIGN, json=hook_request("order-sign", medication_request("MR-1"))), 412
-    )["missing"] == ["allergies", "conditions", "vitals", "labs", "administrations", "medications"]
+    )["missing"] == [
+        "allergies",
+        "conditions",
+        "vitals",
+        "labs",
+        "administrations",
+        "medications",
+        "pregnancy",
+    ]
 
 
 def test_a_token_is_never_sent_in_clear_over_a_network(service: ServiceFactory) -> None:

@@ -60,12 +60,17 @@ KEYS: dict[str, PrefetchKey] = {
         "the patient's active medication orders",
         HistoryKind.ORDERS,
     ),
+    "pregnancy": PrefetchKey(
+        f"Observation?patient={PATIENT_TOKEN}&code=http://loinc.org|82810-3,http://loinc.org|11449-6"
+        "&_sort=-date&_count=1",
+        "pregnancy status",
+    ),
 }
 FIELD_KEYS = {
     "age_years": "patient", "birth_date": "patient", "sex": "patient",
     "weight_kg": "vitals", "height_cm": "vitals", "body_surface_area_m2": "vitals",
     "dose_mg_per_kg": "vitals", "dose_units_per_kg": "vitals", "dose_mg_per_m2": "vitals",
-    "creatinine_clearance_ml_min": "labs", "egfr": "labs",
+    "creatinine_clearance_ml_min": "labs", "egfr": "labs", "pregnant": "pregnancy",
 }  # fmt: skip
 """Patient fields by the prefetch key that holds them (allergies and conditions by name, below)."""
 AGGREGATE_KEYS = {

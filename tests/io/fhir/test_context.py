@@ -448,3 +448,36 @@ def test_two_bulk_patients_that_disagree_are_said_at_their_line(tmp_path: Path) 
     sources = HistorySources(history=str(tmp_path))
     write_store(tmp_path / "store.sqlite", sources.kinds(), read_history(sources, DRUGS), problems.append)
     assert [(p.source, p.field) for p in problems] == [(f"{tmp_path / 'Patient.ndjson'}:2", "sex")]
+
+
+def pregnancy(code: str, answer: tuple[str, str] | None, **more: Any) -> dict[str, Any]:
+    resource = observation(code, None, **more)
+    if answer is not None:
+        resource["valueCodeableConcept"] = {"coding": [{"system": answer[0], "code": answer[1]}]}
+    return resource
+
+
+@pytest.mark.parametrize(
+    ("code", "answer", "pregnant"),
+    [
+        ("82810-3", (SNOMED, "77386006"), "yes"),
+        ("82810-3", (SNOMED, "60001007"), "no"),
+        ("11449-6", (LOINC, "LA15173-0"), "yes"),
+        ("11449-6", (LOINC, "LA26683-5"), "no"),
+    ],
+)
+def test_a_pregnancy_status_observation_is_the_pregnant_field(
+    code: str, answer: tuple[str, str], pregnant: str
+) -> None:
+    """The rules that read pregnancy (NICE's review after 1 month in pregnancy) were never decided
+    from FHIR: no resource was read as ``pregnant``. A pregnancy status Observation is."""
+    assert read(pregnancy(code, answer)) == [("123", {"pregnant": pregnant})]
+
+
+def test_an_unknown_or_absent_pregnancy_status_says_nothing_and_another_answer_is_located() -> None:
+    assert read(pregnancy("82810-3", (LOINC, "LA4489-6"))) == []  # Unknown
+    assert read(pregnancy("82810-3", None, dataAbsentReason={"coding": [{"code": "asked-declined"}]})) == []
+    (problem,) = read(pregnancy("82810-3", (SNOMED, "38341003")))  # a code that is no pregnancy status
+    assert isinstance(problem, HistoryProblem)
+    assert problem.field == "Observation.valueCodeableConcept"
+    assert "38341003" in problem.message

@@ -66,6 +66,12 @@ WEIGHT_CODES = frozenset({"29463-7", "3141-9"})
 """LOINC body weight (measured; stated)."""
 HEIGHT_CODES = frozenset({"8302-2", "8306-3", "8308-9"})
 """LOINC body height (any; lying; standing)."""
+PREGNANCY_CODES = frozenset({"82810-3", "11449-6"})
+"""LOINC pregnancy status; pregnancy status, reported."""
+PREGNANCY_ANSWERS = {"77386006": "yes", "LA15173-0": "yes", "60001007": "no", "LA26683-5": "no"}
+"""Answers of a pregnancy status (SNOMED pregnant / not pregnant, LOINC LA15173-0 / LA26683-5)."""
+UNKNOWN_ANSWERS = frozenset({"LA4489-6", "261665006", "UNK", "ASKU"})
+"""Answers that say the status is not known: the patient is then as if none was recorded."""
 FIELD_TESTS = {"creatinine_clearance": "creatinine_clearance_ml_min", "egfr": "egfr"}
 """Catalogue tests that are also patient fields (renal function doses are adjusted by)."""
 WEIGHT_UNITS = {"kg": "kg", "g": "g", "[lb_av]": "lb", "lb": "lb", "lbs": "lb"}
@@ -191,6 +197,8 @@ class ResourceReader:
             field, units, parse = "weight_kg", WEIGHT_UNITS, parse_weight
         elif loinc & HEIGHT_CODES:
             field, units, parse = "height_cm", HEIGHT_UNITS, parse_height
+        elif loinc & PREGNANCY_CODES:
+            return _pregnancy(source, resource, lookup)
         else:
             return self._lab(source, resource, loinc, lookup)
         measured = _measured(source, resource, lookup)
@@ -481,6 +489,32 @@ def _route(route: Any) -> str | None:
         if found is not None:
             return found
     return written[0] if written else None
+
+
+def _pregnancy(source: str, resource: Resource, lookup: Lookup) -> list[Read]:
+    """A pregnancy status as the ``pregnant`` field; nothing when it is unknown or absent."""
+    patient = _patient_id(source, resource, "Observation.subject", lookup)
+    if isinstance(patient, HistoryProblem):
+        return [Read(patient)]
+    concept = resource.get("valueCodeableConcept")
+    if concept is None:
+        return []  # no answer (a dataAbsentReason, say)
+    codes = [
+        coding.get("code")
+        for coding in (concept.get("coding") or [] if isinstance(concept, OBJECT) else [])
+        if isinstance(coding, OBJECT)
+    ]
+    answers = {PREGNANCY_ANSWERS[code] for code in codes if code in PREGNANCY_ANSWERS}
+    if len(answers) == 1:
+        return [Read((patient, {"pregnant": answers.pop()}), _taken_at(resource))]
+    if not answers and any(code in UNKNOWN_ANSWERS for code in codes):
+        return []
+    written = ", ".join(map(repr, codes)) or "no code"
+    message = (
+        f"{written}: not a pregnancy status (pregnant: SNOMED 77386006 or LOINC LA15173-0; "
+        "not pregnant: 60001007 or LA26683-5; unknown: LA4489-6)"
+    )
+    return [Read(HistoryProblem(source, "Observation.valueCodeableConcept", message))]
 
 
 def _measured(source: str, resource: Resource, lookup: Lookup) -> tuple[str, float, str | None] | list[Read]:

@@ -34,7 +34,7 @@ from doseguard.orders.model import Order
 from doseguard.orders.normalise import OrderNormaliser
 from doseguard.orders.patient import parse_ordered_at
 from doseguard.patients.aggregates import AggregateComputer
-from doseguard.patients.merge import merge_patient
+from doseguard.patients.merge import is_blank, merge_patient
 from doseguard.patients.model import HistoryKind, PatientContext
 from doseguard.records import InputRecord, record_ids
 from doseguard.result_cache import ResultCache, record_key
@@ -160,7 +160,10 @@ class Checker:
                 else:  # aggregates are no field of the order's vocabulary
                     fact_json = encode_fact_with(order.facts, values or {}, self._vocabulary)
             except InvalidOrderError as error:
-                problems = tuple(ResultError.of(p) for p in error.problems)
+                located = _located(error.problems, item.data, context)
+                problems = tuple(ResultError.of(p) for p in located)
+                if located is not error.problems:
+                    key = None  # it names this patient's record: no other record's result
                 invalid = OrderResult(
                     number,
                     item.source,
@@ -345,6 +348,22 @@ class Checker:
 
 
 GAPS_SHOWN = 3
+
+
+def _located(problems: list[FieldProblem], data: Any, context: PatientContext | None) -> list[FieldProblem]:
+    """The problems, those of a value the order took from the patient's record (a patients file's
+    line, a FHIR resource) saying where it was read; ``problems`` itself when none is."""
+    if context is None or not context.field_sources or not isinstance(data, dict):
+        return problems
+    located = []
+    for problem in problems:
+        source = context.field_sources.get(problem.field)
+        if source is not None and is_blank(data.get(problem.field)):
+            message = f"{problem.message} (from the patient's record, {source})"
+            located.append(FieldProblem(problem.field, message, problem.value))
+        else:
+            located.append(problem)
+    return located if located != problems else problems
 
 
 def _gaps(item: InputRecord) -> tuple[str, ...]:

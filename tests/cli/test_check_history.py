@@ -382,3 +382,34 @@ def test_a_patient_whose_history_rows_were_not_used_is_told_so_on_the_order(
         f"the patient's history is incomplete: 1 record not used ({mar}:3): see the run's messages"
     ]
     assert by_order["O2"]["warnings"] == []
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_bad_value_of_the_patients_file_is_named_at_its_line_on_the_order(
+    tmp_path: Path, jobs: str
+) -> None:
+    """A weight of 8000 kg in patients.csv made the order invalid with 'weight_kg: ... outside the
+    plausible range', while the order itself has no weight: the pharmacist looked for it in the wrong
+    file. The error names the patients file's line; two patients with the same bad value each get
+    their own line."""
+    orders = jsonl(
+        tmp_path, standard_order("O1", "PT-1"), standard_order("O2", "PT-2"), standard_order("O3", "PT-1")
+    )
+    patients = tmp_path / "patients.csv"
+    patients.write_text("patient_id,weight_kg\nPT-1,8000 kg\nPT-2,8000 kg\n", encoding="utf-8")
+    result = invoke("check", orders, "--patients", patients, "--jobs", jobs, "--fail-on", "never")
+    lines = results(result.stdout)
+    assert [line["status"] for line in lines] == ["invalid"] * 3
+    said = [[(e["field"], e["message"]) for e in line["errors"]] for line in lines]
+    for (field, message), row in zip([s[0] for s in said], (2, 3, 2), strict=True):
+        assert field == "weight_kg"
+        assert message.endswith(f"(from the patient's record, {patients}:{row})"), message
+
+
+def test_a_bad_value_of_the_order_itself_names_no_other_file(tmp_path: Path) -> None:
+    orders = jsonl(tmp_path, {**standard_order("O1", "PT-1"), "weight_kg": "8000 kg"})
+    patients = tmp_path / "patients.csv"
+    patients.write_text("patient_id,weight_kg\nPT-1,80 kg\n", encoding="utf-8")
+    (line,) = results(invoke("check", orders, "--patients", patients, "--fail-on", "never").stdout)
+    assert line["status"] == "invalid"
+    assert "patient's record" not in line["errors"][0]["message"]

@@ -244,7 +244,7 @@ class HistoryStore:
         fields, _ = merge_patient_rows(patient_rows)
         return PatientContext(
             patient_id, self.kinds, fields, tuple(administrations), tuple(labs), tuple(orders),
-            gaps=tuple(gaps),
+            gaps=tuple(gaps), field_sources=field_sources(patient_rows) if patient_rows else {},
         )  # fmt: skip
 
 
@@ -316,6 +316,17 @@ def merge_patient_rows(rows: Iterable[list[Any]]) -> tuple[dict[str, Any], list[
                 fields.pop(key, None)
                 conflicts.append(Conflict(key, value, source, first, first_source))
     return fields, conflicts
+
+
+def field_sources(rows: Iterable[list[Any]]) -> dict[str, str]:
+    """Where each field of a patient's rows (``[source, fields]``) was first read, so that a value the
+    order cannot use is named at its line."""
+    found: dict[str, str] = {}
+    for source, more in rows:
+        if source:
+            for key in more:
+                found.setdefault(key, source)
+    return found
 
 
 _READ_AS: dict[str, Callable[[str], Any]] = {

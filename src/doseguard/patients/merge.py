@@ -14,7 +14,7 @@ from typing import Any
 
 from doseguard.patients.model import PatientContext
 
-__all__ = ["JOINED_FIELDS", "merge_patient"]
+__all__ = ["JOINED_FIELDS", "is_blank", "merge_patient"]
 
 JOINED_FIELDS = ("allergies", "conditions")
 """Fields whose patient values add to the order's instead of standing in for them."""
@@ -27,28 +27,28 @@ def merge_patient(data: Any, context: PatientContext | None) -> Any:
         return data
     merged = dict(data)
     for name, value in context.fields.items():
-        if _blank(value):
+        if is_blank(value):
             continue
         own = merged.get(name)
         if name in JOINED_FIELDS:
-            if _blank(own):
+            if is_blank(own):
                 merged[name] = _items(value) if _is_list_like(value) else value
             elif _is_list_like(own) and _is_list_like(value):
                 merged[name] = list(dict.fromkeys([*_items(own), *_items(value)]))  # type: ignore[arg-type]
             # else: the order's value is not a list the normaliser can read; it reports it as it is
-        elif _blank(own):
+        elif is_blank(own):
             merged[name] = value
     return merged
 
 
-def _blank(value: Any) -> bool:
+def is_blank(value: Any) -> bool:
     """No value: None, blank text, or an empty list (as the order model reads them)."""
     if value is None:
         return True
     if isinstance(value, str):
         return not value.strip()
     if isinstance(value, list | tuple):
-        return not any(not _blank(item) for item in value)
+        return not any(not is_blank(item) for item in value)
     return False
 
 

@@ -167,6 +167,7 @@ class _Gathered:
     labs: dict[str, list[LabResult]] = dataclasses.field(default_factory=dict)
     orders: dict[str, list[OtherOrder]] = dataclasses.field(default_factory=dict)
     sources: dict[str, list[str]] = dataclasses.field(default_factory=dict)
+    field_sources: dict[str, dict[str, str]] = dataclasses.field(default_factory=dict)
     problems: list[HistoryProblem] = dataclasses.field(default_factory=list)
 
     def add(self, source: str, patient_id: str, value: Any, at: datetime | None) -> None:
@@ -178,11 +179,16 @@ class _Gathered:
         elif isinstance(value, OtherOrder):
             self.orders.setdefault(patient_id, []).append(value)
         else:
-            self._fields(self.fields.setdefault(patient_id, {}), value, at)
+            known = self.fields.setdefault(patient_id, {})
+            self._fields(known, self.field_sources.setdefault(patient_id, {}), value, at, source)
 
     @staticmethod
     def _fields(
-        known: dict[str, tuple[Any, datetime | None]], more: dict[str, Any], at: datetime | None
+        known: dict[str, tuple[Any, datetime | None]],
+        sources: dict[str, str],
+        more: dict[str, Any],
+        at: datetime | None,
+        source: str,
     ) -> None:
         """Lists joined; of two values of one field the later wins (a timeless one is the oldest),
         the first of two at the same time."""
@@ -190,8 +196,10 @@ class _Gathered:
             if key in JOINED_FIELDS:
                 before = known.get(key, ([], None))[0]
                 known[key] = (list(dict.fromkeys([*before, *value])), None)
+                sources.setdefault(key, source)
             elif key not in known or _later(at, known[key][1]):
                 known[key] = (value, at)
+                sources[key] = source
 
     def contexts(self, kinds: frozenset[HistoryKind]) -> dict[str, PatientContext]:
         def by_time(items: list[Any], key: Callable[[Any], datetime]) -> tuple[Any, ...]:
@@ -206,6 +214,7 @@ class _Gathered:
                 by_time(self.labs.get(patient_id, []), lambda lab: lab.taken_at),
                 tuple(self.orders.get(patient_id, [])),
                 tuple(sources),
+                field_sources=self.field_sources.get(patient_id, {}),
             )
             for patient_id, sources in self.sources.items()
         }

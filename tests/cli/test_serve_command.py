@@ -11,7 +11,10 @@ import sys
 from pathlib import Path
 
 import httpx
+import pytest
+import uvloop
 
+from doseguard.cli.serve_command import event_loop_factory
 from tests.helpers.cli import invoke
 
 
@@ -60,6 +63,7 @@ def test_the_service_runs_and_answers_discovery(tmp_path: Path) -> None:
             if "Uvicorn running on" in line:
                 break
         assert any("INSECURE DEVELOPMENT MODE" in line for line in said), said
+        assert any('"event loop: uvloop"' in line for line in said), said  # the dev extra has uvloop
         response = httpx.get(f"http://127.0.0.1:{port}/cds-services", timeout=30)
         assert response.status_code == 200
         assert [s["id"] for s in response.json()["services"]] == [
@@ -72,3 +76,9 @@ def test_the_service_runs_and_answers_discovery(tmp_path: Path) -> None:
         _, rest = process.communicate(timeout=60)
     assert "Finished server process" in rest  # a graceful shutdown, then the signal's status (143)
     assert process.returncode == -signal.SIGTERM
+
+
+def test_the_event_loop_is_uvloop_when_installed_else_asyncio(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert event_loop_factory() is uvloop.new_event_loop
+    monkeypatch.setitem(sys.modules, "uvloop", None)  # as if not installed: import raises ImportError
+    assert event_loop_factory() is None

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from fastapi.responses import JSONResponse
+
 from doseguard.rules.model import RuleSet
 from tests.service.fhir_data import full_prefetch, hook_request, medication_request
 from tests.service.live import ServiceFactory
@@ -69,6 +71,14 @@ def test_a_card_has_every_field_the_finding_gives(service: ServiceFactory, bundl
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     assert "B12-ROUTE: Route other than IM or deep SC" in page.text
     assert f"Rules version {version}" in page.text
+
+
+def test_the_cards_answer_is_the_bytes_json_response_gave(service: ServiceFactory) -> None:
+    app = service()
+    orders = (medication_request("MR-1", route="IV"), medication_request("MR-2", drug="B12 inj", route="IV"))
+    answer = app.client.post(SIGN, json=hook_request("order-sign", *orders, prefetch=full_prefetch()))
+    assert answer.headers["content-type"] == "application/json"
+    assert len(cards_of(answer)) >= 2 and answer.content == JSONResponse(answer.json()).body
 
 
 def test_an_order_that_cannot_be_read_gets_a_not_checked_card(service: ServiceFactory) -> None:

@@ -37,6 +37,7 @@ from doseguard.service.hooks import (
     parse_hook,
     shape_problems,
 )
+from doseguard.service.json_response import FastJSONResponse
 from doseguard.service.operations import Metrics, MetricsMiddleware, operations_router
 from doseguard.service.pages import rule_page
 from doseguard.service.ports import Evaluator, FeedbackSink, Verifier
@@ -84,6 +85,7 @@ def create_app(
         title="doseguard CDS Hooks service",
         version=importlib.metadata.version("doseguard"),
         description="HL7 CDS Hooks 2.0: medication order checks at order-select and order-sign.",
+        default_response_class=FastJSONResponse,
     )
     install(app)
     # for the operations endpoints (/readyz says insecure_dev) and the lead's wiring
@@ -178,7 +180,7 @@ def create_app(
                 await asyncio.to_thread(feedback.record_cards, made.issued)
             except FeedbackStoreError as error:
                 log.error("cards not recorded for feedback: %s", error)
-        return JSONResponse({"cards": made.cards})
+        return FastJSONResponse({"cards": made.cards})
 
     async def _cards(service_id: str, orders: DraftOrders, patient: prefetch.PatientData) -> Cards:
         """The cards of a request's results; a failure here is every order's "not checked" card."""
@@ -225,7 +227,7 @@ def create_app(
         except FeedbackStoreError as error:
             log.error("feedback not stored: %s", error)
             return problem(503, "the feedback could not be stored; try again later")
-        return JSONResponse({"stored": len(items)})
+        return FastJSONResponse({"stored": len(items)})
 
     @app.get("/rules/{rule_id}", summary="A rule's explanation", response_class=HTMLResponse)
     async def rule_explanation(rule_id: str) -> Response:

@@ -150,14 +150,15 @@ def draft_orders(
         "entry": [*(entries or []), *({"resource": resource} for resource in patient)],
     }
     items, index = bundle_items(DRAFT_ORDERS, combined, clean=False)
-    context = bundle_context(DRAFT_ORDERS, combined, items, index, rules.drugs)
-    context = _holding(context, kinds)
     selected = [
         (source, value)
         for source, value in _selected(request, items)
         if not (isinstance(value, dict) and value.get("resourceType") in OTHER_ORDER_TYPES)
     ]
-    records = [attach_context(object_record(s, v, index), context) for s, v in selected]
+    mapped = {source: object_record(source, value, index) for source, value in selected}
+    context = bundle_context(DRAFT_ORDERS, combined, items, index, rules.drugs, mapped=mapped)
+    context = _holding(context, kinds)
+    records = [attach_context(record, context) for record in mapped.values()]
     resources = [None if isinstance(v, Unreadable) else v for _, v in selected]
     return DraftOrders(records, resources, context.problems)
 

@@ -146,6 +146,7 @@ def test_issued_cards_are_given_to_the_feedback_sink(service: ServiceFactory) ->
     app = service(feedback=sink)
     body = hook_request("order-sign", medication_request("MR-1", route="IV"), prefetch=full_prefetch())
     (card,) = cards_of(app.client.post(SIGN, json=body))
+    app.cards_recorded()
     (issued,) = sink.cards
     assert (issued.uuid, issued.rule_id, issued.indicator) == (card["uuid"], "B12-ROUTE", "warning")
     assert issued.service_id == "doseguard-order-sign" and issued.issued_at.tzinfo is not None

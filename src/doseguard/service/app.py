@@ -12,7 +12,8 @@ import asyncio
 import importlib.metadata
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Path, Request, Response
@@ -25,6 +26,7 @@ from doseguard.io.json_text import load_clean
 from doseguard.rules.model import RuleSet
 from doseguard.rules.source import RuleSource
 from doseguard.service import prefetch
+from doseguard.service.card_recorder import CardRecorder
 from doseguard.service.cards import CardMaker, Cards, not_checked_cards, order_name
 from doseguard.service.config import ServiceSettings
 from doseguard.service.feedback_requests import FeedbackRequest
@@ -79,9 +81,20 @@ def create_app(
     rules: RuleBook | None = None,
 ) -> FastAPI:
     """The app. Without a ``verifier`` every call is refused (401) unless ``settings.insecure_dev``
-    (then no token is asked for); without ``feedback`` the feedback endpoint answers 503."""
+    (then no token is asked for); without ``feedback`` the feedback endpoint answers 503. Issued
+    cards reach ``feedback`` behind the answers (``card_recorder``); the lifespan's shutdown waits
+    until all are written."""
     book = rules if rules is not None else RuleBook(rules_loader(settings))
+    recorder = CardRecorder(feedback) if feedback is not None else None
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if recorder is not None:
+            await asyncio.to_thread(recorder.close)
+
     app = FastAPI(
+        lifespan=lifespan,
         title="doseguard CDS Hooks service",
         version=importlib.metadata.version("doseguard"),
         description="HL7 CDS Hooks 2.0: medication order checks at order-select and order-sign.",
@@ -94,6 +107,7 @@ def create_app(
         evaluator,
         settings.insecure_dev,
     )
+    app.state.card_recorder = recorder
     app.add_middleware(SizeLimit, limit=settings.max_request_bytes)
     app.add_middleware(CrashGuard)
     metrics = Metrics(evaluator)
@@ -175,11 +189,8 @@ def create_app(
             return _bad_request(error.problems)
         made = await _cards(service_id, orders, patient)
         metrics.count_cards(card["indicator"] for card in made.cards)
-        if feedback is not None and made.issued:
-            try:
-                await asyncio.to_thread(feedback.record_cards, made.issued)
-            except FeedbackStoreError as error:
-                log.error("cards not recorded for feedback: %s", error)
+        if recorder is not None:
+            recorder.record(made.issued)  # written behind the answer, many requests a commit
         return FastJSONResponse({"cards": made.cards})
 
     async def _cards(service_id: str, orders: DraftOrders, patient: prefetch.PatientData) -> Cards:

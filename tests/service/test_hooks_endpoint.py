@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
+import pytest
 from fastapi.responses import JSONResponse
 
 from doseguard.rules.model import RuleSet
+from doseguard.service.auth import InsecureDevVerifier, JwtVerifier
 from tests.service.fhir_data import full_prefetch, hook_request, medication_request
 from tests.service.live import ServiceFactory
 from tests.service.responses import SELECT, SIGN, cards_of, problem_of, topics
@@ -279,3 +284,34 @@ def test_an_order_for_a_drug_no_pack_covers_gets_the_notices_info_card(service: 
     assert card["indicator"] == "info"
     assert card["source"]["label"].startswith("doseguard (rules ")
     assert card["source"]["url"].endswith("/rules/DOSEGUARD-DRUG-NOT-COVERED")
+
+
+@dataclass
+class LoopProbe:
+    """Accepts every call, noting whether ``verify`` ran on the event loop's thread."""
+
+    may_block: bool
+    on_loop: list[bool] = field(default_factory=list)
+
+    def verify(self, authorization: str | None, service_url: str) -> Mapping[str, Any]:
+        try:
+            asyncio.get_running_loop()
+            self.on_loop.append(True)
+        except RuntimeError:  # a thread of the executor: no loop runs there
+            self.on_loop.append(False)
+        return {}
+
+
+@pytest.mark.parametrize("may_block", [True, False])
+def test_a_verifier_that_may_block_runs_in_a_thread_else_on_the_loop(
+    service: ServiceFactory, may_block: bool
+) -> None:
+    probe = LoopProbe(may_block)
+    app = service(verifier=probe)
+    body = hook_request("order-sign", medication_request("MR-1"), prefetch=full_prefetch())
+    assert app.client.post(SIGN, json=body).status_code == 200
+    assert probe.on_loop == [not may_block]
+
+
+def test_the_insecure_dev_verifier_does_not_block() -> None:
+    assert InsecureDevVerifier.may_block is False and JwtVerifier.may_block is True

@@ -122,8 +122,12 @@ def create_app(
                 return None
             return _unauthorised("no token verifier is configured: every call is refused")
         url = settings.base_url + request.url.path
+        authorization = request.headers.get("authorization")
         try:
-            await asyncio.to_thread(verifier.verify, request.headers.get("authorization"), url)
+            if verifier.may_block:
+                await asyncio.to_thread(verifier.verify, authorization, url)
+            else:
+                verifier.verify(authorization, url)
         except AuthError as error:
             log.warning("refused %s: %s", request.url.path, error.reason)
             return _unauthorised(error.reason)

@@ -7,8 +7,9 @@ and reads the answer with asyncio streams (Content-Length or chunked), nothing m
 Request *i* is due at ``start + i / rate`` whatever the answers before it did; its latency runs from
 then to the end of its answer. It takes an idle connection, or opens one (up to ``connections``), or
 waits for one to come back. A request sent on a connection that the server closed without answering
-(a keep-alive connection closed between requests) is resent once on a new connection, and counted as
-resent; if that fails too it has no answer."""
+(a keep-alive connection it closed as the request was sent) is resent once on a new connection, and
+counted as resent; if that fails too it has no answer. An idle connection the server has closed is
+not used."""
 
 from __future__ import annotations
 
@@ -108,8 +109,11 @@ class Pool:
 
     async def take(self) -> _Connection:
         await self._slots.acquire()
-        if self._idle:
-            return self._idle.pop()
+        while self._idle:
+            connection = self._idle.pop()
+            if not connection.reader.at_eof():
+                return connection
+            connection.close()  # the server closed it while idle (its keep-alive timeout)
         try:
             return await self._open()
         except BaseException:

@@ -15,7 +15,7 @@ from doseguard.io.fhir import mapper
 from doseguard.io.fhir.bundle import bundle_items
 from doseguard.io.fhir.bundle_context import bundle_context
 from doseguard.rules.model import RuleSet
-from doseguard.service import prefetch
+from doseguard.service import hooks, prefetch
 from doseguard.service.hooks import DRAFT_ORDERS, draft_orders, parse_hook
 from tests.service.fhir_data import full_prefetch, hook_request, medication_request
 
@@ -71,3 +71,36 @@ def test_the_contexts_are_those_of_orders_mapped_afresh(bundled_rules: RuleSet) 
     for context in contexts:  # the kinds are the prefetch's too (hooks._holding): the rest is the same
         assert context == dataclasses.replace(afresh.contexts[context.patient_id], kinds=context.kinds)
     assert len(contexts[0].orders) == 2  # MR-1 and MR-2 as other orders
+
+
+def read(rules: RuleSet, body: dict[str, Any], clean: bool, checked: bool) -> Any:
+    request = parse_hook(body, body["hook"], True)
+    sent = request.prefetch or {}
+    patient = prefetch.patient_data(sent, list(sent) if checked else [])
+    return patient, draft_orders(request, rules, patient.resources, patient.kinds, clean=clean)
+
+
+def test_a_clean_body_is_read_the_same_without_looking_through_it_again(bundled_rules: RuleSet) -> None:
+    body = hook_request("order-sign", *ORDERS, prefetch=full_prefetch())
+    assert read(bundled_rules, body, clean=True, checked=True) == read(
+        bundled_rules, body, clean=False, checked=False
+    )
+
+
+def test_the_drug_tables_are_built_once_per_rule_set(
+    monkeypatch: pytest.MonkeyPatch, bundled_rules: RuleSet
+) -> None:
+    built: list[object] = []
+    real = hooks.ResourceReader
+
+    def counting(drugs: Any) -> Any:
+        built.append(drugs)
+        return real(drugs)
+
+    monkeypatch.setattr(hooks, "ResourceReader", counting)
+    rules = dataclasses.replace(bundled_rules)  # a rule set no test has read with yet
+    body = hook_request("order-sign", *ORDERS, prefetch=full_prefetch())
+    first = read(rules, body, clean=True, checked=True)
+    assert read(rules, body, clean=True, checked=True) == first and len(built) == 1
+    read(dataclasses.replace(bundled_rules), body, clean=True, checked=True)
+    assert len(built) == 2

@@ -12,6 +12,7 @@ import pytest
 from fastapi.responses import JSONResponse
 
 from doseguard.rules.model import RuleSet
+from doseguard.service.app import INLINE_ENTRIES
 from doseguard.service.auth import InsecureDevVerifier, JwtVerifier
 from tests.service.fhir_data import full_prefetch, hook_request, medication_request
 from tests.service.live import ServiceFactory
@@ -315,3 +316,18 @@ def test_a_verifier_that_may_block_runs_in_a_thread_else_on_the_loop(
 
 def test_the_insecure_dev_verifier_does_not_block() -> None:
     assert InsecureDevVerifier.may_block is False and JwtVerifier.may_block is True
+
+
+def test_a_request_too_large_to_read_on_the_event_loop_is_read_in_a_thread_the_same_way(
+    service: ServiceFactory,
+) -> None:
+    app = service()
+    count = INLINE_ENTRIES + 6  # with the prefetch's patient: over the limit
+    orders = [medication_request(f"MR-{n}", route="IV") for n in range(count)]
+    cards = cards_of(
+        app.client.post(SIGN, json=hook_request("order-sign", *orders, prefetch=full_prefetch()))
+    )
+    routes = [card["summary"] for card in cards if card["source"]["topic"]["code"] == "B12-ROUTE"]
+    assert sorted(routes) == sorted(
+        f"Route other than IM or deep SC (MedicationRequest/MR-{n})" for n in range(count)
+    )

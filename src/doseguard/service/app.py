@@ -44,7 +44,7 @@ from doseguard.service.operations import Metrics, MetricsMiddleware, operations_
 from doseguard.service.pages import rule_page
 from doseguard.service.ports import Evaluator, FeedbackSink, Verifier
 from doseguard.service.problems import CrashGuard, SizeLimit, install, problem
-from doseguard.service.rulebook import RuleBook
+from doseguard.service.rulebook import RuleBook, per_rule_set
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +61,13 @@ SERVICES = {
     ),
 }
 
+
+INLINE_ENTRIES = 64
+"""Requests of up to this many resources (draft orders and prefetch) are read on the event loop: a
+thread would not read them beside the loop (the GIL runs one at a time), and the hop has a cost of its
+own (a wake-up each way). Larger ones are read in a thread, so that the loop is not held up for long."""
+
+_needed_keys = per_rule_set(lambda rules: tuple(prefetch.needed_keys(rules)))
 
 SERVICE_ID: Any = Path(description="A service of discovery", json_schema_extra={"enum": list(SERVICES)})
 """The service id as OpenAPI documents it (one of discovery's); another is answered 404, not 400."""
@@ -135,7 +142,7 @@ def create_app(
 
     @app.get("/cds-services", summary="CDS Hooks discovery", response_model=None)
     async def discovery() -> dict[str, Any]:
-        templates = prefetch.templates(prefetch.needed_keys(book.rules))
+        templates = prefetch.templates(_needed_keys(book.rules))
         services = [
             {
                 "hook": hook,
@@ -170,10 +177,12 @@ def create_app(
         except RequestShapeError as error:
             return _bad_request(error.problems)
         rule_set = book.rules
+        clean = body[1]
+        sent = hook_request.prefetch or {}
         try:
             values = await prefetch.complete(
-                hook_request.prefetch or {},
-                prefetch.needed_keys(rule_set),
+                sent,
+                _needed_keys(rule_set),
                 patient_id=hook_request.context.patientId,
                 fhir_server=hook_request.fhirServer,
                 access_token=hook_request.fhirAuthorization.access_token
@@ -184,11 +193,17 @@ def create_app(
             )
         except PrefetchMissing as error:
             return problem(412, str(error), missing=error.keys)
-        patient = prefetch.patient_data(values)
+        checked = [key for key, value in values.items() if clean and sent.get(key) is value]  # not fetched
+        patient = prefetch.patient_data(values, checked)
+        entries = hook_request.context.draftOrders.get("entry")
+        size = (len(entries) if isinstance(entries, list) else 0) + len(patient.resources)
         try:
-            orders = await asyncio.to_thread(
-                draft_orders, hook_request, rule_set, patient.resources, patient.kinds
-            )
+            if size <= INLINE_ENTRIES:
+                orders = draft_orders(hook_request, rule_set, patient.resources, patient.kinds, clean=clean)
+            else:
+                orders = await asyncio.to_thread(
+                    draft_orders, hook_request, rule_set, patient.resources, patient.kinds, clean=clean
+                )
         except RequestShapeError as error:
             return _bad_request(error.problems)
         made = await _cards(service_id, orders, patient)

@@ -17,11 +17,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from doseguard.errors import FieldProblem, HistoryProblem, RequestShapeError
 from doseguard.io.fhir.bundle import bundle_items
 from doseguard.io.fhir.bundle_context import BundleContext, attach_context, bundle_context
+from doseguard.io.fhir.patient_resources import ResourceReader
 from doseguard.io.json_records import object_record
 from doseguard.io.json_text import Unreadable, problems_in
 from doseguard.patients.model import HistoryKind
 from doseguard.records import InputRecord
 from doseguard.rules.model import RuleSet
+from doseguard.service.rulebook import per_rule_set
 
 ORDER_SELECT = "order-select"
 ORDER_SIGN = "order-sign"
@@ -135,12 +137,23 @@ class DraftOrders:
     problems: tuple[HistoryProblem, ...]
 
 
+_reader = per_rule_set(lambda rules: ResourceReader(rules.drugs))
+
+
 def draft_orders(
-    request: HookRequest, rules: RuleSet, patient: Sequence[Mapping[str, Any]], kinds: set[HistoryKind]
+    request: HookRequest,
+    rules: RuleSet,
+    patient: Sequence[Mapping[str, Any]],
+    kinds: set[HistoryKind],
+    *,
+    clean: bool = False,
 ) -> DraftOrders:
     """The orders to check (at order-select, the selected ones), with the patient's context from
     ``patient`` (the prefetch resources) and the other draft orders; ``kinds``: the kinds of patient
-    data the prefetch held even where it holds none of it (no lab results in a lab search)."""
+    data the prefetch held even where it holds none of it (no lab results in a lab search).
+    ``clean``: the request body holds no repeated key and no bad number (``load_clean`` said so), so
+    the draft orders are not looked through for them again; ``patient`` is clean in any case (a
+    prefetch value with either is refused whole: ``prefetch.patient_data``)."""
     orders = request.context.draftOrders
     entries = orders.get("entry")
     if entries is not None and not isinstance(entries, list):
@@ -149,14 +162,14 @@ def draft_orders(
         **orders,
         "entry": [*(entries or []), *({"resource": resource} for resource in patient)],
     }
-    items, index = bundle_items(DRAFT_ORDERS, combined, clean=False)
+    items, index = bundle_items(DRAFT_ORDERS, combined, clean=clean)
     selected = [
         (source, value)
         for source, value in _selected(request, items)
         if not (isinstance(value, dict) and value.get("resourceType") in OTHER_ORDER_TYPES)
     ]
     mapped = {source: object_record(source, value, index) for source, value in selected}
-    context = bundle_context(DRAFT_ORDERS, combined, items, index, rules.drugs, mapped=mapped)
+    context = bundle_context(DRAFT_ORDERS, combined, items, index, mapped=mapped, reader=_reader(rules))
     context = _holding(context, kinds)
     records = [attach_context(record, context) for record in mapped.values()]
     resources = [None if isinstance(v, Unreadable) else v for _, v in selected]

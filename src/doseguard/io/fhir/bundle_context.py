@@ -67,14 +67,16 @@ def bundle_context(
     drugs: Drugs = (),
     first_record: int = 1,
     mapped: Mapping[str, InputRecord] | None = None,
+    reader: ResourceReader | None = None,
 ) -> BundleContext:
     """The context of every patient of a Bundle. ``records`` are the (source, value) items
     :func:`~doseguard.io.fhir.bundle.bundle_items` gave (checked as records ``first_record`` on, in
     order: an order's number tells it from the patient's other orders), ``resources`` its index.
     ``mapped``: orders already mapped by their source (what ``fhir_record`` gave them), read from
-    there rather than mapped again (the service maps a request's orders once)."""
+    there rather than mapped again (the service maps a request's orders once). ``reader``: one made
+    of ``drugs`` already (its drug tables take longer to build than a small Bundle to read)."""
     lookup = resources_lookup(resources)
-    reader = ResourceReader(drugs)
+    reader = reader if reader is not None else ResourceReader(drugs)
     identifier = reader.drugs
     numbers = {source: first_record + offset for offset, (source, _) in enumerate(records)}
     refused = {source for source, value in records if isinstance(value, Unreadable)}

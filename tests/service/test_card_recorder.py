@@ -140,3 +140,18 @@ def test_in_a_real_store_every_card_is_there_after_close(tmp_path: Path) -> None
         stored = {row.uuid for row in connection.execute(issued_cards.select())}
     store.close()
     assert stored == {f"r{number}-{k}" for number in range(50) for k in (1, 2)}
+
+
+def test_cards_queued_while_the_writer_lingers_share_its_commit_and_flush_cuts_it_short() -> None:
+    sink = GatedSink()
+    sink.gate.set()
+    recorder = CardRecorder(sink, linger=3600)  # only flush() or close() ends the wait
+    recorder.record(cards("a1"))
+    recorder.record(cards("b1", "b2"))
+    recorder.flush()
+    assert sink.calls == [["a1", "b1", "b2"]]
+    recorder.record(cards("c1"))
+    closing = threading.Thread(target=recorder.close)
+    closing.start()
+    closing.join(30)  # a bound for a hang: close() does not wait out the linger
+    assert not closing.is_alive() and sink.calls == [["a1", "b1", "b2"], ["c1"]]

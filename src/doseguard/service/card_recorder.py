@@ -1,17 +1,17 @@
 """Issued cards written to the feedback store behind the answers, by group commit.
 
-One commit per request cost the web process about 0.7 ms of a request (and a thread hop). Here the
-request only queues its cards (no I/O, no thread hop: it is called on the event loop), and one writer
-thread writes everything queued since its last write in one transaction: under load many requests
-share a commit. A card is in the store a moment after its answer, not before: feedback on it that
-arrives first is kept all the same (the store keeps feedback on cards it has not seen, and the report
-joins them when it runs).
+A commit per request (and a thread hop to make it) was a large share of the web process's CPU under
+load (docs/performance.md, service). Here a request only queues its cards (no I/O, no thread hop: it
+is called on the event loop), and one writer thread writes everything queued since its last write in
+one transaction, after lingering a moment for more: many requests share a commit. A card is in the
+store a moment after its answer, not before: feedback on it that arrives first is kept all the same
+(the store keeps feedback on cards it has not seen, and the report joins them when it runs).
 
 Nothing queued is lost at shutdown: :meth:`CardRecorder.close` (the app's lifespan shutdown, after
 uvicorn has answered the last request) returns when the writer has written all of it. A write that
 fails is tried again request by request, so a bad card costs only its own request's cards (as one
 commit per request did), each failure logged. Only a death of the web process itself (SIGKILL) can
-lose the cards of the last few milliseconds."""
+lose the cards of its last moments (at most the linger and a write)."""
 
 from __future__ import annotations
 
@@ -25,6 +25,10 @@ from doseguard.service.ports import FeedbackSink
 
 log = logging.getLogger(__name__)
 
+LINGER_SECONDS = 0.05
+"""How long the writer waits, once cards arrive, for more to share the commit: at 200 requests/s
+about ten requests a commit rather than one or two. A card is in the store that much later; close()
+does not wait for it."""
 MAX_PENDING = 100_000
 """Cards that may wait for the writer (a database that is down or very slow): past this a request's
 cards are dropped, and logged, rather than the web process's memory growing without end."""
@@ -34,13 +38,17 @@ class CardRecorder:
     """Queues issued cards and writes them in batches from a thread of its own (started with the
     first cards)."""
 
-    def __init__(self, sink: FeedbackSink, max_pending: int = MAX_PENDING) -> None:
+    def __init__(
+        self, sink: FeedbackSink, max_pending: int = MAX_PENDING, linger: float = LINGER_SECONDS
+    ) -> None:
         self._sink = sink
         self._max_pending = max_pending
+        self._linger = linger
         self._ready = threading.Condition()
         self._queued: list[Sequence[IssuedCard]] = []  # a request's cards per item
         self._pending = 0  # cards queued or being written
         self._closed = False
+        self._flushing = 0  # callers waiting in flush()
         self._thread: threading.Thread | None = None
 
     def record(self, cards: Sequence[IssuedCard]) -> None:
@@ -68,7 +76,12 @@ class CardRecorder:
     def flush(self) -> None:
         """Wait until every card queued before this call is written (or its failure logged)."""
         with self._ready:
-            self._ready.wait_for(lambda: self._pending == 0)
+            self._flushing += 1
+            self._ready.notify_all()
+            try:
+                self._ready.wait_for(lambda: self._pending == 0)
+            finally:
+                self._flushing -= 1
 
     def close(self) -> None:
         """Write what is queued, then stop the writer; later cards are written by their caller."""
@@ -83,6 +96,8 @@ class CardRecorder:
         while True:
             with self._ready:
                 self._ready.wait_for(lambda: bool(self._queued) or self._closed)
+                if self._linger > 0:  # more cards to share the commit (close() and flush() cut it short)
+                    self._ready.wait_for(lambda: self._closed or self._flushing, self._linger)
                 batch, self._queued = self._queued, []
                 if not batch:  # closed, and nothing left
                     return

@@ -8,10 +8,18 @@ requests queued behind it). The body is a CDS Hooks request whose ``context.draf
 Bundle of the five MedicationRequests of ``examples/fhir-bundle.json`` (for one patient), with every
 prefetch key the service's discovery asks for. An *empty answer* is a 200 whose ``cards`` is empty (or
 unreadable) although these orders always give cards: what fail-closed forbids, even when a worker dies.
+
+The requests are sent by ``load_driver.py`` (raw keep-alive HTTP/1.1: httpx's client cost more CPU than
+the server). Wall-clock latency on a shared 2-core machine is noisy, so each run also reports the CPU
+a request cost the web process, the workers and the driver (``/proc/PID/stat``, every thread).
+
+Alone: ``python benchmarks/service_load.py [--rate R] [--seconds S] [--steady-only]`` (the server is
+the ``doseguard`` this Python imports: set ``PYTHONPATH`` to measure another tree).
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
 import json
@@ -30,6 +38,8 @@ from typing import Any
 
 import httpx
 
+from load_driver import Pool, Reply, Target, drive
+from runner import workdir
 from runs import BenchmarkError, Options, say
 
 HERE = Path(__file__).resolve().parent
@@ -46,19 +56,8 @@ WARM_UP_SECONDS = 3.0
 READY_TIMEOUT = 120.0
 """Seconds the server may take to answer /readyz with 200 (it loads the rules and starts its workers)."""
 STOP_TIMEOUT = 30.0
-
-
-@dataclass(frozen=True)
-class Reply:
-    """One request: when it was due (seconds from the start), how long until its answer ended, the
-    HTTP status (None: no answer at all), its cards (None: not a readable CDS Hooks response) and how
-    many of them say an order was not checked."""
-
-    due: float
-    latency: float
-    status: int | None
-    cards: int | None
-    not_checked: int = 0
+CONNECTIONS = 256
+"""At most this many connections open at once: the load is never held back by the driver."""
 
 
 @dataclass(frozen=True)
@@ -73,12 +72,64 @@ class LoadStats:
     no_response: int  # the connection failed or timed out
     empty_answers: int  # a 200 without a card
     not_checked_cards: int
+    resent: int = 0  # sent again once: the server closed its connection without an answer
+    cpu: CpuPerRequest | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
             name: round(value, 3) if isinstance(value, float) else value
             for name, value in asdict(self).items()
-        }
+            if name != "cpu"
+        } | ({"cpu_ms_per_request": self.cpu.as_dict()} if self.cpu else {})
+
+
+@dataclass(frozen=True)
+class CpuPerRequest:
+    """Milliseconds of CPU (user + system, all threads) a request answered cost each side."""
+
+    web: float
+    workers: float
+    driver: float
+
+    def as_dict(self) -> dict[str, float]:
+        return {name: round(value, 3) for name, value in asdict(self).items()}
+
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process so far (``/proc/PID/stat``; 0 for a process that is gone)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return 0.0
+    fields = stat[stat.rindex(")") + 2 :].split()
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime, stime (fields 14 and 15)
+
+
+@dataclass(frozen=True)
+class CpuSnapshot:
+    web: float
+    workers: dict[int, float]
+    driver: float
+
+    @classmethod
+    def take(cls, server: int) -> CpuSnapshot:
+        pids = worker_pids(server)
+        return cls(cpu_seconds(server), {pid: cpu_seconds(pid) for pid in pids}, time.process_time())
+
+    def per_request(self, later: CpuSnapshot, answered: int) -> CpuPerRequest | None:
+        """From this snapshot to ``later``, per answered request. A worker that died in between is
+        counted up to this snapshot only (its CPU since is lost with it)."""
+        if answered == 0:
+            return None
+        workers = sum(later.workers.get(pid, used) - used for pid, used in self.workers.items())
+        workers += sum(used for pid, used in later.workers.items() if pid not in self.workers)
+        scale = 1000 / answered
+        return CpuPerRequest(
+            (later.web - self.web) * scale, workers * scale, (later.driver - self.driver) * scale
+        )
 
 
 def percentile(ordered: Sequence[float], share: float) -> float | None:
@@ -89,7 +140,7 @@ def percentile(ordered: Sequence[float], share: float) -> float | None:
     return ordered[rank - 1]
 
 
-def summarise(replies: Sequence[Reply], wall_seconds: float) -> LoadStats:
+def summarise(replies: Sequence[Reply], wall_seconds: float, cpu: CpuPerRequest | None = None) -> LoadStats:
     """The statistics of a run: latencies of the requests that got an answer, rates over ``wall_seconds``."""
     answered = [reply for reply in replies if reply.status is not None]
     latencies = sorted(1000 * reply.latency for reply in answered)
@@ -104,6 +155,8 @@ def summarise(replies: Sequence[Reply], wall_seconds: float) -> LoadStats:
         no_response=len(replies) - len(answered),
         empty_answers=sum(1 for reply in answered if reply.status == 200 and not reply.cards),
         not_checked_cards=sum(reply.not_checked for reply in answered),
+        resent=sum(1 for reply in replies if reply.resent),
+        cpu=cpu,
     )
 
 
@@ -136,55 +189,6 @@ def order_sign_request(discovery: dict[str, Any], bundle: dict[str, Any]) -> dic
         "context": {"userId": "Practitioner/bench", "patientId": PATIENT_ID, "draftOrders": draft},
         "prefetch": prefetch,
     }
-
-
-async def _one(client: httpx.AsyncClient, path: str, body: bytes, due: float, start: float) -> Reply:
-    try:
-        response = await client.post(path, content=body, headers={"content-type": "application/json"})
-    except httpx.HTTPError:
-        return Reply(due, time.perf_counter() - start - due, None, None)
-    latency = time.perf_counter() - start - due
-    cards: list[Any] | None
-    try:
-        cards = response.json().get("cards")
-    except (ValueError, AttributeError):
-        cards = None
-    if not isinstance(cards, list):
-        return Reply(due, latency, response.status_code, None)
-    said = sum(1 for card in cards if "not checked" in str(card.get("summary", "")).lower())
-    return Reply(due, latency, response.status_code, len(cards), said)
-
-
-async def drive(
-    client: httpx.AsyncClient,
-    body: dict[str, Any],
-    rate: float,
-    seconds: float,
-    halfway: Callable[[], None] | None = None,
-) -> tuple[list[Reply], float]:
-    """Send ``rate × seconds`` requests at their due times (``halfway`` is called once, when half are
-    sent); the replies in sending order and the wall seconds from the start to the last answer."""
-    payload = json.dumps(body).encode()
-    path = f"/cds-services/{SERVICE_ID}"
-    count = max(1, round(rate * seconds))
-    start = time.perf_counter()
-    tasks = []
-    for number in range(count):
-        due = number / rate
-        delay = start + due - time.perf_counter()
-        if delay > 0:
-            await asyncio.sleep(delay)
-        if number == count // 2 and halfway is not None:
-            halfway()
-        tasks.append(asyncio.create_task(_one(client, path, payload, due, start)))
-    replies = list(await asyncio.gather(*tasks))
-    return replies, time.perf_counter() - start
-
-
-def client_for(base_url: str, transport: httpx.AsyncBaseTransport | None = None) -> httpx.AsyncClient:
-    """Enough connections that the load is never held back by the client's pool."""
-    limits = httpx.Limits(max_connections=256, max_keepalive_connections=256)
-    return httpx.AsyncClient(base_url=base_url, limits=limits, timeout=30.0, transport=transport)
 
 
 def free_port() -> int:
@@ -235,9 +239,17 @@ def _stop(server: subprocess.Popen[bytes]) -> None:
 
 
 def _report(name: str, stats: LoadStats) -> None:
+    cpu = stats.cpu
+    shares = f"{cpu.web:>6.2f}{cpu.workers:>6.2f}{cpu.driver:>6.2f}" if cpu else f"{'-':>6}" * 3
     say(f"   {name:<22}{stats.sent:>7}{stats.requests_per_second:>9.1f}{stats.p50_ms or 0:>9.1f}"
         f"{stats.p99_ms or 0:>9.1f}{stats.max_ms or 0:>9.1f}{stats.error_responses:>8}{stats.no_response:>8}"
-        f"{stats.empty_answers:>7}{stats.not_checked_cards:>12}")  # fmt: skip
+        f"{stats.empty_answers:>7}{stats.not_checked_cards:>12}{stats.resent:>7}{shares}")  # fmt: skip
+
+
+def _header() -> None:
+    say(f"   {'run':<22}{'sent':>7}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}{'errors':>8}"
+        f"{'no ans':>8}{'empty':>7}{'not checked':>12}{'resent':>7}"
+        f"{'web':>6}{'wrk':>6}{'drv':>6}  (CPU ms a request)")  # fmt: skip
 
 
 def serve_command(port: int, workdir: Path) -> list[str]:
@@ -252,9 +264,11 @@ def bench_service(
     rate: float = RATE,
     seconds: float = SECONDS,
     command_for: Callable[[int, Path], list[str]] = serve_command,
+    *,
+    steady_only: bool = False,
 ) -> dict[str, Any]:
-    """Both runs against one server (``command_for(port, workdir)`` starts it); a dict for the results file
-    (the runs, targets, checks)."""
+    """Both runs against one server (``command_for(port, workdir)`` starts it; ``steady_only``: no
+    run with a worker killed); a dict for the results file (the runs, targets, checks)."""
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     log = options.workdir / "service.log"
@@ -280,25 +294,24 @@ def bench_service(
         def kill() -> None:
             os.kill(victim, signal.SIGKILL)
 
-        (steady, wall), (crashed_replies, crashed_wall) = asyncio.run(
-            _runs(base_url, body, rate, seconds, kill)
-        )
-        normal = summarise(steady, wall)
-        crashed = summarise(crashed_replies, crashed_wall)
+        target = Target("127.0.0.1", port, f"/cds-services/{SERVICE_ID}", json.dumps(body).encode())
+        normal, crashed = asyncio.run(_runs(target, server.pid, rate, seconds, None if steady_only else kill))
         after = worker_pids(server.pid)
     finally:
         _stop(server)
-    say(f"   {'run':<22}{'sent':>7}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}{'errors':>8}"
-        f"{'no ans':>8}{'empty':>7}{'not checked':>12}")  # fmt: skip
+    _header()
     _report(f"{WORKERS} workers", normal)
-    _report("one worker SIGKILLed", crashed)
     checks = {
         "no error response (steady)": normal.error_responses == 0 and normal.no_response == 0,
         "no empty answer (steady)": normal.empty_answers == 0,
-        "no error response (a worker killed)": crashed.error_responses == 0 and crashed.no_response == 0,
-        "no empty answer (a worker killed)": crashed.empty_answers == 0,
-        "the killed worker was replaced": victim not in after and len(after) == WORKERS,
     }
+    if crashed is not None:
+        _report("one worker SIGKILLed", crashed)
+        checks |= {
+            "no error response (a worker killed)": crashed.error_responses == 0 and crashed.no_response == 0,
+            "no empty answer (a worker killed)": crashed.empty_answers == 0,
+            "the killed worker was replaced": victim not in after and len(after) == WORKERS,
+        }
     meets_latency = normal.p99_ms is not None and normal.p99_ms < TARGET_P99_MS
     meets_rate = normal.requests_per_second >= 0.95 * rate
     say(f"   p99 < {TARGET_P99_MS:g} ms at {rate:g}/s: {'PASS' if meets_latency and meets_rate else 'FAIL'} "
@@ -308,7 +321,7 @@ def bench_service(
     record.update({
         "workers": WORKERS,
         "steady": normal.as_dict(),
-        "worker_killed": crashed.as_dict(),
+        "worker_killed": None if crashed is None else crashed.as_dict(),
         "target_p99_ms": TARGET_P99_MS,
         "meets_latency_target": meets_latency,
         "meets_rate_target": meets_rate,
@@ -319,11 +332,42 @@ def bench_service(
 
 
 async def _runs(
-    base_url: str, body: dict[str, Any], rate: float, seconds: float, kill: Callable[[], None]
-) -> tuple[tuple[list[Reply], float], tuple[list[Reply], float]]:
-    """A warm-up (not counted: the client opens its connections), the steady run, the run with a kill,
-    all on one client, as an EHR keeps its connections."""
-    async with client_for(base_url) as client:
-        await drive(client, body, rate, WARM_UP_SECONDS)
-        steady = await drive(client, body, rate, seconds)
-        return steady, await drive(client, body, rate, seconds, kill)
+    target: Target, server: int, rate: float, seconds: float, kill: Callable[[], None] | None
+) -> tuple[LoadStats, LoadStats | None]:
+    """A warm-up (not counted: the connections are opened then), the steady run, and the run with a
+    kill (unless ``kill`` is None), on the same connections, as an EHR keeps them."""
+    pool = Pool(target.host, target.port, CONNECTIONS)
+    try:
+        await drive(target, rate, WARM_UP_SECONDS, pool=pool)
+        stats = []
+        for halfway in (None, kill) if kill is not None else (None,):
+            before = CpuSnapshot.take(server)
+            replies, wall = await drive(target, rate, seconds, halfway, pool=pool)
+            answered = sum(1 for reply in replies if reply.status is not None)
+            cpu = before.per_request(CpuSnapshot.take(server), answered)
+            stats.append(summarise(replies, wall, cpu))
+    finally:
+        pool.close()
+    return stats[0], stats[1] if len(stats) > 1 else None
+
+
+def main(argv: Sequence[str]) -> int:
+    """The service workload alone, with its checks; exit status 1 if one fails."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument("--rate", type=float, default=RATE, help=f"requests a second (default {RATE:g})")
+    parser.add_argument("--seconds", type=float, default=SECONDS, help=f"each run (default {SECONDS:g})")
+    parser.add_argument("--steady-only", action="store_true", help="no run with a worker killed")
+    parser.add_argument("--workdir", type=Path, help="where the server's log and database go")
+    args = parser.parse_args(argv)
+    with workdir(args.workdir) as folder:
+        options = Options(
+            orders=0, workloads=["service"], jobs=[], host_sample=0, baselines=False, repeat=1,
+            results=Path(), cli=Path(), requested_workdir=args.workdir, workdir=folder,
+        )  # fmt: skip
+        say(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+        record = bench_service(options, args.rate, args.seconds, steady_only=args.steady_only)
+    return 0 if all(record["checks"].values()) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,6 +1,6 @@
-"""The service benchmark's driver: its statistics, the request it builds, and its counts on a stub
-service that answers errors and empty cards at known places. Nothing here is timed: the stub answers at
-once and only counts are asserted."""
+"""The service benchmark's driver: its statistics, the request it builds, and its counts on a raw
+loopback stub that answers errors and empty cards, and drops connections, at known places. Nothing here
+is timed: the stub answers at once and only counts are asserted."""
 
 from __future__ import annotations
 
@@ -10,14 +10,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
-from fastapi import FastAPI
-from fastapi.responses import JSONResponse
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 import service_load  # benchmarks/ is not a package: found on its path
-from service_load import Reply, percentile, summarise
+from load_driver import Reply, Target, drive
+from service_load import CpuSnapshot, percentile, summarise
 
 DISCOVERY = {
     "services": [
@@ -77,44 +75,109 @@ def test_a_discovery_without_the_service_stops_the_benchmark_with_a_reason() -> 
         service_load.order_sign_request({"services": []}, {"entry": []})
 
 
-def stub_service() -> tuple[FastAPI, list[dict[str, Any]]]:
-    """Answers the nth request: 500 when n is a multiple of 5, empty cards when of 7, else two cards
-    (one of them "not checked")."""
-    seen: list[dict[str, Any]] = []
-    app = FastAPI()
+class StubServer:
+    """A raw HTTP/1.1 server on loopback, answering the nth request to arrive: the connection closed
+    without an answer when n is in ``drop``, 500 when n is a multiple of 5, empty cards when of 7, else
+    two cards (one of them "not checked"); odd answers with Content-Length, even ones chunked. It keeps
+    connections open between requests, as uvicorn does."""
 
-    @app.post("/cds-services/doseguard-order-sign")
-    async def sign(body: dict[str, Any]) -> JSONResponse:
-        seen.append(body)
-        n = len(seen)
+    def __init__(self, drop: set[int]) -> None:
+        self.drop = drop
+        self.bodies: list[bytes] = []
+        self.connections = 0
+
+    async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.connections += 1
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                length = next(
+                    int(line.split(b":")[1])
+                    for line in head.split(b"\r\n")
+                    if line.lower().startswith(b"content-length")
+                )
+                self.bodies.append(await reader.readexactly(length))
+                n = len(self.bodies)
+                if n in self.drop:
+                    return
+                status, body = self.answer(n)
+                if n % 2:
+                    writer.write(b"HTTP/1.1 %d X\r\ncontent-length: %d\r\n\r\n%s" % (status, len(body), body))
+                else:
+                    half = len(body) // 2
+                    chunks = b"%x\r\n%s\r\n%x\r\n%s\r\n0\r\n\r\n" % (
+                        half,
+                        body[:half],
+                        len(body) - half,
+                        body[half:],
+                    )
+                    writer.write(b"HTTP/1.1 %d X\r\ntransfer-encoding: chunked\r\n\r\n%s" % (status, chunks))
+                await writer.drain()
+        except asyncio.IncompleteReadError:
+            pass
+        finally:
+            writer.close()
+
+    @staticmethod
+    def answer(n: int) -> tuple[int, bytes]:
         if n % 5 == 0:
-            return JSONResponse({"detail": "boom"}, status_code=500)
+            return 500, b'{"detail": "boom"}'
         if n % 7 == 0:
-            return JSONResponse({"cards": []})
-        return JSONResponse({"cards": [{"summary": "Dose high"}, {"summary": "Not checked: engine crashed"}]})
+            return 200, b'{"cards": []}'
+        return 200, json.dumps(
+            {"cards": [{"summary": "Dose high"}, {"summary": "Not checked: engine crashed"}]}
+        ).encode()
 
-    return app, seen
+
+def drive_stub(
+    stub: StubServer, rate: float, seconds: float, halfway: Any = None
+) -> tuple[list[Reply], float]:
+    bundle = json.loads(service_load.EXAMPLE_BUNDLE.read_text(encoding="utf-8"))
+    body = json.dumps(service_load.order_sign_request(DISCOVERY, bundle)).encode()
+
+    async def run() -> tuple[list[Reply], float]:
+        server = await asyncio.start_server(stub.handle, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        try:
+            target = Target("127.0.0.1", port, "/cds-services/doseguard-order-sign", body)
+            return await drive(target, rate=rate, seconds=seconds, halfway=halfway)
+        finally:
+            server.close()
+
+    return asyncio.run(run())
 
 
 def test_the_driver_sends_rate_times_seconds_requests_and_counts_what_the_stub_answered() -> None:
-    app, seen = stub_service()
+    stub = StubServer(drop={3})
     halfway: list[int] = []
-    bundle = json.loads(service_load.EXAMPLE_BUNDLE.read_text(encoding="utf-8"))
-    body = service_load.order_sign_request(DISCOVERY, bundle)
-
-    async def run() -> tuple[list[Reply], float]:
-        transport = httpx.ASGITransport(app=app)
-        async with service_load.client_for("http://stub", transport) as client:
-            return await service_load.drive(
-                client, body, rate=40.0, seconds=1.0, halfway=lambda: halfway.append(len(seen))
-            )
-
-    replies, wall = asyncio.run(run())
+    replies, wall = drive_stub(stub, rate=40.0, seconds=1.0, halfway=lambda: halfway.append(len(stub.bodies)))
     stats = summarise(replies, wall)
-    assert len(seen) == stats.sent == 40 and stats.answered == 40 and stats.no_response == 0
-    assert stats.error_responses == 8  # 5, 10, ..., 40
+    assert stats.sent == 40 and len(stub.bodies) == 41  # the request dropped at arrival 3 was sent again
+    assert stats.answered == 40 and stats.no_response == 0 and stats.resent == 1
+    assert [reply.resent for reply in replies].index(True) == 2
+    assert stats.error_responses == 8  # arrivals 5, 10, ..., 40
     assert stats.empty_answers == 4  # 7, 14, 21, 28 (35 is an error)
     assert stats.not_checked_cards == 40 - 8 - 4
     assert [reply.due for reply in replies] == [n / 40.0 for n in range(40)]
     assert len(halfway) == 1
-    assert all(request == body for request in seen)
+    sent = json.loads(stub.bodies[0])
+    assert sent["hook"] == "order-sign" and all(body == stub.bodies[0] for body in stub.bodies)
+    assert stub.connections < 40  # kept alive between requests
+
+
+def test_a_request_dropped_twice_has_no_answer_and_the_others_go_on() -> None:
+    stub = StubServer(drop={2, 3})
+    replies, wall = drive_stub(stub, rate=20.0, seconds=0.5)
+    stats = summarise(replies, wall)
+    assert stats.sent == 10 and stats.no_response == 1 and stats.answered == 9 and stats.resent == 1
+    assert replies[1].status is None and replies[1].resent
+
+
+def test_cpu_per_request_counts_each_side_and_a_worker_lost_up_to_the_first_snapshot() -> None:
+    before = CpuSnapshot(web=10.0, workers={1: 5.0, 2: 4.0}, driver=1.0)
+    after = CpuSnapshot(web=12.0, workers={2: 5.0, 3: 0.5}, driver=1.5)  # worker 1 died, 3 replaced it
+    cpu = before.per_request(after, answered=100)
+    assert cpu is not None
+    assert cpu.web == pytest.approx(20.0) and cpu.driver == pytest.approx(5.0)
+    assert cpu.workers == pytest.approx(15.0)  # 0 from worker 1, 1.0 s from 2, 0.5 s from 3
+    assert before.per_request(after, answered=0) is None

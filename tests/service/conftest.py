@@ -53,17 +53,19 @@ def service(bundled_evaluator: InProcessEvaluator, bundled_rules: RuleSet) -> It
     ) -> Service:
         settings.setdefault("insecure_dev", verifier is None)
         book = RuleBook(lambda: rules if rules is not None else bundled_rules)
+        made: list[Any] = []
 
         def make(port: int) -> Any:
             config = ServiceSettings(port=port, **settings)
             used = evaluator if evaluator is not None else bundled_evaluator
-            return create_app(config, evaluator=used, feedback=feedback, verifier=verifier, rules=book)
+            made.append(create_app(config, evaluator=used, feedback=feedback, verifier=verifier, rules=book))
+            return made[0]
 
         context = served(make)
         url = context.__enter__()
         client = httpx.Client(base_url=url, timeout=30)
         with_stack.append((context, client))
-        return Service(url, client)
+        return Service(url, client, made[0])
 
     yield start
     for context, client in reversed(with_stack):

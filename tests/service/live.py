@@ -24,7 +24,7 @@ def served(make_app: Callable[[int], Any]) -> Iterator[str]:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(make_app(port), log_level="warning", lifespan="off"))
+    server = uvicorn.Server(uvicorn.Config(make_app(port), log_level="warning", lifespan="on"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     ready = threading.Event()
@@ -45,6 +45,13 @@ class Service:
 
     url: str
     client: httpx.Client
+    app: Any = None
+
+    def cards_recorded(self) -> None:
+        """Wait until the cards answered so far are in the feedback store (written behind the answers)."""
+        recorder = self.app.state.card_recorder
+        if recorder is not None:
+            recorder.flush()
 
 
 ServiceFactory = Callable[..., Service]

@@ -37,6 +37,7 @@ class TokenVerifier:
 
     good: str = "good-token"
     calls: list[tuple[str | None, str]] = field(default_factory=list)
+    may_block = True
 
     def verify(self, authorization: str | None, service_url: str) -> Mapping[str, Any]:
         self.calls.append((authorization, service_url))

@@ -14,7 +14,7 @@ import pytest
 from doseguard.records import InputRecord, record_ids
 from doseguard.results import Finding, OrderResult, ResultStatus
 from doseguard.rules.model import OverrideReasonSpec, RuleSet, Severity
-from doseguard.service.cards import CardMaker, _md, _truncated
+from doseguard.service.cards import CardMaker, _md, _rule, _truncated
 from tests.service.cds_invariants import invariant_violations
 from tests.service.fhir_data import full_prefetch, hook_request, medication_request
 from tests.service.live import ServiceFactory
@@ -246,3 +246,12 @@ def test_a_place_is_shown_as_code_without_escapes(bundled_rules: RuleSet) -> Non
     assert made.cards[0]["detail"] == (
         "`draftOrders:entry[7]`: Observation.valueQuantity: a weight must be positive. The orders were checked without it."
     )
+
+
+def test_a_card_names_the_first_rule_of_its_id_as_the_search_in_order_did(bundled_rules: RuleSet) -> None:
+    first, other = bundled_rules.rules[0], bundled_rules.rules[1]
+    second = dataclasses.replace(other, spec=other.spec.model_copy(update={"id": first.id}))
+    rules = dataclasses.replace(bundled_rules, rules=(first, second, *bundled_rules.rules[2:]))
+    assert _rule(rules, first.id) is first
+    assert _rule(rules, bundled_rules.rules[3].id) is bundled_rules.rules[3]
+    assert _rule(rules, "NO-SUCH-RULE") is None

@@ -21,6 +21,8 @@ from tests.service.responses import SIGN, problem_of
 
 
 class BrokenVerifier:
+    may_block = True
+
     def verify(self, authorization: str | None, service_url: str) -> Mapping[str, Any]:
         raise RuntimeError("the key store is gone")
 

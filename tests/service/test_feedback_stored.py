@@ -43,6 +43,7 @@ def test_a_card_overridden_in_the_ehr_is_counted_per_rule_and_reason(
         ]
     }
     assert app.client.post(FEEDBACK, json=feedback).status_code == 200
+    app.cards_recorded()
 
     report = override_report(store, None, None)
     (route,) = [rule for rule in report.rules if rule.rule_id == "B12-ROUTE"]

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
+import pytest
+from fastapi.responses import JSONResponse
+
 from doseguard.rules.model import RuleSet
+from doseguard.service.app import INLINE_ENTRIES
+from doseguard.service.auth import InsecureDevVerifier, JwtVerifier
 from tests.service.fhir_data import full_prefetch, hook_request, medication_request
 from tests.service.live import ServiceFactory
 from tests.service.responses import SELECT, SIGN, cards_of, problem_of, topics
@@ -69,6 +77,14 @@ def test_a_card_has_every_field_the_finding_gives(service: ServiceFactory, bundl
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     assert "B12-ROUTE: Route other than IM or deep SC" in page.text
     assert f"Rules version {version}" in page.text
+
+
+def test_the_cards_answer_is_the_bytes_json_response_gave(service: ServiceFactory) -> None:
+    app = service()
+    orders = (medication_request("MR-1", route="IV"), medication_request("MR-2", drug="B12 inj", route="IV"))
+    answer = app.client.post(SIGN, json=hook_request("order-sign", *orders, prefetch=full_prefetch()))
+    assert answer.headers["content-type"] == "application/json"
+    assert len(cards_of(answer)) >= 2 and answer.content == JSONResponse(answer.json()).body
 
 
 def test_an_order_that_cannot_be_read_gets_a_not_checked_card(service: ServiceFactory) -> None:
@@ -136,6 +152,7 @@ def test_issued_cards_are_given_to_the_feedback_sink(service: ServiceFactory) ->
     app = service(feedback=sink)
     body = hook_request("order-sign", medication_request("MR-1", route="IV"), prefetch=full_prefetch())
     (card,) = cards_of(app.client.post(SIGN, json=body))
+    app.cards_recorded()
     (issued,) = sink.cards
     assert (issued.uuid, issued.rule_id, issued.indicator) == (card["uuid"], "B12-ROUTE", "warning")
     assert issued.service_id == "doseguard-order-sign" and issued.issued_at.tzinfo is not None
@@ -285,3 +302,49 @@ def test_a_draft_order_for_another_patient_gets_a_not_checked_card(service: Serv
     other = [card for card in cards if "MR-2" in card["summary"]]
     assert [card["summary"] for card in other] == ["Not checked: MedicationRequest/MR-2 could not be read"]
     assert "Patient/someone-else" in other[0]["detail"] and "pt-1" in other[0]["detail"].lower()
+
+
+@dataclass
+class LoopProbe:
+    """Accepts every call, noting whether ``verify`` ran on the event loop's thread."""
+
+    may_block: bool
+    on_loop: list[bool] = field(default_factory=list)
+
+    def verify(self, authorization: str | None, service_url: str) -> Mapping[str, Any]:
+        try:
+            asyncio.get_running_loop()
+            self.on_loop.append(True)
+        except RuntimeError:  # a thread of the executor: no loop runs there
+            self.on_loop.append(False)
+        return {}
+
+
+@pytest.mark.parametrize("may_block", [True, False])
+def test_a_verifier_that_may_block_runs_in_a_thread_else_on_the_loop(
+    service: ServiceFactory, may_block: bool
+) -> None:
+    probe = LoopProbe(may_block)
+    app = service(verifier=probe)
+    body = hook_request("order-sign", medication_request("MR-1"), prefetch=full_prefetch())
+    assert app.client.post(SIGN, json=body).status_code == 200
+    assert probe.on_loop == [not may_block]
+
+
+def test_the_insecure_dev_verifier_does_not_block() -> None:
+    assert InsecureDevVerifier.may_block is False and JwtVerifier.may_block is True
+
+
+def test_a_request_too_large_to_read_on_the_event_loop_is_read_in_a_thread_the_same_way(
+    service: ServiceFactory,
+) -> None:
+    app = service()
+    count = INLINE_ENTRIES + 6  # with the prefetch's patient: over the limit
+    orders = [medication_request(f"MR-{n}", route="IV") for n in range(count)]
+    cards = cards_of(
+        app.client.post(SIGN, json=hook_request("order-sign", *orders, prefetch=full_prefetch()))
+    )
+    routes = [card["summary"] for card in cards if card["source"]["topic"]["code"] == "B12-ROUTE"]
+    assert sorted(routes) == sorted(
+        f"Route other than IM or deep SC (MedicationRequest/MR-{n})" for n in range(count)
+    )

@@ -7,9 +7,11 @@ no way to check tokens without ``--insecure-dev``."""
 from __future__ import annotations
 
 import asyncio
+import importlib
 import ipaddress
 import logging
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -104,8 +106,11 @@ def serve(
     app = create_app(
         settings, evaluator=evaluator, feedback=sink, verifier=check_tokens, rules=RuleBook(load)
     )
+    loop_factory = event_loop_factory()
+    log.info("event loop: %s", "asyncio" if loop_factory is None else loop_factory.__module__)
     try:
-        asyncio.run(_serve(app, settings, evaluator))
+        with asyncio.Runner(loop_factory=loop_factory) as runner:
+            runner.run(_serve(app, settings, evaluator))
     finally:
         if sink is not None:
             sink.close()
@@ -123,6 +128,18 @@ async def _serve(app: Any, settings: ServiceSettings, evaluator: ProcessEvaluato
         await server.serve()
     finally:
         await evaluator.close()
+
+
+def event_loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
+    """uvloop's loop when it is installed (the ``service`` extra: it cut the web process's CPU a
+    request), else None: asyncio's own. uvicorn's ``loop="uvloop"`` does the same, but ``serve`` runs
+    uvicorn inside its own loop (for SIGHUP and the evaluator's shutdown), so it chooses the loop here."""
+    try:
+        uvloop = importlib.import_module("uvloop")
+    except ImportError:
+        return None
+    factory: Callable[[], asyncio.AbstractEventLoop] = uvloop.new_event_loop
+    return factory
 
 
 def start_refusal(settings: ServiceSettings) -> str | None:

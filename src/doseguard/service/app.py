@@ -12,7 +12,8 @@ import asyncio
 import importlib.metadata
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Path, Request, Response
@@ -25,6 +26,7 @@ from doseguard.io.json_text import load_clean
 from doseguard.rules.model import RuleSet
 from doseguard.rules.source import RuleSource
 from doseguard.service import prefetch
+from doseguard.service.card_recorder import CardRecorder
 from doseguard.service.cards import CardMaker, Cards, not_checked_cards, order_name
 from doseguard.service.config import ServiceSettings
 from doseguard.service.feedback_requests import FeedbackRequest
@@ -37,11 +39,12 @@ from doseguard.service.hooks import (
     parse_hook,
     shape_problems,
 )
+from doseguard.service.json_response import FastJSONResponse
 from doseguard.service.operations import Metrics, MetricsMiddleware, operations_router
 from doseguard.service.pages import rule_page
 from doseguard.service.ports import Evaluator, FeedbackSink, Verifier
 from doseguard.service.problems import CrashGuard, SizeLimit, install, problem
-from doseguard.service.rulebook import RuleBook
+from doseguard.service.rulebook import RuleBook, per_rule_set
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +61,13 @@ SERVICES = {
     ),
 }
 
+
+INLINE_ENTRIES = 64
+"""Requests of up to this many resources (draft orders and prefetch) are read on the event loop: a
+thread would not read them beside the loop (the GIL runs one at a time), and the hop has a cost of its
+own (a wake-up each way). Larger ones are read in a thread, so that the loop is not held up for long."""
+
+_needed_keys = per_rule_set(lambda rules: tuple(prefetch.needed_keys(rules)))
 
 SERVICE_ID: Any = Path(description="A service of discovery", json_schema_extra={"enum": list(SERVICES)})
 """The service id as OpenAPI documents it (one of discovery's); another is answered 404, not 400."""
@@ -78,12 +88,24 @@ def create_app(
     rules: RuleBook | None = None,
 ) -> FastAPI:
     """The app. Without a ``verifier`` every call is refused (401) unless ``settings.insecure_dev``
-    (then no token is asked for); without ``feedback`` the feedback endpoint answers 503."""
+    (then no token is asked for); without ``feedback`` the feedback endpoint answers 503. Issued
+    cards reach ``feedback`` behind the answers (``card_recorder``); the lifespan's shutdown waits
+    until all are written."""
     book = rules if rules is not None else RuleBook(rules_loader(settings))
+    recorder = CardRecorder(feedback) if feedback is not None else None
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if recorder is not None:
+            await asyncio.to_thread(recorder.close)
+
     app = FastAPI(
+        lifespan=lifespan,
         title="doseguard CDS Hooks service",
         version=importlib.metadata.version("doseguard"),
         description="HL7 CDS Hooks 2.0: medication order checks at order-select and order-sign.",
+        default_response_class=FastJSONResponse,
     )
     install(app)
     # for the operations endpoints (/readyz says insecure_dev) and the lead's wiring
@@ -92,6 +114,7 @@ def create_app(
         evaluator,
         settings.insecure_dev,
     )
+    app.state.card_recorder = recorder
     app.add_middleware(SizeLimit, limit=settings.max_request_bytes)
     app.add_middleware(CrashGuard)
     metrics = Metrics(evaluator)
@@ -106,8 +129,12 @@ def create_app(
                 return None
             return _unauthorised("no token verifier is configured: every call is refused")
         url = settings.base_url + request.url.path
+        authorization = request.headers.get("authorization")
         try:
-            await asyncio.to_thread(verifier.verify, request.headers.get("authorization"), url)
+            if verifier.may_block:
+                await asyncio.to_thread(verifier.verify, authorization, url)
+            else:
+                verifier.verify(authorization, url)
         except AuthError as error:
             log.warning("refused %s: %s", request.url.path, error.reason)
             return _unauthorised(error.reason)
@@ -115,7 +142,7 @@ def create_app(
 
     @app.get("/cds-services", summary="CDS Hooks discovery", response_model=None)
     async def discovery() -> dict[str, Any]:
-        templates = prefetch.templates(prefetch.needed_keys(book.rules))
+        templates = prefetch.templates(_needed_keys(book.rules))
         services = [
             {
                 "hook": hook,
@@ -150,10 +177,12 @@ def create_app(
         except RequestShapeError as error:
             return _bad_request(error.problems)
         rule_set = book.rules
+        clean = body[1]
+        sent = hook_request.prefetch or {}
         try:
             values = await prefetch.complete(
-                hook_request.prefetch or {},
-                prefetch.needed_keys(rule_set),
+                sent,
+                _needed_keys(rule_set),
                 patient_id=hook_request.context.patientId,
                 fhir_server=hook_request.fhirServer,
                 access_token=hook_request.fhirAuthorization.access_token
@@ -164,21 +193,29 @@ def create_app(
             )
         except PrefetchMissing as error:
             return problem(412, str(error), missing=error.keys)
-        patient = prefetch.patient_data(values)
+        checked = [key for key, value in values.items() if clean and sent.get(key) is value]  # not fetched
+        patient = prefetch.patient_data(values, checked)
+        entries = hook_request.context.draftOrders.get("entry")
+        size = (
+            (len(entries) if isinstance(entries, list) else 0) + len(patient.resources) + len(patient.orders)
+        )
         try:
-            orders = await asyncio.to_thread(
-                draft_orders, hook_request, rule_set, patient.resources, patient.kinds, patient.orders
-            )
+            if size <= INLINE_ENTRIES:
+                orders = draft_orders(
+                    hook_request, rule_set, patient.resources, patient.kinds, patient.orders, clean=clean
+                )
+            else:
+                orders = await asyncio.to_thread(
+                    draft_orders, hook_request, rule_set, patient.resources, patient.kinds, patient.orders,
+                    clean=clean,
+                )  # fmt: skip
         except RequestShapeError as error:
             return _bad_request(error.problems)
         made = await _cards(service_id, orders, patient)
         metrics.count_cards(card["indicator"] for card in made.cards)
-        if feedback is not None and made.issued:
-            try:
-                await asyncio.to_thread(feedback.record_cards, made.issued)
-            except FeedbackStoreError as error:
-                log.error("cards not recorded for feedback: %s", error)
-        return JSONResponse({"cards": made.cards})
+        if recorder is not None:
+            recorder.record(made.issued)  # written behind the answer, many requests a commit
+        return FastJSONResponse({"cards": made.cards})
 
     async def _cards(service_id: str, orders: DraftOrders, patient: prefetch.PatientData) -> Cards:
         """The cards of a request's results; a failure here is every order's "not checked" card."""
@@ -225,7 +262,7 @@ def create_app(
         except FeedbackStoreError as error:
             log.error("feedback not stored: %s", error)
             return problem(503, "the feedback could not be stored; try again later")
-        return JSONResponse({"stored": len(items)})
+        return FastJSONResponse({"stored": len(items)})
 
     @app.get("/rules/{rule_id}", summary="A rule's explanation", response_class=HTMLResponse)
     async def rule_explanation(rule_id: str) -> Response:

@@ -132,6 +132,8 @@ class JwtVerifier:
     Keys from files and inline sets are read here, at start (an unreadable file is an
     :class:`InputError` naming it); keys at URLs when first needed, then cached."""
 
+    may_block = True  # a key set may be fetched
+
     def __init__(self, settings: AuthSettings, *, remote: RemoteKeySets | None = None) -> None:
         self._settings = settings
         self._issuers = {issuer.iss: issuer for issuer in settings.issuers}
@@ -253,6 +255,8 @@ class JwtVerifier:
 class InsecureDevVerifier:
     """For ``--insecure-dev`` only: accepts every request, token or not. The caller guarantees the
     service listens on loopback (``doseguard serve`` refuses it on any other address)."""
+
+    may_block = False
 
     def __init__(self) -> None:
         log.warning("insecure-dev: bearer tokens are NOT checked; for development on loopback only")

@@ -20,6 +20,7 @@ from doseguard.printable import printable
 from doseguard.results import Finding, OrderResult, ResultStatus
 from doseguard.rules.model import Rule, RuleSet
 from doseguard.service.prefetch import Unusable
+from doseguard.service.rulebook import per_rule_set
 
 log = logging.getLogger(__name__)
 
@@ -261,7 +262,12 @@ def _code(text: str) -> str:
 
 
 def _rule(rules: RuleSet, rule_id: str) -> Rule | None:
-    return next((rule for rule in rules.rules if rule.id == rule_id), None)
+    return _rules_by_id(rules).get(rule_id)
+
+
+_rules_by_id = per_rule_set(lambda rules: {rule.id: rule for rule in reversed(rules.rules)})
+"""A rule set's rules by id (the first of an id, as a search in order finds it): a card looked its
+rule up among all the loaded ones."""
 
 
 def _order_name(result: OrderResult, resource: Mapping[str, Any] | None) -> str:

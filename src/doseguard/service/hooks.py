@@ -17,11 +17,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from doseguard.errors import FieldProblem, HistoryProblem, RequestShapeError
 from doseguard.io.fhir.bundle import bundle_items
 from doseguard.io.fhir.bundle_context import BundleContext, attach_context, bundle_context
+from doseguard.io.fhir.patient_resources import ResourceReader
 from doseguard.io.json_records import object_record
 from doseguard.io.json_text import Unreadable, problems_in
 from doseguard.patients.model import HistoryKind
 from doseguard.records import InputRecord, record_ids
 from doseguard.rules.model import RuleSet
+from doseguard.service.rulebook import per_rule_set
 
 ORDER_SELECT = "order-select"
 ORDER_SIGN = "order-sign"
@@ -135,18 +137,26 @@ class DraftOrders:
     problems: tuple[HistoryProblem, ...]
 
 
+_reader = per_rule_set(lambda rules: ResourceReader(rules.drugs))
+
+
 def draft_orders(
     request: HookRequest,
     rules: RuleSet,
     patient: Sequence[Mapping[str, Any]],
     kinds: set[HistoryKind],
     active: Sequence[Mapping[str, Any]] = (),
+    *,
+    clean: bool = False,
 ) -> DraftOrders:
     """The orders to check (at order-select, the selected ones), with the patient's context from
     ``patient`` (the prefetch resources), the other draft orders and ``active`` (the patient's active
     orders the EHR holds: context, never checked); ``kinds``: the kinds of patient data the prefetch
     held even where it holds none of it (no lab results in a lab search). The patient's other orders
-    are held only when the prefetch gave ``active``: the draft Bundle alone is not all of them."""
+    are held only when the prefetch gave ``active``: the draft Bundle alone is not all of them.
+    ``clean``: the request body holds no repeated key and no bad number (``load_clean`` said so), so
+    the draft orders are not looked through for them again; ``patient`` and ``active`` are clean in
+    any case (a prefetch value with either is refused whole: ``prefetch.patient_data``)."""
     orders = request.context.draftOrders
     entries = orders.get("entry")
     if entries is not None and not isinstance(entries, list):
@@ -158,21 +168,20 @@ def draft_orders(
         **orders,
         "entry": [*drafts, *({"resource": r} for r in patient), *({"resource": r} for r in others)],
     }
-    items, index = bundle_items(DRAFT_ORDERS, combined, clean=False)
+    items, index = bundle_items(DRAFT_ORDERS, combined, clean=clean)
     active_sources = {f"{DRAFT_ORDERS}:entry[{n}]" for n in range(first_active, first_active + len(others))}
     drafted = [(source, value) for source, value in items if source not in active_sources]
-    context = bundle_context(DRAFT_ORDERS, combined, drafted, index, rules.drugs)
-    context = _holding(context, kinds)
     unread = _unread_active([(s, v) for s, v in items if s in active_sources], index)
     selected = [
         (source, value)
         for source, value in _selected(request, drafted)
         if not (isinstance(value, dict) and value.get("resourceType") in OTHER_ORDER_TYPES)
     ]
+    mapped = {source: object_record(source, value, index) for source, value in selected}
+    context = bundle_context(DRAFT_ORDERS, combined, drafted, index, mapped=mapped, reader=_reader(rules))
+    context = _holding(context, kinds)
     patient_id = request.context.patientId
-    records = [
-        _for_patient(attach_context(object_record(s, v, index), context), patient_id) for s, v in selected
-    ]
+    records = [_for_patient(attach_context(record, context), patient_id) for record in mapped.values()]
     resources = [None if isinstance(v, Unreadable) else v for _, v in selected]
     return DraftOrders(records, resources, (*context.problems, *unread))
 

@@ -26,6 +26,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, InfoM
 from prometheus_client.registry import Collector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from doseguard.service.json_response import FastJSONResponse
 from doseguard.service.ports import Evaluator
 
 log = logging.getLogger("doseguard.service")
@@ -171,7 +172,7 @@ def operations_router(evaluator: Evaluator, metrics: Metrics, *, insecure_dev: b
         if insecure_dev:
             body["insecure_dev"] = True
             body["warning"] = "insecure-dev: requests are not authenticated (loopback development only)"
-        return JSONResponse(body, status_code=200 if ready else 503)
+        return FastJSONResponse(body, status_code=200 if ready else 503)
 
     @router.get("/metrics", summary="Prometheus metrics", response_class=Response)
     async def prometheus() -> Response:

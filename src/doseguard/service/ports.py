@@ -50,6 +50,10 @@ class FeedbackSink(Protocol):
 class Verifier(Protocol):
     """Checks the bearer JWT of a request as CDS Hooks 2.0 says."""
 
+    may_block: bool
+    """True when ``verify`` may wait (a key set fetched over the network): the app calls it in a
+    thread. False: it returns at once, and is called on the event loop (a thread hop costs more)."""
+
     def verify(self, authorization: str | None, service_url: str) -> Mapping[str, Any]:
         """The token's claims, or :class:`doseguard.errors.AuthError` (the app answers 401).
         ``service_url`` is the exact URL the request was made to (the token's ``aud``)."""

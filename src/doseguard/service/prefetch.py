@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, urljoin, urlsplit
@@ -226,8 +226,10 @@ def _next_link(bundle: Mapping[str, Any]) -> str | None:
     return None
 
 
-def patient_data(values: Mapping[str, Any]) -> PatientData:
-    """Every prefetch value read into resources, kinds held and what could not be used."""
+def patient_data(values: Mapping[str, Any], checked: Collection[str] = ()) -> PatientData:
+    """Every prefetch value read into resources, kinds held and what could not be used. ``checked``:
+    keys whose values are known to hold no repeated key and no bad number (they came in a request
+    body that ``load_clean`` found clean), not looked through again."""
     data = PatientData()
     seen: dict[str, Mapping[str, Any]] = {}
     for key, value in values.items():
@@ -235,7 +237,7 @@ def patient_data(values: Mapping[str, Any]) -> PatientData:
         if isinstance(value, Unusable):
             data.unusable.append(value)
             continue
-        found = _resources_of(key, what, value, data.unusable)
+        found = _resources_of(key, what, value, data.unusable, key in checked)
         if found is None:
             continue
         kind = KEYS[key].kind if key in KEYS else None
@@ -254,14 +256,14 @@ def patient_data(values: Mapping[str, Any]) -> PatientData:
 
 
 def _resources_of(
-    key: str, what: str, value: Any, unusable: list[Unusable]
+    key: str, what: str, value: Any, unusable: list[Unusable], clean: bool = False
 ) -> list[Mapping[str, Any]] | None:
     """The context resources of one prefetch value; None (and why, in ``unusable``) when the value
     as a whole cannot be used: then the kind of data it holds is not counted as held."""
     if not isinstance(value, dict) or not isinstance(value.get("resourceType"), str):
         unusable.append(Unusable(key, what, "the prefetch value is not a FHIR resource"))
         return None
-    problems = problems_in(value, f"prefetch.{key}")
+    problems = [] if clean else problems_in(value, f"prefetch.{key}")
     if problems:
         unusable.append(Unusable(key, what, "; ".join(str(problem) for problem in problems)))
         return None

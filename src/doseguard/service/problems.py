@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from doseguard.errors import BodyTooLarge, FieldProblem
+from doseguard.service.json_response import FastJSONResponse
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +36,7 @@ def problem(
     if problems:
         body["errors"] = [item.as_dict() for item in problems]
     body.update(extra)
-    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+    return FastJSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
 class SizeLimit:

@@ -7,11 +7,38 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from typing import TypeVar
 
 from doseguard.errors import DoseguardError
 from doseguard.rules.model import RuleSet
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+KEPT_RULE_SETS = 4
+"""Rule sets whose derived values are kept: the one answering, and a few before a reload."""
+
+
+def per_rule_set(work: Callable[[RuleSet], T]) -> Callable[[RuleSet], T]:
+    """``work(rules)`` worked out once per rule set rather than once per request (the drug lookup
+    tables, the prefetch keys), for the last few rule sets. Rule sets are told apart by identity: a
+    ``RuleSet`` hashes every rule, and each load (a reload) makes a new one. The value must not be
+    changed by its users."""
+    kept: dict[int, tuple[RuleSet, T]] = {}  # the rule set is held, so its id is not reused
+    lock = threading.Lock()
+
+    def cached(rules: RuleSet) -> T:
+        found = kept.get(id(rules))
+        if found is not None and found[0] is rules:
+            return found[1]
+        value = work(rules)
+        with lock:
+            while len(kept) >= KEPT_RULE_SETS:
+                kept.pop(next(iter(kept)))
+            kept[id(rules)] = (rules, value)
+        return value
+
+    return cached
 
 
 class RuleBook:

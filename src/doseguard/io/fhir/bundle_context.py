@@ -66,12 +66,17 @@ def bundle_context(
     resources: Mapping[str, Resource],
     drugs: Drugs = (),
     first_record: int = 1,
+    mapped: Mapping[str, InputRecord] | None = None,
+    reader: ResourceReader | None = None,
 ) -> BundleContext:
     """The context of every patient of a Bundle. ``records`` are the (source, value) items
     :func:`~doseguard.io.fhir.bundle.bundle_items` gave (checked as records ``first_record`` on, in
-    order: an order's number tells it from the patient's other orders), ``resources`` its index."""
+    order: an order's number tells it from the patient's other orders), ``resources`` its index.
+    ``mapped``: orders already mapped by their source (what ``fhir_record`` gave them), read from
+    there rather than mapped again (the service maps a request's orders once). ``reader``: one made
+    of ``drugs`` already (its drug tables take longer to build than a small Bundle to read)."""
     lookup = resources_lookup(resources)
-    reader = ResourceReader(drugs)
+    reader = reader if reader is not None else ResourceReader(drugs)
     identifier = reader.drugs
     numbers = {source: first_record + offset for offset, (source, _) in enumerate(records)}
     refused = {source for source, value in records if isinstance(value, Unreadable)}
@@ -86,7 +91,8 @@ def bundle_context(
             continue  # the entry has a result of its own, saying why it cannot be read
         kind = resource.get("resourceType")
         if kind == MEDICATION_REQUEST:
-            patient_id, other = _other_order(resource, resources, identifier, numbers.get(source, 0))
+            known = mapped.get(source) if mapped is not None else None
+            patient_id, other = _other_order(resource, resources, identifier, numbers.get(source, 0), known)
             if patient_id is not None:
                 order_patients[source] = patient_id
             if patient_id is not None and other is not None:
@@ -119,14 +125,23 @@ def attach_context(record: InputRecord, bundle: BundleContext | None) -> InputRe
 
 
 def _other_order(
-    resource: Resource, resources: Mapping[str, Resource], drugs: DrugIdentifier, number: int
+    resource: Resource,
+    resources: Mapping[str, Resource],
+    drugs: DrugIdentifier,
+    number: int,
+    known: InputRecord | None = None,
 ) -> tuple[str | None, OtherOrder | None]:
     """A MedicationRequest's patient, and the request as another order of that patient; None when it
-    cannot be mapped (its own result says why) or names no drug."""
-    try:
-        record = medication_request_to_record(resource, resources=resources)
-    except FhirMappingError as error:
-        return record_ids(error.record)[1], None
+    cannot be mapped (its own result says why) or names no drug. ``known``: its record, mapped already."""
+    if known is not None:
+        if known.problems or known.error is not None:
+            return record_ids(known.data)[1], None
+        record = known.data
+    else:
+        try:
+            record = medication_request_to_record(resource, resources=resources)
+        except FhirMappingError as error:
+            return record_ids(error.record)[1], None
     patient_id = record_ids(record)[1]
     drug = text_of(record.get("drug"))
     if patient_id is None or drug is None:

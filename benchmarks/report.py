@@ -25,9 +25,10 @@ def ratios(run: Run, baselines: Baselines) -> dict[str, float | None]:
     """Pipeline speed as a multiple of each baseline's (wall rates; the Host loop's without start-up)."""
     host = baselines.stock_host
     host_rate = host.inner_rate if isinstance(host, Run) else None
-    floor, duckdb = baselines.io_floor, baselines.duckdb
+    floor, stdlib, duckdb = baselines.io_floor, baselines.stdlib_floor, baselines.duckdb
     return {
         "pipeline_over_io_floor": round(run.rate / floor.rate, 3) if floor else None,
+        "pipeline_over_stdlib_json_floor": round(run.rate / stdlib.rate, 3) if stdlib else None,
         "pipeline_over_duckdb": round(run.rate / duckdb.rate, 3) if duckdb else None,
         "pipeline_over_stock_host": round(run.rate / host_rate, 2) if host_rate else None,
     }
@@ -83,6 +84,7 @@ def report_workload(
         statuses = ", ".join(f"{name} {count:,}" for name, count in run.extra["by_status"].items())
         say(
             f"   {run.name}: {_times(found['pipeline_over_io_floor'])} the I/O floor (orjson), "
+            f"{_times(found['pipeline_over_stdlib_json_floor'])} the stdlib-json floor, "
             f"{_times(found['pipeline_over_duckdb'], 3)} the DuckDB query, "
             f"{_times(found['pipeline_over_stock_host'], 1)} the stock Host loop; {statuses}"
         )

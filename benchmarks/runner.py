@@ -98,6 +98,8 @@ def bench_workload(options: Options, kind: str) -> dict[str, Any]:
     if options.baselines:
         say("   I/O floor ...")
         baselines.io_floor = best_of(options.repeat, lambda: run_io_floor(options, source))
+        say("   I/O floor, stdlib json ...")
+        baselines.stdlib_floor = best_of(options.repeat, lambda: run_io_floor(options, source, "json"))
         say("   DuckDB query ...")
         baselines.duckdb = best_of(options.repeat, lambda: run_duckdb(options, source))
         say(f"   stock Host loop on {min(options.host_sample, options.orders):,} orders ...")
@@ -114,6 +116,7 @@ def bench_workload(options: Options, kind: str) -> dict[str, Any]:
     }
     host = baselines.stock_host
     record["io_floor"] = baselines.io_floor.as_dict() if baselines.io_floor else None
+    record["stdlib_json_floor"] = baselines.stdlib_floor.as_dict() if baselines.stdlib_floor else None
     record["duckdb"] = baselines.duckdb.as_dict() if baselines.duckdb else None
     record["stock_host"] = host.as_dict() if isinstance(host, Run) else host
     record["ratios"] = {str(jobs): ratios(run, baselines) for jobs, (run, _) in pipeline.items()}
@@ -135,7 +138,7 @@ def verify(
         checks[f"--jobs {jobs}: no order has status error"] = by_status.get("error", 0) == 0
         if kind == "worst":  # otherwise it is not the worst case: invalid orders never reach the engine
             checks[f"--jobs {jobs}: every order valid"] = by_status.get("invalid", 0) == 0
-    for baseline in (baselines.io_floor, baselines.duckdb):
+    for baseline in (baselines.io_floor, baselines.stdlib_floor, baselines.duckdb):
         if baseline is not None:
             lines = baseline.extra["output_lines"]
             checks[f"{baseline.name}: output lines = input orders"] = lines == expected

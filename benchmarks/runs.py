@@ -67,12 +67,14 @@ class Baselines:
     Host loop's text: why it has no figure)."""
 
     io_floor: Run | None = None
+    stdlib_floor: Run | None = None
     duckdb: Run | None = None
     stock_host: Run | str | None = None
 
     def runs(self) -> list[Run]:
         """Those with a figure, in the order the report lists them."""
-        return [run for run in (self.io_floor, self.duckdb, self.stock_host) if isinstance(run, Run)]
+        listed = (self.io_floor, self.stdlib_floor, self.duckdb, self.stock_host)
+        return [run for run in listed if isinstance(run, Run)]
 
 
 @dataclass

@@ -31,7 +31,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from doseguard.batch.worker import ChunkChecker
+from doseguard.batch.worker import ChunkChecker, settle_collector
 from doseguard.checker import Checker
 from doseguard.io.chunk_reader import CHUNK_RECORDS
 from doseguard.io.chunks import Chunk, ChunkKind
@@ -87,6 +87,7 @@ def _lines(path: Path, count: int) -> list[bytes]:
 def _run(rule_set: RuleSet, lines: list[bytes]) -> None:
     """What a worker does with the chunks of a JSON Lines file: check each, pickle its result."""
     checker = ChunkChecker(Checker(rule_set), "jsonl")  # a new one each run: its caches empty
+    settle_collector()  # as a worker does once its checker is built
     for start in range(0, len(lines), CHUNK_RECORDS):
         text = b"\n".join(lines[start : start + CHUNK_RECORDS])
         chunk = Chunk(ChunkKind.TEXT, "orders.jsonl", start + 1, [text], first_line=start + 1)

@@ -12,6 +12,7 @@ import os
 import sys
 import time
 import types
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -26,23 +27,40 @@ IO_FLOOR_ROLE = "_io-floor"
 STOCK_HOST_ROLE = "_stock-host"
 
 
-def io_floor(source: Path, target: Path) -> None:
-    """Read, parse and write one line per record, without checking anything."""
-    import orjson  # noqa: PLC0415 (the child imports only what it uses)
+IO_FLOOR_LIBRARIES = ("orjson", "json")
+"""The I/O floor with orjson (what doseguard reads with) and with the standard library's ``json``
+(the floor issue 13 sets the realistic mix against: what a plain Python program reads at)."""
 
+
+def io_floor(source: Path, target: Path, library: str = "orjson") -> None:
+    """Read, parse and write one line per record, without checking anything, with ``library``."""
+    loads: Callable[[bytes], Any]
+    dumps: Callable[[Any], bytes]
+    if library == "orjson":
+        import orjson  # noqa: PLC0415 (the child imports only what it uses)
+
+        loads, dumps = orjson.loads, orjson.dumps
+    elif library == "json":
+        loads = json.loads
+        dumps = _json_dumps
+    else:
+        raise ValueError(f"no I/O floor for {library!r}: one of {', '.join(IO_FLOOR_LIBRARIES)}")
     started = time.perf_counter()
     records = 0
     with source.open("rb") as lines, target.open("wb") as out:
         write = out.write
-        dumps = orjson.dumps
         for line in lines:
             if not line.strip():
                 continue
-            record = orjson.loads(line)
+            record = loads(line)
             records += 1
             ids = {"order_id": record.get("order_id"), "patient_id": record.get("patient_id")}
             write(dumps({"record": records, **ids, "status": "pass"}) + b"\n")
     print(json.dumps({"orders": records, "seconds": time.perf_counter() - started}), flush=True)
+
+
+def _json_dumps(value: Any) -> bytes:
+    return json.dumps(value).encode()
 
 
 def stock_host(source: Path, sample: int) -> None:
@@ -123,18 +141,18 @@ def stock_host(source: Path, sample: int) -> None:
     os._exit(0)  # the Host's timer threads are still armed: leave without running them once more
 
 
-def run_io_floor(options: Options, source: Path) -> Run:
-    target = options.workdir / f"{source.stem}.floor.jsonl"
-    command = [sys.executable, str(BENCH), IO_FLOOR_ROLE, str(source), str(target)]
+def run_io_floor(options: Options, source: Path, library: str = "orjson") -> Run:
+    target = options.workdir / f"{source.stem}.floor-{library}.jsonl"
+    command = [sys.executable, str(BENCH), IO_FLOOR_ROLE, str(source), str(target), library]
     measurement = measure(command, options.workdir)
     if measurement.returncode != 0:
-        raise BenchmarkError(fail_message("the I/O floor", measurement))
+        raise BenchmarkError(fail_message(f"the I/O floor ({library})", measurement))
     result = json.loads(measurement.stdout.strip().splitlines()[-1])
     lines = file_facts(target).lines
     if options.requested_workdir is None:
         target.unlink()
     return Run(
-        "I/O floor (orjson)", result["orders"], measurement, result["seconds"], {"output_lines": lines}
+        f"I/O floor ({library})", result["orders"], measurement, result["seconds"], {"output_lines": lines}
     )
 
 

@@ -5,8 +5,10 @@ For each workload (``realistic`` mix, ``worst`` case) the script generates the o
 
 * the **pipeline**: ``doseguard check IN --format jsonl --fail-on never -o OUT --jobs N`` (the real CLI,
   plus ``--summary`` for the status counts and the in-batch time), for every ``--jobs`` value;
-* the **I/O floor**: read the same JSONL, ``orjson.loads`` each record, write one small JSON line per record
-  (ids and a status), no checking;
+* the **I/O floors**: read the same JSONL, ``orjson.loads`` each record, write one small JSON line per
+  record (ids and a status), no checking; and the same with the standard library's ``json``;
+* the **DuckDB query** (``duckdb_baseline.py``): the core B12 checks as one SQL query over the same
+  JSONL on 2 threads, what a data engineer would write instead (issue 13);
 * a **stock durable-rules loop**: ``durable.engine.Host`` (timer threads included) with one ruleset made
   of our compiled rules; normalise, ``assert_fact``, ``delete_state``, one order at a time, on a sample.
 
@@ -43,6 +45,8 @@ from pathlib import Path
 from typing import Any
 
 from baselines import IO_FLOOR_ROLE, STOCK_HOST_ROLE, io_floor, stock_host
+from duckdb_baseline import DUCKDB_ROLE
+from duckdb_baseline import child as duckdb_child
 from history_run import bench_history
 from report import report_sizes
 from runner import bench_workload, machine, save, workdir
@@ -147,7 +151,9 @@ def main(argv: Sequence[str]) -> int:
 
 if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == IO_FLOOR_ROLE:
-        io_floor(Path(sys.argv[2]), Path(sys.argv[3]))
+        io_floor(Path(sys.argv[2]), Path(sys.argv[3]), *sys.argv[4:5])
+    elif len(sys.argv) > 1 and sys.argv[1] == DUCKDB_ROLE:
+        duckdb_child(Path(sys.argv[2]), Path(sys.argv[3]))
     elif len(sys.argv) > 1 and sys.argv[1] == STOCK_HOST_ROLE:
         stock_host(Path(sys.argv[2]), int(sys.argv[3]))
     else:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from runs import Run, say
+from runs import Baselines, Run, say
 
 TARGET_RATE = {"realistic": 150_000, "worst": 40_000}
 TARGET_RSS_MB = 200.0
@@ -21,13 +21,21 @@ def targets(kind: str, run: Run) -> dict[str, Any]:
     }
 
 
-def ratios(run: Run, floor: Run | None, host: Run | str | None) -> dict[str, float | None]:
+def ratios(run: Run, baselines: Baselines) -> dict[str, float | None]:
     """Pipeline speed as a multiple of each baseline's (wall rates; the Host loop's without start-up)."""
+    host = baselines.stock_host
     host_rate = host.inner_rate if isinstance(host, Run) else None
+    floor, stdlib, duckdb = baselines.io_floor, baselines.stdlib_floor, baselines.duckdb
     return {
         "pipeline_over_io_floor": round(run.rate / floor.rate, 3) if floor else None,
+        "pipeline_over_stdlib_json_floor": round(run.rate / stdlib.rate, 3) if stdlib else None,
+        "pipeline_over_duckdb": round(run.rate / duckdb.rate, 3) if duckdb else None,
         "pipeline_over_stock_host": round(run.rate / host_rate, 2) if host_rate else None,
     }
+
+
+def _times(value: float | None, digits: int = 2) -> str:
+    return "—" if value is None else f"{value:.{digits}f}×"
 
 
 def _mb(value: float | None) -> str:
@@ -42,8 +50,7 @@ def report_workload(
     kind: str,
     orders: int,
     pipeline: list[Run],
-    floor: Run | None,
-    host: Run | str | None,
+    baselines: Baselines,
     checks: dict[str, bool],
 ) -> None:
     header = (
@@ -53,7 +60,8 @@ def report_workload(
     say(f"\n{kind} — {orders:,} orders")
     say(header)
     say("   " + "-" * (len(header) - 3))
-    rows: list[Run] = [*pipeline, *([floor] if floor else []), *([host] if isinstance(host, Run) else [])]
+    host = baselines.stock_host
+    rows: list[Run] = [*pipeline, *baselines.runs()]
     for run in rows:
         m = run.measurement
         verdict = ""
@@ -72,12 +80,13 @@ def report_workload(
         errors, missed = host.extra["engine_errors"], host.extra["missed_catch_all"]
         say(f"   stock Host loop: {errors} engine errors; the catch-all did not run for {missed} orders")
     for run in pipeline:
-        found = ratios(run, floor, host)
-        over_floor, over_host = found["pipeline_over_io_floor"], found["pipeline_over_stock_host"]
+        found = ratios(run, baselines)
         statuses = ", ".join(f"{name} {count:,}" for name, count in run.extra["by_status"].items())
         say(
-            f"   {run.name}: {'—' if over_floor is None else f'{over_floor:.2f}×'} the I/O floor, "
-            f"{'—' if over_host is None else f'{over_host:.1f}×'} the stock Host loop; {statuses}"
+            f"   {run.name}: {_times(found['pipeline_over_io_floor'])} the I/O floor (orjson), "
+            f"{_times(found['pipeline_over_stdlib_json_floor'])} the stdlib-json floor, "
+            f"{_times(found['pipeline_over_duckdb'], 3)} the DuckDB query, "
+            f"{_times(found['pipeline_over_stock_host'], 1)} the stock Host loop; {statuses}"
         )
     for name, ok in checks.items():
         say(f"   {'PASS' if ok else 'FAIL'}  {name}")

@@ -15,9 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from baselines import run_io_floor, run_stock_host
+from duckdb_baseline import run_duckdb
 from memory_monitor import measure
 from report import ratios, report_workload, targets
-from runs import BenchmarkError, FileFacts, Options, Run, fail_message, file_facts, say
+from runs import Baselines, BenchmarkError, FileFacts, Options, Run, fail_message, file_facts, say
 
 HERE = Path(__file__).resolve().parent
 
@@ -93,32 +94,38 @@ def bench_workload(options: Options, kind: str) -> dict[str, Any]:
 
         pipeline[jobs] = (best_of(options.repeat, attempt), outputs)
 
-    floor: Run | None = None
-    host: Run | str | None = None
+    baselines = Baselines()
     if options.baselines:
         say("   I/O floor ...")
-        floor = best_of(options.repeat, lambda: run_io_floor(options, source))
+        baselines.io_floor = best_of(options.repeat, lambda: run_io_floor(options, source))
+        say("   I/O floor, stdlib json ...")
+        baselines.stdlib_floor = best_of(options.repeat, lambda: run_io_floor(options, source, "json"))
+        say("   DuckDB query ...")
+        baselines.duckdb = best_of(options.repeat, lambda: run_duckdb(options, source))
         say(f"   stock Host loop on {min(options.host_sample, options.orders):,} orders ...")
-        host = run_stock_host(options, source, options.orders)
+        baselines.stock_host = run_stock_host(options, source, options.orders)
     record["load_average_after"] = os.getloadavg()
     if options.requested_workdir is None:
         source.unlink()  # a temporary folder: free the disk now (5M orders are 1.5 GB a file)
 
-    checks = verify(kind, options.orders, pipeline, floor)
+    checks = verify(kind, options.orders, pipeline, baselines)
     rows = [run for run, _ in pipeline.values()]
-    report_workload(kind, options.orders, rows, floor, host, checks)
+    report_workload(kind, options.orders, rows, baselines, checks)
     record["pipeline"] = {
         str(jobs): run.as_dict() | targets(kind, run) for jobs, (run, _) in pipeline.items()
     }
-    record["io_floor"] = floor.as_dict() if floor else None
+    host = baselines.stock_host
+    record["io_floor"] = baselines.io_floor.as_dict() if baselines.io_floor else None
+    record["stdlib_json_floor"] = baselines.stdlib_floor.as_dict() if baselines.stdlib_floor else None
+    record["duckdb"] = baselines.duckdb.as_dict() if baselines.duckdb else None
     record["stock_host"] = host.as_dict() if isinstance(host, Run) else host
-    record["ratios"] = {str(jobs): ratios(run, floor, host) for jobs, (run, _) in pipeline.items()}
+    record["ratios"] = {str(jobs): ratios(run, baselines) for jobs, (run, _) in pipeline.items()}
     record["checks"] = checks
     return record
 
 
 def verify(
-    kind: str, expected: int, pipeline: dict[int, tuple[Run, list[FileFacts]]], floor: Run | None
+    kind: str, expected: int, pipeline: dict[int, tuple[Run, list[FileFacts]]], baselines: Baselines
 ) -> dict[str, bool]:
     checks: dict[str, bool] = {}
     hashes = {facts.sha256 for _, outputs in pipeline.values() for facts in outputs}
@@ -131,8 +138,10 @@ def verify(
         checks[f"--jobs {jobs}: no order has status error"] = by_status.get("error", 0) == 0
         if kind == "worst":  # otherwise it is not the worst case: invalid orders never reach the engine
             checks[f"--jobs {jobs}: every order valid"] = by_status.get("invalid", 0) == 0
-    if floor is not None:
-        checks["I/O floor: output lines = input orders"] = floor.extra["output_lines"] == expected
+    for baseline in (baselines.io_floor, baselines.stdlib_floor, baselines.duckdb):
+        if baseline is not None:
+            lines = baseline.extra["output_lines"]
+            checks[f"{baseline.name}: output lines = input orders"] = lines == expected
     return checks
 
 

@@ -62,6 +62,22 @@ class Run:
 
 
 @dataclass
+class Baselines:
+    """The baselines of one workload, measured in the same run as the pipeline (None: not run; the stock
+    Host loop's text: why it has no figure)."""
+
+    io_floor: Run | None = None
+    stdlib_floor: Run | None = None
+    duckdb: Run | None = None
+    stock_host: Run | str | None = None
+
+    def runs(self) -> list[Run]:
+        """Those with a figure, in the order the report lists them."""
+        listed = (self.io_floor, self.stdlib_floor, self.duckdb, self.stock_host)
+        return [run for run in listed if isinstance(run, Run)]
+
+
+@dataclass
 class Options:
     orders: int
     workloads: list[str]

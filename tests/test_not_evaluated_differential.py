@@ -137,3 +137,37 @@ def _drawn(name: str, rng: random.Random) -> Any:
     if spec.type is FieldType.STRING_LIST:
         return rng.sample(texts, rng.randint(0, min(3, len(texts))))
     return [rng.choice(NUMBERS) for _ in range(rng.randint(0, 3))]
+
+
+def test_answers_remembered_by_what_the_rules_read_are_the_reference_s() -> None:
+    """One checker's answers are remembered by the values its drug's rules read (issue 13): over
+    records drawn from a small pool, so that most repeat (lists among their values, fields no rule
+    reads changed between repeats, ``1`` and ``True`` and ``1.0`` told apart), every answer is the
+    reference's, and a repeat gets the very answer its first sighting got."""
+    rng = random.Random(13)
+    compiled = UndecidedRules(RULES.rules, VOCABULARY, RULES.aggregates)
+    reference = ReferenceRules(RULES.rules, VOCABULARY, RULES.aggregates)
+    pool = []
+    for _ in range(60):
+        facts = {name: _drawn(name, rng) for name in READ if name in VOCABULARY and rng.random() < 0.6}
+        held = frozenset(kind for kind in HistoryKind if rng.random() < 0.7)
+        pool.append((facts, held, rng.random() < 0.5))
+    first: dict[int, Any] = {}
+    repeats = 0
+    for _ in range(1500):
+        index = rng.randrange(len(pool))
+        facts, held, ordered = pool[index]
+        copied = {**{name: list(v) if isinstance(v, list) else v for name, v in facts.items()},
+                  "order_id": f"ORD-{rng.random()}"}  # fmt: skip
+        undecided = compiled(copied, held, ordered)
+        assert undecided == reference(copied, held, ordered)
+        if index in first:
+            repeats += 1
+            assert undecided is first[index]
+        first.setdefault(index, undecided)
+    assert repeats > 1000
+    number = next(name for name in READ if name in VOCABULARY and VOCABULARY[name].type is FieldType.NUMBER
+                  and VOCABULARY[name].needs is None)  # fmt: skip
+    for value in (1, True, 1.0, 1, True):
+        facts = {"drug": "cyanocobalamin", number: value}
+        assert compiled(facts, frozenset(), True) == reference(facts, frozenset(), True)

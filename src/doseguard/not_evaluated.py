@@ -14,6 +14,7 @@ whatever else it lacks: the run's want of data is the reason, not this patient's
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from types import MappingProxyType
 from typing import Any, NamedTuple
 
 from doseguard.results import Finding
@@ -35,22 +36,36 @@ _DERIVED = {
 """What is absent when a fact worked out from patient facts is: what it needs."""
 _DECISIONS_SIZE = 16_384
 """Compiled decisions kept (a rule and which of its fields are absent): then they are compiled anew."""
+_PROJECTIONS_SIZE = 16_384
+"""Answers kept by projection (what an order's drug's rules read of it): then they are worked out anew."""
 
 
 class Undecided(NamedTuple):
     """What absent data left undecided for one order: findings in place of the rules' own answers,
     and the rules the run holds no data for."""
 
-    findings: dict[str, Finding]  # by rule id
+    findings: Mapping[str, Finding]  # by rule id; read-only: one answer is shared by many orders
     unheld: tuple[str, ...]  # rule ids, in rule order
 
 
-NOTHING = Undecided({}, ())
+NOTHING = Undecided(MappingProxyType({}), ())
 
 
 class _Needing(NamedTuple):
     rule: Rule
     needs: tuple[tuple[str, HistoryKind], ...]  # the fields it reads that need patient data
+
+
+class _Scope(NamedTuple):
+    """The rules that may apply to orders of one drug (or of a drug no pack scopes), and every field
+    they read: the answer for an order depends on the values of those fields and nothing else."""
+
+    entries: tuple[_Needing, ...]
+    reads: tuple[str, ...]
+
+
+def _scope(entries: tuple[_Needing, ...]) -> _Scope:
+    return _Scope(entries, tuple(sorted({n.name for e in entries for n in name_nodes(e.rule.condition)})))
 
 
 class UndecidedRules:
@@ -76,23 +91,56 @@ class UndecidedRules:
         # drug is settled by that alone, so only the rules that may apply to its drug are looked at.
         scoped = [(_drugs_of(entry.rule), entry) for entry in self._needing]
         drugs = {drug for scope, _ in scoped if scope is not None for drug in scope}
-        self._any_drug = tuple(entry for scope, entry in scoped if scope is None)
+        self._any_drug = _scope(tuple(entry for scope, entry in scoped if scope is None))
         self._by_drug = {
-            drug: tuple(entry for scope, entry in scoped if scope is None or drug in scope) for drug in drugs
+            drug: _scope(tuple(entry for scope, entry in scoped if scope is None or drug in scope))
+            for drug in drugs
         }
         self._decisions: dict[tuple[str, tuple[str, ...]], Decision] = {}
+        self._answers: dict[tuple[Any, ...], Undecided] = {}
 
     def __bool__(self) -> bool:
         return bool(self._needing)
 
     def __call__(self, facts: Mapping[str, Any], held: frozenset[HistoryKind], ordered: bool) -> Undecided:
         """For an order's facts, the run's kinds of data for its patient (``held``; patient fields
-        always count as held) and whether it states ``ordered_at``: what is undecided."""
+        always count as held) and whether it states ``ordered_at``: what is undecided.
+
+        The answer is a function of the values of the fields its drug's rules read (with their types:
+        ``1``, ``1.0`` and ``True`` are one dictionary key), ``held`` and ``ordered``, so it is
+        remembered by them: in a batch without history most orders of a drug share those values."""
+        get = facts.get
+        drug = get("drug")
+        scope = self._by_drug.get(drug, self._any_drug) if isinstance(drug, str) else self._any_drug
+        named = drug if scope is not self._any_drug else None
+        values = tuple(map(get, scope.reads))
+        answers = self._answers
+        try:
+            key = (named, held, ordered, values, tuple(map(type, values)))
+            known = answers.get(key)
+        except TypeError:  # a list (the terms of allergies, conditions): its items are the key
+            values = tuple(tuple(value) if type(value) is list else value for value in values)
+            try:
+                key = (named, held, ordered, values, tuple(map(type, values)))
+                known = answers.get(key)
+            except TypeError:  # a value that cannot be a key: worked out each time
+                return self._undecided(scope.entries, facts, held, ordered)
+        if known is None:
+            if len(answers) >= _PROJECTIONS_SIZE:
+                answers.clear()
+            known = answers[key] = self._undecided(scope.entries, facts, held, ordered)
+        return known
+
+    def _undecided(
+        self,
+        entries: tuple[_Needing, ...],
+        facts: Mapping[str, Any],
+        held: frozenset[HistoryKind],
+        ordered: bool,
+    ) -> Undecided:
         found: dict[str, Finding] = {}
         unheld: list[str] = []
         get = facts.get
-        drug = get("drug")
-        entries = self._by_drug.get(drug, self._any_drug) if isinstance(drug, str) else self._any_drug
         for rule, needs in entries:
             absent = tuple(name for name, _ in needs if get(name) is None)
             if not absent or self._decided(rule, absent, facts):
@@ -102,7 +150,7 @@ class UndecidedRules:
                 unheld.append(rule.id)  # no order of the run can be checked by it: said once
             else:
                 found[rule.id] = self._finding(rule, absent, ordered)
-        return Undecided(found, tuple(unheld)) if found or unheld else NOTHING
+        return Undecided(MappingProxyType(found), tuple(unheld)) if found or unheld else NOTHING
 
     def _decided(self, rule: Rule, absent: tuple[str, ...], facts: Mapping[str, Any]) -> bool:
         """Whether the fields the order states settle the rule: ``decide`` compiled once for the rule

@@ -6,6 +6,8 @@ FHIR mapper all write numbers back as text, and none of them should import anoth
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 FACT_DECIMALS = 6
 """The decimals an order's amounts are carried to as facts (0.000001 mL, 0.000001 mcg): what the
 order parsers and the FHIR mapper round to, and so what a computed correction is rounded to."""
@@ -30,3 +32,10 @@ def format_grouped(value: float) -> str:
     whole, point, fraction = text.partition(".")
     sign = "-" if whole.startswith("-") else ""
     return f"{sign}{int(whole.lstrip('-')):,}{point}{fraction}"
+
+
+@lru_cache(maxsize=16_384, typed=True)
+def format_amount(value: float) -> str:
+    """:func:`format_grouped` of ``value`` to 3 decimals, as messages show amounts (``2.333``), remembered:
+    a batch's doses and volumes repeat, and each finding shows two or three (equal values read alike)."""
+    return format_grouped(round(value, 3))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import dataclasses
+import gc
 import multiprocessing
 import os
 import pickle
@@ -324,6 +325,21 @@ def open_store(path: str, rule_set: RuleSet) -> HistoryStore | None:
     return store
 
 
+YOUNG_COLLECTION_THRESHOLD = 10_000
+"""Allocations between two collections of the youngest generation (CPython's default: 700)."""
+
+
+def settle_collector() -> None:
+    """Once the checker is built: what it holds (rules, compiled closures, vocabularies) moved out of
+    the cyclic collector's sight (``gc.freeze``), so that older collections stop walking it again and
+    again, and young collections made rarer. A worker's per-order objects form few cycles (reference
+    counting frees them), so this trades a little memory for fewer collections; results are the same."""
+    gc.collect()
+    gc.freeze()
+    _, middle, old = gc.get_threshold()
+    gc.set_threshold(YOUNG_COLLECTION_THRESHOLD, middle, old)
+
+
 def leave_with_parent() -> None:
     """Ask Linux for a SIGTERM when the main process dies: a worker stuck in a long (or endless)
     evaluation would otherwise outlive it, an orphan reading no pipe."""
@@ -348,6 +364,7 @@ def _serve(commands: Connection, results: Connection, setup: WorkerSetup) -> Non
             )
         history = open_store(setup.history, rule_set) if setup.history is not None else None
         checker = ChunkChecker(Checker(rule_set), setup.output, setup.columns, history)
+        settle_collector()
     except Exception as error:  # told to the main process, which stops the run
         results.send_bytes(pickle.dumps(Greeting(failed=f"{type(error).__name__}: {error}")))
         return

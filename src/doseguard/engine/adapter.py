@@ -108,14 +108,26 @@ def _short_number(value: float) -> str | None:
 
 
 def _plain(text: str) -> bool:
-    """Text that JSON writes as it is, between quotes."""
-    return (
+    """Text that JSON writes as it is, between quotes (short texts found so are remembered: codes,
+    drug names and sites come back in every order)."""
+    if text in _PLAIN_TEXTS:
+        return True
+    plain = (
         len(text) <= MAX_TEXT_LENGTH
         and text.isascii()
         and text.isprintable()
         and '"' not in text
         and "\\" not in text
     )
+    if plain and len(text) <= _REMEMBERED_LENGTH and len(_PLAIN_TEXTS) < _PLAIN_TEXTS_SIZE:
+        _PLAIN_TEXTS.add(text)
+    return plain
+
+
+_PLAIN_TEXTS: set[str] = set()
+_PLAIN_TEXTS_SIZE = 16_384
+"""Plain texts remembered, at most (the first met: then no more are added)."""
+_REMEMBERED_LENGTH = 64
 
 
 def encode_fact_with(

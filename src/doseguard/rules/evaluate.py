@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from doseguard.numbers import format_grouped
+from doseguard.numbers import format_amount
 from doseguard.rules.expressions import (
     UNEVALUABLE,
     And,
@@ -187,12 +187,12 @@ def as_ordered(name: str, unit: str, fact: Fact) -> str | None:
     value = fact.get(name)
     if value is None:
         return None
-    shown = f"{format_grouped(round(value, 3))} {unit}"
+    shown = f"{format_amount(value)} {unit}"
     stated = fact.get(ORDERED)
     if stated is None or name not in stated:
         return shown
     number, stated_unit = stated[name]
-    return f"{format_grouped(round(number, 3))} {stated_unit} ({shown})"
+    return f"{format_amount(number)} {stated_unit} ({shown})"
 
 
 Compiled = Callable[[Fact], Any]

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 from doseguard.errors import ExpressionError
-from doseguard.numbers import format_grouped
+from doseguard.numbers import format_amount, format_grouped
 from doseguard.rules.evaluate import UNEVALUABLE, compile_expression, evaluate
 from doseguard.rules.expressions import Const, Expr, Name, parse_expression
 from doseguard.rules.typecheck import MESSAGE_FUNCTIONS, ParameterValue, TypeChecker
@@ -85,10 +84,8 @@ def _step(expression: Expr) -> Callable[[Mapping[str, Any]], str]:
     return lambda fact: display(value_of(fact))
 
 
-@lru_cache(maxsize=16_384)
-def _float_text(value: float) -> str:
-    """``display`` of a float (cached: a batch's doses and volumes repeat; equal floats read alike)."""
-    return format_grouped(round(value, 3))
+_float_text = format_amount
+"""``display`` of a float (remembered: a batch's doses and volumes repeat; equal floats read alike)."""
 
 
 def display(value: Any) -> str:

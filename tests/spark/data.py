@@ -4,6 +4,7 @@ of the engine would kill it: ``tests.batch.faults.KillOn``)."""
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 from pathlib import Path
@@ -50,12 +51,21 @@ def mixed_csv(path: Path) -> Path:
 
 
 def single_machine(
-    paths: list[Path], version: str, before_send: BeforeSend | None = None
+    paths: list[Path], version: str, before_send: BeforeSend | None = None, cwd: Path | None = None
 ) -> list[dict[str, Any]]:
-    """The JSON Lines results of ``doseguard check`` on one machine (its batch runner, one worker)."""
+    """The JSON Lines results of ``doseguard check`` on one machine (its batch runner, one worker);
+    relative ``paths`` are read from ``cwd``."""
+    if cwd is not None:
+        with contextlib.chdir(cwd):
+            return single_machine(paths, version, before_send)
     stream = io.BytesIO()
     options = BatchOptions(
         RuleSource(), output="jsonl", jobs=1, rules_version=version, before_send=before_send
     )
-    run_batch(ChunkReader([str(p) for p in paths]), make_sink("jsonl", stream), options, Summary(version))
+    run_batch(
+        ChunkReader([str(p) for p in paths], chunk_records=16),
+        make_sink("jsonl", stream),
+        options,
+        Summary(version),
+    )
     return [json.loads(line) for line in stream.getvalue().splitlines()]

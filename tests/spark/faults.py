@@ -12,7 +12,8 @@ from typing import Any
 @dataclass(frozen=True)
 class FailFirstAttempt:
     """A first attempt of a task holding ``record`` (any task, when None) exits its Python worker
-    (``how="exit"``, as a killed executor's worker) or raises (``how="raise"``, a failed task)."""
+    (``how="exit"``, as a killed executor's worker), raises (``how="raise"``, a failed task), or
+    ``how="both"``: exits in even partitions, raises in odd ones."""
 
     marks: str  # a folder: one file per fault injected
     how: str
@@ -26,8 +27,11 @@ class FailFirstAttempt:
             return
         if self.record is not None and self.record not in batch.column("record").to_pylist():
             return
-        mark = Path(self.marks) / f"{self.how}-{context.stageId()}-{context.partitionId()}"
+        how = self.how
+        if how == "both":
+            how = "exit" if context.partitionId() % 2 == 0 else "raise"
+        mark = Path(self.marks) / f"{how}-{context.stageId()}-{context.partitionId()}"
         mark.write_text(str(context.taskAttemptId()))
-        if self.how == "exit":
+        if how == "exit":
             os._exit(3)
         raise RuntimeError("a task failure injected by the test")

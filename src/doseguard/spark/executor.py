@@ -69,6 +69,7 @@ class ExecutorSetup:
     rules: ShippedRules
     inputs: tuple[InputSpec, ...]
     token: str
+    chunk_records: int = CHUNK_RECORDS
     chunk_timeout: float = CHUNK_TIMEOUT
     before_send: BeforeSend | None = None  # tests only: faults in the pool's workers
     before_batch: BeforeBatch | None = None  # tests only: faults in the Python worker
@@ -136,7 +137,7 @@ def check_batch(
     """One batch's results, one per row, in the rows' order."""
     columns = batch.to_pydict()
     records: list[int] = columns["record"]
-    chunks = list(_chunks(setup.inputs, columns["input"], columns["line"], columns["payload"]))
+    chunks = list(_chunks(setup, columns["input"], columns["line"], columns["payload"]))
     rows: list[dict[str, Any]] = []
     for _, done in pool.map_ordered(chunks):
         assert done.objects is not None  # the pool's workers return results ("objects")
@@ -149,7 +150,7 @@ def check_batch(
 
 
 def _chunks(
-    inputs: tuple[InputSpec, ...], input_of: list[int], lines: list[int], payloads: list[str]
+    setup: ExecutorSetup, input_of: list[int], lines: list[int], payloads: list[str]
 ) -> Iterator[Chunk]:
     """The rows as chunks of one input each, in row order (a chunk's results come back in its order)."""
     start = 0
@@ -157,9 +158,9 @@ def _chunks(
     while start < total:
         which = input_of[start]
         end = start + 1
-        while end < total and end - start < CHUNK_RECORDS and input_of[end] == which:
+        while end < total and end - start < setup.chunk_records and input_of[end] == which:
             end += 1
-        spec = inputs[which]
+        spec = setup.inputs[which]
         yield _chunk(spec, lines[start:end], payloads[start:end])
         start = end
 

@@ -22,7 +22,14 @@ from doseguard.checker import Checker
 from doseguard.results import ResultStatus
 from doseguard.rules.selection import Selection
 from doseguard.rules.source import RuleSource
-from doseguard.spark.executor import BeforeBatch, ExecutorSetup, InputSpec, check_batches, mark_repeats
+from doseguard.spark.executor import (
+    CHUNK_RECORDS,
+    BeforeBatch,
+    ExecutorSetup,
+    InputSpec,
+    check_batches,
+    mark_repeats,
+)
 from doseguard.spark.inputs import frame_input, number_records
 from doseguard.spark.schema import RESULTS
 from doseguard.spark.shipped import ShippedRules
@@ -66,14 +73,18 @@ def check_prepared(
     rules: ShippedRules,
     *,
     partitions: int | None = None,
+    chunk_records: int = CHUNK_RECORDS,
     before_send: BeforeSend | None = None,
     before_batch: BeforeBatch | None = None,
 ) -> DataFrame:
-    """Results of a prepared frame (:data:`doseguard.spark.schema.PREPARED`); ``before_send`` and
+    """Results of a prepared frame (:data:`doseguard.spark.schema.PREPARED`) in ``partitions`` tasks,
+    sent to the workers ``chunk_records`` at a time (a poison record is isolated by halving its
+    chunk: smaller chunks, fewer worker restarts; larger, less traffic); ``before_send`` and
     ``before_batch`` are for tests only (faults injected in the workers and the Python workers)."""
     spark = prepared.sparkSession
     count = partitions or 2 * spark.sparkContext.defaultParallelism
-    setup = ExecutorSetup(rules, inputs, uuid.uuid4().hex, before_send=before_send, before_batch=before_batch)
+    setup = ExecutorSetup(rules, inputs, uuid.uuid4().hex, chunk_records, before_send=before_send,
+                          before_batch=before_batch)  # fmt: skip
     checked = prepared.repartition(count, "patient_key").mapInArrow(check_batches(setup), RESULT_SCHEMA)
     claim = F.when(F.col("status") != ResultStatus.INVALID.value, F.col("order_id"))
     # A result claiming no id is alone in its window (its own record as key): no skew on nulls.

@@ -37,6 +37,8 @@ def spark_session(master: str, app_name: str = "doseguard", **config: str) -> Sp
     from pyspark.sql import SparkSession  # noqa: PLC0415 (pyspark is an optional extra)
 
     builder = SparkSession.builder.master(master).appName(app_name)
+    if master.startswith("local"):  # one machine: Spark's driver and blocks on the loopback, as told
+        config = {"spark.driver.host": "127.0.0.1", "spark.driver.bindAddress": "127.0.0.1", **config}
     settings = {
         "spark.ui.enabled": "false",
         "spark.ui.showConsoleProgress": "false",

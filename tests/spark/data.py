@@ -19,6 +19,7 @@ from doseguard.io.writers import make_sink
 from doseguard.results import Summary
 from doseguard.rules.source import RuleSource
 
+ROOT = Path(__file__).resolve().parents[2]
 POISON = "ORD-00000123"
 ORDERS = 300
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -17,8 +18,7 @@ from doseguard.spark.frames import check_prepared, load_on_driver
 from doseguard.spark.inputs import read_inputs
 from doseguard.spark.outputs import write_results
 from tests.helpers.bundled import bundled_rules
-from tests.spark.conftest import ROOT
-from tests.spark.data import mixed_csv, mixed_jsonl, single_machine
+from tests.spark.data import ROOT, mixed_csv, mixed_jsonl, single_machine
 
 EXAMPLES = ROOT / "examples"
 
@@ -31,17 +31,35 @@ def doseguard(*args: object, cwd: Path) -> subprocess.CompletedProcess[str]:
     )  # fmt: skip
 
 
-def test_check_on_spark_writes_the_results_of_one_machine(spark: SparkSession, tmp_path: Path) -> None:
-    """The command starts its own Spark (local[2]); run beside the tests' session, it is the README's."""
-    inputs = [mixed_jsonl(tmp_path / "orders.jsonl"), mixed_csv(tmp_path / "orders.csv")]
-    done = doseguard("--spark", "local[2]", "orders.jsonl", "orders.csv", "-o", "results.jsonl", cwd=tmp_path)
+def readme_command() -> list[str]:
+    """The README's ``doseguard check --spark 'local[2]'`` example, as its words."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    (line,) = [line for line in text.splitlines() if line.startswith("doseguard check --spark 'local[2]'")]
+    return shlex.split(line.split("#")[0])
+
+
+def test_the_readme_command_writes_the_results_of_one_machine(spark: SparkSession, tmp_path: Path) -> None:
+    """The README's command, run on its own (it starts its own Spark, local[2]) in a folder whose
+    examples are the mixed files: malformed lines, a blank one, repeated ids, a short CSV row."""
+    words = readme_command()
+    assert words[:4] == ["doseguard", "check", "--spark", "local[2]"]
+    (tmp_path / "examples").mkdir()
+    inputs = [
+        mixed_jsonl(tmp_path / "examples" / "orders.jsonl"),
+        mixed_csv(tmp_path / "examples" / "orders.csv"),
+    ]
+    assert [str(p.relative_to(tmp_path)) for p in inputs] == words[4:6]
+    output = tmp_path / words[words.index("-o") + 1]
+    done = doseguard(*words[2:], cwd=tmp_path)
     assert done.returncode == 1, done.stderr  # critical findings and invalid records: exit 1
-    expected = single_machine([Path(p.name) for p in inputs], bundled_rules().version, cwd=tmp_path)
-    got = [json.loads(line) for line in (tmp_path / "results.jsonl").read_text().splitlines()]
+    expected = single_machine(
+        [p.relative_to(tmp_path) for p in inputs], bundled_rules().version, cwd=tmp_path
+    )
+    got = [json.loads(line) for line in output.read_text().splitlines()]
     assert got == expected
     assert f"doseguard: {len(expected):,} orders: " in done.stderr
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no hidden sibling left
-    again = doseguard("--spark", "local[2]", "orders.jsonl", "-o", "results.jsonl", cwd=tmp_path)
+    again = doseguard(*words[2:], cwd=tmp_path)
     assert again.returncode == 2 and "exists" in again.stderr
 
 

@@ -16,6 +16,7 @@ import shutil
 import uuid
 from pathlib import Path
 
+from pyspark import StorageLevel
 from pyspark.sql import DataFrame
 
 from doseguard.errors import OutputError
@@ -41,8 +42,13 @@ def refuse_existing(path: str) -> None:
 
 
 def write_results(results: DataFrame, path: str) -> None:
-    """Write ``results`` (a results DataFrame) to ``path``, sorted by record."""
+    """Write ``results`` (a results DataFrame) to ``path``, sorted by record. The results are
+    persisted while they are written unless they already are: a sort samples its input first, and
+    would otherwise check every record twice."""
     kind = output_format(path)
+    cached = results.storageLevel.useMemory or results.storageLevel.useDisk
+    if not cached:
+        results = results.persist(StorageLevel.MEMORY_AND_DISK)
     refuse_existing(path)
     target = Path(path)
     hidden = target.parent / f".{target.name}.doseguard-{uuid.uuid4().hex[:12]}"
@@ -57,6 +63,8 @@ def write_results(results: DataFrame, path: str) -> None:
     except OSError as error:
         raise OutputError("results", path, error.strerror or str(error)) from None
     finally:
+        if not cached:
+            results.unpersist()
         if hidden.is_dir():
             shutil.rmtree(hidden, ignore_errors=True)
         else:

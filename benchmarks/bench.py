@@ -15,6 +15,10 @@ For each workload (``realistic`` mix, ``worst`` case) the script generates the o
 The ``history`` workload (``history.py``, ``history_run.py``) runs ``doseguard check ... --history DIR
 --jobs 2`` at a tenth of the size and at the size, against the same orders without history.
 
+The ``spark`` workload (``spark_run.py``, asked for with ``--workloads spark``) runs ``doseguard check
+--spark local[1]`` and ``local[2]`` on both mixes, with a small run for Spark's fixed cost, beside
+``--jobs 2``.
+
 The ``service`` workload (``service_load.py``) starts ``doseguard serve --workers 2 --insecure-dev`` on
 loopback and drives 5-order ``order-sign`` requests at a fixed rate (200/s for 20 s): p50 / p99 latency,
 requests/s, error responses; then the same with one worker killed half-way (no answer may be empty).
@@ -52,6 +56,7 @@ from report import report_sizes
 from runner import bench_workload, machine, save, workdir
 from runs import BenchmarkError, Options, say
 from service_load import bench_service
+from spark_run import bench_spark
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_RESULTS = HERE / "results.json"
@@ -72,10 +77,11 @@ def parse_args(argv: Sequence[str]) -> Options:
     parser.add_argument(
         "--workloads",
         nargs="+",
-        choices=("realistic", "worst", "history", "service"),
+        choices=("realistic", "worst", "history", "service", "spark"),
         default=["realistic", "worst", "history", "service"],
         help="history: --history DIR at a tenth and the whole size, with --jobs 2; "
-        "service: doseguard serve under a fixed load of order-sign requests",
+        "service: doseguard serve under a fixed load of order-sign requests; "
+        "spark: doseguard check --spark local[1] and local[2] beside --jobs 2 (not in the default set)",
     )
     parser.add_argument(
         "--jobs", nargs="+", type=int, default=[1, 2], help="--jobs values to run (default 1 2)"
@@ -135,6 +141,8 @@ def main(argv: Sequence[str]) -> int:
                     entry["workloads"][kind] = bench_history(options)
                 elif kind == "service":
                     entry["workloads"][kind] = bench_service(options)
+                elif kind == "spark":
+                    entry["workloads"][kind] = bench_spark(options)
                 else:
                     entry["workloads"][kind] = bench_workload(options, kind)
         except BenchmarkError as error:

@@ -306,6 +306,35 @@ class OutputError(DoseguardError):
         return f"cannot write the {self.what} to {self.path}: {self.message}"
 
 
+# --- Spark -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class SparkUnavailableError(DoseguardError):
+    """Spark cannot run here: ``missing`` names what is absent (pyspark, java), ``message`` how to get it."""
+
+    missing: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"cannot run on Spark: {self.message}"
+
+
+@dataclass
+class RulesVersionError(DoseguardError):
+    """An executor built other rules than the driver checked: ``found`` is the version it built,
+    ``expected`` the driver's. Results of two rule versions are never mixed in one run."""
+
+    expected: str
+    found: str
+
+    def __str__(self) -> str:
+        return (
+            f"RulesVersionError: the executor built rules version {self.found}, not the driver's "
+            f"{self.expected}: refusing to check with other rules"
+        )
+
+
 # --- the service ----------------------------------------------------------------------------------
 
 

@@ -220,6 +220,13 @@ cli.add_command(feedback)
     help="Read the inputs twice, so that each order's patient's other orders in the batch are history "
     "(duplicate therapy). Default: on with --patients, --administrations, --labs or --history.",
 )
+@click.option(
+    "--spark",
+    "spark_master",
+    metavar="MASTER",
+    help="Check on Apache Spark at MASTER (local[2], spark://host:7077, yarn): JSON Lines, CSV and "
+    "Parquet in, -o a .parquet or .jsonl out (pip install 'doseguard[spark]').",
+)
 def check(
     inputs: tuple[str, ...],
     source: RuleSource,
@@ -237,6 +244,7 @@ def check(
     labs: str | None = None,
     history: str | None = None,
     other_orders: bool | None = None,
+    spark_master: str | None = None,
 ) -> None:
     """Check orders in INPUT files (.jsonl, .ndjson, .json, .csv, .tsv, each optionally .gz; '-' for
     stdin).
@@ -244,6 +252,20 @@ def check(
     JSON Lines and .ndjson may hold FHIR MedicationRequest resources (Bulk Data export); a .json file
     may be a FHIR Bundle. A .csv may be separated by commas, semicolons or tabs.
     """
+    if spark_master is not None:
+        from doseguard.cli.spark_command import check_on_spark  # noqa: PLC0415 (pyspark only when asked)
+
+        given = {"--format": fmt, "--report": report_path, "--annotate": annotate_path,
+                 "--summary": summary_path, "--columns": columns_spec, "--jobs": jobs, "--patients": patients,
+                 "--administrations": administrations, "--labs": labs, "--history": history,
+                 "--other-orders": other_orders}  # fmt: skip
+        done = check_on_spark(spark_master, inputs, source, output, given)
+        _say(summary_line(done))
+        reached = _reaches(done, None if fail_on == "never" else Severity(fail_on))
+        not_covered_on_spark = (
+            fail_on_not_covered and done.by_status.get(ResultStatus.NOT_COVERED.value, 0) > 0
+        )
+        sys.exit(EXIT_FLAGGED if reached or not_covered_on_spark else EXIT_OK)
     columns = _column_map(columns_spec)
     sources = HistorySources(patients, administrations, labs, history)
     for problem in sources.problems():

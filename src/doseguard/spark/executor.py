@@ -1,0 +1,216 @@
+"""What runs inside ``mapInArrow`` on an executor: Arrow batches of prepared records in, results out.
+
+durable-rules can kill its process. A Spark task that dies is retried and, after ``maxFailures``, the
+job fails: one poison order would stop a whole audit. So the Python worker does not check records
+itself: it hands them to the batch :class:`~doseguard.batch.pool.WorkerPool` (child processes with
+crash and hang isolation), whose chunk that killed a worker is split until the record to blame is
+alone and becomes that record's ``error`` result, exactly as on one machine. One pool per Python worker
+(Spark reuses its Python workers), created at the first batch and kept.
+
+Results are a pure function of the prepared rows (their record number, name and content), so a task
+retried or run twice (speculation) gives the same rows again: Spark keeps one attempt's output.
+"""
+
+from __future__ import annotations
+
+import atexit
+import csv
+import dataclasses
+import shutil
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pyarrow as pa
+
+from doseguard.batch.pool import WorkerPool
+from doseguard.batch.worker import BeforeSend, WorkerSetup
+from doseguard.io.chunks import Chunk, ChunkKind
+from doseguard.io.encoders import JsonLineEncoder
+from doseguard.order_ids import RepeatedOrderIds
+from doseguard.results import OrderResult
+from doseguard.spark.schema import RESULTS, result_row
+from doseguard.spark.shipped import ShippedRules
+
+CHUNK_RECORDS = 500
+"""Records sent to a worker at a time: small enough that isolating a poison record takes few splits."""
+CHUNK_TIMEOUT = 600.0
+"""Seconds a chunk may take before its worker is taken for hung (as in ``doseguard check``)."""
+
+LINES, ROWS, OBJECTS = "lines", "rows", "objects"
+
+
+@dataclass(frozen=True)
+class InputSpec:
+    """One input as the executors see it: its name (sources are ``name:line``), what its payloads
+    are (LINES: a JSON line; ROWS: a CSV row's cells as a JSON array, under ``header``; OBJECTS: a
+    row of a table as a JSON object), and the format whose mapper reads them."""
+
+    name: str
+    kind: str
+    header: tuple[str, ...] = ()
+    delimiter: str = ","
+
+
+BeforeBatch = Callable[[pa.RecordBatch], None]
+"""Called in the Python worker with each prepared batch: the tests' way of failing a task or killing
+a Python worker. Nothing shipped sets one."""
+
+
+@dataclass(frozen=True)
+class ExecutorSetup:
+    """Everything an executor needs, shipped with the task: the rules, the inputs, and a token that
+    names the run (a Python worker keeps one pool, for the run it last served)."""
+
+    rules: ShippedRules
+    inputs: tuple[InputSpec, ...]
+    token: str
+    chunk_records: int = CHUNK_RECORDS
+    chunk_timeout: float = CHUNK_TIMEOUT
+    before_send: BeforeSend | None = None  # tests only: faults in the pool's workers
+    before_batch: BeforeBatch | None = None  # tests only: faults in the Python worker
+
+
+class _Served:
+    """The pool of this Python worker and the folder its rules were written to."""
+
+    def __init__(self, setup: ExecutorSetup) -> None:
+        self.token = setup.token
+        self.folder = Path(tempfile.mkdtemp(prefix="doseguard-spark-"))
+        try:
+            source, rule_set = setup.rules.rebuild(self.folder)
+            worker_setup = WorkerSetup(source, "objects", rule_set.version, setup.before_send)
+            self.pool = WorkerPool(worker_setup, 1, chunk_timeout=setup.chunk_timeout, notify=_say)
+        except BaseException:
+            shutil.rmtree(self.folder, ignore_errors=True)
+            raise
+
+    def close(self) -> None:
+        self.pool.close()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+_served: _Served | None = None
+
+
+def _pool(setup: ExecutorSetup) -> WorkerPool:
+    global _served  # noqa: PLW0603 (one pool per Python worker, kept between tasks)
+    if _served is not None and _served.token != setup.token:
+        _served.close()
+        _served = None
+    if _served is None:
+        _served = _Served(setup)
+    return _served.pool
+
+
+@atexit.register
+def _close() -> None:
+    if _served is not None:
+        _served.close()
+
+
+def _say(message: str) -> None:
+    print(f"doseguard: {message}", file=sys.stderr, flush=True)  # the executor's log
+
+
+def check_batches(setup: ExecutorSetup) -> Callable[[Iterator[pa.RecordBatch]], Iterator[pa.RecordBatch]]:
+    """The function ``mapInArrow`` runs: each batch of prepared records, checked, as results."""
+
+    def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        encode = JsonLineEncoder()
+        for batch in batches:
+            if setup.before_batch is not None:
+                setup.before_batch(batch)
+            if batch.num_rows:
+                yield check_batch(_pool(setup), setup, batch, encode)
+
+    return run
+
+
+def check_batch(
+    pool: WorkerPool, setup: ExecutorSetup, batch: pa.RecordBatch, encode: JsonLineEncoder
+) -> pa.RecordBatch:
+    """One batch's results, one per row, in the rows' order."""
+    columns = batch.to_pydict()
+    records: list[int] = columns["record"]
+    chunks = list(_chunks(setup, columns["input"], columns["line"], columns["payload"]))
+    rows: list[dict[str, Any]] = []
+    for _, done in pool.map_ordered(chunks):
+        assert done.objects is not None  # the pool's workers return results ("objects")
+        for result in done.objects:
+            numbered = dataclasses.replace(result, record=records[len(rows)], record_data=None)
+            rows.append(result_row(numbered, encode(numbered)))
+    if len(rows) != len(records):  # the pool answers every record: this would be a defect
+        raise RuntimeError(f"{len(rows)} results for {len(records)} records")
+    return pa.RecordBatch.from_pylist(rows, schema=RESULTS)
+
+
+def _chunks(
+    setup: ExecutorSetup, input_of: list[int], lines: list[int], payloads: list[str]
+) -> Iterator[Chunk]:
+    """The rows as chunks of one input each, in row order (a chunk's results come back in its order)."""
+    start = 0
+    total = len(payloads)
+    while start < total:
+        which = input_of[start]
+        end = start + 1
+        while end < total and end - start < setup.chunk_records and input_of[end] == which:
+            end += 1
+        spec = setup.inputs[which]
+        yield _chunk(spec, lines[start:end], payloads[start:end])
+        start = end
+
+
+def _chunk(spec: InputSpec, lines: list[int], payloads: list[str]) -> Chunk:
+    if spec.kind == ROWS:
+        rows = [
+            (line, _cells(payload, spec.delimiter)) for line, payload in zip(lines, payloads, strict=True)
+        ]
+        return Chunk(ChunkKind.ROWS, spec.name, 1, rows, header=spec.header, format="csv")
+    items = [
+        (f"{spec.name}:{line}", payload.encode("utf-8", "surrogateescape"))
+        for line, payload in zip(lines, payloads, strict=True)
+    ]
+    return Chunk(ChunkKind.OBJECTS, spec.name, 1, items, format="json")
+
+
+def _cells(payload: str, delimiter: str) -> list[str]:
+    """A CSV row's cells: a JSON array of them (None for an empty cell), or ``{"corrupt": line}`` for
+    a row Spark could not fit to the header, split here so that its cells are counted."""
+    parsed = orjson.loads(payload)
+    if isinstance(parsed, dict):
+        return next(csv.reader([parsed["corrupt"]], delimiter=delimiter), [])
+    return [cell or "" for cell in parsed]
+
+
+def mark_repeats(version: str) -> Callable[[Iterator[pa.RecordBatch]], Iterator[pa.RecordBatch]]:
+    """The function ``mapInArrow`` runs on results with ``first_claim`` (the first record claiming
+    each result's order id): a later claimant becomes the duplicate the single-machine runner writes
+    (:class:`~doseguard.order_ids.RepeatedOrderIds`); the others pass unchanged."""
+
+    def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        encode = JsonLineEncoder()
+        policy = RepeatedOrderIds(version)  # its duplicate(): the one wording of a repeat
+        for batch in batches:
+            firsts = batch.column("first_claim").to_pylist()
+            records = batch.column("record").to_pylist()
+            results = batch.drop_columns(["first_claim"])
+            repeated = [i for i, (first, record) in enumerate(zip(firsts, records, strict=True))
+                        if first is not None and first != record]  # fmt: skip
+            if not repeated:
+                yield results
+                continue
+            rows = results.to_pylist()
+            for i in repeated:
+                row = rows[i]
+                duplicate: OrderResult = policy.duplicate(
+                    row["record"], row["source"], row["order_id"], row["patient_id"], firsts[i]
+                )
+                rows[i] = result_row(duplicate, encode(duplicate))
+            yield pa.RecordBatch.from_pylist(rows, schema=RESULTS)
+
+    return run

@@ -111,3 +111,13 @@ def test_facts_with_aggregates_encode_as_one_fact_of_the_wider_vocabulary() -> N
     for bad in (1e300, float("nan"), float("inf"), True, "3"):
         with pytest.raises(EngineError):
             encode_fact_with(facts, {"doses_given": bad}, vocabulary)
+
+
+def test_a_number_met_again_encodes_as_the_first_time_and_zero_keeps_its_sign() -> None:
+    """The short path remembers a number field's text by field and value: a repeat reads the same,
+    and 0.0 and -0.0 (one dictionary key) are never remembered, so each keeps its own text."""
+    for value in (7.0, 2.333333, 1000.0, 0.0, -0.0, 0.0, -0.0, 7.0):
+        facts = {"drug": "cyanocobalamin", "interval_days": value}
+        assert encode_fact(facts) == encode_fact(dict(facts)) == encode_fact_checked(facts, VOCABULARY)
+    assert '"interval_days":-0.0' in encode_fact({"interval_days": -0.0})
+    assert '"interval_days":0.0' in encode_fact({"interval_days": 0.0})

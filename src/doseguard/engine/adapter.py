@@ -76,9 +76,16 @@ def encode_fact(facts: Mapping[str, Any], vocabulary: Mapping[str, FieldSpec] = 
     for name, value in facts.items():
         kind = type(value)
         if kind is float:
+            part = _NUMBER_PARTS.get((name, value)) if value else None  # 0.0 and -0.0: one key
+            if part is not None:
+                parts.append(part)
+                continue
             key = _NUMBER_KEYS.get(name)
             if key is not None and (text := _short_number(value)) is not None:
-                parts.append(key + text)
+                part = key + text
+                if value and len(_NUMBER_PARTS) < _NUMBER_PARTS_SIZE:
+                    _NUMBER_PARTS[name, value] = part
+                parts.append(part)
                 continue
         elif kind is str:
             key = _STRING_KEYS.get(name)
@@ -95,6 +102,13 @@ def encode_fact(facts: Mapping[str, Any], vocabulary: Mapping[str, FieldSpec] = 
             parts.append(encoded)
     parts.append("}")
     return "".join(parts)
+
+
+_NUMBER_PARTS: dict[tuple[str, float], str] = {}
+"""A number field's encoded part by field and value (the first met, at most ``_NUMBER_PARTS_SIZE``):
+intervals, durations and strengths come back in every order. Never zero: 0.0 and -0.0 are one key
+but two texts."""
+_NUMBER_PARTS_SIZE = 16_384
 
 
 def _short_number(value: float) -> str | None:

@@ -137,6 +137,8 @@ class Checker:
                 key = None  # its warning names its patient's records: no other record's outcome
             else:
                 key = record_key(data, (order_id, patient_id))
+            if key is not None and context is not None and context.field_sources:
+                key = _with_sources(key, item.data, context)
             known = self._outcomes.get(key) if key is not None else None
             if known is not None:
                 status, findings, errors, warnings, unheld = known
@@ -348,6 +350,17 @@ class Checker:
 
 
 GAPS_SHOWN = 3
+
+
+def _with_sources(key: Any, data: Any, context: PatientContext) -> Any:
+    """``key``, telling the fields the order took from the patient's record by where they were read:
+    a value's error names that place, so it is no other record's result."""
+    if not isinstance(data, dict):
+        return key
+    taken = tuple(
+        (name, source) for name, source in context.field_sources.items() if is_blank(data.get(name))
+    )
+    return (key, taken) if taken else key
 
 
 def _located(problems: list[FieldProblem], data: Any, context: PatientContext | None) -> list[FieldProblem]:

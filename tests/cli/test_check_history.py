@@ -413,3 +413,17 @@ def test_a_bad_value_of_the_order_itself_names_no_other_file(tmp_path: Path) -> 
     (line,) = results(invoke("check", orders, "--patients", patients, "--fail-on", "never").stdout)
     assert line["status"] == "invalid"
     assert "patient's record" not in line["errors"][0]["message"]
+
+
+def test_the_patient_files_line_is_named_after_orders_that_wrote_the_same_bad_value(tmp_path: Path) -> None:
+    """Results are shared between records that read alike: two orders writing 'weight_kg: 8000 kg'
+    themselves, then one taking it from patients.csv, gave the third the first two's error, without
+    the line it came from."""
+    own = {**standard_order("O1", "PT-9"), "weight_kg": "8000 kg"}
+    orders = jsonl(tmp_path, own, {**own, "order_id": "O2"}, standard_order("O3", "PT-1"))
+    patients = tmp_path / "patients.csv"
+    patients.write_text("patient_id,weight_kg\nPT-1,8000 kg\n", encoding="utf-8")
+    lines = results(invoke("check", orders, "--patients", patients, "--fail-on", "never").stdout)
+    assert [line["status"] for line in lines] == ["invalid"] * 3
+    assert "patient's record" not in lines[1]["errors"][0]["message"]
+    assert lines[2]["errors"][0]["message"].endswith(f"(from the patient's record, {patients}:2)")

@@ -1106,6 +1106,16 @@ def test_duration_from_count_period_and_range(repeat: dict[str, Any], duration: 
             "full date",
         ),
         ({"boundsRange": "2-3 weeks"}, f"{REPEAT}.boundsRange", "Range object"),
+        (  # a typo for 2024: a plan of 738,000 days
+            {"boundsPeriod": {"start": "0001-01-01", "end": "2024-03-01"}},
+            f"{REPEAT}.boundsPeriod.start",
+            "year 1 is not plausible",
+        ),
+        (
+            {"boundsPeriod": {"start": "2024-01-01", "end": "9999-12-31T23:00:00-05:00"}},
+            f"{REPEAT}.boundsPeriod.end",
+            "year 9999 is not plausible",
+        ),
     ],
 )
 def test_duration_problems_name_the_fhir_path(repeat: dict[str, Any], path: str, words: str) -> None:

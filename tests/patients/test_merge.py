@@ -64,3 +64,22 @@ def test_no_context_or_no_fields_or_not_a_record_is_returned_as_it_is() -> None:
     assert merge_patient(ORDER, None) is ORDER
     assert merge_patient(ORDER, PatientContext("p1")) is ORDER
     assert merge_patient(["not", "a", "record"], context(weight_kg="80")) == ["not", "a", "record"]
+
+
+def test_a_pregnancy_status_older_than_a_pregnancy_says_nothing_of_the_order() -> None:
+    """'Pregnant' recorded in 2015 made a 2026 order a pregnant patient's (the folic acid warning was
+    suppressed): a pregnancy status more than 42 weeks before the order is not the patient's now."""
+    from datetime import UTC, datetime  # noqa: PLC0415
+
+    order = {**ORDER, "ordered_at": "2026-12-01T09:00:00Z"}
+
+    def recorded(when: datetime) -> PatientContext:
+        return PatientContext(
+            "p1", frozenset({HistoryKind.PATIENT}), {"pregnant": "yes"}, field_times={"pregnant": when}
+        )
+
+    assert "pregnant" not in merge_patient(order, recorded(datetime(2015, 3, 1, tzinfo=UTC)))
+    assert merge_patient(order, recorded(datetime(2026, 9, 1, tzinfo=UTC)))["pregnant"] == "yes"
+    assert (
+        merge_patient(ORDER, recorded(datetime(2015, 3, 1, tzinfo=UTC)))["pregnant"] == "yes"
+    )  # no time: kept

@@ -37,7 +37,7 @@ def test_discovery_lists_one_service_per_hook_with_the_prefetch_the_rules_read(
             "administrations": "MedicationAdministration?patient={{context.patientId}}&_sort=-effective-time&_count=200",
             "medications": "MedicationRequest?patient={{context.patientId}}&status=active",
             "pregnancy": "Observation?patient={{context.patientId}}&code=http://loinc.org|82810-3,"
-            "http://loinc.org|11449-6&_sort=-date&_count=1",
+            "http://loinc.org|11449-6&_sort=-date&_count=10",
         }
 
 

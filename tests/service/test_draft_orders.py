@@ -22,7 +22,7 @@ from tests.service.fhir_data import full_prefetch, hook_request, medication_requ
 ORDERS = (
     medication_request("MR-1", route="IV"),
     medication_request("MR-2"),
-    medication_request("MR-3", dose_mcg=-5),  # cannot be mapped: a problem, and no other order
+    medication_request("MR-3", dose_mcg=-5),  # cannot be mapped: a problem, but another order all the same
 )
 
 
@@ -51,7 +51,8 @@ def test_each_draft_order_is_mapped_once(
     request = parse_hook(body, hook, True)
     patient = prefetch.patient_data(request.prefetch or {})
     orders = draft_orders(request, bundled_rules, patient.resources, patient.kinds)
-    assert calls == {"MR-1": 1, "MR-2": 1, "MR-3": 1}
+    # MR-3, which cannot be checked, is read once more without its doses: as another order of its drug
+    assert calls == {"MR-1": 1, "MR-2": 1, "MR-3": 2}
     assert len(orders.records) == (3 if selections is None else 1)
 
 
@@ -70,7 +71,7 @@ def test_the_contexts_are_those_of_orders_mapped_afresh(bundled_rules: RuleSet) 
     assert len(contexts) == 2  # MR-3 could not be mapped: no context is attached to it
     for context in contexts:  # the kinds are the prefetch's too (hooks._holding): the rest is the same
         assert context == dataclasses.replace(afresh.contexts[context.patient_id], kinds=context.kinds)
-    assert len(contexts[0].orders) == 2  # MR-1 and MR-2 as other orders
+    assert len(contexts[0].orders) == 3  # MR-1, MR-2 and MR-3 (read without its doses) as other orders
 
 
 def read(rules: RuleSet, body: dict[str, Any], clean: bool, checked: bool) -> Any:

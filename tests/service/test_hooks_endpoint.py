@@ -301,7 +301,7 @@ def test_a_draft_order_for_another_patient_gets_a_not_checked_card(service: Serv
     assert "B12-ROUTE" in topics([by_order["MedicationRequest/MR-1"]])
     other = [card for card in cards if "MR-2" in card["summary"]]
     assert [card["summary"] for card in other] == ["Not checked: MedicationRequest/MR-2 could not be read"]
-    assert "Patient/someone-else" in other[0]["detail"] and "pt-1" in other[0]["detail"].lower()
+    assert "'someone-else'" in other[0]["detail"] and "Patient/PT-1" in other[0]["detail"]
 
 
 @dataclass
@@ -348,3 +348,20 @@ def test_a_request_too_large_to_read_on_the_event_loop_is_read_in_a_thread_the_s
     assert sorted(routes) == sorted(
         f"Route other than IM or deep SC (MedicationRequest/MR-{n})" for n in range(count)
     )
+
+
+def test_an_order_is_never_its_own_duplicate_whatever_comes_before_it(service: ServiceFactory) -> None:
+    """The other orders were numbered by their place among all the draft's entries, the checked orders
+    among those checked: behind a lab order, or at order-select of the second draft, an order was
+    counted as another order of itself (a duplicate-therapy card on a single B12 order)."""
+    app = service()
+    lab = {"resourceType": "ServiceRequest", "id": "SR-1", "status": "draft", "intent": "order",
+           "subject": {"reference": "Patient/PT-1"}, "code": {"text": "CBC"}}  # fmt: skip
+    body = hook_request("order-sign", lab, medication_request("MR-1"), prefetch=full_prefetch())
+    assert cards_of(app.client.post(SIGN, json=body)) == []
+    other = medication_request("MR-0", drug="amoxicillin 500 mg capsule")
+    body = hook_request(
+        "order-select", other, medication_request("MR-1"), prefetch=full_prefetch(),
+        selections=["MedicationRequest/MR-1"],
+    )  # fmt: skip
+    assert cards_of(app.client.post(SELECT, json=body)) == []

@@ -226,9 +226,74 @@ def test_active_orders_the_ehr_cannot_give_leave_duplicate_therapy_undecided(ser
 def test_an_active_order_that_cannot_be_read_is_said_not_silently_left_out(service: ServiceFactory) -> None:
     app = service()
     broken = active_order("MR-OLD")
-    broken["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["value"] = "a lot"
+    del broken["medicationCodeableConcept"]
+    broken["medicationReference"] = {"reference": "Medication/nowhere"}  # which drug: unknown
     prefetch = full_prefetch()
     prefetch["medications"] = searchset(broken)
     cards = cards_of(app.client.post(SIGN, json=sign(prefetch=prefetch)))
     assert [card["summary"].split(":")[0] for card in cards] == ["Not checked against a patient record"]
-    assert "doseQuantity" in cards[0]["detail"]
+    assert "medicationReference" in cards[0]["detail"]
+
+
+def test_an_active_order_signed_later_the_same_day_is_still_in_force(service: ServiceFactory) -> None:
+    """An active order of 08:00 is 'after' a draft whose authoredOn is the date alone (00:00 UTC), and
+    the batch rule leaves out orders placed after the one checked: the duplicate passed. An order
+    the EHR lists as active is in force whatever its time."""
+    app = service()
+    prefetch = full_prefetch()
+    prefetch["medications"] = searchset(
+        {**active_order("MR-OLD", route="IV"), "authoredOn": "2026-12-01T08:00:00Z"}
+    )
+    cards = cards_of(app.client.post(SIGN, json=sign(prefetch=prefetch)))
+    assert summaries(cards) == ["Another active B12 order for the same patient (MedicationRequest/MR-1)"]
+
+
+def test_an_active_order_naming_its_medication_by_reference_in_the_search_counts(
+    service: ServiceFactory,
+) -> None:
+    app = service()
+    old = active_order("MR-OLD", route="IV")
+    del old["medicationCodeableConcept"]
+    old["medicationReference"] = {"reference": "Medication/M1"}
+    medication = {
+        "resourceType": "Medication",
+        "id": "M1",
+        "code": {"text": "cyanocobalamin 1000 mcg/mL injection"},
+    }
+    prefetch = full_prefetch()
+    prefetch["medications"] = searchset(old, medication)
+    cards = cards_of(app.client.post(SIGN, json=sign(prefetch=prefetch)))
+    assert summaries(cards) == ["Another active B12 order for the same patient (MedicationRequest/MR-1)"]
+
+
+def test_an_active_order_whose_dose_cannot_be_checked_counts_and_says_nothing(
+    service: ServiceFactory,
+) -> None:
+    """A PRN paracetamol 1-2 tablets (a dose range) put 'Not checked against a patient record: ... a dose
+    range cannot be checked' on every B12 order signed: an alert about another order, on every sign.
+    Another order is read for its drug, route and status; its doses are its own check's."""
+    app = service()
+    prn = active_order("MR-P", drug="paracetamol 500 mg tablet")
+    prn["dosageInstruction"][0]["doseAndRate"] = [
+        {"doseRange": {"low": {"value": 1, "unit": "tablet"}, "high": {"value": 2, "unit": "tablet"}}}
+    ]
+    b12 = active_order("MR-OLD", route="IV")
+    b12["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["value"] = "a lot"
+    prefetch = full_prefetch()
+    prefetch["medications"] = searchset(prn)
+    assert cards_of(app.client.post(SIGN, json=sign(prefetch=prefetch))) == []
+    prefetch["medications"] = searchset(prn, b12)  # a B12 order with an unreadable dose is still one
+    cards = cards_of(app.client.post(SIGN, json=sign(prefetch=prefetch)))
+    assert summaries(cards) == ["Another active B12 order for the same patient (MedicationRequest/MR-1)"]
+
+
+def test_ids_that_are_not_text_get_an_answer_not_a_500(service: ServiceFactory) -> None:
+    app = service()
+    odd = {**medication_request("MR-1"), "id": ["MR-1"]}
+    response = app.client.post(SIGN, json=hook_request("order-sign", odd, prefetch=full_prefetch()))
+    assert response.status_code == 200, response.text
+    assert [card["summary"].startswith("Not checked") for card in cards_of(response)] == [True]
+    prefetch = full_prefetch()
+    prefetch["medications"] = searchset({**active_order("MR-OLD"), "id": {"value": "MR-OLD"}})
+    response = app.client.post(SIGN, json=sign(prefetch=prefetch))
+    assert response.status_code == 200, response.text

@@ -43,4 +43,5 @@ def joined(own: PatientContext, stored: PatientContext) -> PatientContext:
         (*own.sources, *stored.sources),
         (*own.gaps, *stored.gaps),
         {**{k: v for k, v in stored.field_sources.items() if k not in own.fields}, **own.field_sources},
+        {**{k: v for k, v in stored.field_times.items() if k not in own.fields}, **own.field_times},
     )

@@ -10,14 +10,20 @@ is never changed: the same record object may be shown by an output, or cached.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import timedelta
 from typing import Any
 
+from doseguard.errors import PatientFactError
+from doseguard.orders.patient import parse_ordered_at
 from doseguard.patients.model import PatientContext
 
 __all__ = ["JOINED_FIELDS", "is_blank", "merge_patient"]
 
 JOINED_FIELDS = ("allergies", "conditions")
 """Fields whose patient values add to the order's instead of standing in for them."""
+CURRENT_FOR = {"pregnant": timedelta(weeks=42)}
+"""Fields that say the patient's state for a while only: recorded longer than this before the order
+(a pregnancy status of years ago), they say nothing of the order, as if not recorded."""
 
 
 def merge_patient(data: Any, context: PatientContext | None) -> Any:
@@ -26,8 +32,9 @@ def merge_patient(data: Any, context: PatientContext | None) -> Any:
     if context is None or not context.fields or not isinstance(data, Mapping):
         return data
     merged = dict(data)
+    stale = _stale(data, context) if context.field_times else frozenset()
     for name, value in context.fields.items():
-        if is_blank(value):
+        if is_blank(value) or name in stale:
             continue
         own = merged.get(name)
         if name in JOINED_FIELDS:
@@ -39,6 +46,22 @@ def merge_patient(data: Any, context: PatientContext | None) -> Any:
         elif is_blank(own):
             merged[name] = value
     return merged
+
+
+def _stale(data: Mapping[str, Any], context: PatientContext) -> frozenset[str]:
+    """The fields of :data:`CURRENT_FOR` recorded too long before the order (none without its time)."""
+    written = data.get("ordered_at")
+    if not isinstance(written, str):
+        return frozenset()
+    try:
+        ordered_at = parse_ordered_at(written)
+    except PatientFactError:
+        return frozenset()  # the normaliser says what is wrong with it
+    return frozenset(
+        name
+        for name, lasting in CURRENT_FOR.items()
+        if (at := context.field_times.get(name)) is not None and at < ordered_at - lasting
+    )
 
 
 def is_blank(value: Any) -> bool:

@@ -89,6 +89,7 @@ class PatientContext:
     sources: tuple[str, ...] = ()  # where its facts were read ("patients.csv:12", "bundle.json#entry[3]")
     gaps: tuple[str, ...] = ()  # where its records were not used ("mar.csv:3"): its history is incomplete
     field_sources: dict[str, str] = field(default_factory=dict)  # where each of ``fields`` was read
+    field_times: dict[str, datetime] = field(default_factory=dict)  # when a field was true, if said
 
     @property
     def has_history(self) -> bool:

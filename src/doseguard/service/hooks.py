@@ -14,9 +14,14 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from doseguard.errors import FieldProblem, HistoryProblem, RequestShapeError
+from doseguard.errors import FhirMappingError, FieldProblem, HistoryProblem, RequestShapeError
 from doseguard.io.fhir.bundle import bundle_items
-from doseguard.io.fhir.bundle_context import BundleContext, attach_context, bundle_context
+from doseguard.io.fhir.bundle_context import (
+    BundleContext,
+    attach_context,
+    bundle_context,
+    read_as_other_order,
+)
 from doseguard.io.fhir.patient_resources import ResourceReader
 from doseguard.io.json_records import object_record
 from doseguard.io.json_text import Unreadable, problems_in
@@ -162,7 +167,7 @@ def draft_orders(
     if entries is not None and not isinstance(entries, list):
         raise RequestShapeError([FieldProblem("context.draftOrders.entry", "must be a list of entries")])
     drafts = [*(entries or [])]
-    others = _not_drafts(active, drafts)
+    others = [_in_force(order) for order in _not_drafts(active, drafts)]
     first_active = len(drafts) + len(patient)
     combined = {
         **orders,
@@ -171,14 +176,16 @@ def draft_orders(
     items, index = bundle_items(DRAFT_ORDERS, combined, clean=clean)
     active_sources = {f"{DRAFT_ORDERS}:entry[{n}]" for n in range(first_active, first_active + len(others))}
     drafted = [(source, value) for source, value in items if source not in active_sources]
-    unread = _unread_active([(s, v) for s, v in items if s in active_sources], index)
+    unread = _unread_active([(s, v) for s, v in items if s in active_sources], index, rules)
     selected = [
         (source, value)
         for source, value in _selected(request, drafted)
         if not (isinstance(value, dict) and value.get("resourceType") in OTHER_ORDER_TYPES)
     ]
     mapped = {source: object_record(source, value, index) for source, value in selected}
-    context = bundle_context(DRAFT_ORDERS, combined, drafted, index, mapped=mapped, reader=_reader(rules))
+    # numbered as the evaluator numbers the records it checks (1, 2, ...): an order is never another
+    # order of itself, whatever entries come before it
+    context = bundle_context(DRAFT_ORDERS, combined, selected, index, mapped=mapped, reader=_reader(rules))
     context = _holding(context, kinds)
     patient_id = request.context.patientId
     records = [_for_patient(attach_context(record, context), patient_id) for record in mapped.values()]
@@ -194,7 +201,7 @@ def _for_patient(record: InputRecord, patient_id: str) -> InputRecord:
         return record
     problem = FieldProblem(
         "MedicationRequest.subject",
-        f"names Patient/{subject}, but this request is for Patient/{patient_id}: "
+        f"is for patient {subject!r}, but this request is for Patient/{patient_id}: "
         "not checked against another patient's record",
         subject,
     )
@@ -234,20 +241,37 @@ def _not_drafts(active: Sequence[Mapping[str, Any]], drafts: list[Any]) -> list[
     drafted = {
         (resource.get("resourceType"), resource.get("id"))
         for entry in drafts
-        if isinstance(entry, dict) and isinstance(resource := entry.get("resource"), dict)
+        if isinstance(entry, dict)
+        and isinstance(resource := entry.get("resource"), dict)
+        and isinstance(resource.get("id"), str)
     }
-    return [order for order in active if (order.get("resourceType"), order.get("id")) not in drafted]
+    return [
+        order
+        for order in active
+        if not isinstance(order.get("id"), str) or (order.get("resourceType"), order.get("id")) not in drafted
+    ]
 
 
-def _unread_active(items: list[tuple[str, Any]], index: Mapping[str, Any]) -> list[HistoryProblem]:
-    """An active order that cannot be read is not counted as the patient's other order: said."""
+def _in_force(order: Mapping[str, Any]) -> Mapping[str, Any]:
+    """An order the EHR lists as active, read as in force at the draft's time whenever it was written
+    (the batch leaves out another order placed after the one checked; this one is not 'later')."""
+    return {key: value for key, value in order.items() if key != "authoredOn"}
+
+
+def _unread_active(
+    items: list[tuple[str, Any]], index: Mapping[str, Any], rules: RuleSet
+) -> list[HistoryProblem]:
+    """An active order that cannot be read as another order (its drug, route, status; not its doses,
+    which are its own check's) is not counted: said, unless it names a drug no pack covers."""
     unread = []
     for source, value in items:
-        record = object_record(source, value, index)
-        if record.error is not None:
-            unread.append(HistoryProblem(source, "MedicationRequest", record.error))
-        elif record.problems:
-            unread.append(HistoryProblem(source, "MedicationRequest", "; ".join(map(str, record.problems))))
+        if isinstance(value, Unreadable):
+            unread.append(HistoryProblem(source, "MedicationRequest", value.reason))
+            continue
+        try:
+            read_as_other_order(value, index)
+        except FhirMappingError as error:
+            unread.append(HistoryProblem(source, "MedicationRequest", "; ".join(map(str, error.problems))))
     return unread
 
 

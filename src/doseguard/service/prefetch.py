@@ -62,7 +62,7 @@ KEYS: dict[str, PrefetchKey] = {
     ),
     "pregnancy": PrefetchKey(
         f"Observation?patient={PATIENT_TOKEN}&code=http://loinc.org|82810-3,http://loinc.org|11449-6"
-        "&_sort=-date&_count=1",
+        "&_sort=-date&_count=10",  # the latest that is not entered in error
         "pregnancy status",
     ),
 }
@@ -245,7 +245,7 @@ def patient_data(values: Mapping[str, Any], checked: Collection[str] = ()) -> Pa
             data.kinds.add(kind)
         if kind is HistoryKind.ORDERS:
             data.orders.extend(r for r in found if r.get("resourceType") == ORDER_TYPE)
-            continue
+            found = [r for r in found if r.get("resourceType") != ORDER_TYPE]  # their Medications
         for resource in found:
             ident = f"{resource.get('resourceType')}/{resource.get('id')}"
             if resource.get("id") is not None and seen.get(ident) == resource:
@@ -268,7 +268,8 @@ def _resources_of(
         unusable.append(Unusable(key, what, "; ".join(str(problem) for problem in problems)))
         return None
     kind = value["resourceType"]
-    wanted = {ORDER_TYPE} if key in KEYS and KEYS[key].kind is HistoryKind.ORDERS else CONTEXT_TYPES
+    orders = key in KEYS and KEYS[key].kind is HistoryKind.ORDERS
+    wanted = {ORDER_TYPE, *CONTEXT_TYPES} if orders else CONTEXT_TYPES
     if kind == "OperationOutcome":
         unusable.append(Unusable(key, what, f"the EHR could not give it: {_issues(value)}"))
         return None

@@ -481,3 +481,12 @@ def test_an_unknown_or_absent_pregnancy_status_says_nothing_and_another_answer_i
     assert isinstance(problem, HistoryProblem)
     assert problem.field == "Observation.valueCodeableConcept"
     assert "38341003" in problem.message
+
+
+def test_a_pregnancy_status_as_true_or_false_is_read_and_as_text_is_located() -> None:
+    """valueBoolean and valueString were dropped without a word: the patient read as 'not recorded'."""
+    base = pregnancy("82810-3", None)
+    assert read({**base, "valueBoolean": True}) == [("123", {"pregnant": "yes"})]
+    assert read({**base, "valueBoolean": False}) == [("123", {"pregnant": "no"})]
+    (problem,) = read({**base, "valueString": "Pregnant"})
+    assert isinstance(problem, HistoryProblem) and problem.field == "Observation.value[x]"

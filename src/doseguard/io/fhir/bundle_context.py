@@ -34,7 +34,7 @@ from doseguard.patients.merge import JOINED_FIELDS
 from doseguard.patients.model import Administration, HistoryKind, LabResult, OtherOrder, PatientContext
 from doseguard.records import InputRecord, record_ids
 
-__all__ = ["BundleContext", "attach_context", "bundle_context"]
+__all__ = ["BundleContext", "attach_context", "bundle_context", "read_as_other_order"]
 
 Drugs = Iterable[DrugEntry] | Mapping[str, str]
 
@@ -132,14 +132,15 @@ def _other_order(
     known: InputRecord | None = None,
 ) -> tuple[str | None, OtherOrder | None]:
     """A MedicationRequest's patient, and the request as another order of that patient; None when it
-    cannot be mapped (its own result says why) or names no drug. ``known``: its record, mapped already."""
-    if known is not None:
-        if known.problems or known.error is not None:
-            return record_ids(known.data)[1], None
+    cannot be read as one (its own result says why) or names no drug. ``known``: its record, mapped
+    already. An order whose doses cannot be checked is still another order of its drug."""
+    if known is not None and known.error is not None:
+        return record_ids(known.data)[1], None
+    if known is not None and not known.problems:
         record = known.data
     else:
         try:
-            record = medication_request_to_record(resource, resources=resources)
+            record = read_as_other_order(resource, resources, mapped_in_vain=known is not None)
         except FhirMappingError as error:
             return record_ids(error.record)[1], None
     patient_id = record_ids(record)[1]
@@ -158,6 +159,34 @@ def _other_order(
     form = identity.forms[0] if identity.forms else None
     other = OtherOrder(identity.drug, route_code(route) if route else None, form, active, number, at)
     return patient_id, other
+
+
+_READ_OF_ANOTHER = ("route", "site", "method")
+"""What of a dosage another order is read for: its route (duplicate therapy by route and form)."""
+
+
+def read_as_other_order(
+    resource: Resource, resources: Mapping[str, Resource], *, mapped_in_vain: bool = False
+) -> dict[str, Any]:
+    """A MedicationRequest's record as another order of its patient: its drug, route, status and time.
+    One whose doses cannot be checked (a dose range, a free-text dose) is still another order of that
+    drug; its doses are its own check's. Raises :class:`FhirMappingError` when even that is unreadable.
+    ``mapped_in_vain``: its full mapping failed already (it is read without its doses at once)."""
+    if not mapped_in_vain:
+        try:
+            return medication_request_to_record(resource, resources=resources)
+        except FhirMappingError:
+            pass
+    dosage = resource.get("dosageInstruction")
+    if not isinstance(dosage, list):
+        return medication_request_to_record(resource, resources=resources)
+    kept = [
+        {key: value for key, value in each.items() if key in _READ_OF_ANOTHER}
+        if isinstance(each, OBJECT)
+        else each
+        for each in dosage
+    ]
+    return medication_request_to_record({**resource, "dosageInstruction": kept}, resources=resources)
 
 
 def _is_lab(resource: Resource) -> bool:
@@ -230,6 +259,9 @@ class _Gathered:
                 tuple(self.orders.get(patient_id, [])),
                 tuple(sources),
                 field_sources=self.field_sources.get(patient_id, {}),
+                field_times={
+                    key: at for key, (_, at) in self.fields.get(patient_id, {}).items() if at is not None
+                },
             )
             for patient_id, sources in self.sources.items()
         }

@@ -496,8 +496,17 @@ def _pregnancy(source: str, resource: Resource, lookup: Lookup) -> list[Read]:
     patient = _patient_id(source, resource, "Observation.subject", lookup)
     if isinstance(patient, HistoryProblem):
         return [Read(patient)]
+    flag = resource.get("valueBoolean")
+    if isinstance(flag, bool):
+        return [Read((patient, {"pregnant": "yes" if flag else "no"}), _taken_at(resource))]
     concept = resource.get("valueCodeableConcept")
     if concept is None:
+        other = [key for key in resource if key.startswith("value")]
+        if other:  # an answer in words, a number: no pregnancy status a rule can read
+            message = (
+                f"{other[0]}: a pregnancy status is a coded answer (valueCodeableConcept) or valueBoolean"
+            )
+            return [Read(HistoryProblem(source, "Observation.value[x]", message))]
         return []  # no answer (a dataAbsentReason, say)
     codes = [
         coding.get("code")

@@ -12,19 +12,18 @@ by a rounding of our own.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 from doseguard.patients.model import AdministrationStatus, PatientContext
-from doseguard.patients.rows import STATUSES, Rows, administration_row, lab_row, order_row
+from doseguard.patients.rows import Rows, administration_row, lab_row, order_row
 
 __all__ = ["SPAN", "DoseTimes", "Group", "Timeline", "largest", "microseconds"]
 
 Group = tuple[tuple[str, ...], tuple[str, ...]]
 """Whose doses an aggregate reads: its drugs and forms (empty: any)."""
-Dose = tuple[str, int, AdministrationStatus, str | None]
-"""A dose as the aggregates read it: drug, time, status, route."""
+Dose = tuple[str, int, str, str | None]
+"""A dose as the aggregates read it: drug, time, status (its value), route."""
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _TICK = timedelta(microseconds=1)
@@ -57,22 +56,21 @@ def largest(holds: Callable[[int], bool]) -> int:
     return low
 
 
-@dataclass(slots=True)
 class DoseTimes:
     """The doses of one drug group (drugs and forms), each status's times sorted."""
 
-    given: list[int] = field(default_factory=list)
-    missed: list[int] = field(default_factory=list)
-    refused: list[int] = field(default_factory=list)
-    any: list[int] = field(default_factory=list)
+    __slots__ = ("_of", "any", "given", "missed", "refused")
 
-    def of(self, status: AdministrationStatus | None) -> list[int]:
+    def __init__(self) -> None:
+        self.given: list[int] = []
+        self.missed: list[int] = []
+        self.refused: list[int] = []
+        self.any: list[int] = []
+        self._of = {"given": self.given, "missed": self.missed, "refused": self.refused}  # by status
+
+    def of(self, status: AdministrationStatus | str | None) -> list[int]:
         """The times of doses of ``status`` (None: of any status)."""
-        if status is None:
-            return self.any
-        if status is AdministrationStatus.GIVEN:
-            return self.given
-        return self.missed if status is AdministrationStatus.MISSED else self.refused
+        return self.any if status is None else self._of[status]
 
 
 OrderTime = tuple[str, str | None, bool, int, int | None]
@@ -87,19 +85,24 @@ class Timeline:
 
     def __init__(self, context: PatientContext, groups: Iterable[Group]) -> None:
         self.context = context  # held, so that the context it was made of is never taken for another
-        statuses = STATUSES  # locals: this runs for every item of every context read
         doses: dict[tuple[object, ...], Dose] = {}
         for drug, at, status, mcg, units, route, _, _ in _rows(context.administrations, administration_row):
-            doses[(drug, at, status, mcg, units, route)] = (drug, at, statuses[status], route)
+            doses[(drug, at, status, mcg, units, route)] = (drug, at, status, route)
         ordered = sorted(doses.values(), key=_time)  # stable: ties in the context's order
         self.doses = {group: DoseTimes() for group in groups}
         targets = tuple(self.doses.items())
+        into: dict[tuple[str, str | None], tuple[DoseTimes, ...]] = {}  # a drug and route's groups
         for drug, at, status, route in ordered:
-            form = ROUTE_FORMS.get(route or "")
-            for (drugs, forms), times in targets:
-                if (not drugs or drug in drugs) and (not forms or form in forms):
-                    times.of(status).append(at)
-                    times.any.append(at)
+            found = into.get((drug, route))
+            if found is None:
+                form = ROUTE_FORMS.get(route or "")
+                found = into[(drug, route)] = tuple(
+                    times for (drugs, forms), times in targets
+                    if (not drugs or drug in drugs) and (not forms or form in forms)
+                )  # fmt: skip
+            for times in found:
+                times._of[status].append(at)
+                times.any.append(at)
         labs: dict[tuple[object, ...], tuple[str, int, float]] = {}
         for test, value, at, _, _, _ in _rows(context.labs, lab_row):
             labs[(test, value, at)] = (test, at, value)  # the last's value, the first's place

@@ -6,7 +6,11 @@ each other's history), into ``--workdir``; the orders are read into records befo
 worker does per record is measured. Prints µs an order (best of ``--repeat``), or a cProfile listing.
 
 Usage: ``PYTHONPATH=src .venv/bin/python benchmarks/profile_history.py ORDERS HISTORY_DIR
-[--orders N] [--repeat R] [--profile] [--workdir DIR]``.
+[--orders N] [--repeat R] [--profile] [--once] [--workdir DIR]``.
+
+``--once`` runs the workers' part once and prints nothing: for an instruction count that a shared
+machine's load does not move, ``valgrind --tool=callgrind`` it at two ``--orders`` (the store built
+beforehand in ``--workdir``) and divide the difference by the orders between them.
 """
 
 from __future__ import annotations
@@ -41,6 +45,7 @@ def main() -> None:
     parser.add_argument("--orders", dest="count", type=int, default=5000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--once", action="store_true")
     parser.add_argument("--workdir", default=None)
     arguments = parser.parse_args()
     workdir = Path(arguments.workdir or tempfile.mkdtemp(prefix="profile-history-"))
@@ -54,6 +59,9 @@ def main() -> None:
             HistorySources(history=arguments.history), rule_set, store_path, _HistoryProblems(), orders
         )
     records = list(itertools.islice(read_input(arguments.orders), arguments.count))
+    if arguments.once:
+        _run(Checker(rule_set), records, store_path)
+        return
     if arguments.profile:
         checker = Checker(rule_set)  # a new one each run: its outcome cache empty
         profile = cProfile.Profile()

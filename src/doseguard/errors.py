@@ -277,6 +277,28 @@ class HistoryProblem:
 # --- runs ------------------------------------------------------------------------------------------
 
 
+@dataclass
+class HistoryStoreError(DoseguardError):
+    """A history store (``io/history_store.py``) this doseguard cannot read: written in another
+    ``format`` (``found``; None when it states none) than the one it reads (``expected``), or not a
+    store at all (``reason``)."""
+
+    path: str
+    found: object
+    expected: int
+    reason: str | None = None
+
+    def __str__(self) -> str:
+        if self.reason is not None:
+            format_ = f"format {self.expected}"
+            return f"history store {self.path}: not readable as a store of {format_}: {self.reason}"
+        written = "states no format" if self.found is None else f"is of format {self.found!r}"
+        return (
+            f"history store {self.path} {written}; this doseguard reads format {self.expected} only: "
+            f"rebuild it with this doseguard (the store is a run's scratch file)"
+        )
+
+
 class WorkerStartError(DoseguardError):
     """Worker processes cannot start: nothing can be checked."""
 

@@ -4,12 +4,12 @@ kinds, read-only for the workers, in a private folder removed after the run."""
 from __future__ import annotations
 
 import sqlite3
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 
-from doseguard.errors import HistoryProblem
+from doseguard.errors import HistoryProblem, HistoryStoreError
 from doseguard.io import history_store
 from doseguard.io.history_store import HistoryStore, PatientFields, run_folder, write_store
 from doseguard.patients.model import (
@@ -71,7 +71,7 @@ def test_problems_go_to_their_callback_not_to_the_store(tmp_path: Path) -> None:
     assert said == [problem]
 
 
-def test_many_patients_are_written_in_batches_and_indexed(
+def test_many_patients_are_written_in_batches_and_packed_one_row_per_patient_and_kind(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(history_store, "BATCH", 7)
@@ -80,12 +80,9 @@ def test_many_patients_are_written_in_batches_and_indexed(
     assert write_store(path, ALL, items) == 1000
     store = HistoryStore(path, cache=3)
     assert all(len(store.context(f"P{n}").administrations) == 10 for n in range(100))
-    plan = (
-        sqlite3.connect(path)
-        .execute("EXPLAIN QUERY PLAN SELECT * FROM items WHERE patient_id = 'P1'")
-        .fetchall()
-    )
-    assert "by_patient" in str(plan)
+    connection = sqlite3.connect(path)
+    assert connection.execute("SELECT count(*) FROM packed").fetchone() == (100,)
+    assert "items" not in str(connection.execute("SELECT name FROM sqlite_master").fetchall())
 
 
 def test_workers_open_it_read_only(tmp_path: Path) -> None:
@@ -93,7 +90,7 @@ def test_workers_open_it_read_only(tmp_path: Path) -> None:
     write_store(path, ALL, [("P1", dose(0))])
     store = HistoryStore(path)
     with pytest.raises(sqlite3.OperationalError, match="readonly"):
-        store._connection.execute("DELETE FROM items")
+        store._connection.execute("DELETE FROM packed")
 
 
 def test_the_lru_keeps_recent_contexts_and_drops_the_oldest(tmp_path: Path) -> None:
@@ -143,14 +140,61 @@ def test_a_store_opened_for_some_kinds_reads_and_says_only_those(tmp_path: Path)
     assert HistoryStore(path).context("P1").kinds == kinds
 
 
-def test_a_patients_rows_are_read_from_the_index_alone(tmp_path: Path) -> None:
-    """A patient's rows are scattered over the table (files are in time order, not by patient): read
-    through the index, each would cost a random page; the index holds them whole, side by side."""
+def test_a_patients_rows_are_read_by_the_primary_key(tmp_path: Path) -> None:
+    """A patient's packed rows sit side by side in the table's own order (WITHOUT ROWID): one search."""
     path = tmp_path / "h.sqlite"
     write_store(path, ALL, [("P1", dose(0))])
     store = HistoryStore(path)
     plan = sqlite3.connect(path).execute(f"EXPLAIN QUERY PLAN {store._query}", ("P1",)).fetchall()
-    assert "COVERING INDEX by_patient" in str(plan)
+    assert "USING PRIMARY KEY" in str(plan)
+
+
+def test_times_come_back_exact_in_their_own_zone(tmp_path: Path) -> None:
+    """Stored as integer microseconds and an offset: the same instant, the same fixed-offset zone
+    (seconds and microseconds of offset too), for administrations, results and other orders."""
+    odd = timezone(timedelta(hours=-3, minutes=-30, seconds=-7, microseconds=-250))
+    times = [
+        datetime(2026, 3, 1, 9, 0, 0, 123457, tzinfo=timezone(timedelta(hours=5, minutes=30))),
+        datetime(2199, 12, 31, 23, 59, 59, 999999, tzinfo=odd),
+        datetime(1900, 1, 1, tzinfo=UTC),
+    ]
+    doses = [Administration("cyanocobalamin", at, AdministrationStatus.REFUSED, None, 2.5, None, "m:1")
+             for at in times]  # fmt: skip
+    labs = [LabResult("haemoglobin", -0.0, at, "g/dL", "l:1") for at in times]
+    orders = [OtherOrder("cyanocobalamin", None, None, False, 3, at) for at in times]
+    path = tmp_path / "h.sqlite"
+    write_store(path, ALL | {HistoryKind.ORDERS}, [("P1", item) for item in (*doses, *labs, *orders)])
+    context = HistoryStore(path).context("P1")
+    by_time = sorted(range(3), key=lambda index: times[index])
+    assert tuple(context.administrations) == tuple(doses[index] for index in by_time)
+    assert tuple(context.labs) == tuple(labs[index] for index in by_time)
+    assert tuple(context.orders) == tuple(orders)
+    for read, written in zip(context.administrations, (doses[index] for index in by_time), strict=True):
+        assert read.given_at.utcoffset() == written.given_at.utcoffset()
+    assert str(context.labs[0].value) == "-0.0"
+
+
+def test_a_store_of_another_format_is_refused_with_what_it_is(tmp_path: Path) -> None:
+    path = tmp_path / "h.sqlite"
+    write_store(path, ALL, [("P1", dose(0))])
+    connection = sqlite3.connect(path)
+    connection.execute("UPDATE meta SET format = 1")
+    connection.commit()
+    with pytest.raises(HistoryStoreError) as refused:
+        HistoryStore(path)
+    assert (refused.value.found, refused.value.expected) == (1, history_store.FORMAT)
+    assert "of format 1; this doseguard reads format 2 only" in str(refused.value)
+    old = tmp_path / "old.sqlite"  # the first layout: one row per item, meta without a format
+    connection = sqlite3.connect(old)
+    connection.execute("CREATE TABLE meta (kinds TEXT NOT NULL)")
+    connection.execute("INSERT INTO meta VALUES ('labs')")
+    connection.commit()
+    with pytest.raises(HistoryStoreError, match="states no format") as refused:
+        HistoryStore(old)
+    assert refused.value.found is None and refused.value.path == str(old)
+    (tmp_path / "junk.sqlite").write_bytes(b"not a database at all, not even close to one" * 4)
+    with pytest.raises(HistoryStoreError, match="not readable as a store of format 2"):
+        HistoryStore(tmp_path / "junk.sqlite")
 
 
 # --- a patient's rows that disagree ----------------------------------------------------------------

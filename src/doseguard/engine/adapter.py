@@ -154,13 +154,28 @@ def encode_fact_with(
     tail = [encode_fact(facts)[:-1]]
     for name, value in extra.items():
         if type(value) is float and _number_field(name, vocabulary) and (text := _short_number(value)):
-            tail.append(f",{json.dumps(name)}:{text}")
+            tail.append(_key(name) + text)
             continue
         encoded = _encode_field(name, value, vocabulary)
         if encoded is not None:
             tail.append(encoded)
     tail.append("}")
     return "".join(tail)
+
+
+def _key(name: str) -> str:
+    """``,"name":`` (written once a name: an order with history has a score of aggregates)."""
+    key = _KEYS.get(name) or _EXTRA_KEYS.get(name)
+    if key is None:
+        key = f",{json.dumps(name)}:"
+        if len(_EXTRA_KEYS) < _EXTRA_KEYS_SIZE:
+            _EXTRA_KEYS[name] = key
+    return key
+
+
+_EXTRA_KEYS: dict[str, str] = {}
+_EXTRA_KEYS_SIZE = 4096
+"""At most so many names kept (names come from the loaded packs: a bound, not a policy)."""
 
 
 def _number_field(name: str, vocabulary: Mapping[str, FieldSpec]) -> bool:

@@ -5,6 +5,7 @@ checker merges it into the order (``patients/merge.py``) and computes history ag
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -83,9 +84,9 @@ class PatientContext:
     patient_id: str
     kinds: frozenset[HistoryKind] = frozenset()
     fields: dict[str, Any] = field(default_factory=dict)
-    administrations: tuple[Administration, ...] = ()
-    labs: tuple[LabResult, ...] = ()
-    orders: tuple[OtherOrder, ...] = ()
+    administrations: Sequence[Administration] = ()  # a tuple, or the store's rows (patients/rows.py)
+    labs: Sequence[LabResult] = ()
+    orders: Sequence[OtherOrder] = ()
     sources: tuple[str, ...] = ()  # where its facts were read ("patients.csv:12", "bundle.json#entry[3]")
     gaps: tuple[str, ...] = ()  # where its records were not used ("mar.csv:3"): its history is incomplete
     field_sources: dict[str, str] = field(default_factory=dict)  # where each of ``fields`` was read

@@ -11,22 +11,23 @@ by a rounding of our own.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from doseguard.patients.model import AdministrationStatus, PatientContext
+from doseguard.patients.rows import Rows, administration_row, lab_row, order_row
 
 __all__ = ["SPAN", "DoseTimes", "Group", "Timeline", "largest", "microseconds"]
 
 Group = tuple[tuple[str, ...], tuple[str, ...]]
 """Whose doses an aggregate reads: its drugs and forms (empty: any)."""
-Dose = tuple[str, int, AdministrationStatus, str | None]
-"""A dose as the aggregates read it: drug, time, status, route."""
+Dose = tuple[str, int, str, str | None]
+"""A dose as the aggregates read it: drug, time, status (its value), route."""
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _TICK = timedelta(microseconds=1)
+T = TypeVar("T")
 SPAN = 1 << 62
 """Beyond any difference of two datetimes in microseconds (years 1 to 9999: under 2**59)."""
 
@@ -55,22 +56,21 @@ def largest(holds: Callable[[int], bool]) -> int:
     return low
 
 
-@dataclass(slots=True)
 class DoseTimes:
     """The doses of one drug group (drugs and forms), each status's times sorted."""
 
-    given: list[int] = field(default_factory=list)
-    missed: list[int] = field(default_factory=list)
-    refused: list[int] = field(default_factory=list)
-    any: list[int] = field(default_factory=list)
+    __slots__ = ("_of", "any", "given", "missed", "refused")
 
-    def of(self, status: AdministrationStatus | None) -> list[int]:
+    def __init__(self) -> None:
+        self.given: list[int] = []
+        self.missed: list[int] = []
+        self.refused: list[int] = []
+        self.any: list[int] = []
+        self._of = {"given": self.given, "missed": self.missed, "refused": self.refused}  # by status
+
+    def of(self, status: AdministrationStatus | str | None) -> list[int]:
         """The times of doses of ``status`` (None: of any status)."""
-        if status is None:
-            return self.any
-        if status is AdministrationStatus.GIVEN:
-            return self.given
-        return self.missed if status is AdministrationStatus.MISSED else self.refused
+        return self.any if status is None else self._of[status]
 
 
 OrderTime = tuple[str, str | None, bool, int, int | None]
@@ -85,24 +85,27 @@ class Timeline:
 
     def __init__(self, context: PatientContext, groups: Iterable[Group]) -> None:
         self.context = context  # held, so that the context it was made of is never taken for another
-        epoch, tick = _EPOCH, _TICK  # locals: this runs for every item of every context read
         doses: dict[tuple[object, ...], Dose] = {}
-        for a in context.administrations:
-            at = (a.given_at - epoch) // tick
-            doses[(a.drug, at, a.status, a.dose_mcg, a.dose_units, a.route)] = (a.drug, at, a.status, a.route)
+        for drug, at, status, mcg, units, route, _, _ in _rows(context.administrations, administration_row):
+            doses[(drug, at, status, mcg, units, route)] = (drug, at, status, route)
         ordered = sorted(doses.values(), key=_time)  # stable: ties in the context's order
         self.doses = {group: DoseTimes() for group in groups}
         targets = tuple(self.doses.items())
+        into: dict[tuple[str, str | None], tuple[DoseTimes, ...]] = {}  # a drug and route's groups
         for drug, at, status, route in ordered:
-            form = ROUTE_FORMS.get(route or "")
-            for (drugs, forms), times in targets:
-                if (not drugs or drug in drugs) and (not forms or form in forms):
-                    times.of(status).append(at)
-                    times.any.append(at)
+            found = into.get((drug, route))
+            if found is None:
+                form = ROUTE_FORMS.get(route or "")
+                found = into[(drug, route)] = tuple(
+                    times for (drugs, forms), times in targets
+                    if (not drugs or drug in drugs) and (not forms or form in forms)
+                )  # fmt: skip
+            for times in found:
+                times._of[status].append(at)
+                times.any.append(at)
         labs: dict[tuple[object, ...], tuple[str, int, float]] = {}
-        for lab in context.labs:
-            at = (lab.taken_at - epoch) // tick
-            labs[(lab.test, lab.value, at)] = (lab.test, at, lab.value)  # the last's value, the first's place
+        for test, value, at, _, _, _ in _rows(context.labs, lab_row):
+            labs[(test, value, at)] = (test, at, value)  # the last's value, the first's place
         self.lab_times: dict[str, list[int]] = {}
         self.lab_values: dict[str, list[float]] = {}
         for test, at, value in sorted(labs.values(), key=_time):
@@ -112,15 +115,15 @@ class Timeline:
             else:
                 self.lab_times[test], self.lab_values[test] = [at], [value]
         self.orders: tuple[OrderTime, ...] = tuple(
-            (
-                other.drug,
-                other.form or ROUTE_FORMS.get(other.route or ""),
-                other.active,
-                other.record,
-                None if other.ordered_at is None else (other.ordered_at - epoch) // tick,
-            )
-            for other in context.orders
+            (drug, form or ROUTE_FORMS.get(route or ""), active, record, at)
+            for drug, route, form, active, record, at, _ in _rows(context.orders, order_row)
         )
+
+
+def _rows(items: Sequence[T], row: Callable[[T], list[Any]]) -> list[list[Any]]:
+    """A context's items of one kind as rows (``patients/rows.py``): the store's as they are, others
+    (a FHIR Bundle's, a test's) converted."""
+    return items.rows if isinstance(items, Rows) else [row(item) for item in items]
 
 
 def _time(item: tuple[Any, ...]) -> Any:

@@ -29,6 +29,7 @@ def mixed_jsonl(path: Path) -> Path:
     lines[10] = '{"order_id": "ORD-BROKEN", "patient_id": "PT-1", "drug": '  # cut short
     lines[20] = "not json at all"
     lines[30] = ""  # blank: no record, but its line is counted
+    lines[31] = " \t "  # blank too
     lines[40] = (
         '{"order_id": "ORD-DUPKEY", "patient_id": "PT-2", "drug": "cyanocobalamin", "dose": "1 mg", "dose": "1000 mcg"}'
     )

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import atexit
 import csv
-import dataclasses
 import shutil
 import sys
 import tempfile
@@ -33,7 +32,7 @@ from doseguard.io.chunks import Chunk, ChunkKind
 from doseguard.io.encoders import JsonLineEncoder
 from doseguard.order_ids import RepeatedOrderIds
 from doseguard.results import OrderResult
-from doseguard.spark.schema import RESULTS, result_row
+from doseguard.spark.schema import RESULTS, result_of_line, result_row
 from doseguard.spark.shipped import ShippedRules
 
 CHUNK_RECORDS = 500
@@ -83,7 +82,7 @@ class _Served:
         self.folder = Path(tempfile.mkdtemp(prefix="doseguard-spark-"))
         try:
             source, rule_set = setup.rules.rebuild(self.folder)
-            worker_setup = WorkerSetup(source, "objects", rule_set.version, setup.before_send)
+            worker_setup = WorkerSetup(source, "jsonl", rule_set.version, setup.before_send)
             self.pool = WorkerPool(worker_setup, 1, chunk_timeout=setup.chunk_timeout, notify=_say)
         except BaseException:
             shutil.rmtree(self.folder, ignore_errors=True)
@@ -121,32 +120,37 @@ def check_batches(setup: ExecutorSetup) -> Callable[[Iterator[pa.RecordBatch]], 
     """The function ``mapInArrow`` runs: each batch of prepared records, checked, as results."""
 
     def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-        encode = JsonLineEncoder()
         for batch in batches:
             if setup.before_batch is not None:
                 setup.before_batch(batch)
             if batch.num_rows:
-                yield check_batch(_pool(setup), setup, batch, encode)
+                yield check_batch(_pool(setup), setup, batch)
 
     return run
 
 
-def check_batch(
-    pool: WorkerPool, setup: ExecutorSetup, batch: pa.RecordBatch, encode: JsonLineEncoder
-) -> pa.RecordBatch:
-    """One batch's results, one per row, in the rows' order."""
+def check_batch(pool: WorkerPool, setup: ExecutorSetup, batch: pa.RecordBatch) -> pa.RecordBatch:
+    """One batch's results, one per row, in the rows' order. The pool's workers encode JSON Lines
+    (numbered within each chunk): each line gets its record's number and is read back for the columns,
+    which costs less than results crossing the pipe as objects."""
     columns = batch.to_pydict()
     records: list[int] = columns["record"]
     chunks = list(_chunks(setup, columns["input"], columns["line"], columns["payload"]))
     rows: list[dict[str, Any]] = []
-    for _, done in pool.map_ordered(chunks):
-        assert done.objects is not None  # the pool's workers return results ("objects")
-        for result in done.objects:
-            numbered = dataclasses.replace(result, record=records[len(rows)], record_data=None)
-            rows.append(result_row(numbered, encode(numbered)))
+    for chunk, done in pool.map_ordered(chunks):
+        for offset, line in enumerate(done.outputs()):
+            rows.append(result_of_line(renumbered(line, chunk.first_record + offset, records[len(rows)])))
     if len(rows) != len(records):  # the pool answers every record: this would be a defect
         raise RuntimeError(f"{len(rows)} results for {len(records)} records")
     return pa.RecordBatch.from_pylist(rows, schema=RESULTS)
+
+
+def renumbered(line: bytes, local: int, record: int) -> bytes:
+    """A JSON Lines result (``{"record":N,...``, as JsonLineEncoder writes it) numbered ``record``."""
+    head = b'{"record":%d,' % local
+    if not line.startswith(head):  # the encoder's layout changed: this would be a defect
+        raise RuntimeError(f"unexpected result line {line[:40]!r}")
+    return b'{"record":%d,' % record + line[len(head) :]
 
 
 def _chunks(

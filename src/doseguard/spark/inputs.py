@@ -94,7 +94,8 @@ def frame_input(frame: DataFrame, name: str) -> tuple[DataFrame, InputSpec]:
 
 def _json_lines(spark: SparkSession, path: str) -> tuple[DataFrame, InputSpec]:
     lines = with_index(spark.read.text(path), "line").withColumn("line", F.col("line") + 1)
-    lines = lines.where(F.trim(F.col("value")) != "")  # blank lines are no records; they keep their numbers
+    # Blank lines (whitespace only, as bytes.isspace) are no records; they keep their numbers.
+    lines = lines.where(~F.col("value").rlike("^[ \\t\\n\\r\\x0b\\f]*$"))
     patient = F.get_json_object(F.col("value"), "$.patient_id")
     return lines.select(F.col("value").alias("payload"), patient.alias("patient_key"), "line"), InputSpec(
         path, LINES

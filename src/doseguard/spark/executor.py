@@ -63,7 +63,7 @@ a Python worker. Nothing shipped sets one."""
 @dataclass(frozen=True)
 class ExecutorSetup:
     """Everything an executor needs, shipped with the task: the rules, the inputs, and a token that
-    names the run (a Python worker keeps one pool, for the run it last served)."""
+    names what the pool is built from (a Python worker keeps one pool, for the token it last served)."""
 
     rules: ShippedRules
     inputs: tuple[InputSpec, ...]
@@ -91,6 +91,13 @@ class _Served:
     def close(self) -> None:
         self.pool.close()
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def start_pool(setup: ExecutorSetup) -> tuple[WorkerPool, int]:
+    """This Python worker's pool for ``setup`` (started if need be) and its checking process's pid
+    (for a benchmark reading its memory: ``benchmarks/spark_executor_cost.py``)."""
+    pool = _pool(setup)
+    return pool, pool.worker_pids()[0]
 
 
 _served: _Served | None = None

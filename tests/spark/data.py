@@ -35,7 +35,12 @@ def mixed_jsonl(path: Path) -> Path:
     )
     lines[50] = lines[5]  # the same order id again: the later one is invalid
     lines[60] = "[1, 2]"
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    lines[70] = "@LATIN1@"  # a µ in Latin-1: not UTF-8
+    latin1 = (
+        b'{"order_id": "ORD-LATIN", "patient_id": "PT-3", "drug": "cyanocobalamin", "dose": "1000 \xb5g"}'
+    )
+    body = "\n".join(lines).encode("utf-8").replace(b"@LATIN1@", latin1)
+    path.write_bytes(body + b"\n")
     return path
 
 

@@ -161,7 +161,7 @@ def renumbered(line: bytes, local: int, record: int) -> bytes:
 
 
 def _chunks(
-    setup: ExecutorSetup, input_of: list[int], lines: list[int], payloads: list[str]
+    setup: ExecutorSetup, input_of: list[int], lines: list[int], payloads: list[bytes]
 ) -> Iterator[Chunk]:
     """The rows as chunks of one input each, in row order (a chunk's results come back in its order)."""
     start = 0
@@ -176,20 +176,17 @@ def _chunks(
         start = end
 
 
-def _chunk(spec: InputSpec, lines: list[int], payloads: list[str]) -> Chunk:
+def _chunk(spec: InputSpec, lines: list[int], payloads: list[bytes]) -> Chunk:
     if spec.kind == ROWS:
         rows = [
             (line, _cells(payload, spec.delimiter)) for line, payload in zip(lines, payloads, strict=True)
         ]
         return Chunk(ChunkKind.ROWS, spec.name, 1, rows, header=spec.header, format="csv")
-    items = [
-        (f"{spec.name}:{line}", payload.encode("utf-8", "surrogateescape"))
-        for line, payload in zip(lines, payloads, strict=True)
-    ]
+    items = [(f"{spec.name}:{line}", payload) for line, payload in zip(lines, payloads, strict=True)]
     return Chunk(ChunkKind.OBJECTS, spec.name, 1, items, format="json")
 
 
-def _cells(payload: str, delimiter: str) -> list[str]:
+def _cells(payload: bytes, delimiter: str) -> list[str]:
     """A CSV row's cells: a JSON array of them (None for an empty cell), or ``{"corrupt": line}`` for
     a row Spark could not fit to the header, split here so that its cells are counted."""
     parsed = orjson.loads(payload)

@@ -47,7 +47,7 @@ PREPARED = pa.schema(
         ("input", pa.int32()),  # which input (its name, kind and header: InputSpec)
         ("line", pa.int64()),  # where in it (a line, a CSV row's line, a row of a table)
         ("patient_key", pa.string()),  # what the frame is partitioned by
-        ("payload", pa.string()),  # a JSON line, a CSV row's cells as a JSON array
+        ("payload", pa.binary()),  # a JSON line as read, a CSV row's cells as a JSON array
     ]
 )
 """What executors are given: records numbered and named, their content as it was read."""

@@ -29,12 +29,18 @@ def mixed_jsonl(path: Path) -> Path:
     lines[10] = '{"order_id": "ORD-BROKEN", "patient_id": "PT-1", "drug": '  # cut short
     lines[20] = "not json at all"
     lines[30] = ""  # blank: no record, but its line is counted
+    lines[31] = " \t "  # blank too
     lines[40] = (
         '{"order_id": "ORD-DUPKEY", "patient_id": "PT-2", "drug": "cyanocobalamin", "dose": "1 mg", "dose": "1000 mcg"}'
     )
     lines[50] = lines[5]  # the same order id again: the later one is invalid
     lines[60] = "[1, 2]"
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    lines[70] = "@LATIN1@"  # a µ in Latin-1: not UTF-8
+    latin1 = (
+        b'{"order_id": "ORD-LATIN", "patient_id": "PT-3", "drug": "cyanocobalamin", "dose": "1000 \xb5g"}'
+    )
+    body = "\n".join(lines).encode("utf-8").replace(b"@LATIN1@", latin1)
+    path.write_bytes(body + b"\n")
     return path
 
 

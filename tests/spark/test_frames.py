@@ -63,7 +63,9 @@ def test_a_mixed_file_gives_the_results_of_one_machine(
     assert "crashed" in poisoned["errors"][0]["message"]
     repeated = [line for line in got if "duplicates the order_id" in json.dumps(line["errors"])]
     assert [line["order_id"] for line in repeated] == ["ORD-00000005", "ORD-00000007"]
-    assert len(got) == ORDERS - 1 + 5  # one blank line; five CSV rows
+    (latin1,) = [line for line in got if line["source"].endswith("orders.jsonl:71")]
+    assert latin1["status"] == "invalid" and "UTF-8" in json.dumps(latin1["errors"])
+    assert len(got) == ORDERS - 2 + 5  # two blank lines; five CSV rows
 
 
 def test_result_columns_say_what_the_line_says(spark: SparkSession, inputs: list[Path]) -> None:

@@ -166,6 +166,10 @@ class WorkerPool:
             self.close()
             raise
 
+    def worker_pids(self) -> list[int]:
+        """The process ids of the workers checking chunks now (a benchmark reads their memory)."""
+        return [worker.process.pid for worker in self._workers if worker.process.pid is not None]
+
     def close(self) -> None:
         """Let idle workers leave; kill busy ones (the run was cut short)."""
         for worker in [*self._workers, *([self._isolation] if self._isolation else [])]:

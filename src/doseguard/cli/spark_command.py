@@ -9,6 +9,7 @@ HTML report, the annotated export), or a history store on local disk, are refuse
 from __future__ import annotations
 
 import sys
+import time
 from collections.abc import Mapping
 
 import click
@@ -84,7 +85,10 @@ def _run(master: str, inputs: tuple[str, ...], source: RuleSource, output: str) 
     from doseguard.spark.session import spark_session  # noqa: PLC0415
 
     shipped = load_on_driver(source)
+    started = time.perf_counter()
     spark = spark_session(master)
+    ready = time.perf_counter()
+    say(f"doseguard: Spark session at {master} started in {ready - started:.1f} s")
     try:
         prepared, specs = read_inputs(spark, list(inputs))
         results = check_prepared(prepared, specs, shipped).persist(StorageLevel.MEMORY_AND_DISK)
@@ -101,6 +105,8 @@ def _run(master: str, inputs: tuple[str, ...], source: RuleSource, output: str) 
             if row.status == "flagged" and row.severity is not None:
                 summary.by_severity[row.severity] += row["count"]
         results.unpersist()
+        summary.seconds = time.perf_counter() - ready
+        say(f"doseguard: read, checked and written on Spark in {summary.seconds:.1f} s")
         return summary
     finally:
         spark.stop()

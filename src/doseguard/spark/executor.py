@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import atexit
 import csv
-import dataclasses
 import shutil
 import sys
 import tempfile
@@ -33,7 +32,7 @@ from doseguard.io.chunks import Chunk, ChunkKind
 from doseguard.io.encoders import JsonLineEncoder
 from doseguard.order_ids import RepeatedOrderIds
 from doseguard.results import OrderResult
-from doseguard.spark.schema import RESULTS, result_row
+from doseguard.spark.schema import RESULTS, result_of_line, result_row
 from doseguard.spark.shipped import ShippedRules
 
 CHUNK_RECORDS = 500
@@ -64,7 +63,7 @@ a Python worker. Nothing shipped sets one."""
 @dataclass(frozen=True)
 class ExecutorSetup:
     """Everything an executor needs, shipped with the task: the rules, the inputs, and a token that
-    names the run (a Python worker keeps one pool, for the run it last served)."""
+    names what the pool is built from (a Python worker keeps one pool, for the token it last served)."""
 
     rules: ShippedRules
     inputs: tuple[InputSpec, ...]
@@ -83,7 +82,7 @@ class _Served:
         self.folder = Path(tempfile.mkdtemp(prefix="doseguard-spark-"))
         try:
             source, rule_set = setup.rules.rebuild(self.folder)
-            worker_setup = WorkerSetup(source, "objects", rule_set.version, setup.before_send)
+            worker_setup = WorkerSetup(source, "jsonl", rule_set.version, setup.before_send)
             self.pool = WorkerPool(worker_setup, 1, chunk_timeout=setup.chunk_timeout, notify=_say)
         except BaseException:
             shutil.rmtree(self.folder, ignore_errors=True)
@@ -92,6 +91,13 @@ class _Served:
     def close(self) -> None:
         self.pool.close()
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def start_pool(setup: ExecutorSetup) -> tuple[WorkerPool, int]:
+    """This Python worker's pool for ``setup`` (started if need be) and its checking process's pid
+    (for a benchmark reading its memory: ``benchmarks/spark_executor_cost.py``)."""
+    pool = _pool(setup)
+    return pool, pool.worker_pids()[0]
 
 
 _served: _Served | None = None
@@ -121,36 +127,41 @@ def check_batches(setup: ExecutorSetup) -> Callable[[Iterator[pa.RecordBatch]], 
     """The function ``mapInArrow`` runs: each batch of prepared records, checked, as results."""
 
     def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-        encode = JsonLineEncoder()
         for batch in batches:
             if setup.before_batch is not None:
                 setup.before_batch(batch)
             if batch.num_rows:
-                yield check_batch(_pool(setup), setup, batch, encode)
+                yield check_batch(_pool(setup), setup, batch)
 
     return run
 
 
-def check_batch(
-    pool: WorkerPool, setup: ExecutorSetup, batch: pa.RecordBatch, encode: JsonLineEncoder
-) -> pa.RecordBatch:
-    """One batch's results, one per row, in the rows' order."""
+def check_batch(pool: WorkerPool, setup: ExecutorSetup, batch: pa.RecordBatch) -> pa.RecordBatch:
+    """One batch's results, one per row, in the rows' order. The pool's workers encode JSON Lines
+    (numbered within each chunk): each line gets its record's number and is read back for the columns,
+    which costs less than results crossing the pipe as objects."""
     columns = batch.to_pydict()
     records: list[int] = columns["record"]
     chunks = list(_chunks(setup, columns["input"], columns["line"], columns["payload"]))
     rows: list[dict[str, Any]] = []
-    for _, done in pool.map_ordered(chunks):
-        assert done.objects is not None  # the pool's workers return results ("objects")
-        for result in done.objects:
-            numbered = dataclasses.replace(result, record=records[len(rows)], record_data=None)
-            rows.append(result_row(numbered, encode(numbered)))
+    for chunk, done in pool.map_ordered(chunks):
+        for offset, line in enumerate(done.outputs()):
+            rows.append(result_of_line(renumbered(line, chunk.first_record + offset, records[len(rows)])))
     if len(rows) != len(records):  # the pool answers every record: this would be a defect
         raise RuntimeError(f"{len(rows)} results for {len(records)} records")
     return pa.RecordBatch.from_pylist(rows, schema=RESULTS)
 
 
+def renumbered(line: bytes, local: int, record: int) -> bytes:
+    """A JSON Lines result (``{"record":N,...``, as JsonLineEncoder writes it) numbered ``record``."""
+    head = b'{"record":%d,' % local
+    if not line.startswith(head):  # the encoder's layout changed: this would be a defect
+        raise RuntimeError(f"unexpected result line {line[:40]!r}")
+    return b'{"record":%d,' % record + line[len(head) :]
+
+
 def _chunks(
-    setup: ExecutorSetup, input_of: list[int], lines: list[int], payloads: list[str]
+    setup: ExecutorSetup, input_of: list[int], lines: list[int], payloads: list[bytes]
 ) -> Iterator[Chunk]:
     """The rows as chunks of one input each, in row order (a chunk's results come back in its order)."""
     start = 0
@@ -165,20 +176,17 @@ def _chunks(
         start = end
 
 
-def _chunk(spec: InputSpec, lines: list[int], payloads: list[str]) -> Chunk:
+def _chunk(spec: InputSpec, lines: list[int], payloads: list[bytes]) -> Chunk:
     if spec.kind == ROWS:
         rows = [
             (line, _cells(payload, spec.delimiter)) for line, payload in zip(lines, payloads, strict=True)
         ]
         return Chunk(ChunkKind.ROWS, spec.name, 1, rows, header=spec.header, format="csv")
-    items = [
-        (f"{spec.name}:{line}", payload.encode("utf-8", "surrogateescape"))
-        for line, payload in zip(lines, payloads, strict=True)
-    ]
+    items = [(f"{spec.name}:{line}", payload) for line, payload in zip(lines, payloads, strict=True)]
     return Chunk(ChunkKind.OBJECTS, spec.name, 1, items, format="json")
 
 
-def _cells(payload: str, delimiter: str) -> list[str]:
+def _cells(payload: bytes, delimiter: str) -> list[str]:
     """A CSV row's cells: a JSON array of them (None for an empty cell), or ``{"corrupt": line}`` for
     a row Spark could not fit to the header, split here so that its cells are counted."""
     parsed = orjson.loads(payload)

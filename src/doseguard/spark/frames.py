@@ -10,7 +10,8 @@ later claimants are invalid and name it, as on one machine.
 
 from __future__ import annotations
 
-import uuid
+import hashlib
+import pickle
 from collections.abc import Sequence
 
 from pyspark.sql import DataFrame, Window
@@ -83,7 +84,11 @@ def check_prepared(
     ``before_batch`` are for tests only (faults injected in the workers and the Python workers)."""
     spark = prepared.sparkSession
     count = partitions or 2 * spark.sparkContext.defaultParallelism
-    setup = ExecutorSetup(rules, inputs, uuid.uuid4().hex, chunk_records, before_send=before_send,
+    # The token names what the pool is built from: a later run of the same rules in the same Spark
+    # application (a notebook, the tests) finds its Python workers' pools started (tens of seconds
+    # on a loaded machine), another run's rules or faults start their own.
+    token = hashlib.sha256(pickle.dumps((rules, before_send))).hexdigest()
+    setup = ExecutorSetup(rules, inputs, token, chunk_records, before_send=before_send,
                           before_batch=before_batch)  # fmt: skip
     checked = prepared.repartition(count, "patient_key").mapInArrow(check_batches(setup), RESULT_SCHEMA)
     claim = F.when(F.col("status") != ResultStatus.INVALID.value, F.col("order_id"))

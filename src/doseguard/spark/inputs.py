@@ -1,6 +1,6 @@
 """Inputs read by Spark's own readers into the prepared frame executors check (:data:`PREPARED`).
 
-JSON Lines are read as text (``spark.read.text``): each line goes to the executor as written and is
+JSON Lines are read as text (``spark.read.text``): each line goes to the executor as its bytes and is
 parsed there by the single-machine reader (``record_of_line``), so a malformed line, a repeated key or
 a FHIR MedicationRequest reads exactly as in ``doseguard check``. CSV is read by Spark's CSV reader
 (every cell a string, ``""`` for an empty one) and each row's cells are mapped under the header as the
@@ -81,7 +81,9 @@ def read_inputs(spark: SparkSession, paths: list[str]) -> tuple[DataFrame, tuple
 def number_records(frame: DataFrame) -> DataFrame:
     """The prepared columns, each record numbered from 1 in the order of the frame's partitions."""
     numbered = with_index(frame, "record").withColumn("record", F.col("record") + 1)
-    return numbered.select("record", "input", "line", "patient_key", "payload")
+    # Bytes, not text: a JSON line reaches the single-machine reader as it was in the file (one whose
+    # bytes are not UTF-8 is invalid, naming the byte, as on one machine).
+    return numbered.select("record", "input", "line", "patient_key", F.col("payload").cast("binary"))
 
 
 def frame_input(frame: DataFrame, name: str) -> tuple[DataFrame, InputSpec]:
@@ -94,7 +96,8 @@ def frame_input(frame: DataFrame, name: str) -> tuple[DataFrame, InputSpec]:
 
 def _json_lines(spark: SparkSession, path: str) -> tuple[DataFrame, InputSpec]:
     lines = with_index(spark.read.text(path), "line").withColumn("line", F.col("line") + 1)
-    lines = lines.where(F.trim(F.col("value")) != "")  # blank lines are no records; they keep their numbers
+    # Blank lines (whitespace only, as bytes.isspace) are no records; they keep their numbers.
+    lines = lines.where(~F.col("value").rlike("^[ \\t\\n\\r\\x0b\\f]*$"))
     patient = F.get_json_object(F.col("value"), "$.patient_id")
     return lines.select(F.col("value").alias("payload"), patient.alias("patient_key"), "line"), InputSpec(
         path, LINES

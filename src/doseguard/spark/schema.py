@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 import pyarrow as pa
 
-from doseguard.results import OrderResult
+from doseguard.results import OrderResult, ResultStatus
+from doseguard.rules.model import Severity
 
 FINDING = pa.struct(
     [
@@ -45,7 +47,7 @@ PREPARED = pa.schema(
         ("input", pa.int32()),  # which input (its name, kind and header: InputSpec)
         ("line", pa.int64()),  # where in it (a line, a CSV row's line, a row of a table)
         ("patient_key", pa.string()),  # what the frame is partitioned by
-        ("payload", pa.string()),  # a JSON line, a CSV row's cells as a JSON array
+        ("payload", pa.binary()),  # a JSON line as read, a CSV row's cells as a JSON array
     ]
 )
 """What executors are given: records numbered and named, their content as it was read."""
@@ -78,3 +80,22 @@ def result_row(result: OrderResult, line: bytes) -> dict[str, Any]:
         "rules_version": result.rules_version,
         "result": line.decode("utf-8").removesuffix("\n"),
     }
+
+
+_RANK = {severity.value: severity.rank for severity in Severity}
+_CRITICAL = {ResultStatus.INVALID.value, ResultStatus.ERROR.value}
+
+
+def result_of_line(line: bytes) -> dict[str, Any]:
+    """A row of :data:`RESULTS` from a result's JSON Lines line (``line``, its newline included),
+    the severity derived as :attr:`OrderResult.severity` derives it."""
+    said: dict[str, Any] = orjson.loads(line)
+    findings = said["findings"]
+    if said["status"] in _CRITICAL:
+        severity: str | None = Severity.CRITICAL.value
+    else:
+        severity = max((f["severity"] for f in findings), key=_RANK.__getitem__) if findings else None
+    said["severity"] = severity
+    said.setdefault("not_evaluated", [])
+    said["result"] = line[:-1].decode("utf-8") if line.endswith(b"\n") else line.decode("utf-8")
+    return said

@@ -162,10 +162,9 @@ class Checker:
                 else:  # aggregates are no field of the order's vocabulary
                     fact_json = encode_fact_with(order.facts, values or {}, self._vocabulary)
             except InvalidOrderError as error:
-                located = _located(error.problems, item.data, context)
-                problems = tuple(ResultError.of(p) for p in located)
-                if located is not error.problems:
-                    key = None  # it names this patient's record: no other record's result
+                # a value taken from the patient's record is named where it was read (the key
+                # tells those places apart: _with_sources)
+                problems = tuple(ResultError.of(p) for p in _located(error.problems, item.data, context))
                 invalid = OrderResult(
                     number,
                     item.source,
@@ -365,7 +364,7 @@ def _with_sources(key: Any, data: Any, context: PatientContext) -> Any:
 
 def _located(problems: list[FieldProblem], data: Any, context: PatientContext | None) -> list[FieldProblem]:
     """The problems, those of a value the order took from the patient's record (a patients file's
-    line, a FHIR resource) saying where it was read; ``problems`` itself when none is."""
+    line, a FHIR resource) saying where it was read."""
     if context is None or not context.field_sources or not isinstance(data, dict):
         return problems
     located = []
@@ -373,10 +372,9 @@ def _located(problems: list[FieldProblem], data: Any, context: PatientContext | 
         source = context.field_sources.get(problem.field)
         if source is not None and is_blank(data.get(problem.field)):
             message = f"{problem.message} (from the patient's record, {source})"
-            located.append(FieldProblem(problem.field, message, problem.value))
-        else:
-            located.append(problem)
-    return located if located != problems else problems
+            problem = FieldProblem(problem.field, message, problem.value)  # noqa: PLW2901
+        located.append(problem)
+    return located
 
 
 def _gaps(item: InputRecord) -> tuple[str, ...]:

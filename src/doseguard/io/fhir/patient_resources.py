@@ -465,11 +465,11 @@ def _no_time(source: str, kind: str, resource: Resource) -> HistoryProblem:
         return HistoryProblem(source, f"{kind}.effective[x]", "missing: when?")
     try:
         parse_ordered_at(written)
-        message = f"{written!r} is not an ISO 8601 date-time (e.g. '2026-03-01T09:00:00Z')"
     except ImplausibleTimeError as error:
-        message = str(error)
+        return HistoryProblem(source, f"{kind}.effective[x]", str(error))
     except PatientFactError:
-        message = f"{written!r} is not an ISO 8601 date-time (e.g. '2026-03-01T09:00:00Z')"
+        pass
+    message = f"{written!r} is not an ISO 8601 date-time (e.g. '2026-03-01T09:00:00Z')"
     return HistoryProblem(source, f"{kind}.effective[x]", message)
 
 

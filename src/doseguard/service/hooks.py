@@ -176,7 +176,7 @@ def draft_orders(
     items, index = bundle_items(DRAFT_ORDERS, combined, clean=clean)
     active_sources = {f"{DRAFT_ORDERS}:entry[{n}]" for n in range(first_active, first_active + len(others))}
     drafted = [(source, value) for source, value in items if source not in active_sources]
-    unread = _unread_active([(s, v) for s, v in items if s in active_sources], index, rules)
+    unread = _unread_active([(s, v) for s, v in items if s in active_sources], index)
     selected = [
         (source, value)
         for source, value in _selected(request, drafted)
@@ -258,11 +258,9 @@ def _in_force(order: Mapping[str, Any]) -> Mapping[str, Any]:
     return {key: value for key, value in order.items() if key != "authoredOn"}
 
 
-def _unread_active(
-    items: list[tuple[str, Any]], index: Mapping[str, Any], rules: RuleSet
-) -> list[HistoryProblem]:
+def _unread_active(items: list[tuple[str, Any]], index: Mapping[str, Any]) -> list[HistoryProblem]:
     """An active order that cannot be read as another order (its drug, route, status; not its doses,
-    which are its own check's) is not counted: said, unless it names a drug no pack covers."""
+    which are its own check's) is not counted: said."""
     unread = []
     for source, value in items:
         if isinstance(value, Unreadable):

@@ -191,7 +191,7 @@ PLAUSIBLE_YEARS = range(1900, 2200)
 1066), and year 1 with an offset is before the first instant Python can hold in UTC."""
 
 
-def implausible_year(written: str, when: datetime) -> ImplausibleTimeError | None:
+def implausible_year(written: str, when: date) -> ImplausibleTimeError | None:
     """The problem with a time read from ``written`` whose year is outside :data:`PLAUSIBLE_YEARS`."""
     return None if when.year in PLAUSIBLE_YEARS else ImplausibleTimeError(written, when.year, PLAUSIBLE_YEARS)
 

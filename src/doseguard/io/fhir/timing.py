@@ -29,7 +29,7 @@ from doseguard.io.fhir.terminology import (
 )
 from doseguard.numbers import format_number
 from doseguard.orders.draft import StructuredDuration, StructuredFrequency
-from doseguard.orders.patient import PLAUSIBLE_YEARS
+from doseguard.orders.patient import implausible_year
 from doseguard.vocabulary import OPEN_ENDED_DAYS
 
 
@@ -176,16 +176,16 @@ def _period(period: Any, path: str, problems: Problems) -> StructuredDuration | 
             f"{path}.start", "required to count the days of the plan: a full date", period.get("start")
         )
         return None
-    if start.year not in PLAUSIBLE_YEARS:
-        problems.add(f"{path}.start", _implausible(start.year), period.get("start"))
+    if (implausible := implausible_year(str(period.get("start")), start)) is not None:
+        problems.add(f"{path}.start", str(implausible), period.get("start"))
         return None
     if period.get("end") is None:
         return StructuredDuration(OPEN_ENDED_DAYS, "ongoing", open_ended=True)
     if end is None:
         problems.add(f"{path}.end", "must be a full date (YYYY-MM-DD) or date-time", period.get("end"))
         return None
-    if end.year not in PLAUSIBLE_YEARS:
-        problems.add(f"{path}.end", _implausible(end.year), period.get("end"))
+    if (implausible := implausible_year(str(period.get("end")), end)) is not None:
+        problems.add(f"{path}.end", str(implausible), period.get("end"))
         return None
     if isinstance(start, datetime) and isinstance(end, datetime):
         if (start.tzinfo is None) != (end.tzinfo is None):
@@ -200,10 +200,6 @@ def _period(period: Any, path: str, problems: Problems) -> StructuredDuration | 
         return None
     written = format_number(days)
     return StructuredDuration(float(days), f"{written} day{'' if written == '1' else 's'}")
-
-
-def _implausible(year: int) -> str:
-    return f"the year {year} is not plausible ({PLAUSIBLE_YEARS[0]}-{PLAUSIBLE_YEARS[-1]})"
 
 
 def _timing_code(concept: Any, path: str, problems: Problems) -> str | StructuredFrequency | None:

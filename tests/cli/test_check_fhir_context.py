@@ -118,3 +118,46 @@ def test_an_order_or_observation_in_an_implausible_year_is_said_in_place(tmp_pat
     assert "is not plausible (1900-2199)" in json.dumps(by_order["MR-A"]["errors"])
     assert f"{path}:entry[1]: Observation.effective[x]:" in result.stderr
     assert "year 9999 is not plausible (1900-2199)" in result.stderr
+
+
+def folic_acid_order(ident: str, patient: str, at: str) -> dict[str, Any]:
+    """Folic acid 0.4 mg daily: above the masking dose (flagged without a B12 level), the dose
+    recommended in pregnancy (not flagged for a pregnant patient)."""
+    return {
+        "order_id": ident, "patient_id": patient, "drug": "folic acid", "dose": "0.4 mg",
+        "route": "oral", "frequency": "daily", "duration": "3 months", "ordered_at": at,
+    }  # fmt: skip
+
+
+def pregnancy_status(patient: str, when: str) -> dict[str, Any]:
+    return {
+        "resourceType": "Observation", "status": "final", "subject": {"reference": f"Patient/{patient}"},
+        "code": {"coding": [{"system": "http://loinc.org", "code": "82810-3"}]},
+        "valueCodeableConcept": {"coding": [{"system": "http://snomed.info/sct", "code": "77386006"}]},
+        "effectiveDateTime": when,
+    }  # fmt: skip
+
+
+def test_a_pregnancy_recorded_years_before_the_order_in_a_bulk_export_says_nothing_of_it(
+    tmp_path: Path,
+) -> None:
+    """A Bundle's pregnancy status recorded more than 42 weeks before the order was ignored, but the
+    same Observation in a Bulk Data folder (``--history DIR``) lost its time in the run's store and
+    counted as current: a 2024 pregnancy let a 2026 folic acid order pass the B12-masking check."""
+    export = tmp_path / "export"
+    export.mkdir()
+    (export / "Observation.ndjson").write_text(
+        json.dumps(pregnancy_status("OLD", "2024-01-10T09:00:00Z")) + "\n"
+        + json.dumps(pregnancy_status("NOW", "2026-05-01T09:00:00Z")) + "\n",
+        "utf-8",
+    )  # fmt: skip
+    orders = tmp_path / "orders.jsonl"
+    orders.write_text(
+        "\n".join(json.dumps(folic_acid_order(f"FA-{p}", p, "2026-06-01T09:00:00Z")) for p in ("OLD", "NOW"))
+        + "\n",
+        "utf-8",
+    )
+    result = invoke("check", orders, "--history", export)
+    by_order = {line["order_id"]: line for line in results(result.stdout)}
+    assert "FOLIC-B12-UNKNOWN" in fired(by_order["FA-OLD"]), result.stdout
+    assert "FOLIC-B12-UNKNOWN" not in fired(by_order["FA-NOW"]), result.stdout

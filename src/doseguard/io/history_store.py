@@ -17,6 +17,7 @@ import tempfile
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from itertools import groupby
 from operator import itemgetter
 from pathlib import Path
@@ -77,13 +78,18 @@ _CODES = {
 class PatientFields(dict[str, Any]):
     """A patients-file row's fields (as a plain ``dict`` compares) and where it was read
     (``file:line``), so that a row disagreeing with an earlier one of its patient is said in place.
-    A reader that yields a plain ``dict`` (no place) is located by the patient id."""
+    A reader that yields a plain ``dict`` (no place) is located by the patient id. ``times``: when a
+    field was recorded (a FHIR Observation's), kept so that one too old for the order says nothing
+    of it (``patients/merge.CURRENT_FOR``)."""
 
-    __slots__ = ("source",)
+    __slots__ = ("source", "times")
 
-    def __init__(self, fields: Mapping[str, Any], source: str) -> None:
+    def __init__(
+        self, fields: Mapping[str, Any], source: str, times: Mapping[str, datetime] | None = None
+    ) -> None:
         super().__init__(fields)
         self.source = source
+        self.times = dict(times or {})
 
 
 @dataclass(frozen=True)
@@ -286,6 +292,7 @@ class HistoryStore:
         orders: Sequence[OtherOrder] = ()
         gaps: tuple[str, ...] = ()
         sources: dict[str, str] = {}
+        times: dict[str, datetime] = {}
         codes = self._codes
         for kind, data in self._connection.execute(self._query, (patient_id,)):
             if kind not in codes:
@@ -298,13 +305,15 @@ class HistoryStore:
             elif kind == _PATIENT:
                 fields, _ = merge_patient_rows(rows)
                 sources = field_sources(rows)
+                times = field_times(rows, fields)
             elif kind == _GAP:
                 gaps = tuple(rows)
             else:
                 orders = Rows(rows, other_order)
         return PatientContext(
-            patient_id, self.kinds, fields, administrations, labs, orders, gaps=gaps, field_sources=sources
-        )
+            patient_id, self.kinds, fields, administrations, labs, orders, gaps=gaps, field_sources=sources,
+            field_times=times,
+        )  # fmt: skip
 
 
 def patient_key(patient_id: str) -> str:
@@ -335,12 +344,17 @@ def _row(item: HistoryItem, seq: int) -> tuple[str, int, int | None, int, bytes]
     if isinstance(value, OtherOrder):
         # No sort time: a patient's other orders come back in the order they were written (record order).
         return patient_id, _ORDER, None, seq, orjson.dumps(order_row(value))
-    source = value.source if isinstance(value, PatientFields) else ""
-    return patient_id, _PATIENT, None, seq, orjson.dumps([source, value])
+    if not isinstance(value, PatientFields):
+        return patient_id, _PATIENT, None, seq, orjson.dumps(["", value])
+    if not value.times:
+        return patient_id, _PATIENT, None, seq, orjson.dumps([value.source, value])
+    times = {key: at.isoformat() for key, at in value.times.items()}
+    return patient_id, _PATIENT, None, seq, orjson.dumps([value.source, value, times])
 
 
 def merge_patient_rows(rows: Iterable[list[Any]]) -> tuple[dict[str, Any], list[Conflict]]:
-    """A patient's rows (``[source, fields]``, in file order) into one record, and the conflicts.
+    """A patient's rows (``[source, fields]``, or ``[source, fields, times]``, in file order) into one
+    record, and the conflicts.
 
     Allergies and conditions of every row are joined. Another field holds one value: the same value
     written otherwise (``80`` and ``"80 kg"``, ``"F"`` and ``"female"``: as the order reads it) is no
@@ -352,7 +366,7 @@ def merge_patient_rows(rows: Iterable[list[Any]]) -> tuple[dict[str, Any], list[
     fields: dict[str, Any] = {}
     seen: dict[str, tuple[Any, str, set[Any]]] = {}  # field: first value, its row, values seen
     conflicts: list[Conflict] = []
-    for source, more in rows:
+    for source, more, *_ in rows:
         for key, value in more.items():
             if key in _LISTS:
                 fields[key] = _joined(fields[key], value) if key in fields else value
@@ -369,11 +383,22 @@ def merge_patient_rows(rows: Iterable[list[Any]]) -> tuple[dict[str, Any], list[
     return fields, conflicts
 
 
+def field_times(rows: Iterable[list[Any]], fields: Mapping[str, Any]) -> dict[str, datetime]:
+    """When each of the merged ``fields`` was recorded, where its row says (``[source, fields,
+    times]``): the value kept is the first row's, so is its time."""
+    found: dict[str, datetime] = {}
+    for _, more, *times in rows:
+        for key, at in times[0].items() if times else ():
+            if key in fields and key in more and key not in found:
+                found[key] = datetime.fromisoformat(at)
+    return found
+
+
 def field_sources(rows: Iterable[list[Any]]) -> dict[str, str]:
     """Where each field of a patient's rows (``[source, fields]``) was first read, so that a value the
     order cannot use is named at its line."""
     found: dict[str, str] = {}
-    for source, more in rows:
+    for source, more, *_ in rows:
         if source:
             for key in more:
                 found.setdefault(key, source)

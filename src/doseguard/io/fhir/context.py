@@ -99,8 +99,8 @@ class _Latest:
                 self.values[(patient_id, key)] = (at, value, source)
 
     def items(self) -> Iterator[HistoryItem]:
-        for (patient_id, key), (_, value, source) in self.values.items():
-            yield patient_id, PatientFields({key: value}, source)
+        for (patient_id, key), (at, value, source) in self.values.items():
+            yield patient_id, PatientFields({key: value}, source, {key: at} if at is not None else None)
 
 
 def _resource_of_line(raw: bytes) -> Any:

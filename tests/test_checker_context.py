@@ -120,3 +120,48 @@ def test_an_unreadable_ordered_at_never_shares_an_outcome(history_checker: Check
         result = history_checker.check(record)
         assert result.status is ResultStatus.INVALID
         assert [error.field for error in result.errors] == ["ordered_at"]
+
+
+ENOXAPARIN_TREATMENT = {
+    "order_id": "E1", "patient_id": "P1", "drug": "enoxaparin", "dose": "80 mg", "route": "SC",
+    "frequency": "every 12 hours", "conditions": "deep vein thrombosis", "ordered_at": "2026-03-01T09:00:00Z",
+}  # fmt: skip
+
+
+def _weighed(weight: str, when: datetime, renal: str = "90 mL/min") -> PatientContext:
+    """A patient weighed (and their creatinine clearance measured) at ``when``, as FHIR says it."""
+    return PatientContext(
+        "P1", frozenset({HistoryKind.PATIENT}), {"weight_kg": weight, "creatinine_clearance_ml_min": renal},
+        field_times={"weight_kg": when, "creatinine_clearance_ml_min": when},
+    )  # fmt: skip
+
+
+def _not_evaluated(checker: Checker, context: PatientContext) -> dict[str, str]:
+    result = checker.check(InputRecord("t:1", ENOXAPARIN_TREATMENT, context=context))
+    return {f.rule_id: f.message for f in result.findings if not f.evaluated}
+
+
+def test_a_weight_and_renal_function_measured_long_before_the_order_are_not_taken_as_current(
+    checker: Checker,
+) -> None:
+    """A weight recorded in 2019 judged a 2026 enoxaparin dose per kg as if the patient weighed that
+    now (an 80 mg dose "1 mg/kg" for a patient who since lost 25 kg): a weight or renal function from
+    more than 30 days before the order says nothing of it, and the rules that need it say why."""
+    recent = _not_evaluated(checker, _weighed("80 kg", ORDERED_AT - timedelta(days=3)))
+    assert recent == {}
+    stale = _not_evaluated(checker, _weighed("80 kg", datetime(2019, 5, 1, tzinfo=UTC)))
+    assert stale, "rules needing the weight must say they were not evaluated"
+    for message in stale.values():
+        assert "more than 30 days before the order" in message, message
+        assert "no weight recorded" not in message, message
+
+
+def test_a_stale_weight_shares_no_outcome_with_an_unrecorded_one(checker: Checker) -> None:
+    """What is said differs ("recorded too long ago" against "not recorded"): never one outcome."""
+    unweighed = PatientContext("P1", frozenset({HistoryKind.PATIENT}), {"creatinine_clearance_ml_min": "90"})
+    old = _weighed("80 kg", datetime(2019, 5, 1, tzinfo=UTC))
+    for _ in range(3):
+        unrecorded, stale = _not_evaluated(checker, unweighed), _not_evaluated(checker, old)
+        assert unrecorded and stale
+        assert all("30 days" not in message for message in unrecorded.values())
+        assert all("30 days" in message for message in stale.values())

@@ -34,7 +34,7 @@ from doseguard.orders.model import Order
 from doseguard.orders.normalise import OrderNormaliser
 from doseguard.orders.patient import parse_ordered_at
 from doseguard.patients.aggregates import AggregateComputer
-from doseguard.patients.merge import is_blank, merge_patient
+from doseguard.patients.merge import NOTHING_STALE, is_blank, merge_patient, stale_fields
 from doseguard.patients.model import HistoryKind, PatientContext
 from doseguard.records import InputRecord, record_ids
 from doseguard.result_cache import ResultCache, record_key
@@ -70,6 +70,7 @@ class _Pending(NamedTuple):
     key: tuple[Any, ...] | None
     ids: tuple[str | None, str | None]
     held: frozenset[HistoryKind]  # the kinds of patient data the run holds for the patient
+    stale: frozenset[str]  # patient fields left out as recorded too long before the order
 
 
 class Checker:
@@ -120,7 +121,12 @@ class Checker:
             number = first_number + index
             order_id, patient_id = record_ids(item.data)
             context = item.context
-            data = item.data if context is None else merge_patient(item.data, context)
+            stale = NOTHING_STALE
+            if context is not None:
+                stale = stale_fields(item.data, context)
+                data = merge_patient(item.data, context, stale)
+            else:
+                data = item.data
             if item.problems or item.error is not None:
                 problems = tuple(ResultError.of(p) for p in item.problems) or (
                     ResultError("record", str(item.error)),
@@ -139,6 +145,8 @@ class Checker:
                 key = record_key(data, (order_id, patient_id))
             if key is not None and context is not None and context.field_sources:
                 key = _with_sources(key, item.data, context)
+            if key is not None and stale:
+                key = (key, stale)  # what it says differs from an order of a patient not weighed
             known = self._outcomes.get(key) if key is not None else None
             if known is not None:
                 status, findings, errors, warnings, unheld = known
@@ -186,7 +194,7 @@ class Checker:
                 continue
             held = context.kinds if context is not None else NO_KINDS
             findings_key: FindingsKey = (
-                (fact_json, order.as_ordered, held, order.ordered_at is not None) if self._undecided
+                (fact_json, order.as_ordered, held, order.ordered_at is not None, stale) if self._undecided
                 else fact_json if not order.as_ordered else (fact_json, order.as_ordered)
             )  # fmt: skip
             cached = self._cache.get(findings_key)
@@ -196,7 +204,9 @@ class Checker:
                 )
             else:
                 waiting.append(
-                    _Pending(index, order, facts, fact_json, findings_key, key, (order_id, patient_id), held)
+                    _Pending(
+                        index, order, facts, fact_json, findings_key, key, (order_id, patient_id), held, stale
+                    )
                 )
         if waiting:
             self._evaluate(items, first_number, waiting, results)
@@ -240,7 +250,7 @@ class Checker:
             verdicts = dict(zip(distinct, self.engine.fired_many(distinct), strict=True))
         except Exception as error:  # fail closed: the whole batch is unchecked
             verdicts = dict.fromkeys(distinct, EngineError(_describe(error)))
-        for index, order, facts, fact_json, findings_key, key, ids, held in waiting:
+        for index, order, facts, fact_json, findings_key, key, ids, held, stale in waiting:
             number, item = first_number + index, items[index]
             try:
                 findings = self._cache.get(findings_key)
@@ -248,7 +258,7 @@ class Checker:
                     fired = verdicts[fact_json]
                     if isinstance(fired, Exception):
                         raise fired
-                    findings = self._findings(order, facts, fired, held)
+                    findings = self._findings(order, facts, fired, held, stale)
                     self._cache.offer(findings_key, findings)
             except UnevaluableRulesError as error:  # fail closed: some rule could not say
                 problems = tuple(ResultError.of(p, "evaluation failed: ") for p in error.problems)
@@ -320,7 +330,12 @@ class Checker:
             raise UnevaluableRulesError([_unevaluable(rule, divisors) for rule, divisors in unevaluable])
 
     def _findings(
-        self, order: Order, facts: dict[str, Any], fired: frozenset[str], held: frozenset[HistoryKind]
+        self,
+        order: Order,
+        facts: dict[str, Any],
+        fired: frozenset[str],
+        held: frozenset[HistoryKind],
+        stale: frozenset[str] = NOTHING_STALE,
     ) -> Said:
         """The findings of the rules that fired, those that absent patient data left undecided in
         place of their own (``not_evaluated.py``), by severity, then in rule order."""
@@ -338,7 +353,7 @@ class Checker:
             shown = {**facts, ORDERED: {name: (number, unit) for name, number, unit in order.as_ordered}}
         unheld: tuple[str, ...] = ()
         if self._undecided:
-            undecided = self._undecided(facts, held, order.ordered_at is not None)
+            undecided = self._undecided(facts, held, order.ordered_at is not None, stale)
             unheld = undecided.unheld
             findings = [finders[rule_id](shown) for rule_id in fired if rule_id not in undecided.findings]
             findings.extend(undecided.findings.values())

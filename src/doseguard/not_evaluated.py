@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
+from doseguard.patients.merge import CURRENT_FOR, NOTHING_STALE
 from doseguard.results import Finding
 from doseguard.rules.evaluate import Decision, compile_decision
 from doseguard.rules.expressions import And, Const, Membership, Name, name_nodes
@@ -34,6 +35,13 @@ _DERIVED = {
     "body_surface_area_m2": "no body surface area (it needs the patient's weight and height)",
 }
 """What is absent when a fact worked out from patient facts is: what it needs."""
+_DERIVED_FROM = {
+    "dose_mg_per_kg": ("weight_kg",),
+    "dose_units_per_kg": ("weight_kg",),
+    "dose_mg_per_m2": ("weight_kg", "height_cm"),
+    "body_surface_area_m2": ("weight_kg", "height_cm"),
+}
+"""The patient facts each worked-out fact is computed from."""
 _DECISIONS_SIZE = 16_384
 """Compiled decisions kept (a rule and which of its fields are absent): then they are compiled anew."""
 _PROJECTIONS_SIZE = 16_384
@@ -102,9 +110,16 @@ class UndecidedRules:
     def __bool__(self) -> bool:
         return bool(self._needing)
 
-    def __call__(self, facts: Mapping[str, Any], held: frozenset[HistoryKind], ordered: bool) -> Undecided:
+    def __call__(
+        self,
+        facts: Mapping[str, Any],
+        held: frozenset[HistoryKind],
+        ordered: bool,
+        stale: frozenset[str] = NOTHING_STALE,
+    ) -> Undecided:
         """For an order's facts, the run's kinds of data for its patient (``held``; patient fields
-        always count as held) and whether it states ``ordered_at``: what is undecided.
+        always count as held), whether it states ``ordered_at`` and which patient fields were left
+        out as recorded too long before it (``stale``: said as such): what is undecided.
 
         The answer is a function of the values of the fields its drug's rules read (with their types:
         ``1``, ``1.0`` and ``True`` are one dictionary key), ``held`` and ``ordered``, so it is
@@ -116,19 +131,19 @@ class UndecidedRules:
         values = tuple(map(get, scope.reads))
         answers = self._answers
         try:
-            key = (named, held, ordered, values, tuple(map(type, values)))
+            key = (named, held, ordered, stale, values, tuple(map(type, values)))
             known = answers.get(key)
         except TypeError:  # a list (the terms of allergies, conditions): its items are the key
             values = tuple(tuple(value) if type(value) is list else value for value in values)
             try:
-                key = (named, held, ordered, values, tuple(map(type, values)))
+                key = (named, held, ordered, stale, values, tuple(map(type, values)))
                 known = answers.get(key)
             except TypeError:  # a value that cannot be a key: worked out each time
-                return self._undecided(scope.entries, facts, held, ordered)
+                return self._undecided(scope.entries, facts, held, ordered, stale)
         if known is None:
             if len(answers) >= _PROJECTIONS_SIZE:
                 answers.clear()
-            known = answers[key] = self._undecided(scope.entries, facts, held, ordered)
+            known = answers[key] = self._undecided(scope.entries, facts, held, ordered, stale)
         return known
 
     def _undecided(
@@ -137,6 +152,7 @@ class UndecidedRules:
         facts: Mapping[str, Any],
         held: frozenset[HistoryKind],
         ordered: bool,
+        stale: frozenset[str],
     ) -> Undecided:
         found: dict[str, Finding] = {}
         unheld: list[str] = []
@@ -149,7 +165,7 @@ class UndecidedRules:
                    for name, kind in needs):  # fmt: skip
                 unheld.append(rule.id)  # no order of the run can be checked by it: said once
             else:
-                found[rule.id] = self._finding(rule, absent, ordered)
+                found[rule.id] = self._finding(rule, absent, ordered, stale)
         return Undecided(MappingProxyType(found), tuple(unheld)) if found or unheld else NOTHING
 
     def _decided(self, rule: Rule, absent: tuple[str, ...], facts: Mapping[str, Any]) -> bool:
@@ -164,23 +180,36 @@ class UndecidedRules:
             decision = self._decisions[key] = compile_decision(rule.condition, absent)
         return decision(facts) is not None
 
-    def _finding(self, rule: Rule, missing: tuple[str, ...], ordered: bool) -> Finding:
+    def _finding(self, rule: Rule, missing: tuple[str, ...], ordered: bool, stale: frozenset[str]) -> Finding:
         message = rule.unevaluated_message
         if message is None:
-            message = not_evaluated_message(self._phrase(name, ordered) for name in missing)
+            message = not_evaluated_message(self._phrase(name, ordered, stale) for name in missing)
         elif not message.lower().startswith(NOT_EVALUATED.lower()):
             message = f"{NOT_EVALUATED}: {message}"
         return Finding(rule.id, rule.unevaluated_severity, message, rule.title, rule.pack, evaluated=False)
 
-    def _phrase(self, name: str, ordered: bool) -> str:
+    def _phrase(self, name: str, ordered: bool, stale: frozenset[str]) -> str:
         """What is absent, in words ("no haemoglobin result in the 30 days before the order")."""
         aggregate = self._aggregates.get(name)
         if aggregate is not None:
             return aggregate.absent_phrase if ordered else NO_ORDERED_AT
         if name in _DERIVED:
+            old = [source for source in _DERIVED_FROM[name] if source in stale]
+            if old:
+                return f"{_DERIVED[name].split(' (')[0]} ({'; '.join(self._too_old(s) for s in old)})"
             return _DERIVED[name]
+        if name in stale:
+            return self._too_old(name)
         spec = self._vocabulary.get(name)
         return f"no {spec.label if spec is not None else name} recorded for the patient"
+
+    def _too_old(self, name: str) -> str:
+        """A patient fact left out as recorded too long before the order (``patients/merge.py``)."""
+        spec = self._vocabulary.get(name)
+        days = CURRENT_FOR[name].days
+        lasting = f"{days // 7} weeks" if days % 7 == 0 and days >= 70 else f"{days} days"
+        label = spec.label if spec is not None else name
+        return f"the patient's latest {label} was recorded more than {lasting} before the order"
 
 
 def _drugs_of(rule: Rule) -> frozenset[str] | None:

@@ -17,22 +17,33 @@ from doseguard.errors import PatientFactError
 from doseguard.orders.patient import parse_ordered_at
 from doseguard.patients.model import PatientContext
 
-__all__ = ["JOINED_FIELDS", "is_blank", "merge_patient"]
+__all__ = ["CURRENT_FOR", "JOINED_FIELDS", "is_blank", "merge_patient", "stale_fields"]
 
 JOINED_FIELDS = ("allergies", "conditions")
 """Fields whose patient values add to the order's instead of standing in for them."""
-CURRENT_FOR = {"pregnant": timedelta(weeks=42)}
+CURRENT_FOR = {
+    "pregnant": timedelta(weeks=42),
+    "weight_kg": timedelta(days=30),
+    "creatinine_clearance_ml_min": timedelta(days=30),
+    "egfr": timedelta(days=30),
+    "height_cm": timedelta(days=365),
+}
 """Fields that say the patient's state for a while only: recorded longer than this before the order
-(a pregnancy status of years ago), they say nothing of the order, as if not recorded."""
+(a pregnancy status of years ago, a weight of last year), they say nothing of the order, and a rule
+that needs one says it was recorded too long ago (docs/decisions/patient-fields.md). A value with
+no time (an order column, a patients file) is the patient's now."""
+NOTHING_STALE: frozenset[str] = frozenset()
 
 
-def merge_patient(data: Any, context: PatientContext | None) -> Any:
+def merge_patient(data: Any, context: PatientContext | None, stale: frozenset[str] | None = None) -> Any:
     """``data`` (an order record) with ``context``'s patient fields merged in, as a new dict; ``data``
-    itself when there is nothing to merge or it is not a record (the normaliser reports that)."""
+    itself when there is nothing to merge or it is not a record (the normaliser reports that).
+    ``stale``: the fields :func:`stale_fields` gives, when the caller has them already."""
     if context is None or not context.fields or not isinstance(data, Mapping):
         return data
     merged = dict(data)
-    stale = _stale(data, context) if context.field_times else frozenset()
+    if stale is None:
+        stale = stale_fields(data, context)
     for name, value in context.fields.items():
         if is_blank(value) or name in stale:
             continue
@@ -48,19 +59,24 @@ def merge_patient(data: Any, context: PatientContext | None) -> Any:
     return merged
 
 
-def _stale(data: Mapping[str, Any], context: PatientContext) -> frozenset[str]:
-    """The fields of :data:`CURRENT_FOR` recorded too long before the order (none without its time)."""
+def stale_fields(data: Any, context: PatientContext | None) -> frozenset[str]:
+    """The fields of :data:`CURRENT_FOR` the context recorded too long before the order, that the
+    order does not state itself (none without the order's time, or the field's)."""
+    if context is None or not context.field_times or not isinstance(data, Mapping):
+        return NOTHING_STALE
     written = data.get("ordered_at")
     if not isinstance(written, str):
-        return frozenset()
+        return NOTHING_STALE
     try:
         ordered_at = parse_ordered_at(written)
     except PatientFactError:
-        return frozenset()  # the normaliser says what is wrong with it
+        return NOTHING_STALE  # the normaliser says what is wrong with it
     return frozenset(
         name
         for name, lasting in CURRENT_FOR.items()
-        if (at := context.field_times.get(name)) is not None and at < ordered_at - lasting
+        if (at := context.field_times.get(name)) is not None
+        and at < ordered_at - lasting
+        and is_blank(data.get(name))
     )
 
 

@@ -111,14 +111,18 @@ class Checker:
         """The result of one record (``number`` is its place in the batch)."""
         return self.check_many([item], number)[0]
 
-    def check_many(self, items: Sequence[InputRecord], first_number: int = 1) -> list[OrderResult]:
-        """Results of consecutive records, in order. Records that need the engine go to it together,
-        in batches (about twice as fast as one at a time); every other step is per record."""
+    def check_many(
+        self, items: Sequence[InputRecord], first_number: int = 1, numbers: Sequence[int] = ()
+    ) -> list[OrderResult]:
+        """Results of records, in order, numbered from ``first_number`` (or each by ``numbers``, when
+        they are not consecutive). Records that need the engine go to it together, in batches (about
+        twice as fast as one at a time); every other step is per record."""
         version = self.rules.version
         results: list[OrderResult | None] = [None] * len(items)
         waiting: list[_Pending] = []
+        numbered = numbers or range(first_number, first_number + len(items))
         for index, item in enumerate(items):
-            number = first_number + index
+            number = numbered[index]
             order_id, patient_id = record_ids(item.data)
             context = item.context
             stale = NOTHING_STALE
@@ -209,7 +213,7 @@ class Checker:
                     )
                 )
         if waiting:
-            self._evaluate(items, first_number, waiting, results)
+            self._evaluate(items, numbered, waiting, results)
         assert all(r is not None for r in results)
         return results  # type: ignore[return-value]
 
@@ -240,7 +244,7 @@ class Checker:
     def _evaluate(
         self,
         items: Sequence[InputRecord],
-        first_number: int,
+        numbered: Sequence[int],
         waiting: list[_Pending],
         results: list[OrderResult | None],
     ) -> None:
@@ -251,7 +255,7 @@ class Checker:
         except Exception as error:  # fail closed: the whole batch is unchecked
             verdicts = dict.fromkeys(distinct, EngineError(_describe(error)))
         for index, order, facts, fact_json, findings_key, key, ids, held, stale in waiting:
-            number, item = first_number + index, items[index]
+            number, item = numbered[index], items[index]
             try:
                 findings = self._cache.get(findings_key)
                 if findings is None:

@@ -19,6 +19,7 @@ from doseguard.batch.other_orders import (
 )
 from doseguard.batch.runner import BatchOptions, run_batch
 from doseguard.batch.worker import ChunkChecker
+from doseguard.checker import Checker
 from doseguard.io.chunk_reader import ChunkReader
 from doseguard.io.chunks import Chunk
 from doseguard.io.history_store import HistoryStore, write_store
@@ -200,3 +201,24 @@ def test_a_sentence_is_read_once_and_each_record_keeps_its_own_number_and_time()
     assert first is not None and again is not None
     assert (again[0], again[1].record, again[1].ordered_at) == ("P2", 2, datetime(2026, 3, 2, tzinfo=UTC))
     assert reader.read(standard_order("O3", "P2", ordered_at="never"), 3) is None
+
+
+def test_records_not_consecutive_are_numbered_each_by_its_own_and_never_count_themselves(
+    tmp_path: Path,
+) -> None:
+    """A Spark task's records, after the shuffle by patient: records 5 and 9 of the run, together."""
+    orders = [standard_order("O5", "P1", ordered_at=AT), standard_order("O9", "P1", ordered_at=AT)]
+    store = tmp_path / "h.sqlite"
+    reader = OtherOrderReader(bundled_checker().rules.drugs)
+    write_store(store, KINDS, [reader.read(order, n) for order, n in zip(orders, (5, 9), strict=True)])  # type: ignore[misc]
+    rule_set = load_rules([_orders_pack(tmp_path)])
+
+    items = [(f"o.jsonl:{n}", json.dumps(order).encode()) for order, n in zip(orders, (5, 9), strict=True)]
+    chunk = Chunk("objects", "o.jsonl", 1, items, format="json", numbers=(5, 9))
+    done = ChunkChecker(Checker(rule_set), "jsonl", history=HistoryStore(store)).process(chunk)
+    lines = [json.loads(line) for line in done.outputs()]
+    assert [line["record"] for line in lines] == [5, 9]
+    assert [[f["message"] for f in line["findings"]] for line in lines] == [
+        ["1 other active B12 orders"],
+        ["1 other active B12 orders"],
+    ]

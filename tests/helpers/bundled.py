@@ -35,6 +35,8 @@ class SeenChecker(Checker):
         super().__init__(real.rules, real.compiled, real.engine)
         self.seen: list[InputRecord] = []
 
-    def check_many(self, items: Sequence[InputRecord], first_number: int = 1) -> list[OrderResult]:
+    def check_many(
+        self, items: Sequence[InputRecord], first_number: int = 1, numbers: Sequence[int] = ()
+    ) -> list[OrderResult]:
         self.seen += items
-        return super().check_many(items, first_number)
+        return super().check_many(items, first_number, numbers)

@@ -382,8 +382,11 @@ def why_lost(process: BaseProcess, lost: BaseException, timeout: float) -> str:
 
 
 def _where(chunk: Chunk) -> str:
-    """``record 7 (orders.jsonl:9)`` or ``records 2001-4000 (orders.jsonl:2001...)``."""
-    count, first = chunk.record_count, chunk.first_record
+    """``record 7 (orders.jsonl:9)`` or ``records 2001-4000 (orders.jsonl:2001...)``; records
+    not consecutive (a Spark task's) by their first: ``16 records from record 7 (orders.jsonl...)``."""
+    count, first = chunk.record_count, chunk.number(0) if chunk.record_count else chunk.first_record
+    if chunk.numbers and count > 1:
+        return f"{count} records from record {first} ({chunk.name}...)"
     if count <= 1:
         return f"record {first} ({chunk.name}:{chunk.first_line})"
     return f"records {first}-{first + count - 1} ({chunk.name}:{chunk.first_line}...)"

@@ -108,7 +108,8 @@ class ChunkResult:
                 rules_version=setup.rules_version,
                 record_data=item.data,
             )
-            for number, item in enumerate(records_of(chunk), start=chunk.first_record)
+            for offset, item in enumerate(records_of(chunk))
+            for number in (chunk.number(offset),)
         ]
         return cls.of(results, make_encoder(setup.output))
 
@@ -172,7 +173,7 @@ class ChunkChecker:
                 ignored.update(_unread(item.data))
         if self.history is not None:
             items = with_context(items, self.history)
-        results = self.checker.check_many(items, chunk.first_record)
+        results = self.checker.check_many(items, chunk.first_record, chunk.numbers)
         if self.encode is None:  # the results themselves go out: with the records, for the report
             results = with_records(results, items)
         done = ChunkResult.of(results, self.encode)

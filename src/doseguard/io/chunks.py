@@ -44,7 +44,9 @@ class Chunk:
     ``context`` holds a FHIR Bundle's other resources). ``first_record`` is the
     1-based number of the chunk's first record in the whole run. ``format`` names the registered
     format (:mod:`doseguard.io.formats`) whose mapper makes the items records; "" (a chunk built by
-    hand) is the built-in format of its kind.
+    hand) is the built-in format of its kind. ``numbers``: each record's own number in the run, for
+    records (rows or objects) that are not consecutive (a Spark task's, after the shuffle by
+    patient); empty, they are numbered from ``first_record``.
     """
 
     kind: ChunkKind
@@ -55,6 +57,7 @@ class Chunk:
     header: tuple[str, ...] = ()
     context: dict[str, Any] = field(default_factory=dict)
     format: str = ""
+    numbers: tuple[int, ...] = ()
 
     def __post_init__(self) -> None:
         if type(self.kind) is not ChunkKind:  # "lines" given for LINES: one test per chunk
@@ -73,6 +76,10 @@ class Chunk:
             return len(items) - items.count(b"") - sum(map(bytes.isspace, items))
         return len(self.items)
 
+    def number(self, offset: int) -> int:
+        """The run's number of the chunk's record at ``offset`` (0-based, among its records)."""
+        return self.numbers[offset] if self.numbers else self.first_record + offset
+
     def as_lines(self) -> Chunk:
         """A TEXT chunk split into its lines (what workers read); any other chunk as it is."""
         if self.kind is not ChunkKind.TEXT:
@@ -89,11 +96,11 @@ class Chunk:
             return self.as_lines().split()
         middle = len(self.items) // 2
         left = Chunk(self.kind, self.name, self.first_record, self.items[:middle], self.first_line,
-                     self.header, self.context, self.format)  # fmt: skip
+                     self.header, self.context, self.format, self.numbers[:middle])  # fmt: skip
         right_first = self.first_record + left.record_count
         right_line = self.first_line + middle if self.kind is ChunkKind.LINES else self.first_line
         right = Chunk(self.kind, self.name, right_first, self.items[middle:], right_line, self.header,
-                      self.context, self.format)  # fmt: skip
+                      self.context, self.format, self.numbers[middle:])  # fmt: skip
         return left, right
 
 

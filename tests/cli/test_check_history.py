@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from doseguard.cli import main
+from doseguard.cli import history_problems
 from tests.helpers import history_pack
 from tests.helpers.cli import invoke, jsonl, results
 from tests.helpers.orders import order, standard_order
@@ -83,7 +83,7 @@ def test_an_output_may_not_replace_a_history_file(tmp_path: Path) -> None:
 def test_bad_history_records_beyond_the_cap_are_only_counted(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(main, "HISTORY_PROBLEMS_SHOWN", 2)
+    monkeypatch.setattr(history_problems, "HISTORY_PROBLEMS_SHOWN", 2)
     labs = tmp_path / "labs.csv"
     labs.write_text(
         "patient_id,test,value,unit,taken_at\n" + "PT-1,hb,high,g/dL,2026-02-01\n" * 5, encoding="utf-8"

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import contextlib
 import io
-import itertools
 import json
 import os
 import sys
 import time
 import traceback
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any, NoReturn
@@ -45,24 +44,24 @@ from doseguard.cli.common import (
     say,
 )
 from doseguard.cli.feedback_command import feedback
+from doseguard.cli.history_problems import HistoryProblems, load_history
 from doseguard.cli.rules_commands import rules
 from doseguard.cli.scenario_command import rules_test
 from doseguard.cli.serve_command import serve
 from doseguard.cli.signals import Stopped, stop_on_signals
-from doseguard.errors import ColumnMapError, DoseguardError, HistoryProblem, InputError, OutputError
+from doseguard.errors import ColumnMapError, DoseguardError, InputError, OutputError
 from doseguard.io.annotated import annotated_format, annotated_writer
 from doseguard.io.chunk_reader import ChunkReader
 from doseguard.io.columns import ColumnMap, load_column_map, presets
 from doseguard.io.formats import input_format
-from doseguard.io.history import HistorySources, read_history
-from doseguard.io.history_store import STORE_NAME, run_folder, write_store
+from doseguard.io.history import HistorySources
+from doseguard.io.history_store import STORE_NAME, run_folder
 from doseguard.io.html_report import HtmlReportWriter
 from doseguard.io.outputs import CLOSED_AT_START, STDOUT, Outputs
 from doseguard.io.paths import is_stdin, same_file
 from doseguard.io.streams import STDIN, is_stream
 from doseguard.io.writers import HUMAN_FORMATS, OUTPUT_FORMATS, ResultWriter, make_sink
 from doseguard.orders.normalise import close_field
-from doseguard.patients.model import HistoryItem, HistoryKind
 from doseguard.printable import printable, printable_lines
 from doseguard.results import ResultStatus, Summary
 from doseguard.rules.files import discover
@@ -260,6 +259,8 @@ def check(
                  "--administrations": administrations, "--labs": labs, "--history": history,
                  "--other-orders": other_orders}  # fmt: skip
         done = check_on_spark(spark_master, inputs, source, output, given)
+        for note in done.notes:
+            _say(printable(note))
         _say(summary_line(done))
         reached = _reaches(done, None if fail_on == "never" else Severity(fail_on))
         not_covered_on_spark = (
@@ -393,7 +394,7 @@ def _run(
     caller); colors are left to the terminal when ``to_terminal``."""
     rule_set = load_or_exit(source)
     summary = Summary(rules_version=rule_set.version)
-    unused = _HistoryProblems()
+    unused = HistoryProblems()
     options = BatchOptions(
         source,
         output="objects" if (report_stream or also or kind in HUMAN_FORMATS) else kind,
@@ -423,60 +424,15 @@ def _run(
                             on_history_problem=lambda problem: None, spooled=spooled)
                 if orders_too else None
             )  # fmt: skip
-            _load_history(sources or HistorySources(), rule_set, folder / STORE_NAME, unused, orders)
+            others = (
+                other_order_items(orders, OtherOrderReader(rule_set.drugs, rule_set.aggregates.values()),
+                                  orders.columns)
+                if orders is not None else None
+            )  # fmt: skip
+            load_history(sources or HistorySources(), rule_set, folder / STORE_NAME, unused, others)
         _check_all(inputs, source, kind, to_terminal, results, report_stream, also, reader, options, summary)
     unused.note(summary)
     return summary
-
-
-HISTORY_PROBLEMS_SHOWN = 50
-"""Bad history records said one line each; beyond, only their count."""
-
-
-class _HistoryProblems:
-    """History records not used (a history file's rows, a Bundle's context resources): each said in
-    place as it is read (``labs.csv:17: value: 'high' is not a number``), then counted in the notes."""
-
-    def __init__(self) -> None:
-        self.count = 0
-
-    def say(self, problem: HistoryProblem) -> None:
-        self.count += 1
-        if self.count <= HISTORY_PROBLEMS_SHOWN:
-            _say(printable(str(problem)))
-
-    def note(self, summary: Summary) -> None:
-        summary.history_problems = self.count
-        if self.count:
-            hidden = self.count - HISTORY_PROBLEMS_SHOWN
-            more = f" ({hidden:,} not shown)" if hidden > 0 else ""
-            were = "record or value was" if self.count == 1 else "records or values were"
-            summary.notes.append(
-                f"{self.count:,} history {were} not used{more}: each patient was checked without them"
-            )
-
-
-def _load_history(
-    sources: HistorySources,
-    rule_set: Any,
-    store: Path,
-    unused: _HistoryProblems,
-    orders: ChunkReader | None = None,
-) -> None:
-    """The history files into the run's store, before any order is checked: each record that cannot
-    be used said in place, and counted. ``orders``: the orders input again, its orders stored as
-    each other's history (``batch/other_orders.py``)."""
-
-    def warned(message: str) -> None:
-        _say(printable(f"warning: {message}"))
-
-    kinds = sources.kinds()
-    items: Iterable[HistoryItem | HistoryProblem] = read_history(sources, rule_set.drugs, warned)
-    if orders is not None:
-        kinds |= {HistoryKind.ORDERS}
-        reader = OtherOrderReader(rule_set.drugs, rule_set.aggregates.values())
-        items = itertools.chain(items, other_order_items(orders, reader, orders.columns))
-    write_store(store, kinds, items, unused.say)
 
 
 def _check_all(

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import importlib.util
+import itertools
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +22,7 @@ from doseguard.errors import HistoryProblem, InputError
 from doseguard.io.formats import format_of
 from doseguard.io.history_records import ADMINISTRATIONS, LABS, PATIENTS, RowNormaliser
 from doseguard.io.history_rows import FORMATS, Columns, RowReader
+from doseguard.io.history_store import write_store
 from doseguard.io.streams import STDIN, is_stream
 from doseguard.orders.drugs import DrugEntry
 from doseguard.patients.model import HistoryItem, HistoryKind
@@ -163,6 +165,25 @@ def read_history(
             )
     for path, resource_type in sources.fhir_files():
         yield from _fhir_items(path, resource_type, drugs)
+
+
+def build_store(
+    path: Path,
+    sources: HistorySources,
+    drugs: Iterable[DrugEntry] | Mapping[str, str],
+    on_problem: Callable[[HistoryProblem], None],
+    warn: Callable[[str], None] = lambda message: None,
+    other_orders: Iterable[HistoryItem] | None = None,
+) -> None:
+    """The run's history store at ``path``: every source's items (each problem to ``on_problem``,
+    each note on a whole file to ``warn``) and, when given, the batch's own orders as other orders
+    (kind ORDERS held for every patient)."""
+    kinds = sources.kinds()
+    items: Iterable[HistoryItem | HistoryProblem] = read_history(sources, drugs, warn)
+    if other_orders is not None:
+        kinds |= {HistoryKind.ORDERS}
+        items = itertools.chain(items, other_orders)
+    write_store(path, kinds, items, on_problem)
 
 
 def _whose(item: HistoryItem | HistoryProblem, row: Mapping[str, Any]) -> HistoryItem | HistoryProblem:

@@ -83,7 +83,7 @@ def test_parquet_results_are_renamed_into_place_and_never_replace(
     [
         (["--report", "r.html"], "--report cannot be used with --spark"),
         (["--annotate", "a.csv"], "--annotate cannot be used with --spark"),
-        (["--history", "h"], "history is not read on Spark"),
+        (["--history", "h", "-o", "out.jsonl"], "--history h: no such folder"),
         ([], "--spark needs -o OUTPUT"),
         (["-o", "out.csv"], "name a .parquet or .jsonl output"),
     ],

@@ -25,6 +25,7 @@ from typing import Any
 
 import orjson
 import pyarrow as pa
+from pyspark import SparkFiles
 
 from doseguard.batch.pool import WorkerPool
 from doseguard.batch.worker import BeforeSend, WorkerSetup
@@ -62,8 +63,9 @@ a Python worker. Nothing shipped sets one."""
 
 @dataclass(frozen=True)
 class ExecutorSetup:
-    """Everything an executor needs, shipped with the task: the rules, the inputs, and a token that
-    names what the pool is built from (a Python worker keeps one pool, for the token it last served)."""
+    """Everything an executor needs, shipped with the task: the rules, the inputs, the run's history
+    store (:mod:`doseguard.spark.history`), and a token that names what the pool is built from (a
+    Python worker keeps one pool, for the token it last served)."""
 
     rules: ShippedRules
     inputs: tuple[InputSpec, ...]
@@ -72,6 +74,7 @@ class ExecutorSetup:
     chunk_timeout: float = CHUNK_TIMEOUT
     before_send: BeforeSend | None = None  # tests only: faults in the pool's workers
     before_batch: BeforeBatch | None = None  # tests only: faults in the Python worker
+    history: str | None = None  # the run's history store, as SparkContext.addFile named it
 
 
 class _Served:
@@ -82,7 +85,8 @@ class _Served:
         self.folder = Path(tempfile.mkdtemp(prefix="doseguard-spark-"))
         try:
             source, rule_set = setup.rules.rebuild(self.folder)
-            worker_setup = WorkerSetup(source, "jsonl", rule_set.version, setup.before_send)
+            history = SparkFiles.get(setup.history) if setup.history is not None else None
+            worker_setup = WorkerSetup(source, "jsonl", rule_set.version, setup.before_send, history=history)
             self.pool = WorkerPool(worker_setup, 1, chunk_timeout=setup.chunk_timeout, notify=_say)
         except BaseException:
             shutil.rmtree(self.folder, ignore_errors=True)
@@ -137,53 +141,64 @@ def check_batches(setup: ExecutorSetup) -> Callable[[Iterator[pa.RecordBatch]], 
 
 
 def check_batch(pool: WorkerPool, setup: ExecutorSetup, batch: pa.RecordBatch) -> pa.RecordBatch:
-    """One batch's results, one per row, in the rows' order. The pool's workers encode JSON Lines
-    (numbered within each chunk): each line gets its record's number and is read back for the columns,
-    which costs less than results crossing the pipe as objects."""
+    """One batch's results, one per row, in the rows' order. Each chunk carries its records' numbers
+    in the run (not consecutive after the shuffle by patient: an order must never count itself
+    among its patient's other orders). The pool's workers encode JSON Lines, read back here for the
+    columns, which costs less than results crossing the pipe as objects."""
     columns = batch.to_pydict()
     records: list[int] = columns["record"]
-    chunks = list(_chunks(setup, columns["input"], columns["line"], columns["payload"]))
+    chunks = list(chunks_of(setup.inputs, setup.chunk_records, records, columns["input"], columns["line"],
+                            columns["payload"]))  # fmt: skip
     rows: list[dict[str, Any]] = []
     for chunk, done in pool.map_ordered(chunks):
         for offset, line in enumerate(done.outputs()):
-            rows.append(result_of_line(renumbered(line, chunk.first_record + offset, records[len(rows)])))
-    if len(rows) != len(records):  # the pool answers every record: this would be a defect
-        raise RuntimeError(f"{len(rows)} results for {len(records)} records")
+            rows.append(result_of_line(numbered(line, chunk.number(offset))))
+    if [row["record"] for row in rows] != records:  # one result per record, in order: else a defect
+        raise RuntimeError(f"{len(rows)} results for {len(records)} records, or out of order")
     return pa.RecordBatch.from_pylist(rows, schema=RESULTS)
 
 
-def renumbered(line: bytes, local: int, record: int) -> bytes:
-    """A JSON Lines result (``{"record":N,...``, as JsonLineEncoder writes it) numbered ``record``."""
-    head = b'{"record":%d,' % local
-    if not line.startswith(head):  # the encoder's layout changed: this would be a defect
-        raise RuntimeError(f"unexpected result line {line[:40]!r}")
-    return b'{"record":%d,' % record + line[len(head) :]
+def numbered(line: bytes, record: int) -> bytes:
+    """A JSON Lines result (``{"record":N,...``, as JsonLineEncoder writes it), checked to be
+    record ``record``'s."""
+    if not line.startswith(b'{"record":%d,' % record):  # the encoder's layout changed: a defect
+        raise RuntimeError(f"unexpected result line {line[:40]!r} for record {record}")
+    return line
 
 
-def _chunks(
-    setup: ExecutorSetup, input_of: list[int], lines: list[int], payloads: list[bytes]
+def chunks_of(
+    inputs: tuple[InputSpec, ...],
+    chunk_records: int,
+    records: list[int],
+    input_of: list[int],
+    lines: list[int],
+    payloads: list[bytes],
 ) -> Iterator[Chunk]:
-    """The rows as chunks of one input each, in row order (a chunk's results come back in its order)."""
+    """The rows as chunks of one input each, at most ``chunk_records`` records, in row order (a
+    chunk's results come back in its order)."""
     start = 0
     total = len(payloads)
     while start < total:
         which = input_of[start]
         end = start + 1
-        while end < total and end - start < setup.chunk_records and input_of[end] == which:
+        while end < total and end - start < chunk_records and input_of[end] == which:
             end += 1
-        spec = setup.inputs[which]
-        yield _chunk(spec, lines[start:end], payloads[start:end])
+        spec = inputs[which]
+        yield chunk_of(spec, records[start:end], lines[start:end], payloads[start:end])
         start = end
 
 
-def _chunk(spec: InputSpec, lines: list[int], payloads: list[bytes]) -> Chunk:
+def chunk_of(spec: InputSpec, records: list[int], lines: list[int], payloads: list[bytes]) -> Chunk:
+    """Records of one input as a chunk, each with its number in the run."""
+    numbers = tuple(records)
     if spec.kind == ROWS:
         rows = [
             (line, _cells(payload, spec.delimiter)) for line, payload in zip(lines, payloads, strict=True)
         ]
-        return Chunk(ChunkKind.ROWS, spec.name, 1, rows, header=spec.header, format="csv")
+        return Chunk(ChunkKind.ROWS, spec.name, numbers[0], rows, header=spec.header, format="csv",
+                     numbers=numbers)  # fmt: skip
     items = [(f"{spec.name}:{line}", payload) for line, payload in zip(lines, payloads, strict=True)]
-    return Chunk(ChunkKind.OBJECTS, spec.name, 1, items, format="json")
+    return Chunk(ChunkKind.OBJECTS, spec.name, numbers[0], items, format="json", numbers=numbers)
 
 
 def _cells(payload: bytes, delimiter: str) -> list[str]:

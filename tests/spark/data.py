@@ -7,6 +7,9 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -76,3 +79,11 @@ def single_machine(
         Summary(version),
     )
     return [json.loads(line) for line in stream.getvalue().splitlines()]
+
+
+def doseguard(*args: object, cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")])}
+    return subprocess.run(
+        [sys.executable, "-m", "doseguard", "check", *map(str, args)],
+        capture_output=True, text=True, cwd=cwd, env=env, timeout=600, check=False,
+    )  # fmt: skip

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import shlex
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -18,23 +15,17 @@ from doseguard.spark.frames import check_prepared, load_on_driver
 from doseguard.spark.inputs import read_inputs
 from doseguard.spark.outputs import write_results
 from tests.helpers.bundled import bundled_rules
-from tests.spark.data import ROOT, mixed_csv, mixed_jsonl, single_machine
+from tests.spark.data import ROOT, doseguard, mixed_csv, mixed_jsonl, single_machine
 
 EXAMPLES = ROOT / "examples"
-
-
-def doseguard(*args: object, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")])}
-    return subprocess.run(
-        [sys.executable, "-m", "doseguard", "check", *map(str, args)],
-        capture_output=True, text=True, cwd=cwd, env=env, timeout=600, check=False,
-    )  # fmt: skip
 
 
 def readme_command() -> list[str]:
     """The README's ``doseguard check --spark 'local[2]'`` example, as its words."""
     text = (ROOT / "README.md").read_text(encoding="utf-8")
-    (line,) = [line for line in text.splitlines() if line.startswith("doseguard check --spark 'local[2]'")]
+    (line,) = [
+        line for line in text.splitlines() if line.startswith("doseguard check --spark 'local[2]' examples/")
+    ]
     return shlex.split(line.split("#")[0])
 
 

@@ -19,7 +19,7 @@ from doseguard.spark.frames import check_orders, check_prepared, load_with_rules
 from doseguard.spark.history import ship_history
 from doseguard.spark.inputs import read_inputs
 from tests.helpers.cli import invoke, results
-from tests.spark.test_cli import doseguard
+from tests.spark.data import doseguard
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 import history

@@ -222,3 +222,13 @@ def test_records_not_consecutive_are_numbered_each_by_its_own_and_never_count_th
         ["1 other active B12 orders"],
         ["1 other active B12 orders"],
     ]
+
+
+def test_an_order_whose_rxnorm_is_a_number_counts_as_an_other_order(tmp_path: Path) -> None:
+    """A Parquet column of RxNorm codes is an integer column: the order reads ``309594`` as its
+    code, and so must the pre-pass, or a duplicate passes unseen."""
+    second = {**standard_order("O2", "P1", ordered_at=AT), "rxnorm": 309594}
+    chunk = _lines(standard_order("O1", "P1", ordered_at=AT), second)
+    done = ChunkChecker(Checker(load_rules([_orders_pack(tmp_path)])), "jsonl",
+                        history=_store(tmp_path, chunk)).process(chunk)  # fmt: skip
+    assert [json.loads(line)["status"] for line in done.outputs()] == ["flagged", "flagged"]

@@ -39,6 +39,7 @@ from doseguard.io.readers import records_of
 from doseguard.io.streams import STDIN, is_stream
 from doseguard.orders import codes
 from doseguard.orders.drugs import DrugEntry, DrugIdentifier, ingredient_identifier
+from doseguard.orders.model import identifier_text
 from doseguard.orders.patient import parse_ordered_at
 from doseguard.orders.status import Activity, order_activity
 from doseguard.orders.text import read_text
@@ -110,7 +111,9 @@ class OtherOrderReader:
             drug_text = _text(drug, "drug")
             if drug_text is None:
                 return None
-            identity = self.drugs.identify(drug_text, _text(rxnorm, "rxnorm"), _text(ndc, "ndc"))
+            identity = self.drugs.identify(
+                drug_text, _text(identifier_text(rxnorm), "rxnorm"), _text(ndc, "ndc")
+            )
             if identity.problems or (self.wanted is not None and identity.drug not in self.wanted):
                 return None
             route_text = _text(route, "route")

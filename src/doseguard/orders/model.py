@@ -37,7 +37,8 @@ def _blank_to_none(value: Any) -> Any:
     return value
 
 
-def _identifier(value: Any) -> Any:
+def identifier_text(value: Any) -> Any:
+    """A code as the order reads it: a whole number written as one (``309594``) is its text."""
     if isinstance(value, int) and not isinstance(value, bool):
         return str(value)
     return _blank_to_none(value)
@@ -79,7 +80,7 @@ def _ndc_text(value: Any) -> Any:
 
 
 OptionalText = Annotated[str | None, BeforeValidator(_blank_to_none)]
-Identifier = Annotated[str, BeforeValidator(_identifier), Field(min_length=1)]
+Identifier = Annotated[str, BeforeValidator(identifier_text), Field(min_length=1)]
 TextList = Annotated[list[str] | None, BeforeValidator(_text_list)]
 FactText = Annotated[str | None, BeforeValidator(_scalar_text)]
 
@@ -118,7 +119,7 @@ class OrderRecord(BaseModel):
     allergies: TextList = None
     conditions: TextList = None
     # Codes of the drug (doseguard.orders.drugs): one or more, separated by ';', ',' or spaces.
-    rxnorm: Annotated[str | None, BeforeValidator(_identifier)] = None
+    rxnorm: Annotated[str | None, BeforeValidator(identifier_text)] = None
     ndc: Annotated[str | None, BeforeValidator(_ndc_text)] = None
     # The patient (doseguard.orders.patient): a number in the fact's unit, or text with a unit.
     weight_kg: FactText = None

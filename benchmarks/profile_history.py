@@ -24,9 +24,10 @@ import time
 from pathlib import Path
 
 from doseguard.batch.context import with_context
+from doseguard.batch.other_orders import OtherOrderReader, other_order_items
 from doseguard.batch.worker import open_store
 from doseguard.checker import Checker
-from doseguard.cli.main import _HistoryProblems, _load_history
+from doseguard.cli.history_problems import HistoryProblems, load_history
 from doseguard.engine.compiled import compile_loaded
 from doseguard.io.chunk_reader import ChunkReader
 from doseguard.io.history import HistorySources
@@ -55,9 +56,9 @@ def main() -> None:
     rule_set = compile_loaded(source.read_all()).rule_set
     if not store_path.exists():
         orders = ChunkReader([arguments.orders], drugs=rule_set.drugs, on_history_problem=lambda p: None)
-        _load_history(
-            HistorySources(history=arguments.history), rule_set, store_path, _HistoryProblems(), orders
-        )
+        others = other_order_items(orders, OtherOrderReader(rule_set.drugs, rule_set.aggregates.values()))
+        sources = HistorySources(history=arguments.history)
+        load_history(sources, rule_set, store_path, HistoryProblems(), others)
     records = list(itertools.islice(read_input(arguments.orders), arguments.count))
     if arguments.once:
         _run(Checker(rule_set), records, store_path)

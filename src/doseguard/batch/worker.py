@@ -100,7 +100,7 @@ class ChunkResult:
         error = ResultError(None, f"evaluation failed: the rules engine {reason} on this order")
         results = [
             OrderResult(
-                number,
+                chunk.number(offset),
                 item.source,
                 *record_ids(item.data),
                 ResultStatus.ERROR,
@@ -109,7 +109,6 @@ class ChunkResult:
                 record_data=item.data,
             )
             for offset, item in enumerate(records_of(chunk))
-            for number in (chunk.number(offset),)
         ]
         return cls.of(results, make_encoder(setup.output))
 

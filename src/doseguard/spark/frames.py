@@ -74,12 +74,12 @@ def check_orders(
     ``doseguard.spark``, as ``check`` says it on stderr); ``other_orders`` (default: when history is
     given) makes the frame's own orders each other's history."""
     source = RuleSource(tuple(rules), overrides, Selection(tuple(select), tuple(ignore)))
+    sources = HistorySources(patients, administrations, labs, history)
+    if problems := sources.problems():  # before any Spark job
+        raise InputError(name, "; ".join(problems))
     shipped, rule_set = load_with_rules(source)
     prepared, spec = frame_input(df, name)
     numbered = number_records(prepared.withColumn("input", F.lit(0).cast("int")))
-    sources = HistorySources(patients, administrations, labs, history)
-    if problems := sources.problems():
-        raise InputError(name, "; ".join(problems))
     store = ship_history(
         numbered, (spec,), rule_set, sources, _kept_folder(),
         other_orders=bool(sources) if other_orders is None else other_orders,

@@ -12,7 +12,13 @@ from typing import Any
 
 import pytest
 
+from doseguard.io import outputs as outputs_module
 from doseguard.io.outputs import OutputError, Outputs
+
+
+def held_signals() -> list[int]:
+    """The stopping signals that an output being made or committed holds back until it is done."""
+    return outputs_module._holding.held
 
 
 def others(folder: Path, *keep: Path) -> list[str]:
@@ -246,7 +252,11 @@ def test_a_signal_as_the_temporary_file_is_made_leaves_nothing_behind(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A SIGTERM between mkstemp() making the file and the output recording its name: the exception
-    left a .NAME.XXXXXXXX.partial no one removes. Stopping signals wait until it is recorded."""
+    left a .NAME.XXXXXXXX.partial no one removes. Stopping signals wait until it is recorded.
+
+    The signal is sent to this thread, which blocks it: sent to the process, the kernel may give it
+    to a thread an earlier test left alive, whose handler can then run as late as the commit (and
+    the output is whole, rightly). That case is the next test's."""
     import signal  # noqa: PLC0415
     import tempfile  # noqa: PLC0415
 
@@ -256,7 +266,7 @@ def test_a_signal_as_the_temporary_file_is_made_leaves_nothing_behind(
 
     def mkstemp_then_signal(*args: object, **kwargs: object) -> tuple[int, str]:
         answer = made(*args, **kwargs)  # type: ignore[call-overload]
-        os.kill(os.getpid(), signal.SIGTERM)
+        signal.pthread_kill(threading.get_ident(), signal.SIGTERM)
         return answer  # type: ignore[no-any-return]
 
     monkeypatch.setattr(tempfile, "mkstemp", mkstemp_then_signal)
@@ -283,7 +293,10 @@ def test_a_signal_another_thread_receives_waits_as_well(
         def wrapped(*args: object, **kwargs: object) -> Any:
             answer = real(*args, **kwargs)
             os.kill(os.getpid(), signal.SIGTERM)
-            time.sleep(0.05)  # the other thread takes it and Python's handler is due
+            deadline = time.monotonic() + 30
+            while not held_signals() and time.monotonic() < deadline:  # until the other thread
+                time.sleep(0.001)  # took it and Python ran the handler here (a loaded machine is slow)
+            assert held_signals(), "the signal never reached the handler"
             return answer
 
         return wrapped

@@ -7,6 +7,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import signal
 import subprocess
 import time
@@ -305,3 +306,42 @@ def test_not_covered_and_inactive_orders_come_back_alike_from_the_workers(tmp_pa
     counts = json.loads(summary.read_text())["by_status"]
     assert {status: n for status, n in counts.items() if n} == Counter(line["status"] for line in lines)
     assert counts["not_covered"] > 1_400 and counts["inactive"] > 700
+
+
+def _write_as(path: Path, orders: list[dict[str, Any]]) -> None:
+    """The orders in the format ``path``'s suffix names (JSON Lines with a blank line first)."""
+    if path.suffix == ".csv":
+        import csv  # noqa: PLC0415
+
+        columns = sorted({key for order in orders for key in order})
+        with path.open("w", newline="") as stream:
+            writer = csv.DictWriter(stream, columns)
+            writer.writeheader()
+            writer.writerows(orders)
+    elif path.suffix == ".json":
+        path.write_text(json.dumps(orders, indent=1))
+    else:
+        path.write_text("\n" + "".join(json.dumps(order) + "\n" for order in orders))
+
+
+@pytest.mark.parametrize("name", ["orders.csv", "orders.json", "orders.jsonl"])
+def test_the_record_that_kills_every_worker_is_named_where_its_result_says_it_is(
+    tmp_path: Path, name: str
+) -> None:
+    """The notice named ``file:1`` for a record of a CSV or a JSON array, whatever its line (only a
+    JSON Lines chunk knew its first line), and a JSON Lines record after a blank line by the line
+    before it: it names the record's source, as its result does."""
+    path = tmp_path / name
+    _write_as(path, list(realistic(120)))
+    notices: list[str] = []
+    output, _ = run_in_process(path, before_send=KillOn("ORD-00000077"), notify=notices.append,
+                               chunk_records=40)  # fmt: skip
+    lines = [json.loads(line) for line in output.splitlines()]
+    assert [line["record"] for line in lines] == list(range(1, 121))
+    (error,) = [line for line in lines if line["status"] == "error"]
+    assert error["record"] == 78
+    assert error["source"] != f"{path}:1"
+    assert any(f"record 78 ({error['source']}) crashed every worker" in notice for notice in notices), notices
+    died = re.compile(r"a worker died \(killed by SIGKILL\) while checking records (\d+)-\d+ \((.+)\.\.\.\);")
+    (first, where), *_ = [found.groups() for notice in notices if (found := died.match(notice))]
+    assert where == lines[int(first) - 1]["source"]

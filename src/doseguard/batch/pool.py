@@ -29,6 +29,7 @@ from typing import Any
 from doseguard.batch.worker import FRAME, ChunkResult, Greeting, WorkerSetup, serve
 from doseguard.errors import WorkerStartError
 from doseguard.io.chunks import Chunk
+from doseguard.io.readers import records_of
 
 START_ATTEMPTS = 3
 """Workers that fail to start this many times in a row stop the run: nothing could be checked."""
@@ -382,14 +383,16 @@ def why_lost(process: BaseProcess, lost: BaseException, timeout: float) -> str:
 
 
 def _where(chunk: Chunk) -> str:
-    """``record 7 (orders.jsonl:9)`` or ``records 2001-4000 (orders.jsonl:2001...)``; records
-    not consecutive (a Spark task's) by their first: ``16 records from record 7 (orders.jsonl...)``."""
+    """``record 7 (orders.jsonl:9)`` or ``records 2001-4000 (orders.csv:2002...)``: by the first
+    record's source, as its result names it (only a JSON Lines chunk knows its lines); records not
+    consecutive (a Spark task's) by their first: ``16 records from record 7 (orders.jsonl:12...)``."""
     count, first = chunk.record_count, chunk.number(0) if chunk.record_count else chunk.first_record
+    source = next((record.source for record in records_of(chunk)), f"{chunk.name}:{chunk.first_line}")
     if chunk.numbers and count > 1:
-        return f"{count} records from record {first} ({chunk.name}...)"
+        return f"{count} records from record {first} ({source}...)"
     if count <= 1:
-        return f"record {first} ({chunk.name}:{chunk.first_line})"
-    return f"records {first}-{first + count - 1} ({chunk.name}:{chunk.first_line}...)"
+        return f"record {first} ({source})"
+    return f"records {first}-{first + count - 1} ({source}...)"
 
 
 def _widen(fd: int) -> None:

@@ -62,6 +62,12 @@ class Chunk:
     def __post_init__(self) -> None:
         if type(self.kind) is not ChunkKind:  # "lines" given for LINES: one test per chunk
             object.__setattr__(self, "kind", ChunkKind(self.kind))
+        if self.numbers:  # paired with records by place: a split or as_lines() must keep them so
+            if self.kind in (ChunkKind.TEXT, ChunkKind.LINES):
+                raise ValueError("JSON Lines chunks are numbered by their lines, not by numbers of their own")
+            if len(self.numbers) != len(self.items):
+                count, given = len(self.items), len(self.numbers)
+                raise ValueError(f"numbers: one for each of its {count} records, not {given}")
 
     @property
     def record_count(self) -> int:

@@ -336,7 +336,7 @@ def check(
                 columns,
                 headers,
                 sources,
-                bool(sources) if other_orders is None else other_orders,
+                sources.other_orders(other_orders),
             )
             try:
                 if summary_file is not None:

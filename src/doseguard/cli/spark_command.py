@@ -54,7 +54,7 @@ def check_on_spark(
     sources = HistorySources(*(cast("str | None", history[o]) for o in HISTORY_OPTIONS[:4]))
     for problem in sources.problems():
         raise click.UsageError(problem)
-    other_orders = history["--other-orders"]
+    other_orders = cast("bool | None", history["--other-orders"])
     for option, value in given.items():
         if value not in (None, False, ()):
             raise click.UsageError(f"{option} cannot be used with --spark: {REFUSED[option]}")
@@ -82,7 +82,7 @@ def check_on_spark(
     load_or_exit(source)  # every rule problem listed, exit 2, before Spark starts
     try:
         return _run(master, inputs, source, output, sources,
-                    bool(sources) if other_orders is None else bool(other_orders))  # fmt: skip
+                    sources.other_orders(other_orders))  # fmt: skip
     except RulesVersionError as error:
         say(f"doseguard: {error}")
         sys.exit(EXIT_USAGE)

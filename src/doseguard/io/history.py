@@ -63,6 +63,11 @@ class HistorySources:
     def __bool__(self) -> bool:
         return any((self.patients, self.administrations, self.labs, self.history))
 
+    def other_orders(self, asked: bool | None) -> bool:
+        """Whether the batch's orders are each other's history: as ``--other-orders`` /
+        ``--no-other-orders`` asked, else when the run has history."""
+        return bool(self) if asked is None else bool(asked)
+
     def files(self) -> list[tuple[str, str]]:
         """(path, kind name) of every file to read, in a fixed order: the named files, then the folder's."""
         named = [(path, kind) for kind, path in (("patients", self.patients),

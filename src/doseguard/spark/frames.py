@@ -82,7 +82,7 @@ def check_orders(
     numbered = number_records(prepared.withColumn("input", F.lit(0).cast("int")))
     store = ship_history(
         numbered, (spec,), rule_set, sources, _kept_folder(),
-        other_orders=bool(sources) if other_orders is None else other_orders,
+        other_orders=sources.other_orders(other_orders),
         on_problem=lambda problem: _log.warning("%s", problem), warn=_log.warning,
     )  # fmt: skip
     return check_prepared(numbered, (spec,), shipped, partitions=partitions, history=store)

@@ -253,3 +253,12 @@ def test_values_are_compared_as_the_order_reads_them(tmp_path: Path) -> None:
     said: list[HistoryProblem] = []
     write_store(tmp_path / "h.sqlite", ALL, items, said.append)
     assert said == []
+
+
+def test_a_store_that_is_not_there_is_refused_naming_it(tmp_path: Path) -> None:
+    """A missing store (a Spark executor's copy removed) failed with sqlite's 'unable to open
+    database file', naming no file."""
+    path = tmp_path / "gone.sqlite"
+    with pytest.raises(HistoryStoreError, match=r"gone\.sqlite: .*no such file") as refused:
+        HistoryStore(path)
+    assert refused.value.path == str(path)

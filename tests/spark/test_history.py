@@ -110,3 +110,15 @@ def test_check_on_spark_with_history_writes_and_says_what_one_machine_does(
     bad = [line for line in said.splitlines() if ".csv:" in line]
     assert bad and [line for line in done.stderr.splitlines() if ".csv:" in line] == bad
     assert "2 history records or values were not used" in done.stderr
+
+
+def test_a_store_an_executor_does_not_have_fails_the_job_naming_it(
+    spark: SparkSession, case: history.HistoryFiles
+) -> None:
+    """Never a pass without the history: the job fails, and says which store and why (it said
+    sqlite's 'unable to open database file')."""
+    shipped, _ = load_with_rules(RuleSource())
+    prepared, specs = read_inputs(spark, [str(case.orders)])
+    missing = "doseguard-history-never-added.sqlite"
+    with pytest.raises(Exception, match=f"history store .*{missing}: .*no such file"):
+        check_prepared(prepared, specs, shipped, partitions=1, history=missing).collect()

@@ -237,7 +237,11 @@ class HistoryStore:
         are read, and said held (patient fields always are): what no loaded rule reads costs nothing,
         and no outcome depends on it."""
         uri = f"file:{pathname2url(str(Path(path).resolve()))}?mode=ro"  # never written by a worker
-        self._connection = sqlite3.connect(uri, uri=True, check_same_thread=False)
+        try:
+            self._connection = sqlite3.connect(uri, uri=True, check_same_thread=False)
+        except sqlite3.Error as error:
+            reason = "no such file" if not Path(path).exists() else str(error)
+            raise HistoryStoreError(str(path), None, FORMAT, reason) from error
         held = frozenset(HistoryKind(kind) for kind in self._meta(str(path)).split(",") if kind)
         self.kinds = held if needs is None else held & (needs | {HistoryKind.PATIENT})
         self._codes = frozenset({*(_CODES[kind] for kind in self.kinds | {HistoryKind.PATIENT}), _GAP})
